@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { ErrorBody, type ErrorCode } from './errors';
+import { LoginRequest, Operator, Password, Username } from './operators';
+import { Timestamp } from './common';
+
+/**
+ * The console's IPC contract: one map of `domain:verb` channels, each with a request schema
+ * and a response schema. The main process validates every request with it, the preload and the
+ * browser-mode client are generated from it, and the renderer validates every response with it.
+ */
+const Empty = z.strictObject({});
+
+export const ControlPlaneStatus = z.strictObject({
+  kind: z.enum(['embedded', 'remote']),
+  url: z.string().nullable(),
+  state: z.enum(['starting', 'ready', 'setup_required', 'failed']),
+  message: z.string().nullable(),
+});
+export type ControlPlaneStatus = z.infer<typeof ControlPlaneStatus>;
+
+export const AppInfo = z.strictObject({
+  version: z.string(),
+  mode: z.enum(['electron', 'browser']),
+  control_plane: ControlPlaneStatus,
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const SessionStatus = z.strictObject({
+  signed_in: z.boolean(),
+  operator: Operator.nullable(),
+  expires_at: Timestamp.nullable(),
+});
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+export const SetupRequest = z.strictObject({ username: Username, password: Password });
+export const SetupResult = z.strictObject({ username: z.string(), otpauth_uri: z.string().startsWith('otpauth://totp/'), secret: z.string() });
+export type SetupResult = z.infer<typeof SetupResult>;
+
+export const ipcChannels = {
+  'app:info': { request: Empty, response: AppInfo },
+  'setup:enroll': { request: SetupRequest, response: SetupResult },
+  'session:status': { request: Empty, response: SessionStatus },
+  'session:login': { request: LoginRequest, response: SessionStatus },
+  'session:logout': { request: Empty, response: SessionStatus },
+} as const satisfies Record<`${string}:${string}`, { request: z.ZodType; response: z.ZodType }>;
+
+/** Main → renderer events. */
+export const ipcEvents = {
+  'session:changed': SessionStatus,
+  'controlplane:status': ControlPlaneStatus,
+} as const satisfies Record<`${string}:${string}`, z.ZodType>;
+
+export type IpcChannel = keyof typeof ipcChannels;
+export type IpcEvent = keyof typeof ipcEvents;
+export type IpcRequest<C extends IpcChannel> = z.input<(typeof ipcChannels)[C]['request']>;
+export type IpcParsedRequest<C extends IpcChannel> = z.output<(typeof ipcChannels)[C]['request']>;
+export type IpcResponse<C extends IpcChannel> = z.output<(typeof ipcChannels)[C]['response']>;
+export type IpcEventPayload<E extends IpcEvent> = z.output<(typeof ipcEvents)[E]>;
+
+/** What crosses the wire for every call: a result or an error, never a thrown exception. */
+export type IpcEnvelope<T> = { result: T } | { error: ErrorBody };
+
+export const ipcChannelNames = Object.keys(ipcChannels) as IpcChannel[];
+export const ipcEventNames = Object.keys(ipcEvents) as IpcEvent[];
+
+export function isIpcChannel(value: unknown): value is IpcChannel {
+  return typeof value === 'string' && Object.hasOwn(ipcChannels, value);
+}
+
+export function isIpcEvent(value: unknown): value is IpcEvent {
+  return typeof value === 'string' && Object.hasOwn(ipcEvents, value);
+}
+
+export function ipcError(code: ErrorCode, message: string, details: Record<string, unknown> = {}): { error: ErrorBody } {
+  return { error: { code, message, details } };
+}
+
+/** Validates an incoming request for `channel`: the parsed payload, or an `invalid_request` envelope. */
+export function parseIpcRequest<C extends IpcChannel>(
+  channel: C,
+  payload: unknown,
+): { ok: true; value: IpcParsedRequest<C> } | { ok: false; error: ErrorBody } {
+  const parsed = ipcChannels[channel].request.safeParse(payload ?? {});
+  if (parsed.success) {
+    return { ok: true, value: parsed.data as IpcParsedRequest<C> };
+  }
+  return {
+    ok: false,
+    error: {
+      code: 'invalid_request',
+      message: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`).join('; '),
+      details: { issues: parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })) },
+    },
+  };
+}
+
+/** Validates a response envelope the renderer received: anything off-contract becomes an error. */
+export function parseIpcEnvelope<C extends IpcChannel>(channel: C, envelope: unknown): IpcEnvelope<IpcResponse<C>> {
+  const shape = z.union([z.strictObject({ result: ipcChannels[channel].response }), z.strictObject({ error: ErrorBody })]);
+  const parsed = shape.safeParse(envelope);
+  if (parsed.success) {
+    return parsed.data as IpcEnvelope<IpcResponse<C>>;
+  }
+  return ipcError('internal_error', `The console answered ${channel} outside its contract.`);
+}
+
+type Domain<C extends string> = C extends `${infer D}:${string}` ? D : never;
+type VerbOf<C extends string, D extends string> = C extends `${D}:${infer V}` ? V : never;
+
+/** `window.bulkhead`: `bridge.session.login(request)` for channel `session:login`, and `on(event, listener)`. */
+export type BulkheadBridge = {
+  [D in Domain<IpcChannel>]: {
+    [V in VerbOf<IpcChannel, D>]: (request?: IpcRequest<`${D}:${V}` & IpcChannel>) => Promise<IpcEnvelope<IpcResponse<`${D}:${V}` & IpcChannel>>>;
+  };
+} & {
+  on: <E extends IpcEvent>(event: E, listener: (payload: IpcEventPayload<E>) => void) => () => void;
+};
+
+export type IpcInvoke = (channel: IpcChannel, request: unknown) => Promise<unknown>;
+export type IpcSubscribe = (event: IpcEvent, listener: (payload: unknown) => void) => () => void;
+
+/** Builds the bridge object from the channel map over any transport (Electron IPC or browser mode HTTP). */
+export function createBridge(invoke: IpcInvoke, subscribe: IpcSubscribe): BulkheadBridge {
+  const bridge: Record<string, Record<string, unknown>> = {};
+  for (const channel of ipcChannelNames) {
+    const [domain, verb] = channel.split(':') as [string, string];
+    bridge[domain] ??= {};
+    bridge[domain][verb] = (request?: unknown) => invoke(channel, request ?? {});
+  }
+  const on = (event: IpcEvent, listener: (payload: unknown) => void) => {
+    if (!isIpcEvent(event)) {
+      throw new Error(`unknown event ${String(event)}`);
+    }
+    return subscribe(event, listener);
+  };
+  return Object.freeze({ ...bridge, on }) as unknown as BulkheadBridge;
+}

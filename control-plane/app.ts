@@ -1,0 +1,52 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { OperatorAuth } from './auth/operator-auth';
+import { healthRoutes } from './http/health';
+import { auditRoutes } from './http/audit-routes';
+import type { ProviderContext } from './http/context';
+import { operatorRoutes } from './http/operator-routes';
+import { providerAuthRoutes } from './http/provider-auth';
+import { tenantRoutes } from './http/tenant-routes';
+import { TenantService } from './tenancy/tenant-service';
+import { registerErrorHandling } from './http/errors';
+import type { LicenseSource } from './licensing/license';
+import type { Storage } from './storage/types';
+
+export interface AppDeps {
+  storage: Storage;
+  license: LicenseSource;
+  deploymentKey: Buffer;
+  clock?: () => Date;
+  logger?: FastifyServerOptions['logger'];
+  /** TLS options when the app serves HTTPS itself (server.ts); absent for inject() tests. */
+  https?: { key: string; cert: string } | null;
+}
+
+/** Largest request body accepted anywhere (ingest batches included); larger is `413 payload_too_large`. */
+export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** Builds the control plane's fastify app. It never listens: server.ts does, tests use inject(). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const base = {
+    logger: deps.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Request ids are ours, never taken from the client (log integrity).
+    genReqId: () => crypto.randomUUID(),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle' as const,
+  };
+  const app: FastifyInstance = (deps.https ? Fastify({ ...base, https: deps.https }) : Fastify(base)) as FastifyInstance;
+  registerErrorHandling(app);
+  const clock = deps.clock ?? (() => new Date());
+  const operatorAuth = new OperatorAuth(deps.storage, deps.deploymentKey, clock);
+  await app.register(healthRoutes({ storage: deps.storage, license: deps.license }));
+  await app.register(providerAuthRoutes(operatorAuth));
+  const tenants = new TenantService({ storage: deps.storage, deploymentKey: deps.deploymentKey, license: () => deps.license.get(), clock });
+  const ctx: ProviderContext = { storage: deps.storage, auth: operatorAuth, tenants, license: deps.license, deploymentKey: deps.deploymentKey, clock };
+  await app.register(tenantRoutes(ctx));
+  await app.register(operatorRoutes(ctx));
+  await app.register(auditRoutes(ctx));
+  app.addHook('onClose', async () => {
+    await deps.storage.close();
+  });
+  return app;
+}

@@ -1,0 +1,46 @@
+import type { ProviderRole } from '../../contracts/operators';
+import { ApiError } from '../http/errors';
+
+/**
+ * Provider permissions as `resource:action`. No provider role holds any tenant-data permission
+ * (telemetry, tenant users, tokens, directory): those exist only in the tenant plane, and the only
+ * way in for an operator is a break-glass grant the tenant approves.
+ */
+export const providerPermissions = [
+  'operators:read',
+  'operators:write',
+  'tenants:read',
+  'tenants:write',
+  'tenants:lifecycle',
+  'quotas:read',
+  'quotas:write',
+  'fairness:read',
+  'fairness:write',
+  'branding:read',
+  'branding:write',
+  'identity:write',
+  'tenant-tokens:create',
+  'license:read',
+  'usage:read',
+  'audit:read',
+  'break-glass:request',
+] as const;
+export type ProviderPermission = (typeof providerPermissions)[number];
+
+const operatorPermissions = providerPermissions.filter((permission) => !permission.startsWith('operators:'));
+
+export const rolePermissions: Readonly<Record<ProviderRole, readonly ProviderPermission[]>> = {
+  provider_admin: providerPermissions,
+  provider_operator: operatorPermissions,
+  billing_viewer: ['license:read', 'tenants:read', 'usage:read'],
+};
+
+export function permissionsOf(roles: readonly ProviderRole[]): Set<ProviderPermission> {
+  return new Set(roles.flatMap((role) => rolePermissions[role]));
+}
+
+export function requirePermission(roles: readonly ProviderRole[], permission: ProviderPermission): void {
+  if (!permissionsOf(roles).has(permission)) {
+    throw new ApiError(403, 'forbidden', `Your provider role does not allow ${permission}.`, { permission });
+  }
+}

@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+import { readFileSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { LicensePayload, LicenseTier } from '../contracts/license';
+import { generateDeploymentKey, loadDeploymentKey } from './crypto/deployment-key';
+import { initDataDir } from './data-dir';
+import evaluationLicense from './licensing/evaluation-license.json';
+import { builtInLicenseTrust, readLicenseFile, signLicense } from './licensing/license';
+import { promptHidden } from './prompt';
+import { parseListen, serve } from './server';
+import { StartupError } from './startup-error';
+
+export const ADMIN_PASSWORD_ENV = 'BULKHEAD_ADMIN_PASSWORD';
+
+function fail(message: string): never {
+  process.stderr.write(`control-plane: ${message}\n`);
+  process.exit(1);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError('must be a positive whole number');
+  }
+  return n;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+async function adminPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin) {
+    return readStdin();
+  }
+  const fromEnv = process.env[ADMIN_PASSWORD_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    return fromEnv;
+  }
+  if (!process.stdin.isTTY) {
+    fail(`no admin password: set ${ADMIN_PASSWORD_ENV} or run init in a terminal to be prompted.`);
+  }
+  const first = await promptHidden('Password for the first provider admin (12+ characters): ');
+  const second = await promptHidden('Repeat the password: ');
+  if (first !== second) {
+    fail('the two passwords differ; nothing was created.');
+  }
+  return first;
+}
+
+const program = new Command()
+  .name('control-plane')
+  .description('Bulkhead control plane: the provider and tenant planes over HTTPS.')
+  .showHelpAfterError();
+
+program
+  .command('init')
+  .description('Create a data dir: private CA and server certificate, the license, and the first provider admin (prints its TOTP enrollment once).')
+  .requiredOption('--data <dir>', 'data directory to create (must not exist, or be empty)')
+  .requiredOption('--admin <username>', 'username of the first provider admin')
+  .option('--san <name>', 'extra DNS name or IP for the server certificate (repeatable)', collect, [])
+  .option('--license <file>', 'license file to install (default: the evaluation license)')
+  .option('--key-file <file>', 'deployment key file (default: $BULKHEAD_DEPLOYMENT_KEY)')
+  .option('--password-stdin', `read the admin password from standard input (else $${ADMIN_PASSWORD_ENV} or a prompt)`)
+  .option('--json', 'print the result as one JSON object')
+  .action(async (options: { data: string; admin: string; san: string[]; license?: string; keyFile?: string; passwordStdin?: boolean; json?: boolean }) => {
+    const deploymentKey = loadDeploymentKey({ env: process.env, keyFile: options.keyFile });
+    let licenseText = JSON.stringify(evaluationLicense, null, 2) + '\n';
+    if (options.license !== undefined) {
+      try {
+        licenseText = readFileSync(options.license, 'utf8');
+      } catch (error) {
+        throw new StartupError('license_missing', `Cannot read the license ${options.license} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}).`);
+      }
+    }
+    const password = await adminPassword(options.passwordStdin === true);
+    const result = await initDataDir({
+      dataDir: options.data,
+      deploymentKey,
+      admin: { username: options.admin, password },
+      subjectAltNames: options.san,
+      licenseText,
+      licenseTrust: builtInLicenseTrust,
+      now: new Date(),
+    });
+    if (options.json) {
+      process.stdout.write(
+        JSON.stringify({ data_dir: result.paths.root, ca_cert: result.paths.caCert, admin: { id: result.adminId, username: result.username }, otpauth_uri: result.otpauthUri, secret: result.totpSecret }) + '\n',
+      );
+      return;
+    }
+    process.stdout.write(
+      [
+        `Initialized ${result.paths.root}`,
+        `  CA certificate: ${result.paths.caCert}  (curl --cacert ${result.paths.caCert} https://127.0.0.1:8443/healthz)`,
+        `  Provider admin: ${result.username}`,
+        '',
+        'Add this to the admin\'s authenticator app now. It is shown this once and never again:',
+        `  ${result.otpauthUri}`,
+        `  secret: ${result.totpSecret}`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+program
+  .command('serve')
+  .description('Serve the control plane over HTTPS. Refuses to start without a valid deployment key and license.')
+  .requiredOption('--data <dir>', 'an initialized data directory')
+  .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8443')
+  .option('--key-file <file>', 'deployment key file (default: $BULKHEAD_DEPLOYMENT_KEY)')
+  .option('--tls-cert <file>', 'your own certificate chain (PEM) instead of the data dir certificate')
+  .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
+  .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
+  .action(async (options: { data: string; listen: string; keyFile?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info' }) => {
+    await serve({
+      dataDir: options.data,
+      listen: parseListen(options.listen),
+      env: process.env,
+      keyFile: options.keyFile,
+      tlsCertFile: options.tlsCert,
+      tlsKeyFile: options.tlsKey,
+      logLevel: options.logLevel,
+    });
+  });
+
+program
+  .command('keygen')
+  .description('Generate a deployment encryption key (32 random bytes, base64).')
+  .option('--out <file>', 'write it to this file (mode 0600) instead of stdout')
+  .action((options: { out?: string }) => {
+    const key = generateDeploymentKey();
+    if (options.out === undefined) {
+      process.stdout.write(key + '\n');
+      return;
+    }
+    try {
+      writeFileSync(options.out, key + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      fail(`cannot write ${options.out} (${(error as NodeJS.ErrnoException).code ?? 'error'}); an existing key file is never overwritten.`);
+    }
+    process.stderr.write(`Deployment key written to ${options.out}. Keep it safe: without it the data dir cannot be opened.\n`);
+  });
+
+const license = program.command('license').description('Inspect and (vendor only) issue licenses.');
+
+license
+  .command('show')
+  .description('Verify a license file and print what it grants.')
+  .argument('<file>', 'license file, e.g. <data>/license.json')
+  .action((file: string) => {
+    const payload = readLicenseFile(file, builtInLicenseTrust, new Date());
+    process.stdout.write(JSON.stringify(payload, null, 2) + '\n');
+  });
+
+license
+  .command('issue')
+  .description('Sign a license with a vendor Ed25519 private key given at run time (the key never enters the repository).')
+  .requiredOption('--signing-key <file>', 'Ed25519 private key (PEM)')
+  .requiredOption('--key-id <id>', 'id of the signing key, as built into the product')
+  .requiredOption('--licensee <name>', 'who the license is for')
+  .addOption(new Option('--tier <tier>', 'license tier').choices(LicenseTier.options).makeOptionMandatory())
+  .requiredOption('--band <n>', 'tenant band: the most tenants allowed', positiveInt)
+  .requiredOption('--expires <date>', 'expiry, ISO-8601 (e.g. 2027-12-31T23:59:59Z)')
+  .option('--license-id <id>', 'license id (default: random)')
+  .option('--out <file>', 'write here instead of stdout')
+  .action((options: { signingKey: string; keyId: string; licensee: string; tier: string; band: number; expires: string; licenseId?: string; out?: string }) => {
+    const expires = new Date(options.expires);
+    if (Number.isNaN(expires.getTime())) {
+      fail(`--expires ${JSON.stringify(options.expires)} is not a date.`);
+    }
+    const payload = LicensePayload.parse({
+      license_id: options.licenseId ?? crypto.randomUUID(),
+      licensee: options.licensee,
+      tier: options.tier,
+      tenant_band: options.band,
+      issued_at: new Date().toISOString(),
+      expires_at: expires.toISOString(),
+    });
+    const document = JSON.stringify(signLicense(payload, readFileSync(options.signingKey, 'utf8'), options.keyId), null, 2) + '\n';
+    if (options.out === undefined) {
+      process.stdout.write(document);
+    } else {
+      writeFileSync(options.out, document, { mode: 0o644 });
+    }
+  });
+
+license
+  .command('keygen')
+  .description('Generate a vendor license-signing key pair (private key to a file, public key to stdout).')
+  .requiredOption('--out <file>', 'where to write the private key (mode 0600, never overwritten)')
+  .action((options: { out: string }) => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    writeFileSync(options.out, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    process.stdout.write(publicKey.export({ type: 'spki', format: 'pem' }));
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof StartupError) {
+    fail(error.message);
+  }
+  fail(error instanceof Error ? error.message : String(error));
+});

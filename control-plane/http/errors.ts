@@ -1,0 +1,62 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { errorEnvelope, type ErrorCode } from '../../contracts/errors';
+
+/** An error a route throws on purpose: it becomes the contract's error envelope with this status. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Fastify's own client-error codes, mapped to the contract's codes. */
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_VALIDATION: 'invalid_request',
+};
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 405) return 'method_not_allowed';
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  if (status === 429) return 'rate_limited';
+  return 'invalid_request';
+}
+
+/**
+ * Every error leaves as `{"error":{code,message,details}}`. Client errors keep their 4xx; anything
+ * unexpected is logged and answered 500 `internal_error` without internals.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) {
+      void reply.code(error.statusCode).headers(error.headers).send(errorEnvelope(error.code, error.message, error.details));
+      return;
+    }
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      const code = fastifyCodes[error.code] ?? (error instanceof SyntaxError ? 'invalid_json' : codeForStatus(status));
+      void reply.code(status).send(errorEnvelope(code, error.message));
+      return;
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    void reply.code(500).send(errorEnvelope('internal_error', 'The control plane hit an unexpected error; it has been logged.'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(errorEnvelope('not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`));
+  });
+}

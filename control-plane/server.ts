@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app';
+import { loadDeploymentKey } from './crypto/deployment-key';
+import { checkDataDir, loadDataDirTls } from './data-dir';
+import { builtInLicenseTrust, LicenseSource, type LicenseTrust } from './licensing/license';
+import { StartupError } from './startup-error';
+import { deriveLedgerKey } from './audit/ledger-codec';
+import { SqliteStorage, sqliteLayout } from './storage/sqlite/sqlite-storage';
+
+export interface ServeOptions {
+  dataDir: string;
+  listen: { host: string; port: number };
+  env: NodeJS.ProcessEnv;
+  keyFile?: string | undefined;
+  /** A certificate chain and key of the user's own, instead of the data dir's. */
+  tlsCertFile?: string | undefined;
+  tlsKeyFile?: string | undefined;
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** Test-only trust seam: the production CLI always uses the built-in vendor keys. */
+  licenseTrust?: LicenseTrust;
+  clock?: () => Date;
+}
+
+/** Parses `host:port` (`[::1]:8443` for IPv6). */
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[3]);
+  const host = match?.[1] ?? match?.[2];
+  if (!match || host === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StartupError('listen_invalid', `--listen ${JSON.stringify(value)} is not host:port (for example 127.0.0.1:8443).`);
+  }
+  return { host, port };
+}
+
+/**
+ * Everything serve checks before it opens a port or writes a byte: the deployment key, the data
+ * dir's key binding, the license, the TLS material. Refusals are StartupErrors with one clear line.
+ */
+export async function prepareServer(options: ServeOptions): Promise<FastifyInstance> {
+  const deploymentKey = loadDeploymentKey({ env: options.env, keyFile: options.keyFile });
+  const paths = checkDataDir(options.dataDir, deploymentKey);
+  const clock = options.clock ?? (() => new Date());
+  const license = new LicenseSource(paths.license, options.licenseTrust ?? builtInLicenseTrust, clock);
+  const tls =
+    options.tlsCertFile !== undefined || options.tlsKeyFile !== undefined
+      ? loadOwnTls(options.tlsCertFile, options.tlsKeyFile)
+      : loadDataDirTls(paths, deploymentKey);
+  const storage = SqliteStorage.open(sqliteLayout(paths.root), deriveLedgerKey(deploymentKey));
+  try {
+    // A crash between creating a tenant's own stores and committing its row leaves files without a tenant: remove them.
+    const orphans = await storage.sweepOrphanStores();
+    const app = await buildApp({
+      storage,
+      license,
+      deploymentKey,
+      clock,
+      https: { key: tls.key, cert: tls.cert },
+      logger: {
+        level: options.logLevel ?? 'info',
+        redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      },
+    });
+    if (orphans.length > 0) {
+      app.log.warn({ orphans }, 'removed tenant stores that had no tenant (an interrupted create)');
+    }
+    app.server.requestTimeout = 30_000;
+    app.server.headersTimeout = 15_000;
+    app.server.keepAliveTimeout = 5_000;
+    return app;
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
+function loadOwnTls(certFile: string | undefined, keyFile: string | undefined): { cert: string; key: string } {
+  if (certFile === undefined || keyFile === undefined) {
+    throw new StartupError('tls_invalid', 'Give both --tls-cert and --tls-key, or neither (to use the data dir certificate).');
+  }
+  try {
+    return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+  } catch (error) {
+    throw new StartupError('tls_invalid', `Cannot read the TLS certificate or key (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}).`);
+  }
+}
+
+/** Listens, and closes gracefully (in-flight requests finish, storage closes) on SIGINT/SIGTERM. */
+export async function serve(options: ServeOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await prepareServer(options);
+  await app.listen({ host: options.listen.host, port: options.listen.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.listen.port;
+  const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
+  const url = `https://${host}:${port}`;
+  app.log.info({ url, event: 'listening' }, 'listening');
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    app.log.info({ signal }, 'closing');
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'close failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  return { app, url };
+}

@@ -1,0 +1,151 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations by store kind, applied in order, one transaction each. Append new steps;
+ * never edit a released one. Every tenant-owned table has `tenant_id` and an index that begins
+ * with it, in shared stores and silos alike (physical separation stacks on top of scoping).
+ */
+
+/** Tenant control data: the same tables in the shared control store and in each silo. */
+const tenantControlTables: readonly string[] = [
+  `CREATE TABLE agents (
+     tenant_id TEXT NOT NULL,
+     id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (tenant_id, id)
+   ) STRICT;
+   CREATE TABLE tenant_users (
+     tenant_id TEXT NOT NULL,
+     id TEXT NOT NULL,
+     user_name TEXT NOT NULL,
+     active INTEGER NOT NULL DEFAULT 1,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (tenant_id, id),
+     UNIQUE (tenant_id, user_name)
+   ) STRICT;
+   CREATE TABLE probe_tests (
+     tenant_id TEXT NOT NULL,
+     id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (tenant_id, id)
+   ) STRICT`,
+];
+
+/** Telemetry: the pooled telemetry store, a hybrid tenant's own telemetry file, and each silo. */
+const telemetryTables: readonly string[] = [
+  `CREATE TABLE telemetry_results (
+     tenant_id TEXT NOT NULL,
+     test_id TEXT NOT NULL,
+     ts TEXT NOT NULL,
+     latency_ms REAL,
+     ok INTEGER NOT NULL,
+     batch_id TEXT NOT NULL,
+     sealed_details BLOB
+   ) STRICT;
+   CREATE INDEX telemetry_results_by_tenant ON telemetry_results (tenant_id, test_id, ts)`,
+];
+
+const controlOnly: readonly string[] = [
+  `CREATE TABLE operators (
+     id TEXT PRIMARY KEY,
+     username TEXT NOT NULL UNIQUE,
+     password_hash TEXT NOT NULL,
+     totp_secret_sealed BLOB NOT NULL,
+     roles TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     last_totp_step INTEGER
+   ) STRICT`,
+  `CREATE TABLE operator_sessions (
+     id TEXT PRIMARY KEY,
+     token_hash TEXT NOT NULL UNIQUE,
+     operator_id TEXT NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+     created_at TEXT NOT NULL,
+     last_seen_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     revoked_at TEXT
+   ) STRICT;
+   CREATE INDEX operator_sessions_operator ON operator_sessions(operator_id);
+   CREATE TABLE login_throttle (
+     key TEXT PRIMARY KEY,
+     failures INTEGER NOT NULL,
+     locked_until TEXT,
+     last_failure_at TEXT NOT NULL
+   ) STRICT`,
+  `CREATE TABLE tenants (
+     id TEXT PRIMARY KEY,
+     slug TEXT NOT NULL UNIQUE,
+     name TEXT NOT NULL,
+     isolation_model TEXT NOT NULL CHECK (isolation_model IN ('pooled', 'siloed', 'hybrid')),
+     residency TEXT,
+     plan TEXT,
+     contact_email TEXT,
+     state TEXT NOT NULL CHECK (state IN ('active', 'suspended', 'deleted')),
+     quotas TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX tenants_by_created ON tenants (created_at, id);
+   CREATE INDEX tenants_by_state ON tenants (state, created_at, id);
+   CREATE TABLE tenant_keys (
+     tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+     wrapped_key BLOB NOT NULL
+   ) STRICT;
+   CREATE TABLE ledger_entries (
+     ledger_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     ts TEXT NOT NULL,
+     actor TEXT NOT NULL,
+     event_type TEXT NOT NULL,
+     tenant_id TEXT,
+     details TEXT NOT NULL,
+     leaf_hash BLOB NOT NULL,
+     mac BLOB NOT NULL,
+     PRIMARY KEY (ledger_id, seq)
+   ) STRICT;
+   CREATE INDEX ledger_by_tenant ON ledger_entries (ledger_id, tenant_id, seq);
+   CREATE INDEX ledger_by_event ON ledger_entries (ledger_id, event_type, seq);
+   CREATE TABLE ledger_heads (
+     ledger_id TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     root BLOB NOT NULL,
+     frontier BLOB NOT NULL,
+     mac BLOB NOT NULL
+   ) STRICT`,
+];
+
+/** Each kind's steps in order; a step's position is its version, so only ever append. */
+export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
+  /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0]].map(defined),
+  /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
+  telemetry: [telemetryTables[0]].map(defined),
+  /** A siloed tenant's own file: all of its data. */
+  silo: [tenantControlTables[0], telemetryTables[0]].map(defined),
+};
+
+function defined(step: string | undefined): string {
+  if (step === undefined) {
+    throw new Error('missing migration step');
+  }
+  return step;
+}
+
+export type StoreKind = keyof typeof migrationSets;
+
+export function migrate(db: Database.Database, kind: StoreKind): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
+  const applied = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;
+  const record = db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+  migrationSets[kind].forEach((sql, index) => {
+    const version = index + 1;
+    if (version <= applied) {
+      return;
+    }
+    db.transaction(() => {
+      db.exec(sql);
+      record.run(version, new Date().toISOString());
+    })();
+  });
+}

@@ -1,0 +1,472 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { ProviderRole } from '../../../contracts/operators';
+import { Quotas, type IsolationModel } from '../../../contracts/tenants';
+import type {
+  LedgerQuery,
+  LoginThrottleRecord,
+  LoginThrottleStore,
+  NewOperator,
+  OperatorRecord,
+  OperatorSessionStore,
+  OperatorStore,
+  SessionRecord,
+  Storage,
+  TenantListQuery,
+  TenantReader,
+  TenantRecord,
+  TenantScope,
+  WriteTx,
+} from '../types';
+import { openStore } from './connection';
+import { SqliteLedgers } from './ledger';
+
+export interface SqliteLayout {
+  /** The shared control store. */
+  controlFile: string;
+  /** The pooled telemetry store. */
+  telemetryFile: string;
+  /** Siloed and hybrid tenants' own stores: `<dir>/<tenant id>/`. */
+  tenantsDir: string;
+}
+
+export function sqliteLayout(dataDir: string): SqliteLayout {
+  return { controlFile: join(dataDir, 'control-plane.db'), telemetryFile: join(dataDir, 'telemetry.db'), tenantsDir: join(dataDir, 'tenants') };
+}
+
+interface OperatorRow {
+  id: string;
+  username: string;
+  password_hash: string;
+  totp_secret_sealed: Buffer;
+  roles: string;
+  created_at: string;
+  last_totp_step: number | null;
+}
+
+const RolesJson = ProviderRole.array();
+
+function toOperator(row: OperatorRow): OperatorRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    totpSecretSealed: row.totp_secret_sealed,
+    roles: RolesJson.parse(JSON.parse(row.roles)),
+    createdAt: row.created_at,
+    lastTotpStep: row.last_totp_step,
+  };
+}
+
+interface TenantRow {
+  id: string;
+  slug: string;
+  name: string;
+  isolation_model: IsolationModel;
+  residency: string | null;
+  plan: string | null;
+  contact_email: string | null;
+  state: TenantRecord['state'];
+  quotas: string;
+  created_at: string;
+  updated_at: string;
+}
+
+function toTenant(row: TenantRow): TenantRecord {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    isolationModel: row.isolation_model,
+    residency: row.residency,
+    plan: row.plan,
+    contactEmail: row.contact_email,
+    state: row.state,
+    quotas: Quotas.parse(JSON.parse(row.quotas)),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Serializes transactions on the one control connection (an async callback must not interleave with another). */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}
+
+const ok = Promise.resolve();
+
+/** The embedded engine: SQLite files (WAL) in the data dir, per the isolation model of each tenant. */
+export class SqliteStorage implements Storage {
+  readonly engine = 'sqlite' as const;
+  readonly operators: OperatorStore;
+  readonly operatorSessions: OperatorSessionStore;
+  readonly loginThrottle: LoginThrottleStore;
+  readonly tenants: TenantReader;
+  readonly ledgers: Storage['ledgers'];
+  private readonly ledger: SqliteLedgers;
+  private readonly mutex = new Mutex();
+  private readonly ownStores = new Map<string, Database.Database>();
+  private telemetry: Database.Database | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly layout: SqliteLayout,
+    ledgerKey: Buffer,
+  ) {
+    this.ledger = new SqliteLedgers(db, ledgerKey);
+    this.operators = operatorStore(db);
+    this.operatorSessions = sessionStore(db);
+    this.loginThrottle = throttleStore(db);
+    this.tenants = tenantReader(db);
+    const ledger = this.ledger;
+    this.ledgers = {
+      entries: (ledgerId: string, query: LedgerQuery) => Promise.resolve(ledger.entries(ledgerId, query)),
+      entry: (ledgerId: string, seq: number) => Promise.resolve(ledger.entry(ledgerId, seq)),
+      head: (ledgerId: string) => Promise.resolve(ledger.head(ledgerId)),
+      verify: (ledgerId: string) => Promise.resolve(ledger.verify(ledgerId)),
+      leafHashes: (ledgerId: string, size: number) => Promise.resolve(ledger.leafHashes(ledgerId, size)),
+    };
+  }
+
+  /** Opens (and migrates) the control store of a data dir. `ledgerKey` authenticates ledger entries. */
+  static open(layout: SqliteLayout, ledgerKey: Buffer): SqliteStorage {
+    return new SqliteStorage(openStore(layout.controlFile, 'control'), layout, ledgerKey);
+  }
+
+  ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+    return ok;
+  }
+
+  tenantDataKey(tenantId: string): Promise<Buffer | null> {
+    const row = this.db.prepare('SELECT wrapped_key FROM tenant_keys WHERE tenant_id = ?').get(tenantId) as { wrapped_key: Buffer } | undefined;
+    return Promise.resolve(row?.wrapped_key ?? null);
+  }
+
+  transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.writeTx());
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) {
+          this.db.exec('ROLLBACK');
+        }
+        throw error;
+      }
+    });
+  }
+
+  private writeTx(): WriteTx {
+    const db = this.db;
+    const ledger = this.ledger;
+    const sessions = this.operatorSessions;
+    const throttle = this.loginThrottle;
+    const operators = this.operators;
+    const tenants = this.tenants;
+    return {
+      countLiveTenants: () => tenants.countLive(),
+      tenantBySlug: (slug) => tenants.bySlug(slug),
+      createOperatorSession: (session) => sessions.create(session),
+      claimTotpStep: (operatorId, step) => operators.claimTotpStep(operatorId, step),
+      recordLoginFailure: (key, at) => throttle.recordFailure(key, at),
+      lockLogin: (key, until) => throttle.lock(key, until),
+      resetLogin: (key) => throttle.reset(key),
+      insertTenant(tenant, wrappedDataKey) {
+        db.prepare(
+          `INSERT INTO tenants (id, slug, name, isolation_model, residency, plan, contact_email, state, quotas, created_at, updated_at)
+           VALUES (@id, @slug, @name, @isolationModel, @residency, @plan, @contactEmail, @state, @quotas, @createdAt, @updatedAt)`,
+        ).run({ ...tenant, quotas: JSON.stringify(tenant.quotas) });
+        db.prepare('INSERT INTO tenant_keys (tenant_id, wrapped_key) VALUES (?, ?)').run(tenant.id, wrappedDataKey);
+        return ok;
+      },
+      updateTenant(id, change) {
+        const columns = Object.entries({
+          name: change.name,
+          plan: change.plan,
+          contact_email: change.contactEmail,
+          state: change.state,
+          quotas: change.quotas === undefined ? undefined : JSON.stringify(change.quotas),
+          updated_at: change.updatedAt,
+        }).filter(([, value]) => value !== undefined);
+        if (columns.length > 0) {
+          db.prepare(`UPDATE tenants SET ${columns.map(([key]) => `${key} = @${key}`).join(', ')} WHERE id = @id`).run({ id, ...Object.fromEntries(columns) });
+        }
+        return ok;
+      },
+      destroyTenantKey(tenantId) {
+        // secure_delete overwrites the freed bytes; the zeroed update first also overwrites the row in place.
+        db.prepare('UPDATE tenant_keys SET wrapped_key = zeroblob(length(wrapped_key)) WHERE tenant_id = ?').run(tenantId);
+        db.prepare('DELETE FROM tenant_keys WHERE tenant_id = ?').run(tenantId);
+        return ok;
+      },
+      appendLedger(ledgerId, entry, ts) {
+        return Promise.resolve(ledger.append(ledgerId, entry, ts));
+      },
+      createOperator(operator: NewOperator) {
+        db.prepare('INSERT INTO operators (id, username, password_hash, totp_secret_sealed, roles, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+          operator.id,
+          operator.username,
+          operator.passwordHash,
+          operator.totpSecretSealed,
+          JSON.stringify(operator.roles),
+          operator.createdAt,
+        );
+        return ok;
+      },
+      deleteOperator(id) {
+        return Promise.resolve(db.prepare('DELETE FROM operators WHERE id = ?').run(id).changes === 1);
+      },
+      revokeOperatorSessions(operatorId, at) {
+        db.prepare('UPDATE operator_sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE operator_id = ?').run(at, operatorId);
+        return ok;
+      },
+    };
+  }
+
+  private tenantDir(tenantId: string): string {
+    return join(this.layout.tenantsDir, tenantId);
+  }
+
+  async createTenantStores(tenantId: string, model: IsolationModel): Promise<() => Promise<void>> {
+    if (model === 'pooled') {
+      return () => ok;
+    }
+    const dir = this.tenantDir(tenantId);
+    const staging = `${dir}.creating`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true, mode: 0o700 });
+    try {
+      const file = model === 'siloed' ? 'tenant.db' : 'telemetry.db';
+      openStore(join(staging, file), model === 'siloed' ? 'silo' : 'telemetry').close();
+      // Migrated completely, then moved into place in one rename: no half-made silo is ever visible.
+      renameSync(staging, dir);
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      throw error;
+    }
+    await ok;
+    return () => this.removeTenantStores(tenantId);
+  }
+
+  removeTenantStores(tenantId: string): Promise<void> {
+    this.ownStores.get(tenantId)?.close();
+    this.ownStores.delete(tenantId);
+    rmSync(this.tenantDir(tenantId), { recursive: true, force: true });
+    return ok;
+  }
+
+  sweepOrphanStores(): Promise<string[]> {
+    if (!existsSync(this.layout.tenantsDir)) {
+      return Promise.resolve([]);
+    }
+    const removed: string[] = [];
+    const known = this.db.prepare("SELECT 1 FROM tenants WHERE id = ? AND state != 'deleted'").pluck();
+    for (const entry of readdirSync(this.layout.tenantsDir)) {
+      const id = entry.replace(/\.creating$/, '');
+      if (entry.endsWith('.creating') || known.get(id) === undefined) {
+        rmSync(join(this.layout.tenantsDir, entry), { recursive: true, force: true });
+        removed.push(entry);
+      }
+    }
+    return Promise.resolve(removed);
+  }
+
+  /** The tenant's own control store (siloed), opened on first use. */
+  private ownStore(tenantId: string): Database.Database {
+    let db = this.ownStores.get(tenantId);
+    if (db === undefined) {
+      const file = join(this.tenantDir(tenantId), 'tenant.db');
+      if (!existsSync(file)) {
+        throw new Error(`the silo of tenant ${tenantId} is missing`);
+      }
+      db = openStore(file, 'silo');
+      this.ownStores.set(tenantId, db);
+    }
+    return db;
+  }
+
+  tenantScope(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): TenantScope {
+    const control = () => (tenant.isolationModel === 'siloed' ? this.ownStore(tenant.id) : this.db);
+    const shared = this.db;
+    return {
+      tenantId: tenant.id,
+      counts() {
+        const db = control();
+        const count = (table: string) => (db.prepare(`SELECT COUNT(*) FROM ${table} WHERE tenant_id = ?`).pluck().get(tenant.id) as number);
+        return Promise.resolve({ agents: count('agents'), users: count('tenant_users'), tests: count('probe_tests') });
+      },
+      purgeShared() {
+        for (const table of ['agents', 'tenant_users', 'probe_tests']) {
+          shared.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
+        }
+        return ok;
+      },
+    };
+  }
+
+  scrub(): Promise<void> {
+    // secure_delete has overwritten freed pages in the main file; the WAL still holds old frames until a checkpoint.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return ok;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) {
+      return ok;
+    }
+    this.closed = true;
+    for (const db of this.ownStores.values()) {
+      db.close();
+    }
+    this.ownStores.clear();
+    this.telemetry?.close();
+    if (this.db.open) {
+      this.db.close();
+    }
+    return ok;
+  }
+}
+
+function operatorStore(db: Database.Database): OperatorStore {
+  return {
+    count: () => Promise.resolve(db.prepare('SELECT COUNT(*) FROM operators').pluck().get() as number),
+    create(operator) {
+      db.prepare('INSERT INTO operators (id, username, password_hash, totp_secret_sealed, roles, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        operator.id,
+        operator.username,
+        operator.passwordHash,
+        operator.totpSecretSealed,
+        JSON.stringify(operator.roles),
+        operator.createdAt,
+      );
+      return ok;
+    },
+    findByUsername(username) {
+      const row = db.prepare('SELECT * FROM operators WHERE username = ?').get(username) as OperatorRow | undefined;
+      return Promise.resolve(row ? toOperator(row) : null);
+    },
+    findById(id) {
+      const row = db.prepare('SELECT * FROM operators WHERE id = ?').get(id) as OperatorRow | undefined;
+      return Promise.resolve(row ? toOperator(row) : null);
+    },
+    list() {
+      return Promise.resolve((db.prepare('SELECT * FROM operators ORDER BY username').all() as OperatorRow[]).map(toOperator));
+    },
+    claimTotpStep(id, step) {
+      const result = db.prepare('UPDATE operators SET last_totp_step = ? WHERE id = ? AND (last_totp_step IS NULL OR last_totp_step < ?)').run(step, id, step);
+      return Promise.resolve(result.changes === 1);
+    },
+  };
+}
+
+interface SessionRow {
+  id: string;
+  operator_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+function sessionStore(db: Database.Database): OperatorSessionStore {
+  return {
+    create(session) {
+      db.prepare('INSERT INTO operator_sessions (id, token_hash, operator_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+        session.id,
+        session.tokenHash,
+        session.operatorId,
+        session.createdAt,
+        session.createdAt,
+        session.expiresAt,
+      );
+      return ok;
+    },
+    findByTokenHash(tokenHash): Promise<SessionRecord | null> {
+      const row = db.prepare('SELECT id, operator_id, created_at, last_seen_at, expires_at, revoked_at FROM operator_sessions WHERE token_hash = ?').get(tokenHash) as
+        | SessionRow
+        | undefined;
+      return Promise.resolve(
+        row ? { id: row.id, operatorId: row.operator_id, createdAt: row.created_at, lastSeenAt: row.last_seen_at, expiresAt: row.expires_at, revokedAt: row.revoked_at } : null,
+      );
+    },
+    touch(id, at) {
+      db.prepare('UPDATE operator_sessions SET last_seen_at = ? WHERE id = ?').run(at, id);
+      return ok;
+    },
+    revoke(id, at) {
+      db.prepare('UPDATE operator_sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(at, id);
+      return ok;
+    },
+  };
+}
+
+function throttleStore(db: Database.Database): LoginThrottleStore {
+  return {
+    get(key): Promise<LoginThrottleRecord> {
+      const row = db.prepare('SELECT failures, locked_until FROM login_throttle WHERE key = ?').get(key) as { failures: number; locked_until: string | null } | undefined;
+      return Promise.resolve({ failures: row?.failures ?? 0, lockedUntil: row?.locked_until ?? null });
+    },
+    recordFailure(key, at) {
+      const failures = db
+        .prepare(
+          `INSERT INTO login_throttle (key, failures, last_failure_at) VALUES (?, 1, ?)
+           ON CONFLICT(key) DO UPDATE SET failures = failures + 1, last_failure_at = excluded.last_failure_at
+           RETURNING failures`,
+        )
+        .pluck()
+        .get(key, at) as number;
+      return Promise.resolve(failures);
+    },
+    lock(key, until) {
+      db.prepare('UPDATE login_throttle SET locked_until = ? WHERE key = ?').run(until, key);
+      return ok;
+    },
+    reset(key) {
+      db.prepare('DELETE FROM login_throttle WHERE key = ?').run(key);
+      return ok;
+    },
+  };
+}
+
+function tenantReader(db: Database.Database): TenantReader {
+  return {
+    byId(id) {
+      const row = db.prepare('SELECT * FROM tenants WHERE id = ?').get(id) as TenantRow | undefined;
+      return Promise.resolve(row ? toTenant(row) : null);
+    },
+    bySlug(slug) {
+      const row = db.prepare('SELECT * FROM tenants WHERE slug = ?').get(slug) as TenantRow | undefined;
+      return Promise.resolve(row ? toTenant(row) : null);
+    },
+    list(query: TenantListQuery) {
+      const clauses: string[] = [];
+      if (query.state !== undefined) clauses.push('state = @state');
+      if (query.after !== undefined) clauses.push('(created_at, id) > (@afterCreatedAt, @afterId)');
+      const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+      const rows = db.prepare(`SELECT * FROM tenants ${where} ORDER BY created_at, id LIMIT @limit`).all({
+        state: query.state,
+        afterCreatedAt: query.after?.createdAt,
+        afterId: query.after?.id,
+        limit: query.limit,
+      }) as TenantRow[];
+      return Promise.resolve(rows.map(toTenant));
+    },
+    countLive() {
+      return Promise.resolve(db.prepare("SELECT COUNT(*) FROM tenants WHERE state != 'deleted'").pluck().get() as number);
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import type { ProviderRole } from '../../contracts/operators';
+import type { IsolationModel, Quotas, TenantState } from '../../contracts/tenants';
+
+/**
+ * The storage interface every engine implements (SQLite now, PostgreSQL next). Methods are async
+ * so a networked engine fits; no database handle ever leaves control-plane/storage/.
+ */
+export interface OperatorRecord {
+  id: string;
+  username: string;
+  passwordHash: string;
+  /** The TOTP secret, sealed with the deployment key. */
+  totpSecretSealed: Buffer;
+  roles: ProviderRole[];
+  createdAt: string;
+  /** The last TOTP time step accepted, so a code is accepted once. */
+  lastTotpStep: number | null;
+}
+
+export interface NewOperator {
+  id: string;
+  username: string;
+  passwordHash: string;
+  totpSecretSealed: Buffer;
+  roles: ProviderRole[];
+  createdAt: string;
+}
+
+export interface OperatorStore {
+  count(): Promise<number>;
+  create(operator: NewOperator): Promise<void>;
+  findByUsername(username: string): Promise<OperatorRecord | null>;
+  findById(id: string): Promise<OperatorRecord | null>;
+  list(): Promise<OperatorRecord[]>;
+  /**
+   * Records `step` as the operator's last accepted TOTP step only if it is later than the one
+   * stored (atomic compare-and-set): false means the code was already used (replay).
+   */
+  claimTotpStep(id: string, step: number): Promise<boolean>;
+}
+
+export interface SessionRecord {
+  id: string;
+  operatorId: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+export interface OperatorSessionStore {
+  create(session: { id: string; tokenHash: string; operatorId: string; createdAt: string; expiresAt: string }): Promise<void>;
+  findByTokenHash(tokenHash: string): Promise<SessionRecord | null>;
+  touch(id: string, at: string): Promise<void>;
+  revoke(id: string, at: string): Promise<void>;
+}
+
+/** Consecutive failed sign-ins per username, for the growing lock-out. */
+export interface LoginThrottleRecord {
+  failures: number;
+  lockedUntil: string | null;
+}
+
+export interface LoginThrottleStore {
+  get(key: string): Promise<LoginThrottleRecord>;
+  /** Counts one more consecutive failure and returns the new count. */
+  recordFailure(key: string, at: string): Promise<number>;
+  lock(key: string, until: string): Promise<void>;
+  reset(key: string): Promise<void>;
+}
+
+export interface TenantRecord {
+  id: string;
+  slug: string;
+  name: string;
+  isolationModel: IsolationModel;
+  residency: string | null;
+  plan: string | null;
+  contactEmail: string | null;
+  state: TenantState;
+  quotas: Quotas;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TenantListQuery {
+  state?: TenantState | undefined;
+  /** Exclusive: tenants created after this (created_at, id) position. */
+  after?: { createdAt: string; id: string } | undefined;
+  limit: number;
+}
+
+export interface TenantReader {
+  byId(id: string): Promise<TenantRecord | null>;
+  bySlug(slug: string): Promise<TenantRecord | null>;
+  list(query: TenantListQuery): Promise<TenantRecord[]>;
+  /** Tenants that count against the license band: every state but deleted. */
+  countLive(): Promise<number>;
+}
+
+export interface LedgerEntryInput {
+  actor: string;
+  eventType: string;
+  tenantId: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface LedgerEntry extends LedgerEntryInput {
+  ledgerId: string;
+  seq: number;
+  ts: string;
+  leafHash: Buffer;
+}
+
+export interface LedgerQuery {
+  tenantId?: string | undefined;
+  eventType?: string | undefined;
+  /** Entries with seq below this (newest first paging). */
+  beforeSeq?: number | undefined;
+  limit: number;
+}
+
+export type LedgerVerification =
+  | { ok: true; size: number; root: Buffer }
+  | { ok: false; size: number; root: Buffer | null; firstBadSeq: number | null; reason: string };
+
+export interface LedgerReader {
+  /** Newest first. */
+  entries(ledgerId: string, query: LedgerQuery): Promise<LedgerEntry[]>;
+  entry(ledgerId: string, seq: number): Promise<LedgerEntry | null>;
+  /** The signed tree head: size and root. */
+  head(ledgerId: string): Promise<{ size: number; root: Buffer }>;
+  /** Recomputes every leaf, every entry MAC and the root; names the first bad entry. */
+  verify(ledgerId: string): Promise<LedgerVerification>;
+  /** Leaf hashes of the first `size` entries, in order (for inclusion and consistency proofs). */
+  leafHashes(ledgerId: string, size: number): Promise<Buffer[]>;
+}
+
+/** What a write transaction may change. Everything in one transaction commits or none of it does. */
+export interface WriteTx {
+  /** Reads inside the transaction (consistent with its writes). */
+  countLiveTenants(): Promise<number>;
+  tenantBySlug(slug: string): Promise<TenantRecord | null>;
+  createOperatorSession(session: { id: string; tokenHash: string; operatorId: string; createdAt: string; expiresAt: string }): Promise<void>;
+  /** See OperatorStore.claimTotpStep. */
+  claimTotpStep(operatorId: string, step: number): Promise<boolean>;
+  recordLoginFailure(key: string, at: string): Promise<number>;
+  lockLogin(key: string, until: string): Promise<void>;
+  resetLogin(key: string): Promise<void>;
+  insertTenant(tenant: TenantRecord, wrappedDataKey: Buffer): Promise<void>;
+  updateTenant(id: string, change: Partial<Pick<TenantRecord, 'name' | 'plan' | 'contactEmail' | 'state' | 'quotas' | 'updatedAt'>>): Promise<void>;
+  /** Crypto-shred: the wrapped data key is overwritten and removed; nothing can open the tenant's sealed data again. */
+  destroyTenantKey(tenantId: string): Promise<void>;
+  appendLedger(ledgerId: string, entry: LedgerEntryInput, ts: string): Promise<LedgerEntry>;
+  createOperator(operator: NewOperator): Promise<void>;
+  deleteOperator(id: string): Promise<boolean>;
+  revokeOperatorSessions(operatorId: string, at: string): Promise<void>;
+}
+
+/** Where a tenant's own data lives, by isolation model. */
+export interface TenantStoreLayout {
+  /** Tenant control data (users, tokens, tests): `shared` or the tenant's own store. */
+  control: 'shared' | 'own';
+  /** Telemetry: the pooled telemetry store or the tenant's own. */
+  telemetry: 'shared' | 'own';
+}
+
+/**
+ * Tenant-owned data, reached only through this scope: every statement binds the tenant's id,
+ * inside silos too. Later features add their tables here.
+ */
+export interface TenantScope {
+  readonly tenantId: string;
+  counts(): Promise<{ agents: number; users: number; tests: number }>;
+  /** Removes every row of this tenant from the stores it shares with others (on delete). */
+  purgeShared(): Promise<void>;
+}
+
+export interface Storage {
+  readonly engine: 'sqlite' | 'postgres';
+  readonly operators: OperatorStore;
+  readonly operatorSessions: OperatorSessionStore;
+  readonly loginThrottle: LoginThrottleStore;
+  readonly tenants: TenantReader;
+  readonly ledgers: LedgerReader;
+  /** The wrapped data key of a tenant, or null once destroyed. */
+  tenantDataKey(tenantId: string): Promise<Buffer | null>;
+  transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  /**
+   * Creates and migrates a siloed or hybrid tenant's own stores before the tenant row exists.
+   * Returns a function that removes them again (used when the row cannot be committed).
+   */
+  createTenantStores(tenantId: string, model: IsolationModel): Promise<() => Promise<void>>;
+  /** Deletes a tenant's own store files (after its key is destroyed). */
+  removeTenantStores(tenantId: string): Promise<void>;
+  /** Own-store files or schemas that exist without a tenant row (a crash between create and commit). */
+  sweepOrphanStores(): Promise<string[]>;
+  tenantScope(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): TenantScope;
+  /** Flushes deleted content out of journals and free space (after a crypto-shred). */
+  scrub(): Promise<void>;
+  /** Cheap round trip to the database, for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          // The Electron main process.
+          index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
+          // The control-plane CLI, started by the console as a child Node process (embedded mode).
+          'control-plane': resolve(import.meta.dirname, 'control-plane/cli.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: resolve(import.meta.dirname, 'src-preload/index.ts') },
+        // A sandboxed preload cannot require() local chunks: one self-contained CommonJS file.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+      // Bundle zod and the contracts into the one file; a sandboxed preload has no require().
+      externalizeDeps: false,
+      isolatedEntries: true,
+    },
+  },
+  renderer: {
+    root: resolve(import.meta.dirname, 'src-renderer'),
+    build: {
+      outDir: resolve(import.meta.dirname, 'out/renderer'),
+      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src-renderer/index.html') } },
+    },
+    plugins: [react()],
+  },
+});

@@ -1,0 +1,68 @@
+// Flat config: type-aware typescript-eslint rules plus the layering of ARCHITECTURE.md,
+// enforced per folder with no-restricted-imports (see test/lint/layering.test.ts).
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
+const ours = (...folders) => folders.flatMap((folder) => [`**/${folder}`, `**/${folder}/**`, `${folder}/**`]);
+
+/** One layering rule: `message` explains which layer may import what. */
+const layer = (files, { paths = [], patterns = [] }) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { paths, patterns }],
+  },
+});
+
+const electronOnlyInApp = { name: 'electron', message: 'Only src-main/app/ and src-preload/ import electron (ARCHITECTURE.md layering).' };
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'playwright-report/**', 'bench-results/**', '.scratch/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['src-renderer/**'], languageOptions: { globals: { ...globals.browser } } },
+  layer(['contracts/**'], {
+    paths: [electronOnlyInApp, ...nodeBuiltins.map((name) => ({ name, message: 'contracts/ imports nothing of Node.' }))],
+    patterns: [{ group: ours('control-plane', 'simulator', 'src-main', 'src-preload', 'src-renderer', 'test'), message: 'contracts/ imports no code of ours.' }],
+  }),
+  layer(['control-plane/**'], {
+    paths: [electronOnlyInApp],
+    patterns: [{ group: ours('src-main', 'src-preload', 'src-renderer', 'simulator'), message: 'control-plane/ imports contracts/ and Node only.' }],
+  }),
+  layer(['simulator/**'], {
+    paths: [electronOnlyInApp],
+    patterns: [{ group: ours('src-main', 'src-preload', 'src-renderer', 'control-plane'), message: 'simulator/ talks to the control plane through its public API only.' }],
+  }),
+  layer(['src-renderer/**'], {
+    paths: [electronOnlyInApp, ...nodeBuiltins.map((name) => ({ name, message: 'src-renderer/ is browser code: no Node built-ins.' }))],
+    patterns: [{ group: ours('control-plane', 'simulator', 'src-main', 'src-preload'), message: 'src-renderer/ imports contracts/ and browser code only.' }],
+  }),
+  layer(['src-preload/**'], {
+    paths: nodeBuiltins.map((name) => ({ name, message: 'src-preload/ is a sandboxed preload: electron and contracts/ only.' })),
+    patterns: [{ group: ours('control-plane', 'simulator', 'src-main', 'src-renderer'), message: 'src-preload/ imports electron and contracts/ only.' }],
+  }),
+  layer(['src-main/**'], {
+    paths: [electronOnlyInApp],
+    patterns: [{ group: ours('src-renderer', 'src-preload'), message: 'src-main/ never imports renderer or preload code.' }],
+  }),
+  layer(['src-main/app/**'], {
+    patterns: [{ group: ours('src-renderer', 'src-preload'), message: 'src-main/ never imports renderer or preload code.' }],
+  }),
+);

@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
+import { ipcChannelNames, type IpcEvent, type IpcEventPayload } from '../../contracts/ipc';
+import { CONSOLE_CSP } from '../browser/browser-server';
+import { createConsoleHost, type ConsoleHost } from '../console-host';
+import { resolveControlPlaneCommand } from '../control-plane/cli-command';
+import { APP_ORIGIN, APP_SCHEME, contentTypeFor, isTrustedSenderUrl, resolveRendererAsset } from '../security/renderer-assets';
+
+// out/main/index.js → the app root is two levels up.
+const appRoot = join(import.meta.dirname, '..', '..');
+const rendererDir = join(appRoot, 'out', 'renderer');
+const preloadPath = join(appRoot, 'out', 'preload', 'index.cjs');
+
+app.enableSandbox();
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+let mainWindow: BrowserWindow | null = null;
+let host: ConsoleHost | null = null;
+
+function emit<E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void {
+  if (mainWindow && !mainWindow.isDestroyed()) {
+    mainWindow.webContents.send(event, payload);
+  }
+}
+
+/** App-wide denials: no navigation, no new windows, no webviews, no permissions. */
+function hardenWebContents(): void {
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-navigate', (event) => event.preventDefault());
+    contents.on('will-redirect', (event) => event.preventDefault());
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.setDevicePermissionHandler(() => false);
+}
+
+function serveRenderer(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = resolveRendererAsset(rendererDir, request.url);
+    if (file === null) {
+      return new Response('not found', { status: 404 });
+    }
+    try {
+      const body = await readFile(file);
+      return new Response(body, {
+        headers: { 'content-type': contentTypeFor(file), 'content-security-policy': CONSOLE_CSP, 'x-content-type-options': 'nosniff' },
+      });
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
+  });
+}
+
+function registerIpc(consoleHost: ConsoleHost): void {
+  for (const channel of ipcChannelNames) {
+    ipcMain.handle(channel, (event, payload: unknown) => {
+      const frame = event.senderFrame;
+      const trusted = frame !== null && mainWindow !== null && event.sender === mainWindow.webContents && frame === event.sender.mainFrame && isTrustedSenderUrl(frame.url, true);
+      return consoleHost.router.handle(channel, payload, { trustedSender: trusted });
+    });
+  }
+}
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    show: false,
+    title: 'Bulkhead',
+    webPreferences: {
+      preload: preloadPath,
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+      navigateOnDragDrop: false,
+    },
+  });
+  window.once('ready-to-show', () => window.show());
+  void window.loadURL(`${APP_ORIGIN}/index.html`);
+  return window;
+}
+
+void app.whenReady().then(async () => {
+  hardenWebContents();
+  serveRenderer();
+  const version = app.getVersion();
+  host = createConsoleHost({
+    mode: 'electron',
+    version,
+    consoleDataDir: join(app.getPath('userData'), 'console'),
+    // Electron's own binary is not a Node with the control plane's native modules: use the Node that ran npm.
+    controlPlaneCli: resolveControlPlaneCommand(appRoot, process.env.npm_node_execpath ?? 'node'),
+    emit,
+    log: (message, error) => {
+      console.error(message, error instanceof Error ? error.message : '');
+    },
+  });
+  registerIpc(host);
+  mainWindow = createWindow();
+  await host.embedded.start();
+});
+
+app.on('window-all-closed', () => {
+  app.quit();
+});
+
+app.on('will-quit', (event) => {
+  if (host) {
+    const stopping = host;
+    host = null;
+    event.preventDefault();
+    void stopping.stop().finally(() => app.quit());
+  }
+});

@@ -1,0 +1,93 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { ControlPlaneStatus } from '../../contracts/ipc';
+import { createCertificateAuthority } from '../../control-plane/tls/certificates';
+import { ConsoleError } from '../console-error';
+import { resolveControlPlaneCommand } from './cli-command';
+import { ControlPlaneClient } from './client';
+import { EmbeddedControlPlane } from './embedded';
+
+const appRoot = resolve(import.meta.dirname, '..', '..');
+const Health = z.object({ status: z.literal('ok') });
+const password = 'a-long-test-password';
+
+describe('embedded control plane (real child process, real HTTPS)', () => {
+  let dir: string;
+  let embedded: EmbeddedControlPlane;
+  const statuses: ControlPlaneStatus[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bulkhead-console-'));
+    embedded = new EmbeddedControlPlane({
+      consoleDataDir: dir,
+      cli: resolveControlPlaneCommand(appRoot, process.execPath),
+      onStatus: (status) => statuses.push(status),
+    });
+  });
+
+  afterAll(async () => {
+    await embedded.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('asks for setup when there is no data dir yet', async () => {
+    expect((await embedded.start()).state).toBe('setup_required');
+    expect(embedded.connection()).toBeNull();
+  });
+
+  it('refuses a weak first password with a clear invalid_request and creates no control plane', async () => {
+    await expect(embedded.setup('admin', 'short')).rejects.toMatchObject({ code: 'invalid_request' });
+    expect(embedded.isInitialized()).toBe(false);
+  });
+
+  it('sets up the first admin, returns the TOTP enrollment once, and serves HTTPS with a pinned CA', async () => {
+    const enrollment = await embedded.setup('admin', password);
+    expect(enrollment.username).toBe('admin');
+    expect(enrollment.otpauth_uri).toMatch(/^otpauth:\/\/totp\/Bulkhead:admin\?secret=[A-Z2-7]+/);
+    expect(embedded.status().state).toBe('ready');
+    expect(statuses.map((status) => status.state)).toContain('ready');
+    const target = embedded.connection();
+    expect(target?.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    if (target === null) {
+      throw new Error('no connection');
+    }
+    const client = new ControlPlaneClient(target);
+    expect(await client.call('GET', '/healthz', Health)).toEqual({ status: 'ok' });
+    await client.close();
+    // The key file is private and the password is stored nowhere in plaintext.
+    expect(readFileSync(embedded.keyFile, 'utf8').trim()).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    for (const file of readdirSync(embedded.dataDir, { recursive: true, withFileTypes: true })) {
+      if (file.isFile()) {
+        expect(readFileSync(join(file.parentPath, file.name)).includes(password)).toBe(false);
+      }
+    }
+  });
+
+  it('refuses a second setup', async () => {
+    const error: unknown = await embedded.setup('other', password).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConsoleError);
+    expect(error).toMatchObject({ code: 'already_initialized' });
+  });
+
+  it('does not trust another CA for the same address (pinning)', async () => {
+    const target = embedded.connection();
+    if (target === null) {
+      throw new Error('no connection');
+    }
+    const otherCa = await createCertificateAuthority('another deployment');
+    const impostorTrust = new ControlPlaneClient({ url: target.url, caPem: otherCa.certPem });
+    await expect(impostorTrust.call('GET', '/healthz', Health)).rejects.toMatchObject({ code: 'control_plane_unreachable' });
+    await impostorTrust.close();
+  });
+
+  it('reports failed, with the control plane\'s own reason, when the deployment key is wrong', async () => {
+    await embedded.stop();
+    writeFileSync(embedded.keyFile, Buffer.alloc(32, 7).toString('base64') + '\n');
+    const status = await embedded.start();
+    expect(status.state).toBe('failed');
+    expect(status.message).toContain('belongs to another deployment key');
+  });
+});

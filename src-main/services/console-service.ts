@@ -1,0 +1,106 @@
+import { LoginResponse } from '../../contracts/operators';
+import type { ControlPlaneStatus, IpcEvent, IpcEventPayload, SessionStatus } from '../../contracts/ipc';
+import { ConsoleError } from '../console-error';
+import { ControlPlaneClient, type ControlPlaneTarget } from '../control-plane/client';
+import type { IpcHandlers } from '../ipc/router';
+
+/** What the console service needs of the control plane it manages (embedded or remote). */
+export interface ControlPlaneHandle {
+  status(): ControlPlaneStatus;
+  connection(): ControlPlaneTarget | null;
+  setup(username: string, password: string): Promise<{ username: string; otpauth_uri: string; secret: string }>;
+}
+
+export interface ConsoleServiceOptions {
+  version: string;
+  mode: 'electron' | 'browser';
+  controlPlane: ControlPlaneHandle;
+  emit: <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>) => void;
+  clock?: () => Date;
+}
+
+interface Session {
+  token: string;
+  expiresAt: string;
+  operator: LoginResponse['operator'];
+}
+
+const signedOut: SessionStatus = { signed_in: false, operator: null, expires_at: null };
+
+/**
+ * The console's main-process service: holds the operator session (the token never reaches the
+ * renderer) and talks to the control plane. Its handlers are the IPC router's.
+ */
+export class ConsoleService {
+  private session: Session | null = null;
+  private client: ControlPlaneClient | null = null;
+  private clientTarget: ControlPlaneTarget | null = null;
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: ConsoleServiceOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  handlers(): IpcHandlers {
+    return {
+      'app:info': () => Promise.resolve({ version: this.options.version, mode: this.options.mode, control_plane: this.options.controlPlane.status() }),
+      'setup:enroll': (request) => this.options.controlPlane.setup(request.username, request.password),
+      'session:status': () => Promise.resolve(this.sessionStatus()),
+      'session:login': (request) => this.login(request),
+      'session:logout': () => this.logout(),
+    };
+  }
+
+  sessionStatus(): SessionStatus {
+    if (this.session && Date.parse(this.session.expiresAt) <= this.clock().getTime()) {
+      this.session = null;
+    }
+    return this.session ? { signed_in: true, operator: this.session.operator, expires_at: this.session.expiresAt } : signedOut;
+  }
+
+  private controlPlane(): ControlPlaneClient {
+    const target = this.options.controlPlane.connection();
+    if (target === null) {
+      const status = this.options.controlPlane.status();
+      throw new ConsoleError(status.state === 'setup_required' ? 'setup_required' : 'control_plane_unreachable', status.message ?? 'The control plane is not running yet.');
+    }
+    if (this.client === null || this.clientTarget !== target) {
+      void this.client?.close();
+      this.client = new ControlPlaneClient(target);
+      this.clientTarget = target;
+    }
+    return this.client;
+  }
+
+  private async login(request: { username: string; password: string; totp: string }): Promise<SessionStatus> {
+    const answer = await this.controlPlane().call('POST', '/provider/v1/auth/login', LoginResponse, { body: request });
+    if (answer === null) {
+      throw new ConsoleError('internal_error', 'The control plane answered the sign-in without a session.');
+    }
+    this.session = { token: answer.token, expiresAt: answer.expires_at, operator: answer.operator };
+    const status = this.sessionStatus();
+    this.options.emit('session:changed', status);
+    return status;
+  }
+
+  private async logout(): Promise<SessionStatus> {
+    const session = this.session;
+    this.session = null;
+    if (session) {
+      try {
+        await this.controlPlane().call('POST', '/provider/v1/auth/logout', null, { token: session.token });
+      } catch (error) {
+        // The local session is gone either way; an unreachable control plane expires it on its own.
+        if (!(error instanceof ConsoleError)) {
+          throw error;
+        }
+      }
+    }
+    this.options.emit('session:changed', signedOut);
+    return signedOut;
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+  }
+}

@@ -1,0 +1,93 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { type AppInfo, type SetupResult } from '../../contracts/ipc';
+import { queryKeys, useAppInfo, useConsoleEvents, useSessionStatus } from './queries';
+import { ControlPlaneStatusScreen } from './screens/control-plane-status';
+import { FirstRunSetup } from './screens/first-run-setup';
+import { SignIn } from './screens/sign-in';
+import { SignedInShell } from './screens/signed-in-shell';
+import { TotpEnrollment } from './screens/totp-enrollment';
+
+/** Decides the screen from app:info (control plane state) and session:status. */
+export function App() {
+  useConsoleEvents();
+  const client = useQueryClient();
+  const info = useAppInfo();
+  // The one-time enrollment lives only here, in memory, until the operator confirms it.
+  const [enrollment, setEnrollment] = useState<SetupResult | null>(null);
+  const [enrolledUsername, setEnrolledUsername] = useState<string | null>(null);
+
+  if (enrollment) {
+    return (
+      <TotpEnrollment
+        enrollment={enrollment}
+        onContinue={() => {
+          setEnrolledUsername(enrollment.username);
+          setEnrollment(null);
+          void client.invalidateQueries({ queryKey: queryKeys.appInfo });
+        }}
+      />
+    );
+  }
+
+  // A failed refetch keeps showing the last good answer; only a first failure is a screen.
+  if (info.data === undefined) {
+    return info.isError ? (
+      <ControlPlaneStatusScreen
+        view="error"
+        error={info.error}
+        onRetry={() => {
+          void info.refetch();
+        }}
+      />
+    ) : (
+      <ControlPlaneStatusScreen view="loading" />
+    );
+  }
+
+  const status = info.data.control_plane;
+  switch (status.state) {
+    case 'starting':
+      return <ControlPlaneStatusScreen view="starting" status={status} />;
+    case 'failed':
+      return (
+        <ControlPlaneStatusScreen
+          view="failed"
+          status={status}
+          onRetry={() => {
+            void info.refetch();
+          }}
+        />
+      );
+    case 'setup_required':
+      // Just enrolled: go on to sign-in even if app:info has not caught up yet.
+      if (enrolledUsername === null) {
+        return <FirstRunSetup onEnrolled={setEnrollment} />;
+      }
+      return <SessionGate info={info.data} initialUsername={enrolledUsername} />;
+    case 'ready':
+      return <SessionGate info={info.data} initialUsername={enrolledUsername ?? ''} />;
+  }
+}
+
+function SessionGate({ info, initialUsername }: { info: AppInfo; initialUsername: string }) {
+  const session = useSessionStatus(true);
+  if (session.data === undefined) {
+    return session.isError ? (
+      <ControlPlaneStatusScreen
+        view="error"
+        error={session.error}
+        onRetry={() => {
+          void session.refetch();
+        }}
+      />
+    ) : (
+      <ControlPlaneStatusScreen view="loading" />
+    );
+  }
+  const { operator } = session.data;
+  if (session.data.signed_in && operator) {
+    return <SignedInShell info={info} operator={operator} expiresAt={session.data.expires_at} />;
+  }
+  return <SignIn initialUsername={initialUsername} />;
+}

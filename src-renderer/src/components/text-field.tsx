@@ -1,0 +1,53 @@
+import { useId, type HTMLInputAutoCompleteAttribute, type HTMLAttributes } from 'react';
+
+export type TextFieldProps = {
+  /** The accessible name: exactly what the operator (and getByLabel) reads. */
+  label: string;
+  name: string;
+  value: string;
+  onChange: (value: string) => void;
+  type?: 'text' | 'password';
+  autoComplete?: HTMLInputAutoCompleteAttribute;
+  inputMode?: HTMLAttributes<HTMLInputElement>['inputMode'];
+  /** Shown under the input and linked with aria-describedby; never part of the label. */
+  hint?: string;
+  invalid?: boolean;
+  maxLength?: number;
+  autoFocus?: boolean;
+  disabled?: boolean;
+};
+
+export function TextField({ label, name, value, onChange, type = 'text', autoComplete, inputMode, hint, invalid = false, maxLength, autoFocus, disabled }: TextFieldProps) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  return (
+    <div className={invalid ? 'field field-invalid' : 'field'}>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        name={name}
+        type={type}
+        value={value}
+        onChange={(event) => {
+          onChange(event.target.value);
+        }}
+        autoComplete={autoComplete}
+        inputMode={inputMode}
+        aria-invalid={invalid || undefined}
+        aria-describedby={hint ? hintId : undefined}
+        maxLength={maxLength}
+        autoFocus={autoFocus}
+        disabled={disabled}
+        required
+        spellCheck={false}
+        autoCapitalize="off"
+        autoCorrect="off"
+      />
+      {hint ? (
+        <p className="field-hint" id={hintId}>
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+import { type ErrorCode } from '../../../contracts/errors';
+import { type AppInfo, type SessionStatus, type SetupResult } from '../../../contracts/ipc';
+import { type Operator } from '../../../contracts/operators';
+
+export function appInfo(state: AppInfo['control_plane']['state'] = 'ready', message: string | null = null): AppInfo {
+  return {
+    version: '0.1.0',
+    mode: 'electron',
+    control_plane: { kind: 'embedded', url: 'https://127.0.0.1:7443', state, message },
+  };
+}
+
+export const operator: Operator = {
+  id: '3f1c2b7e-8a4d-4c1e-9b2a-1d2e3f4a5b6c',
+  username: 'alice',
+  roles: ['provider_admin', 'billing_viewer'],
+  created_at: '2025-01-01T00:00:00.000Z',
+};
+
+export const signedOut: SessionStatus = { signed_in: false, operator: null, expires_at: null };
+export const signedIn: SessionStatus = { signed_in: true, operator, expires_at: '2030-01-01T12:00:00.000Z' };
+
+export const enrollment: SetupResult = {
+  username: 'alice',
+  otpauth_uri: 'otpauth://totp/Bulkhead:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DP&issuer=Bulkhead',
+  secret: 'JBSWY3DPEHPK3PXPJBSWY3DP',
+};
+
+export function fail(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+  return { error: { code, message, details } };
+}

@@ -1,0 +1,67 @@
+import { generate } from 'otplib';
+import { expect, test } from './fixtures';
+
+const username = 'admin';
+const password = 'e2e-correct-horse-battery';
+
+async function currentCode(secret: string, offsetSteps = 0): Promise<string> {
+  return generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSteps * 30 });
+}
+
+test('the console refuses a visit without this launch\'s secret', async ({ page, browserConsole }) => {
+  const response = await page.goto(browserConsole.origin + '/');
+  expect(response?.status()).toBe(401);
+  await expect(page.getByText('npm run console:browser')).toBeVisible();
+});
+
+test('first run: create the admin, see the TOTP enrollment once, then sign in with password and code', async ({ page, browserConsole }) => {
+  await page.goto(browserConsole.launchUrl);
+
+  // First run: no provider admin yet.
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm password').fill(password);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+
+  const uri = await page.getByText(/^otpauth:\/\/totp\//).textContent();
+  const secret = new URL(uri ?? '').searchParams.get('secret') ?? '';
+  expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+  await page.getByRole('button', { name: 'I have added it to my authenticator' }).click();
+
+  // The sign-in screen.
+  await expect(page.getByRole('heading', { name: 'Sign in to Bulkhead' })).toBeVisible();
+
+  // A malformed code never leaves the page.
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Authenticator code').fill('12ab');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText(/6 digits/i);
+
+  // A wrong code gets the same answer as a wrong password: no hint which factor failed.
+  const wrongCode = (await currentCode(secret, 10)).replace(/^./, (d) => String((Number(d) + 1) % 10));
+  await page.getByLabel('Authenticator code').fill(wrongCode);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('The username, password or code is wrong.');
+
+  await page.getByLabel('Password', { exact: true }).fill('not-the-password');
+  await page.getByLabel('Authenticator code').fill(await currentCode(secret));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('The username, password or code is wrong.');
+
+  // The right password and a fresh code sign in. (The code above was not consumed: its password was wrong.)
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Authenticator code').fill(await currentCode(secret));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(page.getByText(username, { exact: true })).toBeVisible();
+
+  // The renderer never holds the session token.
+  const storage = await page.evaluate(() =>
+    [localStorage, sessionStorage].flatMap((store) => Object.keys(store).map((key) => `${key}=${store.getItem(key) ?? ''}`)).join(';') + document.cookie,
+  );
+  expect(storage).not.toContain('bho_');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to Bulkhead' })).toBeVisible();
+});

@@ -1,0 +1,169 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { generate } from 'otplib';
+import { generateDeploymentKey } from '../../control-plane/crypto/deployment-key';
+import { initDataDir } from '../../control-plane/data-dir';
+import { builtInLicenseTrust, type LicenseTrust } from '../../control-plane/licensing/license';
+import { prepareServer } from '../../control-plane/server';
+import { createCertificateAuthority } from '../../control-plane/tls/certificates';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+export const evaluationLicenseText = (): string => readFileSync(join(repoRoot, 'control-plane', 'licensing', 'evaluation-license.json'), 'utf8');
+
+export interface RunningControlPlane {
+  app: FastifyInstance;
+  url: string;
+  caPem: string;
+  dataDir: string;
+  deploymentKey: string;
+  admin: { username: string; password: string; totpSecret: string };
+  /** A TOTP code for the admin at `now` plus `offsetSteps` 30-second steps. */
+  adminCode(offsetSteps?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  licenseText?: string;
+  licenseTrust?: LicenseTrust;
+  clock?: () => Date;
+}
+
+interface InitializedDataDir {
+  root: string;
+  dataDir: string;
+  deploymentKey: string;
+  admin: { username: string; password: string; totpSecret: string };
+  trust: LicenseTrust;
+}
+
+/** A fresh, initialized data dir in a temp folder with a known admin. */
+export async function initializedDataDir(options: HarnessOptions = {}): Promise<InitializedDataDir> {
+  const root = mkdtempSync(join(tmpdir(), 'bulkhead-cp-'));
+  const dataDir = join(root, 'data');
+  const deploymentKey = generateDeploymentKey();
+  const admin = { username: 'admin', password: 'a-long-test-password' };
+  const trust = options.licenseTrust ?? builtInLicenseTrust;
+  const init = await initDataDir({
+    dataDir,
+    deploymentKey: Buffer.from(deploymentKey, 'base64'),
+    admin,
+    subjectAltNames: [],
+    licenseText: options.licenseText ?? evaluationLicenseText(),
+    licenseTrust: trust,
+    now: options.clock?.() ?? new Date(),
+  });
+  return { root, dataDir, deploymentKey, admin: { ...admin, totpSecret: init.totpSecret }, trust };
+}
+
+export function totpCode(secret: string, at: Date, offsetSteps = 0): Promise<string> {
+  return generate({ secret, epoch: Math.floor(at.getTime() / 1000) + offsetSteps * 30 });
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  deploymentKey: string;
+  admin: { username: string; password: string; totpSecret: string };
+  dataDir: string;
+  clock: TestClock;
+  adminCode(offsetSteps?: number): Promise<string>;
+  /** Signs the admin in (once per test app) and returns its Authorization header. */
+  adminHeaders(): Promise<{ authorization: string }>;
+  /** Creates an operator with `roles` and signs it in; returns its Authorization header. */
+  operatorHeaders(username: string, roles: string[]): Promise<{ authorization: string }>;
+  close(): Promise<void>;
+}
+
+/** A clock tests move by hand. */
+export class TestClock {
+  constructor(private current = new Date('2026-11-22T10:00:05Z')) {}
+  now = (): Date => new Date(this.current);
+  advance(seconds: number): void {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+  }
+}
+
+/** The app over a real SQLite data dir, without a port: for inject() tests, on a hand-moved clock. */
+export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}): Promise<TestApp> {
+  const clock = new TestClock();
+  const dir = await initializedDataDir({ ...options, clock: clock.now });
+  const app = await prepareServer({
+    dataDir: dir.dataDir,
+    listen: { host: '127.0.0.1', port: 0 },
+    env: { BULKHEAD_DEPLOYMENT_KEY: dir.deploymentKey },
+    logLevel: 'silent',
+    clock: clock.now,
+    licenseTrust: dir.trust,
+  });
+  let adminSession: Promise<{ authorization: string }> | undefined;
+  const adminHeaders = () => {
+    adminSession ??= signIn(app, dir.admin.username, dir.admin.password, dir.admin.totpSecret, clock);
+    return adminSession;
+  };
+  return {
+    app,
+    deploymentKey: dir.deploymentKey,
+    admin: dir.admin,
+    dataDir: dir.dataDir,
+    clock,
+    adminCode: (offsetSteps = 0) => totpCode(dir.admin.totpSecret, clock.now(), offsetSteps),
+    adminHeaders,
+    async operatorHeaders(username, roles) {
+      const admin = await adminHeaders();
+      const password = `${username}-long-password`;
+      const created = await app.inject({ method: 'POST', url: '/provider/v1/operators', headers: admin, payload: { username, roles, password } });
+      if (created.statusCode !== 201) {
+        throw new Error(`creating operator ${username}: ${created.statusCode} ${created.body}`);
+      }
+      return signIn(app, username, password, created.json<{ secret: string }>().secret, clock);
+    },
+    async close() {
+      await app.close();
+      rmSync(dir.root, { recursive: true, force: true });
+    },
+  };
+}
+
+async function signIn(app: FastifyInstance, username: string, password: string, secret: string, clock: TestClock): Promise<{ authorization: string }> {
+  const response = await app.inject({ method: 'POST', url: '/provider/v1/auth/login', payload: { username, password, totp: await totpCode(secret, clock.now()) } });
+  if (response.statusCode !== 201) {
+    throw new Error(`sign-in of ${username}: ${response.statusCode} ${response.body}`);
+  }
+  return { authorization: `Bearer ${response.json<{ token: string }>().token}` };
+}
+
+/** A real control plane for tests: a fresh data dir (init), real SQLite, real HTTPS on a free loopback port. */
+export async function startControlPlane(options: HarnessOptions = {}): Promise<RunningControlPlane> {
+  const { root, dataDir, deploymentKey, admin, trust } = await initializedDataDir(options);
+  const app = await prepareServer({
+    dataDir,
+    listen: { host: '127.0.0.1', port: 0 },
+    env: { BULKHEAD_DEPLOYMENT_KEY: deploymentKey },
+    logLevel: 'silent',
+    licenseTrust: trust,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const clock = options.clock ?? (() => new Date());
+  return {
+    app,
+    url: `https://127.0.0.1:${port}`,
+    caPem: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8'),
+    dataDir,
+    deploymentKey,
+    admin,
+    adminCode: (offsetSteps = 0) => totpCode(admin.totpSecret, clock(), offsetSteps),
+    async close() {
+      await app.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The CA certificate of some other deployment: trusting it must not reach ours. */
+export async function foreignCaPem(): Promise<string> {
+  return (await createCertificateAuthority('another deployment')).certPem;
+}

@@ -1,0 +1,199 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotTree, TempDirs } from '../helpers/startup-fixtures';
+
+/** The repository root, found from this file so the test runs from any clone. */
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+const PASSWORD = 'integration-test-password-7f3a';
+const STDIN_PASSWORD = 'password-from-stdin-91c2';
+
+interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Everything any child printed, to check that no password ever appears. */
+const transcripts: string[] = [];
+
+/** The test runner's environment without any deployment key or admin password, plus `extra`. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(([name]) => name !== 'BULKHEAD_DEPLOYMENT_KEY' && name !== 'BULKHEAD_ADMIN_PASSWORD');
+  return { ...Object.fromEntries(inherited), ...extra };
+}
+
+function start(args: string[], env: Record<string, string>): ChildProcessByStdio<Writable, Readable, Readable> {
+  return spawn(process.execPath, ['--import', 'tsx', 'control-plane/cli.ts', ...args], {
+    cwd: repoRoot,
+    env: childEnv(env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs the CLI to completion. */
+function run(args: string[], env: Record<string, string> = {}, input?: string): Promise<Outcome> {
+  const child = start(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdin.end(input);
+  return new Promise((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      transcripts.push(stdout, stderr);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe('control-plane CLI (real child processes)', () => {
+  const temp = new TempDirs();
+  let deploymentKey: string;
+  let dataDir: string;
+  let initJson: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const keygen = await run(['keygen']);
+    expect(keygen.code).toBe(0);
+    deploymentKey = keygen.stdout.trim();
+    dataDir = join(temp.make('bulkhead-cli-'), 'data');
+    const init = await run(['init', '--data', dataDir, '--admin', 'admin', '--json'], {
+      BULKHEAD_DEPLOYMENT_KEY: deploymentKey,
+      BULKHEAD_ADMIN_PASSWORD: PASSWORD,
+    });
+    expect(init.stderr).toBe('');
+    expect(init.code).toBe(0);
+    initJson = JSON.parse(init.stdout) as Record<string, unknown>;
+  });
+
+  afterAll(() => temp.cleanup());
+
+  it('--help lists init, serve, keygen and license', async () => {
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['init', 'serve', 'keygen', 'license']) {
+      expect(help.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    }
+  });
+
+  it('keygen prints a 44-character base64 key of 32 bytes', () => {
+    expect(deploymentKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(deploymentKey, 'base64')).toHaveLength(32);
+  });
+
+  it('init --json prints the data dir, CA path and the admin TOTP enrollment once', () => {
+    expect(initJson).toMatchObject({
+      data_dir: dataDir,
+      ca_cert: join(dataDir, 'tls', 'ca.crt'),
+      admin: { username: 'admin', id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown },
+    });
+    const uri = initJson.otpauth_uri;
+    expect(typeof uri).toBe('string');
+    expect(uri).toMatch(/^otpauth:\/\/totp\/Bulkhead:admin\?/);
+    expect(new URL(String(uri)).searchParams.get('secret')).toBe(initJson.secret);
+    expect(readdirSync(dataDir).sort()).toEqual(['control-plane.db', 'deployment.json', 'license.json', 'tls']);
+  });
+
+  it('init on the same dir again exits non-zero with a clear message and changes nothing', async () => {
+    const before = snapshotTree(join(dataDir, '..'));
+    const again = await run(['init', '--data', dataDir, '--admin', 'second', '--json'], {
+      BULKHEAD_DEPLOYMENT_KEY: deploymentKey,
+      BULKHEAD_ADMIN_PASSWORD: PASSWORD,
+    });
+    expect(again.code).not.toBe(0);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toBe(`control-plane: ${dataDir} already exists and is not empty; init changes nothing. Use serve, or choose a new directory.\n`);
+    expect(snapshotTree(join(dataDir, '..'))).toEqual(before);
+  });
+
+  it('init --password-stdin reads the password from standard input', async () => {
+    const other = join(temp.make('bulkhead-cli-stdin-'), 'data');
+    const init = await run(['init', '--data', other, '--admin', 'ops-admin', '--password-stdin', '--json'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey }, `${STDIN_PASSWORD}\n`);
+    expect(init.stderr).toBe('');
+    expect(init.code).toBe(0);
+    const result = JSON.parse(init.stdout) as { admin: { username: string }; otpauth_uri: string };
+    expect(result.admin.username).toBe('ops-admin');
+    expect(result.otpauth_uri).toMatch(/^otpauth:\/\/totp\/Bulkhead:ops-admin\?/);
+    expect(readFileSync(join(other, 'control-plane.db')).toString('latin1')).not.toContain(STDIN_PASSWORD);
+  });
+
+  it('serve without the deployment key exits non-zero with one line naming BULKHEAD_DEPLOYMENT_KEY', async () => {
+    const before = snapshotTree(dataDir);
+    const refused = await run(['serve', '--data', dataDir, '--listen', '127.0.0.1:0']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toBe('');
+    const lines = refused.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^control-plane: No deployment encryption key: set BULKHEAD_DEPLOYMENT_KEY/);
+    expect(snapshotTree(dataDir)).toEqual(before);
+  });
+
+  it('serve listens over HTTPS with the data dir certificate and exits 0 on SIGTERM', async () => {
+    const child = start(['serve', '--data', dataDir, '--listen', '127.0.0.1:0'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdin.end();
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        transcripts.push(stdout, stderr);
+        resolvePromise({ code, signal });
+      });
+    });
+    try {
+      const url = await new Promise<string>((resolvePromise, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`no "listening" line within 20 s; stdout: ${stdout} stderr: ${stderr}`));
+        }, 20_000);
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          stdout += chunk;
+          for (const line of stdout.split('\n')) {
+            if (!line.includes('"event":"listening"')) continue;
+            const record = JSON.parse(line) as { url?: unknown };
+            if (typeof record.url === 'string') {
+              clearTimeout(timer);
+              resolvePromise(record.url);
+            }
+          }
+        });
+        void exited.then(({ code }) => {
+          clearTimeout(timer);
+          reject(new Error(`serve exited (${code}) before listening: ${stderr}`));
+        });
+      });
+      expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+
+      const agent = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') } });
+      try {
+        const response = await request(`${url}/healthz`, { dispatcher: agent });
+        expect(response.statusCode).toBe(200);
+        expect(await response.body.json()).toEqual({ status: 'ok' });
+      } finally {
+        await agent.close();
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const { code, signal } = await exited;
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toContain('"msg":"closing"');
+  });
+
+  // Runs last (tests in a file run in order): every child above has been recorded by then.
+  it('never printed an admin password on any child stdout or stderr', () => {
+    expect(transcripts.length).toBeGreaterThanOrEqual(4);
+    for (const text of transcripts) {
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain(STDIN_PASSWORD);
+    }
+  });
+});
