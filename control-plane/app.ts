@@ -5,9 +5,12 @@ import { auditRoutes } from './http/audit-routes';
 import type { ProviderContext } from './http/context';
 import { operatorRoutes } from './http/operator-routes';
 import { providerAuthRoutes } from './http/provider-auth';
+import { registerRouteTable } from './http/route-table';
+import { tenantPlaneRoutes } from './http/tenant-plane-routes';
 import { tenantRoutes } from './http/tenant-routes';
+import { TenantAuth } from './auth/tenant-auth';
 import { TenantService } from './tenancy/tenant-service';
-import { registerErrorHandling } from './http/errors';
+import { frameworkErrorHandler, registerErrorHandling } from './http/errors';
 import type { LicenseSource } from './licensing/license';
 import type { Storage } from './storage/types';
 
@@ -33,9 +36,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => crypto.randomUUID(),
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const,
+    // Errors the router raises before any route (bad URL encoding, over-long path segments) get the envelope too.
+    frameworkErrors: frameworkErrorHandler,
   };
   const app: FastifyInstance = (deps.https ? Fastify({ ...base, https: deps.https }) : Fastify(base)) as FastifyInstance;
   registerErrorHandling(app);
+  registerRouteTable(app);
   const clock = deps.clock ?? (() => new Date());
   const operatorAuth = new OperatorAuth(deps.storage, deps.deploymentKey, clock);
   await app.register(healthRoutes({ storage: deps.storage, license: deps.license }));
@@ -45,6 +51,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tenantRoutes(ctx));
   await app.register(operatorRoutes(ctx));
   await app.register(auditRoutes(ctx));
+  await app.register(tenantPlaneRoutes(ctx, new TenantAuth(deps.storage, clock)));
   app.addHook('onClose', async () => {
     await deps.storage.close();
   });

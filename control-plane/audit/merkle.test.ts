@@ -186,6 +186,16 @@ describe('hashing', () => {
     expect(hex(leafHash(new Uint8Array(0)))).toBe(at(CT_ROOTS, 0));
   });
 
+  it('leafHash is right for entries of every size class (small ones copied, large ones streamed)', () => {
+    for (const length of [0, 1, 200, 16 * 1024 - 2, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 100_000]) {
+      const entry = Buffer.alloc(length, length % 251);
+      expect(hex(leafHash(entry)), `${length} bytes`).toBe(hex(refLeaf(entry)));
+    }
+    // A view into a larger buffer hashes only its own bytes.
+    const backing = Buffer.from('xxaudit entryyy');
+    expect(hex(leafHash(backing.subarray(2, 13)))).toBe(hex(refLeaf(Buffer.from('audit entry'))));
+  });
+
   it('nodeHash refuses inputs that are not 32 bytes', () => {
     expect(() => nodeHash(Buffer.alloc(31), Buffer.alloc(32))).toThrow(RangeError);
     expect(() => nodeHash(Buffer.alloc(32), Buffer.alloc(33))).toThrow(RangeError);
@@ -557,6 +567,12 @@ describe('consistency proofs', () => {
     expect(verifyConsistency(0, 5, EMPTY_ROOT, at(roots, 5), [root3])).toBe(false);
     expect(verifyConsistency(4, 3, at(roots, 4), root3, [])).toBe(false);
     expect(verifyConsistency(-1, 3, EMPTY_ROOT, root3, [])).toBe(false);
+  });
+
+  it('does not commit to the sizes on its own (documented: authenticate sizes with roots)', () => {
+    // The 1→3 proof also "proves" 1→4 for the same roots: a 4-leaf tree has the same shape there.
+    expect(verifyConsistency(1, 4, at(roots, 1), at(roots, 3), consistencyProof(leaves, 1, 3))).toBe(true);
+    expect(verifyConsistency(1, 5, at(roots, 1), at(roots, 3), consistencyProof(leaves, 1, 3))).toBe(false);
   });
 
   it('throws RangeError for bad sizes', () => {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorEnvelope, type ErrorCode } from '../../contracts/errors';
 
 /** An error a route throws on purpose: it becomes the contract's error envelope with this status. */
@@ -59,4 +59,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(errorEnvelope('not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`));
   });
+}
+
+/** For fastify's `frameworkErrors`: router-level client errors as the contract's envelope. */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is too long.' : 'The request URL is not valid.';
+  void reply.code(status).send(errorEnvelope('invalid_request', message));
 }

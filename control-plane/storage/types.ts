@@ -169,9 +169,20 @@ export interface TenantStoreLayout {
  * Tenant-owned data, reached only through this scope: every statement binds the tenant's id,
  * inside silos too. Later features add their tables here.
  */
+export interface TenantTokenRecord {
+  id: string;
+  kind: 'admin';
+  name: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
 export interface TenantScope {
   readonly tenantId: string;
   counts(): Promise<{ agents: number; users: number; tests: number }>;
+  createToken(token: TenantTokenRecord & { tokenHash: string }): Promise<void>;
+  tokenByHash(tokenHash: string): Promise<TenantTokenRecord | null>;
   /** Removes every row of this tenant from the stores it shares with others (on delete). */
   purgeShared(): Promise<void>;
 }
@@ -196,6 +207,9 @@ export interface Storage {
   /** Own-store files or schemas that exist without a tenant row (a crash between create and commit). */
   sweepOrphanStores(): Promise<string[]>;
   tenantScope(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): TenantScope;
+  /** Which tenant a presented token belongs to (the token itself is checked in that tenant's scope). */
+  tokenTenant(tokenHash: string): Promise<string | null>;
+  indexToken(tokenHash: string, tenantId: string, kind: TenantTokenRecord['kind']): Promise<void>;
   /** Flushes deleted content out of journals and free space (after a crypto-shred). */
   scrub(): Promise<void>;
   /** Cheap round trip to the database, for /readyz. */

@@ -33,6 +33,28 @@ const tenantControlTables: readonly string[] = [
    ) STRICT`,
 ];
 
+/** Tenant tokens (admin tokens now; SCIM, bootstrap and agent tokens later): tenant data, so silos keep their own. */
+const tenantTokens = `CREATE TABLE tenant_tokens (
+     tenant_id TEXT NOT NULL,
+     id TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE,
+     name TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL,
+     revoked_at TEXT,
+     PRIMARY KEY (tenant_id, id)
+   ) STRICT;
+   CREATE INDEX tenant_tokens_by_tenant ON tenant_tokens (tenant_id, kind, created_at)`;
+
+/** Routes a presented token to its tenant; the token itself lives in that tenant's store. */
+const tokenIndex = `CREATE TABLE token_index (
+     token_hash TEXT PRIMARY KEY,
+     tenant_id TEXT NOT NULL REFERENCES tenants(id),
+     kind TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX token_index_by_tenant ON token_index (tenant_id)`;
+
 /** Telemetry: the pooled telemetry store, a hybrid tenant's own telemetry file, and each silo. */
 const telemetryTables: readonly string[] = [
   `CREATE TABLE telemetry_results (
@@ -118,11 +140,11 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0]].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [telemetryTables[0]].map(defined),
   /** A siloed tenant's own file: all of its data. */
-  silo: [tenantControlTables[0], telemetryTables[0]].map(defined),
+  silo: [tenantControlTables[0], telemetryTables[0], tenantTokens].map(defined),
 };
 
 function defined(step: string | undefined): string {

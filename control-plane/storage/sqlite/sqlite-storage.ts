@@ -17,6 +17,7 @@ import type {
   TenantReader,
   TenantRecord,
   TenantScope,
+  TenantTokenRecord,
   WriteTx,
 } from '../types';
 import { openStore } from './connection';
@@ -309,13 +310,34 @@ export class SqliteStorage implements Storage {
         const count = (table: string) => (db.prepare(`SELECT COUNT(*) FROM ${table} WHERE tenant_id = ?`).pluck().get(tenant.id) as number);
         return Promise.resolve({ agents: count('agents'), users: count('tenant_users'), tests: count('probe_tests') });
       },
+      createToken(token) {
+        control()
+          .prepare('INSERT INTO tenant_tokens (tenant_id, id, kind, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(tenant.id, token.id, token.kind, token.tokenHash, token.name, token.createdAt, token.expiresAt);
+        return ok;
+      },
+      tokenByHash(tokenHash) {
+        const row = control()
+          .prepare('SELECT id, kind, name, created_at, expires_at, revoked_at FROM tenant_tokens WHERE tenant_id = ? AND token_hash = ?')
+          .get(tenant.id, tokenHash) as { id: string; kind: TenantTokenRecord['kind']; name: string; created_at: string; expires_at: string; revoked_at: string | null } | undefined;
+        return Promise.resolve(row ? { id: row.id, kind: row.kind, name: row.name, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at } : null);
+      },
       purgeShared() {
-        for (const table of ['agents', 'tenant_users', 'probe_tests']) {
+        for (const table of ['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'token_index']) {
           shared.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
         }
         return ok;
       },
     };
+  }
+
+  tokenTenant(tokenHash: string): Promise<string | null> {
+    return Promise.resolve((this.db.prepare('SELECT tenant_id FROM token_index WHERE token_hash = ?').pluck().get(tokenHash) as string | undefined) ?? null);
+  }
+
+  indexToken(tokenHash: string, tenantId: string, kind: TenantTokenRecord['kind']): Promise<void> {
+    this.db.prepare('INSERT INTO token_index (token_hash, tenant_id, kind) VALUES (?, ?, ?)').run(tokenHash, tenantId, kind);
+    return ok;
   }
 
   scrub(): Promise<void> {

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AuditQuery, SeqParam } from '../../contracts/audit';
+import { PROVIDER_LEDGER, tenantLedger } from '../audit/ledger-ids';
+import type { TenantAuth } from '../auth/tenant-auth';
+import { hashToken, newToken } from '../auth/tokens';
+import { entryView, proofView, verifyView } from './audit-routes';
+import { ApiError } from './errors';
+import { operatorWith, type ProviderContext } from './context';
+import { parseWith } from './validation';
+
+const AdminTokenRequest = z.strictObject({
+  expires_in_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 24 * 3600),
+  name: z.string().trim().min(1).max(100).optional(),
+});
+const TenantParams = z.strictObject({ tenant: z.string().min(1).max(200) });
+
+/**
+ * The provider side that hands a tenant its first credential (a tenant-admin token, shown once),
+ * and the tenant plane's own routes: its profile and its ledger. Operator tokens never reach the
+ * tenant routes (403 no_implicit_access, see route-table.ts).
+ */
+export function tenantPlaneRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
+  return (app: FastifyInstance): Promise<void> => {
+    app.post('/provider/v1/tenants/:tenant/admin-tokens', async (request, reply) => {
+      const { actor } = await operatorWith(ctx, request, 'tenant-tokens:create');
+      const { tenant: ref } = parseWith(TenantParams, request.params, 'path');
+      const body = parseWith(AdminTokenRequest, request.body);
+      const tenant = await ctx.tenants.resolve(ref);
+      if (tenant.state !== 'active') {
+        throw new ApiError(409, tenant.state === 'deleted' ? 'tenant_deleted' : 'tenant_suspended', `The tenant is ${tenant.state}; tokens are issued only to active tenants.`);
+      }
+      const token = newToken('bht_');
+      const id = randomUUID();
+      const now = ctx.clock();
+      const createdAt = now.toISOString();
+      const expiresAt = new Date(now.getTime() + body.expires_in_seconds * 1000).toISOString();
+      const name = body.name ?? 'tenant admin';
+      await ctx.storage.transaction(async (tx) => {
+        await ctx.storage.tenantScope(tenant).createToken({ id, kind: 'admin', name, tokenHash: hashToken(token), createdAt, expiresAt, revokedAt: null });
+        await ctx.storage.indexToken(hashToken(token), tenant.id, 'admin');
+        const details = { token_id: id, kind: 'admin', name, expires_at: expiresAt };
+        await tx.appendLedger(PROVIDER_LEDGER, { actor: actor.label, eventType: 'TENANT_ADMIN_TOKEN_CREATED', tenantId: tenant.id, details }, createdAt);
+        await tx.appendLedger(tenantLedger(tenant.id), { actor: actor.label, eventType: 'TENANT_ADMIN_TOKEN_CREATED', tenantId: tenant.id, details }, createdAt);
+      });
+      return reply.code(201).send({ id, token, expires_at: expiresAt, tenant_id: tenant.id, kind: 'admin', name });
+    });
+
+    app.get('/v1/tenant', async (request) => {
+      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      return ctx.tenants.view(tenant);
+    });
+
+    app.get('/v1/audit', async (request) => {
+      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      const query = parseWith(AuditQuery.omit({ tenant: true }), request.query, 'query');
+      const entries = await ctx.storage.ledgers.entries(tenantLedger(tenant.id), {
+        eventType: query.event_type,
+        beforeSeq: query.cursor === undefined ? undefined : Number(query.cursor),
+        limit: query.limit + 1,
+      });
+      const page = entries.slice(0, query.limit);
+      const last = page.at(-1);
+      return { items: page.map(entryView), next_cursor: entries.length > query.limit && last !== undefined ? String(last.seq) : null };
+    });
+
+    app.get('/v1/audit/verify', async (request) => {
+      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      return verifyView(await ctx.storage.ledgers.verify(tenantLedger(tenant.id)));
+    });
+
+    app.get('/v1/audit/proof/:seq', async (request) => {
+      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      const { seq } = parseWith(SeqParam, request.params, 'path');
+      return proofView(ctx.storage, tenantLedger(tenant.id), seq);
+    });
+    return Promise.resolve();
+  };
+}

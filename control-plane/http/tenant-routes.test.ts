@@ -1,0 +1,266 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Tenant } from '../../contracts/tenants';
+import { buildTestApp, type TestApp } from '../../test/helpers/control-plane-harness';
+import { licenseText, mintLicense, testSigner } from '../../test/helpers/startup-fixtures';
+
+type Headers = { authorization: string };
+
+async function appWithLicense(overrides: { tier?: 'standard' | 'isolation'; tenant_band?: number } = {}): Promise<TestApp> {
+  const signer = testSigner();
+  return buildTestApp({ licenseText: licenseText(mintLicense(signer, overrides, new Date('2026-11-22T00:00:00Z'))), licenseTrust: signer.trust });
+}
+
+describe('provider plane: tenants', () => {
+  let t: TestApp;
+  let admin: Headers;
+
+  beforeEach(async () => {
+    t = await buildTestApp();
+    admin = await t.adminHeaders();
+  });
+
+  afterEach(async () => {
+    await t.close();
+  });
+
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: object, headers: Headers = admin) =>
+    t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+
+  const create = async (body: object) => {
+    const response = await call('POST', '/provider/v1/tenants', body);
+    expect(response.statusCode, response.body).toBe(201);
+    return Tenant.parse(response.json());
+  };
+
+  it('creates a pooled tenant by default: 201 with id first, counts and default quotas', async () => {
+    const response = await call('POST', '/provider/v1/tenants', { slug: 'acme', name: 'Acme Corp', contact_email: 'ops@acme.example' });
+    expect(response.statusCode).toBe(201);
+    expect(Object.keys(response.json<object>())[0]).toBe('id');
+    const tenant = Tenant.parse(response.json());
+    expect(tenant).toMatchObject({ slug: 'acme', isolation_model: 'pooled', state: 'active', residency: null, counts: { agents: 0, users: 0, tests: 0 } });
+    expect(existsSync(join(t.dataDir, 'tenants', tenant.id))).toBe(false);
+  });
+
+  it('creates the silo of a siloed tenant and the telemetry file of a hybrid one before answering 201; residency is kept', async () => {
+    const siloed = await create({ slug: 'siloed-co', name: 'Siloed', isolation_model: 'siloed', residency: 'eu' });
+    const hybrid = await create({ slug: 'hybrid-co', name: 'Hybrid', isolation_model: 'hybrid', residency: 'us-east' });
+    expect(siloed.residency).toBe('eu');
+    const siloFile = join(t.dataDir, 'tenants', siloed.id, 'tenant.db');
+    const telemetryFile = join(t.dataDir, 'tenants', hybrid.id, 'telemetry.db');
+    expect(existsSync(siloFile)).toBe(true);
+    expect(existsSync(telemetryFile)).toBe(true);
+    // Migrated: the silo holds every tenant table, the hybrid file the telemetry tables; both keep tenant_id.
+    const silo = new Database(siloFile, { readonly: true });
+    const siloTables = silo.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    expect(siloTables).toEqual(expect.arrayContaining(['agents', 'tenant_users', 'probe_tests', 'telemetry_results']));
+    for (const table of ['agents', 'tenant_users', 'probe_tests', 'telemetry_results']) {
+      const columns = silo.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table);
+      expect(columns).toContain('tenant_id');
+    }
+    silo.close();
+    const telemetry = new Database(telemetryFile, { readonly: true });
+    expect(telemetry.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all()).toEqual(expect.arrayContaining(['telemetry_results']));
+    expect(telemetry.prepare("SELECT name FROM sqlite_master WHERE name = 'tenant_users'").pluck().all()).toEqual([]);
+    telemetry.close();
+  });
+
+  it.each([
+    ['Acme', 'uppercase'],
+    ['ab', 'too short'],
+    ['a'.repeat(64), 'too long'],
+    ['-acme', 'leading dash'],
+    ['acme-', 'trailing dash'],
+    ['ac_me', 'underscore'],
+    ['acme.io', 'dot'],
+    ['www', 'reserved'],
+  ])('refuses the slug %j (%s) with 400 invalid_slug', async (slug) => {
+    const response = await call('POST', '/provider/v1/tenants', { slug, name: 'X' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code: 'invalid_slug' } });
+  });
+
+  it('refuses a taken slug with 409 slug_taken and leaves no silo behind', async () => {
+    await create({ slug: 'acme', name: 'Acme' });
+    const response = await call('POST', '/provider/v1/tenants', { slug: 'acme', name: 'Other', isolation_model: 'siloed' });
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({ error: { code: 'slug_taken' } });
+    const tenantsDir = join(t.dataDir, 'tenants');
+    expect(existsSync(tenantsDir) ? readdirSync(tenantsDir) : []).toEqual([]);
+  });
+
+  it('rejects unknown fields, wrong types and bad emails with 400 invalid_request naming the path', async () => {
+    const cases: [object, string][] = [
+      [{ slug: 'acme', name: 'A', owner: 'x' }, 'owner'],
+      [{ slug: 'acme', name: 42 }, 'name'],
+      [{ slug: 'acme', name: 'A', isolation_model: 'shared' }, 'isolation_model'],
+      [{ slug: 'acme', name: 'A', contact_email: 'not-an-email' }, 'contact_email'],
+      [{ slug: 'acme', name: 'A', quotas: { max_agents: -1 } }, 'quotas.max_agents'],
+    ];
+    for (const [body, path] of cases) {
+      const response = await call('POST', '/provider/v1/tenants', body);
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+      expect(response.json()).toMatchObject({ error: { code: 'invalid_request', details: { issues: [expect.objectContaining({ path })] } } });
+    }
+  });
+
+  it('gets a tenant by id or slug, and 404s for anything else', async () => {
+    const tenant = await create({ slug: 'acme', name: 'Acme' });
+    expect((await call('GET', `/provider/v1/tenants/${tenant.id}`)).json()).toMatchObject({ slug: 'acme' });
+    expect((await call('GET', '/provider/v1/tenants/acme')).json()).toMatchObject({ id: tenant.id });
+    for (const ref of ['nope-nope', '00000000-0000-4000-8000-000000000000', '%00', 'a'.repeat(90)]) {
+      const response = await call('GET', `/provider/v1/tenants/${ref}`);
+      expect(response.statusCode, ref).toBe(404);
+      expect(response.json()).toMatchObject({ error: { code: 'not_found' } });
+    }
+    const tooLong = await call('GET', `/provider/v1/tenants/${'a'.repeat(150)}`);
+    expect(tooLong.statusCode).toBe(414);
+    expect(tooLong.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    const badEncoding = await call('GET', '/provider/v1/tenants/%E0%A4%A');
+    expect(badEncoding.statusCode).toBe(400);
+    expect(badEncoding.json()).toMatchObject({ error: { code: 'invalid_request' } });
+  });
+
+  it('lists with paging (limit, opaque cursor) and a state filter', async () => {
+    for (const slug of ['t-one', 't-two', 't-three']) {
+      await create({ slug, name: slug });
+      t.clock.advance(1);
+    }
+    await call('POST', '/provider/v1/tenants/t-two/suspend', { reason: 'test' });
+    const first = (await call('GET', '/provider/v1/tenants?limit=2')).json<{ items: Tenant[]; next_cursor: string | null }>();
+    expect(first.items.map((tenant) => tenant.slug)).toEqual(['t-one', 't-two']);
+    expect(first.next_cursor).not.toBeNull();
+    const second = (await call('GET', `/provider/v1/tenants?limit=2&cursor=${encodeURIComponent(first.next_cursor ?? '')}`)).json<{ items: Tenant[]; next_cursor: string | null }>();
+    expect(second.items.map((tenant) => tenant.slug)).toEqual(['t-three']);
+    expect(second.next_cursor).toBeNull();
+    const suspended = (await call('GET', '/provider/v1/tenants?state=suspended')).json<{ items: Tenant[] }>();
+    expect(suspended.items.map((tenant) => tenant.slug)).toEqual(['t-two']);
+    for (const query of ['limit=0', 'limit=1001', 'state=gone', 'cursor=%%%', 'cursor=bm9wZQ', 'extra=1']) {
+      expect((await call('GET', `/provider/v1/tenants?${query}`)).statusCode, query).toBe(400);
+    }
+  });
+
+  it('patches name, plan and contact; the slug is immutable', async () => {
+    await create({ slug: 'acme', name: 'Acme' });
+    const patched = await call('PATCH', '/provider/v1/tenants/acme', { name: 'Acme Corp', plan: 'gold', contact_email: 'it@acme.example' });
+    expect(patched.json()).toMatchObject({ name: 'Acme Corp', plan: 'gold', contact_email: 'it@acme.example' });
+    const cleared = await call('PATCH', '/provider/v1/tenants/acme', { plan: null });
+    expect(cleared.json()).toMatchObject({ plan: null, name: 'Acme Corp' });
+    const slug = await call('PATCH', '/provider/v1/tenants/acme', { slug: 'acme2' });
+    expect(slug.statusCode).toBe(400);
+    expect(slug.json()).toMatchObject({ error: { code: 'slug_immutable' } });
+  });
+
+  it('suspends and resumes with a reason; wrong-state transitions are 409', async () => {
+    await create({ slug: 'acme', name: 'Acme' });
+    expect((await call('POST', '/provider/v1/tenants/acme/suspend', {})).statusCode).toBe(400);
+    expect((await call('POST', '/provider/v1/tenants/acme/suspend', { reason: 'unpaid invoice' })).json()).toMatchObject({ state: 'suspended' });
+    expect((await call('POST', '/provider/v1/tenants/acme/suspend', { reason: 'again' })).statusCode).toBe(409);
+    expect((await call('POST', '/provider/v1/tenants/acme/resume', { reason: 'paid' })).json()).toMatchObject({ state: 'active' });
+    expect((await call('POST', '/provider/v1/tenants/acme/resume', { reason: 'again' })).statusCode).toBe(409);
+  });
+
+  it('deletes: state deleted, its stores removed, its key destroyed, further changes refused, the ledgers kept', async () => {
+    const tenant = await create({ slug: 'acme', name: 'Acme', isolation_model: 'siloed' });
+    const wrappedBefore = await readKey(t, tenant.id);
+    expect(wrappedBefore).not.toBeNull();
+    expect((await call('DELETE', '/provider/v1/tenants/acme')).statusCode).toBe(204);
+    expect((await call('GET', '/provider/v1/tenants/acme')).json()).toMatchObject({ state: 'deleted' });
+    expect(existsSync(join(t.dataDir, 'tenants', tenant.id))).toBe(false);
+    expect(await readKey(t, tenant.id)).toBeNull();
+    // Crypto-shred: the wrapped key's bytes are nowhere in the data dir any more.
+    for (const file of readdirSync(t.dataDir, { recursive: true, withFileTypes: true })) {
+      if (file.isFile()) {
+        expect(readFileSync(join(file.parentPath, file.name)).includes(wrappedBefore ?? Buffer.alloc(0)), file.name).toBe(false);
+      }
+    }
+    expect((await call('PATCH', '/provider/v1/tenants/acme', { name: 'x' })).json()).toMatchObject({ error: { code: 'tenant_deleted' } });
+    expect((await call('DELETE', '/provider/v1/tenants/acme')).statusCode).toBe(409);
+    const audit = (await call('GET', `/provider/v1/audit?tenant=${tenant.id}`)).json<{ items: { event_type: string }[] }>();
+    expect(audit.items.map((entry) => entry.event_type)).toEqual(['TENANT_DELETED', 'TENANT_CREATED']);
+  });
+
+  it('serves and sets quotas; lowering them changes nothing else; QUOTA_CHANGED is ledgered', async () => {
+    await create({ slug: 'acme', name: 'Acme', quotas: { max_agents: 10 } });
+    expect((await call('GET', '/provider/v1/tenants/acme/quotas')).json()).toMatchObject({ max_agents: 10, max_users: 50 });
+    const quotas = { max_agents: 1, max_users: 2, max_tests: 3, storage_quota_mb: 4, api_rate_limit_rpm: 5 };
+    expect((await call('PUT', '/provider/v1/tenants/acme/quotas', quotas)).json()).toEqual(quotas);
+    expect((await call('GET', '/provider/v1/tenants/acme')).json()).toMatchObject({ quotas, state: 'active' });
+    expect((await call('PUT', '/provider/v1/tenants/acme/quotas', { max_agents: 1 })).statusCode).toBe(400);
+    const audit = (await call('GET', '/provider/v1/audit?event_type=QUOTA_CHANGED')).json<{ items: { details: unknown }[] }>();
+    expect(audit.items[0]?.details).toMatchObject({ to: quotas });
+  });
+
+  it('answers the license with the band and tenants in use (deleted ones free their place)', async () => {
+    await create({ slug: 'acme', name: 'Acme' });
+    await create({ slug: 'beta', name: 'Beta' });
+    await call('DELETE', '/provider/v1/tenants/beta');
+    expect((await call('GET', '/provider/v1/license')).json()).toEqual({
+      licensee: 'Bulkhead evaluation',
+      tier: 'isolation',
+      tenant_band: 25,
+      tenants_used: 1,
+      expires_at: '2031-12-31T23:59:59.000Z',
+    });
+  });
+
+  it('refuses without a session (401) and by role (403), with billing_viewer limited to license, tenant list and usage', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/provider/v1/tenants' })).statusCode).toBe(401);
+    const billing = await t.operatorHeaders('billing', ['billing_viewer']);
+    expect((await call('GET', '/provider/v1/tenants', undefined, billing)).statusCode).toBe(200);
+    expect((await call('GET', '/provider/v1/license', undefined, billing)).statusCode).toBe(200);
+    const denied = await call('POST', '/provider/v1/tenants', { slug: 'acme', name: 'A' }, billing);
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json()).toMatchObject({ error: { code: 'forbidden', details: { permission: 'tenants:write' } } });
+    const ops = await t.operatorHeaders('ops', ['provider_operator']);
+    expect((await call('POST', '/provider/v1/tenants', { slug: 'acme', name: 'A' }, ops)).statusCode).toBe(201);
+    expect((await call('GET', '/provider/v1/operators', undefined, ops)).statusCode).toBe(403);
+  });
+});
+
+describe('provider plane: license band and tier', () => {
+  it('refuses past the band with 409 tenant_band_exhausted and leaves existing tenants untouched', async () => {
+    const t = await appWithLicense({ tenant_band: 2 });
+    try {
+      const admin = await t.adminHeaders();
+      for (const slug of ['one-co', 'two-co']) {
+        expect((await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: admin, payload: { slug, name: slug } })).statusCode).toBe(201);
+      }
+      const before = (await t.app.inject({ method: 'GET', url: '/provider/v1/tenants', headers: admin })).json<unknown>();
+      const refused = await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: admin, payload: { slug: 'three-co', name: 'Three', isolation_model: 'siloed' } });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json()).toMatchObject({ error: { code: 'tenant_band_exhausted', details: { tenant_band: 2, tenants_used: 2 } } });
+      expect((await t.app.inject({ method: 'GET', url: '/provider/v1/tenants', headers: admin })).json()).toEqual(before);
+      expect(existsSync(join(t.dataDir, 'tenants')) ? readdirSync(join(t.dataDir, 'tenants')) : []).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses siloed and hybrid on a standard license with 403 tier_required; pooled still works', async () => {
+    const t = await appWithLicense({ tier: 'standard' });
+    try {
+      const admin = await t.adminHeaders();
+      for (const isolation_model of ['siloed', 'hybrid']) {
+        const response = await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: admin, payload: { slug: `co-${isolation_model}`, name: 'X', isolation_model } });
+        expect(response.statusCode).toBe(403);
+        expect(response.json()).toMatchObject({ error: { code: 'tier_required' } });
+      }
+      expect((await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: admin, payload: { slug: 'pooled-co', name: 'X' } })).statusCode).toBe(201);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+async function readKey(t: TestApp, tenantId: string): Promise<Buffer | null> {
+  const db = new Database(join(t.dataDir, 'control-plane.db'), { readonly: true });
+  try {
+    const row = db.prepare('SELECT wrapped_key FROM tenant_keys WHERE tenant_id = ?').get(tenantId) as { wrapped_key: Buffer } | undefined;
+    return await Promise.resolve(row?.wrapped_key ?? null);
+  } finally {
+    db.close();
+  }
+}

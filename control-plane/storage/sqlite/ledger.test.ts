@@ -1,0 +1,128 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalEntryBytes } from '../../audit/ledger-codec';
+import { leafHash, verifyInclusion, inclusionProof } from '../../audit/merkle';
+import { SqliteStorage, sqliteLayout } from './sqlite-storage';
+
+const ledgerKey = randomBytes(32);
+
+describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
+  let dir: string;
+  let storage: SqliteStorage;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bulkhead-ledger-'));
+    storage = SqliteStorage.open(sqliteLayout(dir), ledgerKey);
+  });
+
+  afterEach(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function appendMany(count: number, ledgerId = 'provider'): Promise<void> {
+    await storage.transaction(async (tx) => {
+      for (let i = 1; i <= count; i++) {
+        await tx.appendLedger(ledgerId, { actor: 'operator:admin', eventType: 'TENANT_UPDATED', tenantId: null, details: { marker: `entry-${String(i).padStart(4, '0')}`, n: i } }, `2026-11-22T10:00:${String(i % 60).padStart(2, '0')}.000Z`);
+      }
+    });
+  }
+
+  const reopen = async () => {
+    await storage.close();
+    storage = SqliteStorage.open(sqliteLayout(dir), ledgerKey);
+  };
+
+  it('appends with consecutive seq from 1, and verify recomputes the root of the signed head', async () => {
+    await appendMany(10);
+    const verification = await storage.ledgers.verify('provider');
+    expect(verification).toMatchObject({ ok: true, size: 10 });
+    expect(verification.root?.equals((await storage.ledgers.head('provider')).root)).toBe(true);
+    const entries = await storage.ledgers.entries('provider', { limit: 100 });
+    expect(entries.map((entry) => entry.seq)).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+  });
+
+  it('keeps ledgers apart: each tenant ledger has its own sequence and root', async () => {
+    await appendMany(3, 'provider');
+    await appendMany(2, 'tenant-a');
+    expect((await storage.ledgers.head('provider')).size).toBe(3);
+    expect((await storage.ledgers.head('tenant-a')).size).toBe(2);
+    expect(await storage.ledgers.verify('tenant-a')).toMatchObject({ ok: true, size: 2 });
+  });
+
+  it('gives inclusion proofs that verify against the head, for every entry', async () => {
+    await appendMany(13);
+    const head = await storage.ledgers.head('provider');
+    const leaves = await storage.ledgers.leafHashes('provider', head.size);
+    for (let seq = 1; seq <= head.size; seq++) {
+      const entry = await storage.ledgers.entry('provider', seq);
+      if (entry === null) throw new Error('missing');
+      const leaf = leafHash(canonicalEntryBytes({ ledgerId: 'provider', seq, ts: entry.ts, actor: entry.actor, eventType: entry.eventType, tenantId: entry.tenantId, detailsJson: JSON.stringify(entry.details) }));
+      expect(leaf.equals(entry.leafHash)).toBe(true);
+      expect(verifyInclusion(leaf, seq - 1, head.size, inclusionProof(leaves, seq - 1), head.root)).toBe(true);
+    }
+  });
+
+  it('rolls back with the transaction: an entry whose change failed is not in the ledger', async () => {
+    await appendMany(2);
+    await expect(
+      storage.transaction(async (tx) => {
+        await tx.appendLedger('provider', { actor: 'x', eventType: 'TENANT_CREATED', tenantId: null, details: {} }, '2026-11-22T10:00:00.000Z');
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: true, size: 2 });
+  });
+
+  it('names the first bad entry when any byte of a row is edited in the database file', async () => {
+    await appendMany(40);
+    await storage.close();
+    const file = join(dir, 'control-plane.db');
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf('entry-0017');
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 9] = '8'.charCodeAt(0); // entry-0017 → entry-0018
+    writeFileSync(file, bytes);
+    storage = SqliteStorage.open(sqliteLayout(dir), ledgerKey);
+    const verification = await storage.ledgers.verify('provider');
+    expect(verification.ok).toBe(false);
+    expect(verification).toMatchObject({ firstBadSeq: 17 });
+  });
+
+  it('names the entry when its content and leaf hash are both rewritten (no key, no valid MAC)', async () => {
+    await appendMany(5);
+    await reopen();
+    const db = new Database(join(dir, 'control-plane.db'));
+    const forged = '{"marker":"forged","n":3}';
+    const row = db.prepare("SELECT ts, actor, event_type, tenant_id FROM ledger_entries WHERE ledger_id = 'provider' AND seq = 3").get() as { ts: string; actor: string; event_type: string; tenant_id: string | null };
+    const leaf = leafHash(canonicalEntryBytes({ ledgerId: 'provider', seq: 3, ts: row.ts, actor: row.actor, eventType: row.event_type, tenantId: row.tenant_id, detailsJson: forged }));
+    db.prepare("UPDATE ledger_entries SET details = ?, leaf_hash = ? WHERE ledger_id = 'provider' AND seq = 3").run(forged, leaf);
+    db.close();
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 3 });
+  });
+
+  it('detects a removed entry, a truncated tail and an edited tree head', async () => {
+    await appendMany(6);
+    const db = new Database(join(dir, 'control-plane.db'));
+    db.prepare("DELETE FROM ledger_entries WHERE ledger_id = 'provider' AND seq = 4").run();
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 4 });
+    db.prepare("DELETE FROM ledger_entries WHERE ledger_id = 'provider' AND seq >= 4").run();
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 4 });
+    db.prepare("UPDATE ledger_heads SET size = 3 WHERE ledger_id = 'provider'").run();
+    const head = await storage.ledgers.verify('provider');
+    expect(head.ok).toBe(false);
+    expect(head.ok ? '' : head.reason).toContain('tree head');
+    db.close();
+  });
+
+  it('refuses a ledger opened with another deployment key (every MAC differs)', async () => {
+    await appendMany(3);
+    await storage.close();
+    storage = SqliteStorage.open(sqliteLayout(dir), randomBytes(32));
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 1 });
+  });
+});
