@@ -38,8 +38,9 @@ export type LoginResponse = z.infer<typeof LoginResponse>;
 
 export const CreateOperatorRequest = z.strictObject({
   username: Username,
-  roles: z.array(ProviderRole).min(1),
-  password: Password,
+  roles: z.array(ProviderRole).min(1).max(3),
+  /** Optional: without it a random initial password is generated and returned once. */
+  password: Password.optional(),
 });
 export type CreateOperatorRequest = z.infer<typeof CreateOperatorRequest>;
 
@@ -48,5 +49,7 @@ export const Enrollment = z.strictObject({
   operator: Operator,
   otpauth_uri: z.string().startsWith('otpauth://totp/'),
   secret: z.string(),
+  /** Only when the request set no password. */
+  initial_password: z.string().optional(),
 });
 export type Enrollment = z.infer<typeof Enrollment>;

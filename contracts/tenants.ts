@@ -66,5 +66,23 @@ export const Tenant = z.strictObject({
 });
 export type Tenant = z.infer<typeof Tenant>;
 
+export const AdminTokenRequest = z.strictObject({
+  expires_in_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 24 * 3600),
+  name: z.string().trim().min(1).max(100).optional(),
+});
+
+export const AdminTokenResponse = z.strictObject({
+  id: Uuid,
+  token: z.string().startsWith('bht_'),
+  expires_at: Timestamp,
+  tenant_id: Uuid,
+  kind: z.literal('admin'),
+  name: z.string(),
+});
+
 /** `{tenant}` in a route: the tenant's id or its slug. */
 export const TenantRef = z.union([Uuid, Slug]);

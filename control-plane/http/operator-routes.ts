@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { Uuid } from '../../contracts/common';
-import { Password, ProviderRole, Username, type Operator } from '../../contracts/operators';
+import { CreateOperatorRequest, type Enrollment, type Operator } from '../../contracts/operators';
 import { PROVIDER_LEDGER } from '../audit/ledger-ids';
 import { hashPassword } from '../auth/password';
 import { newTotpSecret, totpUri } from '../auth/totp';
@@ -13,12 +13,6 @@ import { ApiError } from './errors';
 import { operatorWith, type ProviderContext } from './context';
 import { parseWith } from './validation';
 
-const CreateOperator = z.strictObject({
-  username: Username,
-  roles: z.array(ProviderRole).min(1).max(3),
-  /** Optional: without it a random initial password is generated and returned once. */
-  password: Password.optional(),
-});
 const OperatorParams = z.strictObject({ id: Uuid });
 
 function view(record: OperatorRecord): Operator {
@@ -35,7 +29,7 @@ export function operatorRoutes(ctx: ProviderContext) {
 
     app.post('/provider/v1/operators', async (request, reply) => {
       const { actor } = await operatorWith(ctx, request, 'operators:write');
-      const body = parseWith(CreateOperator, request.body);
+      const body = parseWith(CreateOperatorRequest, request.body);
       if ((await ctx.storage.operators.findByUsername(body.username)) !== null) {
         throw new ApiError(409, 'conflict', `An operator named ${body.username} exists.`, { username: body.username });
       }
@@ -49,12 +43,13 @@ export function operatorRoutes(ctx: ProviderContext) {
         await tx.createOperator({ id, username: body.username, passwordHash, totpSecretSealed: seal(ctx.deploymentKey, Buffer.from(secret), sealPurpose.operatorTotp(id)), roles, createdAt });
         await tx.appendLedger(PROVIDER_LEDGER, { actor: actor.label, eventType: 'OPERATOR_CREATED', tenantId: null, details: { operator_id: id, username: body.username, roles } }, createdAt);
       });
-      return reply.code(201).send({
+      const enrollment: Enrollment = {
         operator: { id, username: body.username, roles, created_at: createdAt },
         otpauth_uri: totpUri(body.username, secret),
         secret,
         ...(initialPassword === null ? {} : { initial_password: initialPassword }),
-      });
+      };
+      return reply.code(201).send(enrollment);
     });
 
     app.delete('/provider/v1/operators/:id', async (request, reply) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AuditQuery, SeqParam } from '../../contracts/audit';
+import { AdminTokenRequest } from '../../contracts/tenants';
 import { PROVIDER_LEDGER, tenantLedger } from '../audit/ledger-ids';
 import type { TenantAuth } from '../auth/tenant-auth';
 import { hashToken, newToken } from '../auth/tokens';
@@ -10,14 +11,6 @@ import { ApiError } from './errors';
 import { operatorWith, type ProviderContext } from './context';
 import { parseWith } from './validation';
 
-const AdminTokenRequest = z.strictObject({
-  expires_in_seconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(90 * 24 * 3600),
-  name: z.string().trim().min(1).max(100).optional(),
-});
 const TenantParams = z.strictObject({ tenant: z.string().min(1).max(200) });
 
 /**

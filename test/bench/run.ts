@@ -6,6 +6,8 @@ import { Agent, request } from 'undici';
 import { seal } from '../../control-plane/crypto/seal';
 import { startControlPlane } from '../helpers/control-plane-harness';
 import { measure } from './measure';
+import { merkleFigures } from './merkle-bench';
+import { ledgerFigures, listFigures, provisioningFigures } from './provider-bench';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
 
@@ -47,13 +49,27 @@ async function controlPlaneRoundTrips() {
   }
 }
 
-const started = new Date();
-const figures = {
-  started_at: started.toISOString(),
-  node: process.version,
-  sealing: await sealing(),
-  control_plane: await controlPlaneRoundTrips(),
+// `npm run bench -- --only=ledger,list` runs a subset.
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const suites: Record<string, () => Promise<unknown>> = {
+  sealing,
+  control_plane: controlPlaneRoundTrips,
+  provisioning: () => provisioningFigures(),
+  tenant_list: () => listFigures(),
+  ledger: () => ledgerFigures(),
+  merkle: merkleFigures,
 };
+const started = new Date();
+const figures: Record<string, unknown> = { started_at: started.toISOString(), node: process.version };
+for (const [name, run] of Object.entries(suites)) {
+  if (only && !only.includes(name)) {
+    continue;
+  }
+  process.stderr.write(`bench: ${name}...\n`);
+  const suiteStarted = performance.now();
+  figures[name] = await run();
+  process.stderr.write(`bench: ${name} done in ${Math.round((performance.now() - suiteStarted) / 1000)} s\n`);
+}
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(figures, null, 2) + '\n');
