@@ -1,8 +1,17 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
+/** The provider-plane suite: run once per storage engine (SQLite in `node`, PostgreSQL in `postgres`). */
+const providerPlaneSuite = [
+  'control-plane/http/**/*.test.ts',
+  'control-plane/tenancy/**/*.test.ts',
+  'control-plane/storage/postgres/**/*.test.ts',
+  'test/integration/provider-journey.test.ts',
+  'test/integration/bad-input-fuzz.test.ts',
+];
+
 // Projects per runtime: plain Node for the control plane, simulator, main process, contracts
-// and integration tests; jsdom for renderer components.
+// and integration tests; the provider-plane suite again on PostgreSQL; jsdom for renderer components.
 export default defineConfig({
   test: {
     projects: [
@@ -17,8 +26,22 @@ export default defineConfig({
             'src-main/**/*.test.ts',
             'test/integration/**/*.test.ts',
             'test/lint/**/*.test.ts',
+            'test/helpers/**/*.test.ts',
           ],
+          // PostgreSQL-only tests run in the postgres project.
+          exclude: ['control-plane/storage/postgres/**', '**/node_modules/**'],
           testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'postgres',
+          environment: 'node',
+          include: providerPlaneSuite,
+          env: { BULKHEAD_TEST_ENGINE: 'postgres' },
+          globalSetup: ['test/helpers/postgres-global-setup.ts'],
+          testTimeout: 60_000,
           hookTimeout: 60_000,
         },
       },

@@ -9,6 +9,8 @@ import evaluationLicense from './licensing/evaluation-license.json';
 import { builtInLicenseTrust, readLicenseFile, signLicense } from './licensing/license';
 import { promptHidden } from './prompt';
 import { parseListen, serve } from './server';
+import { DATABASE_URL_ENV, engineFrom } from './storage/open-storage';
+import { runMigrations } from './storage/postgres/migrate';
 import { StartupError } from './startup-error';
 
 export const ADMIN_PASSWORD_ENV = 'BULKHEAD_ADMIN_PASSWORD';
@@ -70,9 +72,10 @@ program
   .option('--san <name>', 'extra DNS name or IP for the server certificate (repeatable)', collect, [])
   .option('--license <file>', 'license file to install (default: the evaluation license)')
   .option('--key-file <file>', 'deployment key file (default: $BULKHEAD_DEPLOYMENT_KEY)')
+  .option('--database <url>', `keep the data in PostgreSQL (postgres:// URL of the app role; default $${DATABASE_URL_ENV}, else SQLite in the data dir)`)
   .option('--password-stdin', `read the admin password from standard input (else $${ADMIN_PASSWORD_ENV} or a prompt)`)
   .option('--json', 'print the result as one JSON object')
-  .action(async (options: { data: string; admin: string; san: string[]; license?: string; keyFile?: string; passwordStdin?: boolean; json?: boolean }) => {
+  .action(async (options: { data: string; admin: string; san: string[]; license?: string; keyFile?: string; database?: string; passwordStdin?: boolean; json?: boolean }) => {
     const deploymentKey = loadDeploymentKey({ env: process.env, keyFile: options.keyFile });
     let licenseText = JSON.stringify(evaluationLicense, null, 2) + '\n';
     if (options.license !== undefined) {
@@ -91,6 +94,7 @@ program
       licenseText,
       licenseTrust: builtInLicenseTrust,
       now: new Date(),
+      engine: engineFrom(options.database ?? process.env[DATABASE_URL_ENV]),
     });
     if (options.json) {
       process.stdout.write(
@@ -118,11 +122,13 @@ program
   .requiredOption('--data <dir>', 'an initialized data directory')
   .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8443')
   .option('--key-file <file>', 'deployment key file (default: $BULKHEAD_DEPLOYMENT_KEY)')
+  .option('--database <url>', `PostgreSQL (postgres:// URL of the app role; default $${DATABASE_URL_ENV}) for a data dir initialized with one`)
   .option('--tls-cert <file>', 'your own certificate chain (PEM) instead of the data dir certificate')
   .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
-  .action(async (options: { data: string; listen: string; keyFile?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info' }) => {
+  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info' }) => {
     await serve({
+      database: options.database,
       dataDir: options.data,
       listen: parseListen(options.listen),
       env: process.env,
@@ -131,6 +137,16 @@ program
       tlsKeyFile: options.tlsKey,
       logLevel: options.logLevel,
     });
+  });
+
+program
+  .command('migrate')
+  .description('Create or update the PostgreSQL schema, as the owner role; the server later connects as the app role.')
+  .requiredOption('--database <url>', 'postgres:// URL of the OWNER role')
+  .requiredOption('--app-role <role>', 'the role the server connects as (no superuser, no BYPASSRLS, owns nothing)')
+  .action(async (options: { database: string; appRole: string }) => {
+    const { applied } = await runMigrations(options.database, options.appRole);
+    process.stdout.write(applied === 0 ? 'The schema is up to date.\n' : `Applied ${applied} migration${applied === 1 ? '' : 's'}.\n`);
   });
 
 program

@@ -122,7 +122,7 @@ describe('initDataDir: a new data dir', () => {
     const paths = dataDirPaths(dataDir);
     expect(readFileSync(paths.license, 'utf8')).toBe(evaluationLicense);
     const marker = JSON.parse(readFileSync(paths.marker, 'utf8')) as Record<string, unknown>;
-    expect(marker).toEqual({ format: 1, deployment_key_id: deploymentKeyId(key), created_at: expect.any(String) as unknown });
+    expect(marker).toEqual({ format: 1, deployment_key_id: deploymentKeyId(key), created_at: expect.any(String) as unknown, engine: 'sqlite' });
     expect(JSON.stringify(marker)).not.toContain(key.toString('base64'));
   });
 

@@ -10,9 +10,8 @@ import { open, seal } from './crypto/seal';
 import { sealPurpose } from './crypto/seal-purposes';
 import { verifyLicense, type LicenseTrust } from './licensing/license';
 import { StartupError } from './startup-error';
-import { deriveLedgerKey } from './audit/ledger-codec';
 import { PROVIDER_LEDGER } from './audit/ledger-ids';
-import { SqliteStorage, sqliteLayout } from './storage/sqlite/sqlite-storage';
+import { openStorageForInit, type EngineConfig } from './storage/open-storage';
 import { createCertificateAuthority, createServerCertificate, defaultServerNames, isValidSubjectAltName } from './tls/certificates';
 
 /** Where everything lives inside a data dir. */
@@ -32,7 +31,7 @@ export function dataDirPaths(root: string) {
 }
 export type DataDirPaths = ReturnType<typeof dataDirPaths>;
 
-const Marker = z.object({ format: z.literal(1), deployment_key_id: z.string(), created_at: z.string() });
+const Marker = z.object({ format: z.literal(1), deployment_key_id: z.string(), created_at: z.string(), engine: z.enum(['sqlite', 'postgres']).default('sqlite') });
 
 
 export interface InitOptions {
@@ -45,6 +44,8 @@ export interface InitOptions {
   licenseText: string;
   licenseTrust: LicenseTrust;
   now: Date;
+  /** Where the data lives; SQLite in the data dir by default. */
+  engine?: EngineConfig;
 }
 
 export interface InitResult {
@@ -106,7 +107,7 @@ export async function initDataDir(options: InitOptions): Promise<InitResult> {
     const totpSecret = newTotpSecret();
     // Hashed before the transaction opens: nothing slow runs while it holds the store.
     const passwordHash = await hashPassword(password.data);
-    const storage = SqliteStorage.open(sqliteLayout(staged.root), deriveLedgerKey(options.deploymentKey));
+    const { storage, commit } = await openStorageForInit(options.engine ?? { engine: 'sqlite' }, staged.root, options.deploymentKey);
     try {
       const createdAt = options.now.toISOString();
       await storage.transaction(async (tx) => {
@@ -124,11 +125,17 @@ export async function initDataDir(options: InitOptions): Promise<InitResult> {
           createdAt,
         );
       });
+      await commit(createdAt);
     } finally {
       await storage.close();
     }
     // The marker goes last: a staged dir without it is never mistaken for a data dir.
-    const marker: z.infer<typeof Marker> = { format: 1, deployment_key_id: deploymentKeyId(options.deploymentKey), created_at: options.now.toISOString() };
+    const marker: z.infer<typeof Marker> = {
+      format: 1,
+      deployment_key_id: deploymentKeyId(options.deploymentKey),
+      created_at: options.now.toISOString(),
+      engine: options.engine?.engine ?? 'sqlite',
+    };
     writeFileSync(staged.marker, JSON.stringify(marker, null, 2) + '\n', { mode: 0o644 });
     if (existsSync(paths.root)) {
       // The existing dir was checked empty above; rmdir removes only an empty directory.
@@ -176,5 +183,14 @@ export function loadDataDirTls(paths: DataDirPaths, deploymentKey: Buffer): TlsM
     return { cert: readFileSync(paths.serverCert, 'utf8'), key, ca: readFileSync(paths.caCert, 'utf8') };
   } catch (error) {
     throw new StartupError('tls_invalid', `The TLS material in ${paths.tlsDir} cannot be loaded (${(error as Error).message}).`);
+  }
+}
+
+/** The engine a data dir was initialized for (its marker says; SQLite for data dirs from before engines existed). */
+export function dataDirEngine(paths: DataDirPaths): 'sqlite' | 'postgres' {
+  try {
+    return Marker.parse(JSON.parse(readFileSync(paths.marker, 'utf8'))).engine;
+  } catch {
+    return 'sqlite';
   }
 }

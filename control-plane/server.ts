@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { loadDeploymentKey } from './crypto/deployment-key';
-import { checkDataDir, loadDataDirTls } from './data-dir';
+import { checkDataDir, dataDirEngine, loadDataDirTls } from './data-dir';
 import { builtInLicenseTrust, LicenseSource, type LicenseTrust } from './licensing/license';
 import { StartupError } from './startup-error';
-import { deriveLedgerKey } from './audit/ledger-codec';
-import { SqliteStorage, sqliteLayout } from './storage/sqlite/sqlite-storage';
+import { DATABASE_URL_ENV, engineFrom, openStorage } from './storage/open-storage';
 
 export interface ServeOptions {
   dataDir: string;
@@ -17,6 +16,8 @@ export interface ServeOptions {
   tlsCertFile?: string | undefined;
   tlsKeyFile?: string | undefined;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** A postgres:// URL (the app role) to keep the data in PostgreSQL; SQLite in the data dir otherwise. */
+  database?: string | undefined;
   /** Test-only trust seam: the production CLI always uses the built-in vendor keys. */
   licenseTrust?: LicenseTrust;
   clock?: () => Date;
@@ -46,7 +47,15 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
     options.tlsCertFile !== undefined || options.tlsKeyFile !== undefined
       ? loadOwnTls(options.tlsCertFile, options.tlsKeyFile)
       : loadDataDirTls(paths, deploymentKey);
-  const storage = SqliteStorage.open(sqliteLayout(paths.root), deriveLedgerKey(deploymentKey));
+  const engine = engineFrom(options.database ?? options.env[DATABASE_URL_ENV]);
+  const initializedFor = dataDirEngine(paths);
+  if (initializedFor !== engine.engine) {
+    throw new StartupError(
+      'data_dir_invalid',
+      initializedFor === 'postgres' ? `The data dir ${paths.root} keeps its data in PostgreSQL: give --database (or ${DATABASE_URL_ENV}).` : `The data dir ${paths.root} keeps its data in SQLite: drop --database.`,
+    );
+  }
+  const storage = await openStorage(engine, paths.root, deploymentKey);
   try {
     // A crash between creating a tenant's own stores and committing its row leaves files without a tenant: remove them.
     const orphans = await storage.sweepOrphanStores();

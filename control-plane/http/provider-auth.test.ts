@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/helpers/control-plane-harness';
 import { operatorAuthPolicy } from '../auth/operator-auth';
+import { hashToken } from '../auth/tokens';
 
 describe('POST /provider/v1/auth/login (password + TOTP)', () => {
   let t: TestApp;
@@ -87,13 +86,12 @@ describe('POST /provider/v1/auth/login (password + TOTP)', () => {
     const response = await login({ username: 'admin', password: t.admin.password, totp: await t.adminCode() });
     const { token } = response.json<{ token: string }>();
     await t.app.close();
-    for (const file of readdirSync(t.dataDir, { recursive: true, withFileTypes: true })) {
-      if (file.isFile()) {
-        const content = readFileSync(join(file.parentPath, file.name));
-        expect(content.includes(token)).toBe(false);
-        expect(content.includes(t.admin.password)).toBe(false);
-      }
+    const contents = await t.engine.rawContents();
+    for (const content of contents) {
+      expect(content.includes(token)).toBe(false);
+      expect(content.includes(t.admin.password)).toBe(false);
     }
+    expect(contents.some((content) => content.includes(hashToken(token)))).toBe(true);
   });
 });
 

@@ -1,6 +1,3 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Tenant } from '../../contracts/tenants';
 import { buildTestApp, type TestApp } from '../../test/helpers/control-plane-harness';
@@ -41,30 +38,22 @@ describe('provider plane: tenants', () => {
     expect(Object.keys(response.json<object>())[0]).toBe('id');
     const tenant = Tenant.parse(response.json());
     expect(tenant).toMatchObject({ slug: 'acme', isolation_model: 'pooled', state: 'active', residency: null, counts: { agents: 0, users: 0, tests: 0 } });
-    expect(existsSync(join(t.dataDir, 'tenants', tenant.id))).toBe(false);
+    expect(await t.engine.ownStoreExists(tenant.id)).toBe(false);
   });
 
-  it('creates the silo of a siloed tenant and the telemetry file of a hybrid one before answering 201; residency is kept', async () => {
+  it('creates the own store of a siloed tenant (all tables) and of a hybrid one (telemetry) before answering 201; residency is kept', async () => {
     const siloed = await create({ slug: 'siloed-co', name: 'Siloed', isolation_model: 'siloed', residency: 'eu' });
     const hybrid = await create({ slug: 'hybrid-co', name: 'Hybrid', isolation_model: 'hybrid', residency: 'us-east' });
     expect(siloed.residency).toBe('eu');
-    const siloFile = join(t.dataDir, 'tenants', siloed.id, 'tenant.db');
-    const telemetryFile = join(t.dataDir, 'tenants', hybrid.id, 'telemetry.db');
-    expect(existsSync(siloFile)).toBe(true);
-    expect(existsSync(telemetryFile)).toBe(true);
-    // Migrated: the silo holds every tenant table, the hybrid file the telemetry tables; both keep tenant_id.
-    const silo = new Database(siloFile, { readonly: true });
-    const siloTables = silo.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
-    expect(siloTables).toEqual(expect.arrayContaining(['agents', 'tenant_users', 'probe_tests', 'telemetry_results']));
-    for (const table of ['agents', 'tenant_users', 'probe_tests', 'telemetry_results']) {
-      const columns = silo.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table);
-      expect(columns).toContain('tenant_id');
-    }
-    silo.close();
-    const telemetry = new Database(telemetryFile, { readonly: true });
-    expect(telemetry.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all()).toEqual(expect.arrayContaining(['telemetry_results']));
-    expect(telemetry.prepare("SELECT name FROM sqlite_master WHERE name = 'tenant_users'").pluck().all()).toEqual([]);
-    telemetry.close();
+    expect(await t.engine.ownStoreExists(siloed.id)).toBe(true);
+    expect(await t.engine.ownStoreExists(hybrid.id)).toBe(true);
+    // Migrated: the silo holds every tenant table, the hybrid store the telemetry tables; all keep tenant_id.
+    const siloTables = await t.engine.ownStoreTables(siloed.id);
+    expect(siloTables.map((table) => table.table)).toEqual(expect.arrayContaining(['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'telemetry_results']));
+    expect(siloTables.every((table) => table.hasTenantId)).toBe(true);
+    const hybridTables = await t.engine.ownStoreTables(hybrid.id);
+    expect(hybridTables.map((table) => table.table)).toEqual(['telemetry_results']);
+    expect(hybridTables.every((table) => table.hasTenantId)).toBe(true);
   });
 
   it.each([
@@ -87,8 +76,7 @@ describe('provider plane: tenants', () => {
     const response = await call('POST', '/provider/v1/tenants', { slug: 'acme', name: 'Other', isolation_model: 'siloed' });
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ error: { code: 'slug_taken' } });
-    const tenantsDir = join(t.dataDir, 'tenants');
-    expect(existsSync(tenantsDir) ? readdirSync(tenantsDir) : []).toEqual([]);
+    expect(await t.engine.ownStores()).toEqual([]);
   });
 
   it('rejects unknown fields, wrong types and bad emails with 400 invalid_request naming the path', async () => {
@@ -164,17 +152,15 @@ describe('provider plane: tenants', () => {
 
   it('deletes: state deleted, its stores removed, its key destroyed, further changes refused, the ledgers kept', async () => {
     const tenant = await create({ slug: 'acme', name: 'Acme', isolation_model: 'siloed' });
-    const wrappedBefore = await readKey(t, tenant.id);
+    const wrappedBefore = await t.engine.wrappedKey(tenant.id);
     expect(wrappedBefore).not.toBeNull();
     expect((await call('DELETE', '/provider/v1/tenants/acme')).statusCode).toBe(204);
     expect((await call('GET', '/provider/v1/tenants/acme')).json()).toMatchObject({ state: 'deleted' });
-    expect(existsSync(join(t.dataDir, 'tenants', tenant.id))).toBe(false);
-    expect(await readKey(t, tenant.id)).toBeNull();
-    // Crypto-shred: the wrapped key's bytes are nowhere in the data dir any more.
-    for (const file of readdirSync(t.dataDir, { recursive: true, withFileTypes: true })) {
-      if (file.isFile()) {
-        expect(readFileSync(join(file.parentPath, file.name)).includes(wrappedBefore ?? Buffer.alloc(0)), file.name).toBe(false);
-      }
+    expect(await t.engine.ownStoreExists(tenant.id)).toBe(false);
+    expect(await t.engine.wrappedKey(tenant.id)).toBeNull();
+    // Crypto-shred: the wrapped key's bytes are nowhere in what the engine stores any more.
+    for (const content of await t.engine.rawContents()) {
+      expect(content.includes(wrappedBefore ?? Buffer.alloc(0))).toBe(false);
     }
     expect((await call('PATCH', '/provider/v1/tenants/acme', { name: 'x' })).json()).toMatchObject({ error: { code: 'tenant_deleted' } });
     expect((await call('DELETE', '/provider/v1/tenants/acme')).statusCode).toBe(409);
@@ -233,7 +219,7 @@ describe('provider plane: license band and tier', () => {
       expect(refused.statusCode).toBe(409);
       expect(refused.json()).toMatchObject({ error: { code: 'tenant_band_exhausted', details: { tenant_band: 2, tenants_used: 2 } } });
       expect((await t.app.inject({ method: 'GET', url: '/provider/v1/tenants', headers: admin })).json()).toEqual(before);
-      expect(existsSync(join(t.dataDir, 'tenants')) ? readdirSync(join(t.dataDir, 'tenants')) : []).toEqual([]);
+      expect(await t.engine.ownStores()).toEqual([]);
     } finally {
       await t.close();
     }
@@ -254,13 +240,3 @@ describe('provider plane: license band and tier', () => {
     }
   });
 });
-
-async function readKey(t: TestApp, tenantId: string): Promise<Buffer | null> {
-  const db = new Database(join(t.dataDir, 'control-plane.db'), { readonly: true });
-  try {
-    const row = db.prepare('SELECT wrapped_key FROM tenant_keys WHERE tenant_id = ?').get(tenantId) as { wrapped_key: Buffer } | undefined;
-    return await Promise.resolve(row?.wrapped_key ?? null);
-  } finally {
-    db.close();
-  }
-}

@@ -155,6 +155,10 @@ export interface WriteTx {
   createOperator(operator: NewOperator): Promise<void>;
   deleteOperator(id: string): Promise<boolean>;
   revokeOperatorSessions(operatorId: string, at: string): Promise<void>;
+  /** A token in the tenant's own store, and its routing entry. (A SQLite silo is another file: its row commits on its own.) */
+  createTenantToken(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, token: TenantTokenRecord & { tokenHash: string }): Promise<void>;
+  /** Removes every row of the tenant from the stores it shares with others (on delete). */
+  purgeTenantData(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): Promise<void>;
 }
 
 /** Where a tenant's own data lives, by isolation model. */
@@ -181,10 +185,7 @@ export interface TenantTokenRecord {
 export interface TenantScope {
   readonly tenantId: string;
   counts(): Promise<{ agents: number; users: number; tests: number }>;
-  createToken(token: TenantTokenRecord & { tokenHash: string }): Promise<void>;
   tokenByHash(tokenHash: string): Promise<TenantTokenRecord | null>;
-  /** Removes every row of this tenant from the stores it shares with others (on delete). */
-  purgeShared(): Promise<void>;
 }
 
 export interface Storage {
@@ -209,7 +210,6 @@ export interface Storage {
   tenantScope(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): TenantScope;
   /** Which tenant a presented token belongs to (the token itself is checked in that tenant's scope). */
   tokenTenant(tokenHash: string): Promise<string | null>;
-  indexToken(tokenHash: string, tenantId: string, kind: TenantTokenRecord['kind']): Promise<void>;
   /** Flushes deleted content out of journals and free space (after a crypto-shred). */
   scrub(): Promise<void>;
   /** Cheap round trip to the database, for /readyz. */

@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/helpers/control-plane-harness';
 import { SealError } from '../crypto/seal';
-import { SqliteStorage, sqliteLayout } from '../storage/sqlite/sqlite-storage';
-import { deriveLedgerKey } from '../audit/ledger-codec';
 import { TenantCrypto, TenantKeyDestroyedError } from './tenant-keys';
 
 describe('tenant data keys: seal with the tenant key, crypto-shred on delete', () => {
@@ -26,7 +24,7 @@ describe('tenant data keys: seal with the tenant key, crypto-shred on delete', (
     const [a = '', b = ''] = ids;
     const deploymentKey = Buffer.from(t.deploymentKey, 'base64');
     // A second handle on the same files: what any component with the deployment key sees.
-    const storage = SqliteStorage.open(sqliteLayout(t.dataDir), deriveLedgerKey(deploymentKey));
+    const storage = await t.engine.openStorage(deploymentKey);
     try {
       const crypto = new TenantCrypto(storage, deploymentKey);
       const sealed = await crypto.seal(a, Buffer.from('flow records of tenant a'), 'telemetry-batch');

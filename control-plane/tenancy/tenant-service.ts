@@ -184,7 +184,7 @@ export class TenantService {
     await this.deps.storage.transaction(async (tx) => {
       await tx.updateTenant(record.id, { state: 'deleted', updatedAt: this.now() });
       await tx.destroyTenantKey(record.id);
-      await this.deps.storage.tenantScope(record).purgeShared();
+      await tx.purgeTenantData(record);
       await this.ledgerBoth(tx, record, actor, 'TENANT_DELETED', { slug: record.slug, crypto_shredded: true });
     });
     // After the commit: the key is already gone, so the files are unreadable even if this step is interrupted.

@@ -8,6 +8,7 @@ import { initDataDir } from '../../control-plane/data-dir';
 import { builtInLicenseTrust, type LicenseTrust } from '../../control-plane/licensing/license';
 import { prepareServer } from '../../control-plane/server';
 import { createCertificateAuthority } from '../../control-plane/tls/certificates';
+import { createEngineFixture, type EngineFixture } from './test-engine';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const evaluationLicenseText = (): string => readFileSync(join(repoRoot, 'control-plane', 'licensing', 'evaluation-license.json'), 'utf8');
@@ -36,6 +37,9 @@ interface InitializedDataDir {
   deploymentKey: string;
   admin: { username: string; password: string; totpSecret: string };
   trust: LicenseTrust;
+  engine: EngineFixture;
+  /** The `database` option for serve: the app role's URL on PostgreSQL, nothing on SQLite. */
+  database: string | undefined;
 }
 
 /** A fresh, initialized data dir in a temp folder with a known admin. */
@@ -45,7 +49,9 @@ export async function initializedDataDir(options: HarnessOptions = {}): Promise<
   const deploymentKey = generateDeploymentKey();
   const admin = { username: 'admin', password: 'a-long-test-password' };
   const trust = options.licenseTrust ?? builtInLicenseTrust;
+  const engine = await createEngineFixture(dataDir);
   const init = await initDataDir({
+    engine: engine.config,
     dataDir,
     deploymentKey: Buffer.from(deploymentKey, 'base64'),
     admin,
@@ -54,7 +60,7 @@ export async function initializedDataDir(options: HarnessOptions = {}): Promise<
     licenseTrust: trust,
     now: options.clock?.() ?? new Date(),
   });
-  return { root, dataDir, deploymentKey, admin: { ...admin, totpSecret: init.totpSecret }, trust };
+  return { root, dataDir, deploymentKey, admin: { ...admin, totpSecret: init.totpSecret }, trust, engine, database: engine.config.engine === 'postgres' ? engine.config.url : undefined };
 }
 
 export function totpCode(secret: string, at: Date, offsetSteps = 0): Promise<string> {
@@ -63,6 +69,8 @@ export function totpCode(secret: string, at: Date, offsetSteps = 0): Promise<str
 
 export interface TestApp {
   app: FastifyInstance;
+  /** The engine under test, for inspection around the app. */
+  engine: EngineFixture;
   deploymentKey: string;
   admin: { username: string; password: string; totpSecret: string };
   dataDir: string;
@@ -95,6 +103,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     logLevel: 'silent',
     clock: clock.now,
     licenseTrust: dir.trust,
+    database: dir.database,
   });
   let adminSession: Promise<{ authorization: string }> | undefined;
   const adminHeaders = () => {
@@ -103,6 +112,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
   };
   return {
     app,
+    engine: dir.engine,
     deploymentKey: dir.deploymentKey,
     admin: dir.admin,
     dataDir: dir.dataDir,
@@ -120,6 +130,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     },
     async close() {
       await app.close();
+      await dir.engine.drop();
       rmSync(dir.root, { recursive: true, force: true });
     },
   };
@@ -135,13 +146,14 @@ async function signIn(app: FastifyInstance, username: string, password: string, 
 
 /** A real control plane for tests: a fresh data dir (init), real SQLite, real HTTPS on a free loopback port. */
 export async function startControlPlane(options: HarnessOptions = {}): Promise<RunningControlPlane> {
-  const { root, dataDir, deploymentKey, admin, trust } = await initializedDataDir(options);
+  const { root, dataDir, deploymentKey, admin, trust, engine, database } = await initializedDataDir(options);
   const app = await prepareServer({
     dataDir,
     listen: { host: '127.0.0.1', port: 0 },
     env: { BULKHEAD_DEPLOYMENT_KEY: deploymentKey },
     logLevel: 'silent',
     licenseTrust: trust,
+    database,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -158,6 +170,7 @@ export async function startControlPlane(options: HarnessOptions = {}): Promise<R
     adminCode: (offsetSteps = 0) => totpCode(admin.totpSecret, clock(), offsetSteps),
     async close() {
       await app.close();
+      await engine.drop();
       rmSync(root, { recursive: true, force: true });
     },
   };

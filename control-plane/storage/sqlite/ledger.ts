@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { canonicalEntryBytes, canonicalDetails, entryMac, headMac } from '../../audit/ledger-codec';
-import { leafHash, MerkleFrontier } from '../../audit/merkle';
+import { prepareAppend, verifyStoredLedger, type StoredEntry } from '../../audit/ledger-chain';
+import { MerkleFrontier } from '../../audit/merkle';
 import type { LedgerEntry, LedgerEntryInput, LedgerQuery, LedgerVerification } from '../types';
 
 interface EntryRow {
@@ -48,23 +48,18 @@ export class SqliteLedgers {
 
   /** Appends inside the caller's transaction. seq starts at 1; leaf index = seq - 1. */
   append(ledgerId: string, input: LedgerEntryInput, ts: string): LedgerEntry {
-    const head = this.db.prepare('SELECT size, root, frontier, mac FROM ledger_heads WHERE ledger_id = ?').get(ledgerId) as HeadRow | undefined;
-    const frontier = head ? MerkleFrontier.deserialize(head.size, head.frontier) : new MerkleFrontier();
-    const seq = frontier.size + 1;
-    const detailsJson = canonicalDetails(input.details);
-    const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson }));
-    frontier.append(leaf);
-    const root = frontier.root();
+    const current = this.db.prepare('SELECT size, frontier FROM ledger_heads WHERE ledger_id = ?').get(ledgerId) as Pick<HeadRow, 'size' | 'frontier'> | undefined;
+    const { entry, head } = prepareAppend(this.key, ledgerId, current ?? null, input, ts);
     this.db
       .prepare('INSERT INTO ledger_entries (ledger_id, seq, ts, actor, event_type, tenant_id, details, leaf_hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(ledgerId, seq, ts, input.actor, input.eventType, input.tenantId, detailsJson, leaf, entryMac(this.key, ledgerId, seq, leaf));
+      .run(ledgerId, entry.seq, ts, input.actor, input.eventType, input.tenantId, entry.detailsJson, entry.leafHash, entry.mac);
     this.db
       .prepare(
         `INSERT INTO ledger_heads (ledger_id, size, root, frontier, mac) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(ledger_id) DO UPDATE SET size = excluded.size, root = excluded.root, frontier = excluded.frontier, mac = excluded.mac`,
       )
-      .run(ledgerId, seq, root, frontier.serialize(), headMac(this.key, ledgerId, seq, root));
-    return { ledgerId, seq, ts, ...input, leafHash: leaf };
+      .run(ledgerId, head.size, head.root, head.frontier, head.mac);
+    return { ledgerId, seq: entry.seq, ts, ...input, leafHash: entry.leafHash };
   }
 
   entries(ledgerId: string, query: LedgerQuery): LedgerEntry[] {
@@ -93,40 +88,14 @@ export class SqliteLedgers {
     return rows;
   }
 
-  verify(ledgerId: string): LedgerVerification {
-    const frontier = new MerkleFrontier();
-    const bad = (seq: number | null, reason: string): LedgerVerification => ({ ok: false, size: frontier.size, root: null, firstBadSeq: seq, reason });
+  verify(ledgerId: string): Promise<LedgerVerification> {
     const rows = this.db.prepare('SELECT * FROM ledger_entries WHERE ledger_id = ? ORDER BY seq').iterate(ledgerId) as IterableIterator<EntryRow>;
-    for (const row of rows) {
-      const expectedSeq = frontier.size + 1;
-      if (row.seq !== expectedSeq) {
-        return bad(expectedSeq, `entry ${expectedSeq} is missing (next stored entry is ${row.seq})`);
+    const stored = function* (): Generator<StoredEntry> {
+      for (const row of rows) {
+        yield { seq: row.seq, ts: row.ts, actor: row.actor, eventType: row.event_type, tenantId: row.tenant_id, detailsJson: row.details, leafHash: row.leaf_hash, mac: row.mac };
       }
-      const leaf = leafHash(
-        canonicalEntryBytes({ ledgerId, seq: row.seq, ts: row.ts, actor: row.actor, eventType: row.event_type, tenantId: row.tenant_id, detailsJson: row.details }),
-      );
-      if (!leaf.equals(row.leaf_hash)) {
-        return bad(row.seq, `entry ${row.seq} does not match its leaf hash (its content was changed)`);
-      }
-      if (!entryMac(this.key, ledgerId, row.seq, leaf).equals(row.mac)) {
-        return bad(row.seq, `entry ${row.seq} fails its authentication code (rewritten without the deployment key)`);
-      }
-      frontier.append(leaf);
-    }
-    const head = this.db.prepare('SELECT size, root, frontier, mac FROM ledger_heads WHERE ledger_id = ?').get(ledgerId) as HeadRow | undefined;
-    const root = frontier.root();
-    if (head === undefined) {
-      return frontier.size === 0 ? { ok: true, size: 0, root } : bad(null, 'the ledger has entries but no signed tree head');
-    }
-    if (!headMac(this.key, ledgerId, head.size, head.root).equals(head.mac)) {
-      return bad(null, 'the signed tree head fails its authentication code');
-    }
-    if (head.size !== frontier.size) {
-      return bad(frontier.size + 1, `the signed tree head has ${head.size} entries but ${frontier.size} are stored (entries removed)`);
-    }
-    if (!head.root.equals(root)) {
-      return bad(null, 'the recomputed root differs from the signed tree head');
-    }
-    return { ok: true, size: frontier.size, root };
+    };
+    const readHead = () => Promise.resolve((this.db.prepare('SELECT size, root, frontier, mac FROM ledger_heads WHERE ledger_id = ?').get(ledgerId) as HeadRow | undefined) ?? null);
+    return verifyStoredLedger(this.key, ledgerId, stored(), readHead);
   }
 }

@@ -135,7 +135,7 @@ export class SqliteStorage implements Storage {
       entries: (ledgerId: string, query: LedgerQuery) => Promise.resolve(ledger.entries(ledgerId, query)),
       entry: (ledgerId: string, seq: number) => Promise.resolve(ledger.entry(ledgerId, seq)),
       head: (ledgerId: string) => Promise.resolve(ledger.head(ledgerId)),
-      verify: (ledgerId: string) => Promise.resolve(ledger.verify(ledgerId)),
+      verify: (ledgerId: string) => ledger.verify(ledgerId),
       leafHashes: (ledgerId: string, size: number) => Promise.resolve(ledger.leafHashes(ledgerId, size)),
     };
   }
@@ -235,6 +235,19 @@ export class SqliteStorage implements Storage {
         db.prepare('UPDATE operator_sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE operator_id = ?').run(at, operatorId);
         return ok;
       },
+      createTenantToken: (tenant, token) => {
+        this.tenantControl(tenant)
+          .prepare('INSERT INTO tenant_tokens (tenant_id, id, kind, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(tenant.id, token.id, token.kind, token.tokenHash, token.name, token.createdAt, token.expiresAt);
+        db.prepare('INSERT INTO token_index (token_hash, tenant_id, kind) VALUES (?, ?, ?)').run(token.tokenHash, tenant.id, token.kind);
+        return ok;
+      },
+      purgeTenantData(tenant) {
+        for (const table of ['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'token_index']) {
+          db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
+        }
+        return ok;
+      },
     };
   }
 
@@ -300,9 +313,13 @@ export class SqliteStorage implements Storage {
     return db;
   }
 
+  /** The store holding a tenant's control data: its silo, or the shared control store. */
+  private tenantControl(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): Database.Database {
+    return tenant.isolationModel === 'siloed' ? this.ownStore(tenant.id) : this.db;
+  }
+
   tenantScope(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): TenantScope {
-    const control = () => (tenant.isolationModel === 'siloed' ? this.ownStore(tenant.id) : this.db);
-    const shared = this.db;
+    const control = () => this.tenantControl(tenant);
     return {
       tenantId: tenant.id,
       counts() {
@@ -310,34 +327,17 @@ export class SqliteStorage implements Storage {
         const count = (table: string) => (db.prepare(`SELECT COUNT(*) FROM ${table} WHERE tenant_id = ?`).pluck().get(tenant.id) as number);
         return Promise.resolve({ agents: count('agents'), users: count('tenant_users'), tests: count('probe_tests') });
       },
-      createToken(token) {
-        control()
-          .prepare('INSERT INTO tenant_tokens (tenant_id, id, kind, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(tenant.id, token.id, token.kind, token.tokenHash, token.name, token.createdAt, token.expiresAt);
-        return ok;
-      },
       tokenByHash(tokenHash) {
         const row = control()
           .prepare('SELECT id, kind, name, created_at, expires_at, revoked_at FROM tenant_tokens WHERE tenant_id = ? AND token_hash = ?')
           .get(tenant.id, tokenHash) as { id: string; kind: TenantTokenRecord['kind']; name: string; created_at: string; expires_at: string; revoked_at: string | null } | undefined;
         return Promise.resolve(row ? { id: row.id, kind: row.kind, name: row.name, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at } : null);
       },
-      purgeShared() {
-        for (const table of ['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'token_index']) {
-          shared.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
-        }
-        return ok;
-      },
     };
   }
 
   tokenTenant(tokenHash: string): Promise<string | null> {
     return Promise.resolve((this.db.prepare('SELECT tenant_id FROM token_index WHERE token_hash = ?').pluck().get(tokenHash) as string | undefined) ?? null);
-  }
-
-  indexToken(tokenHash: string, tenantId: string, kind: TenantTokenRecord['kind']): Promise<void> {
-    this.db.prepare('INSERT INTO token_index (token_hash, tenant_id, kind) VALUES (?, ?, ?)').run(tokenHash, tenantId, kind);
-    return ok;
   }
 
   scrub(): Promise<void> {

@@ -1,0 +1,85 @@
+import type { LedgerVerification } from '../storage/types';
+import { canonicalDetails, canonicalEntryBytes, entryMac, headMac } from './ledger-codec';
+import { leafHash, MerkleFrontier } from './merkle';
+
+/**
+ * The engine-independent part of the ledgers: what an append writes and how a stored ledger is
+ * verified. Engines only store and read rows; SQLite and PostgreSQL hash and sign identically.
+ */
+export interface StoredEntry {
+  seq: number;
+  ts: string;
+  actor: string;
+  eventType: string;
+  tenantId: string | null;
+  detailsJson: string;
+  leafHash: Buffer;
+  mac: Buffer;
+}
+
+export interface StoredHead {
+  size: number;
+  root: Buffer;
+  frontier: Buffer;
+  mac: Buffer;
+}
+
+export interface AppendResult {
+  entry: StoredEntry;
+  head: StoredHead;
+}
+
+/** The entry and the new signed head that appending `input` to a ledger at `head` produces. */
+export function prepareAppend(
+  key: Buffer,
+  ledgerId: string,
+  head: Pick<StoredHead, 'size' | 'frontier'> | null,
+  input: { actor: string; eventType: string; tenantId: string | null; details: Record<string, unknown> },
+  ts: string,
+): AppendResult {
+  const frontier = head ? MerkleFrontier.deserialize(head.size, head.frontier) : new MerkleFrontier();
+  const seq = frontier.size + 1;
+  const detailsJson = canonicalDetails(input.details);
+  const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson }));
+  frontier.append(leaf);
+  const root = frontier.root();
+  return {
+    entry: { seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson, leafHash: leaf, mac: entryMac(key, ledgerId, seq, leaf) },
+    head: { size: seq, root, frontier: frontier.serialize(), mac: headMac(key, ledgerId, seq, root) },
+  };
+}
+
+/** Recomputes every leaf, entry MAC and the root from stored rows (in seq order); names the first bad entry. */
+export async function verifyStoredLedger(key: Buffer, ledgerId: string, rows: AsyncIterable<StoredEntry> | Iterable<StoredEntry>, readHead: () => Promise<StoredHead | null>): Promise<LedgerVerification> {
+  const frontier = new MerkleFrontier();
+  const bad = (seq: number | null, reason: string): LedgerVerification => ({ ok: false, size: frontier.size, root: null, firstBadSeq: seq, reason });
+  for await (const row of rows) {
+    const expectedSeq = frontier.size + 1;
+    if (row.seq !== expectedSeq) {
+      return bad(expectedSeq, `entry ${expectedSeq} is missing (next stored entry is ${row.seq})`);
+    }
+    const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq: row.seq, ts: row.ts, actor: row.actor, eventType: row.eventType, tenantId: row.tenantId, detailsJson: row.detailsJson }));
+    if (!leaf.equals(row.leafHash)) {
+      return bad(row.seq, `entry ${row.seq} does not match its leaf hash (its content was changed)`);
+    }
+    if (!entryMac(key, ledgerId, row.seq, leaf).equals(row.mac)) {
+      return bad(row.seq, `entry ${row.seq} fails its authentication code (rewritten without the deployment key)`);
+    }
+    frontier.append(leaf);
+  }
+  const head = await readHead();
+  const root = frontier.root();
+  if (head === null) {
+    return frontier.size === 0 ? { ok: true, size: 0, root } : bad(null, 'the ledger has entries but no signed tree head');
+  }
+  if (!headMac(key, ledgerId, head.size, head.root).equals(head.mac)) {
+    return bad(null, 'the signed tree head fails its authentication code');
+  }
+  if (head.size !== frontier.size) {
+    return bad(frontier.size + 1, `the signed tree head has ${head.size} entries but ${frontier.size} are stored (entries removed)`);
+  }
+  if (!head.root.equals(root)) {
+    return bad(null, 'the recomputed root differs from the signed tree head');
+  }
+  return { ok: true, size: frontier.size, root };
+}

@@ -1,0 +1,573 @@
+import pg from 'pg';
+import { ProviderRole } from '../../../contracts/operators';
+import { Quotas, type IsolationModel } from '../../../contracts/tenants';
+import { prepareAppend, verifyStoredLedger, type StoredEntry, type StoredHead } from '../../audit/ledger-chain';
+import { PROVIDER_LEDGER } from '../../audit/ledger-ids';
+import { EMPTY_ROOT } from '../../audit/merkle';
+import type {
+  LedgerEntry,
+  LedgerEntryInput,
+  LedgerQuery,
+  LedgerReader,
+  LoginThrottleStore,
+  OperatorRecord,
+  OperatorSessionStore,
+  OperatorStore,
+  Storage,
+  TenantReader,
+  TenantRecord,
+  TenantScope,
+  TenantTokenRecord,
+  WriteTx,
+} from '../types';
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+type Row = Record<string, unknown>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The own schema of a siloed or hybrid tenant. */
+export function tenantSchema(tenantId: string): string {
+  if (!UUID.test(tenantId)) {
+    throw new Error('not a tenant id');
+  }
+  return `bh_t_${tenantId.replace(/-/g, '')}`;
+}
+
+function text(row: Row, key: string): string {
+  const value = row[key];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  throw new Error(`column ${key} is not text`);
+}
+
+function textOrNull(row: Row, key: string): string | null {
+  const value = row[key];
+  return value === null || value === undefined ? null : text(row, key);
+}
+
+function toOperator(row: Row): OperatorRecord {
+  return {
+    id: text(row, 'id'),
+    username: text(row, 'username'),
+    passwordHash: text(row, 'password_hash'),
+    totpSecretSealed: row.totp_secret_sealed as Buffer,
+    roles: ProviderRole.array().parse(JSON.parse(text(row, 'roles'))),
+    createdAt: text(row, 'created_at'),
+    lastTotpStep: row.last_totp_step === null ? null : Number(row.last_totp_step),
+  };
+}
+
+function toTenant(row: Row): TenantRecord {
+  return {
+    id: text(row, 'id'),
+    slug: text(row, 'slug'),
+    name: text(row, 'name'),
+    isolationModel: text(row, 'isolation_model') as IsolationModel,
+    residency: textOrNull(row, 'residency'),
+    plan: textOrNull(row, 'plan'),
+    contactEmail: textOrNull(row, 'contact_email'),
+    state: text(row, 'state') as TenantRecord['state'],
+    quotas: Quotas.parse(JSON.parse(text(row, 'quotas'))),
+    createdAt: text(row, 'created_at'),
+    updatedAt: text(row, 'updated_at'),
+  };
+}
+
+function toStoredEntry(row: Row, tenantId: string | null): StoredEntry {
+  return {
+    seq: Number(row.seq),
+    ts: text(row, 'ts'),
+    actor: text(row, 'actor'),
+    eventType: text(row, 'event_type'),
+    tenantId: tenantId ?? textOrNull(row, 'subject_tenant'),
+    detailsJson: text(row, 'details'),
+    leafHash: row.leaf_hash as Buffer,
+    mac: row.mac as Buffer,
+  };
+}
+
+function toEntry(ledgerId: string, stored: StoredEntry): LedgerEntry {
+  return { ledgerId, seq: stored.seq, ts: stored.ts, actor: stored.actor, eventType: stored.eventType, tenantId: stored.tenantId, details: JSON.parse(stored.detailsJson) as Record<string, unknown>, leafHash: stored.leafHash };
+}
+
+/** Sets the tenant context for the rest of the current transaction only (is_local = true). */
+async function enterTenant(client: Queryable, tenantId: string): Promise<void> {
+  await client.query<Row>("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
+}
+
+/**
+ * The PostgreSQL engine: shared tables in schema `bh`, siloed and hybrid tenants' own schemas,
+ * row-level security enforced by the database on every tenant-owned table. The server's role owns
+ * nothing and cannot bypass RLS; the tenant context is set per transaction.
+ */
+export class PostgresStorage implements Storage {
+  readonly engine = 'postgres' as const;
+  readonly operators: OperatorStore;
+  readonly operatorSessions: OperatorSessionStore;
+  readonly loginThrottle: LoginThrottleStore;
+  readonly tenants: TenantReader;
+  readonly ledgers: LedgerReader;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly key: Buffer,
+  ) {
+    const q = (sql: string, values?: unknown[]) => pool.query<Row>(sql, values);
+    this.operators = {
+      count: async () => Number((await q('SELECT COUNT(*) AS n FROM bh.operators')).rows[0]?.n ?? 0),
+      create: async (operator) => {
+        await operatorInsert(pool, operator);
+      },
+      findByUsername: async (username) => {
+        const row = (await q('SELECT * FROM bh.operators WHERE username = $1', [username])).rows[0];
+        return row ? toOperator(row) : null;
+      },
+      findById: async (id) => {
+        if (!UUID.test(id)) return null;
+        const row = (await q('SELECT * FROM bh.operators WHERE id = $1', [id])).rows[0];
+        return row ? toOperator(row) : null;
+      },
+      list: async () => (await q('SELECT * FROM bh.operators ORDER BY username')).rows.map(toOperator),
+      claimTotpStep: async (id, step) => claimStep(pool, id, step),
+    };
+    this.operatorSessions = {
+      create: async (session) => {
+        await sessionInsert(pool, session);
+      },
+      findByTokenHash: async (tokenHash) => {
+        const row = (await q('SELECT * FROM bh.operator_sessions WHERE token_hash = $1', [tokenHash])).rows[0];
+        return row
+          ? { id: text(row, 'id'), operatorId: text(row, 'operator_id'), createdAt: text(row, 'created_at'), lastSeenAt: text(row, 'last_seen_at'), expiresAt: text(row, 'expires_at'), revokedAt: textOrNull(row, 'revoked_at') }
+          : null;
+      },
+      touch: async (id, at) => {
+        await q('UPDATE bh.operator_sessions SET last_seen_at = $2 WHERE id = $1', [id, at]);
+      },
+      revoke: async (id, at) => {
+        await q('UPDATE bh.operator_sessions SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1', [id, at]);
+      },
+    };
+    this.loginThrottle = {
+      get: async (key) => {
+        const row = (await q('SELECT failures, locked_until FROM bh.login_throttle WHERE key = $1', [key])).rows[0];
+        return { failures: Number(row?.failures ?? 0), lockedUntil: row ? textOrNull(row, 'locked_until') : null };
+      },
+      recordFailure: (key, at) => throttleFailure(pool, key, at),
+      lock: async (key, until) => {
+        await q('UPDATE bh.login_throttle SET locked_until = $2 WHERE key = $1', [key, until]);
+      },
+      reset: async (key) => {
+        await q('DELETE FROM bh.login_throttle WHERE key = $1', [key]);
+      },
+    };
+    this.tenants = {
+      byId: async (id) => {
+        if (!UUID.test(id)) return null;
+        const row = (await q('SELECT * FROM bh.tenants WHERE id = $1', [id])).rows[0];
+        return row ? toTenant(row) : null;
+      },
+      bySlug: async (slug) => {
+        const row = (await q('SELECT * FROM bh.tenants WHERE slug = $1', [slug])).rows[0];
+        return row ? toTenant(row) : null;
+      },
+      list: async (query) => {
+        const clauses: string[] = [];
+        const values: unknown[] = [];
+        if (query.state !== undefined) {
+          values.push(query.state);
+          clauses.push(`state = $${values.length}`);
+        }
+        if (query.after !== undefined) {
+          values.push(query.after.createdAt, query.after.id);
+          clauses.push(`(created_at, id::text) > ($${values.length - 1}, $${values.length})`);
+        }
+        values.push(query.limit);
+        const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+        return (await q(`SELECT * FROM bh.tenants ${where} ORDER BY created_at, id::text LIMIT $${values.length}`, values)).rows.map(toTenant);
+      },
+      countLive: async () => Number((await q("SELECT COUNT(*) AS n FROM bh.tenants WHERE state <> 'deleted'")).rows[0]?.n ?? 0),
+    };
+    this.ledgers = {
+      entries: (ledgerId, query) => this.ledgerEntries(ledgerId, query),
+      entry: async (ledgerId, seq) => (await this.ledgerEntries(ledgerId, { limit: 1, beforeSeq: seq + 1, exactSeq: seq }))[0] ?? null,
+      head: async (ledgerId) => {
+        const head = await this.readHead(ledgerId);
+        return head && head.size > 0 ? { size: head.size, root: head.root } : { size: 0, root: EMPTY_ROOT };
+      },
+      verify: (ledgerId) => this.verifyLedger(ledgerId),
+      leafHashes: (ledgerId, size) =>
+        this.read(ledgerId === PROVIDER_LEDGER ? null : ledgerId, async (client) => {
+          const sql = ledgerId === PROVIDER_LEDGER ? 'SELECT leaf_hash FROM bh.provider_ledger WHERE seq <= $1 ORDER BY seq' : 'SELECT leaf_hash FROM bh.tenant_ledger WHERE tenant_id = $2 AND seq <= $1 ORDER BY seq';
+          const rows = (await client.query<Row>(sql, ledgerId === PROVIDER_LEDGER ? [size] : [size, ledgerId])).rows;
+          return rows.map((row) => row.leaf_hash as Buffer);
+        }),
+    };
+  }
+
+  /** Connects as the app role. `ledgerKey` authenticates ledger entries. */
+  static async open(connectionString: string, ledgerKey: Buffer, options: { max?: number } = {}): Promise<PostgresStorage> {
+    const pool = new pg.Pool({ connectionString, max: options.max ?? 10, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 10_000 });
+    // A broken idle connection must not crash the process; the next query gets a fresh one.
+    pool.on('error', () => undefined);
+    try {
+      await pool.query<Row>('SELECT 1 FROM bh.deployment LIMIT 1');
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresStorage(pool, ledgerKey);
+  }
+
+  /** The deployment key id the database was initialized with, or null before init. */
+  async deploymentKeyId(): Promise<string | null> {
+    const row = (await this.pool.query<Row>('SELECT key_id FROM bh.deployment LIMIT 1')).rows[0];
+    return row ? text(row, 'key_id') : null;
+  }
+
+  async recordDeployment(keyId: string, at: string): Promise<void> {
+    await this.pool.query<Row>('INSERT INTO bh.deployment (key_id, created_at) VALUES ($1, $2)', [keyId, at]);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query<Row>('SELECT 1');
+  }
+
+  /** A read-only transaction, in a tenant's context when `tenantId` is given. */
+  private async read<T>(tenantId: string | null, fn: (client: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query<Row>('BEGIN READ ONLY');
+      if (tenantId !== null) {
+        await enterTenant(client, tenantId);
+      }
+      const result = await fn(client);
+      await client.query<Row>('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query<Row>('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async tenantDataKey(tenantId: string): Promise<Buffer | null> {
+    if (!UUID.test(tenantId)) return null;
+    return this.read(tenantId, async (client) => {
+      const row = (await client.query<Row>('SELECT wrapped_key FROM bh.tenant_keys WHERE tenant_id = $1', [tenantId])).rows[0];
+      return (row?.wrapped_key as Buffer | undefined) ?? null;
+    });
+  }
+
+  async transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query<Row>('BEGIN');
+      const result = await fn(this.writeTx(client));
+      await client.query<Row>('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query<Row>('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private writeTx(client: pg.PoolClient): WriteTx {
+    return {
+      countLiveTenants: async () => Number((await client.query<Row>("SELECT COUNT(*) AS n FROM bh.tenants WHERE state <> 'deleted'")).rows[0]?.n ?? 0),
+      tenantBySlug: async (slug) => {
+        const row = (await client.query<Row>('SELECT * FROM bh.tenants WHERE slug = $1', [slug])).rows[0];
+        return row ? toTenant(row) : null;
+      },
+      createOperatorSession: (session) => sessionInsert(client, session),
+      claimTotpStep: (operatorId, step) => claimStep(client, operatorId, step),
+      recordLoginFailure: (key, at) => throttleFailure(client, key, at),
+      lockLogin: async (key, until) => {
+        await client.query<Row>('UPDATE bh.login_throttle SET locked_until = $2 WHERE key = $1', [key, until]);
+      },
+      resetLogin: async (key) => {
+        await client.query<Row>('DELETE FROM bh.login_throttle WHERE key = $1', [key]);
+      },
+      insertTenant: async (tenant, wrappedDataKey) => {
+        await client.query<Row>(
+          `INSERT INTO bh.tenants (id, slug, name, isolation_model, residency, plan, contact_email, state, quotas, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          [tenant.id, tenant.slug, tenant.name, tenant.isolationModel, tenant.residency, tenant.plan, tenant.contactEmail, tenant.state, JSON.stringify(tenant.quotas), tenant.createdAt, tenant.updatedAt],
+        );
+        await enterTenant(client, tenant.id);
+        await client.query<Row>('INSERT INTO bh.tenant_keys (tenant_id, wrapped_key) VALUES ($1, $2)', [tenant.id, wrappedDataKey]);
+      },
+      updateTenant: async (id, change) => {
+        const columns = Object.entries({
+          name: change.name,
+          plan: change.plan,
+          contact_email: change.contactEmail,
+          state: change.state,
+          quotas: change.quotas === undefined ? undefined : JSON.stringify(change.quotas),
+          updated_at: change.updatedAt,
+        }).filter(([, value]) => value !== undefined);
+        if (columns.length > 0) {
+          await client.query<Row>(`UPDATE bh.tenants SET ${columns.map(([key], index) => `${key} = $${index + 2}`).join(', ')} WHERE id = $1`, [id, ...columns.map(([, value]) => value)]);
+        }
+      },
+      destroyTenantKey: async (tenantId) => {
+        await enterTenant(client, tenantId);
+        await client.query<Row>("UPDATE bh.tenant_keys SET wrapped_key = '\\x00'::bytea WHERE tenant_id = $1", [tenantId]);
+        await client.query<Row>('DELETE FROM bh.tenant_keys WHERE tenant_id = $1', [tenantId]);
+      },
+      appendLedger: (ledgerId, entry, ts) => this.append(client, ledgerId, entry, ts),
+      createOperator: (operator) => operatorInsert(client, operator),
+      deleteOperator: async (id) => ((await client.query<Row>('DELETE FROM bh.operators WHERE id = $1', [id])).rowCount ?? 0) === 1,
+      revokeOperatorSessions: async (operatorId, at) => {
+        await client.query<Row>('UPDATE bh.operator_sessions SET revoked_at = COALESCE(revoked_at, $2) WHERE operator_id = $1', [operatorId, at]);
+      },
+      createTenantToken: async (tenant, token) => {
+        await enterTenant(client, tenant.id);
+        const schema = tenant.isolationModel === 'siloed' ? tenantSchema(tenant.id) : 'bh';
+        await client.query<Row>(`INSERT INTO ${schema}.tenant_tokens (tenant_id, id, kind, token_hash, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+          tenant.id,
+          token.id,
+          token.kind,
+          token.tokenHash,
+          token.name,
+          token.createdAt,
+          token.expiresAt,
+        ]);
+        await client.query<Row>('INSERT INTO bh.token_index (token_hash, tenant_id, kind) VALUES ($1, $2, $3)', [token.tokenHash, tenant.id, token.kind]);
+      },
+      purgeTenantData: async (tenant) => {
+        await enterTenant(client, tenant.id);
+        for (const table of ['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results']) {
+          await client.query<Row>(`DELETE FROM bh.${table} WHERE tenant_id = $1`, [tenant.id]);
+        }
+      },
+    };
+  }
+
+  private async readHead(ledgerId: string, client?: Queryable): Promise<StoredHead | null> {
+    const run = async (c: Queryable): Promise<StoredHead | null> => {
+      const row = (
+        ledgerId === PROVIDER_LEDGER
+          ? await c.query<Row>('SELECT size, root, frontier, mac FROM bh.provider_ledger_head')
+          : await c.query<Row>('SELECT size, root, frontier, mac FROM bh.tenant_ledger_heads WHERE tenant_id = $1', [ledgerId])
+      ).rows[0];
+      return row ? { size: Number(row.size), root: row.root as Buffer, frontier: row.frontier as Buffer, mac: row.mac as Buffer } : null;
+    };
+    return client ? run(client) : this.read(ledgerId === PROVIDER_LEDGER ? null : ledgerId, run);
+  }
+
+  /** Appends under a row lock on the ledger's head, so appends from several replicas stay in one order. */
+  private async append(client: pg.PoolClient, ledgerId: string, input: LedgerEntryInput, ts: string): Promise<LedgerEntry> {
+    const provider = ledgerId === PROVIDER_LEDGER;
+    if (!provider) {
+      await enterTenant(client, ledgerId);
+    }
+    const lock = provider ? 'SELECT size, root, frontier, mac FROM bh.provider_ledger_head FOR UPDATE' : 'SELECT size, root, frontier, mac FROM bh.tenant_ledger_heads WHERE tenant_id = $1 FOR UPDATE';
+    let row = (await client.query<Row>(lock, provider ? [] : [ledgerId])).rows[0];
+    if (row === undefined) {
+      // First entry: create the head row (size 0) once; a concurrent first append waits on it.
+      if (provider) {
+        await client.query<Row>("INSERT INTO bh.provider_ledger_head (only_row, size, root, frontier, mac) VALUES (true, 0, '\\x', '\\x', '\\x') ON CONFLICT DO NOTHING");
+      } else {
+        await client.query<Row>("INSERT INTO bh.tenant_ledger_heads (tenant_id, size, root, frontier, mac) VALUES ($1, 0, '\\x', '\\x', '\\x') ON CONFLICT DO NOTHING", [ledgerId]);
+      }
+      row = (await client.query<Row>(lock, provider ? [] : [ledgerId])).rows[0];
+    }
+    const size = Number(row?.size ?? 0);
+    const { entry, head } = prepareAppend(this.key, ledgerId, size === 0 ? null : { size, frontier: row?.frontier as Buffer }, input, ts);
+    if (provider) {
+      await client.query<Row>('INSERT INTO bh.provider_ledger (seq, ts, actor, event_type, subject_tenant, details, leaf_hash, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+        entry.seq,
+        ts,
+        input.actor,
+        input.eventType,
+        input.tenantId,
+        entry.detailsJson,
+        entry.leafHash,
+        entry.mac,
+      ]);
+      await client.query<Row>('UPDATE bh.provider_ledger_head SET size = $1, root = $2, frontier = $3, mac = $4', [head.size, head.root, head.frontier, head.mac]);
+    } else {
+      await client.query<Row>('INSERT INTO bh.tenant_ledger (tenant_id, seq, ts, actor, event_type, details, leaf_hash, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+        ledgerId,
+        entry.seq,
+        ts,
+        input.actor,
+        input.eventType,
+        entry.detailsJson,
+        entry.leafHash,
+        entry.mac,
+      ]);
+      await client.query<Row>('UPDATE bh.tenant_ledger_heads SET size = $2, root = $3, frontier = $4, mac = $5 WHERE tenant_id = $1', [ledgerId, head.size, head.root, head.frontier, head.mac]);
+    }
+    return toEntry(ledgerId, entry);
+  }
+
+  private ledgerEntries(ledgerId: string, query: LedgerQuery & { exactSeq?: number }): Promise<LedgerEntry[]> {
+    const provider = ledgerId === PROVIDER_LEDGER;
+    return this.read(provider ? null : ledgerId, async (client) => {
+      const clauses: string[] = [];
+      const values: unknown[] = [];
+      const add = (clause: string, value: unknown) => {
+        values.push(value);
+        clauses.push(clause.replace('?', `$${values.length}`));
+      };
+      if (!provider) add('tenant_id = ?', ledgerId);
+      if (provider && query.tenantId !== undefined) add('subject_tenant = ?', query.tenantId);
+      if (query.eventType !== undefined) add('event_type = ?', query.eventType);
+      if (query.beforeSeq !== undefined) add('seq < ?', query.beforeSeq);
+      if (query.exactSeq !== undefined) add('seq = ?', query.exactSeq);
+      values.push(query.limit);
+      const table = provider ? 'bh.provider_ledger' : 'bh.tenant_ledger';
+      const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+      const rows = (await client.query<Row>(`SELECT * FROM ${table} ${where} ORDER BY seq DESC LIMIT $${values.length}`, values)).rows;
+      return rows.map((row) => toEntry(ledgerId, toStoredEntry(row, provider ? null : ledgerId)));
+    });
+  }
+
+  private verifyLedger(ledgerId: string): ReturnType<LedgerReader['verify']> {
+    const provider = ledgerId === PROVIDER_LEDGER;
+    return this.read(provider ? null : ledgerId, async (client) => {
+      const page = 10_000;
+      const rows = async function* (): AsyncGenerator<StoredEntry> {
+        for (let after = 0; ; after += page) {
+          const batch = (
+            provider
+              ? await client.query<Row>('SELECT * FROM bh.provider_ledger WHERE seq > $1 AND seq <= $2 ORDER BY seq', [after, after + page])
+              : await client.query<Row>('SELECT * FROM bh.tenant_ledger WHERE tenant_id = $3 AND seq > $1 AND seq <= $2 ORDER BY seq', [after, after + page, ledgerId])
+          ).rows;
+          for (const row of batch) {
+            yield toStoredEntry(row, provider ? null : ledgerId);
+          }
+          const max = (
+            provider ? await client.query<Row>('SELECT COALESCE(MAX(seq), 0) AS m FROM bh.provider_ledger') : await client.query<Row>('SELECT COALESCE(MAX(seq), 0) AS m FROM bh.tenant_ledger WHERE tenant_id = $1', [ledgerId])
+          ).rows[0] as Row;
+          if (after + page >= Number(max.m)) {
+            return;
+          }
+        }
+      };
+      return verifyStoredLedger(this.key, ledgerId, rows(), async () => {
+        const head = await this.readHead(ledgerId, client);
+        return head === null || head.size === 0 ? null : head;
+      });
+    });
+  }
+
+  async createTenantStores(tenantId: string, model: IsolationModel): Promise<() => Promise<void>> {
+    if (model === 'pooled') {
+      return () => Promise.resolve();
+    }
+    await this.pool.query<Row>('SELECT bh.create_tenant_schema($1, $2)', [tenantId, model]);
+    return () => this.removeTenantStores(tenantId);
+  }
+
+  async removeTenantStores(tenantId: string): Promise<void> {
+    await this.pool.query<Row>('SELECT bh.drop_tenant_schema($1)', [tenantId]);
+  }
+
+  async sweepOrphanStores(): Promise<string[]> {
+    const rows = (
+      await this.pool.query<Row>(
+        `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bh\\_t\\_%'
+         AND NOT EXISTS (SELECT 1 FROM bh.tenants t WHERE 'bh_t_' || replace(t.id::text, '-', '') = nspname AND t.state <> 'deleted')`,
+      )
+    ).rows;
+    const removed: string[] = [];
+    for (const row of rows) {
+      const hex = text(row, 'nspname').slice('bh_t_'.length);
+      const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      await this.removeTenantStores(id);
+      removed.push(text(row, 'nspname'));
+    }
+    return removed;
+  }
+
+  tenantScope(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): TenantScope {
+    const schema = tenant.isolationModel === 'siloed' ? tenantSchema(tenant.id) : 'bh';
+    return {
+      tenantId: tenant.id,
+      counts: () =>
+        this.read(tenant.id, async (client) => {
+          const count = async (table: string) => Number((await client.query<Row>(`SELECT COUNT(*) AS n FROM ${schema}.${table} WHERE tenant_id = $1`, [tenant.id])).rows[0]?.n ?? 0);
+          return { agents: await count('agents'), users: await count('tenant_users'), tests: await count('probe_tests') };
+        }),
+      tokenByHash: (tokenHash) =>
+        this.read(tenant.id, async (client) => {
+          const row = (await client.query<Row>(`SELECT id, kind, name, created_at, expires_at, revoked_at FROM ${schema}.tenant_tokens WHERE tenant_id = $1 AND token_hash = $2`, [tenant.id, tokenHash])).rows[0];
+          return row
+            ? { id: text(row, 'id'), kind: text(row, 'kind') as TenantTokenRecord['kind'], name: text(row, 'name'), createdAt: text(row, 'created_at'), expiresAt: text(row, 'expires_at'), revokedAt: textOrNull(row, 'revoked_at') }
+            : null;
+        }),
+    };
+  }
+
+  async tokenTenant(tokenHash: string): Promise<string | null> {
+    const client = await this.pool.connect();
+    try {
+      await client.query<Row>('BEGIN READ ONLY');
+      // The routing row is visible only to a transaction that presents the token's hash (see the policy).
+      await client.query<Row>("SELECT set_config('app.token_hash', $1, true)", [tokenHash]);
+      const row = (await client.query<Row>('SELECT tenant_id FROM bh.token_index WHERE token_hash = $1', [tokenHash])).rows[0];
+      await client.query<Row>('COMMIT');
+      return row ? text(row, 'tenant_id') : null;
+    } catch (error) {
+      await client.query<Row>('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Deleted rows are gone from queries at once; VACUUM (by the owner, outside the app) reclaims their space. */
+  scrub(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) {
+      await this.pool.end();
+    }
+  }
+}
+
+async function operatorInsert(client: Queryable, operator: { id: string; username: string; passwordHash: string; totpSecretSealed: Buffer; roles: string[]; createdAt: string }): Promise<void> {
+  await client.query<Row>('INSERT INTO bh.operators (id, username, password_hash, totp_secret_sealed, roles, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+    operator.id,
+    operator.username,
+    operator.passwordHash,
+    operator.totpSecretSealed,
+    JSON.stringify(operator.roles),
+    operator.createdAt,
+  ]);
+}
+
+async function sessionInsert(client: Queryable, session: { id: string; tokenHash: string; operatorId: string; createdAt: string; expiresAt: string }): Promise<void> {
+  await client.query<Row>('INSERT INTO bh.operator_sessions (id, token_hash, operator_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)', [
+    session.id,
+    session.tokenHash,
+    session.operatorId,
+    session.createdAt,
+    session.expiresAt,
+  ]);
+}
+
+async function claimStep(client: Queryable, id: string, step: number): Promise<boolean> {
+  const result = await client.query<Row>('UPDATE bh.operators SET last_totp_step = $2 WHERE id = $1 AND (last_totp_step IS NULL OR last_totp_step < $2)', [id, step]);
+  return (result.rowCount ?? 0) === 1;
+}
+
+async function throttleFailure(client: Queryable, key: string, at: string): Promise<number> {
+  const row = (
+    await client.query<Row>(
+      `INSERT INTO bh.login_throttle (key, failures, last_failure_at) VALUES ($1, 1, $2)
+       ON CONFLICT (key) DO UPDATE SET failures = bh.login_throttle.failures + 1, last_failure_at = excluded.last_failure_at
+       RETURNING failures`,
+      [key, at],
+    )
+  ).rows[0];
+  return Number(row?.failures ?? 1);
+}

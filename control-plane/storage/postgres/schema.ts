@@ -1,0 +1,121 @@
+/**
+ * The PostgreSQL schema, applied by `control-plane migrate` as the owner role. The server connects
+ * as a separate role that owns nothing and has no BYPASSRLS; every table with a `tenant_id` has
+ * ENABLE + FORCE ROW LEVEL SECURITY and a policy on `app.tenant_id`, which the storage layer sets
+ * with set_config(..., true) inside each transaction, so a pooled connection never carries it over.
+ * Append migrations; never edit a released one.
+ */
+
+/** The tenant-context predicate every policy uses; '' (an unset local GUC) matches nothing. */
+export const TENANT_PREDICATE = "tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid";
+
+/** The predicate written inside a quoted SQL literal (format strings of dynamic DDL). */
+const PREDICATE_IN_LITERAL = TENANT_PREDICATE.replace(/'/g, "''");
+
+/** Creates the tenant-owned tables of one store kind in a schema, with RLS forced and tenant-leading indexes. */
+const createTenantTables = `
+CREATE OR REPLACE FUNCTION bh.create_tenant_tables(target_schema text, with_control boolean, with_telemetry boolean, app_role text)
+RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+  t text;
+BEGIN
+  IF with_control THEN
+    EXECUTE format('CREATE TABLE %I.agents (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
+    EXECUTE format('CREATE TABLE %I.tenant_users (tenant_id uuid NOT NULL, id uuid NOT NULL, user_name text NOT NULL, active boolean NOT NULL DEFAULT true, created_at text NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, user_name))', target_schema);
+    EXECUTE format('CREATE TABLE %I.probe_tests (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
+    EXECUTE format('CREATE TABLE %I.tenant_tokens (tenant_id uuid NOT NULL, id uuid NOT NULL, kind text NOT NULL, token_hash text NOT NULL UNIQUE, name text NOT NULL, created_at text NOT NULL, expires_at text NOT NULL, revoked_at text, PRIMARY KEY (tenant_id, id))', target_schema);
+    EXECUTE format('CREATE INDEX ON %I.tenant_tokens (tenant_id, kind, created_at)', target_schema);
+  END IF;
+  IF with_telemetry THEN
+    EXECUTE format('CREATE TABLE %I.telemetry_results (tenant_id uuid NOT NULL, test_id text NOT NULL, ts text NOT NULL, latency_ms double precision, ok boolean NOT NULL, batch_id text NOT NULL, sealed_details bytea)', target_schema);
+    EXECUTE format('CREATE INDEX ON %I.telemetry_results (tenant_id, test_id, ts)', target_schema);
+  END IF;
+  FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+           WHERE n.nspname = target_schema AND c.relkind = 'r' LOOP
+    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', target_schema, t);
+    EXECUTE format('ALTER TABLE %I.%I FORCE ROW LEVEL SECURITY', target_schema, t);
+    EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %I.%I', target_schema, t);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I.%I USING (${PREDICATE_IN_LITERAL}) WITH CHECK (${PREDICATE_IN_LITERAL})', target_schema, t);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I.%I TO %I', target_schema, t, app_role);
+  END LOOP;
+  EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', target_schema, app_role);
+END
+$fn$`;
+
+export function migrations(appRole: string): string[] {
+  const role = `"${appRole.replace(/"/g, '""')}"`;
+  return [
+    `CREATE SCHEMA IF NOT EXISTS bh;
+     ${createTenantTables};
+     CREATE TABLE bh.deployment (key_id text NOT NULL, created_at text NOT NULL);
+     CREATE TABLE bh.operators (id uuid PRIMARY KEY, username text NOT NULL UNIQUE, password_hash text NOT NULL, totp_secret_sealed bytea NOT NULL, roles text NOT NULL, created_at text NOT NULL, last_totp_step bigint);
+     CREATE TABLE bh.operator_sessions (id uuid PRIMARY KEY, token_hash text NOT NULL UNIQUE, operator_id uuid NOT NULL REFERENCES bh.operators(id) ON DELETE CASCADE, created_at text NOT NULL, last_seen_at text NOT NULL, expires_at text NOT NULL, revoked_at text);
+     CREATE INDEX ON bh.operator_sessions (operator_id);
+     CREATE TABLE bh.login_throttle (key text PRIMARY KEY, failures integer NOT NULL, locked_until text, last_failure_at text NOT NULL);
+     CREATE TABLE bh.tenants (id uuid PRIMARY KEY, slug text NOT NULL UNIQUE, name text NOT NULL, isolation_model text NOT NULL CHECK (isolation_model IN ('pooled', 'siloed', 'hybrid')), residency text, plan text, contact_email text, state text NOT NULL CHECK (state IN ('active', 'suspended', 'deleted')), quotas text NOT NULL, created_at text NOT NULL, updated_at text NOT NULL);
+     CREATE INDEX ON bh.tenants (created_at, id);
+     CREATE INDEX ON bh.tenants (state, created_at, id);
+     CREATE TABLE bh.tenant_keys (tenant_id uuid PRIMARY KEY REFERENCES bh.tenants(id), wrapped_key bytea NOT NULL);
+     CREATE TABLE bh.provider_ledger (seq bigint PRIMARY KEY, ts text NOT NULL, actor text NOT NULL, event_type text NOT NULL, subject_tenant uuid, details text NOT NULL, leaf_hash bytea NOT NULL, mac bytea NOT NULL);
+     CREATE INDEX ON bh.provider_ledger (subject_tenant, seq);
+     CREATE INDEX ON bh.provider_ledger (event_type, seq);
+     CREATE TABLE bh.provider_ledger_head (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), size bigint NOT NULL, root bytea NOT NULL, frontier bytea NOT NULL, mac bytea NOT NULL);
+     CREATE TABLE bh.tenant_ledger (tenant_id uuid NOT NULL, seq bigint NOT NULL, ts text NOT NULL, actor text NOT NULL, event_type text NOT NULL, details text NOT NULL, leaf_hash bytea NOT NULL, mac bytea NOT NULL, PRIMARY KEY (tenant_id, seq));
+     CREATE INDEX ON bh.tenant_ledger (tenant_id, event_type, seq);
+     CREATE TABLE bh.tenant_ledger_heads (tenant_id uuid PRIMARY KEY, size bigint NOT NULL, root bytea NOT NULL, frontier bytea NOT NULL, mac bytea NOT NULL);
+     -- The pooled tenant tables; then RLS, the policy and grants on every tenant_id table of bh so far.
+     SELECT bh.create_tenant_tables('bh', true, true, '${appRole.replace(/'/g, "''")}');
+     CREATE TABLE bh.token_index (token_hash text PRIMARY KEY, tenant_id uuid NOT NULL, kind text NOT NULL);
+     CREATE INDEX ON bh.token_index (tenant_id);
+     -- Provider tables: the app role reads and writes them; it owns nothing.
+     GRANT USAGE ON SCHEMA bh TO ${role};
+     GRANT SELECT, INSERT, UPDATE, DELETE ON bh.deployment, bh.operators, bh.operator_sessions, bh.login_throttle, bh.tenants, bh.provider_ledger, bh.provider_ledger_head TO ${role};
+     -- A presented token is routed to its tenant before any tenant context exists: the row is
+     -- visible only to a transaction that already holds the token's hash.
+     ALTER TABLE bh.token_index ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE bh.token_index FORCE ROW LEVEL SECURITY;
+     CREATE POLICY tenant_isolation ON bh.token_index
+       USING (${TENANT_PREDICATE} OR token_hash = nullif(current_setting('app.token_hash', true), ''))
+       WITH CHECK (${TENANT_PREDICATE});
+     GRANT SELECT, INSERT, UPDATE, DELETE ON bh.token_index TO ${role};
+     -- Silos: the server asks the owner to create or drop a tenant's own schema, nothing more.
+     CREATE FUNCTION bh.create_tenant_schema(tenant uuid, model text) RETURNS text
+       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, bh AS $fn$
+       DECLARE s text := 'bh_t_' || replace(tenant::text, '-', '');
+       BEGIN
+         IF model NOT IN ('siloed', 'hybrid') THEN RAISE EXCEPTION 'no own schema for model %', model; END IF;
+         EXECUTE format('CREATE SCHEMA %I', s);
+         PERFORM bh.create_tenant_tables(s, model = 'siloed', true, '${appRole.replace(/'/g, "''")}');
+         RETURN s;
+       END $fn$;
+     CREATE FUNCTION bh.drop_tenant_schema(tenant uuid) RETURNS void
+       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, bh AS $fn$
+       BEGIN EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', 'bh_t_' || replace(tenant::text, '-', '')); END $fn$;
+     REVOKE ALL ON FUNCTION bh.create_tenant_schema(uuid, text), bh.drop_tenant_schema(uuid), bh.create_tenant_tables(text, boolean, boolean, text) FROM PUBLIC;
+     GRANT EXECUTE ON FUNCTION bh.create_tenant_schema(uuid, text), bh.drop_tenant_schema(uuid) TO ${role};`,
+  ];
+}
+
+/** Applies pending migrations as the owner, under an advisory lock so replicas starting together do not race. */
+export async function migratePostgres(client: { query(sql: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }, appRole: string): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(4242001)');
+    await client.query('CREATE SCHEMA IF NOT EXISTS bh');
+    await client.query('CREATE TABLE IF NOT EXISTS bh.schema_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)');
+    const applied = Number((await client.query('SELECT COALESCE(MAX(version), 0) AS v FROM bh.schema_migrations')).rows[0]?.v ?? 0);
+    const steps = migrations(appRole);
+    let ran = 0;
+    for (let version = applied + 1; version <= steps.length; version++) {
+      await client.query(steps[version - 1] ?? '');
+      await client.query('INSERT INTO bh.schema_migrations (version, applied_at) VALUES ($1, $2)', [version, new Date().toISOString()]);
+      ran++;
+    }
+    await client.query('COMMIT');
+    return ran;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
