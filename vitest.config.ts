@@ -8,6 +8,7 @@ const providerPlaneSuite = [
   'control-plane/storage/postgres/**/*.test.ts',
   'test/integration/provider-journey.test.ts',
   'test/integration/bad-input-fuzz.test.ts',
+  'test/integration/postgres-*.test.ts',
 ];
 
 // Projects per runtime: plain Node for the control plane, simulator, main process, contracts
@@ -29,7 +30,7 @@ export default defineConfig({
             'test/helpers/**/*.test.ts',
           ],
           // PostgreSQL-only tests run in the postgres project.
-          exclude: ['control-plane/storage/postgres/**', '**/node_modules/**'],
+          exclude: ['control-plane/storage/postgres/**', 'test/integration/postgres-*.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -10,6 +10,8 @@ import { tenantPlaneRoutes } from './http/tenant-plane-routes';
 import { tenantRoutes } from './http/tenant-routes';
 import { TenantAuth } from './auth/tenant-auth';
 import { TenantService } from './tenancy/tenant-service';
+import { ReplicaPresence } from './replicas/replica-presence';
+import { operatorWith } from './http/context';
 import { frameworkErrorHandler, registerErrorHandling } from './http/errors';
 import type { LicenseSource } from './licensing/license';
 import type { Storage } from './storage/types';
@@ -52,7 +54,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(operatorRoutes(ctx));
   await app.register(auditRoutes(ctx));
   await app.register(tenantPlaneRoutes(ctx, new TenantAuth(deps.storage, clock)));
+  const presence = new ReplicaPresence(deps.storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
+  app.get('/provider/v1/replicas', async (request) => {
+    await operatorWith(ctx, request, 'replicas:read');
+    const live = await presence.live();
+    return {
+      items: live.map((replica) => ({ id: replica.id, address: replica.address, started_at: replica.startedAt, heartbeat_at: replica.heartbeatAt, self: replica.id === presence.id })),
+      live_count: live.length,
+    };
+  });
+  // Only a listening app is a replica (inject() tests are not).
+  app.addHook('onListen', async () => {
+    const address = app.server.address();
+    await presence.start(typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address));
+  });
   app.addHook('onClose', async () => {
+    await presence.stop();
     await deps.storage.close();
   });
   return app;

@@ -24,6 +24,7 @@ export const providerPermissions = [
   'usage:read',
   'audit:read',
   'break-glass:request',
+  'replicas:read',
 ] as const;
 export type ProviderPermission = (typeof providerPermissions)[number];
 

@@ -108,6 +108,7 @@ export class PostgresStorage implements Storage {
   readonly loginThrottle: LoginThrottleStore;
   readonly tenants: TenantReader;
   readonly ledgers: LedgerReader;
+  readonly replicas: Storage['replicas'];
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -187,6 +188,25 @@ export class PostgresStorage implements Storage {
         return (await q(`SELECT * FROM bh.tenants ${where} ORDER BY created_at, id::text LIMIT $${values.length}`, values)).rows.map(toTenant);
       },
       countLive: async () => Number((await q("SELECT COUNT(*) AS n FROM bh.tenants WHERE state <> 'deleted'")).rows[0]?.n ?? 0),
+    };
+    this.replicas = {
+      heartbeat: async (replica) => {
+        await q(
+          `INSERT INTO bh.replicas (id, address, started_at, heartbeat_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, address = excluded.address`,
+          [replica.id, replica.address, replica.startedAt, replica.heartbeatAt],
+        );
+      },
+      remove: async (id) => {
+        await q('DELETE FROM bh.replicas WHERE id = $1', [id]);
+      },
+      live: async (since) =>
+        (await q('SELECT * FROM bh.replicas WHERE heartbeat_at >= $1 ORDER BY started_at', [since])).rows.map((row) => ({
+          id: text(row, 'id'),
+          address: text(row, 'address'),
+          startedAt: text(row, 'started_at'),
+          heartbeatAt: text(row, 'heartbeat_at'),
+        })),
     };
     this.ledgers = {
       entries: (ledgerId, query) => this.ledgerEntries(ledgerId, query),
@@ -277,7 +297,11 @@ export class PostgresStorage implements Storage {
 
   private writeTx(client: pg.PoolClient): WriteTx {
     return {
-      countLiveTenants: async () => Number((await client.query<Row>("SELECT COUNT(*) AS n FROM bh.tenants WHERE state <> 'deleted'")).rows[0]?.n ?? 0),
+      countLiveTenants: async () => {
+        // Serializes the band check with concurrent creations on every replica until this transaction ends.
+        await client.query<Row>('SELECT pg_advisory_xact_lock(4242002)');
+        return Number((await client.query<Row>("SELECT COUNT(*) AS n FROM bh.tenants WHERE state <> 'deleted'")).rows[0]?.n ?? 0);
+      },
       tenantBySlug: async (slug) => {
         const row = (await client.query<Row>('SELECT * FROM bh.tenants WHERE slug = $1', [slug])).rows[0];
         return row ? toTenant(row) : null;

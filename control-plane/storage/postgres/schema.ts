@@ -94,6 +94,8 @@ export function migrations(appRole: string): string[] {
        BEGIN EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', 'bh_t_' || replace(tenant::text, '-', '')); END $fn$;
      REVOKE ALL ON FUNCTION bh.create_tenant_schema(uuid, text), bh.drop_tenant_schema(uuid), bh.create_tenant_tables(text, boolean, boolean, text) FROM PUBLIC;
      GRANT EXECUTE ON FUNCTION bh.create_tenant_schema(uuid, text), bh.drop_tenant_schema(uuid) TO ${role};`,
+    `CREATE TABLE bh.replicas (id uuid PRIMARY KEY, address text NOT NULL, started_at text NOT NULL, heartbeat_at text NOT NULL);
+     GRANT SELECT, INSERT, UPDATE, DELETE ON bh.replicas TO ${role};`,
   ];
 }
 

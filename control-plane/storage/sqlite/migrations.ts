@@ -55,6 +55,14 @@ const tokenIndex = `CREATE TABLE token_index (
    ) STRICT;
    CREATE INDEX token_index_by_tenant ON token_index (tenant_id)`;
 
+/** Serving processes and their heartbeats (one, for SQLite; the same shape as PostgreSQL's). */
+const replicas = `CREATE TABLE replicas (
+     id TEXT PRIMARY KEY,
+     address TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     heartbeat_at TEXT NOT NULL
+   ) STRICT`;
+
 /** Telemetry: the pooled telemetry store, a hybrid tenant's own telemetry file, and each silo. */
 const telemetryTables: readonly string[] = [
   `CREATE TABLE telemetry_results (
@@ -140,7 +148,7 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [telemetryTables[0]].map(defined),
   /** A siloed tenant's own file: all of its data. */

@@ -114,6 +114,7 @@ export class SqliteStorage implements Storage {
   readonly loginThrottle: LoginThrottleStore;
   readonly tenants: TenantReader;
   readonly ledgers: Storage['ledgers'];
+  readonly replicas: Storage['replicas'];
   private readonly ledger: SqliteLedgers;
   private readonly mutex = new Mutex();
   private readonly ownStores = new Map<string, Database.Database>();
@@ -130,6 +131,7 @@ export class SqliteStorage implements Storage {
     this.operatorSessions = sessionStore(db);
     this.loginThrottle = throttleStore(db);
     this.tenants = tenantReader(db);
+    this.replicas = replicaRegistry(db);
     const ledger = this.ledger;
     this.ledgers = {
       entries: (ledgerId: string, query: LedgerQuery) => Promise.resolve(ledger.entries(ledgerId, query)),
@@ -489,6 +491,33 @@ function tenantReader(db: Database.Database): TenantReader {
     },
     countLive() {
       return Promise.resolve(db.prepare("SELECT COUNT(*) FROM tenants WHERE state != 'deleted'").pluck().get() as number);
+    },
+  };
+}
+
+interface ReplicaRow {
+  id: string;
+  address: string;
+  started_at: string;
+  heartbeat_at: string;
+}
+
+function replicaRegistry(db: Database.Database): Storage['replicas'] {
+  return {
+    heartbeat(replica) {
+      db.prepare(
+        `INSERT INTO replicas (id, address, started_at, heartbeat_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, address = excluded.address`,
+      ).run(replica.id, replica.address, replica.startedAt, replica.heartbeatAt);
+      return ok;
+    },
+    remove(id) {
+      db.prepare('DELETE FROM replicas WHERE id = ?').run(id);
+      return ok;
+    },
+    live(since) {
+      const rows = db.prepare('SELECT * FROM replicas WHERE heartbeat_at >= ? ORDER BY started_at').all(since) as ReplicaRow[];
+      return Promise.resolve(rows.map((row) => ({ id: row.id, address: row.address, startedAt: row.started_at, heartbeatAt: row.heartbeat_at })));
     },
   };
 }
