@@ -8,6 +8,7 @@ import { startControlPlane } from '../helpers/control-plane-harness';
 import { measure } from './measure';
 import { merkleFigures } from './merkle-bench';
 import { ledgerFigures, listFigures, provisioningFigures } from './provider-bench';
+import { rlsFigures } from './rls-bench';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
 
@@ -58,6 +59,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   tenant_list: () => listFigures(),
   ledger: () => ledgerFigures(),
   merkle: merkleFigures,
+  postgres_rls: () => rlsFigures(),
 };
 const started = new Date();
 const figures: Record<string, unknown> = { started_at: started.toISOString(), node: process.version };
