@@ -5,3 +5,4 @@ export * from './license';
 export * from './operators';
 export * from './tenants';
 export * from './audit';
+export * from './tenant-directory';

@@ -7,6 +7,7 @@ import { operatorRoutes } from './http/operator-routes';
 import { providerAuthRoutes } from './http/provider-auth';
 import { registerRouteTable } from './http/route-table';
 import { tenantPlaneRoutes } from './http/tenant-plane-routes';
+import { tenantDirectoryRoutes } from './http/tenant-directory-routes';
 import { tenantRoutes } from './http/tenant-routes';
 import { TenantAuth } from './auth/tenant-auth';
 import { TenantService } from './tenancy/tenant-service';
@@ -53,7 +54,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tenantRoutes(ctx));
   await app.register(operatorRoutes(ctx));
   await app.register(auditRoutes(ctx));
-  await app.register(tenantPlaneRoutes(ctx, new TenantAuth(deps.storage, clock)));
+  const tenantAuth = new TenantAuth(deps.storage, clock);
+  await app.register(tenantPlaneRoutes(ctx, tenantAuth));
+  await app.register(tenantDirectoryRoutes(ctx, tenantAuth));
   const presence = new ReplicaPresence(deps.storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
   app.get('/provider/v1/replicas', async (request) => {
     await operatorWith(ctx, request, 'replicas:read');

@@ -1,5 +1,5 @@
 import { ApiError } from '../http/errors';
-import type { Storage, TenantRecord, TenantTokenRecord } from '../storage/types';
+import type { Storage, TenantRecord, TenantTokenKind, TenantTokenRecord } from '../storage/types';
 import { hashToken } from './tokens';
 
 export interface AuthenticatedTenant {
@@ -7,6 +7,8 @@ export interface AuthenticatedTenant {
   token: TenantTokenRecord;
   actor: { label: string };
 }
+
+const tokenPrefixes: Record<TenantTokenKind, string> = { admin: 'bht_', scim: 'bhs_' };
 
 /**
  * Tenant-plane authentication: a `bht_` token is routed to its tenant by its hash, then checked
@@ -18,11 +20,13 @@ export class TenantAuth {
     private readonly clock: () => Date,
   ) {}
 
-  async authenticate(authorization: string | undefined): Promise<AuthenticatedTenant> {
-    const match = /^Bearer (bht_[A-Za-z0-9_-]{10,200})$/.exec((authorization ?? '').trim());
+  /** `kind` picks the token kind (and prefix) a route accepts: `admin` (bht_) or `scim` (bhs_). */
+  async authenticate(authorization: string | undefined, kind: TenantTokenKind = 'admin'): Promise<AuthenticatedTenant> {
+    const prefix = tokenPrefixes[kind];
+    const match = /^Bearer ([a-z]{3}_[A-Za-z0-9_-]{10,200})$/.exec((authorization ?? '').trim());
     const token = match?.[1];
-    if (token === undefined) {
-      throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer <bht_ tenant token>.');
+    if (token?.startsWith(prefix) !== true) {
+      throw new ApiError(401, 'unauthorized', `Send Authorization: Bearer <${prefix} token>.`);
     }
     const tokenHash = hashToken(token);
     const tenantId = await this.storage.tokenTenant(tokenHash);
@@ -31,7 +35,7 @@ export class TenantAuth {
       throw new ApiError(401, 'unauthorized', 'This token is not valid.');
     }
     const record = await this.storage.tenantScope(tenant).tokenByHash(tokenHash);
-    if (record === null || record.revokedAt !== null) {
+    if (record === null || record.revokedAt !== null || record.kind !== kind) {
       throw new ApiError(401, 'unauthorized', 'This token is not valid.');
     }
     if (Date.parse(record.expiresAt) <= this.clock().getTime()) {

@@ -157,6 +157,12 @@ export interface WriteTx {
   revokeOperatorSessions(operatorId: string, at: string): Promise<void>;
   /** A token in the tenant's own store, and its routing entry. (A SQLite silo is another file: its row commits on its own.) */
   createTenantToken(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, token: TenantTokenRecord & { tokenHash: string }): Promise<void>;
+  /** Revokes a token of the tenant; false when the tenant has no such live token. */
+  revokeTenantToken(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, tokenId: string, kind: TenantTokenKind, at: string): Promise<boolean>;
+  /** Replaces the tenant's custom roles. */
+  putTenantRoles(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, roles: { name: string; permissions: string[] }[], at: string): Promise<void>;
+  /** Replaces the tenant's group → role mappings. */
+  putRoleMappings(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, mappings: { group: string; role: string }[]): Promise<void>;
   /** Removes every row of the tenant from the stores it shares with others (on delete). */
   purgeTenantData(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): Promise<void>;
 }
@@ -173,9 +179,11 @@ export interface TenantStoreLayout {
  * Tenant-owned data, reached only through this scope: every statement binds the tenant's id,
  * inside silos too. Later features add their tables here.
  */
+export type TenantTokenKind = 'admin' | 'scim';
+
 export interface TenantTokenRecord {
   id: string;
-  kind: 'admin';
+  kind: TenantTokenKind;
   name: string;
   createdAt: string;
   expiresAt: string;
@@ -186,6 +194,10 @@ export interface TenantScope {
   readonly tenantId: string;
   counts(): Promise<{ agents: number; users: number; tests: number }>;
   tokenByHash(tokenHash: string): Promise<TenantTokenRecord | null>;
+  tokens(kind: TenantTokenKind): Promise<TenantTokenRecord[]>;
+  /** Custom roles (built-in roles live in code). */
+  roles(): Promise<{ name: string; permissions: string[] }[]>;
+  roleMappings(): Promise<{ group: string; role: string }[]>;
 }
 
 export interface ReplicaRecord {

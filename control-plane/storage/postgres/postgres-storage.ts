@@ -26,6 +26,11 @@ type Row = Record<string, unknown>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** The schema holding a tenant's control data: its own (siloed) or the shared one. */
+function ownSchema(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): string {
+  return tenant.isolationModel === 'siloed' ? tenantSchema(tenant.id) : 'bh';
+}
+
 /** The own schema of a siloed or hybrid tenant. */
 export function tenantSchema(tenantId: string): string {
   if (!UUID.test(tenantId)) {
@@ -350,7 +355,7 @@ export class PostgresStorage implements Storage {
       },
       createTenantToken: async (tenant, token) => {
         await enterTenant(client, tenant.id);
-        const schema = tenant.isolationModel === 'siloed' ? tenantSchema(tenant.id) : 'bh';
+        const schema = ownSchema(tenant);
         await client.query<Row>(`INSERT INTO ${schema}.tenant_tokens (tenant_id, id, kind, token_hash, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
           tenant.id,
           token.id,
@@ -362,9 +367,29 @@ export class PostgresStorage implements Storage {
         ]);
         await client.query<Row>('INSERT INTO bh.token_index (token_hash, tenant_id, kind) VALUES ($1, $2, $3)', [token.tokenHash, tenant.id, token.kind]);
       },
+      revokeTenantToken: async (tenant, tokenId, kind, at) => {
+        if (!UUID.test(tokenId)) return false;
+        await enterTenant(client, tenant.id);
+        const result = await client.query<Row>(`UPDATE ${ownSchema(tenant)}.tenant_tokens SET revoked_at = $4 WHERE tenant_id = $1 AND id = $2 AND kind = $3 AND revoked_at IS NULL`, [tenant.id, tokenId, kind, at]);
+        return (result.rowCount ?? 0) === 1;
+      },
+      putTenantRoles: async (tenant, roles, at) => {
+        await enterTenant(client, tenant.id);
+        await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.tenant_roles WHERE tenant_id = $1`, [tenant.id]);
+        for (const role of roles) {
+          await client.query<Row>(`INSERT INTO ${ownSchema(tenant)}.tenant_roles (tenant_id, name, permissions, updated_at) VALUES ($1, $2, $3, $4)`, [tenant.id, role.name, JSON.stringify(role.permissions), at]);
+        }
+      },
+      putRoleMappings: async (tenant, mappings) => {
+        await enterTenant(client, tenant.id);
+        await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.role_mappings WHERE tenant_id = $1`, [tenant.id]);
+        for (const mapping of mappings) {
+          await client.query<Row>(`INSERT INTO ${ownSchema(tenant)}.role_mappings (tenant_id, group_name, role) VALUES ($1, $2, $3)`, [tenant.id, mapping.group, mapping.role]);
+        }
+      },
       purgeTenantData: async (tenant) => {
         await enterTenant(client, tenant.id);
-        for (const table of ['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results']) {
+        for (const table of ['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'tenant_roles', 'role_mappings']) {
           await client.query<Row>(`DELETE FROM bh.${table} WHERE tenant_id = $1`, [tenant.id]);
         }
       },
@@ -511,9 +536,35 @@ export class PostgresStorage implements Storage {
   }
 
   tenantScope(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): TenantScope {
-    const schema = tenant.isolationModel === 'siloed' ? tenantSchema(tenant.id) : 'bh';
+    const schema = ownSchema(tenant);
+    const toToken = (row: Row): TenantTokenRecord => ({
+      id: text(row, 'id'),
+      kind: text(row, 'kind') as TenantTokenRecord['kind'],
+      name: text(row, 'name'),
+      createdAt: text(row, 'created_at'),
+      expiresAt: text(row, 'expires_at'),
+      revokedAt: textOrNull(row, 'revoked_at'),
+    });
     return {
       tenantId: tenant.id,
+      tokens: (kind) =>
+        this.read(tenant.id, async (client) =>
+          (await client.query<Row>(`SELECT * FROM ${schema}.tenant_tokens WHERE tenant_id = $1 AND kind = $2 ORDER BY created_at, id`, [tenant.id, kind])).rows.map(toToken),
+        ),
+      roles: () =>
+        this.read(tenant.id, async (client) =>
+          (await client.query<Row>(`SELECT name, permissions FROM ${schema}.tenant_roles WHERE tenant_id = $1 ORDER BY name`, [tenant.id])).rows.map((row) => ({
+            name: text(row, 'name'),
+            permissions: JSON.parse(text(row, 'permissions')) as string[],
+          })),
+        ),
+      roleMappings: () =>
+        this.read(tenant.id, async (client) =>
+          (await client.query<Row>(`SELECT group_name, role FROM ${schema}.role_mappings WHERE tenant_id = $1 ORDER BY group_name, role`, [tenant.id])).rows.map((row) => ({
+            group: text(row, 'group_name'),
+            role: text(row, 'role'),
+          })),
+        ),
       counts: () =>
         this.read(tenant.id, async (client) => {
           const count = async (table: string) => Number((await client.query<Row>(`SELECT COUNT(*) AS n FROM ${schema}.${table} WHERE tenant_id = $1`, [tenant.id])).rows[0]?.n ?? 0);

@@ -23,6 +23,8 @@ BEGIN
     EXECUTE format('CREATE TABLE %I.agents (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
     EXECUTE format('CREATE TABLE %I.tenant_users (tenant_id uuid NOT NULL, id uuid NOT NULL, user_name text NOT NULL, active boolean NOT NULL DEFAULT true, created_at text NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, user_name))', target_schema);
     EXECUTE format('CREATE TABLE %I.probe_tests (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
+    EXECUTE format('CREATE TABLE %I.tenant_roles (tenant_id uuid NOT NULL, name text NOT NULL, permissions text NOT NULL, updated_at text NOT NULL, PRIMARY KEY (tenant_id, name))', target_schema);
+    EXECUTE format('CREATE TABLE %I.role_mappings (tenant_id uuid NOT NULL, group_name text NOT NULL, role text NOT NULL, PRIMARY KEY (tenant_id, group_name, role))', target_schema);
     EXECUTE format('CREATE TABLE %I.tenant_tokens (tenant_id uuid NOT NULL, id uuid NOT NULL, kind text NOT NULL, token_hash text NOT NULL UNIQUE, name text NOT NULL, created_at text NOT NULL, expires_at text NOT NULL, revoked_at text, PRIMARY KEY (tenant_id, id))', target_schema);
     EXECUTE format('CREATE INDEX ON %I.tenant_tokens (tenant_id, kind, created_at)', target_schema);
   END IF;

@@ -30,6 +30,19 @@ const tenantControlTables: readonly string[] = [
      name TEXT NOT NULL,
      created_at TEXT NOT NULL,
      PRIMARY KEY (tenant_id, id)
+   ) STRICT;
+   CREATE TABLE tenant_roles (
+     tenant_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     permissions TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (tenant_id, name)
+   ) STRICT;
+   CREATE TABLE role_mappings (
+     tenant_id TEXT NOT NULL,
+     group_name TEXT NOT NULL,
+     role TEXT NOT NULL,
+     PRIMARY KEY (tenant_id, group_name, role)
    ) STRICT`,
 ];
 

@@ -244,8 +244,30 @@ export class SqliteStorage implements Storage {
         db.prepare('INSERT INTO token_index (token_hash, tenant_id, kind) VALUES (?, ?, ?)').run(token.tokenHash, tenant.id, token.kind);
         return ok;
       },
+      revokeTenantToken: (tenant, tokenId, kind, at) =>
+        Promise.resolve(
+          this.tenantControl(tenant).prepare('UPDATE tenant_tokens SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND kind = ? AND revoked_at IS NULL').run(at, tenant.id, tokenId, kind).changes === 1,
+        ),
+      putTenantRoles: (tenant, roles, at) => {
+        const store = this.tenantControl(tenant);
+        store.prepare('DELETE FROM tenant_roles WHERE tenant_id = ?').run(tenant.id);
+        const insert = store.prepare('INSERT INTO tenant_roles (tenant_id, name, permissions, updated_at) VALUES (?, ?, ?, ?)');
+        for (const role of roles) {
+          insert.run(tenant.id, role.name, JSON.stringify(role.permissions), at);
+        }
+        return ok;
+      },
+      putRoleMappings: (tenant, mappings) => {
+        const store = this.tenantControl(tenant);
+        store.prepare('DELETE FROM role_mappings WHERE tenant_id = ?').run(tenant.id);
+        const insert = store.prepare('INSERT INTO role_mappings (tenant_id, group_name, role) VALUES (?, ?, ?)');
+        for (const mapping of mappings) {
+          insert.run(tenant.id, mapping.group, mapping.role);
+        }
+        return ok;
+      },
       purgeTenantData(tenant) {
-        for (const table of ['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'token_index']) {
+        for (const table of ['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'token_index', 'tenant_roles', 'role_mappings']) {
           db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
         }
         return ok;
@@ -328,6 +350,20 @@ export class SqliteStorage implements Storage {
         const db = control();
         const count = (table: string) => (db.prepare(`SELECT COUNT(*) FROM ${table} WHERE tenant_id = ?`).pluck().get(tenant.id) as number);
         return Promise.resolve({ agents: count('agents'), users: count('tenant_users'), tests: count('probe_tests') });
+      },
+      tokens(kind) {
+        const rows = control()
+          .prepare('SELECT id, kind, name, created_at, expires_at, revoked_at FROM tenant_tokens WHERE tenant_id = ? AND kind = ? ORDER BY created_at, id')
+          .all(tenant.id, kind) as { id: string; kind: TenantTokenRecord['kind']; name: string; created_at: string; expires_at: string; revoked_at: string | null }[];
+        return Promise.resolve(rows.map((row) => ({ id: row.id, kind: row.kind, name: row.name, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at })));
+      },
+      roles() {
+        const rows = control().prepare('SELECT name, permissions FROM tenant_roles WHERE tenant_id = ? ORDER BY name').all(tenant.id) as { name: string; permissions: string }[];
+        return Promise.resolve(rows.map((row) => ({ name: row.name, permissions: JSON.parse(row.permissions) as string[] })));
+      },
+      roleMappings() {
+        const rows = control().prepare('SELECT group_name, role FROM role_mappings WHERE tenant_id = ? ORDER BY group_name, role').all(tenant.id) as { group_name: string; role: string }[];
+        return Promise.resolve(rows.map((row) => ({ group: row.group_name, role: row.role })));
       },
       tokenByHash(tokenHash) {
         const row = control()
