@@ -32,8 +32,8 @@ BEGIN
     EXECUTE format('CREATE TABLE %I.telemetry_results (tenant_id uuid NOT NULL, test_id text NOT NULL, ts text NOT NULL, latency_ms double precision, ok boolean NOT NULL, batch_id text NOT NULL, sealed_details bytea)', target_schema);
     EXECUTE format('CREATE INDEX ON %I.telemetry_results (tenant_id, test_id, ts)', target_schema);
   END IF;
-  FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+  FOR t IN SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
            WHERE n.nspname = target_schema AND c.relkind = 'r' LOOP
     EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', target_schema, t);
     EXECUTE format('ALTER TABLE %I.%I FORCE ROW LEVEL SECURITY', target_schema, t);
@@ -77,13 +77,13 @@ export function migrations(appRole: string): string[] {
      -- visible only to a transaction that already holds the token's hash.
      ALTER TABLE bh.token_index ENABLE ROW LEVEL SECURITY;
      ALTER TABLE bh.token_index FORCE ROW LEVEL SECURITY;
-     CREATE POLICY tenant_isolation ON bh.token_index
-       USING (${TENANT_PREDICATE} OR token_hash = nullif(current_setting('app.token_hash', true), ''))
-       WITH CHECK (${TENANT_PREDICATE});
+     CREATE POLICY tenant_isolation ON bh.token_index USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
+     -- Reading only: holding a hash never lets a transaction change or delete the row.
+     CREATE POLICY token_lookup ON bh.token_index FOR SELECT USING (token_hash = nullif(current_setting('app.token_hash', true), ''));
      GRANT SELECT, INSERT, UPDATE, DELETE ON bh.token_index TO ${role};
      -- Silos: the server asks the owner to create or drop a tenant's own schema, nothing more.
      CREATE FUNCTION bh.create_tenant_schema(tenant uuid, model text) RETURNS text
-       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, bh AS $fn$
+       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, bh, pg_temp AS $fn$
        DECLARE s text := 'bh_t_' || replace(tenant::text, '-', '');
        BEGIN
          IF model NOT IN ('siloed', 'hybrid') THEN RAISE EXCEPTION 'no own schema for model %', model; END IF;
@@ -91,9 +91,15 @@ export function migrations(appRole: string): string[] {
          PERFORM bh.create_tenant_tables(s, model = 'siloed', true, '${appRole.replace(/'/g, "''")}');
          RETURN s;
        END $fn$;
+     -- Drops only the schema of a tenant that is deleted or was never committed (an interrupted create).
      CREATE FUNCTION bh.drop_tenant_schema(tenant uuid) RETURNS void
-       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, bh AS $fn$
-       BEGIN EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', 'bh_t_' || replace(tenant::text, '-', '')); END $fn$;
+       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, bh, pg_temp AS $fn$
+       BEGIN
+         IF EXISTS (SELECT 1 FROM bh.tenants t WHERE t.id = tenant AND t.state <> 'deleted') THEN
+           RAISE EXCEPTION 'tenant % is not deleted; its schema stays', tenant USING ERRCODE = '42501';
+         END IF;
+         EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', 'bh_t_' || replace(tenant::text, '-', ''));
+       END $fn$;
      REVOKE ALL ON FUNCTION bh.create_tenant_schema(uuid, text), bh.drop_tenant_schema(uuid), bh.create_tenant_tables(text, boolean, boolean, text) FROM PUBLIC;
      GRANT EXECUTE ON FUNCTION bh.create_tenant_schema(uuid, text), bh.drop_tenant_schema(uuid) TO ${role};`,
     `CREATE TABLE bh.replicas (id uuid PRIMARY KEY, address text NOT NULL, started_at text NOT NULL, heartbeat_at text NOT NULL);

@@ -1,0 +1,80 @@
+/**
+ * A token bucket over ingest units (results + flow events): it refills at `ratePerSec` up to
+ * `burst`. A take either admits all of its units or none (a batch is never half-stored) and, when
+ * refused, says exactly when the same take would succeed. Bounds are on rates, never on totals.
+ */
+export type TakeResult = { admitted: true } | { admitted: false; retryAfterMs: number; reason: 'rate' | 'exceeds_burst' };
+
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private ratePerSec: number,
+    private burst: number,
+    nowMs: number,
+  ) {
+    if (!(ratePerSec > 0) || !(burst > 0)) {
+      throw new RangeError('rate and burst must be positive');
+    }
+    this.tokens = burst;
+    this.last = nowMs;
+  }
+
+  get rate(): number {
+    return this.ratePerSec;
+  }
+
+  get capacity(): number {
+    return this.burst;
+  }
+
+  private refill(nowMs: number): void {
+    if (nowMs > this.last) {
+      this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.last) / 1000) * this.ratePerSec);
+      this.last = nowMs;
+    }
+  }
+
+  /** Tokens available at `nowMs` (for counters and tests). */
+  available(nowMs: number): number {
+    this.refill(nowMs);
+    return this.tokens;
+  }
+
+  take(units: number, nowMs: number): TakeResult {
+    if (units > this.burst) {
+      // Never admissible as one batch, however long the caller waits: not a retryable refusal.
+      return { admitted: false, retryAfterMs: Number.POSITIVE_INFINITY, reason: 'exceeds_burst' };
+    }
+    this.refill(nowMs);
+    if (this.tokens >= units) {
+      this.tokens -= units;
+      return { admitted: true };
+    }
+    const missing = units - this.tokens;
+    return { admitted: false, retryAfterMs: Math.ceil((missing / this.ratePerSec) * 1000), reason: 'rate' };
+  }
+
+  /** Applies new limits live. The bucket keeps its fill ratio, so a change neither grants nor steals a burst. */
+  reconfigure(ratePerSec: number, burst: number, nowMs: number): void {
+    if (!(ratePerSec > 0) || !(burst > 0)) {
+      throw new RangeError('rate and burst must be positive');
+    }
+    this.refill(nowMs);
+    const ratio = this.tokens / this.burst;
+    this.ratePerSec = ratePerSec;
+    this.burst = burst;
+    this.tokens = ratio * burst;
+  }
+}
+
+/**
+ * This replica's share of a tenant's configured limits when `liveReplicas` serve it: each admits
+ * rate/n with burst/n, so the tenant's total across replicas stays at its setting (as Grafana Mimir
+ * divides a tenant's global limit by its healthy distributors).
+ */
+export function replicaShare(limits: { ratePerSec: number; burst: number }, liveReplicas: number): { ratePerSec: number; burst: number } {
+  const n = Math.max(1, Math.floor(liveReplicas));
+  return { ratePerSec: limits.ratePerSec / n, burst: Math.max(1, limits.burst / n) };
+}
