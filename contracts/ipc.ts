@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { ErrorBody, type ErrorCode } from './errors';
 import { LoginRequest, Operator, Password, Username } from './operators';
 import { Timestamp } from './common';
+import { LedgerVerifyView } from './audit';
+import { LicenseView } from './license';
+import { CreateTenantRequest, Tenant, TenantState } from './tenants';
 
 /**
  * The console's IPC contract: one map of `domain:verb` channels, each with a request schema
@@ -36,12 +39,25 @@ export const SetupRequest = z.strictObject({ username: Username, password: Passw
 export const SetupResult = z.strictObject({ username: z.string(), otpauth_uri: z.string().startsWith('otpauth://totp/'), secret: z.string() });
 export type SetupResult = z.infer<typeof SetupResult>;
 
+/** A lifecycle action on one tenant (`tenant` = id or slug) with the reason the ledger records. */
+const TenantAction = z.strictObject({ tenant: z.string().min(1).max(200), reason: z.string().trim().min(1).max(1000) });
+
 export const ipcChannels = {
   'app:info': { request: Empty, response: AppInfo },
   'setup:enroll': { request: SetupRequest, response: SetupResult },
   'session:status': { request: Empty, response: SessionStatus },
   'session:login': { request: LoginRequest, response: SessionStatus },
   'session:logout': { request: Empty, response: SessionStatus },
+  'license:get': { request: Empty, response: LicenseView },
+  'tenants:list': {
+    request: z.strictObject({ state: TenantState.optional(), limit: z.number().int().min(1).max(1000).optional(), cursor: z.string().max(512).optional() }),
+    response: z.strictObject({ items: z.array(Tenant), next_cursor: z.string().nullable() }),
+  },
+  'tenants:create': { request: CreateTenantRequest, response: Tenant },
+  'tenants:suspend': { request: TenantAction, response: Tenant },
+  'tenants:resume': { request: TenantAction, response: Tenant },
+  'tenants:delete': { request: z.strictObject({ tenant: z.string().min(1).max(200) }), response: z.strictObject({ deleted: z.literal(true) }) },
+  'audit:verify': { request: Empty, response: LedgerVerifyView },
 } as const satisfies Record<`${string}:${string}`, { request: z.ZodType; response: z.ZodType }>;
 
 /** Main → renderer events. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIpcRouter } from '../ipc/router';
+import { testHandlers } from '../ipc/test-handlers';
 import { buildBrowserServer, CONSOLE_CSP, type BrowserServer } from './browser-server';
 
 const signedOut = { signed_in: false, operator: null, expires_at: null };
@@ -15,13 +16,13 @@ describe('browser mode server', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bulkhead-browser-'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Bulkhead</title>');
-    const router = createIpcRouter({
+    const router = createIpcRouter(testHandlers({
       'app:info': () => Promise.resolve({ version: '1', mode: 'browser', control_plane: { kind: 'embedded', url: null, state: 'starting', message: null } }),
       'setup:enroll': () => Promise.resolve({ username: 'a', otpauth_uri: 'otpauth://totp/x', secret: 'S' }),
       'session:status': () => Promise.resolve(signedOut),
       'session:login': () => Promise.resolve(signedOut),
       'session:logout': () => Promise.resolve(signedOut),
-    });
+    }));
     server = await buildBrowserServer({ router, rendererDir: dir, launchSecret: 'launch-secret-for-tests' });
   });
 

@@ -1,18 +1,19 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConsoleError } from '../console-error';
 import { createIpcRouter, type IpcHandlers } from './router';
+import { testHandlers } from './test-handlers';
 
 const signedOut = { signed_in: false, operator: null, expires_at: null };
 
 function handlers(overrides: Partial<IpcHandlers> = {}): IpcHandlers {
-  return {
+  return testHandlers({
     'app:info': () => Promise.resolve({ version: '1.0.0', mode: 'browser', control_plane: { kind: 'embedded', url: null, state: 'starting', message: null } }),
     'setup:enroll': () => Promise.reject(new ConsoleError('already_initialized', 'already set up')),
     'session:status': () => Promise.resolve(signedOut),
     'session:login': () => Promise.resolve(signedOut),
     'session:logout': () => Promise.resolve(signedOut),
     ...overrides,
-  };
+  });
 }
 
 const trusted = { trustedSender: true };

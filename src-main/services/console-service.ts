@@ -1,4 +1,8 @@
+import { LedgerVerifyView } from '../../contracts/audit';
+import { LicenseView } from '../../contracts/license';
 import { LoginResponse } from '../../contracts/operators';
+import { Tenant } from '../../contracts/tenants';
+import { z } from 'zod';
 import type { ControlPlaneStatus, IpcEvent, IpcEventPayload, SessionStatus } from '../../contracts/ipc';
 import { ConsoleError } from '../console-error';
 import { ControlPlaneClient, type ControlPlaneTarget } from '../control-plane/client';
@@ -48,7 +52,49 @@ export class ConsoleService {
       'session:status': () => Promise.resolve(this.sessionStatus()),
       'session:login': (request) => this.login(request),
       'session:logout': () => this.logout(),
+      'license:get': () => this.asOperator('GET', '/provider/v1/license', LicenseView),
+      'tenants:list': (request) => {
+        const query = new URLSearchParams();
+        if (request.state) query.set('state', request.state);
+        if (request.limit) query.set('limit', String(request.limit));
+        if (request.cursor) query.set('cursor', request.cursor);
+        return this.asOperator('GET', `/provider/v1/tenants?${query.toString()}`, z.object({ items: z.array(Tenant), next_cursor: z.string().nullable() }));
+      },
+      'tenants:create': (request) => this.asOperator('POST', '/provider/v1/tenants', Tenant, request),
+      'tenants:suspend': (request) => this.asOperator('POST', `/provider/v1/tenants/${encodeURIComponent(request.tenant)}/suspend`, Tenant, { reason: request.reason }),
+      'tenants:resume': (request) => this.asOperator('POST', `/provider/v1/tenants/${encodeURIComponent(request.tenant)}/resume`, Tenant, { reason: request.reason }),
+      'tenants:delete': async (request) => {
+        await this.asOperator('DELETE', `/provider/v1/tenants/${encodeURIComponent(request.tenant)}`, null);
+        return { deleted: true as const };
+      },
+      'audit:verify': () => this.asOperator('GET', '/provider/v1/audit/verify', LedgerVerifyView),
     };
+  }
+
+  /**
+   * A provider-plane call with the operator's session (the token stays here, in the main process).
+   * A session the control plane no longer accepts is dropped and the renderer told.
+   */
+  private async asOperator<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: S, body?: unknown): Promise<z.output<S>>;
+  private async asOperator(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: null, body?: unknown): Promise<null>;
+  private async asOperator<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: S | null, body?: unknown): Promise<z.output<S> | null> {
+    const session = this.sessionStatus().signed_in ? this.session : null;
+    if (session === null) {
+      throw new ConsoleError('unauthorized', 'Sign in first.');
+    }
+    try {
+      const result = await this.controlPlane().call(method, path, schema, { token: session.token, ...(body === undefined ? {} : { body }) });
+      if (schema !== null && result === null) {
+        throw new ConsoleError('internal_error', `The control plane answered ${method} ${path} without a body.`);
+      }
+      return result;
+    } catch (error) {
+      if (error instanceof ConsoleError && (error.code === 'unauthorized' || error.code === 'session_expired')) {
+        this.session = null;
+        this.options.emit('session:changed', signedOut);
+      }
+      throw error;
+    }
   }
 
   sessionStatus(): SessionStatus {

@@ -62,6 +62,37 @@ test('first run: create the admin, see the TOTP enrollment once, then sign in wi
   );
   expect(storage).not.toContain('bho_');
 
+  // Provision a siloed tenant, suspend and resume it, then verify the provider ledger.
+  await page.getByRole('button', { name: 'Tenants' }).click();
+  await expect(page.getByTestId('license-summary')).toContainText('0 of 25 tenants');
+  await page.getByLabel('Slug').fill('acme');
+  await page.getByLabel('Name').fill('Acme Corp');
+  await page.getByLabel('Isolation').selectOption('siloed');
+  await page.getByLabel('Residency').fill('eu');
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  const row = page.getByRole('row', { name: /acme/ }).first();
+  await expect(row).toContainText('siloed');
+  await expect(row).toContainText('active');
+  await expect(page.getByTestId('license-summary')).toContainText('1 of 25 tenants');
+  // The same slug again is refused with the API's reason.
+  await page.getByLabel('Slug').fill('acme');
+  await page.getByLabel('Name').fill('Other');
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  await expect(page.getByRole('alert')).toContainText(/taken/i);
+
+  await page.getByRole('button', { name: 'Suspend acme' }).click();
+  await page.getByLabel('Reason').fill('invoice overdue');
+  await page.getByRole('button', { name: 'Confirm suspend' }).click();
+  await expect(page.getByRole('row', { name: /acme/ }).first()).toContainText('suspended');
+  await page.getByRole('button', { name: 'Resume acme' }).click();
+  await page.getByLabel('Reason').fill('paid');
+  await page.getByRole('button', { name: 'Confirm resume' }).click();
+  await expect(page.getByRole('row', { name: /acme/ }).first()).toContainText('active');
+
+  await page.getByRole('button', { name: 'Audit' }).click();
+  await page.getByRole('button', { name: 'Verify provider ledger' }).click();
+  await expect(page.getByRole('status')).toContainText('Ledger verified');
+
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('heading', { name: 'Sign in to Bulkhead' })).toBeVisible();
 });

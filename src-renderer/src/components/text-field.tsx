@@ -15,9 +15,11 @@ export type TextFieldProps = {
   maxLength?: number;
   autoFocus?: boolean;
   disabled?: boolean;
+  /** Required unless said otherwise. */
+  required?: boolean;
 };
 
-export function TextField({ label, name, value, onChange, type = 'text', autoComplete, inputMode, hint, invalid = false, maxLength, autoFocus, disabled }: TextFieldProps) {
+export function TextField({ label, name, value, onChange, type = 'text', autoComplete, inputMode, hint, invalid = false, maxLength, autoFocus, disabled, required = true }: TextFieldProps) {
   const id = useId();
   const hintId = `${id}-hint`;
   return (
@@ -38,7 +40,7 @@ export function TextField({ label, name, value, onChange, type = 'text', autoCom
         maxLength={maxLength}
         autoFocus={autoFocus}
         disabled={disabled}
-        required
+        required={required}
         spellCheck={false}
         autoCapitalize="off"
         autoCorrect="off"

@@ -6,7 +6,9 @@ import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
 import { describeError } from '../error-text';
 import { queryKeys } from '../queries';
+import { AuditView } from './audit';
 import { describeTarget } from './control-plane-status';
+import { TenantsView } from './tenants';
 
 const roleLabels: Record<ProviderRole, string> = {
   provider_admin: 'Provider admin',
@@ -23,7 +25,11 @@ type SectionProps = { info: AppInfo; operator: Operator; expiresAt: string | nul
 type Section = { id: string; label: string; View: (props: SectionProps) => ReactNode };
 
 /** The console sections; later screens (tenants, metering, …) are added here. */
-const sections: readonly [Section, ...Section[]] = [{ id: 'overview', label: 'Overview', View: Overview }];
+const sections: readonly [Section, ...Section[]] = [
+  { id: 'overview', label: 'Overview', View: Overview },
+  { id: 'tenants', label: 'Tenants', View: TenantsView },
+  { id: 'audit', label: 'Audit', View: AuditView },
+];
 
 export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; operator: Operator; expiresAt: string | null }) {
   const api = useApi();

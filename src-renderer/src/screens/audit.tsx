@@ -1,0 +1,36 @@
+import { useMutation } from '@tanstack/react-query';
+import { useApi } from '../api-context';
+import { FormAlert } from '../components/form-alert';
+import { describeError } from '../error-text';
+
+/** The provider ledger: recompute every leaf and the root, and say where it breaks if it does. */
+export function AuditView() {
+  const api = useApi();
+  const verify = useMutation({ mutationFn: () => api.call('audit:verify', {}) });
+  const result = verify.data;
+  return (
+    <section aria-labelledby="audit-heading">
+      <h1 id="audit-heading">Audit</h1>
+      <p className="lead">The provider ledger is an append-only Merkle tree (RFC 6962). Verifying recomputes every entry and the signed root.</p>
+      <button type="button" className="button button-primary" disabled={verify.isPending} onClick={() => verify.mutate()}>
+        Verify provider ledger
+      </button>
+      {verify.isError ? <FormAlert title="Verification could not run" messages={[describeError(verify.error)]} /> : null}
+      {result ? (
+        result.ok ? (
+          <div className="notice" role="status">
+            <p className="notice-title">Ledger verified</p>
+            <p>
+              {result.size} entries; root <code>{result.root}</code>
+            </p>
+          </div>
+        ) : (
+          <FormAlert
+            title="Ledger verification failed"
+            messages={[`${result.reason ?? 'The ledger does not verify.'}${result.first_bad_seq ? ` (first bad entry: ${result.first_bad_seq})` : ''}`]}
+          />
+        )
+      ) : null}
+    </section>
+  );
+}

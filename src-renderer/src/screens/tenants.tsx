@@ -1,0 +1,223 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type SyntheticEvent } from 'react';
+import { type IsolationModel, type Tenant } from '../../../contracts/tenants';
+import { useApi } from '../api-context';
+import { FormAlert } from '../components/form-alert';
+import { TextField } from '../components/text-field';
+import { describeError } from '../error-text';
+
+export const tenantKeys = {
+  list: ['tenants', 'list'] as const,
+  license: ['license'] as const,
+};
+
+type PendingAction = { slug: string; action: 'suspend' | 'resume' | 'delete' } | null;
+
+const isolationLabels: Record<IsolationModel, string> = {
+  pooled: 'Pooled (shared stores)',
+  siloed: 'Siloed (own store for all data)',
+  hybrid: 'Hybrid (own telemetry store)',
+};
+
+/** Tenants: the license band, the list, provisioning and the lifecycle (suspend, resume, delete). */
+export function TenantsView() {
+  const api = useApi();
+  const client = useQueryClient();
+  const tenants = useQuery({ queryKey: tenantKeys.list, queryFn: () => api.call('tenants:list', { limit: 1000 }) });
+  const license = useQuery({ queryKey: tenantKeys.license, queryFn: () => api.call('license:get', {}) });
+  const [pending, setPending] = useState<PendingAction>(null);
+  const refresh = async () => {
+    await Promise.all([client.invalidateQueries({ queryKey: tenantKeys.list }), client.invalidateQueries({ queryKey: tenantKeys.license })]);
+  };
+
+  return (
+    <section aria-labelledby="tenants-heading">
+      <h1 id="tenants-heading">Tenants</h1>
+      {license.data ? (
+        <p className="lead" data-testid="license-summary">
+          {license.data.tenants_used} of {license.data.tenant_band} tenants in use · {license.data.tier} tier · licensed to {license.data.licensee} until{' '}
+          {new Date(license.data.expires_at).toLocaleDateString()}
+        </p>
+      ) : null}
+      <NewTenantForm onCreated={refresh} />
+      {tenants.isError ? <FormAlert title="Tenants could not be loaded" messages={[describeError(tenants.error)]} /> : null}
+      {tenants.data ? (
+        tenants.data.items.length === 0 ? (
+          <p className="muted">No tenants yet.</p>
+        ) : (
+          <table className="table">
+            <caption className="visually-hidden">Tenants</caption>
+            <thead>
+              <tr>
+                <th scope="col">Slug</th>
+                <th scope="col">Name</th>
+                <th scope="col">Isolation</th>
+                <th scope="col">Residency</th>
+                <th scope="col">State</th>
+                <th scope="col">Created</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tenants.data.items.map((tenant) => (
+                <TenantRow key={tenant.id} tenant={tenant} pending={pending?.slug === tenant.slug ? pending : null} setPending={setPending} onChanged={refresh} />
+              ))}
+            </tbody>
+          </table>
+        )
+      ) : null}
+    </section>
+  );
+}
+
+function NewTenantForm({ onCreated }: { onCreated: () => Promise<void> }) {
+  const api = useApi();
+  const [slug, setSlug] = useState('');
+  const [name, setName] = useState('');
+  const [isolation, setIsolation] = useState<IsolationModel>('pooled');
+  const [residency, setResidency] = useState('');
+  const create = useMutation({
+    mutationFn: () => api.call('tenants:create', { slug: slug.trim(), name: name.trim(), isolation_model: isolation, ...(residency.trim() ? { residency: residency.trim() } : {}) }),
+    onSuccess: async () => {
+      setSlug('');
+      setName('');
+      setResidency('');
+      await onCreated();
+    },
+  });
+  const submit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    create.mutate();
+  };
+  return (
+    <form className="form-inline" onSubmit={submit} aria-label="New tenant" aria-busy={create.isPending}>
+      <TextField label="Slug" name="slug" value={slug} onChange={setSlug} hint="A lowercase DNS label, 3-63 characters; it never changes." maxLength={63} />
+      <TextField label="Name" name="name" value={name} onChange={setName} maxLength={200} />
+      <div className="field">
+        <label htmlFor="new-tenant-isolation">Isolation</label>
+        <select
+          id="new-tenant-isolation"
+          value={isolation}
+          onChange={(event) => {
+            setIsolation(event.target.value as IsolationModel);
+          }}
+        >
+          {(Object.keys(isolationLabels) as IsolationModel[]).map((model) => (
+            <option key={model} value={model}>
+              {isolationLabels[model]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <TextField label="Residency" name="residency" value={residency} onChange={setResidency} hint="Optional region code, e.g. eu." maxLength={32} required={false} />
+      <button type="submit" className="button button-primary" disabled={create.isPending || slug.trim() === '' || name.trim() === ''}>
+        Create tenant
+      </button>
+      {create.isError ? <FormAlert title="The tenant was not created" messages={[describeError(create.error)]} /> : null}
+    </form>
+  );
+}
+
+function TenantRow({
+  tenant,
+  pending,
+  setPending,
+  onChanged,
+}: {
+  tenant: Tenant;
+  pending: PendingAction;
+  setPending: (action: PendingAction) => void;
+  onChanged: () => Promise<void>;
+}) {
+  const api = useApi();
+  const [reason, setReason] = useState('');
+  const [confirmSlug, setConfirmSlug] = useState('');
+  const act = useMutation({
+    mutationFn: async (action: 'suspend' | 'resume' | 'delete') => {
+      if (action === 'delete') {
+        await api.call('tenants:delete', { tenant: tenant.id });
+      } else {
+        await api.call(action === 'suspend' ? 'tenants:suspend' : 'tenants:resume', { tenant: tenant.id, reason: reason.trim() });
+      }
+    },
+    onSuccess: async () => {
+      setPending(null);
+      setReason('');
+      setConfirmSlug('');
+      await onChanged();
+    },
+  });
+  const live = tenant.state !== 'deleted';
+  return (
+    <>
+      <tr>
+        <td>
+          <code>{tenant.slug}</code>
+        </td>
+        <td>{tenant.name}</td>
+        <td>{tenant.isolation_model}</td>
+        <td>{tenant.residency ?? '—'}</td>
+        <td>
+          <span className={`state state-${tenant.state}`}>{tenant.state}</span>
+        </td>
+        <td>{new Date(tenant.created_at).toLocaleString()}</td>
+        <td className="actions">
+          <div>
+          {tenant.state === 'active' ? (
+            <button type="button" className="button" aria-label={`Suspend ${tenant.slug}`} onClick={() => setPending({ slug: tenant.slug, action: 'suspend' })}>
+              Suspend
+            </button>
+          ) : null}
+          {tenant.state === 'suspended' ? (
+            <button type="button" className="button" aria-label={`Resume ${tenant.slug}`} onClick={() => setPending({ slug: tenant.slug, action: 'resume' })}>
+              Resume
+            </button>
+          ) : null}
+          {live ? (
+            <button type="button" className="button" aria-label={`Delete ${tenant.slug}`} onClick={() => setPending({ slug: tenant.slug, action: 'delete' })}>
+              Delete
+            </button>
+          ) : null}
+          </div>
+        </td>
+      </tr>
+      {pending ? (
+        <tr className="row-detail">
+          <td colSpan={7}>
+            <form
+              className="form-inline"
+              aria-label={`${pending.action} ${tenant.slug}`}
+              onSubmit={(event) => {
+                event.preventDefault();
+                act.mutate(pending.action);
+              }}
+            >
+              {pending.action === 'delete' ? (
+                <TextField
+                  label={`Type ${tenant.slug} to delete it`}
+                  name="confirm"
+                  value={confirmSlug}
+                  onChange={setConfirmSlug}
+                  hint="Its data key is destroyed: its data can never be read again. The audit trail stays."
+                />
+              ) : (
+                <TextField label="Reason" name="reason" value={reason} onChange={setReason} hint="Written to the provider and tenant ledgers." maxLength={1000} />
+              )}
+              <button
+                type="submit"
+                className="button button-primary"
+                disabled={act.isPending || (pending.action === 'delete' ? confirmSlug !== tenant.slug : reason.trim() === '')}
+              >
+                {pending.action === 'delete' ? 'Delete permanently' : pending.action === 'suspend' ? 'Confirm suspend' : 'Confirm resume'}
+              </button>
+              <button type="button" className="button" onClick={() => setPending(null)}>
+                Cancel
+              </button>
+              {act.isError ? <FormAlert title="The change was not made" messages={[describeError(act.error)]} /> : null}
+            </form>
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
