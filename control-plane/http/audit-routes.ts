@@ -46,6 +46,23 @@ export async function proofView(storage: Storage, ledgerId: string, seq: number)
   };
 }
 
+/** One page of a ledger, newest first; the cursor is the seq to continue below. */
+export async function ledgerPage(
+  storage: Storage,
+  ledgerId: string,
+  query: { tenantId?: string | undefined; event_type?: string | undefined; cursor?: string | undefined; limit: number },
+): Promise<{ items: LedgerEntryView[]; next_cursor: string | null }> {
+  const entries = await storage.ledgers.entries(ledgerId, {
+    tenantId: query.tenantId,
+    eventType: query.event_type,
+    beforeSeq: query.cursor === undefined ? undefined : Number(query.cursor),
+    limit: query.limit + 1,
+  });
+  const page = entries.slice(0, query.limit);
+  const last = page.at(-1);
+  return { items: page.map(entryView), next_cursor: entries.length > query.limit && last !== undefined ? String(last.seq) : null };
+}
+
 /** GET /provider/v1/audit (filters: tenant, event_type), /audit/verify, /audit/proof/{seq}: the provider ledger. */
 export function auditRoutes(ctx: ProviderContext) {
   return (app: FastifyInstance): Promise<void> => {
@@ -53,15 +70,7 @@ export function auditRoutes(ctx: ProviderContext) {
       await operatorWith(ctx, request, 'audit:read');
       const query = parseWith(AuditQuery, request.query, 'query');
       const tenantId = query.tenant === undefined ? undefined : (await ctx.tenants.resolve(query.tenant)).id;
-      const entries = await ctx.storage.ledgers.entries(PROVIDER_LEDGER, {
-        tenantId,
-        eventType: query.event_type,
-        beforeSeq: query.cursor === undefined ? undefined : Number(query.cursor),
-        limit: query.limit + 1,
-      });
-      const page = entries.slice(0, query.limit);
-      const last = page.at(-1);
-      return { items: page.map(entryView), next_cursor: entries.length > query.limit && last !== undefined ? String(last.seq) : null };
+      return ledgerPage(ctx.storage, PROVIDER_LEDGER, { ...query, tenantId });
     });
 
     app.get('/provider/v1/audit/verify', async (request) => {

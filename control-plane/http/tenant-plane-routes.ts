@@ -6,7 +6,7 @@ import { AdminTokenRequest } from '../../contracts/tenants';
 import { PROVIDER_LEDGER, tenantLedger } from '../audit/ledger-ids';
 import type { TenantAuth } from '../auth/tenant-auth';
 import { hashToken, newToken } from '../auth/tokens';
-import { entryView, proofView, verifyView } from './audit-routes';
+import { ledgerPage, proofView, verifyView } from './audit-routes';
 import { ApiError } from './errors';
 import { operatorWith, type ProviderContext } from './context';
 import { parseWith } from './validation';
@@ -51,14 +51,7 @@ export function tenantPlaneRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) 
     app.get('/v1/audit', async (request) => {
       const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
       const query = parseWith(AuditQuery.omit({ tenant: true }), request.query, 'query');
-      const entries = await ctx.storage.ledgers.entries(tenantLedger(tenant.id), {
-        eventType: query.event_type,
-        beforeSeq: query.cursor === undefined ? undefined : Number(query.cursor),
-        limit: query.limit + 1,
-      });
-      const page = entries.slice(0, query.limit);
-      const last = page.at(-1);
-      return { items: page.map(entryView), next_cursor: entries.length > query.limit && last !== undefined ? String(last.seq) : null };
+      return ledgerPage(ctx.storage, tenantLedger(tenant.id), query);
     });
 
     app.get('/v1/audit/verify', async (request) => {
