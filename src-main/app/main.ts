@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
 import { ipcChannelNames, type IpcEvent, type IpcEventPayload } from '../../contracts/ipc';
-import { CONSOLE_CSP } from '../browser/browser-server';
+import { CONSOLE_CSP } from '../security/csp';
 import { createConsoleHost, type ConsoleHost } from '../console-host';
 import { resolveControlPlaneCommand } from '../control-plane/cli-command';
 import { APP_ORIGIN, APP_SCHEME, contentTypeFor, isTrustedSenderUrl, resolveRendererAsset } from '../security/renderer-assets';

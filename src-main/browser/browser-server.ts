@@ -5,10 +5,9 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ipcError, type IpcEvent, type IpcEventPayload } from '../../contracts/ipc';
 import type { IpcRouter } from '../ipc/router';
+import { CONSOLE_CSP } from '../security/csp';
 
-/** The renderer's Content-Security-Policy, the same in Electron (meta tag) and browser mode (header). */
-export const CONSOLE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export { CONSOLE_CSP };
 
 const COOKIE = 'bulkhead_console';
 
