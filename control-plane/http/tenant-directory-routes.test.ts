@@ -97,6 +97,8 @@ describe('tenant directory: SCIM tokens, roles, role mappings', () => {
     expect((await call('GET', '/v1/directory/role-mappings', b)).json()).toEqual({ mappings: [] });
     const unknown = await call('PUT', '/v1/directory/role-mappings', a, { mappings: [{ group: 'x', role: 'ghost' }] });
     expect(unknown.statusCode).toBe(400);
+    expect((await call('PUT', '/v1/directory/role-mappings', a, { mappings: [{ group: 'nul\u0000group', role: 'admin' }] })).statusCode).toBe(400);
+    expect((await call('POST', '/v1/directory/scim-tokens', a, { name: 'nul\u0000name' })).statusCode).toBe(400);
     expect((await call('PUT', '/v1/roles', a, { roles: [] })).statusCode).toBe(409);
     const ledger = (await call('GET', '/v1/audit?event_type=ROLE_MAPPINGS_CHANGED', a)).json<{ items: unknown[] }>();
     expect(ledger.items).toHaveLength(1);

@@ -86,6 +86,7 @@ describe('provider plane: tenants', () => {
       [{ slug: 'acme', name: 'A', isolation_model: 'shared' }, 'isolation_model'],
       [{ slug: 'acme', name: 'A', contact_email: 'not-an-email' }, 'contact_email'],
       [{ slug: 'acme', name: 'A', quotas: { max_agents: -1 } }, 'quotas.max_agents'],
+      [{ slug: 'acme', name: 'A\u0000B' }, 'name'],
     ];
     for (const [body, path] of cases) {
       const response = await call('POST', '/provider/v1/tenants', body);
@@ -98,11 +99,14 @@ describe('provider plane: tenants', () => {
     const tenant = await create({ slug: 'acme', name: 'Acme' });
     expect((await call('GET', `/provider/v1/tenants/${tenant.id}`)).json()).toMatchObject({ slug: 'acme' });
     expect((await call('GET', '/provider/v1/tenants/acme')).json()).toMatchObject({ id: tenant.id });
-    for (const ref of ['nope-nope', '00000000-0000-4000-8000-000000000000', '%00', 'a'.repeat(90)]) {
+    for (const ref of ['nope-nope', '00000000-0000-4000-8000-000000000000', 'a'.repeat(90)]) {
       const response = await call('GET', `/provider/v1/tenants/${ref}`);
       expect(response.statusCode, ref).toBe(404);
       expect(response.json()).toMatchObject({ error: { code: 'not_found' } });
     }
+    const nul = await call('GET', '/provider/v1/tenants/%00');
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json()).toMatchObject({ error: { code: 'invalid_request' } });
     const tooLong = await call('GET', `/provider/v1/tenants/${'a'.repeat(150)}`);
     expect(tooLong.statusCode).toBe(414);
     expect(tooLong.json()).toMatchObject({ error: { code: 'invalid_request' } });

@@ -2,8 +2,33 @@ import type { z } from 'zod';
 import { issuesToDetails } from '../../contracts/errors';
 import { ApiError } from './errors';
 
+/** The first path whose string holds a NUL: no engine stores it (PostgreSQL text cannot), so no route accepts it. */
+function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') {
+    return value.includes('\u0000') ? path || '(value)' : null;
+  }
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = nulPath(item, path ? `${path}.${index}` : String(index));
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = key.includes('\u0000') ? path || '(key)' : nulPath(item, path ? `${path}.${key}` : key);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
 /** Parses a request part with its contract schema; a failure is `400 invalid_request` naming the offending paths. */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.output<S> {
+  const nul = nulPath(value, '');
+  if (nul !== null) {
+    throw new ApiError(400, 'invalid_request', `Invalid request ${what}: ${nul} contains a NUL character.`, { issues: [{ path: nul, message: 'NUL characters are not accepted' }] });
+  }
   const parsed = schema.safeParse(value ?? {});
   if (!parsed.success) {
     const details = issuesToDetails(parsed.error);

@@ -4,12 +4,15 @@ import { buildTestApp, type TestApp } from '../helpers/control-plane-harness';
 
 /**
  * Random bodies, queries, path values and content types at every route of the route table,
- * with an admin session, a tenant token and no credentials: nothing may answer 5xx, and every
- * error must be the contract's envelope.
+ * with an admin session, a tenant token, a SCIM token and no credentials: nothing may answer 5xx,
+ * and every error must be the contract's envelope, or, under /scim/v2, the SCIM error schema
+ * (RFC 7644 §3.12) that SCIM clients expect.
  */
 describe('bad input never yields a 5xx (fast-check over the whole route table)', () => {
   let t: TestApp;
   let credentials: Record<string, string>[];
+  /** Ids that exist (a SCIM user and group), filled in once the app is up. */
+  const knownIds: string[] = [];
 
   beforeAll(async () => {
     t = await buildTestApp();
@@ -21,7 +24,16 @@ describe('bad input never yields a 5xx (fast-check over the whole route table)',
       await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: admin, payload: { slug, name: slug, isolation_model } });
     }
     const token = await t.app.inject({ method: 'POST', url: '/provider/v1/tenants/fuzz-pooled/admin-tokens', headers: admin, payload: { expires_in_seconds: 3600 } });
-    credentials = [admin, { authorization: `Bearer ${token.json<{ token: string }>().token}` }, {}];
+    const tenantAdmin = { authorization: `Bearer ${token.json<{ token: string }>().token}` };
+    const scimToken = await t.app.inject({ method: 'POST', url: '/v1/directory/scim-tokens', headers: tenantAdmin, payload: { name: 'fuzz idp' } });
+    const scim = { authorization: `Bearer ${scimToken.json<{ token: string }>().token}` };
+    // Something for the SCIM routes' path values to find.
+    const scimPost = (url: string, resource: object) =>
+      t.app.inject({ method: 'POST', url, headers: { ...scim, 'content-type': 'application/scim+json' }, payload: JSON.stringify(resource) });
+    const user = await scimPost('/scim/v2/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'fuzz.user' });
+    const group = await scimPost('/scim/v2/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'fuzzers', members: [{ value: user.json<{ id: string }>().id }] });
+    knownIds.push(user.json<{ id: string }>().id, group.json<{ id: string }>().id);
+    credentials = [admin, tenantAdmin, scim, {}];
   });
 
   afterAll(async () => {
@@ -29,8 +41,9 @@ describe('bad input never yields a 5xx (fast-check over the whole route table)',
   });
 
   const pathValue = fc.oneof(
-    fc.constantFrom('fuzz-pooled', 'fuzz-siloed', '00000000-0000-4000-8000-000000000000', '1', '0', '-1', '%00', '..', 'NaN', '9'.repeat(30)),
+    fc.constantFrom('fuzz-pooled', 'fuzz-siloed', '00000000-0000-4000-8000-000000000000', '1', '0', '-1', '%00', '..', 'NaN', '9'.repeat(30), 'urn:ietf:params:scim:schemas:core:2.0:User'),
     fc.string({ maxLength: 40 }).map((value) => encodeURIComponent(value) || 'x'),
+    fc.nat().map((index) => knownIds[index % Math.max(1, knownIds.length)] ?? 'x'),
   );
   const body = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }).map((value) => ({ type: 'application/json', payload: JSON.stringify(value) })),
@@ -42,15 +55,39 @@ describe('bad input never yields a 5xx (fast-check over the whole route table)',
     fc.string({ maxLength: 200 }).map((value) => ({ type: 'text/plain', payload: value })),
     fc.constant({ type: 'application/x-www-form-urlencoded', payload: 'a=1&b=2' }),
     fc.constant({ type: 'application/json', payload: '{"a":' + '['.repeat(5000) }),
+    // SCIM bodies: resources and PatchOps with random attributes, ops, paths and values.
+    fc
+      .record({
+        schemas: fc.constantFrom(['urn:ietf:params:scim:schemas:core:2.0:User'], ['urn:ietf:params:scim:schemas:core:2.0:Group'], ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], 'x'),
+        userName: fc.oneof(fc.string(), fc.anything()),
+        displayName: fc.anything(),
+        active: fc.oneof(fc.boolean(), fc.constantFrom('True', 'false', 'maybe'), fc.anything()),
+        emails: fc.anything(),
+        members: fc.oneof(fc.array(fc.record({ value: fc.oneof(fc.uuid(), fc.string()) })), fc.anything()),
+        Operations: fc.array(
+          fc.record({
+            op: fc.oneof(fc.constantFrom('add', 'Replace', 'REMOVE', 'move'), fc.anything()),
+            path: fc.oneof(fc.constantFrom('active', 'members', 'emails[type eq "work"].value', 'members[value eq "x"]', 'name.givenName', 'id', 'emails[', 'a..b'), fc.string(), fc.anything()),
+            value: fc.anything(),
+          }),
+          { maxLength: 4 },
+        ),
+      })
+      .map((value) => ({ type: 'application/scim+json', payload: JSON.stringify(value) })),
   );
-  const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'state', 'tenant', 'event_type', 'format', 'x'), fc.string({ maxLength: 30 }), { maxKeys: 3 });
+  const query = fc.dictionary(
+    fc.constantFrom('limit', 'cursor', 'state', 'tenant', 'event_type', 'format', 'x', 'filter', 'startIndex', 'count', 'attributes', 'excludedAttributes'),
+    fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('userName eq "fuzz.user"', 'emails[type eq "work"].value co "a"', '(active eq true', 'members pr or not (id eq "1")')),
+    { maxKeys: 3 },
+  );
 
   it('holds for every route', { timeout: 240_000 }, async () => {
     const routes = t.app.routeTable;
     expect(routes.length).toBeGreaterThan(15);
+    expect(routes.filter((route) => route.url.startsWith('/scim/v2/')).length).toBeGreaterThanOrEqual(16);
     for (const route of routes) {
       await fc.assert(
-        fc.asyncProperty(pathValue, body, query, fc.integer({ min: 0, max: 2 }), async (value, payload, params, who) => {
+        fc.asyncProperty(pathValue, body, query, fc.integer({ min: 0, max: credentials.length - 1 }), async (value, payload, params, who) => {
           const url = route.url.replace(/:[a-z_]+/g, value) + '?' + new URLSearchParams(params).toString();
           const withBody = route.method !== 'GET' && route.method !== 'DELETE';
           const response = await t.app.inject({
@@ -61,10 +98,18 @@ describe('bad input never yields a 5xx (fast-check over the whole route table)',
           });
           expect(response.statusCode, `${route.method} ${url} → ${response.body.slice(0, 200)}`).toBeLessThan(500);
           if (response.statusCode >= 400) {
-            expect(response.json<{ error: { code: string } }>().error.code, `${route.method} ${url}`).toMatch(/^[a-z_]+$/);
+            const error = response.json<{ error?: { code: string }; schemas?: string[]; status?: string; detail?: string }>();
+            if (route.url.startsWith('/scim/v2') && error.error === undefined) {
+              // The SCIM error schema, with the HTTP status repeated as a string.
+              expect(error.schemas, `${route.method} ${url}`).toEqual(['urn:ietf:params:scim:api:messages:2.0:Error']);
+              expect(error.status, `${route.method} ${url}`).toBe(String(response.statusCode));
+              expect(typeof error.detail, `${route.method} ${url}`).toBe('string');
+            } else {
+              expect(error.error?.code, `${route.method} ${url}`).toMatch(/^[a-z_]+$/);
+            }
           }
         }),
-        { numRuns: route.url.includes('/auth/login') ? 10 : 25 },
+        { numRuns: route.url.includes('/auth/login') ? 10 : route.url.startsWith('/scim/v2/') ? 60 : 25 },
       );
     }
   });

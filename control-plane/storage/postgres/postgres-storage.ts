@@ -4,6 +4,14 @@ import { Quotas, type IsolationModel } from '../../../contracts/tenants';
 import { prepareAppend, verifyStoredLedger, type StoredEntry, type StoredHead } from '../../audit/ledger-chain';
 import { PROVIDER_LEDGER } from '../../audit/ledger-ids';
 import { EMPTY_ROOT } from '../../audit/merkle';
+import {
+  DirectoryConflict,
+  type DirectoryEmail,
+  type DirectoryGroup,
+  type DirectoryMembership,
+  type DirectoryPage,
+  type DirectoryUser,
+} from '../types';
 import type {
   LedgerEntry,
   LedgerEntryInput,
@@ -94,6 +102,56 @@ function toStoredEntry(row: Row, tenantId: string | null): StoredEntry {
 
 function toEntry(ledgerId: string, stored: StoredEntry): LedgerEntry {
   return { ledgerId, seq: stored.seq, ts: stored.ts, actor: stored.actor, eventType: stored.eventType, tenantId: stored.tenantId, details: JSON.parse(stored.detailsJson) as Record<string, unknown>, leafHash: stored.leafHash };
+}
+
+function toUser(row: Row): DirectoryUser {
+  return {
+    id: text(row, 'id'),
+    userName: text(row, 'user_name'),
+    externalId: textOrNull(row, 'external_id'),
+    displayName: textOrNull(row, 'display_name'),
+    givenName: textOrNull(row, 'given_name'),
+    familyName: textOrNull(row, 'family_name'),
+    emails: JSON.parse(text(row, 'emails')) as DirectoryEmail[],
+    active: row.active === true,
+    createdAt: text(row, 'created_at'),
+    updatedAt: text(row, 'updated_at'),
+    version: Number(row.version),
+  };
+}
+
+function userValues(tenantId: string, user: DirectoryUser): unknown[] {
+  return [tenantId, user.id, user.userName, user.externalId, user.displayName, user.givenName, user.familyName, JSON.stringify(user.emails), user.active, user.createdAt, user.updatedAt, user.version];
+}
+
+function toGroup(row: Row): DirectoryGroup {
+  return { id: text(row, 'id'), displayName: text(row, 'display_name'), externalId: textOrNull(row, 'external_id'), createdAt: text(row, 'created_at'), updatedAt: text(row, 'updated_at'), version: Number(row.version) };
+}
+
+function toMembership(row: Row): DirectoryMembership {
+  return { groupId: text(row, 'group_id'), groupDisplayName: text(row, 'group_display_name'), userId: text(row, 'user_id'), userName: text(row, 'user_name'), userDisplayName: textOrNull(row, 'user_display_name') };
+}
+
+/** Only UUIDs can be ids here (the columns are uuid): anything else matches nothing rather than failing the statement. */
+function uuids(ids: string[]): string[] {
+  return ids.filter((id) => UUID.test(id));
+}
+
+/** LIMIT/OFFSET of a directory page (NULL: no limit). */
+function pageValues(page: DirectoryPage | undefined): [number | null, number] {
+  return page === undefined ? [null, 0] : [page.limit, page.offset];
+}
+
+/** Runs a write, turning a unique violation into the directory's conflict (the transaction is then rolled back). */
+async function uniqueOr<T>(constraint: DirectoryConflict['constraint'], write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === '23505') {
+      throw new DirectoryConflict(constraint);
+    }
+    throw error;
+  }
 }
 
 /** Sets the tenant context for the rest of the current transaction only (is_local = true). */
@@ -387,9 +445,118 @@ export class PostgresStorage implements Storage {
           await client.query<Row>(`INSERT INTO ${ownSchema(tenant)}.role_mappings (tenant_id, group_name, role) VALUES ($1, $2, $3)`, [tenant.id, mapping.group, mapping.role]);
         }
       },
+      countTenantUsers: async (tenant) => {
+        await enterTenant(client, tenant.id);
+        // Serializes user creations of this tenant (on every replica) until this transaction ends.
+        await client.query<Row>('SELECT pg_advisory_xact_lock(4242003, hashtext($1))', [tenant.id]);
+        return Number((await client.query<Row>(`SELECT COUNT(*) AS n FROM ${ownSchema(tenant)}.tenant_users WHERE tenant_id = $1`, [tenant.id])).rows[0]?.n ?? 0);
+      },
+      tenantUserForUpdate: async (tenant, userId) => {
+        if (!UUID.test(userId)) return null;
+        await enterTenant(client, tenant.id);
+        const row = (await client.query<Row>(`SELECT * FROM ${ownSchema(tenant)}.tenant_users WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant.id, userId])).rows[0];
+        return row ? toUser(row) : null;
+      },
+      insertTenantUser: async (tenant, user) => {
+        await enterTenant(client, tenant.id);
+        await uniqueOr('user_name', () =>
+          client.query<Row>(
+            `INSERT INTO ${ownSchema(tenant)}.tenant_users (tenant_id, id, user_name, external_id, display_name, given_name, family_name, emails, active, created_at, updated_at, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+            userValues(tenant.id, user),
+          ),
+        );
+      },
+      updateTenantUser: async (tenant, user) => {
+        if (!UUID.test(user.id)) return false;
+        await enterTenant(client, tenant.id);
+        const result = await uniqueOr('user_name', () =>
+          client.query<Row>(
+            `UPDATE ${ownSchema(tenant)}.tenant_users SET user_name = $3, external_id = $4, display_name = $5, given_name = $6, family_name = $7, emails = $8, active = $9, updated_at = $10, version = $11
+             WHERE tenant_id = $1 AND id = $2`,
+            [tenant.id, user.id, user.userName, user.externalId, user.displayName, user.givenName, user.familyName, JSON.stringify(user.emails), user.active, user.updatedAt, user.version],
+          ),
+        );
+        return (result.rowCount ?? 0) === 1;
+      },
+      deleteTenantUser: async (tenant, userId) => {
+        if (!UUID.test(userId)) return false;
+        await enterTenant(client, tenant.id);
+        // The user first: it waits for transactions that hold it (lockTenantUsers), so their new memberships go too.
+        const deleted = ((await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.tenant_users WHERE tenant_id = $1 AND id = $2`, [tenant.id, userId])).rowCount ?? 0) === 1;
+        await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.group_members WHERE tenant_id = $1 AND user_id = $2`, [tenant.id, userId]);
+        return deleted;
+      },
+      lockTenantUsers: async (tenant, userIds) => {
+        const ids = uuids(userIds);
+        if (ids.length === 0) return [];
+        await enterTenant(client, tenant.id);
+        const rows = (await client.query<Row>(`SELECT id FROM ${ownSchema(tenant)}.tenant_users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) FOR KEY SHARE`, [tenant.id, ids])).rows;
+        return rows.map((row) => text(row, 'id'));
+      },
+      tenantGroupForUpdate: async (tenant, groupId) => {
+        if (!UUID.test(groupId)) return null;
+        await enterTenant(client, tenant.id);
+        const row = (await client.query<Row>(`SELECT * FROM ${ownSchema(tenant)}.tenant_groups WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenant.id, groupId])).rows[0];
+        return row ? toGroup(row) : null;
+      },
+      insertTenantGroup: async (tenant, group) => {
+        await enterTenant(client, tenant.id);
+        await uniqueOr('group_display_name', () =>
+          client.query<Row>(`INSERT INTO ${ownSchema(tenant)}.tenant_groups (tenant_id, id, display_name, external_id, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+            tenant.id,
+            group.id,
+            group.displayName,
+            group.externalId,
+            group.createdAt,
+            group.updatedAt,
+            group.version,
+          ]),
+        );
+      },
+      updateTenantGroup: async (tenant, group) => {
+        if (!UUID.test(group.id)) return false;
+        await enterTenant(client, tenant.id);
+        const result = await uniqueOr('group_display_name', () =>
+          client.query<Row>(`UPDATE ${ownSchema(tenant)}.tenant_groups SET display_name = $3, external_id = $4, updated_at = $5, version = $6 WHERE tenant_id = $1 AND id = $2`, [
+            tenant.id,
+            group.id,
+            group.displayName,
+            group.externalId,
+            group.updatedAt,
+            group.version,
+          ]),
+        );
+        return (result.rowCount ?? 0) === 1;
+      },
+      deleteTenantGroup: async (tenant, groupId) => {
+        if (!UUID.test(groupId)) return false;
+        await enterTenant(client, tenant.id);
+        const deleted = ((await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.tenant_groups WHERE tenant_id = $1 AND id = $2`, [tenant.id, groupId])).rowCount ?? 0) === 1;
+        await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.group_members WHERE tenant_id = $1 AND group_id = $2`, [tenant.id, groupId]);
+        return deleted;
+      },
+      groupMemberIds: async (tenant, groupId) => {
+        if (!UUID.test(groupId)) return [];
+        await enterTenant(client, tenant.id);
+        const rows = (await client.query<Row>(`SELECT user_id FROM ${ownSchema(tenant)}.group_members WHERE tenant_id = $1 AND group_id = $2 ORDER BY user_id`, [tenant.id, groupId])).rows;
+        return rows.map((row) => text(row, 'user_id'));
+      },
+      addGroupMembers: async (tenant, groupId, userIds) => {
+        const ids = uuids(userIds);
+        if (ids.length === 0 || !UUID.test(groupId)) return;
+        await enterTenant(client, tenant.id);
+        await client.query<Row>(`INSERT INTO ${ownSchema(tenant)}.group_members (tenant_id, group_id, user_id) SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING`, [tenant.id, groupId, ids]);
+      },
+      removeGroupMembers: async (tenant, groupId, userIds) => {
+        const ids = uuids(userIds);
+        if (ids.length === 0 || !UUID.test(groupId)) return;
+        await enterTenant(client, tenant.id);
+        await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = ANY($3::uuid[])`, [tenant.id, groupId, ids]);
+      },
       purgeTenantData: async (tenant) => {
         await enterTenant(client, tenant.id);
-        for (const table of ['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'tenant_roles', 'role_mappings']) {
+        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'tenant_roles', 'role_mappings']) {
           await client.query<Row>(`DELETE FROM bh.${table} WHERE tenant_id = $1`, [tenant.id]);
         }
       },
@@ -565,6 +732,57 @@ export class PostgresStorage implements Storage {
             role: text(row, 'role'),
           })),
         ),
+      users: (page) =>
+        this.read(tenant.id, async (client) =>
+          (await client.query<Row>(`SELECT * FROM ${schema}.tenant_users WHERE tenant_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3`, [tenant.id, ...pageValues(page)])).rows.map(toUser),
+        ),
+      usersByIds: (ids) =>
+        this.read(tenant.id, async (client) =>
+          (await client.query<Row>(`SELECT * FROM ${schema}.tenant_users WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY created_at, id`, [tenant.id, uuids(ids)])).rows.map(toUser),
+        ),
+      userByUserName: (userName) =>
+        this.read(tenant.id, async (client) => {
+          const row = (await client.query<Row>(`SELECT * FROM ${schema}.tenant_users WHERE tenant_id = $1 AND lower(user_name) = lower($2)`, [tenant.id, userName])).rows[0];
+          return row ? toUser(row) : null;
+        }),
+      usersByExternalId: (externalId) =>
+        this.read(tenant.id, async (client) =>
+          (await client.query<Row>(`SELECT * FROM ${schema}.tenant_users WHERE tenant_id = $1 AND external_id = $2 ORDER BY created_at, id`, [tenant.id, externalId])).rows.map(toUser),
+        ),
+      groups: (page) =>
+        this.read(tenant.id, async (client) =>
+          (await client.query<Row>(`SELECT * FROM ${schema}.tenant_groups WHERE tenant_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3`, [tenant.id, ...pageValues(page)])).rows.map(toGroup),
+        ),
+      groupsByIds: (ids) =>
+        this.read(tenant.id, async (client) =>
+          (await client.query<Row>(`SELECT * FROM ${schema}.tenant_groups WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY created_at, id`, [tenant.id, uuids(ids)])).rows.map(toGroup),
+        ),
+      groupByDisplayName: (displayName) =>
+        this.read(tenant.id, async (client) => {
+          const row = (await client.query<Row>(`SELECT * FROM ${schema}.tenant_groups WHERE tenant_id = $1 AND lower(display_name) = lower($2)`, [tenant.id, displayName])).rows[0];
+          return row ? toGroup(row) : null;
+        }),
+      groupsByExternalId: (externalId) =>
+        this.read(tenant.id, async (client) =>
+          (await client.query<Row>(`SELECT * FROM ${schema}.tenant_groups WHERE tenant_id = $1 AND external_id = $2 ORDER BY created_at, id`, [tenant.id, externalId])).rows.map(toGroup),
+        ),
+      memberships: (of) =>
+        this.read(tenant.id, async (client) => {
+          const select = `SELECT m.group_id, g.display_name AS group_display_name, m.user_id, u.user_name, u.display_name AS user_display_name
+            FROM ${schema}.group_members m
+            JOIN ${schema}.tenant_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+            JOIN ${schema}.tenant_users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+            WHERE m.tenant_id = $1`;
+          const order = ' ORDER BY m.group_id, u.created_at, u.id';
+          const result =
+            of === undefined
+              ? await client.query<Row>(select + order, [tenant.id])
+              : 'groupIds' in of
+                ? await client.query<Row>(`${select} AND m.group_id = ANY($2::uuid[])${order}`, [tenant.id, uuids(of.groupIds)])
+                : await client.query<Row>(`${select} AND m.user_id = ANY($2::uuid[])${order}`, [tenant.id, uuids(of.userIds)]);
+          return result.rows.map(toMembership);
+        }),
+      groupCount: () => this.read(tenant.id, async (client) => Number((await client.query<Row>(`SELECT COUNT(*) AS n FROM ${schema}.tenant_groups WHERE tenant_id = $1`, [tenant.id])).rows[0]?.n ?? 0)),
       counts: () =>
         this.read(tenant.id, async (client) => {
           const count = async (table: string) => Number((await client.query<Row>(`SELECT COUNT(*) AS n FROM ${schema}.${table} WHERE tenant_id = $1`, [tenant.id])).rows[0]?.n ?? 0);

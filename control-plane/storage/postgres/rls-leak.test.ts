@@ -41,6 +41,8 @@ const BUILDERS = new Map<string, RowBuilder>([
   ['probe_tests', { onePerTenant: false, row: (t) => ({ tenant_id: t, id: randomUUID(), name: `probe-${next()}`, created_at: at }) }],
   ['tenant_roles', { onePerTenant: false, row: (t) => ({ tenant_id: t, name: `role-${next()}`, permissions: '["agents:read"]', updated_at: at }) }],
   ['role_mappings', { onePerTenant: false, row: (t) => ({ tenant_id: t, group_name: `group-${next()}`, role: 'viewer' }) }],
+  ['tenant_groups', { onePerTenant: false, row: (t) => ({ tenant_id: t, id: randomUUID(), display_name: `group-${next()}`, external_id: null, created_at: at, updated_at: at, version: 1 }) }],
+  ['group_members', { onePerTenant: false, row: (t) => ({ tenant_id: t, group_id: randomUUID(), user_id: randomUUID() }) }],
   [
     'tenant_tokens',
     {

@@ -12,6 +12,9 @@ export const TENANT_PREDICATE = "tenant_id = nullif(current_setting('app.tenant_
 /** The predicate written inside a quoted SQL literal (format strings of dynamic DDL). */
 const PREDICATE_IN_LITERAL = TENANT_PREDICATE.replace(/'/g, "''");
 
+/** The current time as the ISO-8601 text the app writes (a column default), written inside a quoted SQL literal. */
+const NOW_ISO_IN_LITERAL = `to_char(now() AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'')`;
+
 /** Creates the tenant-owned tables of one store kind in a schema, with RLS forced and tenant-leading indexes. */
 const createTenantTables = `
 CREATE OR REPLACE FUNCTION bh.create_tenant_tables(target_schema text, with_control boolean, with_telemetry boolean, app_role text)
@@ -21,7 +24,17 @@ DECLARE
 BEGIN
   IF with_control THEN
     EXECUTE format('CREATE TABLE %I.agents (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
-    EXECUTE format('CREATE TABLE %I.tenant_users (tenant_id uuid NOT NULL, id uuid NOT NULL, user_name text NOT NULL, active boolean NOT NULL DEFAULT true, created_at text NOT NULL, PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, user_name))', target_schema);
+    EXECUTE format('CREATE TABLE %I.tenant_users (tenant_id uuid NOT NULL, id uuid NOT NULL, user_name text NOT NULL, external_id text, display_name text, given_name text, family_name text, emails text NOT NULL DEFAULT ''[]'', active boolean NOT NULL DEFAULT true, created_at text NOT NULL, updated_at text NOT NULL DEFAULT ${NOW_ISO_IN_LITERAL}, version integer NOT NULL DEFAULT 1, PRIMARY KEY (tenant_id, id))', target_schema);
+    -- userName is unique per tenant regardless of case (RFC 7643: caseExact false).
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.tenant_users (tenant_id, lower(user_name))', target_schema);
+    EXECUTE format('CREATE INDEX ON %I.tenant_users (tenant_id, external_id)', target_schema);
+    EXECUTE format('CREATE INDEX ON %I.tenant_users (tenant_id, created_at, id)', target_schema);
+    EXECUTE format('CREATE TABLE %I.tenant_groups (tenant_id uuid NOT NULL, id uuid NOT NULL, display_name text NOT NULL, external_id text, created_at text NOT NULL, updated_at text NOT NULL DEFAULT ${NOW_ISO_IN_LITERAL}, version integer NOT NULL DEFAULT 1, PRIMARY KEY (tenant_id, id))', target_schema);
+    EXECUTE format('CREATE UNIQUE INDEX ON %I.tenant_groups (tenant_id, lower(display_name))', target_schema);
+    EXECUTE format('CREATE INDEX ON %I.tenant_groups (tenant_id, external_id)', target_schema);
+    EXECUTE format('CREATE INDEX ON %I.tenant_groups (tenant_id, created_at, id)', target_schema);
+    EXECUTE format('CREATE TABLE %I.group_members (tenant_id uuid NOT NULL, group_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (tenant_id, group_id, user_id))', target_schema);
+    EXECUTE format('CREATE INDEX ON %I.group_members (tenant_id, user_id)', target_schema);
     EXECUTE format('CREATE TABLE %I.probe_tests (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
     EXECUTE format('CREATE TABLE %I.tenant_roles (tenant_id uuid NOT NULL, name text NOT NULL, permissions text NOT NULL, updated_at text NOT NULL, PRIMARY KEY (tenant_id, name))', target_schema);
     EXECUTE format('CREATE TABLE %I.role_mappings (tenant_id uuid NOT NULL, group_name text NOT NULL, role text NOT NULL, PRIMARY KEY (tenant_id, group_name, role))', target_schema);

@@ -19,11 +19,41 @@ const tenantControlTables: readonly string[] = [
      tenant_id TEXT NOT NULL,
      id TEXT NOT NULL,
      user_name TEXT NOT NULL,
+     external_id TEXT,
+     display_name TEXT,
+     given_name TEXT,
+     family_name TEXT,
+     emails TEXT NOT NULL DEFAULT '[]',
      active INTEGER NOT NULL DEFAULT 1,
      created_at TEXT NOT NULL,
-     PRIMARY KEY (tenant_id, id),
-     UNIQUE (tenant_id, user_name)
+     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+     version INTEGER NOT NULL DEFAULT 1,
+     PRIMARY KEY (tenant_id, id)
    ) STRICT;
+   -- userName is unique per tenant regardless of case (RFC 7643: caseExact false).
+   CREATE UNIQUE INDEX tenant_users_by_user_name ON tenant_users (tenant_id, lower(user_name));
+   CREATE INDEX tenant_users_by_external_id ON tenant_users (tenant_id, external_id);
+   CREATE INDEX tenant_users_by_created ON tenant_users (tenant_id, created_at, id);
+   CREATE TABLE tenant_groups (
+     tenant_id TEXT NOT NULL,
+     id TEXT NOT NULL,
+     display_name TEXT NOT NULL,
+     external_id TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+     version INTEGER NOT NULL DEFAULT 1,
+     PRIMARY KEY (tenant_id, id)
+   ) STRICT;
+   CREATE UNIQUE INDEX tenant_groups_by_display_name ON tenant_groups (tenant_id, lower(display_name));
+   CREATE INDEX tenant_groups_by_external_id ON tenant_groups (tenant_id, external_id);
+   CREATE INDEX tenant_groups_by_created ON tenant_groups (tenant_id, created_at, id);
+   CREATE TABLE group_members (
+     tenant_id TEXT NOT NULL,
+     group_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     PRIMARY KEY (tenant_id, group_id, user_id)
+   ) STRICT;
+   CREATE INDEX group_members_by_user ON group_members (tenant_id, user_id);
    CREATE TABLE probe_tests (
      tenant_id TEXT NOT NULL,
      id TEXT NOT NULL,

@@ -3,6 +3,15 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ProviderRole } from '../../../contracts/operators';
 import { Quotas, type IsolationModel } from '../../../contracts/tenants';
+import {
+  DirectoryConflict,
+  type DirectoryEmail,
+  type DirectoryGroup,
+  type DirectoryMembership,
+  type DirectoryPage,
+  type DirectoryUser,
+  type TenantRef,
+} from '../types';
 import type {
   LedgerQuery,
   LoginThrottleRecord,
@@ -90,6 +99,70 @@ function toTenant(row: TenantRow): TenantRecord {
   };
 }
 
+interface UserRow {
+  id: string;
+  user_name: string;
+  external_id: string | null;
+  display_name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  emails: string;
+  active: number;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+function toUser(row: UserRow): DirectoryUser {
+  return {
+    id: row.id,
+    userName: row.user_name,
+    externalId: row.external_id,
+    displayName: row.display_name,
+    givenName: row.given_name,
+    familyName: row.family_name,
+    emails: JSON.parse(row.emails) as DirectoryEmail[],
+    active: row.active === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+function userParams(tenantId: string, user: DirectoryUser): Record<string, unknown> {
+  return { ...user, tenantId, emails: JSON.stringify(user.emails), active: user.active ? 1 : 0 };
+}
+
+interface GroupRow {
+  id: string;
+  display_name: string;
+  external_id: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+function toGroup(row: GroupRow): DirectoryGroup {
+  return { id: row.id, displayName: row.display_name, externalId: row.external_id, createdAt: row.created_at, updatedAt: row.updated_at, version: row.version };
+}
+
+interface MembershipRow {
+  group_id: string;
+  group_display_name: string;
+  user_id: string;
+  user_name: string;
+  user_display_name: string | null;
+}
+
+function toMembership(row: MembershipRow): DirectoryMembership {
+  return { groupId: row.group_id, groupDisplayName: row.group_display_name, userId: row.user_id, userName: row.user_name, userDisplayName: row.user_display_name };
+}
+
+/** LIMIT/OFFSET of a directory page (-1: no limit). */
+function pageParams(page: DirectoryPage | undefined): { limit: number; offset: number } {
+  return page === undefined ? { limit: -1, offset: 0 } : { limit: page.limit, offset: page.offset };
+}
+
 /** Serializes transactions on the one control connection (an async callback must not interleave with another). */
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -160,11 +233,22 @@ export class SqliteStorage implements Storage {
   transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
     return this.mutex.run(async () => {
       this.db.exec('BEGIN IMMEDIATE');
+      // Silo files the transaction writes join it: each gets its own transaction, committed just
+      // before the control store's (which holds the ledger) and rolled back with it.
+      const joined: Database.Database[] = [];
       try {
-        const result = await fn(this.writeTx());
+        const result = await fn(this.writeTx(joined));
+        for (const silo of joined) {
+          silo.exec('COMMIT');
+        }
         this.db.exec('COMMIT');
         return result;
       } catch (error) {
+        for (const silo of joined) {
+          if (silo.open && silo.inTransaction) {
+            silo.exec('ROLLBACK');
+          }
+        }
         if (this.db.inTransaction) {
           this.db.exec('ROLLBACK');
         }
@@ -173,8 +257,27 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  private writeTx(): WriteTx {
+  private writeTx(joined: Database.Database[]): WriteTx {
     const db = this.db;
+    /** The tenant's control store inside this transaction (a silo joins it on first use). */
+    const store = (tenant: TenantRef): Database.Database => {
+      const target = this.tenantControl(tenant);
+      if (target !== db && !joined.includes(target)) {
+        target.exec('BEGIN IMMEDIATE');
+        joined.push(target);
+      }
+      return target;
+    };
+    const uniqueOr = <T>(constraint: DirectoryConflict['constraint'], write: () => T): T => {
+      try {
+        return write();
+      } catch (error) {
+        if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new DirectoryConflict(constraint);
+        }
+        throw error;
+      }
+    };
     const ledger = this.ledger;
     const sessions = this.operatorSessions;
     const throttle = this.loginThrottle;
@@ -238,7 +341,7 @@ export class SqliteStorage implements Storage {
         return ok;
       },
       createTenantToken: (tenant, token) => {
-        this.tenantControl(tenant)
+        store(tenant)
           .prepare('INSERT INTO tenant_tokens (tenant_id, id, kind, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
           .run(tenant.id, token.id, token.kind, token.tokenHash, token.name, token.createdAt, token.expiresAt);
         db.prepare('INSERT INTO token_index (token_hash, tenant_id, kind) VALUES (?, ?, ?)').run(token.tokenHash, tenant.id, token.kind);
@@ -246,28 +349,113 @@ export class SqliteStorage implements Storage {
       },
       revokeTenantToken: (tenant, tokenId, kind, at) =>
         Promise.resolve(
-          this.tenantControl(tenant).prepare('UPDATE tenant_tokens SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND kind = ? AND revoked_at IS NULL').run(at, tenant.id, tokenId, kind).changes === 1,
+          store(tenant).prepare('UPDATE tenant_tokens SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND kind = ? AND revoked_at IS NULL').run(at, tenant.id, tokenId, kind).changes === 1,
         ),
       putTenantRoles: (tenant, roles, at) => {
-        const store = this.tenantControl(tenant);
-        store.prepare('DELETE FROM tenant_roles WHERE tenant_id = ?').run(tenant.id);
-        const insert = store.prepare('INSERT INTO tenant_roles (tenant_id, name, permissions, updated_at) VALUES (?, ?, ?, ?)');
+        const target = store(tenant);
+        target.prepare('DELETE FROM tenant_roles WHERE tenant_id = ?').run(tenant.id);
+        const insert = target.prepare('INSERT INTO tenant_roles (tenant_id, name, permissions, updated_at) VALUES (?, ?, ?, ?)');
         for (const role of roles) {
           insert.run(tenant.id, role.name, JSON.stringify(role.permissions), at);
         }
         return ok;
       },
       putRoleMappings: (tenant, mappings) => {
-        const store = this.tenantControl(tenant);
-        store.prepare('DELETE FROM role_mappings WHERE tenant_id = ?').run(tenant.id);
-        const insert = store.prepare('INSERT INTO role_mappings (tenant_id, group_name, role) VALUES (?, ?, ?)');
+        const target = store(tenant);
+        target.prepare('DELETE FROM role_mappings WHERE tenant_id = ?').run(tenant.id);
+        const insert = target.prepare('INSERT INTO role_mappings (tenant_id, group_name, role) VALUES (?, ?, ?)');
         for (const mapping of mappings) {
           insert.run(tenant.id, mapping.group, mapping.role);
         }
         return ok;
       },
+      countTenantUsers: (tenant) => Promise.resolve(store(tenant).prepare('SELECT COUNT(*) FROM tenant_users WHERE tenant_id = ?').pluck().get(tenant.id) as number),
+      tenantUserForUpdate: (tenant, userId) => {
+        const row = store(tenant).prepare('SELECT * FROM tenant_users WHERE tenant_id = ? AND id = ?').get(tenant.id, userId) as UserRow | undefined;
+        return Promise.resolve(row ? toUser(row) : null);
+      },
+      insertTenantUser: (tenant, user) => {
+        uniqueOr('user_name', () =>
+          store(tenant)
+            .prepare(
+              `INSERT INTO tenant_users (tenant_id, id, user_name, external_id, display_name, given_name, family_name, emails, active, created_at, updated_at, version)
+               VALUES (@tenantId, @id, @userName, @externalId, @displayName, @givenName, @familyName, @emails, @active, @createdAt, @updatedAt, @version)`,
+            )
+            .run(userParams(tenant.id, user)),
+        );
+        return ok;
+      },
+      updateTenantUser: (tenant, user) =>
+        Promise.resolve(
+          uniqueOr(
+            'user_name',
+            () =>
+              store(tenant)
+                .prepare(
+                  `UPDATE tenant_users SET user_name = @userName, external_id = @externalId, display_name = @displayName, given_name = @givenName, family_name = @familyName,
+                   emails = @emails, active = @active, updated_at = @updatedAt, version = @version WHERE tenant_id = @tenantId AND id = @id`,
+                )
+                .run(userParams(tenant.id, user)).changes === 1,
+          ),
+        ),
+      deleteTenantUser: (tenant, userId) => {
+        const target = store(tenant);
+        const deleted = target.prepare('DELETE FROM tenant_users WHERE tenant_id = ? AND id = ?').run(tenant.id, userId).changes === 1;
+        target.prepare('DELETE FROM group_members WHERE tenant_id = ? AND user_id = ?').run(tenant.id, userId);
+        return Promise.resolve(deleted);
+      },
+      lockTenantUsers: (tenant, userIds) =>
+        // The whole transaction holds the write lock already: nothing else can delete them meanwhile.
+        Promise.resolve(store(tenant).prepare('SELECT id FROM tenant_users WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))').pluck().all(tenant.id, JSON.stringify(userIds)) as string[]),
+      tenantGroupForUpdate: (tenant, groupId) => {
+        const row = store(tenant).prepare('SELECT * FROM tenant_groups WHERE tenant_id = ? AND id = ?').get(tenant.id, groupId) as GroupRow | undefined;
+        return Promise.resolve(row ? toGroup(row) : null);
+      },
+      insertTenantGroup: (tenant, group) => {
+        uniqueOr('group_display_name', () =>
+          store(tenant)
+            .prepare(
+              `INSERT INTO tenant_groups (tenant_id, id, display_name, external_id, created_at, updated_at, version)
+               VALUES (@tenantId, @id, @displayName, @externalId, @createdAt, @updatedAt, @version)`,
+            )
+            .run({ tenantId: tenant.id, ...group }),
+        );
+        return ok;
+      },
+      updateTenantGroup: (tenant, group) =>
+        Promise.resolve(
+          uniqueOr(
+            'group_display_name',
+            () =>
+              store(tenant)
+                .prepare('UPDATE tenant_groups SET display_name = @displayName, external_id = @externalId, updated_at = @updatedAt, version = @version WHERE tenant_id = @tenantId AND id = @id')
+                .run({ tenantId: tenant.id, id: group.id, displayName: group.displayName, externalId: group.externalId, updatedAt: group.updatedAt, version: group.version }).changes === 1,
+          ),
+        ),
+      deleteTenantGroup: (tenant, groupId) => {
+        const target = store(tenant);
+        const deleted = target.prepare('DELETE FROM tenant_groups WHERE tenant_id = ? AND id = ?').run(tenant.id, groupId).changes === 1;
+        target.prepare('DELETE FROM group_members WHERE tenant_id = ? AND group_id = ?').run(tenant.id, groupId);
+        return Promise.resolve(deleted);
+      },
+      groupMemberIds: (tenant, groupId) =>
+        Promise.resolve(store(tenant).prepare('SELECT user_id FROM group_members WHERE tenant_id = ? AND group_id = ? ORDER BY user_id').pluck().all(tenant.id, groupId) as string[]),
+      addGroupMembers: (tenant, groupId, userIds) => {
+        const insert = store(tenant).prepare('INSERT INTO group_members (tenant_id, group_id, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+        for (const userId of userIds) {
+          insert.run(tenant.id, groupId, userId);
+        }
+        return ok;
+      },
+      removeGroupMembers: (tenant, groupId, userIds) => {
+        const remove = store(tenant).prepare('DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND user_id = ?');
+        for (const userId of userIds) {
+          remove.run(tenant.id, groupId, userId);
+        }
+        return ok;
+      },
       purgeTenantData(tenant) {
-        for (const table of ['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'token_index', 'tenant_roles', 'role_mappings']) {
+        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'tenant_roles', 'role_mappings']) {
           db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
         }
         return ok;
@@ -364,6 +552,58 @@ export class SqliteStorage implements Storage {
       roleMappings() {
         const rows = control().prepare('SELECT group_name, role FROM role_mappings WHERE tenant_id = ? ORDER BY group_name, role').all(tenant.id) as { group_name: string; role: string }[];
         return Promise.resolve(rows.map((row) => ({ group: row.group_name, role: row.role })));
+      },
+      users(page) {
+        const rows = control().prepare('SELECT * FROM tenant_users WHERE tenant_id = @tenantId ORDER BY created_at, id LIMIT @limit OFFSET @offset').all({ tenantId: tenant.id, ...pageParams(page) }) as UserRow[];
+        return Promise.resolve(rows.map(toUser));
+      },
+      usersByIds(ids) {
+        const rows = control().prepare('SELECT * FROM tenant_users WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id').all(tenant.id, JSON.stringify(ids)) as UserRow[];
+        return Promise.resolve(rows.map(toUser));
+      },
+      userByUserName(userName) {
+        const row = control().prepare('SELECT * FROM tenant_users WHERE tenant_id = ? AND lower(user_name) = lower(?)').get(tenant.id, userName) as UserRow | undefined;
+        return Promise.resolve(row ? toUser(row) : null);
+      },
+      usersByExternalId(externalId) {
+        const rows = control().prepare('SELECT * FROM tenant_users WHERE tenant_id = ? AND external_id = ? ORDER BY created_at, id').all(tenant.id, externalId) as UserRow[];
+        return Promise.resolve(rows.map(toUser));
+      },
+      groups(page) {
+        const rows = control().prepare('SELECT * FROM tenant_groups WHERE tenant_id = @tenantId ORDER BY created_at, id LIMIT @limit OFFSET @offset').all({ tenantId: tenant.id, ...pageParams(page) }) as GroupRow[];
+        return Promise.resolve(rows.map(toGroup));
+      },
+      groupsByIds(ids) {
+        const rows = control().prepare('SELECT * FROM tenant_groups WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id').all(tenant.id, JSON.stringify(ids)) as GroupRow[];
+        return Promise.resolve(rows.map(toGroup));
+      },
+      groupByDisplayName(displayName) {
+        const row = control().prepare('SELECT * FROM tenant_groups WHERE tenant_id = ? AND lower(display_name) = lower(?)').get(tenant.id, displayName) as GroupRow | undefined;
+        return Promise.resolve(row ? toGroup(row) : null);
+      },
+      groupsByExternalId(externalId) {
+        const rows = control().prepare('SELECT * FROM tenant_groups WHERE tenant_id = ? AND external_id = ? ORDER BY created_at, id').all(tenant.id, externalId) as GroupRow[];
+        return Promise.resolve(rows.map(toGroup));
+      },
+      memberships(of) {
+        const select = `SELECT m.group_id, g.display_name AS group_display_name, m.user_id, u.user_name, u.display_name AS user_display_name
+          FROM group_members m
+          JOIN tenant_groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+          JOIN tenant_users u ON u.tenant_id = m.tenant_id AND u.id = m.user_id
+          WHERE m.tenant_id = ?`;
+        const order = ' ORDER BY m.group_id, u.created_at, u.id';
+        const db = control();
+        const rows = (
+          of === undefined
+            ? db.prepare(select + order).all(tenant.id)
+            : 'groupIds' in of
+              ? db.prepare(`${select} AND m.group_id IN (SELECT value FROM json_each(?))${order}`).all(tenant.id, JSON.stringify(of.groupIds))
+              : db.prepare(`${select} AND m.user_id IN (SELECT value FROM json_each(?))${order}`).all(tenant.id, JSON.stringify(of.userIds))
+        ) as MembershipRow[];
+        return Promise.resolve(rows.map(toMembership));
+      },
+      groupCount() {
+        return Promise.resolve(control().prepare('SELECT COUNT(*) FROM tenant_groups WHERE tenant_id = ?').pluck().get(tenant.id) as number);
       },
       tokenByHash(tokenHash) {
         const row = control()
