@@ -6,3 +6,4 @@ export * from './operators';
 export * from './tenants';
 export * from './audit';
 export * from './tenant-directory';
+export * from './agents';

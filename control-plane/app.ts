@@ -8,6 +8,7 @@ import { providerAuthRoutes } from './http/provider-auth';
 import { registerRouteTable } from './http/route-table';
 import { tenantPlaneRoutes } from './http/tenant-plane-routes';
 import { tenantDirectoryRoutes } from './http/tenant-directory-routes';
+import { agentRoutes } from './http/agent-routes';
 import { SCIM_PREFIX, scimRoutes } from './http/scim-routes';
 import { tenantRoutes } from './http/tenant-routes';
 import { TenantAuth } from './auth/tenant-auth';
@@ -58,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tenantAuth = new TenantAuth(deps.storage, clock);
   await app.register(tenantPlaneRoutes(ctx, tenantAuth));
   await app.register(tenantDirectoryRoutes(ctx, tenantAuth));
+  await app.register(agentRoutes(ctx, tenantAuth));
   await app.register(scimRoutes(ctx, tenantAuth), { prefix: SCIM_PREFIX });
   const presence = new ReplicaPresence(deps.storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
   app.get('/provider/v1/replicas', async (request) => {

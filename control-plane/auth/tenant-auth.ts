@@ -8,7 +8,7 @@ export interface AuthenticatedTenant {
   actor: { label: string };
 }
 
-const tokenPrefixes: Record<TenantTokenKind, string> = { admin: 'bht_', scim: 'bhs_' };
+const tokenPrefixes: Record<TenantTokenKind, string> = { admin: 'bht_', scim: 'bhs_', bootstrap: 'bhb_', agent: 'bha_' };
 
 /**
  * Tenant-plane authentication: a `bht_` token is routed to its tenant by its hash, then checked

@@ -29,7 +29,7 @@ export function tenantDirectoryRoutes(ctx: ProviderContext, tenantAuth: TenantAu
       const createdAt = now.toISOString();
       const expiresAt = new Date(now.getTime() + (body.expires_in_seconds ?? DEFAULT_SCIM_TOKEN_SECONDS) * 1000).toISOString();
       await ctx.storage.transaction(async (tx) => {
-        await tx.createTenantToken(tenant, { id, kind: 'scim', name: body.name, tokenHash: hashToken(token), createdAt, expiresAt, revokedAt: null });
+        await tx.createTenantToken(tenant, { id, kind: 'scim', name: body.name, tokenHash: hashToken(token), createdAt, expiresAt, revokedAt: null, subjectId: null });
         await tx.appendLedger(tenantLedger(tenant.id), { actor: actor.label, eventType: 'SCIM_TOKEN_CREATED', tenantId: tenant.id, details: { token_id: id, name: body.name, expires_at: expiresAt } }, createdAt);
       });
       return reply.code(201).send({ id, name: body.name, created_at: createdAt, expires_at: expiresAt, token });

@@ -35,7 +35,7 @@ export function tenantPlaneRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) 
       const expiresAt = new Date(now.getTime() + body.expires_in_seconds * 1000).toISOString();
       const name = body.name ?? 'tenant admin';
       await ctx.storage.transaction(async (tx) => {
-        await tx.createTenantToken(tenant, { id, kind: 'admin', name, tokenHash: hashToken(token), createdAt, expiresAt, revokedAt: null });
+        await tx.createTenantToken(tenant, { id, kind: 'admin', name, tokenHash: hashToken(token), createdAt, expiresAt, revokedAt: null, subjectId: null });
         const details = { token_id: id, kind: 'admin', name, expires_at: expiresAt };
         await tx.appendLedger(PROVIDER_LEDGER, { actor: actor.label, eventType: 'TENANT_ADMIN_TOKEN_CREATED', tenantId: tenant.id, details }, createdAt);
         await tx.appendLedger(tenantLedger(tenant.id), { actor: actor.label, eventType: 'TENANT_ADMIN_TOKEN_CREATED', tenantId: tenant.id, details }, createdAt);

@@ -157,6 +157,10 @@ export interface WriteTx {
   revokeOperatorSessions(operatorId: string, at: string): Promise<void>;
   /** A token in the tenant's own store, and its routing entry. */
   createTenantToken(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, token: TenantTokenRecord & { tokenHash: string }): Promise<void>;
+  createAgentPool(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, pool: AgentPoolRecord): Promise<void>;
+  /** Counts the tenant's agents inside the transaction (serialized with other enrollments), for the max_agents quota. */
+  countAgents(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): Promise<number>;
+  createAgent(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, agent: AgentRecord): Promise<void>;
   /** Revokes a token of the tenant; false when the tenant has no such live token. */
   revokeTenantToken(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, tokenId: string, kind: TenantTokenKind, at: string): Promise<boolean>;
   /** Replaces the tenant's custom roles. */
@@ -269,7 +273,7 @@ export interface TenantStoreLayout {
  * Tenant-owned data, reached only through this scope: every statement binds the tenant's id,
  * inside silos too. Later features add their tables here.
  */
-export type TenantTokenKind = 'admin' | 'scim';
+export type TenantTokenKind = 'admin' | 'scim' | 'bootstrap' | 'agent';
 
 export interface TenantTokenRecord {
   id: string;
@@ -278,6 +282,24 @@ export interface TenantTokenRecord {
   createdAt: string;
   expiresAt: string;
   revokedAt: string | null;
+  /** What the token stands for: the pool of a bootstrap token, the agent of an agent token. */
+  subjectId: string | null;
+}
+
+export interface AgentPoolRecord {
+  id: string;
+  name: string;
+  ttlSeconds: number;
+  defaultGroup: string | null;
+  createdAt: string;
+}
+
+export interface AgentRecord {
+  id: string;
+  name: string;
+  poolId: string | null;
+  groupName: string | null;
+  createdAt: string;
 }
 
 export interface TenantScope {
@@ -285,6 +307,8 @@ export interface TenantScope {
   counts(): Promise<{ agents: number; users: number; tests: number }>;
   tokenByHash(tokenHash: string): Promise<TenantTokenRecord | null>;
   tokens(kind: TenantTokenKind): Promise<TenantTokenRecord[]>;
+  agentPools(): Promise<AgentPoolRecord[]>;
+  agentPool(id: string): Promise<AgentPoolRecord | null>;
   /** Custom roles (built-in roles live in code). */
   roles(): Promise<{ name: string; permissions: string[] }[]>;
   roleMappings(): Promise<{ group: string; role: string }[]>;

@@ -26,6 +26,7 @@ import type {
   TenantRecord,
   TenantScope,
   TenantTokenRecord,
+  AgentPoolRecord,
   WriteTx,
 } from '../types';
 
@@ -414,7 +415,7 @@ export class PostgresStorage implements Storage {
       createTenantToken: async (tenant, token) => {
         await enterTenant(client, tenant.id);
         const schema = ownSchema(tenant);
-        await client.query<Row>(`INSERT INTO ${schema}.tenant_tokens (tenant_id, id, kind, token_hash, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+        await client.query<Row>(`INSERT INTO ${schema}.tenant_tokens (tenant_id, id, kind, token_hash, name, created_at, expires_at, subject_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
           tenant.id,
           token.id,
           token.kind,
@@ -422,8 +423,37 @@ export class PostgresStorage implements Storage {
           token.name,
           token.createdAt,
           token.expiresAt,
+          token.subjectId,
         ]);
         await client.query<Row>('INSERT INTO bh.token_index (token_hash, tenant_id, kind) VALUES ($1, $2, $3)', [token.tokenHash, tenant.id, token.kind]);
+      },
+      createAgentPool: async (tenant, pool) => {
+        await enterTenant(client, tenant.id);
+        await client.query<Row>(`INSERT INTO ${ownSchema(tenant)}.agent_pools (tenant_id, id, name, ttl_seconds, default_group, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+          tenant.id,
+          pool.id,
+          pool.name,
+          pool.ttlSeconds,
+          pool.defaultGroup,
+          pool.createdAt,
+        ]);
+      },
+      countAgents: async (tenant) => {
+        await enterTenant(client, tenant.id);
+        // Serializes enrollments of this tenant on every replica until the transaction ends (max_agents).
+        await client.query<Row>("SELECT pg_advisory_xact_lock(hashtext('agents:' || $1))", [tenant.id]);
+        return Number((await client.query<Row>(`SELECT COUNT(*) AS n FROM ${ownSchema(tenant)}.agents WHERE tenant_id = $1`, [tenant.id])).rows[0]?.n ?? 0);
+      },
+      createAgent: async (tenant, agent) => {
+        await enterTenant(client, tenant.id);
+        await client.query<Row>(`INSERT INTO ${ownSchema(tenant)}.agents (tenant_id, id, name, pool_id, group_name, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+          tenant.id,
+          agent.id,
+          agent.name,
+          agent.poolId,
+          agent.groupName,
+          agent.createdAt,
+        ]);
       },
       revokeTenantToken: async (tenant, tokenId, kind, at) => {
         if (!UUID.test(tokenId)) return false;
@@ -556,7 +586,7 @@ export class PostgresStorage implements Storage {
       },
       purgeTenantData: async (tenant) => {
         await enterTenant(client, tenant.id);
-        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'tenant_roles', 'role_mappings']) {
+        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'tenant_roles', 'role_mappings', 'agent_pools']) {
           await client.query<Row>(`DELETE FROM bh.${table} WHERE tenant_id = $1`, [tenant.id]);
         }
       },
@@ -711,6 +741,14 @@ export class PostgresStorage implements Storage {
       createdAt: text(row, 'created_at'),
       expiresAt: text(row, 'expires_at'),
       revokedAt: textOrNull(row, 'revoked_at'),
+      subjectId: textOrNull(row, 'subject_id'),
+    });
+    const toPool = (row: Row): AgentPoolRecord => ({
+      id: text(row, 'id'),
+      name: text(row, 'name'),
+      ttlSeconds: Number(row.ttl_seconds),
+      defaultGroup: textOrNull(row, 'default_group'),
+      createdAt: text(row, 'created_at'),
     });
     return {
       tenantId: tenant.id,
@@ -790,11 +828,18 @@ export class PostgresStorage implements Storage {
         }),
       tokenByHash: (tokenHash) =>
         this.read(tenant.id, async (client) => {
-          const row = (await client.query<Row>(`SELECT id, kind, name, created_at, expires_at, revoked_at FROM ${schema}.tenant_tokens WHERE tenant_id = $1 AND token_hash = $2`, [tenant.id, tokenHash])).rows[0];
-          return row
-            ? { id: text(row, 'id'), kind: text(row, 'kind') as TenantTokenRecord['kind'], name: text(row, 'name'), createdAt: text(row, 'created_at'), expiresAt: text(row, 'expires_at'), revokedAt: textOrNull(row, 'revoked_at') }
-            : null;
+          const row = (await client.query<Row>(`SELECT * FROM ${schema}.tenant_tokens WHERE tenant_id = $1 AND token_hash = $2`, [tenant.id, tokenHash])).rows[0];
+          return row ? toToken(row) : null;
         }),
+      agentPools: () =>
+        this.read(tenant.id, async (client) => (await client.query<Row>(`SELECT * FROM ${schema}.agent_pools WHERE tenant_id = $1 ORDER BY created_at, id`, [tenant.id])).rows.map(toPool)),
+      agentPool: async (id) => {
+        if (!UUID.test(id)) return null;
+        return this.read(tenant.id, async (client) => {
+          const row = (await client.query<Row>(`SELECT * FROM ${schema}.agent_pools WHERE tenant_id = $1 AND id = $2`, [tenant.id, id])).rows[0];
+          return row ? toPool(row) : null;
+        });
+      },
     };
   }
 

@@ -23,7 +23,8 @@ DECLARE
   t text;
 BEGIN
   IF with_control THEN
-    EXECUTE format('CREATE TABLE %I.agents (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
+    EXECUTE format('CREATE TABLE %I.agents (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, pool_id uuid, group_name text, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
+    EXECUTE format('CREATE TABLE %I.agent_pools (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, ttl_seconds integer NOT NULL, default_group text, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
     EXECUTE format('CREATE TABLE %I.tenant_users (tenant_id uuid NOT NULL, id uuid NOT NULL, user_name text NOT NULL, external_id text, display_name text, given_name text, family_name text, emails text NOT NULL DEFAULT ''[]'', active boolean NOT NULL DEFAULT true, created_at text NOT NULL, updated_at text NOT NULL DEFAULT ${NOW_ISO_IN_LITERAL}, version integer NOT NULL DEFAULT 1, PRIMARY KEY (tenant_id, id))', target_schema);
     -- userName is unique per tenant regardless of case (RFC 7643: caseExact false).
     EXECUTE format('CREATE UNIQUE INDEX ON %I.tenant_users (tenant_id, lower(user_name))', target_schema);
@@ -38,7 +39,7 @@ BEGIN
     EXECUTE format('CREATE TABLE %I.probe_tests (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
     EXECUTE format('CREATE TABLE %I.tenant_roles (tenant_id uuid NOT NULL, name text NOT NULL, permissions text NOT NULL, updated_at text NOT NULL, PRIMARY KEY (tenant_id, name))', target_schema);
     EXECUTE format('CREATE TABLE %I.role_mappings (tenant_id uuid NOT NULL, group_name text NOT NULL, role text NOT NULL, PRIMARY KEY (tenant_id, group_name, role))', target_schema);
-    EXECUTE format('CREATE TABLE %I.tenant_tokens (tenant_id uuid NOT NULL, id uuid NOT NULL, kind text NOT NULL, token_hash text NOT NULL UNIQUE, name text NOT NULL, created_at text NOT NULL, expires_at text NOT NULL, revoked_at text, PRIMARY KEY (tenant_id, id))', target_schema);
+    EXECUTE format('CREATE TABLE %I.tenant_tokens (tenant_id uuid NOT NULL, id uuid NOT NULL, kind text NOT NULL, token_hash text NOT NULL UNIQUE, name text NOT NULL, created_at text NOT NULL, expires_at text NOT NULL, revoked_at text, subject_id uuid, PRIMARY KEY (tenant_id, id))', target_schema);
     EXECUTE format('CREATE INDEX ON %I.tenant_tokens (tenant_id, kind, created_at)', target_schema);
   END IF;
   IF with_telemetry THEN

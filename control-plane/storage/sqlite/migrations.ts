@@ -12,6 +12,17 @@ const tenantControlTables: readonly string[] = [
      tenant_id TEXT NOT NULL,
      id TEXT NOT NULL,
      name TEXT NOT NULL,
+     pool_id TEXT,
+     group_name TEXT,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (tenant_id, id)
+   ) STRICT;
+   CREATE TABLE agent_pools (
+     tenant_id TEXT NOT NULL,
+     id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     ttl_seconds INTEGER NOT NULL,
+     default_group TEXT,
      created_at TEXT NOT NULL,
      PRIMARY KEY (tenant_id, id)
    ) STRICT;
@@ -86,6 +97,7 @@ const tenantTokens = `CREATE TABLE tenant_tokens (
      created_at TEXT NOT NULL,
      expires_at TEXT NOT NULL,
      revoked_at TEXT,
+     subject_id TEXT,
      PRIMARY KEY (tenant_id, id)
    ) STRICT;
    CREATE INDEX tenant_tokens_by_tenant ON tenant_tokens (tenant_id, kind, created_at)`;

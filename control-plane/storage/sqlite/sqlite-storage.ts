@@ -27,6 +27,7 @@ import type {
   TenantRecord,
   TenantScope,
   TenantTokenRecord,
+  AgentPoolRecord,
   WriteTx,
 } from '../types';
 import { openStore } from './connection';
@@ -342,9 +343,22 @@ export class SqliteStorage implements Storage {
       },
       createTenantToken: (tenant, token) => {
         store(tenant)
-          .prepare('INSERT INTO tenant_tokens (tenant_id, id, kind, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(tenant.id, token.id, token.kind, token.tokenHash, token.name, token.createdAt, token.expiresAt);
+          .prepare('INSERT INTO tenant_tokens (tenant_id, id, kind, token_hash, name, created_at, expires_at, subject_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(tenant.id, token.id, token.kind, token.tokenHash, token.name, token.createdAt, token.expiresAt, token.subjectId);
         db.prepare('INSERT INTO token_index (token_hash, tenant_id, kind) VALUES (?, ?, ?)').run(token.tokenHash, tenant.id, token.kind);
+        return ok;
+      },
+      createAgentPool: (tenant, pool) => {
+        store(tenant)
+          .prepare('INSERT INTO agent_pools (tenant_id, id, name, ttl_seconds, default_group, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(tenant.id, pool.id, pool.name, pool.ttlSeconds, pool.defaultGroup, pool.createdAt);
+        return ok;
+      },
+      countAgents: (tenant) => Promise.resolve(store(tenant).prepare('SELECT COUNT(*) FROM agents WHERE tenant_id = ?').pluck().get(tenant.id) as number),
+      createAgent: (tenant, agent) => {
+        store(tenant)
+          .prepare('INSERT INTO agents (tenant_id, id, name, pool_id, group_name, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(tenant.id, agent.id, agent.name, agent.poolId, agent.groupName, agent.createdAt);
         return ok;
       },
       revokeTenantToken: (tenant, tokenId, kind, at) =>
@@ -455,7 +469,7 @@ export class SqliteStorage implements Storage {
         return ok;
       },
       purgeTenantData(tenant) {
-        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'tenant_roles', 'role_mappings']) {
+        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'tenant_roles', 'role_mappings', 'agent_pools']) {
           db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
         }
         return ok;
@@ -541,9 +555,17 @@ export class SqliteStorage implements Storage {
       },
       tokens(kind) {
         const rows = control()
-          .prepare('SELECT id, kind, name, created_at, expires_at, revoked_at FROM tenant_tokens WHERE tenant_id = ? AND kind = ? ORDER BY created_at, id')
-          .all(tenant.id, kind) as { id: string; kind: TenantTokenRecord['kind']; name: string; created_at: string; expires_at: string; revoked_at: string | null }[];
-        return Promise.resolve(rows.map((row) => ({ id: row.id, kind: row.kind, name: row.name, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at })));
+          .prepare('SELECT id, kind, name, created_at, expires_at, revoked_at, subject_id FROM tenant_tokens WHERE tenant_id = ? AND kind = ? ORDER BY created_at, id')
+          .all(tenant.id, kind) as TokenRow[];
+        return Promise.resolve(rows.map(toTokenRecord));
+      },
+      agentPools() {
+        const rows = control().prepare('SELECT * FROM agent_pools WHERE tenant_id = ? ORDER BY created_at, id').all(tenant.id) as PoolRow[];
+        return Promise.resolve(rows.map(toPool));
+      },
+      agentPool(id) {
+        const row = control().prepare('SELECT * FROM agent_pools WHERE tenant_id = ? AND id = ?').get(tenant.id, id) as PoolRow | undefined;
+        return Promise.resolve(row ? toPool(row) : null);
       },
       roles() {
         const rows = control().prepare('SELECT name, permissions FROM tenant_roles WHERE tenant_id = ? ORDER BY name').all(tenant.id) as { name: string; permissions: string }[];
@@ -607,9 +629,9 @@ export class SqliteStorage implements Storage {
       },
       tokenByHash(tokenHash) {
         const row = control()
-          .prepare('SELECT id, kind, name, created_at, expires_at, revoked_at FROM tenant_tokens WHERE tenant_id = ? AND token_hash = ?')
-          .get(tenant.id, tokenHash) as { id: string; kind: TenantTokenRecord['kind']; name: string; created_at: string; expires_at: string; revoked_at: string | null } | undefined;
-        return Promise.resolve(row ? { id: row.id, kind: row.kind, name: row.name, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at } : null);
+          .prepare('SELECT id, kind, name, created_at, expires_at, revoked_at, subject_id FROM tenant_tokens WHERE tenant_id = ? AND token_hash = ?')
+          .get(tenant.id, tokenHash) as TokenRow | undefined;
+        return Promise.resolve(row ? toTokenRecord(row) : null);
       },
     };
   }
@@ -796,4 +818,30 @@ function replicaRegistry(db: Database.Database): Storage['replicas'] {
       return Promise.resolve(rows.map((row) => ({ id: row.id, address: row.address, startedAt: row.started_at, heartbeatAt: row.heartbeat_at })));
     },
   };
+}
+
+interface TokenRow {
+  id: string;
+  kind: TenantTokenRecord['kind'];
+  name: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  subject_id: string | null;
+}
+
+function toTokenRecord(row: TokenRow): TenantTokenRecord {
+  return { id: row.id, kind: row.kind, name: row.name, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at, subjectId: row.subject_id };
+}
+
+interface PoolRow {
+  id: string;
+  name: string;
+  ttl_seconds: number;
+  default_group: string | null;
+  created_at: string;
+}
+
+function toPool(row: PoolRow): AgentPoolRecord {
+  return { id: row.id, name: row.name, ttlSeconds: row.ttl_seconds, defaultGroup: row.default_group, createdAt: row.created_at };
 }
