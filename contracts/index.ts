@@ -7,3 +7,4 @@ export * from './tenants';
 export * from './audit';
 export * from './tenant-directory';
 export * from './agents';
+export * from './identity';

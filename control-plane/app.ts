@@ -9,6 +9,7 @@ import { registerRouteTable } from './http/route-table';
 import { tenantPlaneRoutes } from './http/tenant-plane-routes';
 import { tenantDirectoryRoutes } from './http/tenant-directory-routes';
 import { agentRoutes } from './http/agent-routes';
+import { oidcRoutes } from './http/oidc-routes';
 import { SCIM_PREFIX, scimRoutes } from './http/scim-routes';
 import { tenantRoutes } from './http/tenant-routes';
 import { TenantAuth } from './auth/tenant-auth';
@@ -60,6 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tenantPlaneRoutes(ctx, tenantAuth));
   await app.register(tenantDirectoryRoutes(ctx, tenantAuth));
   await app.register(agentRoutes(ctx, tenantAuth));
+  await app.register(oidcRoutes(ctx, tenantAuth));
   await app.register(scimRoutes(ctx, tenantAuth), { prefix: SCIM_PREFIX });
   const presence = new ReplicaPresence(deps.storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
   app.get('/provider/v1/replicas', async (request) => {

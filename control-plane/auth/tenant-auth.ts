@@ -1,14 +1,27 @@
 import { ApiError } from '../http/errors';
 import type { Storage, TenantRecord, TenantTokenKind, TenantTokenRecord } from '../storage/types';
 import { hashToken } from './tokens';
+import { builtinTenantRoles, tenantPermissions, type TenantPermission } from '../../contracts/tenant-directory';
+import { effectiveRoles } from '../identity/effective-roles';
 
 export interface AuthenticatedTenant {
   tenant: TenantRecord;
   token: TenantTokenRecord;
   actor: { label: string };
+  /** What this caller may do: everything for a tenant-admin token, its roles' permissions for a user session. */
+  permissions: ReadonlySet<string>;
+  /** The signed-in user, for a user session. */
+  user: { id: string; userName: string; roles: string[] } | null;
 }
 
-const tokenPrefixes: Record<TenantTokenKind, string> = { admin: 'bht_', scim: 'bhs_', bootstrap: 'bhb_', agent: 'bha_' };
+const tokenPrefixes: Record<TenantTokenKind, string> = { admin: 'bht_', session: 'bht_', scim: 'bhs_', bootstrap: 'bhb_', agent: 'bha_' };
+
+/** 403 unless the caller holds `permission`. */
+export function requireTenantPermission(auth: AuthenticatedTenant, permission: TenantPermission): void {
+  if (!auth.permissions.has(permission)) {
+    throw new ApiError(403, 'forbidden', `Your tenant role does not allow ${permission}.`, { permission });
+  }
+}
 
 /**
  * Tenant-plane authentication: a `bht_` token is routed to its tenant by its hash, then checked
@@ -19,6 +32,13 @@ export class TenantAuth {
     private readonly storage: Storage,
     private readonly clock: () => Date,
   ) {}
+
+  /** Authenticates a tenant-admin token or user session and requires `permission`. */
+  async authorize(authorization: string | undefined, permission: TenantPermission): Promise<AuthenticatedTenant> {
+    const auth = await this.authenticate(authorization);
+    requireTenantPermission(auth, permission);
+    return auth;
+  }
 
   /** `kind` picks the token kind (and prefix) a route accepts: `admin` (bht_) or `scim` (bhs_). */
   async authenticate(authorization: string | undefined, kind: TenantTokenKind = 'admin'): Promise<AuthenticatedTenant> {
@@ -34,8 +54,11 @@ export class TenantAuth {
     if (tenant === null || tenant.state === 'deleted') {
       throw new ApiError(401, 'unauthorized', 'This token is not valid.');
     }
-    const record = await this.storage.tenantScope(tenant).tokenByHash(tokenHash);
-    if (record === null || record.revokedAt !== null || record.kind !== kind) {
+    const scope = this.storage.tenantScope(tenant);
+    const record = await scope.tokenByHash(tokenHash);
+    // bht_ is both a tenant-admin token and a user session: routes for admins accept either.
+    const kindOk = record !== null && (record.kind === kind || (kind === 'admin' && record.kind === 'session'));
+    if (record === null || record.revokedAt !== null || !kindOk) {
       throw new ApiError(401, 'unauthorized', 'This token is not valid.');
     }
     if (Date.parse(record.expiresAt) <= this.clock().getTime()) {
@@ -44,6 +67,21 @@ export class TenantAuth {
     if (tenant.state === 'suspended') {
       throw new ApiError(403, 'tenant_suspended', 'This tenant is suspended; its tokens work again once it is resumed.');
     }
-    return { tenant, token: record, actor: { label: `tenant:${tenant.slug}:${record.kind}-token:${record.id}` } };
+    if (record.kind !== 'session') {
+      return { tenant, token: record, actor: { label: `tenant:${tenant.slug}:${record.kind}-token:${record.id}` }, permissions: new Set(tenantPermissions), user: null };
+    }
+    // A session lives only while its user does: deactivation (SCIM or delete) ends it on the next request.
+    const [user] = record.subjectId === null ? [] : await scope.usersByIds([record.subjectId]);
+    if (user === undefined || !user.active) {
+      throw new ApiError(401, 'unauthorized', 'This session has ended: the user is deactivated or removed.');
+    }
+    const roles = await effectiveRoles(scope, user.id);
+    const custom = await scope.roles();
+    const permissions = new Set<string>();
+    for (const role of roles) {
+      const granted = role in builtinTenantRoles ? builtinTenantRoles[role as keyof typeof builtinTenantRoles] : (custom.find((item) => item.name === role)?.permissions ?? []);
+      for (const permission of granted) permissions.add(permission);
+    }
+    return { tenant, token: record, actor: { label: `tenant:${tenant.slug}:user:${user.userName}` }, permissions, user: { id: user.id, userName: user.userName, roles } };
   }
 }

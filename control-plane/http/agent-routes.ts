@@ -28,7 +28,7 @@ function poolView(pool: AgentPoolRecord): AgentPool {
 export function agentRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
   return (app: FastifyInstance): Promise<void> => {
     app.post('/v1/agent-pools', async (request, reply) => {
-      const { tenant, actor } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant, actor } = await tenantAuth.authorize(request.headers.authorization, 'agents:write');
       const body = parseWith(CreateAgentPoolRequest, request.body);
       const pool: AgentPoolRecord = { id: randomUUID(), name: body.name, ttlSeconds: body.ttl_seconds, defaultGroup: body.default_group ?? null, createdAt: ctx.clock().toISOString() };
       await ctx.storage.transaction(async (tx) => {
@@ -39,12 +39,12 @@ export function agentRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
     });
 
     app.get('/v1/agent-pools', async (request) => {
-      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant } = await tenantAuth.authorize(request.headers.authorization, 'agents:read');
       return { items: (await ctx.storage.tenantScope(tenant).agentPools()).map(poolView), next_cursor: null };
     });
 
     app.post('/v1/agent-pools/:id/tokens', async (request, reply) => {
-      const { tenant, actor } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant, actor } = await tenantAuth.authorize(request.headers.authorization, 'agents:write');
       const { id } = parseWith(PoolParams, request.params, 'path');
       const pool = await ctx.storage.tenantScope(tenant).agentPool(id);
       if (pool === null) {

@@ -21,7 +21,7 @@ const DEFAULT_SCIM_TOKEN_SECONDS = 365 * 24 * 3600;
 export function tenantDirectoryRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
   return (app: FastifyInstance): Promise<void> => {
     app.post('/v1/directory/scim-tokens', async (request, reply) => {
-      const { tenant, actor } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant, actor } = await tenantAuth.authorize(request.headers.authorization, 'directory:write');
       const body = parseWith(CreateScimTokenRequest, request.body);
       const token = newToken('bhs_');
       const id = randomUUID();
@@ -36,7 +36,7 @@ export function tenantDirectoryRoutes(ctx: ProviderContext, tenantAuth: TenantAu
     });
 
     app.get('/v1/directory/scim-tokens', async (request) => {
-      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant } = await tenantAuth.authorize(request.headers.authorization, 'directory:write');
       const tokens = await ctx.storage.tenantScope(tenant).tokens('scim');
       return {
         items: tokens.map((token) => ({ id: token.id, name: token.name, created_at: token.createdAt, expires_at: token.expiresAt, revoked_at: token.revokedAt })),
@@ -45,7 +45,7 @@ export function tenantDirectoryRoutes(ctx: ProviderContext, tenantAuth: TenantAu
     });
 
     app.delete('/v1/directory/scim-tokens/:id', async (request, reply) => {
-      const { tenant, actor } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant, actor } = await tenantAuth.authorize(request.headers.authorization, 'directory:write');
       const { id } = parseWith(TokenParams, request.params, 'path');
       const at = ctx.clock().toISOString();
       const revoked = await ctx.storage.transaction(async (tx) => {
@@ -62,7 +62,7 @@ export function tenantDirectoryRoutes(ctx: ProviderContext, tenantAuth: TenantAu
     });
 
     app.get('/v1/roles', async (request) => {
-      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant } = await tenantAuth.authorize(request.headers.authorization, 'users:read');
       const custom = await ctx.storage.tenantScope(tenant).roles();
       return {
         roles: [
@@ -73,7 +73,7 @@ export function tenantDirectoryRoutes(ctx: ProviderContext, tenantAuth: TenantAu
     });
 
     app.put('/v1/roles', async (request) => {
-      const { tenant, actor } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant, actor } = await tenantAuth.authorize(request.headers.authorization, 'roles:write');
       const body = parseWith(PutRolesRequest, request.body);
       const names = body.roles.map((role) => role.name);
       const clash = names.find((name) => name in builtinTenantRoles);
@@ -96,12 +96,12 @@ export function tenantDirectoryRoutes(ctx: ProviderContext, tenantAuth: TenantAu
     });
 
     app.get('/v1/directory/role-mappings', async (request) => {
-      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant } = await tenantAuth.authorize(request.headers.authorization, 'users:read');
       return { mappings: await ctx.storage.tenantScope(tenant).roleMappings() };
     });
 
     app.put('/v1/directory/role-mappings', async (request) => {
-      const { tenant, actor } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant, actor } = await tenantAuth.authorize(request.headers.authorization, 'directory:write');
       const body = parseWith(RoleMappings, request.body);
       const known = new Set([...Object.keys(builtinTenantRoles), ...(await ctx.storage.tenantScope(tenant).roles()).map((role) => role.name)]);
       const unknown = body.mappings.filter((mapping) => !known.has(mapping.role)).map((mapping) => mapping.role);

@@ -44,23 +44,23 @@ export function tenantPlaneRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) 
     });
 
     app.get('/v1/tenant', async (request) => {
-      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant } = await tenantAuth.authorize(request.headers.authorization, 'profile:read');
       return ctx.tenants.view(tenant);
     });
 
     app.get('/v1/audit', async (request) => {
-      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant } = await tenantAuth.authorize(request.headers.authorization, 'audit:read');
       const query = parseWith(AuditQuery.omit({ tenant: true }), request.query, 'query');
       return ledgerPage(ctx.storage, tenantLedger(tenant.id), query);
     });
 
     app.get('/v1/audit/verify', async (request) => {
-      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant } = await tenantAuth.authorize(request.headers.authorization, 'audit:read');
       return verifyView(await ctx.storage.ledgers.verify(tenantLedger(tenant.id)));
     });
 
     app.get('/v1/audit/proof/:seq', async (request) => {
-      const { tenant } = await tenantAuth.authenticate(request.headers.authorization);
+      const { tenant } = await tenantAuth.authorize(request.headers.authorization, 'audit:read');
       const { seq } = parseWith(SeqParam, request.params, 'path');
       return proofView(ctx.storage, tenantLedger(tenant.id), seq);
     });

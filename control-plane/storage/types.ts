@@ -158,6 +158,7 @@ export interface WriteTx {
   /** A token in the tenant's own store, and its routing entry. */
   createTenantToken(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, token: TenantTokenRecord & { tokenHash: string }): Promise<void>;
   createAgentPool(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, pool: AgentPoolRecord): Promise<void>;
+  putIdentity(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, identity: TenantIdentityRecord): Promise<void>;
   /** Counts the tenant's agents inside the transaction (serialized with other enrollments), for the max_agents quota. */
   countAgents(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): Promise<number>;
   createAgent(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, agent: AgentRecord): Promise<void>;
@@ -273,7 +274,7 @@ export interface TenantStoreLayout {
  * Tenant-owned data, reached only through this scope: every statement binds the tenant's id,
  * inside silos too. Later features add their tables here.
  */
-export type TenantTokenKind = 'admin' | 'scim' | 'bootstrap' | 'agent';
+export type TenantTokenKind = 'admin' | 'session' | 'scim' | 'bootstrap' | 'agent';
 
 export interface TenantTokenRecord {
   id: string;
@@ -302,8 +303,20 @@ export interface AgentRecord {
   createdAt: string;
 }
 
+/** A tenant's own OIDC identity provider; the client secret stays sealed with the tenant's data key. */
+export interface TenantIdentityRecord {
+  issuer: string;
+  clientId: string;
+  clientSecretSealed: Buffer;
+  claim: string | null;
+  groupsClaim: string;
+  caPem: string | null;
+  updatedAt: string;
+}
+
 export interface TenantScope {
   readonly tenantId: string;
+  identity(): Promise<TenantIdentityRecord | null>;
   counts(): Promise<{ agents: number; users: number; tests: number }>;
   tokenByHash(tokenHash: string): Promise<TenantTokenRecord | null>;
   tokens(kind: TenantTokenKind): Promise<TenantTokenRecord[]>;

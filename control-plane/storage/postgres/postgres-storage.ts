@@ -427,6 +427,15 @@ export class PostgresStorage implements Storage {
         ]);
         await client.query<Row>('INSERT INTO bh.token_index (token_hash, tenant_id, kind) VALUES ($1, $2, $3)', [token.tokenHash, tenant.id, token.kind]);
       },
+      putIdentity: async (tenant, identity) => {
+        await enterTenant(client, tenant.id);
+        await client.query<Row>(
+          `INSERT INTO ${ownSchema(tenant)}.tenant_identity (tenant_id, issuer, client_id, client_secret_sealed, claim, groups_claim, ca_pem, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (tenant_id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id, client_secret_sealed = excluded.client_secret_sealed,
+             claim = excluded.claim, groups_claim = excluded.groups_claim, ca_pem = excluded.ca_pem, updated_at = excluded.updated_at`,
+          [tenant.id, identity.issuer, identity.clientId, identity.clientSecretSealed, identity.claim, identity.groupsClaim, identity.caPem, identity.updatedAt],
+        );
+      },
       createAgentPool: async (tenant, pool) => {
         await enterTenant(client, tenant.id);
         await client.query<Row>(`INSERT INTO ${ownSchema(tenant)}.agent_pools (tenant_id, id, name, ttl_seconds, default_group, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
@@ -586,7 +595,7 @@ export class PostgresStorage implements Storage {
       },
       purgeTenantData: async (tenant) => {
         await enterTenant(client, tenant.id);
-        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'tenant_roles', 'role_mappings', 'agent_pools']) {
+        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'tenant_roles', 'role_mappings', 'agent_pools', 'tenant_identity']) {
           await client.query<Row>(`DELETE FROM bh.${table} WHERE tenant_id = $1`, [tenant.id]);
         }
       },
@@ -830,6 +839,21 @@ export class PostgresStorage implements Storage {
         this.read(tenant.id, async (client) => {
           const row = (await client.query<Row>(`SELECT * FROM ${schema}.tenant_tokens WHERE tenant_id = $1 AND token_hash = $2`, [tenant.id, tokenHash])).rows[0];
           return row ? toToken(row) : null;
+        }),
+      identity: () =>
+        this.read(tenant.id, async (client) => {
+          const row = (await client.query<Row>(`SELECT * FROM ${schema}.tenant_identity WHERE tenant_id = $1`, [tenant.id])).rows[0];
+          return row
+            ? {
+                issuer: text(row, 'issuer'),
+                clientId: text(row, 'client_id'),
+                clientSecretSealed: row.client_secret_sealed as Buffer,
+                claim: textOrNull(row, 'claim'),
+                groupsClaim: text(row, 'groups_claim'),
+                caPem: textOrNull(row, 'ca_pem'),
+                updatedAt: text(row, 'updated_at'),
+              }
+            : null;
         }),
       agentPools: () =>
         this.read(tenant.id, async (client) => (await client.query<Row>(`SELECT * FROM ${schema}.agent_pools WHERE tenant_id = $1 ORDER BY created_at, id`, [tenant.id])).rows.map(toPool)),

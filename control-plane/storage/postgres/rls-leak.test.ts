@@ -43,6 +43,7 @@ const BUILDERS = new Map<string, RowBuilder>([
   ['role_mappings', { onePerTenant: false, row: (t) => ({ tenant_id: t, group_name: `group-${next()}`, role: 'viewer' }) }],
   ['tenant_groups', { onePerTenant: false, row: (t) => ({ tenant_id: t, id: randomUUID(), display_name: `group-${next()}`, external_id: null, created_at: at, updated_at: at, version: 1 }) }],
   ['group_members', { onePerTenant: false, row: (t) => ({ tenant_id: t, group_id: randomUUID(), user_id: randomUUID() }) }],
+  ['tenant_identity', { onePerTenant: true, row: (t) => ({ tenant_id: t, issuer: 'https://idp.example', client_id: 'c', client_secret_sealed: Buffer.from('x'), claim: null, groups_claim: 'groups', ca_pem: null, updated_at: at }) }],
   ['agent_pools', { onePerTenant: false, row: (t) => ({ tenant_id: t, id: randomUUID(), name: `pool-${next()}`, ttl_seconds: 3600, default_group: null, created_at: at }) }],
   [
     'tenant_tokens',

@@ -24,6 +24,7 @@ DECLARE
 BEGIN
   IF with_control THEN
     EXECUTE format('CREATE TABLE %I.agents (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, pool_id uuid, group_name text, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
+    EXECUTE format('CREATE TABLE %I.tenant_identity (tenant_id uuid PRIMARY KEY, issuer text NOT NULL, client_id text NOT NULL, client_secret_sealed bytea NOT NULL, claim text, groups_claim text NOT NULL, ca_pem text, updated_at text NOT NULL)', target_schema);
     EXECUTE format('CREATE TABLE %I.agent_pools (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, ttl_seconds integer NOT NULL, default_group text, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
     EXECUTE format('CREATE TABLE %I.tenant_users (tenant_id uuid NOT NULL, id uuid NOT NULL, user_name text NOT NULL, external_id text, display_name text, given_name text, family_name text, emails text NOT NULL DEFAULT ''[]'', active boolean NOT NULL DEFAULT true, created_at text NOT NULL, updated_at text NOT NULL DEFAULT ${NOW_ISO_IN_LITERAL}, version integer NOT NULL DEFAULT 1, PRIMARY KEY (tenant_id, id))', target_schema);
     -- userName is unique per tenant regardless of case (RFC 7643: caseExact false).

@@ -17,6 +17,16 @@ const tenantControlTables: readonly string[] = [
      created_at TEXT NOT NULL,
      PRIMARY KEY (tenant_id, id)
    ) STRICT;
+   CREATE TABLE tenant_identity (
+     tenant_id TEXT NOT NULL PRIMARY KEY,
+     issuer TEXT NOT NULL,
+     client_id TEXT NOT NULL,
+     client_secret_sealed BLOB NOT NULL,
+     claim TEXT,
+     groups_claim TEXT NOT NULL,
+     ca_pem TEXT,
+     updated_at TEXT NOT NULL
+   ) STRICT;
    CREATE TABLE agent_pools (
      tenant_id TEXT NOT NULL,
      id TEXT NOT NULL,

@@ -348,6 +348,16 @@ export class SqliteStorage implements Storage {
         db.prepare('INSERT INTO token_index (token_hash, tenant_id, kind) VALUES (?, ?, ?)').run(token.tokenHash, tenant.id, token.kind);
         return ok;
       },
+      putIdentity: (tenant, identity) => {
+        store(tenant)
+          .prepare(
+            `INSERT INTO tenant_identity (tenant_id, issuer, client_id, client_secret_sealed, claim, groups_claim, ca_pem, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(tenant_id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id, client_secret_sealed = excluded.client_secret_sealed,
+               claim = excluded.claim, groups_claim = excluded.groups_claim, ca_pem = excluded.ca_pem, updated_at = excluded.updated_at`,
+          )
+          .run(tenant.id, identity.issuer, identity.clientId, identity.clientSecretSealed, identity.claim, identity.groupsClaim, identity.caPem, identity.updatedAt);
+        return ok;
+      },
       createAgentPool: (tenant, pool) => {
         store(tenant)
           .prepare('INSERT INTO agent_pools (tenant_id, id, name, ttl_seconds, default_group, created_at) VALUES (?, ?, ?, ?, ?, ?)')
@@ -469,7 +479,7 @@ export class SqliteStorage implements Storage {
         return ok;
       },
       purgeTenantData(tenant) {
-        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'tenant_roles', 'role_mappings', 'agent_pools']) {
+        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'tenant_roles', 'role_mappings', 'agent_pools', 'tenant_identity']) {
           db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
         }
         return ok;
@@ -558,6 +568,16 @@ export class SqliteStorage implements Storage {
           .prepare('SELECT id, kind, name, created_at, expires_at, revoked_at, subject_id FROM tenant_tokens WHERE tenant_id = ? AND kind = ? ORDER BY created_at, id')
           .all(tenant.id, kind) as TokenRow[];
         return Promise.resolve(rows.map(toTokenRecord));
+      },
+      identity() {
+        const row = control().prepare('SELECT * FROM tenant_identity WHERE tenant_id = ?').get(tenant.id) as
+          | { issuer: string; client_id: string; client_secret_sealed: Buffer; claim: string | null; groups_claim: string; ca_pem: string | null; updated_at: string }
+          | undefined;
+        return Promise.resolve(
+          row
+            ? { issuer: row.issuer, clientId: row.client_id, clientSecretSealed: row.client_secret_sealed, claim: row.claim, groupsClaim: row.groups_claim, caPem: row.ca_pem, updatedAt: row.updated_at }
+            : null,
+        );
       },
       agentPools() {
         const rows = control().prepare('SELECT * FROM agent_pools WHERE tenant_id = ? ORDER BY created_at, id').all(tenant.id) as PoolRow[];
