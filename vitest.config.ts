@@ -8,6 +8,7 @@ const providerPlaneSuite = [
   'control-plane/storage/postgres/**/*.test.ts',
   'test/integration/provider-journey.test.ts',
   'test/integration/bad-input-fuzz.test.ts',
+  'test/integration/identity-journey.test.ts',
   'test/integration/postgres-*.test.ts',
 ];
 

@@ -22,6 +22,8 @@ export interface RunningControlPlane {
   admin: { username: string; password: string; totpSecret: string };
   /** A TOTP code for the admin at `now` plus `offsetSteps` 30-second steps. */
   adminCode(offsetSteps?: number): Promise<string>;
+  /** The engine under test, for inspection around the app. */
+  engine: EngineFixture;
   close(): Promise<void>;
 }
 
@@ -167,6 +169,7 @@ export async function startControlPlane(options: HarnessOptions = {}): Promise<R
     dataDir,
     deploymentKey,
     admin,
+    engine,
     adminCode: (offsetSteps = 0) => totpCode(admin.totpSecret, clock(), offsetSteps),
     async close() {
       await app.close();
