@@ -98,6 +98,27 @@ describe('tenant sign-in through the tenant\'s own OIDC IdP', () => {
     expect(ledger.items.map((entry) => entry.event_type)).toEqual(expect.arrayContaining(['IDENTITY_CHANGED', 'USER_LOGIN', 'USER_DEACTIVATED']));
   });
 
+  it('ends the user\'s sessions when SCIM deactivates by PUT or deletes the user', async () => {
+    const user = await scimCall(t, 'POST', '/scim/v2/Users', a.scim, { schemas: [USER_SCHEMA], userName: 'alice@acme.example', externalId: 'ext-alice', active: true });
+    const userId = user.json<{ id: string }>().id;
+    const first = (await signIn('tenant-a', idpA, 'alice')).json<{ token: string }>().token;
+    const second = (await signIn('tenant-a', idpA, 'alice')).json<{ token: string }>().token;
+    for (const token of [first, second]) {
+      expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+    }
+    const put = await scimCall(t, 'PUT', `/scim/v2/Users/${userId}`, a.scim, { schemas: [USER_SCHEMA], userName: 'alice@acme.example', externalId: 'ext-alice', active: false });
+    expect(put.statusCode).toBe(200);
+    for (const token of [first, second]) {
+      expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
+    }
+    // Reactivated, a new sign-in works; deleting the user ends that session too.
+    await scimCall(t, 'PATCH', `/scim/v2/Users/${userId}`, a.scim, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: true } }] });
+    const third = (await signIn('tenant-a', idpA, 'alice')).json<{ token: string }>().token;
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${third}` } })).statusCode).toBe(200);
+    expect((await scimCall(t, 'DELETE', `/scim/v2/Users/${userId}`, a.scim)).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${third}` } })).statusCode).toBe(401);
+  });
+
   it('gives a user first seen through OIDC no roles: only their own profile', async () => {
     const signedIn = await signIn('tenant-b', idpB, 'bob');
     expect(signedIn.statusCode, signedIn.body).toBe(201);
