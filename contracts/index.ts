@@ -8,3 +8,4 @@ export * from './audit';
 export * from './tenant-directory';
 export * from './agents';
 export * from './identity';
+export * from './probe-tests';

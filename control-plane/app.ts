@@ -10,6 +10,7 @@ import { tenantPlaneRoutes } from './http/tenant-plane-routes';
 import { tenantDirectoryRoutes } from './http/tenant-directory-routes';
 import { agentRoutes } from './http/agent-routes';
 import { oidcRoutes } from './http/oidc-routes';
+import { probeTestRoutes } from './http/probe-test-routes';
 import { SCIM_PREFIX, scimRoutes } from './http/scim-routes';
 import { tenantRoutes } from './http/tenant-routes';
 import { TenantAuth } from './auth/tenant-auth';
@@ -62,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tenantDirectoryRoutes(ctx, tenantAuth));
   await app.register(agentRoutes(ctx, tenantAuth));
   await app.register(oidcRoutes(ctx, tenantAuth));
+  await app.register(probeTestRoutes(ctx, tenantAuth));
   await app.register(scimRoutes(ctx, tenantAuth), { prefix: SCIM_PREFIX });
   const presence = new ReplicaPresence(deps.storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
   app.get('/provider/v1/replicas', async (request) => {

@@ -158,6 +158,10 @@ export interface WriteTx {
   /** A token in the tenant's own store, and its routing entry. */
   createTenantToken(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, token: TenantTokenRecord & { tokenHash: string }): Promise<void>;
   createAgentPool(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, pool: AgentPoolRecord): Promise<void>;
+  /** Counts the tenant's tests inside the transaction (serialized with other creations), for the max_tests quota. */
+  countProbeTests(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): Promise<number>;
+  createProbeTest(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, test: ProbeTestRecord): Promise<void>;
+  deleteProbeTest(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, testId: string): Promise<boolean>;
   putIdentity(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, identity: TenantIdentityRecord): Promise<void>;
   /** Counts the tenant's agents inside the transaction (serialized with other enrollments), for the max_agents quota. */
   countAgents(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): Promise<number>;
@@ -287,6 +291,16 @@ export interface TenantTokenRecord {
   subjectId: string | null;
 }
 
+export interface ProbeTestRecord {
+  id: string;
+  name: string;
+  /** The probe target (a URL, a host name or an address); tenant data, shown only to the tenant. */
+  target: string;
+  kind: 'http' | 'dns' | 'icmp';
+  intervalS: number;
+  createdAt: string;
+}
+
 export interface AgentPoolRecord {
   id: string;
   name: string;
@@ -321,6 +335,7 @@ export interface TenantScope {
   tokenByHash(tokenHash: string): Promise<TenantTokenRecord | null>;
   tokens(kind: TenantTokenKind): Promise<TenantTokenRecord[]>;
   agentPools(): Promise<AgentPoolRecord[]>;
+  probeTests(): Promise<ProbeTestRecord[]>;
   agentPool(id: string): Promise<AgentPoolRecord | null>;
   /** Custom roles (built-in roles live in code). */
   roles(): Promise<{ name: string; permissions: string[] }[]>;

@@ -27,6 +27,7 @@ import type {
   TenantScope,
   TenantTokenRecord,
   AgentPoolRecord,
+  ProbeTestRecord,
   WriteTx,
 } from '../types';
 
@@ -426,6 +427,28 @@ export class PostgresStorage implements Storage {
           token.subjectId,
         ]);
         await client.query<Row>('INSERT INTO bh.token_index (token_hash, tenant_id, kind) VALUES ($1, $2, $3)', [token.tokenHash, tenant.id, token.kind]);
+      },
+      countProbeTests: async (tenant) => {
+        await enterTenant(client, tenant.id);
+        await client.query<Row>("SELECT pg_advisory_xact_lock(hashtext('tests:' || $1))", [tenant.id]);
+        return Number((await client.query<Row>(`SELECT COUNT(*) AS n FROM ${ownSchema(tenant)}.probe_tests WHERE tenant_id = $1`, [tenant.id])).rows[0]?.n ?? 0);
+      },
+      createProbeTest: async (tenant, test) => {
+        await enterTenant(client, tenant.id);
+        await client.query<Row>(`INSERT INTO ${ownSchema(tenant)}.probe_tests (tenant_id, id, name, target, kind, interval_s, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+          tenant.id,
+          test.id,
+          test.name,
+          test.target,
+          test.kind,
+          test.intervalS,
+          test.createdAt,
+        ]);
+      },
+      deleteProbeTest: async (tenant, testId) => {
+        if (!UUID.test(testId)) return false;
+        await enterTenant(client, tenant.id);
+        return ((await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.probe_tests WHERE tenant_id = $1 AND id = $2`, [tenant.id, testId])).rowCount ?? 0) === 1;
       },
       putIdentity: async (tenant, identity) => {
         await enterTenant(client, tenant.id);
@@ -855,6 +878,17 @@ export class PostgresStorage implements Storage {
               }
             : null;
         }),
+      probeTests: () =>
+        this.read(tenant.id, async (client) =>
+          (await client.query<Row>(`SELECT * FROM ${schema}.probe_tests WHERE tenant_id = $1 ORDER BY created_at, id`, [tenant.id])).rows.map((row) => ({
+            id: text(row, 'id'),
+            name: text(row, 'name'),
+            target: text(row, 'target'),
+            kind: text(row, 'kind') as ProbeTestRecord['kind'],
+            intervalS: Number(row.interval_s),
+            createdAt: text(row, 'created_at'),
+          })),
+        ),
       agentPools: () =>
         this.read(tenant.id, async (client) => (await client.query<Row>(`SELECT * FROM ${schema}.agent_pools WHERE tenant_id = $1 ORDER BY created_at, id`, [tenant.id])).rows.map(toPool)),
       agentPool: async (id) => {

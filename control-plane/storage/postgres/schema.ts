@@ -37,7 +37,7 @@ BEGIN
     EXECUTE format('CREATE INDEX ON %I.tenant_groups (tenant_id, created_at, id)', target_schema);
     EXECUTE format('CREATE TABLE %I.group_members (tenant_id uuid NOT NULL, group_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (tenant_id, group_id, user_id))', target_schema);
     EXECUTE format('CREATE INDEX ON %I.group_members (tenant_id, user_id)', target_schema);
-    EXECUTE format('CREATE TABLE %I.probe_tests (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
+    EXECUTE format('CREATE TABLE %I.probe_tests (tenant_id uuid NOT NULL, id uuid NOT NULL, name text NOT NULL, target text NOT NULL DEFAULT '''', kind text NOT NULL DEFAULT ''http'', interval_s integer NOT NULL DEFAULT 60, created_at text NOT NULL, PRIMARY KEY (tenant_id, id))', target_schema);
     EXECUTE format('CREATE TABLE %I.tenant_roles (tenant_id uuid NOT NULL, name text NOT NULL, permissions text NOT NULL, updated_at text NOT NULL, PRIMARY KEY (tenant_id, name))', target_schema);
     EXECUTE format('CREATE TABLE %I.role_mappings (tenant_id uuid NOT NULL, group_name text NOT NULL, role text NOT NULL, PRIMARY KEY (tenant_id, group_name, role))', target_schema);
     EXECUTE format('CREATE TABLE %I.tenant_tokens (tenant_id uuid NOT NULL, id uuid NOT NULL, kind text NOT NULL, token_hash text NOT NULL UNIQUE, name text NOT NULL, created_at text NOT NULL, expires_at text NOT NULL, revoked_at text, subject_id uuid, PRIMARY KEY (tenant_id, id))', target_schema);

@@ -79,6 +79,9 @@ const tenantControlTables: readonly string[] = [
      tenant_id TEXT NOT NULL,
      id TEXT NOT NULL,
      name TEXT NOT NULL,
+     target TEXT NOT NULL DEFAULT '',
+     kind TEXT NOT NULL DEFAULT 'http',
+     interval_s INTEGER NOT NULL DEFAULT 60,
      created_at TEXT NOT NULL,
      PRIMARY KEY (tenant_id, id)
    ) STRICT;

@@ -28,6 +28,7 @@ import type {
   TenantScope,
   TenantTokenRecord,
   AgentPoolRecord,
+  ProbeTestRecord,
   WriteTx,
 } from '../types';
 import { openStore } from './connection';
@@ -348,6 +349,14 @@ export class SqliteStorage implements Storage {
         db.prepare('INSERT INTO token_index (token_hash, tenant_id, kind) VALUES (?, ?, ?)').run(token.tokenHash, tenant.id, token.kind);
         return ok;
       },
+      countProbeTests: (tenant) => Promise.resolve(store(tenant).prepare('SELECT COUNT(*) FROM probe_tests WHERE tenant_id = ?').pluck().get(tenant.id) as number),
+      createProbeTest: (tenant, test) => {
+        store(tenant)
+          .prepare('INSERT INTO probe_tests (tenant_id, id, name, target, kind, interval_s, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(tenant.id, test.id, test.name, test.target, test.kind, test.intervalS, test.createdAt);
+        return ok;
+      },
+      deleteProbeTest: (tenant, testId) => Promise.resolve(store(tenant).prepare('DELETE FROM probe_tests WHERE tenant_id = ? AND id = ?').run(tenant.id, testId).changes === 1),
       putIdentity: (tenant, identity) => {
         store(tenant)
           .prepare(
@@ -578,6 +587,17 @@ export class SqliteStorage implements Storage {
             ? { issuer: row.issuer, clientId: row.client_id, clientSecretSealed: row.client_secret_sealed, claim: row.claim, groupsClaim: row.groups_claim, caPem: row.ca_pem, updatedAt: row.updated_at }
             : null,
         );
+      },
+      probeTests() {
+        const rows = control().prepare('SELECT * FROM probe_tests WHERE tenant_id = ? ORDER BY created_at, id').all(tenant.id) as {
+          id: string;
+          name: string;
+          target: string;
+          kind: ProbeTestRecord['kind'];
+          interval_s: number;
+          created_at: string;
+        }[];
+        return Promise.resolve(rows.map((row) => ({ id: row.id, name: row.name, target: row.target, kind: row.kind, intervalS: row.interval_s, createdAt: row.created_at })));
       },
       agentPools() {
         const rows = control().prepare('SELECT * FROM agent_pools WHERE tenant_id = ? ORDER BY created_at, id').all(tenant.id) as PoolRow[];
