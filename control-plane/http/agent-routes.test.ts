@@ -11,17 +11,11 @@ describe('agent rollout: bootstrap pools, tokens and enrollment', () => {
   let a: Headers;
   let b: Headers;
 
-  async function tenantAdmin(slug: string, isolation_model: string): Promise<Headers> {
-    expect((await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: operator, payload: { slug, name: slug, isolation_model, quotas: { max_agents: 2 } } })).statusCode).toBe(201);
-    const token = await t.app.inject({ method: 'POST', url: `/provider/v1/tenants/${slug}/admin-tokens`, headers: operator, payload: { expires_in_seconds: 86_400 } });
-    return { authorization: `Bearer ${token.json<{ token: string }>().token}` };
-  }
-
   beforeEach(async () => {
     t = await buildTestApp();
     operator = await t.adminHeaders();
-    a = await tenantAdmin('tenant-a', 'siloed');
-    b = await tenantAdmin('tenant-b', 'pooled');
+    a = await t.tenantAdminHeaders('tenant-a', 'siloed', { max_agents: 2 });
+    b = await t.tenantAdminHeaders('tenant-b', 'pooled', { max_agents: 2 });
   });
 
   afterEach(async () => {

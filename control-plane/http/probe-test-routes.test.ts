@@ -9,17 +9,10 @@ describe('/v1/tests: the tenant\'s probe tests catalog', () => {
   let a: Headers;
   let b: Headers;
 
-  async function tenantAdmin(slug: string, isolation_model: string): Promise<Headers> {
-    const operator = await t.adminHeaders();
-    await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: operator, payload: { slug, name: slug, isolation_model, quotas: { max_tests: 2 } } });
-    const token = await t.app.inject({ method: 'POST', url: `/provider/v1/tenants/${slug}/admin-tokens`, headers: operator, payload: { expires_in_seconds: 86_400 } });
-    return { authorization: `Bearer ${token.json<{ token: string }>().token}` };
-  }
-
   beforeEach(async () => {
     t = await buildTestApp();
-    a = await tenantAdmin('tenant-a', 'siloed');
-    b = await tenantAdmin('tenant-b', 'pooled');
+    a = await t.tenantAdminHeaders('tenant-a', 'siloed', { max_tests: 2 });
+    b = await t.tenantAdminHeaders('tenant-b', 'pooled', { max_tests: 2 });
   });
 
   afterEach(async () => {

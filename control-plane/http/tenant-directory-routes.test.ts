@@ -10,17 +10,10 @@ describe('tenant directory: SCIM tokens, roles, role mappings', () => {
   let a: Headers;
   let b: Headers;
 
-  async function tenantAdmin(slug: string, isolation_model: string): Promise<Headers> {
-    const admin = await t.adminHeaders();
-    expect((await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: admin, payload: { slug, name: slug, isolation_model } })).statusCode).toBe(201);
-    const token = await t.app.inject({ method: 'POST', url: `/provider/v1/tenants/${slug}/admin-tokens`, headers: admin, payload: { expires_in_seconds: 86_400 } });
-    return { authorization: `Bearer ${token.json<{ token: string }>().token}` };
-  }
-
   beforeEach(async () => {
     t = await buildTestApp();
-    a = await tenantAdmin('tenant-a', 'siloed');
-    b = await tenantAdmin('tenant-b', 'pooled');
+    a = await t.tenantAdminHeaders('tenant-a', 'siloed');
+    b = await t.tenantAdminHeaders('tenant-b', 'pooled');
   });
 
   afterEach(async () => {

@@ -82,6 +82,8 @@ export interface TestApp {
   adminHeaders(): Promise<{ authorization: string }>;
   /** Creates an operator with `roles` and signs it in; returns its Authorization header. */
   operatorHeaders(username: string, roles: string[]): Promise<{ authorization: string }>;
+  /** Creates a tenant (as the admin operator) and returns a tenant-admin token's Authorization header. */
+  tenantAdminHeaders(slug: string, isolationModel: string, quotas?: Record<string, number>): Promise<{ authorization: string }>;
   close(): Promise<void>;
 }
 
@@ -129,6 +131,15 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
         throw new Error(`creating operator ${username}: ${created.statusCode} ${created.body}`);
       }
       return signIn(app, username, password, created.json<{ secret: string }>().secret, clock);
+    },
+    async tenantAdminHeaders(slug, isolationModel, quotas) {
+      const operator = await adminHeaders();
+      const created = await app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: operator, payload: { slug, name: slug, isolation_model: isolationModel, ...(quotas ? { quotas } : {}) } });
+      if (created.statusCode !== 201) {
+        throw new Error(`creating tenant ${slug}: ${created.statusCode} ${created.body}`);
+      }
+      const token = await app.inject({ method: 'POST', url: `/provider/v1/tenants/${slug}/admin-tokens`, headers: operator, payload: { expires_in_seconds: 86_400 } });
+      return { authorization: `Bearer ${token.json<{ token: string }>().token}` };
     },
     async close() {
       await app.close();
