@@ -9,6 +9,7 @@ const providerPlaneSuite = [
   'test/integration/provider-journey.test.ts',
   'test/integration/bad-input-fuzz.test.ts',
   'test/integration/identity-journey.test.ts',
+  'test/integration/telemetry-isolation.test.ts',
   'test/integration/postgres-*.test.ts',
 ];
 

@@ -20,6 +20,13 @@ import { operatorWith } from './http/context';
 import { frameworkErrorHandler, registerErrorHandling } from './http/errors';
 import type { LicenseSource } from './licensing/license';
 import type { Storage } from './storage/types';
+import { FairnessRegistry } from './fairness/fairness-registry';
+import { IngestWriter, defaultWriterOptions, type IngestWriterOptions } from './ingest/ingest-writer';
+import { TenantCrypto } from './tenancy/tenant-keys';
+import { ingestRoutes } from './http/ingest-routes';
+import { telemetryRoutes } from './http/telemetry-routes';
+import { fairnessRoutes } from './http/fairness-routes';
+import { metricsRoute } from './http/metrics-route';
 
 export interface AppDeps {
   storage: Storage;
@@ -29,6 +36,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** TLS options when the app serves HTTPS itself (server.ts); absent for inject() tests. */
   https?: { key: string; cert: string } | null;
+  /** Ingest tuning: fairness off only to demonstrate what it prevents (bench P2); writer limits. */
+  ingest?: { fairness?: boolean; writer?: Partial<IngestWriterOptions> };
 }
 
 /** Largest request body accepted anywhere (ingest batches included); larger is `413 payload_too_large`. */
@@ -66,6 +75,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(probeTestRoutes(ctx, tenantAuth));
   await app.register(scimRoutes(ctx, tenantAuth), { prefix: SCIM_PREFIX });
   const presence = new ReplicaPresence(deps.storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
+  const fairnessEnabled = deps.ingest?.fairness ?? true;
+  const fairness = new FairnessRegistry({ enabled: fairnessEnabled, liveReplicas: () => presence.liveReplicas, nowMs: () => clock().getTime() });
+  const writer = new IngestWriter(deps.storage.telemetry, { ...defaultWriterOptions, fair: fairnessEnabled, ...deps.ingest?.writer });
+  const tenantCrypto = new TenantCrypto(deps.storage, deps.deploymentKey);
+  const fairnessView = { fairness, writer, liveReplicas: () => presence.liveReplicas };
+  await app.register(ingestRoutes(ctx, tenantAuth, { fairness, writer, crypto: tenantCrypto }));
+  await app.register(telemetryRoutes(ctx, tenantAuth, { fairness, crypto: tenantCrypto }));
+  await app.register(fairnessRoutes(ctx, fairnessView));
+  await app.register(metricsRoute(ctx, fairnessView));
   app.get('/provider/v1/replicas', async (request) => {
     await operatorWith(ctx, request, 'replicas:read');
     const live = await presence.live();
@@ -81,6 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await presence.stop();
+    // Admitted batches still queued are written before the store closes.
+    await writer.idle();
     await deps.storage.close();
   });
   return app;

@@ -126,8 +126,10 @@ program
   .option('--tls-cert <file>', 'your own certificate chain (PEM) instead of the data dir certificate')
   .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
-  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info' }) => {
+  .addOption(new Option('--fairness <mode>', 'per-tenant ingest admission and the fair writer; "off" only to demonstrate what they prevent').choices(['on', 'off']).default('on'))
+  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off' }) => {
     await serve({
+      fairness: options.fairness === 'on',
       database: options.database,
       dataDir: options.data,
       listen: parseListen(options.listen),

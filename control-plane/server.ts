@@ -21,6 +21,8 @@ export interface ServeOptions {
   /** Test-only trust seam: the production CLI always uses the built-in vendor keys. */
   licenseTrust?: LicenseTrust;
   clock?: () => Date;
+  /** Per-tenant ingest admission and the fair writer; off only to demonstrate what they prevent. */
+  fairness?: boolean;
 }
 
 /** Parses `host:port` (`[::1]:8443` for IPv6). */
@@ -65,6 +67,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       deploymentKey,
       clock,
       https: { key: tls.key, cert: tls.cert },
+      ingest: { fairness: options.fairness ?? true },
       logger: {
         level: options.logLevel ?? 'info',
         redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },

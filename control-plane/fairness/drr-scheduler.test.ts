@@ -59,3 +59,19 @@ describe('DeficitRoundRobin', () => {
     expect(new DeficitRoundRobin<number>(1).largestShare()).toBeNull();
   });
 });
+
+describe('DeficitRoundRobin.popLast', () => {
+  it('takes back the newest item of one tenant and keeps the others and the totals right', () => {
+    const drr = new DeficitRoundRobin<string>(10);
+    drr.enqueue('a', 'a1', 5);
+    drr.enqueue('a', 'a2', 7);
+    drr.enqueue('b', 'b1', 3);
+    expect(drr.popLast('a')).toEqual({ item: 'a2', cost: 7 });
+    expect(drr.queued).toBe(8);
+    expect(drr.popLast('a')).toEqual({ item: 'a1', cost: 5 });
+    expect(drr.popLast('a')).toBeNull();
+    expect(drr.largestShare()).toBe('b');
+    expect(drr.nextBatch(100).map((entry) => entry.item)).toEqual(['b1']);
+    expect(drr.queued).toBe(0);
+  });
+});

@@ -51,6 +51,28 @@ export class DeficitRoundRobin<T> {
     return this.flows.get(tenant)?.queuedCost ?? 0;
   }
 
+  /** Takes back the newest queued item of a tenant (to shed it), or null when it has none queued. */
+  popLast(tenant: string): { item: T; cost: number } | null {
+    const flow = this.flows.get(tenant);
+    if (flow === undefined || flow.head === flow.queue.length) {
+      return null;
+    }
+    const last = flow.queue.pop();
+    if (last === undefined) {
+      return null;
+    }
+    flow.queuedCost -= last.cost;
+    this.totalCost -= last.cost;
+    if (flow.head === flow.queue.length) {
+      flow.queue = [];
+      flow.head = 0;
+      flow.deficit = 0;
+      const at = this.active.indexOf(tenant);
+      if (at >= 0) this.active.splice(at, 1);
+    }
+    return last;
+  }
+
   /** The tenant holding the largest share of queued work: the one to shed first when the writer is saturated. */
   largestShare(): string | null {
     let best: string | null = null;

@@ -66,3 +66,23 @@ describe('replicaShare', () => {
     expect(replicaShare({ ratePerSec: 10, burst: 10 }, 0)).toEqual({ ratePerSec: 10, burst: 10 });
   });
 });
+
+describe('TokenBucket peek and refund', () => {
+  it('peek answers what take would, without taking', () => {
+    const bucket = new TokenBucket(100, 10, 0);
+    expect(bucket.peek(10, 0)).toEqual({ admitted: true });
+    expect(bucket.peek(10, 0)).toEqual({ admitted: true });
+    expect(bucket.take(10, 0)).toEqual({ admitted: true });
+    expect(bucket.peek(1, 0)).toEqual({ admitted: false, retryAfterMs: 10, reason: 'rate' });
+    expect(bucket.peek(11, 0)).toMatchObject({ admitted: false, reason: 'exceeds_burst' });
+  });
+
+  it('refund gives back shed units, never above the burst', () => {
+    const bucket = new TokenBucket(1, 10, 0);
+    bucket.take(8, 0);
+    bucket.refund(5, 0);
+    expect(bucket.available(0)).toBe(7);
+    bucket.refund(100, 0);
+    expect(bucket.available(0)).toBe(10);
+  });
+});

@@ -42,6 +42,18 @@ export class TokenBucket {
     return this.tokens;
   }
 
+  /** What take(units) would answer now, without taking anything. */
+  peek(units: number, nowMs: number): TakeResult {
+    this.refill(nowMs);
+    if (units > this.burst) {
+      return { admitted: false, retryAfterMs: Number.POSITIVE_INFINITY, reason: 'exceeds_burst' };
+    }
+    if (this.tokens >= units) {
+      return { admitted: true };
+    }
+    return { admitted: false, retryAfterMs: Math.ceil(((units - this.tokens) / this.ratePerSec) * 1000), reason: 'rate' };
+  }
+
   take(units: number, nowMs: number): TakeResult {
     if (units > this.burst) {
       // Never admissible as one batch, however long the caller waits: not a retryable refusal.
@@ -54,6 +66,12 @@ export class TokenBucket {
     }
     const missing = units - this.tokens;
     return { admitted: false, retryAfterMs: Math.ceil((missing / this.ratePerSec) * 1000), reason: 'rate' };
+  }
+
+  /** Gives back units taken for work that was then shed before it was stored (never above the burst). */
+  refund(units: number, nowMs: number): void {
+    this.refill(nowMs);
+    this.tokens = Math.min(this.burst, this.tokens + units);
   }
 
   /** Applies new limits live. The bucket keeps its fill ratio, so a change neither grants nor steals a burst. */

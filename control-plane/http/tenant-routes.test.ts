@@ -52,7 +52,7 @@ describe('provider plane: tenants', () => {
     expect(siloTables.map((table) => table.table)).toEqual(expect.arrayContaining(['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'telemetry_results']));
     expect(siloTables.every((table) => table.hasTenantId)).toBe(true);
     const hybridTables = await t.engine.ownStoreTables(hybrid.id);
-    expect(hybridTables.map((table) => table.table)).toEqual(['telemetry_results']);
+    expect(hybridTables.map((table) => table.table).toSorted()).toEqual(['telemetry_batches', 'telemetry_results', 'usage_counters']);
     expect(hybridTables.every((table) => table.hasTenantId)).toBe(true);
   });
 

@@ -1,3 +1,5 @@
+import type { FairnessLimits } from '../../contracts/fairness';
+import { limitsOf } from '../fairness/fairness-registry';
 import { randomUUID } from 'node:crypto';
 import { SLUG_PATTERN, Uuid } from '../../contracts/common';
 import type { LicensePayload } from '../../contracts/license';
@@ -101,6 +103,7 @@ export class TenantService {
       contactEmail: input.contact_email ?? null,
       state: 'active',
       quotas: { ...defaultQuotas, ...input.quotas },
+      fairness: null,
       createdAt: at,
       updatedAt: at,
     };
@@ -204,6 +207,17 @@ export class TenantService {
       await this.ledgerBoth(tx, record, actor, 'QUOTA_CHANGED', { from: record.quotas, to: quotas });
     });
     return quotas;
+  }
+
+  /** New fairness limits, live on every replica from the next request; ledgered in both ledgers. */
+  async setFairness(ref: string, limits: FairnessLimits, actor: Actor): Promise<TenantRecord> {
+    const record = this.writable(await this.resolve(ref));
+    const updatedAt = this.now();
+    await this.deps.storage.transaction(async (tx) => {
+      await tx.updateTenant(record.id, { fairness: limits, updatedAt });
+      await this.ledgerBoth(tx, record, actor, 'FAIRNESS_CHANGED', { from: limitsOf(record), to: limits });
+    });
+    return { ...record, fairness: limits, updatedAt };
   }
 
   private writable(record: TenantRecord): TenantRecord {

@@ -194,3 +194,14 @@ export async function startControlPlane(options: HarnessOptions = {}): Promise<R
 export async function foreignCaPem(): Promise<string> {
   return (await createCertificateAuthority('another deployment')).certPem;
 }
+
+/** Enrolls one agent for a tenant (pool, bootstrap token, enroll) and answers its bha_ headers. */
+export async function enrolledAgentHeaders(app: FastifyInstance, tenantHeaders: { authorization: string }, name = 'probe-1'): Promise<{ authorization: string; agentId: string }> {
+  const pool = await app.inject({ method: 'POST', url: '/v1/agent-pools', headers: tenantHeaders, payload: { name: 'agents', ttl_seconds: 3600 } });
+  if (pool.statusCode !== 201) throw new Error(`creating a pool: ${pool.statusCode} ${pool.body}`);
+  const minted = await app.inject({ method: 'POST', url: `/v1/agent-pools/${pool.json<{ id: string }>().id}/tokens`, headers: tenantHeaders });
+  const enrolled = await app.inject({ method: 'POST', url: '/agent/v1/enroll', payload: { bootstrap_token: minted.json<{ token: string }>().token, name } });
+  if (enrolled.statusCode !== 201) throw new Error(`enrolling: ${enrolled.statusCode} ${enrolled.body}`);
+  const agent = enrolled.json<{ agent_id: string; agent_token: string }>();
+  return { authorization: `Bearer ${agent.agent_token}`, agentId: agent.agent_id };
+}

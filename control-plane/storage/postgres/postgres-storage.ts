@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { FairnessLimits } from '../../../contracts/fairness';
 import { ProviderRole } from '../../../contracts/operators';
 import { Quotas, type IsolationModel } from '../../../contracts/tenants';
 import { prepareAppend, verifyStoredLedger, type StoredEntry, type StoredHead } from '../../audit/ledger-chain';
@@ -30,23 +31,16 @@ import type {
   ProbeTestRecord,
   WriteTx,
 } from '../types';
+import { PostgresTelemetry } from './postgres-telemetry';
+import { enterTenant, inTransaction, tenantSchema, UUID, type Queryable } from './tenant-context';
 
-type Queryable = Pick<pg.PoolClient, 'query'>;
+export { tenantSchema } from './tenant-context';
+
 type Row = Record<string, unknown>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The schema holding a tenant's control data: its own (siloed) or the shared one. */
 function ownSchema(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): string {
   return tenant.isolationModel === 'siloed' ? tenantSchema(tenant.id) : 'bh';
-}
-
-/** The own schema of a siloed or hybrid tenant. */
-export function tenantSchema(tenantId: string): string {
-  if (!UUID.test(tenantId)) {
-    throw new Error('not a tenant id');
-  }
-  return `bh_t_${tenantId.replace(/-/g, '')}`;
 }
 
 function text(row: Row, key: string): string {
@@ -84,6 +78,7 @@ function toTenant(row: Row): TenantRecord {
     contactEmail: textOrNull(row, 'contact_email'),
     state: text(row, 'state') as TenantRecord['state'],
     quotas: Quotas.parse(JSON.parse(text(row, 'quotas'))),
+    fairness: row.fairness === null || row.fairness === undefined ? null : FairnessLimits.parse(JSON.parse(text(row, 'fairness'))),
     createdAt: text(row, 'created_at'),
     updatedAt: text(row, 'updated_at'),
   };
@@ -156,11 +151,6 @@ async function uniqueOr<T>(constraint: DirectoryConflict['constraint'], write: (
   }
 }
 
-/** Sets the tenant context for the rest of the current transaction only (is_local = true). */
-async function enterTenant(client: Queryable, tenantId: string): Promise<void> {
-  await client.query<Row>("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
-}
-
 /**
  * The PostgreSQL engine: shared tables in schema `bh`, siloed and hybrid tenants' own schemas,
  * row-level security enforced by the database on every tenant-owned table. The server's role owns
@@ -174,12 +164,14 @@ export class PostgresStorage implements Storage {
   readonly tenants: TenantReader;
   readonly ledgers: LedgerReader;
   readonly replicas: Storage['replicas'];
+  readonly telemetry: Storage['telemetry'];
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly key: Buffer,
   ) {
     const q = (sql: string, values?: unknown[]) => pool.query<Row>(sql, values);
+    this.telemetry = new PostgresTelemetry(pool);
     this.operators = {
       count: async () => Number((await q('SELECT COUNT(*) AS n FROM bh.operators')).rows[0]?.n ?? 0),
       create: async (operator) => {
@@ -319,22 +311,13 @@ export class PostgresStorage implements Storage {
   }
 
   /** A read-only transaction, in a tenant's context when `tenantId` is given. */
-  private async read<T>(tenantId: string | null, fn: (client: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query<Row>('BEGIN READ ONLY');
+  private read<T>(tenantId: string | null, fn: (client: Queryable) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, 'read only', async (client) => {
       if (tenantId !== null) {
         await enterTenant(client, tenantId);
       }
-      const result = await fn(client);
-      await client.query<Row>('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query<Row>('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return fn(client);
+    });
   }
 
   async tenantDataKey(tenantId: string): Promise<Buffer | null> {
@@ -345,19 +328,8 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query<Row>('BEGIN');
-      const result = await fn(this.writeTx(client));
-      await client.query<Row>('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query<Row>('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, 'read write', (client) => fn(this.writeTx(client)));
   }
 
   private writeTx(client: pg.PoolClient): WriteTx {
@@ -382,9 +354,22 @@ export class PostgresStorage implements Storage {
       },
       insertTenant: async (tenant, wrappedDataKey) => {
         await client.query<Row>(
-          `INSERT INTO bh.tenants (id, slug, name, isolation_model, residency, plan, contact_email, state, quotas, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [tenant.id, tenant.slug, tenant.name, tenant.isolationModel, tenant.residency, tenant.plan, tenant.contactEmail, tenant.state, JSON.stringify(tenant.quotas), tenant.createdAt, tenant.updatedAt],
+          `INSERT INTO bh.tenants (id, slug, name, isolation_model, residency, plan, contact_email, state, quotas, fairness, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          [
+            tenant.id,
+            tenant.slug,
+            tenant.name,
+            tenant.isolationModel,
+            tenant.residency,
+            tenant.plan,
+            tenant.contactEmail,
+            tenant.state,
+            JSON.stringify(tenant.quotas),
+            tenant.fairness === null ? null : JSON.stringify(tenant.fairness),
+            tenant.createdAt,
+            tenant.updatedAt,
+          ],
         );
         await enterTenant(client, tenant.id);
         await client.query<Row>('INSERT INTO bh.tenant_keys (tenant_id, wrapped_key) VALUES ($1, $2)', [tenant.id, wrappedDataKey]);
@@ -396,6 +381,7 @@ export class PostgresStorage implements Storage {
           contact_email: change.contactEmail,
           state: change.state,
           quotas: change.quotas === undefined ? undefined : JSON.stringify(change.quotas),
+          fairness: change.fairness === undefined ? undefined : change.fairness === null ? null : JSON.stringify(change.fairness),
           updated_at: change.updatedAt,
         }).filter(([, value]) => value !== undefined);
         if (columns.length > 0) {
@@ -618,7 +604,8 @@ export class PostgresStorage implements Storage {
       },
       purgeTenantData: async (tenant) => {
         await enterTenant(client, tenant.id);
-        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'tenant_roles', 'role_mappings', 'agent_pools', 'tenant_identity']) {
+        // The pooled telemetry goes too (an own schema goes whole); usage_counters stay: they are billing counts.
+        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'telemetry_batches', 'tenant_roles', 'role_mappings', 'agent_pools', 'tenant_identity']) {
           await client.query<Row>(`DELETE FROM bh.${table} WHERE tenant_id = $1`, [tenant.id]);
         }
       },

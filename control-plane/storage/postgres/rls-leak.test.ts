@@ -52,7 +52,15 @@ const BUILDERS = new Map<string, RowBuilder>([
       row: (t) => ({ tenant_id: t, id: randomUUID(), kind: 'agent', token_hash: hash(), name: `token-${next()}`, created_at: at, expires_at: '2099-01-01T00:00:00.000Z', revoked_at: null }),
     },
   ],
-  ['telemetry_results', { onePerTenant: false, row: (t) => ({ tenant_id: t, test_id: randomUUID(), ts: at, latency_ms: 12.5, ok: true, batch_id: randomUUID(), sealed_details: bytes() }) }],
+  ['telemetry_results', { onePerTenant: false, row: (t) => ({ tenant_id: t, test_id: randomUUID(), ts: at, latency_ms: 12.5, ok: true, batch_id: randomUUID(), sealed_details: bytes(), idx: next() }) }],
+  [
+    'telemetry_batches',
+    {
+      onePerTenant: false,
+      row: (t) => ({ tenant_id: t, batch_id: randomUUID(), agent_id: randomUUID(), received_at: at, first_ts: at, last_ts: at, result_count: 1, flow_count: 2, bytes: 512, sealed: bytes() }),
+    },
+  ],
+  ['usage_counters', { onePerTenant: false, row: (t) => ({ tenant_id: t, day: at.slice(0, 10), meter: `meter-${next()}`, value: 42 }) }],
   ['tenant_keys', { onePerTenant: true, row: (t) => ({ tenant_id: t, wrapped_key: bytes() }) }],
   [
     'tenant_ledger',
@@ -204,7 +212,13 @@ describe('row-level security as the app role (SQL layer)', () => {
         `${silo}.probe_tests`,
         `${silo}.tenant_tokens`,
         `${silo}.telemetry_results`,
+        `${silo}.telemetry_batches`,
+        `${silo}.usage_counters`,
         `${hybrid}.telemetry_results`,
+        `${hybrid}.telemetry_batches`,
+        `${hybrid}.usage_counters`,
+        'bh.telemetry_batches',
+        'bh.usage_counters',
       ]),
     );
     const withoutInsert = tables.filter((table) => !BUILDERS.has(table.table)).map((table) => table.name);

@@ -102,11 +102,15 @@ describe('RLS schema check over pg_catalog', () => {
         `${silo}.probe_tests`,
         `${silo}.tenant_tokens`,
         `${silo}.telemetry_results`,
+        `${silo}.telemetry_batches`,
+        `${silo}.usage_counters`,
         `${own}.telemetry_results`,
+        'bh.telemetry_batches',
+        'bh.usage_counters',
       ]),
     );
-    // A hybrid tenant's own schema holds telemetry only.
-    expect(checked.filter((name) => name.startsWith(`${own}.`))).toEqual([`${own}.telemetry_results`]);
+    // A hybrid tenant's own schema holds telemetry only (results, batches, usage meters).
+    expect(checked.filter((name) => name.startsWith(`${own}.`))).toEqual([`${own}.telemetry_batches`, `${own}.telemetry_results`, `${own}.usage_counters`]);
   });
 
   it('negative control: the check reports a tenant table that breaks any one rule', async () => {

@@ -60,8 +60,35 @@ BEGIN
 END
 $fn$`;
 
+/**
+ * Adds the ingest tables to a schema that already has the telemetry tables (bh, a silo, a hybrid
+ * tenant's own schema): each result's position in its batch, one row per stored batch (its primary
+ * key makes a retried batch_id a no-op), and usage meters counted in the same transaction as the
+ * writes they count. RLS forced, the tenant policy and grants as in bh.create_tenant_tables.
+ */
+const createIngestTables = `
+CREATE FUNCTION bh.create_ingest_tables(target_schema text, app_role text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  t text;
+BEGIN
+  EXECUTE format('ALTER TABLE %I.telemetry_results ADD COLUMN idx integer NOT NULL DEFAULT 0', target_schema);
+  EXECUTE format('CREATE INDEX ON %I.telemetry_results (tenant_id, ts)', target_schema);
+  EXECUTE format('CREATE TABLE %I.telemetry_batches (tenant_id uuid NOT NULL, batch_id text NOT NULL, agent_id uuid NOT NULL, received_at text NOT NULL, first_ts text, last_ts text, result_count integer NOT NULL, flow_count integer NOT NULL, bytes bigint NOT NULL, sealed bytea, PRIMARY KEY (tenant_id, batch_id))', target_schema);
+  EXECUTE format('CREATE INDEX ON %I.telemetry_batches (tenant_id, received_at)', target_schema);
+  EXECUTE format('CREATE TABLE %I.usage_counters (tenant_id uuid NOT NULL, day text NOT NULL, meter text NOT NULL, value bigint NOT NULL, PRIMARY KEY (tenant_id, day, meter))', target_schema);
+  FOREACH t IN ARRAY ARRAY['telemetry_batches', 'usage_counters'] LOOP
+    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', target_schema, t);
+    EXECUTE format('ALTER TABLE %I.%I FORCE ROW LEVEL SECURITY', target_schema, t);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I.%I USING (${PREDICATE_IN_LITERAL}) WITH CHECK (${PREDICATE_IN_LITERAL})', target_schema, t);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I.%I TO %I', target_schema, t, app_role);
+  END LOOP;
+END
+$fn$`;
+
 export function migrations(appRole: string): string[] {
   const role = `"${appRole.replace(/"/g, '""')}"`;
+  const roleLiteral = `'${appRole.replace(/'/g, "''")}'`;
   return [
     `CREATE SCHEMA IF NOT EXISTS bh;
      ${createTenantTables};
@@ -119,6 +146,26 @@ export function migrations(appRole: string): string[] {
      GRANT EXECUTE ON FUNCTION bh.create_tenant_schema(uuid, text), bh.drop_tenant_schema(uuid) TO ${role};`,
     `CREATE TABLE bh.replicas (id uuid PRIMARY KEY, address text NOT NULL, started_at text NOT NULL, heartbeat_at text NOT NULL);
      GRANT SELECT, INSERT, UPDATE, DELETE ON bh.replicas TO ${role};`,
+    // Fairness limits per tenant (JSON; NULL = defaults) and the ingest tables, in bh and in every
+    // own schema that exists (silos and hybrid tenants' schemas both hold telemetry).
+    `ALTER TABLE bh.tenants ADD COLUMN fairness text;
+     ${createIngestTables};
+     REVOKE ALL ON FUNCTION bh.create_ingest_tables(text, text) FROM PUBLIC;
+     SELECT bh.create_ingest_tables('bh', ${roleLiteral});
+     SELECT bh.create_ingest_tables(n.nspname, ${roleLiteral}) FROM pg_catalog.pg_namespace n
+       WHERE n.nspname LIKE 'bh\\_t\\_%' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid AND c.relname = 'telemetry_results' AND c.relkind = 'r')
+       ORDER BY n.nspname;
+     -- Same signature: ownership, SECURITY DEFINER and the grants stay; new own schemas get the ingest tables too.
+     CREATE OR REPLACE FUNCTION bh.create_tenant_schema(tenant uuid, model text) RETURNS text
+       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, bh, pg_temp AS $fn$
+       DECLARE s text := 'bh_t_' || replace(tenant::text, '-', '');
+       BEGIN
+         IF model NOT IN ('siloed', 'hybrid') THEN RAISE EXCEPTION 'no own schema for model %', model; END IF;
+         EXECUTE format('CREATE SCHEMA %I', s);
+         PERFORM bh.create_tenant_tables(s, model = 'siloed', true, ${roleLiteral});
+         PERFORM bh.create_ingest_tables(s, ${roleLiteral});
+         RETURN s;
+       END $fn$;`,
   ];
 }
 

@@ -27,9 +27,10 @@ async function onCluster(superuserUrl: string, sql: string): Promise<void> {
   }
 }
 
-export async function createTestDatabase(clusterSuperuserUrl: string, prefix: string): Promise<TestDatabase> {
+/** `template`: the database to copy; `template0` gives an empty, unmigrated one (for migration tests). */
+export async function createTestDatabase(clusterSuperuserUrl: string, prefix: string, template: string = TEMPLATE_DB): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await onCluster(clusterSuperuserUrl, `CREATE DATABASE ${escapeIdentifier(name)} TEMPLATE ${escapeIdentifier(TEMPLATE_DB)} OWNER ${escapeIdentifier(OWNER_ROLE)}`);
+  await onCluster(clusterSuperuserUrl, `CREATE DATABASE ${escapeIdentifier(name)} TEMPLATE ${escapeIdentifier(template)} OWNER ${escapeIdentifier(OWNER_ROLE)}`);
   const superuserUrl = new URL(clusterSuperuserUrl);
   superuserUrl.pathname = `/${name}`;
   return {

@@ -143,7 +143,36 @@ const telemetryTables: readonly string[] = [
      sealed_details BLOB
    ) STRICT;
    CREATE INDEX telemetry_results_by_tenant ON telemetry_results (tenant_id, test_id, ts)`,
+  // Ingest: a batch row per stored batch (its primary key makes a retried batch_id a no-op), the
+  // batch's details sealed once, each result's position in it, and usage meters counted in the
+  // same transaction as the writes they count.
+  `ALTER TABLE telemetry_results ADD COLUMN idx INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX telemetry_results_by_time ON telemetry_results (tenant_id, ts);
+   CREATE TABLE telemetry_batches (
+     tenant_id TEXT NOT NULL,
+     batch_id TEXT NOT NULL,
+     agent_id TEXT NOT NULL,
+     received_at TEXT NOT NULL,
+     first_ts TEXT,
+     last_ts TEXT,
+     result_count INTEGER NOT NULL,
+     flow_count INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     sealed BLOB,
+     PRIMARY KEY (tenant_id, batch_id)
+   ) STRICT;
+   CREATE INDEX telemetry_batches_by_received ON telemetry_batches (tenant_id, received_at);
+   CREATE TABLE usage_counters (
+     tenant_id TEXT NOT NULL,
+     day TEXT NOT NULL,
+     meter TEXT NOT NULL,
+     value INTEGER NOT NULL,
+     PRIMARY KEY (tenant_id, day, meter)
+   ) STRICT`,
 ];
+
+/** Fairness limits a provider set on a tenant (JSON; NULL = defaults). */
+const tenantFairness = 'ALTER TABLE tenants ADD COLUMN fairness TEXT';
 
 const controlOnly: readonly string[] = [
   `CREATE TABLE operators (
@@ -216,11 +245,11 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
-  telemetry: [telemetryTables[0]].map(defined),
+  telemetry: [telemetryTables[0], telemetryTables[1]].map(defined),
   /** A siloed tenant's own file: all of its data. */
-  silo: [tenantControlTables[0], telemetryTables[0], tenantTokens].map(defined),
+  silo: [tenantControlTables[0], telemetryTables[0], tenantTokens, telemetryTables[1]].map(defined),
 };
 
 function defined(step: string | undefined): string {

@@ -31,8 +31,10 @@ import type {
   ProbeTestRecord,
   WriteTx,
 } from '../types';
+import { FairnessLimits } from '../../../contracts/fairness';
 import { openStore } from './connection';
 import { SqliteLedgers } from './ledger';
+import { SqliteTelemetry } from './sqlite-telemetry';
 
 export interface SqliteLayout {
   /** The shared control store. */
@@ -81,6 +83,7 @@ interface TenantRow {
   contact_email: string | null;
   state: TenantRecord['state'];
   quotas: string;
+  fairness: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -96,6 +99,7 @@ function toTenant(row: TenantRow): TenantRecord {
     contactEmail: row.contact_email,
     state: row.state,
     quotas: Quotas.parse(JSON.parse(row.quotas)),
+    fairness: row.fairness === null ? null : FairnessLimits.parse(JSON.parse(row.fairness)),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -190,10 +194,11 @@ export class SqliteStorage implements Storage {
   readonly tenants: TenantReader;
   readonly ledgers: Storage['ledgers'];
   readonly replicas: Storage['replicas'];
+  readonly telemetry: Storage['telemetry'];
   private readonly ledger: SqliteLedgers;
   private readonly mutex = new Mutex();
   private readonly ownStores = new Map<string, Database.Database>();
-  private telemetry: Database.Database | null = null;
+  private pooledTelemetry: Database.Database | null = null;
   private closed = false;
 
   private constructor(
@@ -207,6 +212,10 @@ export class SqliteStorage implements Storage {
     this.loginThrottle = throttleStore(db);
     this.tenants = tenantReader(db);
     this.replicas = replicaRegistry(db);
+    this.telemetry = new SqliteTelemetry(
+      (tenant) => this.telemetryStore(tenant),
+      (fn) => this.mutex.run(() => Promise.resolve(fn())),
+    );
     const ledger = this.ledger;
     this.ledgers = {
       entries: (ledgerId: string, query: LedgerQuery) => Promise.resolve(ledger.entries(ledgerId, query)),
@@ -285,6 +294,7 @@ export class SqliteStorage implements Storage {
     const throttle = this.loginThrottle;
     const operators = this.operators;
     const tenants = this.tenants;
+    const telemetryOf = (tenant: TenantRef) => this.telemetryStore(tenant);
     return {
       countLiveTenants: () => tenants.countLive(),
       tenantBySlug: (slug) => tenants.bySlug(slug),
@@ -295,9 +305,9 @@ export class SqliteStorage implements Storage {
       resetLogin: (key) => throttle.reset(key),
       insertTenant(tenant, wrappedDataKey) {
         db.prepare(
-          `INSERT INTO tenants (id, slug, name, isolation_model, residency, plan, contact_email, state, quotas, created_at, updated_at)
-           VALUES (@id, @slug, @name, @isolationModel, @residency, @plan, @contactEmail, @state, @quotas, @createdAt, @updatedAt)`,
-        ).run({ ...tenant, quotas: JSON.stringify(tenant.quotas) });
+          `INSERT INTO tenants (id, slug, name, isolation_model, residency, plan, contact_email, state, quotas, fairness, created_at, updated_at)
+           VALUES (@id, @slug, @name, @isolationModel, @residency, @plan, @contactEmail, @state, @quotas, @fairness, @createdAt, @updatedAt)`,
+        ).run({ ...tenant, quotas: JSON.stringify(tenant.quotas), fairness: tenant.fairness === null ? null : JSON.stringify(tenant.fairness) });
         db.prepare('INSERT INTO tenant_keys (tenant_id, wrapped_key) VALUES (?, ?)').run(tenant.id, wrappedDataKey);
         return ok;
       },
@@ -308,6 +318,7 @@ export class SqliteStorage implements Storage {
           contact_email: change.contactEmail,
           state: change.state,
           quotas: change.quotas === undefined ? undefined : JSON.stringify(change.quotas),
+          fairness: change.fairness === undefined ? undefined : change.fairness === null ? null : JSON.stringify(change.fairness),
           updated_at: change.updatedAt,
         }).filter(([, value]) => value !== undefined);
         if (columns.length > 0) {
@@ -491,6 +502,14 @@ export class SqliteStorage implements Storage {
         for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'tenant_roles', 'role_mappings', 'agent_pools', 'tenant_identity']) {
           db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
         }
+        if (tenant.isolationModel === 'pooled') {
+          // The pooled telemetry file is not part of this transaction: the delete is idempotent, and
+          // what a crash could leave behind is clear columns only (the details die with the key).
+          const telemetry = telemetryOf(tenant);
+          for (const table of ['telemetry_results', 'telemetry_batches']) {
+            telemetry.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
+          }
+        }
         return ok;
       },
     };
@@ -522,8 +541,10 @@ export class SqliteStorage implements Storage {
   }
 
   removeTenantStores(tenantId: string): Promise<void> {
-    this.ownStores.get(tenantId)?.close();
-    this.ownStores.delete(tenantId);
+    for (const key of [tenantId, `telemetry:${tenantId}`]) {
+      this.ownStores.get(key)?.close();
+      this.ownStores.delete(key);
+    }
     rmSync(this.tenantDir(tenantId), { recursive: true, force: true });
     return ok;
   }
@@ -556,6 +577,28 @@ export class SqliteStorage implements Storage {
       this.ownStores.set(tenantId, db);
     }
     return db;
+  }
+
+  /** The store holding a tenant's telemetry: the pooled telemetry store, a hybrid tenant's own file, or its silo. */
+  private telemetryStore(tenant: TenantRef): Database.Database {
+    if (tenant.isolationModel === 'siloed') {
+      return this.ownStore(tenant.id);
+    }
+    if (tenant.isolationModel === 'hybrid') {
+      const key = `telemetry:${tenant.id}`;
+      let db = this.ownStores.get(key);
+      if (db === undefined) {
+        const file = join(this.tenantDir(tenant.id), 'telemetry.db');
+        if (!existsSync(file)) {
+          throw new Error(`the telemetry store of tenant ${tenant.id} is missing`);
+        }
+        db = openStore(file, 'telemetry');
+        this.ownStores.set(key, db);
+      }
+      return db;
+    }
+    this.pooledTelemetry ??= openStore(this.layout.telemetryFile, 'telemetry');
+    return this.pooledTelemetry;
   }
 
   /** The store holding a tenant's control data: its silo, or the shared control store. */
@@ -695,7 +738,7 @@ export class SqliteStorage implements Storage {
       db.close();
     }
     this.ownStores.clear();
-    this.telemetry?.close();
+    this.pooledTelemetry?.close();
     if (this.db.open) {
       this.db.close();
     }

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { Slug, Uuid } from './common';
+
+/** A tenant's fairness limits: ingest as a token bucket over units, queries per minute. */
+export const FairnessLimits = z.strictObject({
+  ingest_rate_per_sec: z.number().int().min(1).max(10_000_000),
+  ingest_burst: z.number().int().min(1).max(100_000_000),
+  query_budget: z.number().int().min(1).max(1_000_000),
+});
+export type FairnessLimits = z.infer<typeof FairnessLimits>;
+
+/** `ingest_burst` defaults to two seconds of the rate. */
+export const PutFairnessRequest = z.strictObject({
+  ingest_rate_per_sec: FairnessLimits.shape.ingest_rate_per_sec,
+  ingest_burst: FairnessLimits.shape.ingest_burst.optional(),
+  query_budget: FairnessLimits.shape.query_budget,
+});
+export type PutFairnessRequest = z.infer<typeof PutFairnessRequest>;
+
+export const defaultFairness: FairnessLimits = { ingest_rate_per_sec: 5000, ingest_burst: 10_000, query_budget: 600 };
+
+export const FairnessCounters = z.strictObject({
+  admitted_calls: z.number().int(),
+  admitted_units: z.number().int(),
+  shed_calls: z.number().int(),
+  shed_units: z.number().int(),
+  queue_depth: z.number().int(),
+  latency_p50_ms: z.number().nullable(),
+  latency_p99_ms: z.number().nullable(),
+});
+export type FairnessCounters = z.infer<typeof FairnessCounters>;
+
+export const TenantFairness = z.strictObject({
+  tenant_id: Uuid,
+  slug: Slug,
+  ...FairnessLimits.shape,
+  ...FairnessCounters.shape,
+  /** Replicas sharing the tenant's limits (each admits 1/n). */
+  live_replicas: z.number().int(),
+});
+export type TenantFairness = z.infer<typeof TenantFairness>;

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TenantFairness } from '../../contracts/fairness';
+import { IngestResponse } from '../../contracts/telemetry';
+import { buildTestApp, enrolledAgentHeaders, type TestApp } from '../../test/helpers/control-plane-harness';
+
+type Headers = { authorization: string };
+
+const TEST_ID = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+
+function results(count: number, at: string, extra: Record<string, unknown> = {}) {
+  return Array.from({ length: count }, (_, i) => ({ test_id: TEST_ID, ts: at, latency_ms: 10 + (i % 7), ok: i % 10 !== 0, ...extra }));
+}
+
+describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
+  let t: TestApp;
+  let operator: Headers;
+  let tenant: Headers;
+  let agent: Headers;
+
+  beforeEach(async () => {
+    t = await buildTestApp();
+    operator = await t.adminHeaders();
+    tenant = await t.tenantAdminHeaders('ingest-a', 'pooled');
+    agent = await enrolledAgentHeaders(t.app, tenant);
+  });
+
+  afterEach(async () => {
+    await t.close();
+  });
+
+  const now = () => t.clock.now().toISOString();
+  const ingest = (payload: unknown, headers: Headers = agent) => t.app.inject({ method: 'POST', url: '/agent/v1/ingest', headers, payload: payload as Record<string, unknown> });
+  const setFairness = (payload: Record<string, number>, slug = 'ingest-a') => t.app.inject({ method: 'PUT', url: `/provider/v1/tenants/${slug}/fairness`, headers: operator, payload });
+  const storedResults = async (headers: Headers = tenant) => {
+    const page = await t.app.inject({ method: 'GET', url: '/v1/telemetry/results?limit=1000', headers });
+    expect(page.statusCode).toBe(200);
+    return page.json<{ items: { test_id: string; target: string | null; error: string | null; status_code: number | null }[] }>().items;
+  };
+
+  it('admits a batch of results and flow events: 202 {admitted_units}; the results and flows read back with their sealed details', async () => {
+    const flow = { ts: now(), src: '10.0.0.1', dst: '10.0.0.2', src_port: 5000, dst_port: 443, protocol: 'tcp', bytes: 1200, packets: 3 };
+    const response = await ingest({ batch_id: 'b-1', results: [...results(3, now()), { test_id: TEST_ID, ts: now(), latency_ms: null, ok: false, target: 'https://intranet.example/health', error: 'connect ETIMEDOUT' }], flow_events: [flow] });
+    expect(response.statusCode).toBe(202);
+    expect(IngestResponse.parse(response.json())).toEqual({ batch_id: 'b-1', admitted_units: 5, duplicate: false });
+    const items = await storedResults();
+    expect(items).toHaveLength(4);
+    expect(items.filter((item) => item.error === 'connect ETIMEDOUT' && item.target === 'https://intranet.example/health')).toHaveLength(1);
+    const flows = await t.app.inject({ method: 'GET', url: '/v1/telemetry/flows', headers: tenant });
+    expect(flows.json<{ items: unknown[] }>().items).toEqual([{ ...flow, batch_id: 'b-1', agent_id: (agent as Headers & { agentId: string }).agentId }]);
+    // Sealed once per batch: the target, the error text and the flow addresses are not in any file or table in clear.
+    const raw = Buffer.concat(await t.engine.rawContents());
+    for (const secret of ['intranet.example', 'ETIMEDOUT', '10.0.0.2']) {
+      expect(raw.includes(Buffer.from(secret))).toBe(false);
+    }
+  });
+
+  it('stores a retried batch_id once: the retry answers 202 duplicate and writes nothing', async () => {
+    const batch = { batch_id: 'retry-me', results: results(10, now()) };
+    expect((await ingest(batch)).json()).toMatchObject({ admitted_units: 10, duplicate: false });
+    expect((await ingest(batch)).json()).toMatchObject({ admitted_units: 10, duplicate: true });
+    expect(await storedResults()).toHaveLength(10);
+  });
+
+  it('over the rate: 429 rate_limited with Retry-After and retry_after_ms, nothing stored; the same batch succeeds once the bucket refills', async () => {
+    expect((await setFairness({ ingest_rate_per_sec: 100, ingest_burst: 200, query_budget: 100 })).statusCode).toBe(200);
+    expect((await ingest({ batch_id: 'first', results: results(150, now()) })).statusCode).toBe(202);
+    const refused = await ingest({ batch_id: 'second', results: results(100, now()) });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ error: { code: 'rate_limited', details: { retry_after_ms: 500, units: 100 } } });
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(await storedResults()).toHaveLength(150);
+    t.clock.advance(1);
+    expect((await ingest({ batch_id: 'second', results: results(100, now()) })).statusCode).toBe(202);
+    expect(await storedResults()).toHaveLength(250);
+    const counters = TenantFairness.parse((await t.app.inject({ method: 'GET', url: '/provider/v1/tenants/ingest-a/fairness', headers: operator })).json());
+    expect(counters).toMatchObject({ admitted_calls: 2, admitted_units: 250, shed_calls: 1, shed_units: 100, ingest_rate_per_sec: 100, ingest_burst: 200 });
+  });
+
+  it('an empty bucket refuses before the body is read; a batch larger than the burst is 413 (never retryable), not 429', async () => {
+    await setFairness({ ingest_rate_per_sec: 10, ingest_burst: 20, query_budget: 100 });
+    expect((await ingest({ batch_id: 'too-big', results: results(21, now()) })).json()).toMatchObject({ error: { code: 'payload_too_large', details: { units: 21, max_batch_units: 20 } } });
+    expect((await ingest({ batch_id: 'fill', results: results(20, now()) })).statusCode).toBe(202);
+    const empty = await t.app.inject({ method: 'POST', url: '/agent/v1/ingest', headers: { ...agent, 'content-type': 'application/json' }, payload: '{"not even": valid json' });
+    expect(empty.statusCode).toBe(429);
+    expect(empty.json()).toMatchObject({ error: { code: 'rate_limited', details: { retry_after_ms: 100 } } });
+  });
+
+  it('validates every batch with the contract: unknown fields, bad ids and oversize batches are 400 with the path; nothing is stored', async () => {
+    const cases: [unknown, string][] = [
+      [{ batch_id: 'x', results: [{ ...results(1, now())[0], extra: 1 }] }, 'results.0.extra'],
+      [{ batch_id: 'x', results: [{ ...results(1, now())[0], test_id: 'nope' }] }, 'results.0.test_id'],
+      [{ batch_id: 'has space', results: [] }, 'batch_id'],
+      [{ batch_id: 'x', results: results(5001, now()) }, 'results'],
+      [{ results: [] }, 'batch_id'],
+    ];
+    for (const [payload, path] of cases) {
+      const response = await ingest(payload);
+      expect(response.statusCode, JSON.stringify(path)).toBe(400);
+      expect(response.json<{ error: { details: { issues: { path: string }[] } } }>().error.details.issues.map((issue) => issue.path)).toContain(path);
+    }
+    expect(await storedResults()).toHaveLength(0);
+  });
+
+  it('takes only agent tokens: a tenant-admin token is 401, an operator token 403 no_implicit_access; a suspended tenant\'s agent is 403', async () => {
+    expect((await ingest({ batch_id: 'a', results: [] }, tenant)).statusCode).toBe(401);
+    expect((await ingest({ batch_id: 'a', results: [] }, operator)).json()).toMatchObject({ error: { code: 'no_implicit_access' } });
+    await t.app.inject({ method: 'POST', url: '/provider/v1/tenants/ingest-a/suspend', headers: operator, payload: { reason: 'unpaid' } });
+    expect((await ingest({ batch_id: 'a', results: results(1, now()) })).json()).toMatchObject({ error: { code: 'tenant_suspended' } });
+  });
+
+  it('query_budget bounds telemetry reads per minute with 429 rate_limited', async () => {
+    await setFairness({ ingest_rate_per_sec: 100, query_budget: 2 });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/telemetry/summary', headers: tenant })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/telemetry/results', headers: tenant })).statusCode).toBe(200);
+    const refused = await t.app.inject({ method: 'GET', url: '/v1/telemetry/flows', headers: tenant });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ error: { code: 'rate_limited', details: { retry_after_ms: 30_000 } } });
+  });
+
+  it('PUT fairness applies live, defaults the burst to two seconds of rate, and is ledgered as FAIRNESS_CHANGED in both ledgers', async () => {
+    const put = await setFairness({ ingest_rate_per_sec: 250, query_budget: 30 });
+    expect(TenantFairness.parse(put.json())).toMatchObject({ ingest_rate_per_sec: 250, ingest_burst: 500, query_budget: 30, live_replicas: 1 });
+    const list = await t.app.inject({ method: 'GET', url: '/provider/v1/fairness', headers: operator });
+    expect(list.json<{ items: { slug: string; ingest_rate_per_sec: number }[] }>().items).toContainEqual(expect.objectContaining({ slug: 'ingest-a', ingest_rate_per_sec: 250 }));
+    const provider = await t.app.inject({ method: 'GET', url: '/provider/v1/audit?event_type=FAIRNESS_CHANGED', headers: operator });
+    expect(provider.json<{ items: unknown[] }>().items).toHaveLength(1);
+    const own = await t.app.inject({ method: 'GET', url: '/v1/audit?event_type=FAIRNESS_CHANGED', headers: tenant });
+    expect(own.json<{ items: { details: unknown }[] }>().items[0]?.details).toMatchObject({ to: { ingest_rate_per_sec: 250 } });
+    const bad = await setFairness({ ingest_rate_per_sec: 0, query_budget: 1 });
+    expect(bad.statusCode).toBe(400);
+    const billing = await t.operatorHeaders('billing', ['billing_viewer']);
+    expect((await t.app.inject({ method: 'PUT', url: '/provider/v1/tenants/ingest-a/fairness', headers: billing, payload: { ingest_rate_per_sec: 1, query_budget: 1 } })).statusCode).toBe(403);
+  });
+
+  it('serves fairness counters on /metrics in Prometheus text', async () => {
+    await ingest({ batch_id: 'm', results: results(7, now()) });
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('bulkhead_ingest_admitted_units{tenant="ingest-a"} 7');
+  });
+
+  it('insights flag a test whose latency jumps in the latest window (robust z-score) and count one ai_calls unit per call', async () => {
+    await setFairness({ ingest_rate_per_sec: 100_000, query_budget: 100 });
+    const steady = randomUUID();
+    const jumpy = randomUUID();
+    const end = t.clock.now().getTime();
+    const rows = [];
+    for (let minute = 59; minute >= 0; minute--) {
+      const ts = new Date(end - minute * 60_000 - 1000).toISOString();
+      rows.push({ test_id: steady, ts, latency_ms: 20 + (minute % 3), ok: true });
+      rows.push({ test_id: jumpy, ts, latency_ms: minute < 5 ? 400 : 30 + (minute % 4), ok: true });
+    }
+    expect((await ingest({ batch_id: 'history', results: rows })).statusCode).toBe(202);
+    const response = await t.app.inject({ method: 'POST', url: '/v1/insights', headers: tenant, payload: {} });
+    expect(response.statusCode).toBe(200);
+    const insight = response.json<{ tests_analyzed: number; anomalies: { test_id: string; metric: string; robust_z: number }[] }>();
+    expect(insight.tests_analyzed).toBe(2);
+    expect(insight.anomalies.map((anomaly) => [anomaly.test_id, anomaly.metric])).toEqual([[jumpy, 'latency_p50_ms']]);
+    expect(insight.anomalies[0]?.robust_z).toBeGreaterThan(3.5);
+    const usage = await t.engine.openStorage(Buffer.from(t.deploymentKey, 'base64'));
+    try {
+      const record = await usage.tenants.bySlug('ingest-a');
+      if (record === null) throw new Error('tenant missing');
+      const meters = await usage.telemetry.usage(record, '2000-01-01', '2999-12-31');
+      expect(meters).toContainEqual(expect.objectContaining({ meter: 'ai_calls', value: 1 }));
+      expect(meters).toContainEqual(expect.objectContaining({ meter: 'results_ingested', value: 120 }));
+    } finally {
+      await usage.close();
+    }
+  });
+});

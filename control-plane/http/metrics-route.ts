@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { bearerToken } from '../auth/tokens';
+import type { ProviderContext } from './context';
+import { fairnessOf, type FairnessView } from './fairness-routes';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * GET /metrics in Prometheus text: per-tenant fairness counters (labelled by tenant slug; never
+ * telemetry) and the process defaults. Served to loopback scrapers, or anyone with an operator session.
+ */
+export function metricsRoute(ctx: ProviderContext, view: FairnessView) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'bulkhead_' });
+  const tenantGauge = (name: string, help: string, pick: (row: ReturnType<typeof fairnessOf>) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['tenant'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const id of view.fairness.known()) {
+          const tenant = await ctx.storage.tenants.byId(id);
+          if (tenant === null || tenant.state === 'deleted') continue;
+          const value = pick(fairnessOf(view, tenant));
+          if (value !== null) this.set({ tenant: tenant.slug }, value);
+        }
+      },
+    });
+  tenantGauge('bulkhead_ingest_admitted_calls', 'Ingest calls admitted since start (this replica)', (row) => row.admitted_calls);
+  tenantGauge('bulkhead_ingest_admitted_units', 'Ingest units admitted since start (this replica)', (row) => row.admitted_units);
+  tenantGauge('bulkhead_ingest_shed_calls', 'Ingest calls refused 429 since start (this replica)', (row) => row.shed_calls);
+  tenantGauge('bulkhead_ingest_shed_units', 'Ingest units refused 429 since start (this replica)', (row) => row.shed_units);
+  tenantGauge('bulkhead_ingest_queue_depth', 'Admitted batches waiting for the shared writer', (row) => row.queue_depth);
+  tenantGauge('bulkhead_ingest_latency_p50_ms', 'Ingest latency p50 over recent calls, ms', (row) => row.latency_p50_ms);
+  tenantGauge('bulkhead_ingest_latency_p99_ms', 'Ingest latency p99 over recent calls, ms', (row) => row.latency_p99_ms);
+  tenantGauge('bulkhead_ingest_rate_limit_units_per_second', 'Configured ingest rate', (row) => row.ingest_rate_per_sec);
+
+  return (app: FastifyInstance): Promise<void> => {
+    app.get('/metrics', async (request, reply) => {
+      if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) {
+        await ctx.auth.authenticate(bearerToken(request.headers.authorization, 'bho_'));
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+    return Promise.resolve();
+  };
+}

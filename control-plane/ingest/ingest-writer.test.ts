@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { TelemetryBatchWrite, TelemetryStore } from '../storage/types';
+import { IngestWriter, WriterSaturatedError } from './ingest-writer';
+
+/** A store whose writes wait until released, so the queue behind a busy writer can be observed. */
+class GatedStore {
+  readonly writes: string[][] = [];
+  private gates: (() => void)[] = [];
+  gated = false;
+  fail = false;
+
+  writeBatches(batches: TelemetryBatchWrite[]): Promise<Set<string>> {
+    this.writes.push(batches.map((batch) => `${batch.tenant.id}:${batch.batchId}`));
+    if (this.fail) return Promise.reject(new Error('disk full'));
+    if (!this.gated) return Promise.resolve(new Set(batches.filter((batch) => batch.batchId.startsWith('dup')).map((batch) => `${batch.tenant.id}/${batch.batchId}`)));
+    return new Promise((resolve) => this.gates.push(() => resolve(new Set())));
+  }
+
+  release(): void {
+    for (const open of this.gates.splice(0)) open();
+  }
+}
+
+const batch = (tenant: string, id: string): TelemetryBatchWrite => ({
+  tenant: { id: tenant, isolationModel: 'pooled' },
+  batchId: id,
+  agentId: 'agent',
+  receivedAt: '2026-12-01T00:00:00.000Z',
+  testIds: [],
+  ts: [],
+  latencyMs: [],
+  ok: [],
+  flowCount: 0,
+  bytes: 0,
+  sealed: null,
+});
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function writer(store: GatedStore, options: { fair?: boolean; maxQueuedUnits?: number } = {}) {
+  return new IngestWriter(store as unknown as TelemetryStore, { fair: options.fair ?? true, maxQueuedUnits: options.maxQueuedUnits ?? 10_000, maxUnitsPerWrite: 1000, quantum: 100 });
+}
+
+describe('IngestWriter', () => {
+  it('writes batches that arrive together in one transaction, and reports duplicates', async () => {
+    const store = new GatedStore();
+    const w = writer(store);
+    const results = await Promise.all([w.submit(batch('a', 'b1'), 10), w.submit(batch('b', 'dup-1'), 10), w.submit(batch('a', 'b2'), 10)]);
+    expect(store.writes).toHaveLength(1);
+    expect(store.writes[0]?.toSorted()).toEqual(['a:b1', 'a:b2', 'b:dup-1']);
+    expect(results.map((result) => result.duplicate)).toEqual([false, true, false]);
+  });
+
+  it("puts a quiet tenant's batch in the next write, ahead of a flood queued before it", async () => {
+    const store = new GatedStore();
+    store.gated = true;
+    const w = writer(store);
+    const pending = [w.submit(batch('noisy', 'n0'), 100)];
+    await tick();
+    for (let i = 1; i <= 30; i++) pending.push(w.submit(batch('noisy', `n${i}`), 100));
+    pending.push(w.submit(batch('quiet', 'q1'), 100));
+    expect(w.queueDepth('noisy')).toBe(31);
+    store.gated = false;
+    store.release();
+    await Promise.all(pending);
+    const second = store.writes[1] ?? [];
+    expect(second).toContain('quiet:q1');
+    expect(second.length).toBeLessThanOrEqual(10);
+    expect(w.queueDepth('noisy')).toBe(0);
+  });
+
+  it('first come, first served when fairness is off: the quiet batch waits behind the whole flood', async () => {
+    const store = new GatedStore();
+    store.gated = true;
+    const w = writer(store, { fair: false });
+    const pending = [w.submit(batch('noisy', 'n0'), 100)];
+    await tick();
+    for (let i = 1; i <= 30; i++) pending.push(w.submit(batch('noisy', `n${i}`), 100));
+    pending.push(w.submit(batch('quiet', 'q1'), 100));
+    store.gated = false;
+    store.release();
+    await Promise.all(pending);
+    expect(store.writes.findIndex((write) => write.includes('quiet:q1'))).toBe(store.writes.length - 1);
+    expect(store.writes.length).toBeGreaterThan(3);
+  });
+
+  it('when saturated, sheds the newest batch of the tenant holding the largest share, and refuses that tenant outright', async () => {
+    const store = new GatedStore();
+    store.gated = true;
+    const w = writer(store, { maxQueuedUnits: 500 });
+    const inFlight = w.submit(batch('noisy', 'n0'), 100);
+    await tick();
+    const queued = [1, 2, 3, 4, 5].map((i) => w.submit(batch('noisy', `n${i}`), 100));
+    const outcomes = queued.map((promise) => promise.then(() => 'stored', (error: unknown) => (error instanceof WriterSaturatedError ? 'shed' : 'other')));
+    const quiet = w.submit(batch('quiet', 'q1'), 100);
+    expect(() => w.submit(batch('noisy', 'n6'), 100)).toThrow(WriterSaturatedError);
+    store.gated = false;
+    store.release();
+    await Promise.all([inFlight, quiet]);
+    expect(await Promise.all(outcomes)).toEqual(['stored', 'stored', 'stored', 'stored', 'shed']);
+    expect(store.writes.flat()).toContain('quiet:q1');
+    expect(store.writes.flat()).not.toContain('noisy:n5');
+  });
+
+  it('rejects the batches of a failed write (never acknowledged) and keeps serving', async () => {
+    const store = new GatedStore();
+    const w = writer(store);
+    store.fail = true;
+    await expect(w.submit(batch('a', 'x'), 1)).rejects.toThrow('disk full');
+    store.fail = false;
+    await expect(w.submit(batch('a', 'y'), 1)).resolves.toEqual({ duplicate: false });
+    await w.idle();
+    expect(w.queuedUnits).toBe(0);
+  });
+});

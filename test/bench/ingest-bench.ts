@@ -1,0 +1,283 @@
+// Ingest figures. P1: end-to-end ingest (HTTPS, auth, fairness, sealing, SQLite) in results/s with
+// batches of 500, against the raw better-sqlite3 insert rate of rows of the same shape, same run.
+// P2: a quiet tenant's latency alone and beside a noisy tenant sending 20x its own rate, with
+// fairness on and off. The server is a real `serve` child process, so the load generator does not
+// share its core. Wall-clock on a shared machine: compare ratios within one run.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'otplib';
+import { Agent, request } from 'undici';
+import { deriveLedgerKey } from '../../control-plane/audit/ledger-codec';
+import { openStore } from '../../control-plane/storage/sqlite/connection';
+import { SqliteStorage, sqliteLayout } from '../../control-plane/storage/sqlite/sqlite-storage';
+import { runCli, startServe, type ServingProcess } from '../helpers/cli-process';
+
+const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const TEST_IDS = Array.from({ length: 20 }, () => randomUUID());
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+}
+
+/** A batch body with a placeholder for its id: bodies are built once, ids spliced in per request. */
+function batchTemplate(results: number): { head: string; tail: string } {
+  const at = Date.now();
+  const rows = Array.from({ length: results }, (_, i) => ({
+    test_id: TEST_IDS[i % TEST_IDS.length],
+    ts: new Date(at - 60_000 + i).toISOString(),
+    latency_ms: 5 + (i % 90),
+    ok: i % 50 !== 0,
+    ...(i % 50 === 0 ? { error: 'connect ETIMEDOUT', target: 'https://service.example/health' } : {}),
+  }));
+  const json = JSON.stringify({ batch_id: '@@ID@@', results: rows });
+  const [head = '', tail = ''] = json.split('@@ID@@');
+  return { head, tail };
+}
+
+/** Raw better-sqlite3 inserts of rows shaped as telemetry_results rows, into a store migrated as ours (same indexes, same pragmas). */
+function rawInsertRate(rows: number, perTransaction: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'bulkhead-raw-'));
+  try {
+    const db = openStore(join(dir, 'telemetry.db'), 'telemetry');
+    const insert = db.prepare('INSERT INTO telemetry_results (tenant_id, test_id, ts, latency_ms, ok, batch_id, idx) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const tenant = randomUUID();
+    const at = Date.now();
+    const started = performance.now();
+    for (let done = 0; done < rows; done += perTransaction) {
+      const batchId = randomUUID();
+      db.transaction(() => {
+        for (let i = 0; i < perTransaction; i++) {
+          insert.run(tenant, TEST_IDS[i % TEST_IDS.length], new Date(at + done + i).toISOString(), 5 + (i % 90), i % 50 !== 0 ? 1 : 0, batchId, i);
+        }
+      })();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    db.close();
+    return Math.round(rows / seconds);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface BenchServer {
+  server: ServingProcess;
+  dispatcher: Agent;
+  operator: string;
+  dataDir: string;
+  deploymentKey: string;
+  api(method: 'GET' | 'POST' | 'PUT', path: string, token: string | null, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }>;
+  /** A tenant with an admin token and one enrolled agent, at these fairness limits. */
+  tenant(slug: string, limits: { ingest_rate_per_sec: number; ingest_burst?: number; query_budget: number }): Promise<{ admin: string; agent: string }>;
+  close(): Promise<void>;
+}
+
+async function startBenchServer(options: { fairness: boolean; connections: number }): Promise<BenchServer> {
+  const root = mkdtempSync(join(tmpdir(), 'bulkhead-ingest-bench-'));
+  const dataDir = join(root, 'data');
+  const deploymentKey = randomBytes(32).toString('base64');
+  const password = 'bench-admin-password';
+  const init = await runCli(['init', '--data', dataDir, '--admin', 'admin', '--json'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey, BULKHEAD_ADMIN_PASSWORD: password });
+  if (init.code !== 0) throw new Error(init.stderr);
+  const { secret } = JSON.parse(init.stdout) as { secret: string };
+  const server = await startServe(['--data', dataDir, '--fairness', options.fairness ? 'on' : 'off'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+  const dispatcher = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') }, connections: options.connections });
+  const api: BenchServer['api'] = async (method, path, token, body) => {
+    const started = performance.now();
+    const response = await request(`${server.url}${path}`, {
+      method,
+      dispatcher,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, ms: performance.now() - started };
+  };
+  const operator = String((await api('POST', '/provider/v1/auth/login', null, { username: 'admin', password, totp: await generate({ secret }) })).json.token);
+  return {
+    server,
+    dispatcher,
+    operator,
+    dataDir,
+    deploymentKey,
+    api,
+    async tenant(slug, limits) {
+      await api('POST', '/provider/v1/tenants', operator, { slug, name: slug });
+      await api('PUT', `/provider/v1/tenants/${slug}/fairness`, operator, limits);
+      const admin = String((await api('POST', `/provider/v1/tenants/${slug}/admin-tokens`, operator, { expires_in_seconds: 3600 })).json.token);
+      const pool = String((await api('POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id);
+      const bootstrap = String((await api('POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token);
+      const agent = String((await api('POST', '/agent/v1/enroll', null, { bootstrap_token: bootstrap, name: 'probe' })).json.agent_token);
+      return { admin, agent };
+    },
+    async close() {
+      await dispatcher.close();
+      await server.stop('SIGTERM');
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** P1: end-to-end results/s at batches of 500 from `senders` concurrent agents, against raw inserts. */
+export async function ingestThroughput(options: { seconds?: number; senders?: number } = {}): Promise<Record<string, unknown>> {
+  const seconds = options.seconds ?? 8;
+  const senders = options.senders ?? 6;
+  const rawPer500 = rawInsertRate(200_000, 500);
+  const rawBulk = rawInsertRate(200_000, 10_000);
+  const bench = await startBenchServer({ fairness: true, connections: senders });
+  try {
+    const { agent } = await bench.tenant('throughput', { ingest_rate_per_sec: 10_000_000, ingest_burst: 100_000_000, query_budget: 1000 });
+    const template = batchTemplate(500);
+    let acked = 0;
+    let refused = 0;
+    const send = async (deadline: number) => {
+      while (performance.now() < deadline) {
+        const response = await bench.api('POST', '/agent/v1/ingest', agent, template.head + randomUUID() + template.tail);
+        if (response.status === 202) acked++;
+        else refused++;
+      }
+    };
+    // Warm-up (JIT, connections), then the measured run.
+    await Promise.all(Array.from({ length: senders }, () => send(performance.now() + 2000)));
+    acked = 0;
+    refused = 0;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: senders }, () => send(started + seconds * 1000)));
+    const elapsed = (performance.now() - started) / 1000;
+    const e2e = Math.round((acked * 500) / elapsed);
+    const raw = Math.max(rawPer500, rawBulk);
+    return {
+      end_to_end_results_per_sec: e2e,
+      batches_acknowledged: acked,
+      batches_refused: refused,
+      raw_insert_rows_per_sec_500_per_tx: rawPer500,
+      raw_insert_rows_per_sec_10000_per_tx: rawBulk,
+      end_to_end_over_raw: round(e2e / raw),
+      end_to_end_over_raw_500_per_tx: round(e2e / rawPer500),
+      senders,
+      seconds,
+      body_bytes: Buffer.byteLength(template.head + randomUUID() + template.tail),
+    };
+  } finally {
+    await bench.close();
+  }
+}
+
+interface Phase {
+  quiet_p50_ms: number;
+  quiet_p99_ms: number;
+  quiet_sent: number;
+  quiet_refused: number;
+  noisy_offered_units_per_sec?: number;
+  noisy_admitted_units_per_sec?: number;
+  noisy_shed_batches?: number;
+}
+
+/** P2: the noisy-neighbour scenario on one server (fairness on or off). */
+async function noisyNeighbour(fairness: boolean, seconds: number): Promise<Record<string, unknown>> {
+  const QUIET_RATE = 1000;
+  const NOISY_RATE = 5000;
+  const NOISY_BATCH = 500;
+  const bench = await startBenchServer({ fairness, connections: 24 });
+  try {
+    const quiet = await bench.tenant('quiet', { ingest_rate_per_sec: QUIET_RATE, query_budget: 1000 });
+    const noisy = await bench.tenant('noisy', { ingest_rate_per_sec: NOISY_RATE, ingest_burst: NOISY_RATE, query_budget: 1000 });
+    const quietBody = batchTemplate(QUIET_RATE / 100); // 10% of its rate: 10 results every 100 ms
+    const noisyBody = batchTemplate(NOISY_BATCH);
+    const shed: string[] = [];
+    let noisyAttemptedBatches = 0;
+    let noisyStoredUnits = 0;
+
+    const runQuiet = async (deadline: number): Promise<Omit<Phase, 'noisy_offered_units_per_sec'>> => {
+      const latencies: number[] = [];
+      let refused = 0;
+      let next = performance.now();
+      while (performance.now() < deadline) {
+        const response = await bench.api('POST', '/agent/v1/ingest', quiet.agent, quietBody.head + randomUUID() + quietBody.tail);
+        latencies.push(response.ms);
+        if (response.status !== 202) refused++;
+        next += 100;
+        await sleep(Math.max(0, next - performance.now()));
+      }
+      return { quiet_p50_ms: round(percentile(latencies, 50)), quiet_p99_ms: round(percentile(latencies, 99)), quiet_sent: latencies.length, quiet_refused: refused };
+    };
+
+    // 20x its own rate: 100,000 units/s offered as 200 batches of 500 a second, paced over 20 agents' connections.
+    const runNoisy = async (deadline: number, measureFrom: number) => {
+      let admittedInWindow = 0;
+      const perSender = 10; // batches/s each
+      const sender = async () => {
+        let next = performance.now();
+        while (performance.now() < deadline) {
+          const batchId = randomUUID();
+          noisyAttemptedBatches++;
+          const response = await bench.api('POST', '/agent/v1/ingest', noisy.agent, noisyBody.head + batchId + noisyBody.tail);
+          if (response.status === 202) {
+            noisyStoredUnits += NOISY_BATCH;
+            if (performance.now() >= measureFrom) admittedInWindow += NOISY_BATCH;
+          } else {
+            shed.push(batchId);
+          }
+          next += 1000 / perSender;
+          await sleep(Math.max(0, next - performance.now()));
+        }
+      };
+      await Promise.all(Array.from({ length: 20 }, sender));
+      return admittedInWindow / ((deadline - measureFrom) / 1000);
+    };
+
+    const soloStart = performance.now();
+    const solo = await runQuiet(soloStart + seconds * 1000);
+    const togetherStart = performance.now();
+    const deadline = togetherStart + seconds * 1000;
+    // The noisy tenant's burst is spent in its first second: its rate is measured after that.
+    const [together, noisyAdmittedRate] = await Promise.all([runQuiet(deadline), runNoisy(deadline, togetherStart + 1000)]);
+    const noisyOffered = (noisyAttemptedBatches * NOISY_BATCH) / seconds;
+
+    // The noisy agents kept every refused batch: once the provider lifts the limit (live), they retry and nothing is lost.
+    await bench.api('PUT', '/provider/v1/tenants/noisy/fairness', bench.operator, { ingest_rate_per_sec: 10_000_000, ingest_burst: 100_000_000, query_budget: 1000 });
+    let retries = 0;
+    while (shed.length > 0) {
+      const batchId = shed.shift() ?? '';
+      const response = await bench.api('POST', '/agent/v1/ingest', noisy.agent, noisyBody.head + batchId + noisyBody.tail);
+      retries++;
+      if (response.status === 202) noisyStoredUnits += NOISY_BATCH;
+      else {
+        shed.push(batchId);
+        await sleep(Number(response.json.error && (response.json.error as { details?: { retry_after_ms?: number } }).details?.retry_after_ms) || 50);
+      }
+    }
+    const counters = (await bench.api('GET', '/provider/v1/fairness', bench.operator)).json.items;
+    await bench.server.stop('SIGTERM');
+    // Stored rows, counted by the results_ingested meter in the same transactions as the rows.
+    const storage = SqliteStorage.open(sqliteLayout(bench.dataDir), deriveLedgerKey(Buffer.from(bench.deploymentKey, 'base64')));
+    const record = await storage.tenants.bySlug('noisy');
+    const meters = record === null ? [] : await storage.telemetry.usage(record, '2000-01-01', '2999-12-31');
+    await storage.close();
+    const storedRows = meters.filter((meter) => meter.meter === 'results_ingested').reduce((sum, meter) => sum + meter.value, 0);
+    return {
+      fairness,
+      quiet_configured_units_per_sec: QUIET_RATE,
+      noisy_configured_units_per_sec: NOISY_RATE,
+      solo,
+      together: { ...together, noisy_offered_units_per_sec: Math.round(noisyOffered), noisy_admitted_units_per_sec: Math.round(noisyAdmittedRate) },
+      quiet_p99_together_over_solo: round(together.quiet_p99_ms / solo.quiet_p99_ms),
+      noisy_admitted_over_configured: round(noisyAdmittedRate / NOISY_RATE),
+      noisy_results_attempted: noisyAttemptedBatches * NOISY_BATCH,
+      noisy_results_acknowledged: noisyStoredUnits,
+      noisy_results_stored_after_retry: storedRows,
+      noisy_results_lost: noisyAttemptedBatches * NOISY_BATCH - storedRows,
+      noisy_retry_requests: retries,
+      counters,
+    };
+  } finally {
+    await bench.close();
+  }
+}
+
+export async function noisyNeighbourFigures(seconds = 10): Promise<Record<string, unknown>> {
+  return { with_fairness: await noisyNeighbour(true, seconds), without_fairness: await noisyNeighbour(false, seconds) };
+}

@@ -1,0 +1,125 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { generate } from 'otplib';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startServe, type ServingProcess } from '../helpers/cli-process';
+
+const BATCH = 100;
+const SENDERS = 4;
+/** Acknowledged batches before the kill: enough that writes are in flight when it lands. */
+const ACKS_BEFORE_KILL = 40;
+
+/**
+ * Acknowledged means durable: a real `serve` process is killed with SIGKILL during sustained
+ * ingest from several agents, then restarted on the same data dir. Every batch that got a 202 is
+ * present exactly once, and once the agents retry what was never acknowledged, nothing is missing.
+ */
+describe('ingest survives kill -9 (real process, SQLite)', () => {
+  const key = randomBytes(32).toString('base64');
+  const password = 'durability-test-password';
+  let root: string;
+  let dataDir: string;
+  let secret = '';
+  let server: ServingProcess;
+  let dispatcher: Agent;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'bulkhead-durability-'));
+    dataDir = join(root, 'data');
+    const init = await runCli(['init', '--data', dataDir, '--admin', 'admin', '--json'], { BULKHEAD_DEPLOYMENT_KEY: key, BULKHEAD_ADMIN_PASSWORD: password });
+    expect(init.code, init.stderr).toBe(0);
+    secret = (JSON.parse(init.stdout) as { secret: string }).secret;
+    server = await startServe(['--data', dataDir], { BULKHEAD_DEPLOYMENT_KEY: key });
+    dispatcher = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') } });
+  }, 90_000);
+
+  afterAll(async () => {
+    await dispatcher.close();
+    await server.stop('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function api(method: 'GET' | 'POST' | 'PUT', path: string, token: string | null, body?: unknown) {
+    const response = await request(`${server.url}${path}`, {
+      method,
+      dispatcher,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  const batchOf = (batchId: string) => ({
+    batch_id: batchId,
+    results: Array.from({ length: BATCH }, (_, i) => ({ test_id: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a', ts: new Date(Date.now() - 1000 + i).toISOString(), latency_ms: i, ok: true })),
+  });
+
+  it('keeps every acknowledged batch exactly once across a SIGKILL, and loses nothing once agents retry', async () => {
+    const operator = String((await api('POST', '/provider/v1/auth/login', null, { username: 'admin', password, totp: await generate({ secret }) })).json.token);
+    expect((await api('POST', '/provider/v1/tenants', operator, { slug: 'durable', name: 'Durable' })).status).toBe(201);
+    expect((await api('PUT', '/provider/v1/tenants/durable/fairness', operator, { ingest_rate_per_sec: 1_000_000, query_budget: 1000 })).status).toBe(200);
+    const admin = String((await api('POST', '/provider/v1/tenants/durable/admin-tokens', operator, { expires_in_seconds: 3600 })).json.token);
+    const pool = String((await api('POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id);
+    const bootstrap = String((await api('POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token);
+    const agent = String((await api('POST', '/agent/v1/enroll', null, { bootstrap_token: bootstrap, name: 'probe' })).json.agent_token);
+
+    const acknowledged = new Set<string>();
+    const attempted: string[] = [];
+    // An object, not a let: other senders flip it while this one awaits.
+    const run = { killed: false };
+    const killOnce = () => {
+      if (run.killed) return;
+      run.killed = true;
+      server.child.kill('SIGKILL');
+    };
+    const sender = async () => {
+      while (!run.killed) {
+        const batchId = randomUUID();
+        attempted.push(batchId);
+        try {
+          const response = await api('POST', '/agent/v1/ingest', agent, batchOf(batchId));
+          if (response.status === 202) acknowledged.add(batchId);
+        } catch {
+          // The connection died with the server: not acknowledged; the agent retries below.
+        }
+        if (acknowledged.size >= ACKS_BEFORE_KILL) killOnce();
+      }
+    };
+    await Promise.all(Array.from({ length: SENDERS }, sender));
+    await server.exited;
+    expect(acknowledged.size).toBeGreaterThanOrEqual(ACKS_BEFORE_KILL);
+
+    server = await startServe(['--data', dataDir], { BULKHEAD_DEPLOYMENT_KEY: key });
+    const perBatch = async () => {
+      const counts = new Map<string, number>();
+      let cursor: string | null = null;
+      do {
+        const page = await api('GET', `/v1/telemetry/results?limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`, admin);
+        expect(page.status).toBe(200);
+        for (const item of page.json.items as { batch_id: string }[]) counts.set(item.batch_id, (counts.get(item.batch_id) ?? 0) + 1);
+        cursor = page.json.next_cursor as string | null;
+      } while (cursor !== null);
+      return counts;
+    };
+    const afterKill = await perBatch();
+    for (const batchId of acknowledged) {
+      expect(afterKill.get(batchId), `acknowledged batch ${batchId}`).toBe(BATCH);
+    }
+    // Batches stored but not acknowledged are whole too: a transaction commits all of a batch or none.
+    for (const count of afterKill.values()) expect(count).toBe(BATCH);
+
+    // The agents retry everything they never saw acknowledged: each is stored once (or was already).
+    for (const batchId of attempted.filter((id) => !acknowledged.has(id))) {
+      const retry = await api('POST', '/agent/v1/ingest', agent, batchOf(batchId));
+      expect(retry.status).toBe(202);
+      expect(retry.json.duplicate).toBe(afterKill.has(batchId));
+    }
+    const final = await perBatch();
+    expect(final.size).toBe(attempted.length);
+    for (const count of final.values()) expect(count).toBe(BATCH);
+  });
+});

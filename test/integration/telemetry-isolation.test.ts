@@ -1,0 +1,114 @@
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startControlPlane, type RunningControlPlane } from '../helpers/control-plane-harness';
+
+const SHARED_TEST_ID = '0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4';
+const MODELS = ['pooled', 'siloed', 'hybrid'] as const;
+
+interface TenantUnderTest {
+  slug: string;
+  admin: string;
+  agent: string;
+  agentId: string;
+}
+
+/**
+ * Cross-tenant reads over real HTTPS on every isolation model: two tenants per model send batches
+ * with the same test id and the same batch id; each tenant's tokens see exactly its own rows on
+ * every telemetry route, operators see none, and an agent token reads nothing.
+ */
+describe('telemetry isolation over real HTTPS', () => {
+  let cp: RunningControlPlane;
+  let dispatcher: Agent;
+  let operator = '';
+  const tenants: TenantUnderTest[] = [];
+
+  async function api(method: 'GET' | 'POST' | 'PUT', path: string, token: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+    const response = await request(`${cp.url}${path}`, {
+      method,
+      dispatcher,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    dispatcher = new Agent({ connect: { ca: cp.caPem } });
+    const login = await request(`${cp.url}/provider/v1/auth/login`, {
+      method: 'POST',
+      dispatcher,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: cp.admin.username, password: cp.admin.password, totp: await cp.adminCode() }),
+    });
+    operator = ((await login.body.json()) as { token: string }).token;
+    for (const model of MODELS) {
+      for (const side of ['a', 'b']) {
+        const slug = `${model}-${side}`;
+        expect((await api('POST', '/provider/v1/tenants', operator, { slug, name: slug, isolation_model: model })).status).toBe(201);
+        const admin = (await api('POST', `/provider/v1/tenants/${slug}/admin-tokens`, operator, { expires_in_seconds: 3600 })).json.token as string;
+        const pool = (await api('POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id as string;
+        const bootstrap = (await api('POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token as string;
+        const enrolled = await request(`${cp.url}/agent/v1/enroll`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bootstrap_token: bootstrap, name: 'probe' }) });
+        const { agent_id, agent_token } = (await enrolled.body.json()) as { agent_id: string; agent_token: string };
+        tenants.push({ slug, admin, agent: agent_token, agentId: agent_id });
+      }
+    }
+    const now = Date.now();
+    for (const tenant of tenants) {
+      const results = Array.from({ length: 40 }, (_, i) => ({
+        test_id: SHARED_TEST_ID,
+        ts: new Date(now - (40 - i) * 60_000).toISOString(),
+        latency_ms: 10 + i,
+        ok: true,
+        target: `https://marker-${tenant.slug}.example`,
+      }));
+      const flow_events = [{ ts: new Date(now - 1000).toISOString(), src: `marker-${tenant.slug}`, dst: '192.0.2.1', protocol: 'tcp', bytes: 10, packets: 1 }];
+      // Every tenant uses the same batch id: idempotency is per tenant, never across tenants.
+      const response = await api('POST', '/agent/v1/ingest', tenant.agent, { batch_id: 'same-batch-id', results, flow_events });
+      expect(response.status, JSON.stringify(response.json)).toBe(202);
+      expect(response.json).toMatchObject({ admitted_units: 41, duplicate: false });
+    }
+  });
+
+  afterAll(async () => {
+    await dispatcher.close();
+    await cp.close();
+  });
+
+  it.each(MODELS.flatMap((model) => ['a', 'b'].map((side) => `${model}-${side}`)))("%s sees exactly its own rows on every telemetry route", async (slug) => {
+    const tenant = tenants.find((candidate) => candidate.slug === slug);
+    if (tenant === undefined) throw new Error(`no tenant ${slug}`);
+    const results = await api('GET', `/v1/telemetry/results?limit=1000&test_id=${SHARED_TEST_ID}`, tenant.admin);
+    const items = results.json.items as { target: string }[];
+    expect(items).toHaveLength(40);
+    expect(new Set(items.map((item) => item.target))).toEqual(new Set([`https://marker-${slug}.example`]));
+    const flows = await api('GET', '/v1/telemetry/flows', tenant.admin);
+    expect(flows.json.items).toEqual([expect.objectContaining({ src: `marker-${slug}`, agent_id: tenant.agentId })]);
+    const summary = await api('GET', '/v1/telemetry/summary', tenant.admin);
+    expect(summary.json.tests).toEqual([expect.objectContaining({ test_id: SHARED_TEST_ID, results: 40 })]);
+    const insights = await api('POST', '/v1/insights', tenant.admin, {});
+    expect(insights.status).toBe(200);
+    expect(insights.json.tests_analyzed).toBe(1);
+  });
+
+  it("refuses telemetry to an agent token (401) and to an operator's session (403 no_implicit_access) on every route", async () => {
+    const reads: ['GET' | 'POST', string][] = [
+      ['GET', '/v1/telemetry/results'],
+      ['GET', '/v1/telemetry/flows'],
+      ['GET', '/v1/telemetry/summary'],
+      ['POST', '/v1/insights'],
+    ];
+    for (const [method, path] of reads) {
+      const asOperator = await api(method, path, operator, method === 'POST' ? {} : undefined);
+      expect(asOperator.status, path).toBe(403);
+      expect(asOperator.json).toMatchObject({ error: { code: 'no_implicit_access' } });
+      const asAgent = await api(method, path, tenants[0]?.agent ?? '', method === 'POST' ? {} : undefined);
+      expect(asAgent.status, path).toBe(401);
+    }
+    const ingestAsOperator = await api('POST', '/agent/v1/ingest', operator, { batch_id: 'x', results: [] });
+    expect(ingestAsOperator.json).toMatchObject({ error: { code: 'no_implicit_access' } });
+  });
+});
