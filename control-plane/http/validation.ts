@@ -23,9 +23,24 @@ function nulPath(value: unknown, path: string): string | null {
   return null;
 }
 
+/** Whether any string or key in the value holds a NUL (the hot path: no path strings are built). */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) {
+    for (const item of value) if (holdsNul(item)) return true;
+    return false;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const key in value) {
+      if (key.includes('\u0000') || holdsNul((value as Record<string, unknown>)[key])) return true;
+    }
+  }
+  return false;
+}
+
 /** Parses a request part with its contract schema; a failure is `400 invalid_request` naming the offending paths. */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.output<S> {
-  const nul = nulPath(value, '');
+  const nul = holdsNul(value) ? nulPath(value, '') : null;
   if (nul !== null) {
     throw new ApiError(400, 'invalid_request', `Invalid request ${what}: ${nul} contains a NUL character.`, { issues: [{ path: nul, message: 'NUL characters are not accepted' }] });
   }

@@ -37,8 +37,31 @@ const batch = (tenant: string, id: string): TelemetryBatchWrite => ({
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function writer(store: GatedStore, options: { fair?: boolean; maxQueuedUnits?: number } = {}) {
-  return new IngestWriter(store as unknown as TelemetryStore, { fair: options.fair ?? true, maxQueuedUnits: options.maxQueuedUnits ?? 10_000, maxUnitsPerWrite: 1000, quantum: 100 });
+function writer(store: GatedStore, options: { fair?: boolean; maxQueuedUnits?: number; lingerMs?: number } = {}) {
+  return new IngestWriter(store as unknown as TelemetryStore, {
+    fair: options.fair ?? true,
+    maxQueuedUnits: options.maxQueuedUnits ?? 10_000,
+    maxUnitsPerWrite: 1000,
+    quantum: 100,
+    lingerMs: options.lingerMs ?? 0,
+  });
+}
+
+/** Three batches in one write; one arrives during it, another 10 ms after it: how many writes in all? */
+async function writesForStragglers(lingerMs: number): Promise<string[][]> {
+  const store = new GatedStore();
+  store.gated = true;
+  const w = writer(store, { lingerMs });
+  const first = [w.submit(batch('a', 'a1'), 100), w.submit(batch('b', 'b1'), 100), w.submit(batch('c', 'c1'), 100)];
+  await tick();
+  const during = w.submit(batch('a', 'a2'), 100);
+  store.gated = false;
+  store.release();
+  await Promise.all(first);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const after = w.submit(batch('b', 'b2'), 100);
+  await Promise.all([during, after]);
+  return store.writes;
 }
 
 describe('IngestWriter', () => {
@@ -100,6 +123,14 @@ describe('IngestWriter', () => {
     expect(await Promise.all(outcomes)).toEqual(['stored', 'stored', 'stored', 'stored', 'shed']);
     expect(store.writes.flat()).toContain('quiet:q1');
     expect(store.writes.flat()).not.toContain('noisy:n5');
+  });
+
+  it('under load, lingers after a write when few batches arrived, so the next ones share one commit', async () => {
+    const lingering = await writesForStragglers(100);
+    expect(lingering).toHaveLength(2);
+    expect(lingering[1]?.toSorted()).toEqual(['a:a2', 'b:b2']);
+    // Without the linger each straggler costs a commit of its own.
+    expect(await writesForStragglers(0)).toHaveLength(3);
   });
 
   it('rejects the batches of a failed write (never acknowledged) and keeps serving', async () => {

@@ -32,9 +32,10 @@ import type {
   WriteTx,
 } from '../types';
 import { FairnessLimits } from '../../../contracts/fairness';
-import { openStore } from './connection';
+import { cachedStatement, openStore } from './connection';
 import { SqliteLedgers } from './ledger';
 import { SqliteTelemetry } from './sqlite-telemetry';
+import { TelemetryWriterThread } from './telemetry-writer-thread';
 
 export interface SqliteLayout {
   /** The shared control store. */
@@ -199,6 +200,7 @@ export class SqliteStorage implements Storage {
   private readonly mutex = new Mutex();
   private readonly ownStores = new Map<string, Database.Database>();
   private pooledTelemetry: Database.Database | null = null;
+  private readonly writerThread = new TelemetryWriterThread();
   private closed = false;
 
   private constructor(
@@ -215,6 +217,7 @@ export class SqliteStorage implements Storage {
     this.telemetry = new SqliteTelemetry(
       (tenant) => this.telemetryStore(tenant),
       (fn) => this.mutex.run(() => Promise.resolve(fn())),
+      this.writerThread,
     );
     const ledger = this.ledger;
     this.ledgers = {
@@ -237,7 +240,7 @@ export class SqliteStorage implements Storage {
   }
 
   tenantDataKey(tenantId: string): Promise<Buffer | null> {
-    const row = this.db.prepare('SELECT wrapped_key FROM tenant_keys WHERE tenant_id = ?').get(tenantId) as { wrapped_key: Buffer } | undefined;
+    const row = cachedStatement(this.db, 'SELECT wrapped_key FROM tenant_keys WHERE tenant_id = ?').get(tenantId) as { wrapped_key: Buffer } | undefined;
     return Promise.resolve(row?.wrapped_key ?? null);
   }
 
@@ -711,8 +714,7 @@ export class SqliteStorage implements Storage {
         return Promise.resolve(control().prepare('SELECT COUNT(*) FROM tenant_groups WHERE tenant_id = ?').pluck().get(tenant.id) as number);
       },
       tokenByHash(tokenHash) {
-        const row = control()
-          .prepare('SELECT id, kind, name, created_at, expires_at, revoked_at, subject_id FROM tenant_tokens WHERE tenant_id = ? AND token_hash = ?')
+        const row = cachedStatement(control(), 'SELECT id, kind, name, created_at, expires_at, revoked_at, subject_id FROM tenant_tokens WHERE tenant_id = ? AND token_hash = ?')
           .get(tenant.id, tokenHash) as TokenRow | undefined;
         return Promise.resolve(row ? toTokenRecord(row) : null);
       },
@@ -720,7 +722,7 @@ export class SqliteStorage implements Storage {
   }
 
   tokenTenant(tokenHash: string): Promise<string | null> {
-    return Promise.resolve((this.db.prepare('SELECT tenant_id FROM token_index WHERE token_hash = ?').pluck().get(tokenHash) as string | undefined) ?? null);
+    return Promise.resolve((cachedStatement(this.db, 'SELECT tenant_id FROM token_index WHERE token_hash = ?').pluck().get(tokenHash) as string | undefined) ?? null);
   }
 
   scrub(): Promise<void> {
@@ -729,11 +731,12 @@ export class SqliteStorage implements Storage {
     return ok;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     if (this.closed) {
-      return ok;
+      return;
     }
     this.closed = true;
+    await this.writerThread.close();
     for (const db of this.ownStores.values()) {
       db.close();
     }
@@ -742,7 +745,6 @@ export class SqliteStorage implements Storage {
     if (this.db.open) {
       this.db.close();
     }
-    return ok;
   }
 }
 
@@ -850,7 +852,7 @@ function throttleStore(db: Database.Database): LoginThrottleStore {
 function tenantReader(db: Database.Database): TenantReader {
   return {
     byId(id) {
-      const row = db.prepare('SELECT * FROM tenants WHERE id = ?').get(id) as TenantRow | undefined;
+      const row = cachedStatement(db, 'SELECT * FROM tenants WHERE id = ?').get(id) as TenantRow | undefined;
       return Promise.resolve(row ? toTenant(row) : null);
     },
     bySlug(slug) {

@@ -1,86 +1,52 @@
 import type Database from 'better-sqlite3';
 import type { StoredBatch, TelemetryBatchWrite, TelemetryResultRow, TelemetryStore, TelemetryWindow, TenantRef, UsageMeter } from '../types';
-import { dayOf, span, toBatch, toResult, type BatchRow, type ResultRow } from '../telemetry-rows';
-
-/** Statements prepared once per store connection (ingest runs them hundreds of thousands of times a second). */
-interface Prepared {
-  insertBatch: Database.Statement;
-  insertResult: Database.Statement;
-  addUsage: Database.Statement;
-}
+import { dayOf, toBatch, toResult, type BatchRow, type ResultRow } from '../telemetry-rows';
+import { packBatch, preparePacked, writePacked, type PackedBatch, type PackedStatements } from './packed-telemetry';
+import type { TelemetryWriterThread } from './telemetry-writer-thread';
 
 /**
  * Telemetry on SQLite. `storeOf` names the file a tenant's telemetry lives in (the pooled
  * telemetry store, a hybrid tenant's own, or a silo); `exclusive` runs writes where no other
- * transaction of this process is open on the same connection.
+ * transaction of this process is open on the same connection. With a writer thread, the pooled
+ * store's batches are written there (see TelemetryWriterThread); tenants with their own files are
+ * written on this thread.
  */
 export class SqliteTelemetry implements TelemetryStore {
-  private readonly prepared = new WeakMap<Database.Database, Prepared>();
+  private readonly prepared = new WeakMap<Database.Database, PackedStatements>();
 
   constructor(
     private readonly storeOf: (tenant: TenantRef) => Database.Database,
     private readonly exclusive: <T>(fn: () => T) => Promise<T>,
+    private readonly thread: TelemetryWriterThread | null = null,
   ) {}
 
-  private statements(db: Database.Database): Prepared {
+  private statements(db: Database.Database): PackedStatements {
     let prepared = this.prepared.get(db);
     if (prepared === undefined) {
-      prepared = {
-        insertBatch: db.prepare(
-          `INSERT INTO telemetry_batches (tenant_id, batch_id, agent_id, received_at, first_ts, last_ts, result_count, flow_count, bytes, sealed)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, batch_id) DO NOTHING`,
-        ),
-        insertResult: db.prepare('INSERT INTO telemetry_results (tenant_id, test_id, ts, latency_ms, ok, batch_id, idx) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-        addUsage: db.prepare('INSERT INTO usage_counters (tenant_id, day, meter, value) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, day, meter) DO UPDATE SET value = value + excluded.value'),
-      };
+      prepared = preparePacked(db);
       this.prepared.set(db, prepared);
     }
     return prepared;
   }
 
-  writeBatches(batches: TelemetryBatchWrite[]): Promise<Set<string>> {
-    return this.exclusive(() => {
-      const byStore = new Map<Database.Database, TelemetryBatchWrite[]>();
-      for (const batch of batches) {
-        const db = this.storeOf(batch.tenant);
-        const group = byStore.get(db);
-        if (group === undefined) byStore.set(db, [batch]);
-        else group.push(batch);
-      }
-      const duplicates = new Set<string>();
-      // One transaction per store file: each commits (fsync) once for all the batches it holds.
-      for (const [db, group] of byStore) {
-        const statements = this.statements(db);
-        db.transaction(() => {
-          for (const batch of group) {
-            if (!this.writeOne(statements, batch)) {
-              duplicates.add(`${batch.tenant.id}/${batch.batchId}`);
-            }
-          }
-        }).immediate();
-      }
-      return duplicates;
-    });
-  }
-
-  /** False when the tenant already stored this batch id (nothing is written). */
-  private writeOne(statements: Prepared, batch: TelemetryBatchWrite): boolean {
-    const tenantId = batch.tenant.id;
-    const { first, last } = span(batch.ts);
-    const count = batch.testIds.length;
-    const inserted = statements.insertBatch.run(tenantId, batch.batchId, batch.agentId, batch.receivedAt, first, last, count, batch.flowCount, batch.bytes, batch.sealed);
-    if (inserted.changes === 0) {
-      return false;
+  async writeBatches(batches: TelemetryBatchWrite[]): Promise<Set<string>> {
+    const byStore = new Map<Database.Database, { offThread: boolean; batches: PackedBatch[] }>();
+    for (const batch of batches) {
+      // Opens (and migrates) the store on this thread first, so the writer thread only writes.
+      const db = this.storeOf(batch.tenant);
+      const group = byStore.get(db);
+      if (group === undefined) byStore.set(db, { offThread: batch.tenant.isolationModel === 'pooled', batches: [packBatch(batch)] });
+      else group.batches.push(packBatch(batch));
     }
-    const insert = statements.insertResult;
-    for (let i = 0; i < count; i++) {
-      insert.run(tenantId, batch.testIds[i], batch.ts[i], batch.latencyMs[i], batch.ok[i] === true ? 1 : 0, batch.batchId, i);
-    }
-    const day = dayOf(batch.receivedAt);
-    if (count > 0) statements.addUsage.run(tenantId, day, 'results_ingested', count);
-    if (batch.flowCount > 0) statements.addUsage.run(tenantId, day, 'flow_events', batch.flowCount);
-    statements.addUsage.run(tenantId, day, 'ingest_bytes', batch.bytes);
-    return true;
+    // One transaction per store file: each commits (fsync) once for all the batches it holds.
+    const written = await Promise.all(
+      [...byStore].map(([db, group]) =>
+        this.thread !== null && group.offThread
+          ? this.thread.write(db.name, group.batches)
+          : this.exclusive(() => db.transaction(() => writePacked(this.statements(db), group.batches)).immediate()),
+      ),
+    );
+    return new Set(written.flat());
   }
 
   results(tenant: TenantRef, window: TelemetryWindow, limit: number, before?: { ts: string; batchId: string; idx: number }): Promise<TelemetryResultRow[]> {

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TelemetryBatchWrite } from '../types';
+import { openStore } from './connection';
+import { packBatch } from './packed-telemetry';
+import { TelemetryWriterThread } from './telemetry-writer-thread';
+
+const tenant = { id: randomUUID(), isolationModel: 'pooled' as const };
+const testId = randomUUID();
+
+const batch = (batchId: string): TelemetryBatchWrite => ({
+  tenant,
+  batchId,
+  agentId: 'agent-1',
+  receivedAt: '2026-12-02T10:00:00.000Z',
+  testIds: [testId, testId, testId],
+  ts: ['2026-12-02T09:59:58.000Z', '2026-12-02T09:59:57.000Z', '2026-12-02T09:59:59.000Z'],
+  latencyMs: [12.5, null, 30],
+  ok: [true, false, true],
+  flowCount: 2,
+  bytes: 900,
+  sealed: Buffer.from('sealed-details'),
+});
+
+describe('TelemetryWriterThread', () => {
+  const dirs: string[] = [];
+  const threads: TelemetryWriterThread[] = [];
+  afterEach(async () => {
+    await Promise.all(threads.splice(0).map((thread) => thread.close()));
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const setup = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulkhead-writer-thread-'));
+    dirs.push(dir);
+    const file = join(dir, 'telemetry.db');
+    openStore(file, 'telemetry').close();
+    const thread = new TelemetryWriterThread();
+    threads.push(thread);
+    return { dir, file, thread };
+  };
+
+  it('commits packed batches on its own connection; the main thread reads them back column for column', async () => {
+    const { file, thread } = setup();
+    expect(await thread.write(file, [packBatch(batch('b1')), packBatch(batch('b2'))])).toEqual([]);
+    const db = new Database(file, { readonly: true });
+    try {
+      const rows = db.prepare('SELECT test_id, ts, latency_ms, ok, idx FROM telemetry_results WHERE tenant_id = ? AND batch_id = ? ORDER BY idx').all(tenant.id, 'b1');
+      expect(rows).toEqual([
+        { test_id: testId, ts: '2026-12-02T09:59:58.000Z', latency_ms: 12.5, ok: 1, idx: 0 },
+        { test_id: testId, ts: '2026-12-02T09:59:57.000Z', latency_ms: null, ok: 0, idx: 1 },
+        { test_id: testId, ts: '2026-12-02T09:59:59.000Z', latency_ms: 30, ok: 1, idx: 2 },
+      ]);
+      const stored = db.prepare('SELECT first_ts, last_ts, result_count, flow_count, bytes, sealed FROM telemetry_batches WHERE batch_id = ?').get('b2') as Record<string, unknown>;
+      expect(stored).toEqual({ first_ts: '2026-12-02T09:59:57.000Z', last_ts: '2026-12-02T09:59:59.000Z', result_count: 3, flow_count: 2, bytes: 900, sealed: Buffer.from('sealed-details') });
+      const usage = db.prepare('SELECT meter, value FROM usage_counters WHERE tenant_id = ? ORDER BY meter').all(tenant.id);
+      expect(usage).toEqual([
+        { meter: 'flow_events', value: 4 },
+        { meter: 'ingest_bytes', value: 1800 },
+        { meter: 'results_ingested', value: 6 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('stores a retried batch once and names it as a duplicate', async () => {
+    const { file, thread } = setup();
+    await thread.write(file, [packBatch(batch('b1'))]);
+    expect(await thread.write(file, [packBatch(batch('b1')), packBatch(batch('b3'))])).toEqual([`${tenant.id}/b1`]);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('SELECT COUNT(*) FROM telemetry_results').pluck().get()).toBe(6);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a write it cannot make with the reason, writes nothing of it, and keeps serving', async () => {
+    const { dir, file, thread } = setup();
+    const unmigrated = join(dir, 'empty.db');
+    new Database(unmigrated).close();
+    await expect(thread.write(unmigrated, [packBatch(batch('b1'))])).rejects.toThrow(/no such table/);
+    expect(await thread.write(file, [packBatch(batch('b1'))])).toEqual([]);
+  });
+
+  it('starts again after close, for a storage reopened in the same process', async () => {
+    const { file, thread } = setup();
+    await thread.write(file, [packBatch(batch('b1'))]);
+    await thread.close();
+    expect(await thread.write(file, [packBatch(batch('b2'))])).toEqual([]);
+  });
+});
