@@ -8,11 +8,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
+import pg from 'pg';
 import { Agent, request } from 'undici';
 import { deriveLedgerKey } from '../../control-plane/audit/ledger-codec';
 import { openStore } from '../../control-plane/storage/sqlite/connection';
 import { SqliteStorage, sqliteLayout } from '../../control-plane/storage/sqlite/sqlite-storage';
 import { runCli, startServe, type ServingProcess } from '../helpers/cli-process';
+import { startPostgresCluster } from '../helpers/postgres-cluster';
+import { APP_ROLE, OWNER_ROLE, prepareTemplate, TEMPLATE_DB, withDatabase } from '../helpers/postgres-roles';
 
 const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -75,15 +78,16 @@ interface BenchServer {
   close(): Promise<void>;
 }
 
-async function startBenchServer(options: { fairness: boolean; connections: number }): Promise<BenchServer> {
+async function startBenchServer(options: { fairness: boolean; connections: number; database?: string }): Promise<BenchServer> {
+  const engine = options.database === undefined ? [] : ['--database', options.database];
   const root = mkdtempSync(join(tmpdir(), 'bulkhead-ingest-bench-'));
   const dataDir = join(root, 'data');
   const deploymentKey = randomBytes(32).toString('base64');
   const password = 'bench-admin-password';
-  const init = await runCli(['init', '--data', dataDir, '--admin', 'admin', '--json'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey, BULKHEAD_ADMIN_PASSWORD: password });
+  const init = await runCli(['init', '--data', dataDir, '--admin', 'admin', '--json', ...engine], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey, BULKHEAD_ADMIN_PASSWORD: password });
   if (init.code !== 0) throw new Error(init.stderr);
   const { secret } = JSON.parse(init.stdout) as { secret: string };
-  const server = await startServe(['--data', dataDir, '--fairness', options.fairness ? 'on' : 'off'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+  const server = await startServe(['--data', dataDir, '--fairness', options.fairness ? 'on' : 'off', ...engine], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
   const dispatcher = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') }, connections: options.connections });
   const api: BenchServer['api'] = async (method, path, token, body) => {
     const started = performance.now();
@@ -124,6 +128,65 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
   };
 }
 
+/** Results/s acknowledged at batches of 500 from `senders` agents sending back to back, after a warm-up. */
+async function measureIngest(bench: BenchServer, senders: number, seconds: number): Promise<{ acked: number; refused: number; resultsPerSec: number }> {
+  const { agent } = await bench.tenant('throughput', { ingest_rate_per_sec: 10_000_000, ingest_burst: 100_000_000, query_budget: 1000 });
+  let acked = 0;
+  let refused = 0;
+  const send = async (deadline: number) => {
+    while (performance.now() < deadline) {
+      const response = await bench.api('POST', '/agent/v1/ingest', agent, batchBody(randomUUID(), 500));
+      if (response.status === 202) acked++;
+      else refused++;
+    }
+  };
+  // Warm-up (JIT, connections), then the measured run.
+  await Promise.all(Array.from({ length: senders }, () => send(performance.now() + 2000)));
+  acked = 0;
+  refused = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: senders }, () => send(started + seconds * 1000)));
+  const elapsed = (performance.now() - started) / 1000;
+  return { acked, refused, resultsPerSec: Math.round((acked * 500) / elapsed) };
+}
+
+/** Ingest on PostgreSQL (a durable private cluster, RLS on, the app role) against SQLite, same run, same load. */
+export async function ingestEngines(options: { seconds?: number; senders?: number } = {}): Promise<Record<string, unknown>> {
+  const seconds = options.seconds ?? 8;
+  const senders = options.senders ?? 16;
+  const sqlite = await startBenchServer({ fairness: true, connections: senders });
+  let sqliteRate: number;
+  try {
+    sqliteRate = (await measureIngest(sqlite, senders, seconds)).resultsPerSec;
+  } finally {
+    await sqlite.close();
+  }
+  // Durable settings (fsync on), as SQLite's synchronous=FULL: an acknowledged batch survives power loss on both.
+  const cluster = await startPostgresCluster();
+  try {
+    await prepareTemplate(cluster.superuserUrl);
+    const admin = new pg.Client({ connectionString: cluster.superuserUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ingest_bench TEMPLATE ${TEMPLATE_DB} OWNER ${OWNER_ROLE}`);
+    await admin.end();
+    const postgres = await startBenchServer({ fairness: true, connections: senders, database: withDatabase(cluster.superuserUrl, APP_ROLE, 'ingest_bench') });
+    try {
+      const postgresRate = (await measureIngest(postgres, senders, seconds)).resultsPerSec;
+      return {
+        sqlite_results_per_sec: sqliteRate,
+        postgres_results_per_sec: postgresRate,
+        postgres_over_sqlite: round(postgresRate / sqliteRate),
+        senders,
+        seconds,
+      };
+    } finally {
+      await postgres.close();
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
 /** P1: end-to-end results/s at batches of 500 from `senders` concurrent agents, against raw inserts. */
 export async function ingestThroughput(options: { seconds?: number; senders?: number } = {}): Promise<Record<string, unknown>> {
   const seconds = options.seconds ?? 8;
@@ -132,24 +195,7 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
   const rawBefore = { per500: rawInsertRate(200_000, 500), bulk: rawInsertRate(200_000, 10_000) };
   const bench = await startBenchServer({ fairness: true, connections: senders });
   try {
-    const { agent } = await bench.tenant('throughput', { ingest_rate_per_sec: 10_000_000, ingest_burst: 100_000_000, query_budget: 1000 });
-    let acked = 0;
-    let refused = 0;
-    const send = async (deadline: number) => {
-      while (performance.now() < deadline) {
-        const response = await bench.api('POST', '/agent/v1/ingest', agent, batchBody(randomUUID(), 500));
-        if (response.status === 202) acked++;
-        else refused++;
-      }
-    };
-    // Warm-up (JIT, connections), then the measured run.
-    await Promise.all(Array.from({ length: senders }, () => send(performance.now() + 2000)));
-    acked = 0;
-    refused = 0;
-    const started = performance.now();
-    await Promise.all(Array.from({ length: senders }, () => send(started + seconds * 1000)));
-    const elapsed = (performance.now() - started) / 1000;
-    const e2e = Math.round((acked * 500) / elapsed);
+    const { acked, refused, resultsPerSec: e2e } = await measureIngest(bench, senders, seconds);
     await bench.close();
     const rawAfter = { per500: rawInsertRate(200_000, 500), bulk: rawInsertRate(200_000, 10_000) };
     const rawPer500 = Math.round((rawBefore.per500 + rawAfter.per500) / 2);
@@ -192,7 +238,10 @@ async function noisyNeighbour(fairness: boolean, seconds: number): Promise<Recor
   const NOISY_BATCH = 500;
   const bench = await startBenchServer({ fairness, connections: 24 });
   try {
-    const quiet = await bench.tenant('quiet', { ingest_rate_per_sec: QUIET_RATE, query_budget: 1000 });
+    // Two quiet tenants with the same limits and agents, one per phase, so the server's own latency
+    // counters (a window per tenant) hold one phase each.
+    const quietSolo = await bench.tenant('quiet-solo', { ingest_rate_per_sec: QUIET_RATE, query_budget: 1000 });
+    const quietTogether = await bench.tenant('quiet', { ingest_rate_per_sec: QUIET_RATE, query_budget: 1000 });
     const noisy = await bench.tenant('noisy', { ingest_rate_per_sec: NOISY_RATE, ingest_burst: NOISY_RATE, query_budget: 1000 });
     // 10% of its rate, as 2 results every 20 ms: enough requests for a p99 worth the name.
     const QUIET_BATCH = 2;
@@ -206,7 +255,7 @@ async function noisyNeighbour(fairness: boolean, seconds: number): Promise<Recor
     let noisyAttemptedBatches = 0;
     let noisyStoredUnits = 0;
 
-    const runQuiet = async (deadline: number): Promise<Omit<Phase, 'noisy_offered_units_per_sec'>> => {
+    const runQuiet = async (quiet: { agent: string }, deadline: number): Promise<Omit<Phase, 'noisy_offered_units_per_sec'>> => {
       const latencies: number[] = [];
       let refused = 0;
       let next = performance.now();
@@ -245,11 +294,11 @@ async function noisyNeighbour(fairness: boolean, seconds: number): Promise<Recor
     };
 
     const soloStart = performance.now();
-    const solo = await runQuiet(soloStart + seconds * 1000);
+    const solo = await runQuiet(quietSolo, soloStart + seconds * 1000);
     const togetherStart = performance.now();
     const deadline = togetherStart + seconds * 1000;
     // The noisy tenant's burst is spent in its first second: its rate is measured after that.
-    const [together, noisyAdmittedRate] = await Promise.all([runQuiet(deadline), runNoisy(deadline, togetherStart + 1000)]);
+    const [together, noisyAdmittedRate] = await Promise.all([runQuiet(quietTogether, deadline), runNoisy(deadline, togetherStart + 1000)]);
     const noisyOffered = (noisyAttemptedBatches * NOISY_BATCH) / seconds;
 
     // The noisy agents kept every refused batch: once the provider lifts the limit (live), they retry and nothing is lost.
@@ -265,7 +314,8 @@ async function noisyNeighbour(fairness: boolean, seconds: number): Promise<Recor
         await sleep(Number(response.json.error && (response.json.error as { details?: { retry_after_ms?: number } }).details?.retry_after_ms) || 50);
       }
     }
-    const counters = (await bench.api('GET', '/provider/v1/fairness', bench.operator)).json.items;
+    const counters = (await bench.api('GET', '/provider/v1/fairness', bench.operator)).json.items as { slug: string; latency_p99_ms: number | null }[];
+    const serverP99 = (slug: string) => counters.find((item) => item.slug === slug)?.latency_p99_ms ?? Number.NaN;
     await bench.server.stop('SIGTERM');
     // Stored rows, counted by the results_ingested meter in the same transactions as the rows.
     const storage = SqliteStorage.open(sqliteLayout(bench.dataDir), deriveLedgerKey(Buffer.from(bench.deploymentKey, 'base64')));
@@ -280,6 +330,9 @@ async function noisyNeighbour(fairness: boolean, seconds: number): Promise<Recor
       solo,
       together: { ...together, noisy_offered_units_per_sec: Math.round(noisyOffered), noisy_admitted_units_per_sec: Math.round(noisyAdmittedRate) },
       quiet_p99_together_over_solo: round(together.quiet_p99_ms / solo.quiet_p99_ms),
+      // The same, as the server measures it (admission to acknowledgement), without the load generator's own delays.
+      quiet_server_p99_ms: { solo: round(serverP99('quiet-solo')), together: round(serverP99('quiet')) },
+      quiet_server_p99_together_over_solo: round(serverP99('quiet') / serverP99('quiet-solo')),
       noisy_admitted_over_configured: round(noisyAdmittedRate / NOISY_RATE),
       noisy_results_attempted: noisyAttemptedBatches * NOISY_BATCH,
       noisy_results_acknowledged: noisyStoredUnits,

@@ -9,7 +9,7 @@ import { measure } from './measure';
 import { merkleFigures } from './merkle-bench';
 import { ledgerFigures, listFigures, provisioningFigures } from './provider-bench';
 import { rlsFigures } from './rls-bench';
-import { ingestThroughput, noisyNeighbourFigures } from './ingest-bench';
+import { ingestEngines, ingestThroughput, noisyNeighbourFigures } from './ingest-bench';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
 
@@ -63,6 +63,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   postgres_rls: () => rlsFigures(),
   ingest_p1: () => ingestThroughput(),
   noisy_neighbour_p2: () => noisyNeighbourFigures(),
+  ingest_postgres_vs_sqlite: () => ingestEngines(),
 };
 const started = new Date();
 const figures: Record<string, unknown> = { started_at: started.toISOString(), node: process.version };
