@@ -86,6 +86,28 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     expect(empty.json()).toMatchObject({ error: { code: 'rate_limited', details: { retry_after_ms: 100 } } });
   });
 
+  it('storage_quota_mb is a hard cap: the batch that would pass it is 429 quota_exceeded (no Retry-After), nothing stored; a raised quota admits again', async () => {
+    const quotas = (await t.app.inject({ method: 'GET', url: '/provider/v1/tenants/ingest-a/quotas', headers: operator })).json<Record<string, number>>();
+    const setQuota = (mb: number) => t.app.inject({ method: 'PUT', url: '/provider/v1/tenants/ingest-a/quotas', headers: operator, payload: { ...quotas, storage_quota_mb: mb } });
+    expect((await setQuota(1)).statusCode).toBe(200);
+    await setFairness({ ingest_rate_per_sec: 1_000_000, query_budget: 1000 });
+    // About 300 KB a batch: the fourth passes 1 MiB.
+    const big = (id: string) => ({ batch_id: id, results: results(2000, now(), { target: `https://${'x'.repeat(60)}.example/health`, error: 'e'.repeat(20) }) });
+    const outcomes: number[] = [];
+    for (let i = 0; i < 6; i++) outcomes.push((await ingest(big(`q-${i}`))).statusCode);
+    const admitted = outcomes.filter((status) => status === 202).length;
+    expect(admitted).toBeGreaterThanOrEqual(2);
+    expect(outcomes.slice(admitted)).toEqual(Array.from({ length: 6 - admitted }, () => 429));
+    const refused = await ingest(big('q-refused'));
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBeUndefined();
+    expect(refused.json()).toMatchObject({ error: { code: 'quota_exceeded', details: { quota: 'storage_quota_mb', limit: 1 } } });
+    expect(await storedResults()).toHaveLength(Math.min(1000, admitted * 2000));
+    // Lowering never deleted anything; raising lets the refused batch in.
+    expect((await setQuota(10)).statusCode).toBe(200);
+    expect((await ingest(big('q-refused'))).statusCode).toBe(202);
+  });
+
   it('validates every batch with the contract: unknown fields, bad ids and oversize batches are 400 with the path; nothing is stored', async () => {
     const cases: [unknown, string][] = [
       [{ batch_id: 'x', results: [{ ...results(1, now())[0], extra: 1 }] }, 'results.0.extra'],

@@ -4,6 +4,8 @@ import type { AuthenticatedTenant, TenantAuth } from '../auth/tenant-auth';
 import type { FairnessRegistry } from '../fairness/fairness-registry';
 import type { TakeResult } from '../fairness/token-bucket';
 import { prepareBatch } from '../ingest/batch-details';
+import { StorageMeter } from '../ingest/storage-meter';
+import { assertWithinStorageQuota } from '../tenancy/quota-check';
 import { WriterSaturatedError, type IngestWriter } from '../ingest/ingest-writer';
 import type { TenantCrypto } from '../tenancy/tenant-keys';
 import type { ProviderContext } from './context';
@@ -41,6 +43,7 @@ function refusal(take: Exclude<TakeResult, { admitted: true }>, units: number, b
  */
 export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps: IngestDeps) {
   const authenticated = new WeakMap<FastifyRequest, { auth: AuthenticatedTenant; startedMs: number }>();
+  const stored = new StorageMeter(ctx.storage.telemetry, () => ctx.clock().getTime());
   return (app: FastifyInstance): Promise<void> => {
     app.post(
       '/agent/v1/ingest',
@@ -70,12 +73,14 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
         const body = parseWith(IngestRequest, request.body);
         const units = body.results.length + body.flow_events.length;
         const tenant = auth.tenant;
+        const bytes = Number(request.headers['content-length'] ?? 0) || 0;
+        // A hard cap, checked before the rate: waiting would not help, so it is not rate_limited.
+        assertWithinStorageQuota(tenant.quotas, await stored.usedBytes(tenant), bytes);
         const take = deps.fairness.takeIngest(tenant, units);
         if (!take.admitted) {
           deps.fairness.recordShed(tenant, units);
           throw refusal(take, units, deps.fairness.ingestBurst(tenant));
         }
-        const bytes = Number(request.headers['content-length'] ?? 0) || 0;
         const batch = await prepareBatch(deps.crypto, tenant, auth.token.subjectId ?? auth.token.id, body, bytes, ctx.clock().toISOString());
         let duplicate: boolean;
         try {
@@ -91,6 +96,7 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
           throw error;
         }
         deps.fairness.recordAdmitted(tenant, units, performance.now() - startedMs);
+        if (!duplicate) stored.add(tenant.id, bytes);
         return reply.code(202).send({ batch_id: body.batch_id, admitted_units: units, duplicate });
       },
     );

@@ -15,3 +15,22 @@ export function assertWithinQuota(quotas: Quotas, quota: CountQuota, used: numbe
     throw new ApiError(429, 'quota_exceeded', `The tenant's ${quota} quota of ${limit} is reached (${used} in use).`, { quota, limit, used });
   }
 }
+
+const MIB = 1024 * 1024;
+
+/**
+ * `storage_quota_mb` for ingest: a batch that would take the tenant's stored telemetry past its
+ * quota is refused whole (`429 quota_exceeded`, nothing stored). Checked per batch, so batches in
+ * flight together may pass it by at most their own size.
+ */
+export function assertWithinStorageQuota(quotas: Quotas, usedBytes: number, addingBytes: number): void {
+  const limit = quotas.storage_quota_mb;
+  if (usedBytes + addingBytes > limit * MIB) {
+    const used = Math.ceil((usedBytes / MIB) * 100) / 100;
+    throw new ApiError(429, 'quota_exceeded', `The tenant's storage_quota_mb quota of ${limit} MB is reached (${used} MB stored). Nothing was stored.`, {
+      quota: 'storage_quota_mb',
+      limit,
+      used,
+    });
+  }
+}
