@@ -10,6 +10,7 @@ const providerPlaneSuite = [
   'test/integration/bad-input-fuzz.test.ts',
   'test/integration/identity-journey.test.ts',
   'test/integration/telemetry-isolation.test.ts',
+  'test/integration/break-glass-drill.test.ts',
   'test/integration/postgres-*.test.ts',
 ];
 

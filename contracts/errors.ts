@@ -31,6 +31,19 @@ export const errorCodes = [
   'already_initialized',
   'control_plane_unreachable',
   'internal_error',
+  'break_glass_expired',
+  'break_glass_not_pending',
+  'break_glass_not_approved',
+  'break_glass_already_activated',
+  'break_glass_not_active',
+  'break_glass_not_requester',
+  'break_glass_requester_cannot_approve',
+  'break_glass_duplicate_approver',
+  'grant_expired',
+  'grant_revoked',
+  'grant_wrong_tenant',
+  'grant_read_only',
+  'grant_scope_missing',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

@@ -9,3 +9,4 @@ export * from './tenant-directory';
 export * from './agents';
 export * from './identity';
 export * from './probe-tests';
+export * from './break-glass';

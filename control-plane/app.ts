@@ -27,6 +27,10 @@ import { ingestRoutes } from './http/ingest-routes';
 import { telemetryRoutes } from './http/telemetry-routes';
 import { fairnessRoutes } from './http/fairness-routes';
 import { metricsRoute } from './http/metrics-route';
+import { BreakGlassService } from './breakglass/break-glass-service';
+import { GrantAuth } from './breakglass/grant-access';
+import { breakGlassRoutes } from './http/break-glass-routes';
+import { registerGrantGuard } from './http/break-glass-guard';
 
 export interface AppDeps {
   storage: Storage;
@@ -58,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = (deps.https ? Fastify({ ...base, https: deps.https }) : Fastify(base)) as FastifyInstance;
   registerErrorHandling(app);
   registerRouteTable(app);
+  registerGrantGuard(app);
   const clock = deps.clock ?? (() => new Date());
   const operatorAuth = new OperatorAuth(deps.storage, deps.deploymentKey, clock);
   await app.register(healthRoutes({ storage: deps.storage, license: deps.license }));
@@ -74,6 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(oidcRoutes(ctx, tenantAuth));
   await app.register(probeTestRoutes(ctx, tenantAuth));
   await app.register(scimRoutes(ctx, tenantAuth), { prefix: SCIM_PREFIX });
+  const breakGlass = new BreakGlassService({ storage: deps.storage, clock, resolveTenant: (ref) => tenants.resolve(ref) });
+  const grants = new GrantAuth(deps.storage, clock);
+  await app.register(breakGlassRoutes(ctx, tenantAuth, breakGlass));
   const presence = new ReplicaPresence(deps.storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
   const fairnessEnabled = deps.ingest?.fairness ?? true;
   const fairness = new FairnessRegistry({ enabled: fairnessEnabled, liveReplicas: () => presence.liveReplicas, nowMs: () => clock().getTime() });
@@ -81,7 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const tenantCrypto = new TenantCrypto(deps.storage, deps.deploymentKey);
   const fairnessView = { fairness, writer, liveReplicas: () => presence.liveReplicas };
   await app.register(ingestRoutes(ctx, tenantAuth, { fairness, writer, crypto: tenantCrypto }));
-  await app.register(telemetryRoutes(ctx, tenantAuth, { fairness, crypto: tenantCrypto }));
+  await app.register(telemetryRoutes(ctx, tenantAuth, { fairness, crypto: tenantCrypto, grants }));
   await app.register(fairnessRoutes(ctx, fairnessView));
   await app.register(metricsRoute(ctx, fairnessView));
   app.get('/provider/v1/replicas', async (request) => {

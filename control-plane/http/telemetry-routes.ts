@@ -1,12 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { FlowsQuery, InsightsRequest, ResultsQuery, TelemetryWindowQuery } from '../../contracts/telemetry';
 import type { TenantPermission } from '../../contracts/tenant-directory';
 import type { AuthenticatedTenant, TenantAuth } from '../auth/tenant-auth';
+import { GrantAuth } from '../breakglass/grant-access';
 import type { FairnessRegistry } from '../fairness/fairness-registry';
 import { openBatchDetails, type BatchDetails } from '../ingest/batch-details';
 import { findAnomalies, summarize } from '../ingest/telemetry-analysis';
-import type { TelemetryWindow } from '../storage/types';
+import type { TelemetryWindow, TenantRecord } from '../storage/types';
 import type { TenantCrypto } from '../tenancy/tenant-keys';
 import type { ProviderContext } from './context';
 import { ApiError } from './errors';
@@ -16,6 +17,9 @@ import { parseWith } from './validation';
 /** Rows one summary or insight reads at most; past it the answer says `truncated`. */
 const ANALYSIS_ROW_LIMIT = 200_000;
 const DEFAULT_WINDOW_MS = 24 * 3600 * 1000;
+
+/** A grant's optional tenant selector; the rest of the query is checked by the route's own schema. */
+const GrantTenantQuery = z.looseObject({ tenant: z.string().min(1).max(200).optional() });
 
 const ResultsCursor = z.strictObject({ ts: z.string().max(40), b: z.string().max(128), i: z.number().int().min(0) });
 const FlowsCursor = z.strictObject({ r: z.string().max(40), b: z.string().max(128), o: z.number().int().min(0) });
@@ -44,22 +48,45 @@ function windowOf(query: { from?: string | undefined; to?: string | undefined; t
 
 /**
  * Telemetry reads for the tenant's own users (`telemetry:read`) and insights (`insights:run`).
- * Each call spends one unit of the tenant's query budget. Operator tokens never get here: the
- * route table answers them 403 no_implicit_access.
+ * Each call spends one unit of the tenant's query budget. Operator session tokens never get here:
+ * the route table answers them 403 no_implicit_access. An operator reads the three GET routes only
+ * with an active break-glass grant (`bhg_`) for the tenant, and each such read is written to the
+ * tenant's ledger and the provider ledger before it is answered.
  */
-export function telemetryRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps: { fairness: FairnessRegistry; crypto: TenantCrypto }) {
-  const reader = async (authorization: string | undefined, permission: TenantPermission): Promise<AuthenticatedTenant> => {
-    const auth = await tenantAuth.authorize(authorization, permission);
-    const take = deps.fairness.takeQuery(auth.tenant);
+export function telemetryRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps: { fairness: FairnessRegistry; crypto: TenantCrypto; grants: GrantAuth }) {
+  const admitQuery = (tenant: TenantRecord) => {
+    const take = deps.fairness.takeQuery(tenant);
     if (!take.admitted) {
       throw rateLimited(take.retryAfterMs, "Over the tenant's query budget (queries per minute). Retry after Retry-After.");
     }
+  };
+  const reader = async (authorization: string | undefined, permission: TenantPermission): Promise<AuthenticatedTenant> => {
+    const auth = await tenantAuth.authorize(authorization, permission);
+    admitQuery(auth.tenant);
     return auth;
+  };
+  /**
+   * The caller of a read route: a tenant user, or an operator's grant. A grant may name its tenant
+   * (`?tenant=` id or slug, so a script says what it means to read); that parameter is the grant's,
+   * not the route's, and is taken out of the query. `recorded` ledgers a grant's read (no-op for users).
+   */
+  const telemetryReader = async (request: FastifyRequest): Promise<{ tenant: TenantRecord; query: unknown; recorded: (query: object, rows: number) => Promise<void> }> => {
+    const { authorization } = request.headers;
+    if (!GrantAuth.presented(authorization)) {
+      const { tenant } = await reader(authorization, 'telemetry:read');
+      return { tenant, query: request.query, recorded: () => Promise.resolve() };
+    }
+    const { tenant: named, ...rest } = parseWith(GrantTenantQuery, request.query, 'query');
+    const route = request.routeOptions.url ?? '';
+    const access = await deps.grants.authorize(authorization, route, named);
+    admitQuery(access.tenant);
+    return { tenant: access.tenant, query: rest, recorded: (query, rows) => deps.grants.recordRead(access, route, { ...query }, rows) };
   };
   return (app: FastifyInstance): Promise<void> => {
     app.get('/v1/telemetry/results', async (request) => {
-      const { tenant } = await reader(request.headers.authorization, 'telemetry:read');
-      const query = parseWith(ResultsQuery, request.query, 'query');
+      const caller = await telemetryReader(request);
+      const { tenant } = caller;
+      const query = parseWith(ResultsQuery, caller.query, 'query');
       const window = windowOf(query, ctx.clock());
       const cursor = decodeCursor(ResultsCursor, query.cursor);
       const rows = await ctx.storage.telemetry.results(tenant, window, query.limit + 1, cursor === undefined ? undefined : { ts: cursor.ts, batchId: cursor.b, idx: cursor.i });
@@ -72,6 +99,7 @@ export function telemetryRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, de
         details.set(batchId, new Map(opened.results.map((entry) => [entry[0], entry])));
       }
       const last = page.at(-1);
+      await caller.recorded(query, page.length);
       return {
         items: page.map((row) => {
           const extra = details.get(row.batchId)?.get(row.idx);
@@ -82,8 +110,9 @@ export function telemetryRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, de
     });
 
     app.get('/v1/telemetry/flows', async (request) => {
-      const { tenant } = await reader(request.headers.authorization, 'telemetry:read');
-      const query = parseWith(FlowsQuery, request.query, 'query');
+      const caller = await telemetryReader(request);
+      const { tenant } = caller;
+      const query = parseWith(FlowsQuery, caller.query, 'query');
       const window = windowOf(query, ctx.clock());
       const cursor = decodeCursor(FlowsCursor, query.cursor);
       const items: (BatchDetails['flows'][number] & { batch_id: string; agent_id: string })[] = [];
@@ -109,14 +138,17 @@ export function telemetryRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, de
         if (items.length === query.limit) break;
       }
       const more = next !== null && (next.o > 0 || items.length === query.limit);
+      await caller.recorded(query, items.length);
       return { items, next_cursor: more ? encodeCursor(next) : null };
     });
 
     app.get('/v1/telemetry/summary', async (request) => {
-      const { tenant } = await reader(request.headers.authorization, 'telemetry:read');
-      const query = parseWith(TelemetryWindowQuery, request.query, 'query');
+      const caller = await telemetryReader(request);
+      const { tenant } = caller;
+      const query = parseWith(TelemetryWindowQuery, caller.query, 'query');
       const window = windowOf(query, ctx.clock());
       const rows = await ctx.storage.telemetry.resultsForAnalysis(tenant, window, ANALYSIS_ROW_LIMIT + 1);
+      await caller.recorded(query, Math.min(rows.length, ANALYSIS_ROW_LIMIT));
       return {
         from: window.from,
         to: window.to,

@@ -129,8 +129,22 @@ describe('no implicit access: operator tokens on the tenant plane', () => {
     const created = await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: admin, payload: { slug: 'acme', name: 'Acme' } });
     const tenantId = created.json<{ id: string }>().id;
     const tenantRoutes = t.app.routeTable.filter((route) => route.plane === 'tenant');
-    // The table must hold the tenant plane's routes, or this test would pass on nothing.
-    expect(tenantRoutes.map((route) => `${route.method} ${route.url}`)).toEqual(expect.arrayContaining(['GET /v1/tenant', 'GET /v1/audit', 'GET /v1/audit/verify']));
+    // The table must hold the tenant plane's routes, or this test would pass on nothing. Without a
+    // break-glass grant, the telemetry reads are refused to an operator like every other route.
+    expect(tenantRoutes.map((route) => `${route.method} ${route.url}`)).toEqual(
+      expect.arrayContaining([
+        'GET /v1/tenant',
+        'GET /v1/audit',
+        'GET /v1/audit/verify',
+        'GET /v1/telemetry/results',
+        'GET /v1/telemetry/flows',
+        'GET /v1/telemetry/summary',
+        'POST /v1/insights',
+        'GET /v1/break-glass',
+        'POST /v1/break-glass/:id/approve',
+        'PUT /v1/break-glass/settings',
+      ]),
+    );
     for (const route of tenantRoutes) {
       const url = route.url.replace(/:([a-z_]+)/g, (_match, name: string) => (name === 'seq' ? '1' : tenantId));
       const response = await t.app.inject({ method: route.method as 'GET', url, headers: admin, ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { payload: {} }) });

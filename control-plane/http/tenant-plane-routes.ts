@@ -21,7 +21,7 @@ const TenantParams = z.strictObject({ tenant: z.string().min(1).max(200) });
 export function tenantPlaneRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
   return (app: FastifyInstance): Promise<void> => {
     app.post('/provider/v1/tenants/:tenant/admin-tokens', async (request, reply) => {
-      const { actor } = await operatorWith(ctx, request, 'tenant-tokens:create');
+      const { actor, operator } = await operatorWith(ctx, request, 'tenant-tokens:create');
       const { tenant: ref } = parseWith(TenantParams, request.params, 'path');
       const body = parseWith(AdminTokenRequest, request.body);
       const tenant = await ctx.tenants.resolve(ref);
@@ -35,7 +35,8 @@ export function tenantPlaneRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) 
       const expiresAt = new Date(now.getTime() + body.expires_in_seconds * 1000).toISOString();
       const name = body.name ?? 'tenant admin';
       await ctx.storage.transaction(async (tx) => {
-        await tx.createTenantToken(tenant, { id, kind: 'admin', name, tokenHash: hashToken(token), createdAt, expiresAt, revokedAt: null, subjectId: null });
+        // The token carries the operator who minted it: that operator can never approve its own break-glass request with it.
+        await tx.createTenantToken(tenant, { id, kind: 'admin', name, tokenHash: hashToken(token), createdAt, expiresAt, revokedAt: null, subjectId: operator.id });
         const details = { token_id: id, kind: 'admin', name, expires_at: expiresAt };
         await tx.appendLedger(PROVIDER_LEDGER, { actor: actor.label, eventType: 'TENANT_ADMIN_TOKEN_CREATED', tenantId: tenant.id, details }, createdAt);
         await tx.appendLedger(tenantLedger(tenant.id), { actor: actor.label, eventType: 'TENANT_ADMIN_TOKEN_CREATED', tenantId: tenant.id, details }, createdAt);

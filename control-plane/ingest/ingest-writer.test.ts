@@ -133,6 +133,25 @@ describe('IngestWriter', () => {
     expect(await writesForStragglers(0)).toHaveLength(3);
   });
 
+  it("gives each store its own lane: a tenant with its own store is written while the pool's commit is in flight", async () => {
+    const store = new GatedStore();
+    store.gated = true;
+    const w = writer(store);
+    const pooledNoisy = w.submit(batch('noisy', 'n1'), 100);
+    await tick();
+    store.gated = false;
+    // Another pooled tenant shares the pool's store: it waits for the write in flight.
+    const pooledQuiet = w.submit(batch('quiet', 'q1'), 10);
+    const silo = await w.submit({ ...batch('silo', 's1'), tenant: { id: 'silo', isolationModel: 'siloed' } }, 10);
+    expect(silo).toEqual({ duplicate: false });
+    expect(store.writes).toEqual([['noisy:n1'], ['silo:s1']]);
+    store.release();
+    await Promise.all([pooledNoisy, pooledQuiet]);
+    expect(store.writes).toEqual([['noisy:n1'], ['silo:s1'], ['quiet:q1']]);
+    await w.idle();
+    expect(w.queuedUnits).toBe(0);
+  });
+
   it('rejects the batches of a failed write (never acknowledged) and keeps serving', async () => {
     const store = new GatedStore();
     const w = writer(store);

@@ -33,18 +33,26 @@ export interface IngestWriterOptions {
 
 export const defaultWriterOptions: IngestWriterOptions = { fair: true, maxQueuedUnits: 200_000, maxUnitsPerWrite: 10_000, quantum: 1000, lingerMs: 2 };
 
+/** One store's queue and its write loop: stores commit independently of each other. */
+interface Lane {
+  queue: DeficitRoundRobin<Pending>;
+  scheduled: boolean;
+  writing: boolean;
+}
+
 /**
- * The shared telemetry writer: admitted batches wait in per-tenant queues and are written in
- * batched transactions taken by deficit round robin, so one tenant's admitted burst cannot delay
- * another's writes by more than a round. A batch's promise settles only once it is durable.
- * When the queue is full, the tenant holding the largest share is shed first: its newest queued
- * batch is refused (never acknowledged, so nothing acknowledged is lost).
+ * The telemetry writer: admitted batches wait in per-tenant queues and are written in batched
+ * transactions taken by deficit round robin, so one tenant's admitted burst cannot delay
+ * another's writes by more than a round. Each store has its own lane (the pooled store one,
+ * each tenant with its own telemetry store another), so a siloed or hybrid tenant's writes never
+ * wait for the pool's commits. A batch's promise settles only once it is durable. When the queues
+ * are full, the tenant holding the largest share is shed first: its newest queued batch is
+ * refused (never acknowledged, so nothing acknowledged is lost).
  */
 export class IngestWriter {
-  private readonly queue: DeficitRoundRobin<Pending>;
+  private readonly lanes = new Map<string, Lane>();
   private readonly depths = new Map<string, number>();
-  private scheduled = false;
-  private writing = false;
+  private totalQueued = 0;
   /** Units per millisecond the writer has recently sustained (EWMA), for Retry-After. */
   private throughput = 100;
   private idleWaiters: (() => void)[] = [];
@@ -52,9 +60,7 @@ export class IngestWriter {
   constructor(
     private readonly telemetry: TelemetryStore,
     private readonly options: IngestWriterOptions = defaultWriterOptions,
-  ) {
-    this.queue = new DeficitRoundRobin<Pending>(options.quantum);
-  }
+  ) {}
 
   /** Batches of the tenant waiting for the writer. */
   queueDepth(tenantId: string): number {
@@ -62,33 +68,64 @@ export class IngestWriter {
   }
 
   get queuedUnits(): number {
-    return this.queue.queued;
+    return this.totalQueued;
+  }
+
+  /** With fairness off, one first-come queue for everything (to show what fairness prevents). */
+  private laneKey(batch: TelemetryBatchWrite): string {
+    if (!this.options.fair || batch.tenant.isolationModel === 'pooled') return 'pooled';
+    return `own:${batch.tenant.id}`;
+  }
+
+  private lane(key: string): Lane {
+    let lane = this.lanes.get(key);
+    if (lane === undefined) {
+      lane = { queue: new DeficitRoundRobin<Pending>(this.options.quantum), scheduled: false, writing: false };
+      this.lanes.set(key, lane);
+    }
+    return lane;
   }
 
   submit(batch: TelemetryBatchWrite, units: number): Promise<{ duplicate: boolean }> {
     const tenantId = batch.tenant.id;
     const flow = this.options.fair ? tenantId : '*';
-    if (this.queue.queued + units > this.options.maxQueuedUnits) {
+    if (this.totalQueued + units > this.options.maxQueuedUnits) {
       this.makeRoom(flow, units);
     }
+    const key = this.laneKey(batch);
+    const lane = this.lane(key);
     return new Promise((resolve, reject) => {
-      this.queue.enqueue(flow, { batch, units, resolve, reject }, units);
+      lane.queue.enqueue(flow, { batch, units, resolve, reject }, units);
+      this.totalQueued += units;
       this.depths.set(tenantId, (this.depths.get(tenantId) ?? 0) + 1);
-      this.schedule();
+      this.schedule(key, lane);
     });
+  }
+
+  /** The flow queuing the most units across every lane, and its lane. */
+  private largestShare(): { lane: Lane; flow: string } | null {
+    let best: { lane: Lane; flow: string; cost: number } | null = null;
+    for (const lane of this.lanes.values()) {
+      const flow = lane.queue.largestShare();
+      if (flow === null) continue;
+      const cost = lane.queue.queuedCostOf(flow);
+      if (best === null || cost > best.cost) best = { lane, flow, cost };
+    }
+    return best;
   }
 
   /** Sheds queued work of the largest share until `units` fit, or refuses the newcomer if it holds that share. */
   private makeRoom(flow: string, units: number): void {
-    while (this.queue.queued + units > this.options.maxQueuedUnits) {
-      const largest = this.options.fair ? this.queue.largestShare() : null;
-      if (largest === null || largest === flow) {
+    while (this.totalQueued + units > this.options.maxQueuedUnits) {
+      const largest = this.options.fair ? this.largestShare() : null;
+      if (largest === null || largest.flow === flow) {
         throw new WriterSaturatedError(this.retryAfterMs());
       }
-      const shed = this.queue.popLast(largest);
+      const shed = largest.lane.queue.popLast(largest.flow);
       if (shed === null) {
         throw new WriterSaturatedError(this.retryAfterMs());
       }
+      this.totalQueued -= shed.cost;
       this.settled(shed.item.batch.tenant.id);
       this.options.onShed?.(shed.item.batch.tenant.id, shed.cost);
       shed.item.reject(new WriterSaturatedError(this.retryAfterMs()));
@@ -96,7 +133,7 @@ export class IngestWriter {
   }
 
   private retryAfterMs(): number {
-    return Math.max(10, Math.ceil(this.queue.queued / Math.max(1, this.throughput)));
+    return Math.max(10, Math.ceil(this.totalQueued / Math.max(1, this.throughput)));
   }
 
   private settled(tenantId: string): void {
@@ -109,28 +146,29 @@ export class IngestWriter {
    * Writes after the current turn of the event loop, so that batches arriving together share one
    * transaction (group commit) instead of one fsync each.
    */
-  private schedule(): void {
-    if (this.scheduled || this.writing) return;
-    this.scheduled = true;
+  private schedule(key: string, lane: Lane): void {
+    if (lane.scheduled || lane.writing) return;
+    lane.scheduled = true;
     setImmediate(() => {
-      this.scheduled = false;
-      void this.drain();
+      lane.scheduled = false;
+      void this.drain(key, lane);
     });
   }
 
-  private async drain(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
+  private async drain(key: string, lane: Lane): Promise<void> {
+    if (lane.writing) return;
+    lane.writing = true;
     try {
-      while (this.queue.queued > 0) {
-        const taken = this.queue.nextBatch(this.options.maxUnitsPerWrite);
+      while (lane.queue.queued > 0) {
+        const taken = lane.queue.nextBatch(this.options.maxUnitsPerWrite);
         if (taken.length === 0) break;
         const started = performance.now();
         let units = 0;
+        for (const { cost } of taken) units += cost;
+        this.totalQueued -= units;
         try {
           const duplicates = await this.telemetry.writeBatches(taken.map((entry) => entry.item.batch));
           for (const { item } of taken) {
-            units += item.units;
             this.settled(item.batch.tenant.id);
             item.resolve({ duplicate: duplicates.has(`${item.batch.tenant.id}/${item.batch.batchId}`) });
           }
@@ -145,19 +183,27 @@ export class IngestWriter {
         // Let requests that arrived meanwhile be parsed and queued before the next write.
         // Under load, linger briefly when few arrived: agents whose batches were just acknowledged
         // are sending their next ones, and one commit for all of them beats one each (group commit).
-        if (this.queue.queued < units / 2 && this.options.lingerMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, this.options.lingerMs));
+        if (lane.queue.queued < units / 2 && this.options.lingerMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, this.options.lingerMs));
         else await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
-      this.writing = false;
-      if (this.queue.queued > 0) this.schedule();
-      else for (const wake of this.idleWaiters.splice(0)) wake();
+      lane.writing = false;
+      if (lane.queue.queued > 0) this.schedule(key, lane);
+      else {
+        if (!lane.scheduled) this.lanes.delete(key);
+        this.wakeIfIdle();
+      }
     }
+  }
+
+  private wakeIfIdle(): void {
+    if (this.lanes.size > 0) return;
+    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   /** Resolves once everything queued so far is written (for a graceful stop). */
   idle(): Promise<void> {
-    if (this.queue.queued === 0 && !this.writing) return Promise.resolve();
+    if (this.lanes.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 }

@@ -8,6 +8,7 @@ import { PROVIDER_LEDGER, tenantLedger } from '../audit/ledger-ids';
 import { ApiError } from '../http/errors';
 import type { Storage, TenantRecord, WriteTx } from '../storage/types';
 import { newTenantDataKey } from './tenant-keys';
+import { endOpenRequests } from '../breakglass/break-glass-ledger';
 
 /** Slugs kept for the product's own host names and routes. */
 const reservedSlugs = new Set(['admin', 'api', 'auth', 'console', 'login', 'provider', 'scim', 'static', 'status', 'www']);
@@ -177,6 +178,10 @@ export class TenantService {
     await this.deps.storage.transaction(async (tx) => {
       await tx.updateTenant(record.id, { state: target, updatedAt: this.now() });
       await this.ledgerBoth(tx, record, actor, target === 'suspended' ? 'TENANT_SUSPENDED' : 'TENANT_RESUMED', { reason });
+      if (target === 'suspended') {
+        // Suspension ends every break-glass grant and request for good: resuming does not revive them.
+        await endOpenRequests(tx, record.id, 'tenant_suspended', actor.label, this.deps.clock());
+      }
     });
     return this.view(await this.resolve(record.id));
   }
@@ -189,6 +194,8 @@ export class TenantService {
       await tx.destroyTenantKey(record.id);
       await tx.purgeTenantData(record);
       await this.ledgerBoth(tx, record, actor, 'TENANT_DELETED', { slug: record.slug, crypto_shredded: true });
+      // The requests stay (with the ledgers, they are the record of who asked for what); none stays open.
+      await endOpenRequests(tx, record.id, 'tenant_deleted', actor.label, this.deps.clock());
     });
     // After the commit: the key is already gone, so the files are unreadable even if this step is interrupted.
     await this.deps.storage.removeTenantStores(record.id);

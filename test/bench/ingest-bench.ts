@@ -74,7 +74,7 @@ interface BenchServer {
   deploymentKey: string;
   api(method: 'GET' | 'POST' | 'PUT', path: string, token: string | null, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }>;
   /** A tenant with an admin token and one enrolled agent, at these fairness limits. */
-  tenant(slug: string, limits: { ingest_rate_per_sec: number; ingest_burst?: number; query_budget: number }): Promise<{ admin: string; agent: string }>;
+  tenant(slug: string, limits: { ingest_rate_per_sec: number; ingest_burst?: number; query_budget: number }, isolationModel?: 'pooled' | 'siloed' | 'hybrid'): Promise<{ admin: string; agent: string }>;
   close(): Promise<void>;
 }
 
@@ -109,8 +109,8 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
     dataDir,
     deploymentKey,
     api,
-    async tenant(slug, limits) {
-      await api('POST', '/provider/v1/tenants', operator, { slug, name: slug });
+    async tenant(slug, limits, isolationModel = 'pooled') {
+      await api('POST', '/provider/v1/tenants', operator, { slug, name: slug, isolation_model: isolationModel });
       await api('PUT', `/provider/v1/tenants/${slug}/fairness`, operator, limits);
       const admin = String((await api('POST', `/provider/v1/tenants/${slug}/admin-tokens`, operator, { expires_in_seconds: 3600 })).json.token);
       const pool = String((await api('POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id);
@@ -232,7 +232,7 @@ interface Phase {
 }
 
 /** P2: the noisy-neighbour scenario on one server (fairness on or off). */
-async function noisyNeighbour(fairness: boolean, seconds: number): Promise<Record<string, unknown>> {
+async function noisyNeighbour(fairness: boolean, seconds: number, quietModel: 'pooled' | 'hybrid' = 'pooled'): Promise<Record<string, unknown>> {
   const QUIET_RATE = 1000;
   const NOISY_RATE = 5000;
   const NOISY_BATCH = 500;
@@ -240,8 +240,8 @@ async function noisyNeighbour(fairness: boolean, seconds: number): Promise<Recor
   try {
     // Two quiet tenants with the same limits and agents, one per phase, so the server's own latency
     // counters (a window per tenant) hold one phase each.
-    const quietSolo = await bench.tenant('quiet-solo', { ingest_rate_per_sec: QUIET_RATE, query_budget: 1000 });
-    const quietTogether = await bench.tenant('quiet', { ingest_rate_per_sec: QUIET_RATE, query_budget: 1000 });
+    const quietSolo = await bench.tenant('quiet-solo', { ingest_rate_per_sec: QUIET_RATE, query_budget: 1000 }, quietModel);
+    const quietTogether = await bench.tenant('quiet', { ingest_rate_per_sec: QUIET_RATE, query_budget: 1000 }, quietModel);
     const noisy = await bench.tenant('noisy', { ingest_rate_per_sec: NOISY_RATE, ingest_burst: NOISY_RATE, query_budget: 1000 });
     // 10% of its rate, as 2 results every 20 ms: enough requests for a p99 worth the name.
     const QUIET_BATCH = 2;
@@ -325,6 +325,7 @@ async function noisyNeighbour(fairness: boolean, seconds: number): Promise<Recor
     const storedRows = meters.filter((meter) => meter.meter === 'results_ingested').reduce((sum, meter) => sum + meter.value, 0);
     return {
       fairness,
+      quiet_isolation_model: quietModel,
       quiet_configured_units_per_sec: QUIET_RATE,
       noisy_configured_units_per_sec: NOISY_RATE,
       solo,
@@ -347,5 +348,10 @@ async function noisyNeighbour(fairness: boolean, seconds: number): Promise<Recor
 }
 
 export async function noisyNeighbourFigures(seconds = 10): Promise<Record<string, unknown>> {
-  return { with_fairness: await noisyNeighbour(true, seconds), without_fairness: await noisyNeighbour(false, seconds) };
+  return {
+    with_fairness: await noisyNeighbour(true, seconds),
+    without_fairness: await noisyNeighbour(false, seconds),
+    // The quiet tenant with its own telemetry store (hybrid): its commits never wait for the pool's.
+    with_fairness_quiet_hybrid: await noisyNeighbour(true, seconds, 'hybrid'),
+  };
 }

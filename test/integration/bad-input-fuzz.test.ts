@@ -33,7 +33,15 @@ describe('bad input never yields a 5xx (fast-check over the whole route table)',
     const user = await scimPost('/scim/v2/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'fuzz.user' });
     const group = await scimPost('/scim/v2/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'fuzzers', members: [{ value: user.json<{ id: string }>().id }] });
     knownIds.push(user.json<{ id: string }>().id, group.json<{ id: string }>().id);
-    credentials = [admin, tenantAdmin, scim, {}];
+    // A break-glass request, approved and activated by an operator other than the token's minter: its grant is a credential too.
+    const oncall = await t.operatorHeaders('fuzz-oncall', ['provider_operator']);
+    const opened = await t.app.inject({ method: 'POST', url: '/provider/v1/break-glass', headers: oncall, payload: { tenant: 'fuzz-pooled', reason: 'fuzz', scope: ['telemetry:read'], duration_minutes: 240 } });
+    const requestId = opened.json<{ id: string }>().id;
+    await t.app.inject({ method: 'POST', url: `/v1/break-glass/${requestId}/approve`, headers: tenantAdmin, payload: {} });
+    const activated = await t.app.inject({ method: 'POST', url: `/provider/v1/break-glass/${requestId}/activate`, headers: oncall });
+    const grant = { authorization: `Bearer ${activated.json<{ grant_token: string }>().grant_token}` };
+    knownIds.push(requestId);
+    credentials = [admin, tenantAdmin, scim, oncall, grant, {}];
   });
 
   afterAll(async () => {
@@ -48,6 +56,23 @@ describe('bad input never yields a 5xx (fast-check over the whole route table)',
   const body = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }).map((value) => ({ type: 'application/json', payload: JSON.stringify(value) })),
     fc.record({ slug: fc.string(), name: fc.anything(), isolation_model: fc.string(), quotas: fc.anything(), reason: fc.anything(), expires_in_seconds: fc.anything() }).map((value) => ({
+      type: 'application/json',
+      payload: JSON.stringify(value),
+    })),
+    // Break-glass bodies: requests, approvals and settings with random values.
+    fc
+      .record(
+        {
+          tenant: fc.oneof(fc.constantFrom('fuzz-pooled', 'fuzz-siloed'), fc.string(), fc.anything()),
+          reason: fc.oneof(fc.string({ maxLength: 1100 }), fc.anything()),
+          scope: fc.oneof(fc.constantFrom(['telemetry:read'], [], ['telemetry:read', 'telemetry:read'], ['x']), fc.anything()),
+          duration_minutes: fc.oneof(fc.integer({ min: -5, max: 300 }), fc.double(), fc.anything()),
+          required_approvals: fc.oneof(fc.integer({ min: -1, max: 4 }), fc.anything()),
+          comment: fc.anything(),
+        },
+        { requiredKeys: [] },
+      )
+      .map((value) => ({
       type: 'application/json',
       payload: JSON.stringify(value),
     })),
@@ -76,7 +101,7 @@ describe('bad input never yields a 5xx (fast-check over the whole route table)',
       .map((value) => ({ type: 'application/scim+json', payload: JSON.stringify(value) })),
   );
   const query = fc.dictionary(
-    fc.constantFrom('limit', 'cursor', 'state', 'tenant', 'event_type', 'format', 'x', 'filter', 'startIndex', 'count', 'attributes', 'excludedAttributes'),
+    fc.constantFrom('limit', 'cursor', 'state', 'tenant', 'event_type', 'format', 'x', 'filter', 'startIndex', 'count', 'attributes', 'excludedAttributes', 'test_id', 'from', 'to'),
     fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('userName eq "fuzz.user"', 'emails[type eq "work"].value co "a"', '(active eq true', 'members pr or not (id eq "1")')),
     { maxKeys: 3 },
   );

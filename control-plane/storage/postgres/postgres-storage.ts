@@ -32,6 +32,7 @@ import type {
   WriteTx,
 } from '../types';
 import { PostgresTelemetry } from './postgres-telemetry';
+import { postgresBreakGlassReader, postgresBreakGlassScope, postgresBreakGlassWrites } from './postgres-break-glass';
 import { enterTenant, inTransaction, tenantSchema, UUID, type Queryable } from './tenant-context';
 
 export { tenantSchema } from './tenant-context';
@@ -165,6 +166,7 @@ export class PostgresStorage implements Storage {
   readonly ledgers: LedgerReader;
   readonly replicas: Storage['replicas'];
   readonly telemetry: Storage['telemetry'];
+  readonly breakGlass: Storage['breakGlass'];
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -172,6 +174,7 @@ export class PostgresStorage implements Storage {
   ) {
     const q = (sql: string, values?: unknown[]) => pool.query<Row>(sql, values);
     this.telemetry = new PostgresTelemetry(pool);
+    this.breakGlass = postgresBreakGlassReader(pool);
     this.operators = {
       count: async () => Number((await q('SELECT COUNT(*) AS n FROM bh.operators')).rows[0]?.n ?? 0),
       create: async (operator) => {
@@ -334,6 +337,7 @@ export class PostgresStorage implements Storage {
 
   private writeTx(client: pg.PoolClient): WriteTx {
     return {
+      ...postgresBreakGlassWrites(client),
       countLiveTenants: async () => {
         // Serializes the band check with concurrent creations on every replica until this transaction ends.
         await client.query<Row>('SELECT pg_advisory_xact_lock(4242002)');
@@ -771,6 +775,8 @@ export class PostgresStorage implements Storage {
     });
     return {
       tenantId: tenant.id,
+      // Break-glass rows live in bh for every model.
+      ...postgresBreakGlassScope(tenant.id, (fn) => this.read(tenant.id, fn)),
       tokens: (kind) =>
         this.read(tenant.id, async (client) =>
           (await client.query<Row>(`SELECT * FROM ${schema}.tenant_tokens WHERE tenant_id = $1 AND kind = $2 ORDER BY created_at, id`, [tenant.id, kind])).rows.map(toToken),

@@ -71,6 +71,30 @@ const BUILDERS = new Map<string, RowBuilder>([
   ],
   ['tenant_ledger_heads', { onePerTenant: true, row: (t) => ({ tenant_id: t, size: 1, root: bytes(), frontier: bytes(), mac: bytes() }) }],
   ['token_index', { onePerTenant: false, row: (t) => ({ token_hash: hash(), tenant_id: t, kind: 'agent' }) }],
+  [
+    'break_glass_requests',
+    {
+      onePerTenant: false,
+      row: (t) => ({
+        tenant_id: t,
+        id: randomUUID(),
+        operator_id: randomUUID(),
+        operator_username: 'oncall',
+        reason: `incident ${next()}`,
+        scope: '["telemetry:read"]',
+        requested_minutes: 60,
+        duration_minutes: 60,
+        required_approvals: 1,
+        state: 'active',
+        approvals: '[]',
+        created_at: at,
+        request_expires_at: at,
+        grant_expires_at: '2099-01-01T00:00:00.000Z',
+        grant_hash: hash(),
+      }),
+    },
+  ],
+  ['break_glass_settings', { onePerTenant: true, row: (t) => ({ tenant_id: t, required_approvals: 2, updated_at: at }) }],
 ]);
 
 function insertSql(table: TenantTable, row: Row): { sql: string; values: Value[] } {
@@ -140,6 +164,8 @@ describe('row-level security as the app role (SQL layer)', () => {
   beforeAll(async () => {
     db = await createTestDatabase(inject('postgresUrl'), 'bh_rls_leak');
     superuser = new pg.Pool({ connectionString: db.superuserUrl, max: 2 });
+    // DROP DATABASE ... WITH (FORCE) at teardown terminates a connection that is still closing: not an error of the test.
+    superuser.on('error', () => undefined);
     app = new pg.Pool({ connectionString: db.url(APP_ROLE), max: 4 });
 
     for (const [id, slug, model] of [
@@ -219,6 +245,8 @@ describe('row-level security as the app role (SQL layer)', () => {
         `${hybrid}.usage_counters`,
         'bh.telemetry_batches',
         'bh.usage_counters',
+        'bh.break_glass_requests',
+        'bh.break_glass_settings',
       ]),
     );
     const withoutInsert = tables.filter((table) => !BUILDERS.has(table.table)).map((table) => table.name);
@@ -392,6 +420,37 @@ describe('row-level security as the app role (SQL layer)', () => {
       await enterTenant(client, A);
       const moved = await attempt(client, 'UPDATE bh.token_index SET tenant_id = $1 WHERE token_hash = $2', [A, tokenHash.b]);
       expect.soft(moved.rowCount ?? 0, "UPDATE moving B's row to A with A's context and B's hash").toBe(0);
+    });
+  });
+
+  // Operators list break-glass requests across tenants: a transaction that declares the provider
+  // plane may SELECT them (and nothing else), and still cannot change or write any tenant's row.
+  it("bh.break_glass_requests: the provider plane reads every tenant's requests, and can change none", async () => {
+    const requests = tenantTable('bh', 'break_glass_requests');
+    const seededRequests = seededIn(requests);
+    expect(seededRequests.a).toBeGreaterThan(0);
+    await inTransaction(app, async (client) => {
+      await client.query("SELECT set_config('app.plane', 'provider', true)");
+      expect(await counts(client, requests, A, B)).toEqual({ total: seededRequests.a + seededRequests.b, a: seededRequests.a, b: seededRequests.b });
+      // No other tenant table opens to the provider plane.
+      for (const table of tables.filter((candidate) => candidate.name !== requests.name)) {
+        expect.soft((await counts(client, table, A, B)).total, `${table.name} with app.plane = provider`).toBe(0);
+      }
+      expect.soft(await attempt(client, `UPDATE ${requests.sql} SET state = 'revoked' WHERE tenant_id = $1`, [B]), 'UPDATE on the provider plane').toEqual({ error: null, rowCount: 0 });
+      expect.soft(await attempt(client, `DELETE FROM ${requests.sql} WHERE tenant_id = $1`, [A]), 'DELETE on the provider plane').toEqual({ error: null, rowCount: 0 });
+      const builder = BUILDERS.get('break_glass_requests');
+      if (builder === undefined) throw new Error('no builder');
+      const { sql, values } = rowFor(requests, builder, A);
+      expect(isRlsViolation((await attempt(client, sql, values)).error), 'INSERT on the provider plane').toBe(true);
+      // With A's context as well, A's rows can change but B's still cannot.
+      await enterTenant(client, A);
+      expect(await attempt(client, `UPDATE ${requests.sql} SET reason = reason WHERE tenant_id = $1`, [B])).toEqual({ error: null, rowCount: 0 });
+      expect(await attempt(client, `UPDATE ${requests.sql} SET reason = reason WHERE tenant_id = $1`, [A])).toEqual({ error: null, rowCount: seededRequests.a });
+    });
+    // Any other value of app.plane opens nothing.
+    await inTransaction(app, async (client) => {
+      await client.query("SELECT set_config('app.plane', 'tenant', true)");
+      expect((await counts(client, requests, A, B)).total).toBe(0);
     });
   });
 

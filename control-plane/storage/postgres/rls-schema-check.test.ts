@@ -107,6 +107,8 @@ describe('RLS schema check over pg_catalog', () => {
         `${own}.telemetry_results`,
         'bh.telemetry_batches',
         'bh.usage_counters',
+        'bh.break_glass_requests',
+        'bh.break_glass_settings',
       ]),
     );
     // A hybrid tenant's own schema holds telemetry only (results, batches, usage meters).

@@ -166,6 +166,27 @@ export function migrations(appRole: string): string[] {
          PERFORM bh.create_ingest_tables(s, ${roleLiteral});
          RETURN s;
        END $fn$;`,
+    // Break-glass requests (with their grants) and each tenant's break-glass policy, in bh for every
+    // isolation model (beside the ledgers). Tenant-owned: RLS forced, the tenant policy, tenant-led
+    // indexes. Operators list requests across tenants: a SELECT-only policy opens them to a
+    // transaction that declares the provider plane (app.plane); writes stay bound to app.tenant_id.
+    `CREATE TABLE bh.break_glass_requests (tenant_id uuid NOT NULL REFERENCES bh.tenants(id), id uuid NOT NULL, operator_id uuid NOT NULL, operator_username text NOT NULL,
+       reason text NOT NULL, scope text NOT NULL, requested_minutes integer NOT NULL, duration_minutes integer NOT NULL, required_approvals integer NOT NULL,
+       state text NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'active', 'expired', 'revoked')), approvals text NOT NULL DEFAULT '[]',
+       created_at text NOT NULL, request_expires_at text NOT NULL, decided_at text, decided_by text, decision_note text, activated_at text, grant_expires_at text,
+       grant_hash text UNIQUE, ended_at text, ended_by text, end_reason text, PRIMARY KEY (tenant_id, id));
+     CREATE INDEX ON bh.break_glass_requests (tenant_id, created_at, id);
+     CREATE INDEX ON bh.break_glass_requests (created_at, id);
+     CREATE INDEX ON bh.break_glass_requests (state, tenant_id);
+     CREATE TABLE bh.break_glass_settings (tenant_id uuid PRIMARY KEY REFERENCES bh.tenants(id), required_approvals integer NOT NULL CHECK (required_approvals IN (1, 2)), updated_at text NOT NULL);
+     ALTER TABLE bh.break_glass_requests ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE bh.break_glass_requests FORCE ROW LEVEL SECURITY;
+     CREATE POLICY tenant_isolation ON bh.break_glass_requests USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
+     CREATE POLICY provider_read ON bh.break_glass_requests FOR SELECT USING (current_setting('app.plane', true) = 'provider');
+     ALTER TABLE bh.break_glass_settings ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE bh.break_glass_settings FORCE ROW LEVEL SECURITY;
+     CREATE POLICY tenant_isolation ON bh.break_glass_settings USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
+     GRANT SELECT, INSERT, UPDATE, DELETE ON bh.break_glass_requests, bh.break_glass_settings TO ${role};`,
   ];
 }
 

@@ -174,6 +174,44 @@ const telemetryTables: readonly string[] = [
 /** Fairness limits a provider set on a tenant (JSON; NULL = defaults). */
 const tenantFairness = 'ALTER TABLE tenants ADD COLUMN fairness TEXT';
 
+/**
+ * Break-glass requests (and their grants) and each tenant's break-glass policy. In the shared control
+ * store for every isolation model, beside the ledgers: operators list requests across tenants.
+ */
+const breakGlass = `CREATE TABLE break_glass_requests (
+     tenant_id TEXT NOT NULL REFERENCES tenants(id),
+     id TEXT NOT NULL,
+     operator_id TEXT NOT NULL,
+     operator_username TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     scope TEXT NOT NULL,
+     requested_minutes INTEGER NOT NULL,
+     duration_minutes INTEGER NOT NULL,
+     required_approvals INTEGER NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'active', 'expired', 'revoked')),
+     approvals TEXT NOT NULL DEFAULT '[]',
+     created_at TEXT NOT NULL,
+     request_expires_at TEXT NOT NULL,
+     decided_at TEXT,
+     decided_by TEXT,
+     decision_note TEXT,
+     activated_at TEXT,
+     grant_expires_at TEXT,
+     grant_hash TEXT UNIQUE,
+     ended_at TEXT,
+     ended_by TEXT,
+     end_reason TEXT,
+     PRIMARY KEY (tenant_id, id)
+   ) STRICT;
+   CREATE INDEX break_glass_by_tenant ON break_glass_requests (tenant_id, created_at, id);
+   CREATE INDEX break_glass_by_created ON break_glass_requests (created_at, id);
+   CREATE INDEX break_glass_by_state ON break_glass_requests (state, tenant_id);
+   CREATE TABLE break_glass_settings (
+     tenant_id TEXT NOT NULL PRIMARY KEY REFERENCES tenants(id),
+     required_approvals INTEGER NOT NULL CHECK (required_approvals IN (1, 2)),
+     updated_at TEXT NOT NULL
+   ) STRICT`;
+
 const controlOnly: readonly string[] = [
   `CREATE TABLE operators (
      id TEXT PRIMARY KEY,
@@ -245,7 +283,7 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [telemetryTables[0], telemetryTables[1]].map(defined),
   /** A siloed tenant's own file: all of its data. */

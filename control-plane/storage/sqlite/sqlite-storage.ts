@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ProviderRole } from '../../../contracts/operators';
 import { Quotas, type IsolationModel } from '../../../contracts/tenants';
@@ -35,6 +35,7 @@ import { FairnessLimits } from '../../../contracts/fairness';
 import { cachedStatement, openStore } from './connection';
 import { SqliteLedgers } from './ledger';
 import { SqliteTelemetry } from './sqlite-telemetry';
+import { sqliteBreakGlass, type SqliteBreakGlass } from './sqlite-break-glass';
 import { TelemetryWriterThread } from './telemetry-writer-thread';
 
 export interface SqliteLayout {
@@ -196,11 +197,14 @@ export class SqliteStorage implements Storage {
   readonly ledgers: Storage['ledgers'];
   readonly replicas: Storage['replicas'];
   readonly telemetry: Storage['telemetry'];
+  readonly breakGlass: Storage['breakGlass'];
+  private readonly breakGlassRows: SqliteBreakGlass;
   private readonly ledger: SqliteLedgers;
   private readonly mutex = new Mutex();
   private readonly ownStores = new Map<string, Database.Database>();
   private pooledTelemetry: Database.Database | null = null;
-  private readonly writerThread = new TelemetryWriterThread();
+  /** Telemetry writers: the pooled store's, and one for every tenant's own store. */
+  private readonly writerThreads = { pooled: new TelemetryWriterThread(), own: new TelemetryWriterThread() };
   private closed = false;
 
   private constructor(
@@ -214,10 +218,17 @@ export class SqliteStorage implements Storage {
     this.loginThrottle = throttleStore(db);
     this.tenants = tenantReader(db);
     this.replicas = replicaRegistry(db);
+    const breakGlass = sqliteBreakGlass(db);
+    this.breakGlassRows = breakGlass;
+    this.breakGlass = {
+      list: (query) => Promise.resolve(breakGlass.list(query)),
+      byId: (id) => Promise.resolve(breakGlass.byId(id)),
+      due: (now, limit) => Promise.resolve(breakGlass.due(now, limit)),
+    };
     this.telemetry = new SqliteTelemetry(
       (tenant) => this.telemetryStore(tenant),
       (fn) => this.mutex.run(() => Promise.resolve(fn())),
-      this.writerThread,
+      this.writerThreads,
     );
     const ledger = this.ledger;
     this.ledgers = {
@@ -298,6 +309,7 @@ export class SqliteStorage implements Storage {
     const operators = this.operators;
     const tenants = this.tenants;
     const telemetryOf = (tenant: TenantRef) => this.telemetryStore(tenant);
+    const breakGlass = this.breakGlassRows;
     return {
       countLiveTenants: () => tenants.countLive(),
       tenantBySlug: (slug) => tenants.bySlug(slug),
@@ -515,6 +527,25 @@ export class SqliteStorage implements Storage {
         }
         return ok;
       },
+      insertBreakGlass: (request) => {
+        breakGlass.insert(request);
+        return ok;
+      },
+      // BEGIN IMMEDIATE holds the store's write lock for the whole transaction: reads are already "for update".
+      breakGlassForUpdate: (tenantId, id) => Promise.resolve(breakGlass.get(tenantId, id)),
+      openBreakGlassForUpdate: (tenantId) => Promise.resolve(breakGlass.open(tenantId)),
+      updateBreakGlass: (request) => {
+        breakGlass.update(request);
+        return ok;
+      },
+      indexGrantToken: (tenantId, tokenHash) => {
+        breakGlass.indexGrant(tenantId, tokenHash);
+        return ok;
+      },
+      putBreakGlassSettings: (tenantId, settings) => {
+        breakGlass.putSettings(tenantId, settings.requiredApprovals, settings.updatedAt);
+        return ok;
+      },
     };
   }
 
@@ -543,13 +574,14 @@ export class SqliteStorage implements Storage {
     return () => this.removeTenantStores(tenantId);
   }
 
-  removeTenantStores(tenantId: string): Promise<void> {
+  async removeTenantStores(tenantId: string): Promise<void> {
+    // The writer thread's connections first: an unlinked file stays on disk while any is open.
+    await this.writerThreads.own.forget(this.tenantDir(tenantId) + sep);
     for (const key of [tenantId, `telemetry:${tenantId}`]) {
       this.ownStores.get(key)?.close();
       this.ownStores.delete(key);
     }
     rmSync(this.tenantDir(tenantId), { recursive: true, force: true });
-    return ok;
   }
 
   sweepOrphanStores(): Promise<string[]> {
@@ -611,8 +643,14 @@ export class SqliteStorage implements Storage {
 
   tenantScope(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>): TenantScope {
     const control = () => this.tenantControl(tenant);
+    // Break-glass rows live in the shared control store for every model (see migrations.ts).
+    const breakGlass = this.breakGlassRows;
     return {
       tenantId: tenant.id,
+      breakGlassRequests: (query) => Promise.resolve(breakGlass.list({ ...query, tenantId: tenant.id })),
+      breakGlassRequest: (id) => Promise.resolve(breakGlass.get(tenant.id, id)),
+      breakGlassByGrantHash: (grantHash) => Promise.resolve(breakGlass.byGrantHash(tenant.id, grantHash)),
+      breakGlassSettings: () => Promise.resolve(breakGlass.settings(tenant.id)),
       counts() {
         const db = control();
         const count = (table: string) => (db.prepare(`SELECT COUNT(*) FROM ${table} WHERE tenant_id = ?`).pluck().get(tenant.id) as number);
@@ -736,7 +774,7 @@ export class SqliteStorage implements Storage {
       return;
     }
     this.closed = true;
-    await this.writerThread.close();
+    await Promise.all([this.writerThreads.pooled.close(), this.writerThreads.own.close()]);
     for (const db of this.ownStores.values()) {
       db.close();
     }

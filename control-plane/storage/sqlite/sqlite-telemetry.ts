@@ -7,9 +7,10 @@ import type { TelemetryWriterThread } from './telemetry-writer-thread';
 /**
  * Telemetry on SQLite. `storeOf` names the file a tenant's telemetry lives in (the pooled
  * telemetry store, a hybrid tenant's own, or a silo); `exclusive` runs writes where no other
- * transaction of this process is open on the same connection. With a writer thread, the pooled
- * store's batches are written there (see TelemetryWriterThread); tenants with their own files are
- * written on this thread.
+ * transaction of this process is open on the same connection. With writer threads, batches are
+ * written there (see TelemetryWriterThread): one thread for the pooled store, another for every
+ * tenant's own store, so no commit (an fsync) blocks this thread and a tenant with its own store
+ * never waits for the pool's commits.
  */
 export class SqliteTelemetry implements TelemetryStore {
   private readonly prepared = new WeakMap<Database.Database, PackedStatements>();
@@ -17,7 +18,7 @@ export class SqliteTelemetry implements TelemetryStore {
   constructor(
     private readonly storeOf: (tenant: TenantRef) => Database.Database,
     private readonly exclusive: <T>(fn: () => T) => Promise<T>,
-    private readonly thread: TelemetryWriterThread | null = null,
+    private readonly threads: { pooled: TelemetryWriterThread; own: TelemetryWriterThread } | null = null,
   ) {}
 
   private statements(db: Database.Database): PackedStatements {
@@ -30,19 +31,19 @@ export class SqliteTelemetry implements TelemetryStore {
   }
 
   async writeBatches(batches: TelemetryBatchWrite[]): Promise<Set<string>> {
-    const byStore = new Map<Database.Database, { offThread: boolean; batches: PackedBatch[] }>();
+    const byStore = new Map<Database.Database, { pooled: boolean; batches: PackedBatch[] }>();
     for (const batch of batches) {
       // Opens (and migrates) the store on this thread first, so the writer thread only writes.
       const db = this.storeOf(batch.tenant);
       const group = byStore.get(db);
-      if (group === undefined) byStore.set(db, { offThread: batch.tenant.isolationModel === 'pooled', batches: [packBatch(batch)] });
+      if (group === undefined) byStore.set(db, { pooled: batch.tenant.isolationModel === 'pooled', batches: [packBatch(batch)] });
       else group.batches.push(packBatch(batch));
     }
     // One transaction per store file: each commits (fsync) once for all the batches it holds.
     const written = await Promise.all(
       [...byStore].map(([db, group]) =>
-        this.thread !== null && group.offThread
-          ? this.thread.write(db.name, group.batches)
+        this.threads !== null
+          ? (group.pooled ? this.threads.pooled : this.threads.own).write(db.name, group.batches)
           : this.exclusive(() => db.transaction(() => writePacked(this.statements(db), group.batches)).immediate()),
       ),
     );

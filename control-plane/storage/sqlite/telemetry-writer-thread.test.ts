@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -85,6 +85,19 @@ describe('TelemetryWriterThread', () => {
     new Database(unmigrated).close();
     await expect(thread.write(unmigrated, [packBatch(batch('b1'))])).rejects.toThrow(/no such table/);
     expect(await thread.write(file, [packBatch(batch('b1'))])).toEqual([]);
+  });
+
+  it('forgets the files under a removed directory: a later write opens the path anew instead of writing to the unlinked file', async () => {
+    const { dir, thread } = setup();
+    const tenantDir = join(dir, 'tenant-a');
+    mkdirSync(tenantDir);
+    const file = join(tenantDir, 'telemetry.db');
+    openStore(file, 'telemetry').close();
+    await thread.write(file, [packBatch(batch('b1'))]);
+    await thread.forget(`${tenantDir}/`);
+    rmSync(tenantDir, { recursive: true });
+    // Were the connection still open, this write would succeed, into a file no one can see.
+    await expect(thread.write(file, [packBatch(batch('b2'))])).rejects.toThrow(/Cannot open database because the directory does not exist/);
   });
 
   it('starts again after close, for a storage reopened in the same process', async () => {

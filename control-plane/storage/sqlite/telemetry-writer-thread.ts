@@ -11,6 +11,12 @@ interface WriteRequest {
   batches: PackedBatch[];
 }
 
+/** Close every connection to a file under this directory (its tenant is being removed). */
+interface ForgetRequest {
+  id: number;
+  forget: string;
+}
+
 type WriteReply = { id: number; duplicates: string[] } | { id: number; error: string };
 
 interface ThreadData {
@@ -32,10 +38,20 @@ function writerThreadMain(
   const Sqlite = load(data.driver) as typeof Database;
   const { parentPort } = load('node:worker_threads') as { parentPort: MessagePort | null };
   if (parentPort === null) return;
-  const stores = new Map<string, Database.Transaction<(batches: PackedBatch[]) => string[]>>();
-  parentPort.on('message', (message: WriteRequest) => {
+  const stores = new Map<string, { db: Database.Database; transaction: Database.Transaction<(batches: PackedBatch[]) => string[]> }>();
+  parentPort.on('message', (message: WriteRequest | ForgetRequest) => {
+    if ('forget' in message) {
+      for (const [file, store] of stores) {
+        if (file.startsWith(message.forget)) {
+          store.db.close();
+          stores.delete(file);
+        }
+      }
+      parentPort.postMessage({ id: message.id, duplicates: [] } satisfies WriteReply);
+      return;
+    }
     try {
-      let transaction = stores.get(message.file);
+      let transaction = stores.get(message.file)?.transaction;
       if (transaction === undefined) {
         // The main thread opened and migrated the file first; this is a second connection to it.
         const db = new Sqlite(message.file);
@@ -47,7 +63,7 @@ function writerThreadMain(
           db.close();
           throw error;
         }
-        stores.set(message.file, transaction);
+        stores.set(message.file, { db, transaction });
       }
       const duplicates = transaction.immediate(message.batches);
       parentPort.postMessage({ id: message.id, duplicates } satisfies WriteReply);
@@ -73,13 +89,23 @@ export class TelemetryWriterThread {
 
   /** Writes the batches into `file` in one transaction; resolves with the keys already stored. */
   write(file: string, batches: PackedBatch[]): Promise<string[]> {
+    return this.send((id) => ({ id, file, batches }) satisfies WriteRequest);
+  }
+
+  /** Closes the thread's connections to files under `dir`, before they are removed. */
+  async forget(dir: string): Promise<void> {
+    if (this.worker === null) return;
+    await this.send((id) => ({ id, forget: dir }) satisfies ForgetRequest);
+  }
+
+  private send(message: (id: number) => WriteRequest | ForgetRequest): Promise<string[]> {
     const worker = this.started();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      // Keep the process alive only while a write is in flight.
+      // Keep the process alive only while a request is in flight.
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ id, file, batches } satisfies WriteRequest);
+      worker.postMessage(message(id));
     });
   }
 
