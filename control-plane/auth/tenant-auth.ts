@@ -17,7 +17,20 @@ export interface AuthenticatedTenant {
 const tokenPrefixes: Record<TenantTokenKind, string> = { admin: 'bht_', session: 'bht_', scim: 'bhs_', bootstrap: 'bhb_', agent: 'bha_' };
 
 /** 403 unless the caller holds `permission`. */
+/**
+ * What a tenant's data reveals is for the tenant's people: telemetry reads and insights need a
+ * user session (the tenant's IdP) with a role, or a break-glass grant. Tenant-admin tokens are
+ * minted through the provider plane, so they provision (directory, roles, agents, tests,
+ * break-glass decisions) but never read telemetry: otherwise minting one would be a way around
+ * break-glass.
+ */
+const userOnlyPermissions: ReadonlySet<TenantPermission> = new Set<TenantPermission>(['telemetry:read', 'insights:run']);
+const adminTokenPermissions = tenantPermissions.filter((permission) => !userOnlyPermissions.has(permission));
+
 export function requireTenantPermission(auth: AuthenticatedTenant, permission: TenantPermission): void {
+  if (auth.user === null && userOnlyPermissions.has(permission)) {
+    throw new ApiError(403, 'forbidden', `A tenant-admin token does not allow ${permission}: sign in as a tenant user with a role (the tenant's IdP).`, { permission });
+  }
   if (!auth.permissions.has(permission)) {
     throw new ApiError(403, 'forbidden', `Your tenant role does not allow ${permission}.`, { permission });
   }
@@ -68,7 +81,7 @@ export class TenantAuth {
       throw new ApiError(403, 'tenant_suspended', 'This tenant is suspended; its tokens work again once it is resumed.');
     }
     if (record.kind !== 'session') {
-      return { tenant, token: record, actor: { label: `tenant:${tenant.slug}:${record.kind}-token:${record.id}` }, permissions: new Set(tenantPermissions), user: null };
+      return { tenant, token: record, actor: { label: `tenant:${tenant.slug}:${record.kind}-token:${record.id}` }, permissions: new Set(adminTokenPermissions), user: null };
     }
     // A session lives only while its user does: deactivation (SCIM or delete) ends it on the next request.
     const [user] = record.subjectId === null ? [] : await scope.usersByIds([record.subjectId]);

@@ -17,12 +17,15 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
   let operator: Headers;
   let tenant: Headers;
   let agent: Headers;
+  /** A tenant user with the operator role: who reads telemetry and runs insights. */
+  let reader: Headers;
 
   beforeEach(async () => {
     t = await buildTestApp();
     operator = await t.adminHeaders();
     tenant = await t.tenantAdminHeaders('ingest-a', 'pooled');
     agent = await enrolledAgentHeaders(t.app, tenant);
+    reader = await t.tenantUserHeaders(tenant, 'operator');
   });
 
   afterEach(async () => {
@@ -32,7 +35,7 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
   const now = () => t.clock.now().toISOString();
   const ingest = (payload: unknown, headers: Headers = agent) => t.app.inject({ method: 'POST', url: '/agent/v1/ingest', headers, payload: payload as Record<string, unknown> });
   const setFairness = (payload: Record<string, number>, slug = 'ingest-a') => t.app.inject({ method: 'PUT', url: `/provider/v1/tenants/${slug}/fairness`, headers: operator, payload });
-  const storedResults = async (headers: Headers = tenant) => {
+  const storedResults = async (headers: Headers = reader) => {
     const page = await t.app.inject({ method: 'GET', url: '/v1/telemetry/results?limit=1000', headers });
     expect(page.statusCode).toBe(200);
     return page.json<{ items: { test_id: string; target: string | null; error: string | null; status_code: number | null }[] }>().items;
@@ -46,7 +49,7 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     const items = await storedResults();
     expect(items).toHaveLength(4);
     expect(items.filter((item) => item.error === 'connect ETIMEDOUT' && item.target === 'https://intranet.example/health')).toHaveLength(1);
-    const flows = await t.app.inject({ method: 'GET', url: '/v1/telemetry/flows', headers: tenant });
+    const flows = await t.app.inject({ method: 'GET', url: '/v1/telemetry/flows', headers: reader });
     expect(flows.json<{ items: unknown[] }>().items).toEqual([{ ...flow, batch_id: 'b-1', agent_id: (agent as Headers & { agentId: string }).agentId }]);
     // Sealed once per batch: the target, the error text and the flow addresses are not in any file or table in clear.
     const raw = Buffer.concat(await t.engine.rawContents());
@@ -124,6 +127,19 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     expect(await storedResults()).toHaveLength(0);
   });
 
+  it('telemetry is for tenant users with a role: a tenant-admin token (minted through the provider plane) cannot read it or run insights; a viewer reads but cannot run insights', async () => {
+    expect((await ingest({ batch_id: 'b-1', results: results(2, now()) })).statusCode).toBe(202);
+    for (const url of ['/v1/telemetry/results', '/v1/telemetry/flows', '/v1/telemetry/summary']) {
+      const refused = await t.app.inject({ method: 'GET', url, headers: tenant });
+      expect(refused.statusCode, url).toBe(403);
+      expect(refused.json(), url).toMatchObject({ error: { code: 'forbidden', details: { permission: 'telemetry:read' } } });
+    }
+    expect((await t.app.inject({ method: 'POST', url: '/v1/insights', headers: tenant, payload: {} })).json()).toMatchObject({ error: { code: 'forbidden', details: { permission: 'insights:run' } } });
+    const viewer = await t.tenantUserHeaders(tenant, 'viewer');
+    expect(await storedResults(viewer)).toHaveLength(2);
+    expect((await t.app.inject({ method: 'POST', url: '/v1/insights', headers: viewer, payload: {} })).statusCode).toBe(403);
+  });
+
   it('takes only agent tokens: a tenant-admin token is 401, an operator token 403 no_implicit_access; a suspended tenant\'s agent is 403', async () => {
     expect((await ingest({ batch_id: 'a', results: [] }, tenant)).statusCode).toBe(401);
     expect((await ingest({ batch_id: 'a', results: [] }, operator)).json()).toMatchObject({ error: { code: 'no_implicit_access' } });
@@ -133,9 +149,9 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
 
   it('query_budget bounds telemetry reads per minute with 429 rate_limited', async () => {
     await setFairness({ ingest_rate_per_sec: 100, query_budget: 2 });
-    expect((await t.app.inject({ method: 'GET', url: '/v1/telemetry/summary', headers: tenant })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: '/v1/telemetry/results', headers: tenant })).statusCode).toBe(200);
-    const refused = await t.app.inject({ method: 'GET', url: '/v1/telemetry/flows', headers: tenant });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/telemetry/summary', headers: reader })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/telemetry/results', headers: reader })).statusCode).toBe(200);
+    const refused = await t.app.inject({ method: 'GET', url: '/v1/telemetry/flows', headers: reader });
     expect(refused.statusCode).toBe(429);
     expect(refused.json()).toMatchObject({ error: { code: 'rate_limited', details: { retry_after_ms: 30_000 } } });
   });
@@ -174,7 +190,7 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
       rows.push({ test_id: jumpy, ts, latency_ms: minute < 5 ? 400 : 30 + (minute % 4), ok: true });
     }
     expect((await ingest({ batch_id: 'history', results: rows })).statusCode).toBe(202);
-    const response = await t.app.inject({ method: 'POST', url: '/v1/insights', headers: tenant, payload: {} });
+    const response = await t.app.inject({ method: 'POST', url: '/v1/insights', headers: reader, payload: {} });
     expect(response.statusCode).toBe(200);
     const insight = response.json<{ tests_analyzed: number; anomalies: { test_id: string; metric: string; robust_z: number }[] }>();
     expect(insight.tests_analyzed).toBe(2);

@@ -9,6 +9,7 @@ import { builtInLicenseTrust, type LicenseTrust } from '../../control-plane/lice
 import { prepareServer } from '../../control-plane/server';
 import { createCertificateAuthority } from '../../control-plane/tls/certificates';
 import { createEngineFixture, type EngineFixture } from './test-engine';
+import { tenantUserAuthorization, type Call } from './tenant-user';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const evaluationLicenseText = (): string => readFileSync(join(repoRoot, 'control-plane', 'licensing', 'evaluation-license.json'), 'utf8');
@@ -84,6 +85,8 @@ export interface TestApp {
   operatorHeaders(username: string, roles: string[]): Promise<{ authorization: string }>;
   /** Creates a tenant (as the admin operator) and returns a tenant-admin token's Authorization header. */
   tenantAdminHeaders(slug: string, isolationModel: string, quotas?: Record<string, number>): Promise<{ authorization: string }>;
+  /** A signed-in tenant user with `role` (see tenant-user.ts): who reads telemetry. */
+  tenantUserHeaders(admin: { authorization: string }, role?: 'admin' | 'operator' | 'viewer'): Promise<{ authorization: string }>;
   close(): Promise<void>;
 }
 
@@ -141,11 +144,28 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
       const token = await app.inject({ method: 'POST', url: `/provider/v1/tenants/${slug}/admin-tokens`, headers: operator, payload: { expires_in_seconds: 86_400 } });
       return { authorization: `Bearer ${token.json<{ token: string }>().token}` };
     },
+    async tenantUserHeaders(admin, role = 'viewer') {
+      const authorization = await tenantUserAuthorization({
+        call: injectCall(app),
+        admin: admin.authorization,
+        openStorage: () => dir.engine.openStorage(Buffer.from(dir.deploymentKey, 'base64')),
+        role,
+      });
+      return { authorization };
+    },
     async close() {
       await app.close();
       await dir.engine.drop();
       rmSync(dir.root, { recursive: true, force: true });
     },
+  };
+}
+
+/** inject() as a Call. */
+export function injectCall(app: FastifyInstance): Call {
+  return async (method, url, authorization, payload) => {
+    const response = await app.inject({ method, url, headers: authorization === null ? {} : { authorization }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+    return { status: response.statusCode, json: response.body ? response.json<Record<string, unknown>>() : {} };
   };
 }
 

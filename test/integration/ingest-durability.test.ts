@@ -5,7 +5,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { generate } from 'otplib';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStorage } from '../../control-plane/storage/open-storage';
 import { runCli, startServe, type ServingProcess } from '../helpers/cli-process';
+import { tenantUserAuthorization, type Call } from '../helpers/tenant-user';
 
 const BATCH = 100;
 const SENDERS = 4;
@@ -66,6 +68,10 @@ describe('ingest survives kill -9 (real process, SQLite)', () => {
     const pool = String((await api('POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id);
     const bootstrap = String((await api('POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token);
     const agent = String((await api('POST', '/agent/v1/enroll', null, { bootstrap_token: bootstrap, name: 'probe' })).json.agent_token);
+    // Telemetry is read by a tenant user (viewer), not by the operator-minted admin token.
+    const call: Call = (method, path, authorization, body) => api(method, path, authorization?.replace(/^Bearer /, '') ?? null, body);
+    const openSecond = () => openStorage({ engine: 'sqlite' }, dataDir, Buffer.from(key, 'base64'));
+    const reader = (await tenantUserAuthorization({ call, admin: `Bearer ${admin}`, openStorage: openSecond, role: 'viewer' })).replace(/^Bearer /, '');
 
     const acknowledged = new Set<string>();
     const attempted: string[] = [];
@@ -98,7 +104,7 @@ describe('ingest survives kill -9 (real process, SQLite)', () => {
       const counts = new Map<string, number>();
       let cursor: string | null = null;
       do {
-        const page = await api('GET', `/v1/telemetry/results?limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`, admin);
+        const page = await api('GET', `/v1/telemetry/results?limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`, reader);
         expect(page.status).toBe(200);
         for (const item of page.json.items as { batch_id: string }[]) counts.set(item.batch_id, (counts.get(item.batch_id) ?? 0) + 1);
         cursor = page.json.next_cursor as string | null;

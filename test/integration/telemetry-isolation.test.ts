@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type RunningControlPlane } from '../helpers/control-plane-harness';
+import { tenantUserAuthorization, type Call } from '../helpers/tenant-user';
 
 const SHARED_TEST_ID = '0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4';
 const MODELS = ['pooled', 'siloed', 'hybrid'] as const;
@@ -8,6 +9,8 @@ const MODELS = ['pooled', 'siloed', 'hybrid'] as const;
 interface TenantUnderTest {
   slug: string;
   admin: string;
+  /** A tenant user's session token (operator role): who reads telemetry. */
+  reader: string;
   agent: string;
   agentId: string;
 }
@@ -53,7 +56,9 @@ describe('telemetry isolation over real HTTPS', () => {
         const bootstrap = (await api('POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token as string;
         const enrolled = await request(`${cp.url}/agent/v1/enroll`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bootstrap_token: bootstrap, name: 'probe' }) });
         const { agent_id, agent_token } = (await enrolled.body.json()) as { agent_id: string; agent_token: string };
-        tenants.push({ slug, admin, agent: agent_token, agentId: agent_id });
+        const call: Call = (method, path, authorization, body) => api(method, path, authorization?.replace(/^Bearer /, '') ?? '', body);
+        const reader = (await tenantUserAuthorization({ call, admin: `Bearer ${admin}`, openStorage: () => cp.engine.openStorage(Buffer.from(cp.deploymentKey, 'base64')), role: 'operator' })).replace(/^Bearer /, '');
+        tenants.push({ slug, admin, reader, agent: agent_token, agentId: agent_id });
       }
     }
     const now = Date.now();
@@ -81,20 +86,20 @@ describe('telemetry isolation over real HTTPS', () => {
   it.each(MODELS.flatMap((model) => ['a', 'b'].map((side) => `${model}-${side}`)))("%s sees exactly its own rows on every telemetry route", async (slug) => {
     const tenant = tenants.find((candidate) => candidate.slug === slug);
     if (tenant === undefined) throw new Error(`no tenant ${slug}`);
-    const results = await api('GET', `/v1/telemetry/results?limit=1000&test_id=${SHARED_TEST_ID}`, tenant.admin);
+    const results = await api('GET', `/v1/telemetry/results?limit=1000&test_id=${SHARED_TEST_ID}`, tenant.reader);
     const items = results.json.items as { target: string }[];
     expect(items).toHaveLength(40);
     expect(new Set(items.map((item) => item.target))).toEqual(new Set([`https://marker-${slug}.example`]));
-    const flows = await api('GET', '/v1/telemetry/flows', tenant.admin);
+    const flows = await api('GET', '/v1/telemetry/flows', tenant.reader);
     expect(flows.json.items).toEqual([expect.objectContaining({ src: `marker-${slug}`, agent_id: tenant.agentId })]);
-    const summary = await api('GET', '/v1/telemetry/summary', tenant.admin);
+    const summary = await api('GET', '/v1/telemetry/summary', tenant.reader);
     expect(summary.json.tests).toEqual([expect.objectContaining({ test_id: SHARED_TEST_ID, results: 40 })]);
-    const insights = await api('POST', '/v1/insights', tenant.admin, {});
+    const insights = await api('POST', '/v1/insights', tenant.reader, {});
     expect(insights.status).toBe(200);
     expect(insights.json.tests_analyzed).toBe(1);
   });
 
-  it("refuses telemetry to an agent token (401) and to an operator's session (403 no_implicit_access) on every route", async () => {
+  it("refuses telemetry to an agent token (401), to an operator's session (403 no_implicit_access) and to the operator-minted tenant-admin token (403) on every route", async () => {
     const reads: ['GET' | 'POST', string][] = [
       ['GET', '/v1/telemetry/results'],
       ['GET', '/v1/telemetry/flows'],
@@ -107,6 +112,8 @@ describe('telemetry isolation over real HTTPS', () => {
       expect(asOperator.json).toMatchObject({ error: { code: 'no_implicit_access' } });
       const asAgent = await api(method, path, tenants[0]?.agent ?? '', method === 'POST' ? {} : undefined);
       expect(asAgent.status, path).toBe(401);
+      const asAdminToken = await api(method, path, tenants[0]?.admin ?? '', method === 'POST' ? {} : undefined);
+      expect(asAdminToken.status, path).toBe(403);
     }
     const ingestAsOperator = await api('POST', '/agent/v1/ingest', operator, { batch_id: 'x', results: [] });
     expect(ingestAsOperator.json).toMatchObject({ error: { code: 'no_implicit_access' } });
