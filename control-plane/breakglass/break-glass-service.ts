@@ -5,6 +5,7 @@ import { ApiError } from '../http/errors';
 import type { BreakGlassRecord, Storage, TenantRecord, WriteTx } from '../storage/types';
 import { expireIfDue, ledgerBoth } from './break-glass-ledger';
 import { activate, approve, deny, expiryDue, newRequest, revoke } from './break-glass-rules';
+import { decodeCreatedCursor, encodeCreatedCursor } from '../http/created-cursor';
 
 /** Approvals a request needs while the tenant has not chosen (one tenant admin). */
 export const DEFAULT_REQUIRED_APPROVALS = 1;
@@ -29,23 +30,6 @@ export interface TenantDecider {
 export interface Page {
   items: BreakGlassRecord[];
   next_cursor: string | null;
-}
-
-function encodeCursor(record: BreakGlassRecord): string {
-  return Buffer.from(JSON.stringify([record.createdAt, record.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
-      return { createdAt: value[0], id: value[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ApiError(400, 'invalid_request', 'The cursor is not one this list gave out.', { issues: [{ path: 'cursor', message: 'invalid cursor' }] });
 }
 
 function notFound(id: string): ApiError {
@@ -102,7 +86,7 @@ export class BreakGlassService {
 
   /** The provider's list across tenants (or of one), after expiring what is due. */
   async providerList(query: { tenant?: string | undefined; state?: BreakGlassState | undefined; limit: number; cursor?: string | undefined }): Promise<Page> {
-    const after = decodeCursor(query.cursor);
+    const after = query.cursor === undefined ? undefined : decodeCreatedCursor(query.cursor);
     const tenantId = query.tenant === undefined ? undefined : (await this.deps.resolveTenant(query.tenant)).id;
     await this.expireDue();
     return this.page(await this.deps.storage.breakGlass.list({ tenantId, state: query.state, after, limit: query.limit + 1 }), query.limit);
@@ -115,7 +99,7 @@ export class BreakGlassService {
   }
 
   async tenantList(tenant: TenantRecord, query: { state?: BreakGlassState | undefined; limit: number; cursor?: string | undefined }): Promise<Page> {
-    const after = decodeCursor(query.cursor);
+    const after = query.cursor === undefined ? undefined : decodeCreatedCursor(query.cursor);
     await this.deps.storage.transaction(async (tx) => {
       const now = this.deps.clock();
       for (const record of await tx.openBreakGlassForUpdate(tenant.id)) await expireIfDue(tx, record, now);
@@ -237,6 +221,6 @@ export class BreakGlassService {
   private page(rows: BreakGlassRecord[], limit: number): Page {
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    return { items, next_cursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
+    return { items, next_cursor: rows.length > limit && last !== undefined ? encodeCreatedCursor(last) : null };
   }
 }

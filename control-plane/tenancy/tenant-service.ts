@@ -9,6 +9,7 @@ import { ApiError } from '../http/errors';
 import type { Storage, TenantRecord, WriteTx } from '../storage/types';
 import { newTenantDataKey } from './tenant-keys';
 import { endOpenRequests } from '../breakglass/break-glass-ledger';
+import { decodeCreatedCursor, encodeCreatedCursor } from '../http/created-cursor';
 
 /** Slugs kept for the product's own host names and routes. */
 const reservedSlugs = new Set(['admin', 'api', 'auth', 'console', 'login', 'provider', 'scim', 'static', 'status', 'www']);
@@ -39,22 +40,6 @@ function toTenant(record: TenantRecord, counts: Tenant['counts']): Tenant {
     counts,
     quotas: record.quotas,
   };
-}
-
-function encodeCursor(record: TenantRecord): string {
-  return Buffer.from(JSON.stringify([record.createdAt, record.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
-      return { createdAt: value[0], id: value[1] };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ApiError(400, 'invalid_request', 'The cursor is not one this list gave out.', { issues: [{ path: 'cursor', message: 'invalid cursor' }] });
 }
 
 /** Tenant lifecycle on the provider plane: every change and its ledger entries in one transaction. */
@@ -141,13 +126,13 @@ export class TenantService {
   }
 
   async list(options: { state?: TenantState | undefined; limit: number; cursor?: string | undefined }): Promise<{ items: Tenant[]; next_cursor: string | null }> {
-    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+    const after = options.cursor === undefined ? undefined : decodeCreatedCursor(options.cursor);
     const records = await this.deps.storage.tenants.list({ state: options.state, after, limit: options.limit + 1 });
     const page = records.slice(0, options.limit);
     const last = page.at(-1);
     return {
       items: await Promise.all(page.map((record) => this.view(record))),
-      next_cursor: records.length > options.limit && last !== undefined ? encodeCursor(last) : null,
+      next_cursor: records.length > options.limit && last !== undefined ? encodeCreatedCursor(last) : null,
     };
   }
 
