@@ -38,6 +38,7 @@ export const errorCodes = [
   'break_glass_not_active',
   'break_glass_not_requester',
   'break_glass_requester_cannot_approve',
+  'break_glass_approver_not_user',
   'break_glass_duplicate_approver',
   'grant_expired',
   'grant_revoked',

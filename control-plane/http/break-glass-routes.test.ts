@@ -20,6 +20,8 @@ describe('break-glass routes', () => {
   let oncall: Headers;
   let acme: Headers;
   let other: Headers;
+  /** A tenant user of acme with the admin role: approvals come from people, not tokens. */
+  let acmeApprover: Headers;
 
   beforeEach(async () => {
     t = await buildTestApp();
@@ -28,6 +30,7 @@ describe('break-glass routes', () => {
     oncall = await t.operatorHeaders('oncall', ['provider_operator']);
     acme = await t.tenantAdminHeaders('acme', 'pooled');
     other = await t.tenantAdminHeaders('other-co', 'siloed');
+    acmeApprover = await t.tenantUserHeaders(acme, 'admin');
     for (const [headers, marker] of [
       [acme, 'acme'],
       [other, 'other'],
@@ -66,7 +69,7 @@ describe('break-glass routes', () => {
 
   async function activeGrant(): Promise<{ id: string; grant: Headers; expiresAt: string }> {
     const request = await open();
-    expect((await approveAs(request.id, acme)).statusCode).toBe(200);
+    expect((await approveAs(request.id, acmeApprover)).statusCode).toBe(200);
     return { id: request.id, ...(await activated(request.id)) };
   }
 
@@ -98,7 +101,7 @@ describe('break-glass routes', () => {
     const pending = await call('GET', '/v1/break-glass?state=pending', acme);
     expect(pending.json<{ items: { id: string }[] }>().items.map((item) => item.id)).toEqual([request.id]);
 
-    const approved = await approveAs(request.id, acme, { duration_minutes: 30, comment: 'ok for the incident' });
+    const approved = await approveAs(request.id, acmeApprover, { duration_minutes: 30, comment: 'ok for the incident' });
     expect(approved.statusCode, approved.body).toBe(200);
     expect(BreakGlassRequestView.parse(approved.json())).toMatchObject({ state: 'approved', duration_minutes: 30, requested_duration_minutes: 60 });
 
@@ -207,26 +210,28 @@ describe('break-glass routes', () => {
     expect(seen.scope).toBeGreaterThan(5);
   });
 
-  it('the requester can never approve: not through a tenant-admin token it minted, and its session never reaches the tenant plane', async () => {
+  it('approvals come from tenant users: no token approves (not the tenant-admin token the requester minted, not any other), and an operator session never reaches the tenant plane', async () => {
     const request = await open();
     const minted = await call('POST', '/provider/v1/tenants/acme/admin-tokens', oncall, { expires_in_seconds: 3600 });
     expect(minted.statusCode).toBe(201);
     const own = { authorization: `Bearer ${minted.json<{ token: string }>().token}` };
-    const refused = await approveAs(request.id, own);
-    expect(refused.statusCode).toBe(403);
-    expect(errorCode(refused)).toBe('break_glass_requester_cannot_approve');
+    for (const token of [own, acme]) {
+      const refused = await approveAs(request.id, token);
+      expect(refused.statusCode).toBe(403);
+      expect(errorCode(refused)).toBe('break_glass_approver_not_user');
+    }
     const asOperator = await approveAs(request.id, oncall);
     expect(asOperator.statusCode).toBe(403);
     expect(errorCode(asOperator)).toBe('no_implicit_access');
     expect((await call('GET', `/provider/v1/break-glass/${request.id}`, oncall)).json()).toMatchObject({ state: 'pending', approvals: [] });
-    // A token minted by another operator (the tenant's own admin token here) does approve.
-    expect((await approveAs(request.id, acme)).statusCode).toBe(200);
+    // A token may still say no: denying takes nothing away from the tenant.
+    expect((await call('POST', `/v1/break-glass/${request.id}/deny`, own, {})).statusCode).toBe(200);
   });
 
   it('activates once, for the requester only: double activation is 409, another operator 403', async () => {
     const request = await open();
     expect(errorCode(await call('POST', `/provider/v1/break-glass/${request.id}/activate`, oncall))).toBe('break_glass_not_approved');
-    expect((await approveAs(request.id, acme)).statusCode).toBe(200);
+    expect((await approveAs(request.id, acmeApprover)).statusCode).toBe(200);
     const byAdmin = await call('POST', `/provider/v1/break-glass/${request.id}/activate`, admin);
     expect(byAdmin.statusCode).toBe(403);
     expect(errorCode(byAdmin)).toBe('break_glass_not_requester');
@@ -244,7 +249,7 @@ describe('break-glass routes', () => {
     const activation = await call('POST', `/provider/v1/break-glass/${request.id}/activate`, oncall);
     expect(activation.statusCode).toBe(409);
     expect(errorCode(activation)).toBe('break_glass_not_approved');
-    expect(errorCode(await approveAs(request.id, acme))).toBe('break_glass_not_pending');
+    expect(errorCode(await approveAs(request.id, acmeApprover))).toBe('break_glass_not_pending');
     expect((await events(acme, request.id)).tenant).toEqual(['BREAK_GLASS_REQUESTED', 'BREAK_GLASS_DENIED']);
   });
 
@@ -253,7 +258,7 @@ describe('break-glass routes', () => {
     t.clock.advance(12 * 3600 - 1);
     expect((await call('GET', `/v1/break-glass/${request.id}`, acme)).json()).toMatchObject({ state: 'pending' });
     t.clock.advance(1);
-    const late = await approveAs(request.id, acme);
+    const late = await approveAs(request.id, acmeApprover);
     expect(late.statusCode).toBe(409);
     expect(errorCode(late)).toBe('break_glass_expired');
     expect((await call('GET', '/v1/break-glass?state=expired', acme)).json<{ items: { id: string }[] }>().items.map((item) => item.id)).toEqual([request.id]);
@@ -275,15 +280,14 @@ describe('break-glass routes', () => {
     // Lowering the bar afterwards does not lower it for the request already open.
     expect((await call('PUT', '/v1/break-glass/settings', acme, { required_approvals: 1 })).statusCode).toBe(200);
 
-    const first = await approveAs(request.id, acme);
-    expect(first.json()).toMatchObject({ state: 'pending', approvals: [expect.objectContaining({ by: expect.stringContaining('admin-token') as unknown })] });
-    const twice = await approveAs(request.id, acme);
+    const first = await approveAs(request.id, acmeApprover);
+    expect(first.json()).toMatchObject({ state: 'pending', approvals: [expect.objectContaining({ by: expect.stringContaining(':user:') as unknown })] });
+    const twice = await approveAs(request.id, acmeApprover);
     expect(twice.statusCode).toBe(409);
     expect(errorCode(twice)).toBe('break_glass_duplicate_approver');
     expect(errorCode(await call('POST', `/provider/v1/break-glass/${request.id}/activate`, oncall))).toBe('break_glass_not_approved');
-    const second = await call('POST', '/provider/v1/tenants/acme/admin-tokens', admin, { expires_in_seconds: 3600, name: 'second admin' });
-    const secondAdmin = { authorization: `Bearer ${second.json<{ token: string }>().token}` };
-    const approved = await approveAs(request.id, secondAdmin);
+    const secondApprover = await t.tenantUserHeaders(acme, 'admin');
+    const approved = await approveAs(request.id, secondApprover);
     expect(approved.json()).toMatchObject({ state: 'approved' });
     expect(approved.json<{ approvals: unknown[] }>().approvals).toHaveLength(2);
     await activated(request.id);
@@ -316,8 +320,9 @@ describe('break-glass routes', () => {
     const forAcme = await open();
     t.clock.advance(1);
     const forOther = await open({ tenant: 'other-co' });
+    const otherApprover = await t.tenantUserHeaders(other, 'admin');
     for (const action of ['approve', 'deny', 'revoke']) {
-      const response = await call('POST', `/v1/break-glass/${forAcme.id}/${action}`, other);
+      const response = await call('POST', `/v1/break-glass/${forAcme.id}/${action}`, otherApprover);
       expect(response.statusCode, action).toBe(404);
     }
     expect((await call('GET', `/v1/break-glass/${forAcme.id}`, other)).statusCode).toBe(404);
@@ -362,10 +367,10 @@ describe('break-glass routes', () => {
     expect((await call('POST', '/provider/v1/break-glass', oncall, { ...base, tenant: 'nope-co' })).statusCode).toBe(404);
     expect((await call('GET', '/provider/v1/break-glass/not-a-uuid', oncall)).statusCode).toBe(400);
     expect((await call('GET', '/provider/v1/break-glass/00000000-0000-4000-8000-000000000000', oncall)).statusCode).toBe(404);
-    expect((await call('POST', '/v1/break-glass/00000000-0000-4000-8000-000000000000/approve', acme)).statusCode).toBe(404);
+    expect((await call('POST', '/v1/break-glass/00000000-0000-4000-8000-000000000000/approve', acmeApprover)).statusCode).toBe(404);
     const request = await open();
-    expect(errorCode(await approveAs(request.id, acme, { duration_minutes: 61 }))).toBe('invalid_request');
-    expect(errorCode(await approveAs(request.id, acme, { unknown: 1 }))).toBe('invalid_request');
+    expect(errorCode(await approveAs(request.id, acmeApprover, { duration_minutes: 61 }))).toBe('invalid_request');
+    expect(errorCode(await approveAs(request.id, acmeApprover, { unknown: 1 }))).toBe('invalid_request');
     expect((await call('GET', '/provider/v1/break-glass?cursor=garbage', oncall)).statusCode).toBe(400);
     expect((await call('POST', '/provider/v1/tenants/acme/suspend', admin, { reason: 'test' })).statusCode).toBe(200);
     expect(errorCode(await call('POST', '/provider/v1/break-glass', oncall, base))).toBe('tenant_suspended');

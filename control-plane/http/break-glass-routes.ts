@@ -17,6 +17,7 @@ import type { BreakGlassService, Page, TenantDecider } from '../breakglass/break
 import type { BreakGlassRecord } from '../storage/types';
 import { operatorWith, type ProviderContext } from './context';
 import { parseWith } from './validation';
+import { ApiError } from './errors';
 
 export function breakGlassView(record: BreakGlassRecord): BreakGlassRequestView {
   return {
@@ -118,6 +119,11 @@ export function breakGlassRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, b
 
     app.post('/v1/break-glass/:id/approve', async (request) => {
       const auth = await tenantAuth.authorize(request.headers.authorization, 'break-glass:decide');
+      // Letting the provider in is a person's decision: a tenant user from the tenant's IdP.
+      // Tokens (admin tokens are minted through the provider plane) may deny and revoke, never approve.
+      if (auth.user === null) {
+        throw new ApiError(403, 'break_glass_approver_not_user', "An approval comes from a tenant user (sign in through the tenant's IdP); a token cannot approve. It can deny or revoke.");
+      }
       const { id } = parseWith(BreakGlassIdParam, request.params, 'path');
       const body = parseWith(ApproveBreakGlassRequest, request.body);
       return breakGlassView(await breakGlass.approve(auth.tenant, id, deciderOf(auth), body));

@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, TestClock, totpCode, type RunningControlPlane } from '../helpers/control-plane-harness';
+import { tenantUserAuthorization, type Call } from '../helpers/tenant-user';
 
 const TEST_ID = '7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a';
 const TELEMETRY_READS = ['/v1/telemetry/results', '/v1/telemetry/flows', '/v1/telemetry/summary'];
@@ -23,6 +24,8 @@ describe('break-glass over real HTTPS', () => {
   let admin = '';
   let oncall = '';
   let tenantAdmin = '';
+  /** A person of acme (tenant user, admin role): who approves. */
+  let tenantApprover = '';
   let otherAdmin = '';
   const issued: string[] = [];
 
@@ -81,6 +84,9 @@ describe('break-glass over real HTTPS', () => {
     oncall = await signIn('oncall', 'oncall-long-password', String(created.json.secret));
     tenantAdmin = await tenantWithTelemetry('acme', 'siloed', 'acme');
     otherAdmin = await tenantWithTelemetry('globex', 'pooled', 'globex');
+    const call: Call = (method, path, authorization, body) => api(method, path, authorization === null ? null : authorization.replace(/^Bearer /, ''), body);
+    tenantApprover = (await tenantUserAuthorization({ call, admin: `Bearer ${tenantAdmin}`, openStorage: () => cp.engine.openStorage(Buffer.from(cp.deploymentKey, 'base64')), role: 'admin' })).replace(/^Bearer /, '');
+    issued.push(tenantApprover);
   });
 
   afterAll(async () => {
@@ -104,7 +110,7 @@ describe('break-glass over real HTTPS', () => {
     const pending = await api('GET', '/v1/break-glass?state=pending', tenantAdmin);
     expect((pending.json.items as { id: string }[]).map((item) => item.id)).toEqual([id]);
     expect((await api('GET', '/v1/break-glass', otherAdmin)).json.items).toEqual([]);
-    const approved = await api('POST', `/v1/break-glass/${id}/approve`, tenantAdmin, { duration_minutes: 30, comment: 'for INC-7 only' });
+    const approved = await api('POST', `/v1/break-glass/${id}/approve`, tenantApprover, { duration_minutes: 30, comment: 'for INC-7 only' });
     expect(approved.status, JSON.stringify(approved.json)).toBe(200);
     expect(approved.json).toMatchObject({ state: 'approved', duration_minutes: 30 });
 
@@ -156,7 +162,7 @@ describe('break-glass over real HTTPS', () => {
   it('on the injectable clock a grant expires; it never writes, never reads another tenant, never reads outside its scope', async () => {
     const opened = await api('POST', '/provider/v1/break-glass', oncall, { tenant: 'acme', reason: 'INC-8', scope: ['telemetry:read'], duration_minutes: 15 });
     const id = String(opened.json.id);
-    expect((await api('POST', `/v1/break-glass/${id}/approve`, tenantAdmin)).status).toBe(200);
+    expect((await api('POST', `/v1/break-glass/${id}/approve`, tenantApprover)).status).toBe(200);
     const grant = String((await api('POST', `/provider/v1/break-glass/${id}/activate`, oncall)).json.grant_token);
     issued.push(grant);
 
