@@ -28,11 +28,12 @@ const userOnlyPermissions: ReadonlySet<TenantPermission> = new Set<TenantPermiss
 const adminTokenPermissions = tenantPermissions.filter((permission) => !userOnlyPermissions.has(permission));
 
 export function requireTenantPermission(auth: AuthenticatedTenant, permission: TenantPermission): void {
-  if (auth.user === null && userOnlyPermissions.has(permission)) {
-    throw new ApiError(403, 'forbidden', `A tenant-admin token does not allow ${permission}: sign in as a tenant user with a role (the tenant's IdP).`, { permission });
-  }
   if (!auth.permissions.has(permission)) {
-    throw new ApiError(403, 'forbidden', `Your tenant role does not allow ${permission}.`, { permission });
+    const message =
+      auth.user === null && userOnlyPermissions.has(permission)
+        ? `A tenant-admin token does not allow ${permission}: sign in as a tenant user with a role (the tenant's IdP).`
+        : `Your tenant role does not allow ${permission}.`;
+    throw new ApiError(403, 'forbidden', message, { permission });
   }
 }
 

@@ -1,16 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { StoredBatch, TelemetryBatchWrite, TelemetryResultRow, TelemetryStore, TelemetryWindow, TenantRef, UsageMeter } from '../types';
 import { dayOf, toBatch, toResult, type BatchRow, type ResultRow } from '../telemetry-rows';
-import { packBatch, preparePacked, writePacked, type PackedBatch, type PackedStatements } from './packed-telemetry';
+import { packBatch, preparePacked, type PackedBatch, type PackedStatements } from './packed-telemetry';
 import type { TelemetryWriterThread } from './telemetry-writer-thread';
 
 /**
  * Telemetry on SQLite. `storeOf` names the file a tenant's telemetry lives in (the pooled
- * telemetry store, a hybrid tenant's own, or a silo); `exclusive` runs writes where no other
- * transaction of this process is open on the same connection. With writer threads, batches are
- * written there (see TelemetryWriterThread): one thread for the pooled store, another for every
- * tenant's own store, so no commit (an fsync) blocks this thread and a tenant with its own store
- * never waits for the pool's commits.
+ * telemetry store, a hybrid tenant's own, or a silo). Batches are written on writer threads (see
+ * TelemetryWriterThread): one for the pooled store, another for every tenant's own store, so no
+ * commit (an fsync) blocks this thread and a tenant with its own store never waits for the pool's
+ * commits. `exclusive` runs this thread's own writes (usage meters) where no other transaction of
+ * this process is open on the same connection.
  */
 export class SqliteTelemetry implements TelemetryStore {
   private readonly prepared = new WeakMap<Database.Database, PackedStatements>();
@@ -18,7 +18,7 @@ export class SqliteTelemetry implements TelemetryStore {
   constructor(
     private readonly storeOf: (tenant: TenantRef) => Database.Database,
     private readonly exclusive: <T>(fn: () => T) => Promise<T>,
-    private readonly threads: { pooled: TelemetryWriterThread; own: TelemetryWriterThread } | null = null,
+    private readonly threads: { pooled: TelemetryWriterThread; own: TelemetryWriterThread },
   ) {}
 
   private statements(db: Database.Database): PackedStatements {
@@ -42,9 +42,7 @@ export class SqliteTelemetry implements TelemetryStore {
     // One transaction per store file: each commits (fsync) once for all the batches it holds.
     const written = await Promise.all(
       [...byStore].map(([db, group]) =>
-        this.threads !== null
-          ? (group.pooled ? this.threads.pooled : this.threads.own).write(db.name, group.batches)
-          : this.exclusive(() => db.transaction(() => writePacked(this.statements(db), group.batches)).immediate()),
+        (group.pooled ? this.threads.pooled : this.threads.own).write(db.name, group.batches),
       ),
     );
     return new Set(written.flat());
