@@ -43,6 +43,18 @@ export const IngestRequest = z
   });
 export type IngestRequest = z.infer<typeof IngestRequest>;
 
+/**
+ * Optional ingest header: the batch's units (results + flow events). With it, a tenant over its
+ * rate is refused from the headers alone, before its body is parsed; a batch whose body carries a
+ * different count is refused as invalid.
+ */
+export const BATCH_UNITS_HEADER = 'bulkhead-batch-units';
+export const BatchUnitsHeader = z
+  .string()
+  .regex(/^[0-9]{1,5}$/, 'a whole number of units')
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(MAX_BATCH_UNITS));
+
 export const IngestResponse = z.strictObject({
   batch_id: z.string(),
   admitted_units: z.number().int(),

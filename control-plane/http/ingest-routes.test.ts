@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TenantFairness } from '../../contracts/fairness';
-import { IngestResponse } from '../../contracts/telemetry';
+import { BATCH_UNITS_HEADER, IngestResponse } from '../../contracts/telemetry';
 import { buildTestApp, enrolledAgentHeaders, type TestApp } from '../../test/helpers/control-plane-harness';
 
 type Headers = { authorization: string };
@@ -87,6 +87,38 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     const empty = await t.app.inject({ method: 'POST', url: '/agent/v1/ingest', headers: { ...agent, 'content-type': 'application/json' }, payload: '{"not even": valid json' });
     expect(empty.statusCode).toBe(429);
     expect(empty.json()).toMatchObject({ error: { code: 'rate_limited', details: { retry_after_ms: 100 } } });
+  });
+
+  it('with the batch-units header the rate is checked before the body is read: a refused batch is never parsed, and its Retry-After is for its own units', async () => {
+    await setFairness({ ingest_rate_per_sec: 10, ingest_burst: 20, query_budget: 100 });
+    const declaring = (units: string, payload: string) =>
+      t.app.inject({ method: 'POST', url: '/agent/v1/ingest', headers: { ...agent, 'content-type': 'application/json', [BATCH_UNITS_HEADER]: units }, payload });
+    expect((await declaring('15', JSON.stringify({ batch_id: 'declared', results: results(15, now()) }))).statusCode).toBe(202);
+    // Five units left: a body that is not even JSON shows the refusal came from the header alone.
+    const refused = await declaring('10', '{"not even": valid json');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ error: { code: 'rate_limited', details: { units: 10, retry_after_ms: 500 } } });
+    expect((await declaring('21', '{"not json')).json()).toMatchObject({ error: { code: 'payload_too_large', details: { units: 21, max_batch_units: 20 } } });
+    const counters = TenantFairness.parse((await t.app.inject({ method: 'GET', url: '/provider/v1/tenants/ingest-a/fairness', headers: operator })).json());
+    expect(counters).toMatchObject({ admitted_units: 15, shed_calls: 2, shed_units: 31 });
+  });
+
+  it('a batch-units header that is malformed or disagrees with the body is 400 and gives its units back; nothing is stored', async () => {
+    await setFairness({ ingest_rate_per_sec: 10, ingest_burst: 20, query_budget: 100 });
+    const declaring = (units: string, payload: unknown) => t.app.inject({ method: 'POST', url: '/agent/v1/ingest', headers: { ...agent, [BATCH_UNITS_HEADER]: units }, payload: payload as Record<string, unknown> });
+    for (const bad of ['abc', '-1', '5001', '1.5', '10, 10', '']) {
+      const response = await declaring(bad, { batch_id: 'bad-header', results: results(1, now()) });
+      expect(response.statusCode, bad).toBe(400);
+      expect(response.json()).toMatchObject({ error: { code: 'invalid_request', details: { issues: [{ path: `headers.${BATCH_UNITS_HEADER}` }] } } });
+    }
+    const mismatch = await declaring('20', { batch_id: 'mismatch', results: results(19, now()) });
+    expect(mismatch.statusCode).toBe(400);
+    expect(mismatch.json()).toMatchObject({ error: { code: 'invalid_request', details: { declared_units: 20, units: 19 } } });
+    const invalid = await declaring('20', { batch_id: 'invalid', results: [{ ...results(1, now())[0], test_id: 'nope' }] });
+    expect(invalid.statusCode).toBe(400);
+    // Both refused batches gave their 20 units back: the whole burst is still there, on the same clock.
+    expect((await declaring('20', { batch_id: 'whole-burst', results: results(20, now()) })).statusCode).toBe(202);
+    expect(await storedResults()).toHaveLength(20);
   });
 
   it('storage_quota_mb is a hard cap: the batch that would pass it is 429 quota_exceeded (no Retry-After), nothing stored; a raised quota admits again', async () => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { IngestRequest } from '../../contracts/telemetry';
+import { BATCH_UNITS_HEADER, BatchUnitsHeader, IngestRequest, MAX_BATCH_UNITS } from '../../contracts/telemetry';
 import type { AuthenticatedTenant, TenantAuth } from '../auth/tenant-auth';
 import type { FairnessRegistry } from '../fairness/fairness-registry';
 import type { TakeResult } from '../fairness/token-bucket';
@@ -35,6 +35,27 @@ function refusal(take: Exclude<TakeResult, { admitted: true }>, units: number, b
   return rateLimited(take.retryAfterMs, 'Over the tenant\'s ingest rate: nothing was stored. Retry the same batch after Retry-After.', { units });
 }
 
+interface IngestState {
+  auth: AuthenticatedTenant;
+  startedMs: number;
+  /** Units declared in the batch-units header, when the agent sent it. */
+  declared: number | null;
+  /** Units taken from the tenant's bucket for this request; given back unless the batch is stored. */
+  taken: number;
+  stored: boolean;
+}
+
+function declaredUnits(header: string | string[] | undefined): number | null {
+  if (header === undefined) return null;
+  const parsed = BatchUnitsHeader.safeParse(header);
+  if (!parsed.success) {
+    throw new ApiError(400, 'invalid_request', `The ${BATCH_UNITS_HEADER} header must be the batch's units (results + flow events): a whole number from 0 to ${MAX_BATCH_UNITS}.`, {
+      issues: [{ path: `headers.${BATCH_UNITS_HEADER}`, message: 'a whole number of units' }],
+    });
+  }
+  return parsed.data;
+}
+
 /**
  * POST /agent/v1/ingest: an agent's batch of results and flow events. Admission is the tenant's
  * token bucket over units (all or nothing: a refused batch stores nothing); an admitted batch is
@@ -42,8 +63,28 @@ function refusal(take: Exclude<TakeResult, { admitted: true }>, units: number, b
  * is stored once.
  */
 export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps: IngestDeps) {
-  const authenticated = new WeakMap<FastifyRequest, { auth: AuthenticatedTenant; startedMs: number }>();
+  const states = new WeakMap<FastifyRequest, IngestState>();
   const stored = new StorageMeter(ctx.storage.telemetry, () => ctx.clock().getTime());
+
+  /** Takes the batch's units from the tenant's bucket, or refuses the request with nothing stored. */
+  const admit = (state: IngestState, units: number): void => {
+    const take = deps.fairness.takeIngest(state.auth.tenant, units);
+    if (!take.admitted) {
+      deps.fairness.recordShed(state.auth.tenant, units);
+      throw refusal(take, units, deps.fairness.ingestBurst(state.auth.tenant));
+    }
+    state.taken = units;
+  };
+  /** Whatever ends a request without storing its batch (refusal, bad body, saturation, abort) gives its units back. */
+  const release = (request: FastifyRequest): Promise<void> => {
+    const state = states.get(request);
+    if (state !== undefined && state.taken > 0 && !state.stored) {
+      deps.fairness.refundIngest(state.auth.tenant.id, state.taken);
+      state.taken = 0;
+    }
+    return Promise.resolve();
+  };
+
   return (app: FastifyInstance): Promise<void> => {
     app.post(
       '/agent/v1/ingest',
@@ -51,21 +92,33 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
         // Thousands of batches a second: per-request log lines would cost more than they tell;
         // /metrics and the fairness counters cover ingest. Errors are still logged.
         logLevel: 'warn',
-        // Authenticate and refuse a tenant whose bucket is empty before reading the body: a
-        // flooding agent costs a token lookup, not a JSON parse of its whole batch.
+        // Everything that can refuse a batch without its body runs before the body is read, so a
+        // flooding agent costs a token lookup, not a JSON parse and validation of its whole batch.
         preParsing: async (request) => {
           const startedMs = performance.now();
           const auth = await tenantAuth.authenticate(request.headers.authorization, 'agent');
-          const open = deps.fairness.ingestOpen(auth.tenant);
-          if (!open.admitted) {
-            deps.fairness.recordShed(auth.tenant, 0);
-            throw refusal(open, 0, deps.fairness.ingestBurst(auth.tenant));
+          const tenant = auth.tenant;
+          const declared = declaredUnits(request.headers[BATCH_UNITS_HEADER]);
+          // A hard cap, checked before the rate: waiting would not help, so it is not rate_limited.
+          assertWithinStorageQuota(tenant.quotas, await stored.usedBytes(tenant), bodyBytes(request));
+          const state: IngestState = { auth, startedMs, declared, taken: 0, stored: false };
+          if (declared !== null) {
+            admit(state, declared);
+          } else {
+            // Units unknown until the body is parsed: refuse now only if not even one unit fits.
+            const open = deps.fairness.ingestOpen(tenant);
+            if (!open.admitted) {
+              deps.fairness.recordShed(tenant, 0);
+              throw refusal(open, 0, deps.fairness.ingestBurst(tenant));
+            }
           }
-          authenticated.set(request, { auth, startedMs });
+          states.set(request, state);
         },
+        onResponse: release,
+        onRequestAbort: release,
       },
       async (request, reply) => {
-        const state = authenticated.get(request);
+        const state = states.get(request);
         if (state === undefined) {
           throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer <bha_ token>.');
         }
@@ -73,21 +126,20 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
         const body = parseWith(IngestRequest, request.body);
         const units = body.results.length + body.flow_events.length;
         const tenant = auth.tenant;
-        const bytes = Number(request.headers['content-length'] ?? 0) || 0;
-        // A hard cap, checked before the rate: waiting would not help, so it is not rate_limited.
-        assertWithinStorageQuota(tenant.quotas, await stored.usedBytes(tenant), bytes);
-        const take = deps.fairness.takeIngest(tenant, units);
-        if (!take.admitted) {
-          deps.fairness.recordShed(tenant, units);
-          throw refusal(take, units, deps.fairness.ingestBurst(tenant));
+        if (state.declared === null) {
+          admit(state, units);
+        } else if (state.declared !== units) {
+          throw new ApiError(400, 'invalid_request', `The ${BATCH_UNITS_HEADER} header declares ${state.declared} units but the batch carries ${units}: nothing was stored.`, {
+            declared_units: state.declared,
+            units,
+          });
         }
-        const batch = await prepareBatch(deps.crypto, tenant, auth.token.subjectId ?? auth.token.id, body, bytes, ctx.clock().toISOString());
+        const batch = await prepareBatch(deps.crypto, tenant, auth.token.subjectId ?? auth.token.id, body, bodyBytes(request), ctx.clock().toISOString());
         let duplicate: boolean;
         try {
           ({ duplicate } = await deps.writer.submit(batch, units));
         } catch (error) {
           if (error instanceof WriterSaturatedError) {
-            deps.fairness.refundIngest(tenant.id, units);
             deps.fairness.recordShed(tenant, units);
             throw rateLimited(error.retryAfterMs, 'The shared writer is saturated and this tenant holds the largest share of it: nothing was stored. Retry after Retry-After.', {
               units,
@@ -95,11 +147,16 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
           }
           throw error;
         }
+        state.stored = true;
         deps.fairness.recordAdmitted(tenant, units, performance.now() - startedMs);
-        if (!duplicate) stored.add(tenant.id, bytes);
+        if (!duplicate) stored.add(tenant.id, bodyBytes(request));
         return reply.code(202).send({ batch_id: body.batch_id, admitted_units: units, duplicate });
       },
     );
     return Promise.resolve();
   };
+}
+
+function bodyBytes(request: FastifyRequest): number {
+  return Number(request.headers['content-length'] ?? 0) || 0;
 }

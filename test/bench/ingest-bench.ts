@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { generate } from 'otplib';
 import pg from 'pg';
 import { Agent, request } from 'undici';
+import { BATCH_UNITS_HEADER } from '../../contracts/telemetry';
 import { deriveLedgerKey } from '../../control-plane/audit/ledger-codec';
 import { openStore } from '../../control-plane/storage/sqlite/connection';
 import { SqliteStorage, sqliteLayout } from '../../control-plane/storage/sqlite/sqlite-storage';
@@ -72,7 +73,9 @@ interface BenchServer {
   operator: string;
   dataDir: string;
   deploymentKey: string;
-  api(method: 'GET' | 'POST' | 'PUT', path: string, token: string | null, body?: unknown): Promise<{ status: number; json: Record<string, unknown>; ms: number }>;
+  api(method: 'GET' | 'POST' | 'PUT', path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown>; ms: number }>;
+  /** One batch as an agent sends it, declaring its units so a refusal needs no parse. */
+  ingest(agent: string, body: string, units: number): Promise<{ status: number; json: Record<string, unknown>; ms: number }>;
   /** A tenant with an admin token and one enrolled agent, at these fairness limits. */
   tenant(slug: string, limits: { ingest_rate_per_sec: number; ingest_burst?: number; query_budget: number }, isolationModel?: 'pooled' | 'siloed' | 'hybrid'): Promise<{ admin: string; agent: string }>;
   close(): Promise<void>;
@@ -89,12 +92,12 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
   const { secret } = JSON.parse(init.stdout) as { secret: string };
   const server = await startServe(['--data', dataDir, '--fairness', options.fairness ? 'on' : 'off', ...engine], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
   const dispatcher = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') }, connections: options.connections });
-  const api: BenchServer['api'] = async (method, path, token, body) => {
+  const api: BenchServer['api'] = async (method, path, token, body, headers = {}) => {
     const started = performance.now();
     const response = await request(`${server.url}${path}`, {
       method,
       dispatcher,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.body.text();
@@ -109,6 +112,7 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
     dataDir,
     deploymentKey,
     api,
+    ingest: (agent, body, units) => api('POST', '/agent/v1/ingest', agent, body, { [BATCH_UNITS_HEADER]: String(units) }),
     async tenant(slug, limits, isolationModel = 'pooled') {
       await api('POST', '/provider/v1/tenants', operator, { slug, name: slug, isolation_model: isolationModel });
       await api('PUT', `/provider/v1/tenants/${slug}/fairness`, operator, limits);
@@ -135,7 +139,7 @@ async function measureIngest(bench: BenchServer, senders: number, seconds: numbe
   let refused = 0;
   const send = async (deadline: number) => {
     while (performance.now() < deadline) {
-      const response = await bench.api('POST', '/agent/v1/ingest', agent, batchBody(randomUUID(), 500));
+      const response = await bench.ingest(agent, batchBody(randomUUID(), 500), 500);
       if (response.status === 202) acked++;
       else refused++;
     }
@@ -260,7 +264,7 @@ async function noisyNeighbour(fairness: boolean, seconds: number, quietModel: 'p
       let refused = 0;
       let next = performance.now();
       while (performance.now() < deadline) {
-        const response = await bench.api('POST', '/agent/v1/ingest', quiet.agent, batchBody(randomUUID(), QUIET_BATCH));
+        const response = await bench.ingest(quiet.agent, batchBody(randomUUID(), QUIET_BATCH), QUIET_BATCH);
         latencies.push(response.ms);
         if (response.status !== 202) refused++;
         next += QUIET_EVERY_MS;
@@ -273,12 +277,15 @@ async function noisyNeighbour(fairness: boolean, seconds: number, quietModel: 'p
     const runNoisy = async (deadline: number, measureFrom: number) => {
       let admittedInWindow = 0;
       const perSender = 10; // batches/s each
-      const sender = async () => {
-        let next = performance.now();
+      const SENDERS = 20;
+      // Agents are not phase-locked: their sends are spread evenly over each 100 ms, a steady 200 batches/s.
+      const sender = async (_: unknown, index: number) => {
+        let next = performance.now() + (index * 1000) / perSender / SENDERS;
+        await sleep(next - performance.now());
         while (performance.now() < deadline) {
           const body = noisyBody();
           noisyAttemptedBatches++;
-          const response = await bench.api('POST', '/agent/v1/ingest', noisy.agent, body);
+          const response = await bench.ingest(noisy.agent, body, NOISY_BATCH);
           if (response.status === 202) {
             noisyStoredUnits += NOISY_BATCH;
             if (performance.now() >= measureFrom) admittedInWindow += NOISY_BATCH;
@@ -289,7 +296,7 @@ async function noisyNeighbour(fairness: boolean, seconds: number, quietModel: 'p
           await sleep(Math.max(0, next - performance.now()));
         }
       };
-      await Promise.all(Array.from({ length: 20 }, sender));
+      await Promise.all(Array.from({ length: SENDERS }, sender));
       return admittedInWindow / ((deadline - measureFrom) / 1000);
     };
 
@@ -306,7 +313,7 @@ async function noisyNeighbour(fairness: boolean, seconds: number, quietModel: 'p
     let retries = 0;
     while (shed.length > 0) {
       const body = shed.shift() ?? '';
-      const response = await bench.api('POST', '/agent/v1/ingest', noisy.agent, body);
+      const response = await bench.ingest(noisy.agent, body, NOISY_BATCH);
       retries++;
       if (response.status === 202) noisyStoredUnits += NOISY_BATCH;
       else {
