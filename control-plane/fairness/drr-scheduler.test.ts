@@ -48,6 +48,13 @@ describe('DeficitRoundRobin', () => {
     expect(batch.map((entry) => entry.item)).toEqual(['huge']);
   });
 
+  it('takes an item several quanta large in one call: the writer never waits a turn for deficit to build up', () => {
+    const drr = new DeficitRoundRobin<string>(100);
+    drr.enqueue('big', 'b0', 500);
+    expect(drr.nextBatch(1000).map((entry) => entry.item)).toEqual(['b0']);
+    expect(drr.queued).toBe(0);
+  });
+
   it('names the tenant holding the largest share of queued work for shedding', () => {
     const drr = new DeficitRoundRobin<number>(100);
     drr.enqueue('a', 1, 300);

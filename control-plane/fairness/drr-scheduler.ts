@@ -95,7 +95,9 @@ export class DeficitRoundRobin<T> {
     const batch: { tenant: string; item: T; cost: number }[] = [];
     let budget = maxCost;
     let idleRounds = 0;
-    while (this.active.length > 0 && budget > 0 && idleRounds < this.active.length + 1) {
+    // Rounds go on until something is taken (each adds a quantum to every deficit, so a batch
+    // larger than the quantum is not left for a later call), then stop after a round that takes nothing.
+    while (this.active.length > 0 && budget > 0 && (batch.length === 0 || idleRounds < this.active.length + 1)) {
       const tenant = this.active[0] ?? '';
       const flow = this.flows.get(tenant);
       if (flow === undefined) {

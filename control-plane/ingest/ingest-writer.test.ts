@@ -133,6 +133,22 @@ describe('IngestWriter', () => {
     expect(await writesForStragglers(0)).toHaveLength(3);
   });
 
+  it('does not linger after a lone batch: a batch queued behind it is written at once', async () => {
+    const store = new GatedStore();
+    store.gated = true;
+    const w = writer(store, { lingerMs: 10_000 });
+    const lone = w.submit(batch('noisy', 'n1'), 500);
+    await tick();
+    const quiet = w.submit(batch('quiet', 'q1'), 2);
+    store.gated = false;
+    store.release();
+    await lone;
+    // With a linger after the lone commit, the quiet batch would wait 10 s for its own.
+    const outcome = await Promise.race([quiet.then(() => 'written'), new Promise((resolve) => setTimeout(() => resolve('lingered'), 5_000))]);
+    expect(outcome).toBe('written');
+    expect(store.writes).toEqual([['noisy:n1'], ['quiet:q1']]);
+  });
+
   it("gives each store its own lane: a tenant with its own store is written while the pool's commit is in flight", async () => {
     const store = new GatedStore();
     store.gated = true;

@@ -181,9 +181,10 @@ export class IngestWriter {
         const elapsed = Math.max(0.05, performance.now() - started);
         this.throughput = 0.8 * this.throughput + 0.2 * (units / elapsed);
         // Let requests that arrived meanwhile be parsed and queued before the next write.
-        // Under load, linger briefly when few arrived: agents whose batches were just acknowledged
-        // are sending their next ones, and one commit for all of them beats one each (group commit).
-        if (lane.queue.queued < units / 2 && this.options.lingerMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, this.options.lingerMs));
+        // When this commit carried several batches (agents sending together) and few arrived since,
+        // linger briefly: those agents are sending their next ones, and one commit for all of them
+        // beats one each (group commit). After a lone batch, lingering would only delay the next.
+        if (taken.length > 1 && lane.queue.queued < units / 2 && this.options.lingerMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, this.options.lingerMs));
         else await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
