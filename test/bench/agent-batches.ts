@@ -1,0 +1,19 @@
+// Batch bodies as probe agents send them, shared by the benchmark and its noisy-agent process.
+import { randomUUID } from 'node:crypto';
+
+export const TEST_IDS = Array.from({ length: 20 }, () => randomUUID());
+
+/** Results are timestamped as agents stamp them: increasing, one millisecond apart across all batches. */
+let nextResultMs = Date.now() - 6 * 3_600_000;
+
+/** A batch body as an agent sends it: its own id, fresh increasing timestamps, an error on every 50th result. */
+export function batchBody(batchId: string, results: number): string {
+  const rows = Array.from({ length: results }, (_, i) => ({
+    test_id: TEST_IDS[i % TEST_IDS.length],
+    ts: new Date(nextResultMs++).toISOString(),
+    latency_ms: 5 + (i % 90),
+    ok: i % 50 !== 0,
+    ...(i % 50 === 0 ? { error: 'connect ETIMEDOUT', target: 'https://service.example/health' } : {}),
+  }));
+  return JSON.stringify({ batch_id: batchId, results: rows });
+}

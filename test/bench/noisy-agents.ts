@@ -1,0 +1,121 @@
+// The noisy tenant's agents in a process of their own (P2). The quiet agent's latencies are timed
+// on the benchmark's event loop; twenty senders of 55 KB bodies sharing it would add their own
+// delays to every quiet request. A real noisy neighbour's agents run on other machines.
+// Commands arrive over IPC: `flood` for a timed window, `retry` to resend every refused batch.
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'undici';
+import { BATCH_UNITS_HEADER } from '../../contracts/telemetry';
+import { batchBody } from './agent-batches';
+
+export interface NoisyAgentsConfig {
+  url: string;
+  ca: string;
+  agentToken: string;
+  senders: number;
+  batchesPerSecPerSender: number;
+  batchUnits: number;
+}
+
+export type NoisyCommand = { kind: 'prepare'; seconds: number } | { kind: 'flood'; seconds: number; measureAfterMs: number } | { kind: 'retry' } | { kind: 'stop' };
+
+export type NoisyReport =
+  | { kind: 'ready' }
+  | { kind: 'prepared' }
+  | { kind: 'flooded'; attemptedBatches: number; admittedUnitsPerSec: number; acknowledgedUnits: number }
+  | { kind: 'retried'; requests: number; acknowledgedUnits: number };
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function agents(config: NoisyAgentsConfig) {
+  const dispatcher = new Agent({ connect: { ca: config.ca }, connections: config.senders });
+  // Refused batches, kept by their agents to send again unchanged.
+  const shed: string[] = [];
+  const send = async (body: string) => {
+    const response = await request(`${config.url}/agent/v1/ingest`, {
+      method: 'POST',
+      dispatcher,
+      headers: { authorization: `Bearer ${config.agentToken}`, 'content-type': 'application/json', [BATCH_UNITS_HEADER]: String(config.batchUnits) },
+      body,
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, json: JSON.parse(text) as { error?: { details?: { retry_after_ms?: number } } } };
+  };
+
+  let bodies: string[] = [];
+  return {
+    /** Builds the next window's bodies ahead of its clock, so building them does not pace the senders. */
+    prepare(seconds: number): NoisyReport {
+      const total = Math.ceil(seconds * config.senders * config.batchesPerSecPerSender) + config.senders;
+      bodies = Array.from({ length: total }, () => batchBody(randomUUID(), config.batchUnits));
+      return { kind: 'prepared' };
+    },
+    /** Each sender keeps its pace whatever the answers (it ignores Retry-After); the senders' sends are spread evenly (agents are not phase-locked). */
+    async flood(seconds: number, measureAfterMs: number): Promise<NoisyReport> {
+      const started = performance.now();
+      const deadline = started + seconds * 1000;
+      const period = 1000 / config.batchesPerSecPerSender;
+      let attemptedBatches = 0;
+      let acknowledgedUnits = 0;
+      let admittedInWindow = 0;
+      const sender = async (_: unknown, index: number) => {
+        let next = started + (index * period) / config.senders;
+        await sleep(next - performance.now());
+        while (performance.now() < deadline) {
+          const body = bodies.pop() ?? batchBody(randomUUID(), config.batchUnits);
+          attemptedBatches++;
+          const response = await send(body);
+          if (response.status === 202) {
+            acknowledgedUnits += config.batchUnits;
+            if (performance.now() >= started + measureAfterMs) admittedInWindow += config.batchUnits;
+          } else {
+            shed.push(body);
+          }
+          next += period;
+          await sleep(Math.max(0, next - performance.now()));
+        }
+      };
+      await Promise.all(Array.from({ length: config.senders }, sender));
+      return { kind: 'flooded', attemptedBatches, acknowledgedUnits, admittedUnitsPerSec: admittedInWindow / ((deadline - started - measureAfterMs) / 1000) };
+    },
+    /** Sends every refused batch again, honouring Retry-After, until each is acknowledged. */
+    async retry(): Promise<NoisyReport> {
+      let requests = 0;
+      let acknowledgedUnits = 0;
+      while (shed.length > 0) {
+        const body = shed.shift() ?? '';
+        const response = await send(body);
+        requests++;
+        if (response.status === 202) acknowledgedUnits += config.batchUnits;
+        else {
+          shed.push(body);
+          await sleep(response.json.error?.details?.retry_after_ms ?? 50);
+        }
+      }
+      return { kind: 'retried', requests, acknowledgedUnits };
+    },
+    close: () => dispatcher.close(),
+  };
+}
+
+// Run as a forked process: the configuration comes in the first message.
+if (process.send !== undefined) {
+  const reply = (report: NoisyReport) => process.send?.(report);
+  let running: ReturnType<typeof agents> | null = null;
+  process.on('message', (message: NoisyAgentsConfig | NoisyCommand) => {
+    void (async () => {
+      if (!('kind' in message)) {
+        running = agents(message);
+        reply({ kind: 'ready' });
+        return;
+      }
+      if (running === null) throw new Error('configure the noisy agents first');
+      if (message.kind === 'prepare') reply(running.prepare(message.seconds));
+      else if (message.kind === 'flood') reply(await running.flood(message.seconds, message.measureAfterMs));
+      else if (message.kind === 'retry') reply(await running.retry());
+      else {
+        await running.close();
+        process.disconnect();
+      }
+    })();
+  });
+}
