@@ -42,6 +42,11 @@ export class DeficitRoundRobin<T> {
     return this.totalCost;
   }
 
+  /** Whether any tenant outside `tenants` has work queued. */
+  hasWorkOutside(tenants: ReadonlySet<string>): boolean {
+    return this.active.some((tenant) => !tenants.has(tenant) && (this.flows.get(tenant)?.queuedCost ?? 0) > 0);
+  }
+
   depth(tenant: string): number {
     const flow = this.flows.get(tenant);
     return flow ? flow.queue.length - flow.head : 0;

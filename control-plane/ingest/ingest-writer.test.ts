@@ -133,7 +133,7 @@ describe('IngestWriter', () => {
     expect(await writesForStragglers(0)).toHaveLength(3);
   });
 
-  it('does not linger after a lone batch: a batch queued behind it is written at once', async () => {
+  it('never lingers for another tenant: a quiet batch queued behind a lone noisy commit is written at once', async () => {
     const store = new GatedStore();
     store.gated = true;
     const w = writer(store, { lingerMs: 10_000 });
@@ -147,6 +147,24 @@ describe('IngestWriter', () => {
     const outcome = await Promise.race([quiet.then(() => 'written'), new Promise((resolve) => setTimeout(() => resolve('lingered'), 5_000))]);
     expect(outcome).toBe('written');
     expect(store.writes).toEqual([['noisy:n1'], ['quiet:q1']]);
+  });
+
+  it('cuts a linger short when another tenant\'s batch arrives; the tenants just written still share the next commit', async () => {
+    const store = new GatedStore();
+    store.gated = true;
+    const w = writer(store, { lingerMs: 10_000 });
+    const first = [w.submit(batch('a', 'a1'), 100), w.submit(batch('b', 'b1'), 100)];
+    await tick();
+    store.gated = false;
+    store.release();
+    await Promise.all(first);
+    // The lane now lingers for a and b; a's next batch joins the linger, quiet's ends it.
+    const next = w.submit(batch('a', 'a2'), 100);
+    await tick();
+    const quiet = w.submit(batch('quiet', 'q1'), 2);
+    const outcome = await Promise.race([Promise.all([next, quiet]).then(() => 'written'), new Promise((resolve) => setTimeout(() => resolve('lingered'), 5_000))]);
+    expect(outcome).toBe('written');
+    expect(store.writes).toEqual([['a:a1', 'b:b1'], ['a:a2', 'quiet:q1']]);
   });
 
   it("gives each store its own lane: a tenant with its own store is written while the pool's commit is in flight", async () => {

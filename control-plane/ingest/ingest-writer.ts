@@ -38,6 +38,8 @@ interface Lane {
   queue: DeficitRoundRobin<Pending>;
   scheduled: boolean;
   writing: boolean;
+  /** Set while the lane lingers for the tenants it just wrote; a batch of any other tenant ends it. */
+  lingering: { tenants: ReadonlySet<string>; end: () => void } | null;
 }
 
 /**
@@ -80,7 +82,7 @@ export class IngestWriter {
   private lane(key: string): Lane {
     let lane = this.lanes.get(key);
     if (lane === undefined) {
-      lane = { queue: new DeficitRoundRobin<Pending>(this.options.quantum), scheduled: false, writing: false };
+      lane = { queue: new DeficitRoundRobin<Pending>(this.options.quantum), scheduled: false, writing: false, lingering: null };
       this.lanes.set(key, lane);
     }
     return lane;
@@ -98,6 +100,7 @@ export class IngestWriter {
       lane.queue.enqueue(flow, { batch, units, resolve, reject }, units);
       this.totalQueued += units;
       this.depths.set(tenantId, (this.depths.get(tenantId) ?? 0) + 1);
+      if (lane.lingering !== null && !lane.lingering.tenants.has(flow)) lane.lingering.end();
       this.schedule(key, lane);
     });
   }
@@ -181,10 +184,11 @@ export class IngestWriter {
         const elapsed = Math.max(0.05, performance.now() - started);
         this.throughput = 0.8 * this.throughput + 0.2 * (units / elapsed);
         // Let requests that arrived meanwhile be parsed and queued before the next write.
-        // When this commit carried several batches (agents sending together) and few arrived since,
-        // linger briefly: those agents are sending their next ones, and one commit for all of them
-        // beats one each (group commit). After a lone batch, lingering would only delay the next.
-        if (taken.length > 1 && lane.queue.queued < units / 2 && this.options.lingerMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, this.options.lingerMs));
+        // When only the tenants just written have work queued, and little of it, linger briefly:
+        // their agents are sending their next batches, and one commit for all of them beats one
+        // each (group commit). Another tenant's batch is never kept waiting for that.
+        const written = new Set(taken.map((entry) => entry.tenant));
+        if (this.options.lingerMs > 0 && lane.queue.queued < units / 2 && !lane.queue.hasWorkOutside(written)) await this.linger(lane, written);
         else await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
@@ -195,6 +199,18 @@ export class IngestWriter {
         this.wakeIfIdle();
       }
     }
+  }
+
+  private linger(lane: Lane, tenants: ReadonlySet<string>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        lane.lingering = null;
+        resolve();
+      };
+      const timer = setTimeout(end, this.options.lingerMs);
+      lane.lingering = { tenants, end };
+    });
   }
 
   private wakeIfIdle(): void {
