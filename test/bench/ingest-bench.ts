@@ -195,7 +195,9 @@ export async function ingestEngines(options: { seconds?: number; senders?: numbe
  */
 export async function ingestThroughput(options: { seconds?: number; senders?: number; rounds?: number } = {}): Promise<Record<string, unknown>> {
   const seconds = options.seconds ?? 5;
-  const senders = options.senders ?? 16;
+  // Enough agents in flight that the writer always has the next batches queued: with 16, each
+  // waiting out its own round trip, the writer idled a third of the time.
+  const senders = options.senders ?? 32;
   const rounds = options.rounds ?? 3;
   const bench = await startBenchServer({ fairness: true, connections: senders });
   try {
