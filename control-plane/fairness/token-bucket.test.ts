@@ -21,6 +21,21 @@ describe('TokenBucket', () => {
     expect(bucket.take(500, 1502).admitted).toBe(true);
   });
 
+  it('gives refused takes successive turns, never more than one refill of the bucket away; takes that come back at their turn pass', () => {
+    const bucket = new TokenBucket(5000, 5000, 0);
+    bucket.take(5000, 0);
+    const told = Array.from({ length: 14 }, () => bucket.take(500, 0)).map((result) => (result.admitted ? 0 : result.retryAfterMs));
+    expect(told).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1000, 1000, 1000, 1000]);
+    for (const at of told.slice(0, 10)) expect(bucket.take(500, at).admitted).toBe(true);
+    // Turns already past do not delay a newcomer: it is told when the bucket alone would admit it.
+    const later = new TokenBucket(100, 100, 0);
+    later.take(100, 0);
+    expect(later.take(50, 0)).toMatchObject({ retryAfterMs: 500 });
+    expect(later.take(10, 10_000)).toEqual({ admitted: true });
+    later.take(90, 10_000);
+    expect(later.take(20, 10_000)).toMatchObject({ retryAfterMs: 200 });
+  });
+
   it('never admits a batch larger than the burst, and says it is not a matter of waiting', () => {
     const bucket = new TokenBucket(1000, 100, 0);
     expect(bucket.take(101, 10_000)).toEqual({ admitted: false, retryAfterMs: Number.POSITIVE_INFINITY, reason: 'exceeds_burst' });

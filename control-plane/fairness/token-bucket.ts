@@ -1,13 +1,16 @@
 /**
  * A token bucket over ingest units (results + flow events): it refills at `ratePerSec` up to
  * `burst`. A take either admits all of its units or none (a batch is never half-stored) and, when
- * refused, says exactly when the same take would succeed. Bounds are on rates, never on totals.
+ * refused, says when to come back: when the same take would succeed, or later when other refused
+ * takes were told to come first. Bounds are on rates, never on totals.
  */
 export type TakeResult = { admitted: true } | { admitted: false; retryAfterMs: number; reason: 'rate' | 'exceeds_burst' };
 
 export class TokenBucket {
   private tokens: number;
   private last: number;
+  /** When the last refused take was told to come back: the next refused one is told to come after it. */
+  private lastTurnMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private ratePerSec: number,
@@ -64,8 +67,17 @@ export class TokenBucket {
       this.tokens -= units;
       return { admitted: true };
     }
-    const missing = units - this.tokens;
-    return { admitted: false, retryAfterMs: Math.ceil((missing / this.ratePerSec) * 1000), reason: 'rate' };
+    // Alone, this take would pass once the missing units have refilled. Callers refused before it
+    // whose turn is still ahead will use those units first, so it is given the turn after the last
+    // of theirs: agents all told one time would come back at once and all but one be refused again.
+    // A turn is never more than one refill of the whole bucket away, so turns that are never used
+    // (an agent that gave up, or ignores Retry-After) cannot push everyone else's out.
+    const msFor = (count: number) => (count / this.ratePerSec) * 1000;
+    const alone = nowMs + msFor(units - this.tokens);
+    const afterQueued = this.lastTurnMs > nowMs ? Math.min(this.lastTurnMs + msFor(units), nowMs + msFor(this.burst)) : alone;
+    const turn = Math.max(alone, afterQueued);
+    this.lastTurnMs = turn;
+    return { admitted: false, retryAfterMs: Math.ceil(turn - nowMs), reason: 'rate' };
   }
 
   /** Gives back units taken for work that was then shed before it was stored (never above the burst). */
