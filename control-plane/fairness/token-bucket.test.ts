@@ -65,6 +65,15 @@ describe('TokenBucket', () => {
     expect(bucket.take(100, 100)).toEqual({ admitted: true });
   });
 
+  it('forgets the turns it handed out when the limits change: a raised rate is felt at once', () => {
+    const bucket = new TokenBucket(10, 100, 0);
+    bucket.take(100, 0);
+    for (let i = 0; i < 5; i++) bucket.take(50, 0);
+    expect(bucket.take(50, 0)).toMatchObject({ retryAfterMs: 10_000 });
+    bucket.reconfigure(100_000, 100_000, 0);
+    expect(bucket.take(50, 0)).toMatchObject({ retryAfterMs: 1 });
+  });
+
   it('refuses nonsense limits', () => {
     expect(() => new TokenBucket(0, 10, 0)).toThrow(RangeError);
     expect(() => new TokenBucket(10, -1, 0)).toThrow(RangeError);

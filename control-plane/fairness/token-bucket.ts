@@ -96,6 +96,8 @@ export class TokenBucket {
     this.ratePerSec = ratePerSec;
     this.burst = burst;
     this.tokens = ratio * burst;
+    // Turns handed out were reckoned at the old rate: a raised limit must not keep agents waiting on them.
+    this.lastTurnMs = Number.NEGATIVE_INFINITY;
   }
 }
 

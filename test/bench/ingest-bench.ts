@@ -275,9 +275,10 @@ async function noisyNeighbour(
   fairness: boolean,
   seconds: number,
   rounds: number,
-  options: { quietModel?: 'pooled' | 'hybrid' } = {},
+  options: { quietModel?: 'pooled' | 'hybrid'; noisyAgents?: 'ignore-retry-after' | 'honour-retry-after' } = {},
 ): Promise<Record<string, unknown>> {
   const quietModel = options.quietModel ?? 'pooled';
+  const noisyAgents = options.noisyAgents ?? 'ignore-retry-after';
   const QUIET_RATE = 1000;
   const NOISY_RATE = 5000;
   const NOISY_BATCH = 500;
@@ -296,6 +297,7 @@ async function noisyNeighbour(
       senders: 20,
       batchesPerSecPerSender: 10,
       batchUnits: NOISY_BATCH,
+      honourRetryAfter: noisyAgents === 'honour-retry-after',
     });
     try {
       // 10% of its rate, as 2 results every 20 ms: enough requests for a p99 worth the name.
@@ -355,12 +357,18 @@ async function noisyNeighbour(
       return {
         fairness,
         quiet_isolation_model: quietModel,
+        noisy_agents: noisyAgents,
         quiet_configured_units_per_sec: QUIET_RATE,
         noisy_configured_units_per_sec: NOISY_RATE,
         rounds,
         seconds_per_window: seconds,
         solo: soloFigures,
-        together: { ...togetherFigures, noisy_offered_units_per_sec: Math.round(noisyOffered), noisy_admitted_units_per_sec: Math.round(noisyAdmittedRate) },
+        together: {
+          ...togetherFigures,
+          noisy_offered_units_per_sec: Math.round(noisyOffered),
+          noisy_admitted_units_per_sec: Math.round(noisyAdmittedRate),
+          noisy_requests_per_sec: Math.round(attemptedBatches / (seconds * rounds)),
+        },
         quiet_p99_together_over_solo: round(togetherFigures.quiet_p99_ms / soloFigures.quiet_p99_ms),
         quiet_p99_per_round: perRound,
         // The same, as the server measures it (admission to acknowledgement), without the load generator's own delays.
@@ -388,5 +396,8 @@ export async function noisyNeighbourFigures(seconds = 8, rounds = 3): Promise<Re
     without_fairness: await noisyNeighbour(false, seconds, rounds),
     // The quiet tenant with its own telemetry store (hybrid): its commits never wait for the pool's.
     with_fairness_quiet_hybrid: await noisyNeighbour(true, seconds, rounds, { quietModel: 'hybrid' }),
+    // The noisy tenant's agents wait out Retry-After, as well-behaved agents do: refused agents are
+    // given successive turns, so they come back one after another instead of all at once.
+    with_fairness_agents_honour_retry_after: await noisyNeighbour(true, seconds, rounds, { noisyAgents: 'honour-retry-after' }),
   };
 }

@@ -14,6 +14,8 @@ export interface NoisyAgentsConfig {
   senders: number;
   batchesPerSecPerSender: number;
   batchUnits: number;
+  /** Well-behaved agents wait out Retry-After after a refusal; the others keep their pace regardless. */
+  honourRetryAfter: boolean;
 }
 
 export type NoisyCommand = { kind: 'prepare'; seconds: number } | { kind: 'flood'; seconds: number; measureAfterMs: number } | { kind: 'retry' } | { kind: 'stop' };
@@ -49,7 +51,7 @@ function agents(config: NoisyAgentsConfig) {
       bodies = Array.from({ length: total }, () => batchBody(randomUUID(), config.batchUnits));
       return { kind: 'prepared' };
     },
-    /** Each sender keeps its pace whatever the answers (it ignores Retry-After); the senders' sends are spread evenly (agents are not phase-locked). */
+    /** Each sender keeps its pace (unless it honours Retry-After and was refused); the senders' sends are spread evenly (agents are not phase-locked). */
     async flood(seconds: number, measureAfterMs: number): Promise<NoisyReport> {
       const started = performance.now();
       const deadline = started + seconds * 1000;
@@ -69,6 +71,12 @@ function agents(config: NoisyAgentsConfig) {
             if (performance.now() >= started + measureAfterMs) admittedInWindow += config.batchUnits;
           } else {
             shed.push(body);
+            const retryAfterMs = response.json.error?.details?.retry_after_ms;
+            if (config.honourRetryAfter && retryAfterMs !== undefined) {
+              await sleep(retryAfterMs);
+              next = performance.now();
+              continue;
+            }
           }
           next += period;
           await sleep(Math.max(0, next - performance.now()));
