@@ -45,6 +45,7 @@ export const errorCodes = [
   'grant_wrong_tenant',
   'grant_read_only',
   'grant_scope_missing',
+  'deployment_key_unavailable',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, safeStorage, session } from 'electron';
 import { ipcChannelNames, type IpcEvent, type IpcEventPayload } from '../../contracts/ipc';
 import { CONSOLE_CSP } from '../security/csp';
 import { createConsoleHost, type ConsoleHost } from '../console-host';
@@ -102,6 +102,8 @@ void app.whenReady().then(async () => {
     log: (message, error) => {
       console.error(message, error instanceof Error ? error.message : '');
     },
+    // Usable once the app is ready: the deployment key is kept sealed by the OS keychain.
+    keySealer: safeStorage,
   });
   registerIpc(host);
   mainWindow = createWindow();

@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ControlPlaneStatus } from '../../contracts/ipc';
 import { createCertificateAuthority } from '../../control-plane/tls/certificates';
+import { TestKeychain } from '../../test/helpers/test-keychain';
 import { ConsoleError } from '../console-error';
 import { resolveControlPlaneCommand } from './cli-command';
 import { ControlPlaneClient } from './client';
@@ -89,5 +90,52 @@ describe('embedded control plane (real child process, real HTTPS)', () => {
     const status = await embedded.start();
     expect(status.state).toBe('failed');
     expect(status.message).toContain('belongs to another deployment key');
+  });
+});
+
+describe('embedded control plane with the OS keychain (Electron safeStorage, stood in for here)', () => {
+  let dir: string;
+  const keychain = new TestKeychain();
+  const embeddedWith = (sealer: TestKeychain) =>
+    new EmbeddedControlPlane({ consoleDataDir: dir, cli: resolveControlPlaneCommand(appRoot, process.execPath), keySealer: sealer });
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bulkhead-console-sealed-'));
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps only the sealed deployment key on disk, hands it to the control plane in its environment, and serves', async () => {
+    const embedded = embeddedWith(keychain);
+    await embedded.setup('admin', password);
+    try {
+      expect(embedded.status().state).toBe('ready');
+      expect(existsSync(embedded.keyFile)).toBe(false);
+      const key = keychain.decryptString(readFileSync(embedded.sealedKeyFile));
+      for (const file of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (file.isFile()) {
+          const bytes = readFileSync(join(file.parentPath, file.name));
+          expect(bytes.includes(key) || bytes.includes(Buffer.from(key, 'base64')), file.name).toBe(false);
+        }
+      }
+    } finally {
+      await embedded.stop();
+    }
+  });
+
+  it('reports failed with a clear reason when the keychain is locked, and starts once it is open', async () => {
+    keychain.available = false;
+    const locked = await embeddedWith(keychain).start();
+    expect(locked.state).toBe('failed');
+    expect(locked.message).toMatch(/keychain, which is not available now/);
+    keychain.available = true;
+    const embedded = embeddedWith(keychain);
+    try {
+      expect((await embedded.start()).state).toBe('ready');
+    } finally {
+      await embedded.stop();
+    }
   });
 });

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import type { ControlPlaneStatus } from '../../contracts/ipc';
 import { ConsoleError } from '../console-error';
 import type { ControlPlaneTarget } from './client';
+import { DeploymentKeyStore, type KeySealer } from './deployment-key';
 
 /** How to run the control-plane CLI: a Node binary and the arguments that reach `cli.ts`. */
 export interface ControlPlaneCommand {
@@ -22,6 +22,8 @@ export interface EmbeddedOptions {
   onStatus?: (status: ControlPlaneStatus) => void;
   /** Where the child's log lines go (never to the renderer). */
   log?: (line: string) => void;
+  /** The OS keychain (Electron's safeStorage) to seal the deployment key with; none in browser mode. */
+  keySealer?: KeySealer | null;
 }
 
 const InitOutput = z.object({ otpauth_uri: z.string(), secret: z.string(), admin: z.object({ username: z.string() }) });
@@ -36,15 +38,24 @@ export class EmbeddedControlPlane {
   private child: ChildProcess | null = null;
   private current: ControlPlaneStatus = { kind: 'embedded', url: null, state: 'starting', message: null };
   private target: ControlPlaneTarget | null = null;
+  private readonly keys: DeploymentKeyStore;
 
-  constructor(private readonly options: EmbeddedOptions) {}
+  constructor(private readonly options: EmbeddedOptions) {
+    this.keys = new DeploymentKeyStore(options.consoleDataDir, options.keySealer ?? null);
+  }
 
   get dataDir(): string {
     return join(this.options.consoleDataDir, 'control-plane');
   }
 
+  /** The deployment key's plaintext file, used where the OS cannot seal it (0600). */
   get keyFile(): string {
-    return join(this.options.consoleDataDir, 'deployment.key');
+    return this.keys.plainFile;
+  }
+
+  /** The deployment key's sealed file, used where the OS seals it. */
+  get sealedKeyFile(): string {
+    return this.keys.sealedFile;
   }
 
   status(): ControlPlaneStatus {
@@ -66,10 +77,17 @@ export class EmbeddedControlPlane {
       return this.setStatus({ state: 'setup_required', url: null, message: 'No provider admin yet: create the first one.' });
     }
     this.setStatus({ state: 'starting', url: null, message: null });
-    const child = spawn(this.options.cli.command, [...this.options.cli.args, 'serve', '--data', this.dataDir, '--listen', '127.0.0.1:0', '--key-file', this.keyFile], {
+    let key: string;
+    try {
+      key = this.keys.read();
+    } catch (error) {
+      if (!(error instanceof ConsoleError)) throw error;
+      return this.setStatus({ state: 'failed', url: null, message: error.message });
+    }
+    const child = spawn(this.options.cli.command, [...this.options.cli.args, 'serve', '--data', this.dataDir, '--listen', '127.0.0.1:0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: this.options.cli.cwd,
-      env: withoutSecrets(process.env),
+      env: withKey(process.env, key),
     });
     this.child = child;
     const stderrTail: string[] = [];
@@ -103,21 +121,21 @@ export class EmbeddedControlPlane {
   }
 
   /**
-   * First run: generates the deployment key (0600, in the console's data dir), initializes the
-   * control plane with the first provider admin, and starts it. Returns the TOTP enrollment once.
+   * First run: generates the deployment key (sealed by the OS keychain where there is one, else a
+   * 0600 file in the console's data dir), initializes the control plane with the first provider
+   * admin, and starts it. Returns the TOTP enrollment once.
    */
   async setup(username: string, password: string): Promise<{ username: string; otpauth_uri: string; secret: string }> {
     if (this.isInitialized()) {
       throw new ConsoleError('already_initialized', 'This console already has a provider admin; sign in instead.');
     }
     mkdirSync(this.options.consoleDataDir, { recursive: true, mode: 0o700 });
-    if (!existsSync(this.keyFile)) {
-      writeFileSync(this.keyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-    }
+    if (!this.keys.exists()) this.keys.create();
     const { stdout, stderr, code } = await runWithStdin(
       this.options.cli,
-      [...this.options.cli.args, 'init', '--data', this.dataDir, '--admin', username, '--key-file', this.keyFile, '--password-stdin', '--json'],
+      [...this.options.cli.args, 'init', '--data', this.dataDir, '--admin', username, '--password-stdin', '--json'],
       password,
+      this.keys.read(),
     );
     if (code !== 0) {
       const reason = stderr.split('\n').find((line) => line.startsWith('control-plane:'))?.replace('control-plane: ', '') ?? 'init failed';
@@ -150,11 +168,14 @@ export class EmbeddedControlPlane {
   }
 }
 
-/** The child never inherits the console's own secrets. */
-function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/**
+ * The child gets the deployment key in its own environment (never on its command line, never in
+ * a file when the OS seals it) and none of the console's other secrets.
+ */
+function withKey(env: NodeJS.ProcessEnv, key: string): NodeJS.ProcessEnv {
   const copy = { ...env };
-  delete copy.BULKHEAD_DEPLOYMENT_KEY;
   delete copy.BULKHEAD_ADMIN_PASSWORD;
+  copy.BULKHEAD_DEPLOYMENT_KEY = key;
   return copy;
 }
 
@@ -166,9 +187,9 @@ function safeJson(line: string): unknown {
   }
 }
 
-function runWithStdin(cli: ControlPlaneCommand, args: string[], input: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
+function runWithStdin(cli: ControlPlaneCommand, args: string[], input: string, key: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cli.command, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: cli.cwd, env: withoutSecrets(process.env) });
+    const child = spawn(cli.command, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: cli.cwd, env: withKey(process.env, key) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
