@@ -114,6 +114,9 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
           }
           states.set(request, state);
         },
+        // Given back before an error answer is sent (so a retry right after it finds the units),
+        // else once the response is out or the client went away.
+        onError: release,
         onResponse: release,
         onRequestAbort: release,
       },
