@@ -75,6 +75,14 @@ describe('DeploymentKeyStore', () => {
     expect(store.read()).toBe(key);
   });
 
+  it('finishes a move that was interrupted after sealing: the plaintext copy of the same key is destroyed', () => {
+    new DeploymentKeyStore(dir, keychain, 'linux').create();
+    const key = new DeploymentKeyStore(dir, keychain, 'linux').read();
+    writeFileSync(join(dir, 'deployment.key'), key + '\n', { mode: 0o600 });
+    expect(new DeploymentKeyStore(dir, keychain, 'linux').read()).toBe(key);
+    expect(readdirSync(dir)).toEqual(['deployment.key.sealed']);
+  });
+
   it('refuses clearly, touching nothing, when the key is sealed but the keychain is locked or another one', () => {
     new DeploymentKeyStore(dir, keychain, 'linux').create();
     const sealed = readFileSync(join(dir, 'deployment.key.sealed'));

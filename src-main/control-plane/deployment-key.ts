@@ -63,7 +63,10 @@ export class DeploymentKeyStore {
           "The deployment key is sealed by this computer's keychain, which is not available now. Unlock the keychain (or sign in to the desktop session that holds it) and start the console again.",
         );
       }
-      return this.unsealed();
+      const key = this.unsealed();
+      // A plaintext copy of the same key left by an interrupted move is destroyed now.
+      if (existsSync(this.plainFile) && readFileSync(this.plainFile, 'utf8').trim() === key) destroy(this.plainFile);
+      return key;
     }
     const key = readFileSync(this.plainFile, 'utf8').trim();
     if (this.sealing) {
