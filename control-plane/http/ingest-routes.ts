@@ -38,6 +38,8 @@ function refusal(take: Exclude<TakeResult, { admitted: true }>, units: number, b
 interface IngestState {
   auth: AuthenticatedTenant;
   startedMs: number;
+  /** The body's size as declared (Content-Length): what the storage quota and meter count. */
+  bytes: number;
   /** Units declared in the batch-units header, when the agent sent it. */
   declared: number | null;
   /** Units taken from the tenant's bucket for this request; given back unless the batch is stored. */
@@ -100,8 +102,9 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
           const tenant = auth.tenant;
           const declared = declaredUnits(request.headers[BATCH_UNITS_HEADER]);
           // A hard cap, checked before the rate: waiting would not help, so it is not rate_limited.
-          assertWithinStorageQuota(tenant.quotas, await stored.usedBytes(tenant), bodyBytes(request));
-          const state: IngestState = { auth, startedMs, declared, taken: 0, stored: false };
+          const bytes = Number(request.headers['content-length'] ?? 0) || 0;
+          assertWithinStorageQuota(tenant.quotas, await stored.usedBytes(tenant), bytes);
+          const state: IngestState = { auth, startedMs, bytes, declared, taken: 0, stored: false };
           if (declared !== null) {
             admit(state, declared);
           } else {
@@ -137,7 +140,7 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
             units,
           });
         }
-        const batch = await prepareBatch(deps.crypto, tenant, auth.token.subjectId ?? auth.token.id, body, bodyBytes(request), ctx.clock().toISOString());
+        const batch = await prepareBatch(deps.crypto, tenant, auth.token.subjectId ?? auth.token.id, body, state.bytes, ctx.clock().toISOString());
         let duplicate: boolean;
         try {
           ({ duplicate } = await deps.writer.submit(batch, units));
@@ -152,14 +155,10 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
         }
         state.stored = true;
         deps.fairness.recordAdmitted(tenant, units, performance.now() - startedMs);
-        if (!duplicate) stored.add(tenant.id, bodyBytes(request));
+        if (!duplicate) stored.add(tenant.id, state.bytes);
         return reply.code(202).send({ batch_id: body.batch_id, admitted_units: units, duplicate });
       },
     );
     return Promise.resolve();
   };
-}
-
-function bodyBytes(request: FastifyRequest): number {
-  return Number(request.headers['content-length'] ?? 0) || 0;
 }

@@ -7,32 +7,6 @@ import type { BreakGlassRecord } from './types';
  * PostgreSQL cannot drift apart. Rows are parsed (not cast): a bad row fails loudly.
  */
 
-/** Columns in insert order (the values of breakGlassValues follow it). */
-export const BREAK_GLASS_COLUMNS = [
-  'tenant_id',
-  'id',
-  'operator_id',
-  'operator_username',
-  'reason',
-  'scope',
-  'requested_minutes',
-  'duration_minutes',
-  'required_approvals',
-  'state',
-  'approvals',
-  'created_at',
-  'request_expires_at',
-  'decided_at',
-  'decided_by',
-  'decision_note',
-  'activated_at',
-  'grant_expires_at',
-  'grant_hash',
-  'ended_at',
-  'ended_by',
-  'end_reason',
-] as const;
-
 /** The columns a state change writes (everything that is not fixed when the request is opened). */
 export const BREAK_GLASS_MUTABLE_COLUMNS = [
   'duration_minutes',
@@ -47,7 +21,22 @@ export const BREAK_GLASS_MUTABLE_COLUMNS = [
   'ended_at',
   'ended_by',
   'end_reason',
-] as const satisfies readonly (typeof BREAK_GLASS_COLUMNS)[number][];
+] as const;
+
+/** Columns in insert order, as breakGlassColumns builds them: the fixed ones, then the mutable ones. */
+export const BREAK_GLASS_COLUMNS = [
+  'tenant_id',
+  'id',
+  'operator_id',
+  'operator_username',
+  'reason',
+  'scope',
+  'requested_minutes',
+  'required_approvals',
+  'created_at',
+  'request_expires_at',
+  ...BREAK_GLASS_MUTABLE_COLUMNS,
+] as const;
 
 const text = z.string();
 const optionalText = z.string().nullable();
@@ -123,12 +112,12 @@ export function breakGlassColumns(record: BreakGlassRecord): Record<(typeof BREA
     reason: record.reason,
     scope: JSON.stringify(record.scope),
     requested_minutes: record.requestedMinutes,
-    duration_minutes: record.durationMinutes,
     required_approvals: record.requiredApprovals,
-    state: record.state,
-    approvals: JSON.stringify(record.approvals),
     created_at: record.createdAt,
     request_expires_at: record.requestExpiresAt,
+    duration_minutes: record.durationMinutes,
+    state: record.state,
+    approvals: JSON.stringify(record.approvals),
     decided_at: record.decidedAt,
     decided_by: record.decidedBy,
     decision_note: record.decisionNote,

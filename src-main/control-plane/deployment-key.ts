@@ -47,11 +47,12 @@ export class DeploymentKeyStore {
     return existsSync(this.sealedFile) || existsSync(this.plainFile);
   }
 
-  /** First run: a new random key, sealed when the OS can, else in a 0600 file. */
-  create(): void {
+  /** First run: a new random key, sealed when the OS can, else in a 0600 file. Returns it. */
+  create(): string {
     const key = randomBytes(32).toString('base64');
     if (this.sealing) this.writeSealed(key);
     else writeFileSync(this.plainFile, key + '\n', { mode: 0o600, flag: 'wx' });
+    return key;
   }
 
   /** The key (base64), for the control plane's environment only. */

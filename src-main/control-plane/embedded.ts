@@ -130,12 +130,13 @@ export class EmbeddedControlPlane {
       throw new ConsoleError('already_initialized', 'This console already has a provider admin; sign in instead.');
     }
     mkdirSync(this.options.consoleDataDir, { recursive: true, mode: 0o700 });
-    if (!this.keys.exists()) this.keys.create();
+    // One keychain read for init (a new key is already in hand); start() reads it once more.
+    const key = this.keys.exists() ? this.keys.read() : this.keys.create();
     const { stdout, stderr, code } = await runWithStdin(
       this.options.cli,
       [...this.options.cli.args, 'init', '--data', this.dataDir, '--admin', username, '--password-stdin', '--json'],
       password,
-      this.keys.read(),
+      key,
     );
     if (code !== 0) {
       const reason = stderr.split('\n').find((line) => line.startsWith('control-plane:'))?.replace('control-plane: ', '') ?? 'init failed';
