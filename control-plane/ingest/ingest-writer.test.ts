@@ -81,12 +81,14 @@ describe('IngestWriter', () => {
     const pending = [w.submit(batch('noisy', 'n0'), 100)];
     await tick();
     for (let i = 1; i <= 30; i++) pending.push(w.submit(batch('noisy', `n${i}`), 100));
-    pending.push(w.submit(batch('quiet', 'q1'), 100));
+    // q0 is written beside the write in flight (see the next test); q1 is queued.
+    pending.push(w.submit(batch('quiet', 'q0'), 100), w.submit(batch('quiet', 'q1'), 100));
     expect(w.queueDepth('noisy')).toBe(31);
     store.gated = false;
     store.release();
     await Promise.all(pending);
-    const second = store.writes[1] ?? [];
+    expect(store.writes[1]).toEqual(['quiet:q0']);
+    const second = store.writes[2] ?? [];
     expect(second).toContain('quiet:q1');
     expect(second.length).toBeLessThanOrEqual(10);
     expect(w.queueDepth('noisy')).toBe(0);
@@ -115,7 +117,8 @@ describe('IngestWriter', () => {
     await tick();
     const queued = [1, 2, 3, 4, 5].map((i) => w.submit(batch('noisy', `n${i}`), 100));
     const outcomes = queued.map((promise) => promise.then(() => 'stored', (error: unknown) => (error instanceof WriterSaturatedError ? 'shed' : 'other')));
-    const quiet = w.submit(batch('quiet', 'q1'), 100);
+    // q0 is written beside the write in flight, not queued; q1 needs room in the queue.
+    const quiet = Promise.all([w.submit(batch('quiet', 'q0'), 100), w.submit(batch('quiet', 'q1'), 100)]);
     expect(() => w.submit(batch('noisy', 'n6'), 100)).toThrow(WriterSaturatedError);
     store.gated = false;
     store.release();
@@ -167,21 +170,59 @@ describe('IngestWriter', () => {
     expect(store.writes).toEqual([['a:a1', 'b:b1'], ['a:a2', 'quiet:q1']]);
   });
 
+  it("writes a sparse tenant's small batch beside the write in flight, one at a time; a tenant with work queued waits its turn", async () => {
+    const store = new GatedStore();
+    store.gated = true;
+    const w = writer(store);
+    const noisy = [w.submit(batch('noisy', 'n1'), 100)];
+    await tick();
+    noisy.push(w.submit(batch('noisy', 'n2'), 100));
+    // Quiet has nothing queued and is not in the write in flight: its batch goes to the store at once.
+    const q1 = w.submit(batch('quiet', 'q1'), 10);
+    expect(store.writes).toEqual([['noisy:n1'], ['quiet:q1']]);
+    // One such write at a time; the noisy tenant (in the write in flight), a batch over the quantum and
+    // a tenant already queued all wait for the lane.
+    const other = w.submit(batch('other', 'o1'), 10);
+    const big = w.submit(batch('big', 'g1'), 101);
+    expect(store.writes).toHaveLength(2);
+    store.gated = false;
+    store.release();
+    await Promise.all([...noisy, q1, other, big]);
+    expect(store.writes.slice(2).flat().toSorted()).toEqual(['big:g1', 'noisy:n2', 'other:o1']);
+    await w.idle();
+    expect(w.queuedUnits).toBe(0);
+    expect(w.queueDepth('quiet')).toBe(0);
+  });
+
+  it('never writes beside the write in flight with fairness off', async () => {
+    const store = new GatedStore();
+    store.gated = true;
+    const w = writer(store, { fair: false });
+    const noisy = w.submit(batch('noisy', 'n1'), 100);
+    await tick();
+    const quiet = w.submit(batch('quiet', 'q1'), 10);
+    expect(store.writes).toEqual([['noisy:n1']]);
+    store.gated = false;
+    store.release();
+    await Promise.all([noisy, quiet]);
+    expect(store.writes).toEqual([['noisy:n1'], ['quiet:q1']]);
+  });
+
   it("gives each store its own lane: a tenant with its own store is written while the pool's commit is in flight", async () => {
     const store = new GatedStore();
     store.gated = true;
     const w = writer(store);
     const pooledNoisy = w.submit(batch('noisy', 'n1'), 100);
     await tick();
+    // Another pooled tenant with work queued shares the pool's lane: it waits for the write in flight.
+    const pooledQuiet = [w.submit(batch('quiet', 'q1'), 10), w.submit(batch('quiet', 'q2'), 10)];
     store.gated = false;
-    // Another pooled tenant shares the pool's store: it waits for the write in flight.
-    const pooledQuiet = w.submit(batch('quiet', 'q1'), 10);
     const silo = await w.submit({ ...batch('silo', 's1'), tenant: { id: 'silo', isolationModel: 'siloed' } }, 10);
     expect(silo).toEqual({ duplicate: false });
-    expect(store.writes).toEqual([['noisy:n1'], ['silo:s1']]);
+    expect(store.writes).toEqual([['noisy:n1'], ['quiet:q1'], ['silo:s1']]);
     store.release();
-    await Promise.all([pooledNoisy, pooledQuiet]);
-    expect(store.writes).toEqual([['noisy:n1'], ['silo:s1'], ['quiet:q1']]);
+    await Promise.all([pooledNoisy, ...pooledQuiet]);
+    expect(store.writes).toEqual([['noisy:n1'], ['quiet:q1'], ['silo:s1'], ['quiet:q2']]);
     await w.idle();
     expect(w.queuedUnits).toBe(0);
   });

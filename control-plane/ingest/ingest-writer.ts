@@ -40,6 +40,10 @@ interface Lane {
   writing: boolean;
   /** Set while the lane lingers for the tenants it just wrote; a batch of any other tenant ends it. */
   lingering: { tenants: ReadonlySet<string>; end: () => void } | null;
+  /** The tenants of the write being committed. */
+  inFlight: ReadonlySet<string> | null;
+  /** A sparse tenant's batch being written beside the write in flight (at most one at a time). */
+  interjecting: boolean;
 }
 
 /**
@@ -82,7 +86,7 @@ export class IngestWriter {
   private lane(key: string): Lane {
     let lane = this.lanes.get(key);
     if (lane === undefined) {
-      lane = { queue: new DeficitRoundRobin<Pending>(this.options.quantum), scheduled: false, writing: false, lingering: null };
+      lane = { queue: new DeficitRoundRobin<Pending>(this.options.quantum), scheduled: false, writing: false, lingering: null, inFlight: null, interjecting: false };
       this.lanes.set(key, lane);
     }
     return lane;
@@ -97,12 +101,46 @@ export class IngestWriter {
     const key = this.laneKey(batch);
     const lane = this.lane(key);
     return new Promise((resolve, reject) => {
+      this.depths.set(tenantId, (this.depths.get(tenantId) ?? 0) + 1);
+      if (this.interjects(lane, flow, units)) {
+        void this.interject(key, lane, { batch, units, resolve, reject });
+        return;
+      }
       lane.queue.enqueue(flow, { batch, units, resolve, reject }, units);
       this.totalQueued += units;
-      this.depths.set(tenantId, (this.depths.get(tenantId) ?? 0) + 1);
       if (lane.lingering !== null && !lane.lingering.tenants.has(flow)) lane.lingering.end();
       this.schedule(key, lane);
     });
+  }
+
+  /**
+   * A sparse tenant (nothing queued, not in the write being committed) with a small batch goes
+   * straight to the store beside the write in flight, as fair queueing serves new flows first:
+   * the store pauses the larger write for it (see telemetry-writer-thread.ts), so a quiet
+   * tenant's batch waits for a few dozen rows of a neighbour's, not for its whole commit.
+   */
+  private interjects(lane: Lane, flow: string, units: number): boolean {
+    return this.options.fair && lane.inFlight !== null && !lane.interjecting && !lane.inFlight.has(flow) && units <= this.options.quantum && lane.queue.queuedCostOf(flow) === 0;
+  }
+
+  private async interject(key: string, lane: Lane, pending: Pending): Promise<void> {
+    lane.interjecting = true;
+    try {
+      const duplicates = await this.telemetry.writeBatches([pending.batch]);
+      pending.resolve({ duplicate: duplicates.has(`${pending.batch.tenant.id}/${pending.batch.batchId}`) });
+    } catch (error) {
+      pending.reject(error);
+    } finally {
+      this.settled(pending.batch.tenant.id);
+      lane.interjecting = false;
+      if (!lane.writing && !lane.scheduled) {
+        if (lane.queue.queued > 0) this.schedule(key, lane);
+        else {
+          this.lanes.delete(key);
+          this.wakeIfIdle();
+        }
+      }
+    }
   }
 
   /** The flow queuing the most units across every lane, and its lane. */
@@ -169,6 +207,7 @@ export class IngestWriter {
         let units = 0;
         for (const { cost } of taken) units += cost;
         this.totalQueued -= units;
+        lane.inFlight = new Set(taken.map((entry) => entry.tenant));
         try {
           const duplicates = await this.telemetry.writeBatches(taken.map((entry) => entry.item.batch));
           for (const { item } of taken) {
@@ -180,6 +219,8 @@ export class IngestWriter {
             this.settled(item.batch.tenant.id);
             item.reject(error);
           }
+        } finally {
+          lane.inFlight = null;
         }
         const elapsed = Math.max(0.05, performance.now() - started);
         this.throughput = 0.8 * this.throughput + 0.2 * (units / elapsed);
@@ -194,8 +235,8 @@ export class IngestWriter {
     } finally {
       lane.writing = false;
       if (lane.queue.queued > 0) this.schedule(key, lane);
-      else {
-        if (!lane.scheduled) this.lanes.delete(key);
+      else if (!lane.scheduled && !lane.interjecting) {
+        this.lanes.delete(key);
         this.wakeIfIdle();
       }
     }

@@ -9,7 +9,8 @@ import { openStorage } from '../../control-plane/storage/open-storage';
 import { runCli, startServe, type ServingProcess } from '../helpers/cli-process';
 import { tenantUserAuthorization, type Call } from '../helpers/tenant-user';
 
-const BATCH = 100;
+/** Large enough that the writer pauses part-way through a batch for the neighbour's small ones. */
+const BATCH = 300;
 const SENDERS = 4;
 /** Acknowledged batches before the kill: enough that writes are in flight when it lands. */
 const ACKS_BEFORE_KILL = 40;
@@ -18,6 +19,8 @@ const ACKS_BEFORE_KILL = 40;
  * Acknowledged means durable: a real `serve` process is killed with SIGKILL during sustained
  * ingest from several agents, then restarted on the same data dir. Every batch that got a 202 is
  * present exactly once, and once the agents retry what was never acknowledged, nothing is missing.
+ * A pooled neighbour sends small batches meanwhile, so the writer pauses the large ones part-way
+ * (a batch left pending by the kill must read as not stored).
  */
 describe('ingest survives kill -9 (real process, SQLite)', () => {
   const key = randomBytes(32).toString('base64');
@@ -68,6 +71,11 @@ describe('ingest survives kill -9 (real process, SQLite)', () => {
     const pool = String((await api('POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id);
     const bootstrap = String((await api('POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token);
     const agent = String((await api('POST', '/agent/v1/enroll', null, { bootstrap_token: bootstrap, name: 'probe' })).json.agent_token);
+    expect((await api('POST', '/provider/v1/tenants', operator, { slug: 'neighbour', name: 'Neighbour' })).status).toBe(201);
+    const neighbourAdmin = String((await api('POST', '/provider/v1/tenants/neighbour/admin-tokens', operator, { expires_in_seconds: 3600 })).json.token);
+    const neighbourPool = String((await api('POST', '/v1/agent-pools', neighbourAdmin, { name: 'edge', ttl_seconds: 600 })).json.id);
+    const neighbourBootstrap = String((await api('POST', `/v1/agent-pools/${neighbourPool}/tokens`, neighbourAdmin)).json.token);
+    const neighbour = String((await api('POST', '/agent/v1/enroll', null, { bootstrap_token: neighbourBootstrap, name: 'probe' })).json.agent_token);
     // Telemetry is read by a tenant user (viewer), not by the operator-minted admin token.
     const call: Call = (method, path, authorization, body) => api(method, path, authorization?.replace(/^Bearer /, '') ?? null, body);
     const openSecond = () => openStorage({ engine: 'sqlite' }, dataDir, Buffer.from(key, 'base64'));
@@ -95,7 +103,13 @@ describe('ingest survives kill -9 (real process, SQLite)', () => {
         if (acknowledged.size >= ACKS_BEFORE_KILL) killOnce();
       }
     };
-    await Promise.all(Array.from({ length: SENDERS }, sender));
+    const neighbourSender = async () => {
+      while (!run.killed) {
+        const small = { batch_id: randomUUID(), results: batchOf('').results.slice(0, 2) };
+        await api('POST', '/agent/v1/ingest', neighbour, small).catch(() => undefined);
+      }
+    };
+    await Promise.all([...Array.from({ length: SENDERS }, sender), neighbourSender()]);
     await server.exited;
     expect(acknowledged.size).toBeGreaterThanOrEqual(ACKS_BEFORE_KILL);
 

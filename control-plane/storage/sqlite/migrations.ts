@@ -171,6 +171,14 @@ const telemetryTables: readonly string[] = [
    ) STRICT`,
 ];
 
+/**
+ * A batch the writer paused part-way so another tenant's write could commit (see
+ * telemetry-writer-thread.ts): `pending_from` is the rowid of its first result while it is
+ * unfinished. Readers skip pending batches; the writer removes one left by a crash before writing.
+ */
+const pendingBatches = `ALTER TABLE telemetry_batches ADD COLUMN pending_from INTEGER;
+   CREATE INDEX telemetry_batches_pending ON telemetry_batches (tenant_id) WHERE pending_from IS NOT NULL`;
+
 /** Fairness limits a provider set on a tenant (JSON; NULL = defaults). */
 const tenantFairness = 'ALTER TABLE tenants ADD COLUMN fairness TEXT';
 
@@ -285,9 +293,9 @@ export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly st
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
   control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
-  telemetry: [telemetryTables[0], telemetryTables[1]].map(defined),
+  telemetry: [telemetryTables[0], telemetryTables[1], pendingBatches].map(defined),
   /** A siloed tenant's own file: all of its data. */
-  silo: [tenantControlTables[0], telemetryTables[0], tenantTokens, telemetryTables[1]].map(defined),
+  silo: [tenantControlTables[0], telemetryTables[0], tenantTokens, telemetryTables[1], pendingBatches].map(defined),
 };
 
 function defined(step: string | undefined): string {

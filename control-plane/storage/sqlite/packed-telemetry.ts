@@ -52,9 +52,29 @@ export interface PackedStatements {
   insertBatch: Database.Statement;
   insertResult: Database.Statement;
   addUsage: Database.Statement;
+  markPending: Database.Statement;
+  clearPending: Database.Statement;
+  isPending: Database.Statement;
+  leftPending: Database.Statement;
+  removePendingRows: Database.Statement;
+  removePendingBatch: Database.Statement;
 }
 
-// The two functions below also run in the writer thread from their source text (see
+/** Where a paused write goes on: the batch, its next row, and (mid-batch) the rowid of its first result. */
+export interface PackedCursor {
+  batch: number;
+  row: number;
+  pendingFrom: number | null;
+}
+
+/** What a write found: retried batches already stored, and whether one of them is still being written. */
+export interface PackedOutcome {
+  duplicates: string[];
+  /** A duplicate is a batch this writer paused part-way: it may be acknowledged only once that one commits. */
+  waitsForPending: boolean;
+}
+
+// The functions below also run in the writer thread from their source text (see
 // telemetry-writer-thread.ts): they must stay self-contained, with no imports or outer names.
 
 export function preparePacked(db: Database.Database): PackedStatements {
@@ -65,39 +85,86 @@ export function preparePacked(db: Database.Database): PackedStatements {
     ),
     insertResult: db.prepare('INSERT INTO telemetry_results (tenant_id, test_id, ts, latency_ms, ok, batch_id, idx) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     addUsage: db.prepare('INSERT INTO usage_counters (tenant_id, day, meter, value) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, day, meter) DO UPDATE SET value = value + excluded.value'),
+    markPending: db.prepare('UPDATE telemetry_batches SET pending_from = ? WHERE tenant_id = ? AND batch_id = ?'),
+    clearPending: db.prepare('UPDATE telemetry_batches SET pending_from = NULL WHERE tenant_id = ? AND batch_id = ?'),
+    isPending: db.prepare('SELECT 1 FROM telemetry_batches WHERE tenant_id = ? AND batch_id = ? AND pending_from IS NOT NULL'),
+    leftPending: db.prepare('SELECT tenant_id, batch_id, pending_from FROM telemetry_batches WHERE pending_from IS NOT NULL'),
+    // A paused batch's results are the rows from its first one on (rowids only grow) that carry its ids.
+    removePendingRows: db.prepare('DELETE FROM telemetry_results WHERE rowid >= ? AND tenant_id = ? AND batch_id = ?'),
+    removePendingBatch: db.prepare('DELETE FROM telemetry_batches WHERE tenant_id = ? AND batch_id = ?'),
   };
 }
 
 /**
- * Writes batches (call inside a transaction) and returns the `tenant/batch` keys already stored,
- * which write nothing: a retried batch id is stored once. Usage meters count in the same
- * transaction as the rows they count.
+ * Removes batches a writer paused and never finished (the process stopped between its
+ * transactions): they were never acknowledged, so their agents send them again. Run by the only
+ * writer of the file before its first write.
  */
-export function writePacked(statements: PackedStatements, batches: readonly PackedBatch[]): string[] {
-  const duplicates: string[] = [];
-  for (const batch of batches) {
+export function removeUnfinished(statements: PackedStatements): number {
+  const left = statements.leftPending.all() as { tenant_id: string; batch_id: string; pending_from: number }[];
+  for (const batch of left) {
+    statements.removePendingRows.run(batch.pending_from, batch.tenant_id, batch.batch_id);
+    statements.removePendingBatch.run(batch.tenant_id, batch.batch_id);
+  }
+  return left.length;
+}
+
+/**
+ * Writes batches from `from` on (call inside a transaction). Every `pauseEvery` rows it asks
+ * `shouldPause`; on yes it stops, marks a batch it is part-way through as pending, and returns
+ * where to go on in a later transaction (null once everything is written). A retried batch id
+ * is stored once: it writes nothing and is named in `outcome.duplicates`. Usage meters count in
+ * the transaction that finishes the batch.
+ */
+export function writePacked(
+  statements: PackedStatements,
+  batches: readonly PackedBatch[],
+  outcome: PackedOutcome,
+  from: PackedCursor,
+  shouldPause: () => boolean,
+  pauseEvery: number,
+): PackedCursor | null {
+  for (let b = from.batch; b < batches.length; b++) {
+    const batch = batches[b];
+    if (batch === undefined) continue;
+    const resuming = b === from.batch && from.row > 0;
+    if (!resuming && b > from.batch && shouldPause()) return { batch: b, row: 0, pendingFrom: null };
     const testIds = batch.count === 0 ? [] : batch.testIds.split('\n');
     const ts = batch.count === 0 ? [] : batch.ts.split('\n');
-    let first: string | null = null;
-    let last: string | null = null;
-    for (const value of ts) {
-      if (first === null || value < first) first = value;
-      if (last === null || value > last) last = value;
+    const pendingFrom = resuming ? from.pendingFrom : null;
+    let start = 0;
+    if (resuming) start = from.row;
+    else {
+      let first: string | null = null;
+      let last: string | null = null;
+      for (const value of ts) {
+        if (first === null || value < first) first = value;
+        if (last === null || value > last) last = value;
+      }
+      const sealed = batch.sealed === null ? null : Buffer.from(batch.sealed.buffer, batch.sealed.byteOffset, batch.sealed.byteLength);
+      const inserted = statements.insertBatch.run(batch.tenantId, batch.batchId, batch.agentId, batch.receivedAt, first, last, batch.count, batch.flowCount, batch.bytes, sealed);
+      if (inserted.changes === 0) {
+        outcome.duplicates.push(`${batch.tenantId}/${batch.batchId}`);
+        if (statements.isPending.get(batch.tenantId, batch.batchId) !== undefined) outcome.waitsForPending = true;
+        continue;
+      }
     }
-    const sealed = batch.sealed === null ? null : Buffer.from(batch.sealed.buffer, batch.sealed.byteOffset, batch.sealed.byteLength);
-    const inserted = statements.insertBatch.run(batch.tenantId, batch.batchId, batch.agentId, batch.receivedAt, first, last, batch.count, batch.flowCount, batch.bytes, sealed);
-    if (inserted.changes === 0) {
-      duplicates.push(`${batch.tenantId}/${batch.batchId}`);
-      continue;
-    }
-    for (let i = 0; i < batch.count; i++) {
+    let firstRowid = pendingFrom;
+    for (let i = start; i < batch.count; i++) {
+      // Pause only with a chunk still to write: a batch nearly done is quicker to finish.
+      if (i > start && (i - start) % pauseEvery === 0 && batch.count - i >= pauseEvery && shouldPause()) {
+        if (pendingFrom === null && firstRowid !== null) statements.markPending.run(firstRowid, batch.tenantId, batch.batchId);
+        return { batch: b, row: i, pendingFrom: firstRowid };
+      }
       const latency = batch.latencyMs[i] ?? Number.NaN;
-      statements.insertResult.run(batch.tenantId, testIds[i], ts[i], Number.isNaN(latency) ? null : latency, batch.ok[i], batch.batchId, i);
+      const inserted = statements.insertResult.run(batch.tenantId, testIds[i], ts[i], Number.isNaN(latency) ? null : latency, batch.ok[i], batch.batchId, i);
+      if (i === 0) firstRowid = Number(inserted.lastInsertRowid);
     }
+    if (pendingFrom !== null) statements.clearPending.run(batch.tenantId, batch.batchId);
     const day = batch.receivedAt.slice(0, 10);
     if (batch.count > 0) statements.addUsage.run(batch.tenantId, day, 'results_ingested', batch.count);
     if (batch.flowCount > 0) statements.addUsage.run(batch.tenantId, day, 'flow_events', batch.flowCount);
     statements.addUsage.run(batch.tenantId, day, 'ingest_bytes', batch.bytes);
   }
-  return duplicates;
+  return null;
 }

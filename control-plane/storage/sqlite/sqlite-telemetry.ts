@@ -4,6 +4,9 @@ import { dayOf, toBatch, toResult, type BatchRow, type ResultRow } from '../tele
 import { packBatch, preparePacked, type PackedBatch, type PackedStatements } from './packed-telemetry';
 import type { TelemetryWriterThread } from './telemetry-writer-thread';
 
+/** Results of a batch the writer paused part-way are not stored yet (see telemetry-writer-thread.ts). */
+const NOT_PENDING = 'batch_id NOT IN (SELECT batch_id FROM telemetry_batches WHERE tenant_id = @tenant AND pending_from IS NOT NULL)';
+
 /**
  * Telemetry on SQLite. `storeOf` names the file a tenant's telemetry lives in (the pooled
  * telemetry store, a hybrid tenant's own, or a silo). Batches are written on writer threads (see
@@ -50,7 +53,7 @@ export class SqliteTelemetry implements TelemetryStore {
 
   results(tenant: TenantRef, window: TelemetryWindow, limit: number, before?: { ts: string; batchId: string; idx: number }): Promise<TelemetryResultRow[]> {
     const db = this.storeOf(tenant);
-    const conditions = ['tenant_id = @tenant', 'ts >= @from', 'ts <= @to'];
+    const conditions = ['tenant_id = @tenant', 'ts >= @from', 'ts <= @to', NOT_PENDING];
     if (window.testId !== undefined) conditions.push('test_id = @testId');
     if (before !== undefined) conditions.push('(ts, batch_id, idx) < (@beforeTs, @beforeBatch, @beforeIdx)');
     const rows = db
@@ -63,20 +66,20 @@ export class SqliteTelemetry implements TelemetryStore {
     const db = this.storeOf(tenant);
     const byTest = window.testId === undefined ? '' : ' AND test_id = @testId';
     const rows = db
-      .prepare(`SELECT test_id, ts, latency_ms, ok, batch_id, idx FROM telemetry_results WHERE tenant_id = @tenant AND ts >= @from AND ts <= @to${byTest} ORDER BY ts LIMIT @limit`)
+      .prepare(`SELECT test_id, ts, latency_ms, ok, batch_id, idx FROM telemetry_results WHERE tenant_id = @tenant AND ts >= @from AND ts <= @to AND ${NOT_PENDING}${byTest} ORDER BY ts LIMIT @limit`)
       .all({ tenant: tenant.id, from: window.from, to: window.to, testId: window.testId, limit }) as ResultRow[];
     return Promise.resolve(rows.map(toResult));
   }
 
   batch(tenant: TenantRef, batchId: string): Promise<StoredBatch | null> {
     const row = this.storeOf(tenant)
-      .prepare('SELECT batch_id, agent_id, received_at, first_ts, last_ts, result_count, flow_count, sealed FROM telemetry_batches WHERE tenant_id = ? AND batch_id = ?')
+      .prepare('SELECT batch_id, agent_id, received_at, first_ts, last_ts, result_count, flow_count, sealed FROM telemetry_batches WHERE tenant_id = ? AND batch_id = ? AND pending_from IS NULL')
       .get(tenant.id, batchId) as BatchRow | undefined;
     return Promise.resolve(row === undefined ? null : toBatch(row));
   }
 
   flowBatches(tenant: TenantRef, window: TelemetryWindow, limit: number, before?: { receivedAt: string; batchId: string }): Promise<StoredBatch[]> {
-    const conditions = ['tenant_id = @tenant', 'flow_count > 0', 'received_at >= @from', 'received_at <= @to'];
+    const conditions = ['tenant_id = @tenant', 'pending_from IS NULL', 'flow_count > 0', 'received_at >= @from', 'received_at <= @to'];
     if (before !== undefined) conditions.push('(received_at, batch_id) < (@beforeAt, @beforeBatch)');
     const rows = this.storeOf(tenant)
       .prepare(

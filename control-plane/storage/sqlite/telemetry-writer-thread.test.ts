@@ -100,6 +100,50 @@ describe('TelemetryWriterThread', () => {
     await expect(thread.write(file, [packBatch(batch('b2'))])).rejects.toThrow(/Cannot open database because the directory does not exist/);
   });
 
+  const bigBatch = (batchId: string, count: number): TelemetryBatchWrite => ({
+    ...batch(batchId),
+    testIds: Array.from({ length: count }, () => testId),
+    ts: Array.from({ length: count }, (_, i) => new Date(Date.UTC(2026, 11, 2, 9, 0, 0, i)).toISOString()),
+    latencyMs: Array.from({ length: count }, () => 5),
+    ok: Array.from({ length: count }, () => true),
+  });
+  const settledOrder = (writes: Record<string, Promise<string[]>>) => {
+    const order: string[] = [];
+    return Promise.all(Object.entries(writes).map(([name, write]) => write.then((duplicates) => order.push(`${name}:${duplicates.length}`)))).then(() => order);
+  };
+
+  it("commits a write that waits behind a large one first: the large one pauses between its rows, and both end up whole", async () => {
+    const { file, thread } = setup();
+    const other = { id: randomUUID(), isolationModel: 'pooled' as const };
+    const big = thread.write(file, [packBatch(bigBatch('big', 20_000))]);
+    const small = thread.write(file, [packBatch({ ...batch('small'), tenant: other })]);
+    expect(await settledOrder({ big, small })).toEqual(['small:0', 'big:0']);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('SELECT batch_id, COUNT(*) AS n FROM telemetry_results GROUP BY batch_id ORDER BY batch_id').all()).toEqual([
+        { batch_id: 'big', n: 20_000 },
+        { batch_id: 'small', n: 3 },
+      ]);
+      expect(db.prepare('SELECT COUNT(*) FROM telemetry_batches WHERE pending_from IS NOT NULL').pluck().get()).toBe(0);
+      expect(db.prepare("SELECT value FROM usage_counters WHERE tenant_id = ? AND meter = 'results_ingested'").pluck().get(tenant.id)).toBe(20_000);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('acknowledges a retry of a paused batch only after the batch commits, as a duplicate', async () => {
+    const { file, thread } = setup();
+    const first = thread.write(file, [packBatch(bigBatch('big', 20_000))]);
+    const retry = thread.write(file, [packBatch(bigBatch('big', 20_000))]);
+    expect(await settledOrder({ first, retry })).toEqual(['first:0', 'retry:1']);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('SELECT COUNT(*) FROM telemetry_results').pluck().get()).toBe(20_000);
+    } finally {
+      db.close();
+    }
+  });
+
   it('starts again after close, for a storage reopened in the same process', async () => {
     const { file, thread } = setup();
     await thread.write(file, [packBatch(batch('b1'))]);

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { MessagePort } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import { storePragmas } from './connection';
-import { preparePacked, writePacked, type PackedBatch, type PackedStatements } from './packed-telemetry';
+import { preparePacked, removeUnfinished, writePacked, type PackedBatch, type PackedCursor, type PackedOutcome, type PackedStatements } from './packed-telemetry';
 
 interface WriteRequest {
   id: number;
@@ -22,60 +22,146 @@ type WriteReply = { id: number; duplicates: string[] } | { id: number; error: st
 interface ThreadData {
   driver: string;
   pragmas: string[];
+  /** One Int32: write requests the main thread has posted. More than the thread took means one waits. */
+  posted: SharedArrayBuffer;
+  /** Rows written between looks at whether another request waits. */
+  pauseEvery: number;
 }
 
 /**
  * The thread's whole program. It runs from its source text (so it works the same under tsx,
  * Vitest and the bundled CLI, with no worker file to ship): no imports, no outer names; what
  * it needs comes in as arguments.
+ *
+ * A write that finds another request waiting commits what it has so far (a batch part-way is
+ * marked pending, which readers skip), writes the waiting requests whole, then goes on. A
+ * request's reply is posted only once all of its batches are committed, so acknowledged still
+ * means durable; a tenant's small batch waits for a few dozen rows of a neighbour's, not for
+ * the neighbour's whole transaction.
  */
 function writerThreadMain(
   load: (id: string) => unknown,
   data: ThreadData,
   prepare: (db: Database.Database) => PackedStatements,
-  write: (statements: PackedStatements, batches: readonly PackedBatch[]) => string[],
+  write: (statements: PackedStatements, batches: readonly PackedBatch[], outcome: PackedOutcome, from: PackedCursor, shouldPause: () => boolean, pauseEvery: number) => PackedCursor | null,
+  removeUnfinished: (statements: PackedStatements) => number,
 ): void {
   const Sqlite = load(data.driver) as typeof Database;
-  const { parentPort } = load('node:worker_threads') as { parentPort: MessagePort | null };
+  const { parentPort, receiveMessageOnPort } = load('node:worker_threads') as {
+    parentPort: MessagePort | null;
+    receiveMessageOnPort: (port: MessagePort) => { message: unknown } | undefined;
+  };
   if (parentPort === null) return;
-  const stores = new Map<string, { db: Database.Database; transaction: Database.Transaction<(batches: PackedBatch[]) => string[]> }>();
-  parentPort.on('message', (message: WriteRequest | ForgetRequest) => {
-    if ('forget' in message) {
-      for (const [file, store] of stores) {
-        if (file.startsWith(message.forget)) {
-          store.db.close();
-          stores.delete(file);
+  const port = parentPort;
+  const posted = new Int32Array(data.posted);
+  let taken = 0;
+  const shouldPause = () => Atomics.load(posted, 0) > taken;
+  const never = () => false;
+  const stores = new Map<string, { db: Database.Database; statements: PackedStatements }>();
+  /** Replies of waiting writes that repeated a paused batch: posted once it is committed. */
+  let held: WriteReply[] = [];
+  /** Requests to close connections, taken while a write was paused: run after it. */
+  let deferred: ForgetRequest[] = [];
+
+  const store = (file: string) => {
+    let open = stores.get(file);
+    if (open === undefined) {
+      // The main thread opened and migrated the file first; this is a second connection to it.
+      const db = new Sqlite(file);
+      try {
+        for (const pragma of data.pragmas) db.pragma(pragma);
+        const statements = prepare(db);
+        // This thread is the file's only writer: a pending batch now was left by a stopped process.
+        db.transaction(() => removeUnfinished(statements)).immediate();
+        open = { db, statements };
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      stores.set(file, open);
+    }
+    return open;
+  };
+
+  const forget = (message: ForgetRequest) => {
+    for (const [file, open] of stores) {
+      if (file.startsWith(message.forget)) {
+        open.db.close();
+        stores.delete(file);
+      }
+    }
+    port.postMessage({ id: message.id, duplicates: [] } satisfies WriteReply);
+  };
+
+  /** One transaction per stretch between pauses; while paused, the requests waiting are written. */
+  const writeAll = (message: WriteRequest, pausable: boolean): { reply: WriteReply; waits: boolean } => {
+    const outcome: PackedOutcome = { duplicates: [], waitsForPending: false };
+    let open: { db: Database.Database; statements: PackedStatements } | undefined;
+    let paused = false;
+    try {
+      const { db, statements } = store(message.file);
+      open = { db, statements };
+      let cursor: PackedCursor | null = { batch: 0, row: 0, pendingFrom: null };
+      while (cursor !== null) {
+        const from: PackedCursor = cursor;
+        cursor = db.transaction(() => write(statements, message.batches, outcome, from, pausable ? shouldPause : never, data.pauseEvery)).immediate();
+        if (cursor !== null) {
+          paused = true;
+          writeWaiting();
         }
       }
-      parentPort.postMessage({ id: message.id, duplicates: [] } satisfies WriteReply);
+      return { reply: { id: message.id, duplicates: outcome.duplicates }, waits: outcome.waitsForPending };
+    } catch (error) {
+      // A batch left part-way must not stay pending: its agent's retry would be taken for a duplicate.
+      if (paused && open !== undefined) {
+        try {
+          const statements = open.statements;
+          open.db.transaction(() => removeUnfinished(statements)).immediate();
+        } catch {
+          // The store is unusable; the next open of the file removes the batch.
+          stores.delete(message.file);
+          open.db.close();
+        }
+      }
+      return { reply: { id: message.id, error: error instanceof Error ? error.message : String(error) }, waits: false };
+    }
+  };
+
+  const writeWaiting = () => {
+    for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) {
+      const message = next.message as WriteRequest | ForgetRequest;
+      if ('forget' in message) {
+        deferred.push(message);
+        continue;
+      }
+      taken++;
+      const { reply, waits } = writeAll(message, false);
+      if (waits) held.push(reply);
+      else port.postMessage(reply);
+    }
+  };
+
+  port.on('message', (message: WriteRequest | ForgetRequest) => {
+    if ('forget' in message) {
+      forget(message);
       return;
     }
-    try {
-      let transaction = stores.get(message.file)?.transaction;
-      if (transaction === undefined) {
-        // The main thread opened and migrated the file first; this is a second connection to it.
-        const db = new Sqlite(message.file);
-        try {
-          for (const pragma of data.pragmas) db.pragma(pragma);
-          const statements = prepare(db);
-          transaction = db.transaction((batches: PackedBatch[]) => write(statements, batches));
-        } catch (error) {
-          db.close();
-          throw error;
-        }
-        stores.set(message.file, { db, transaction });
-      }
-      const duplicates = transaction.immediate(message.batches);
-      parentPort.postMessage({ id: message.id, duplicates } satisfies WriteReply);
-    } catch (error) {
-      parentPort.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies WriteReply);
-    }
+    taken++;
+    const { reply } = writeAll(message, true);
+    port.postMessage(reply);
+    const replies = held;
+    held = [];
+    // A repeat of a batch that failed part-way was not stored either.
+    for (const waiting of replies) port.postMessage('error' in reply ? { id: waiting.id, error: reply.error } : waiting);
+    const forgets = deferred;
+    deferred = [];
+    for (const request of forgets) forget(request);
   });
 }
 
 // esbuild (tsx, Vite) may wrap named functions in __name(): give the thread a harmless one.
 const threadSource = `var __name = (target) => target;
-(${writerThreadMain.toString()})(require, require('node:worker_threads').workerData, (${preparePacked.toString()}), (${writePacked.toString()}));`;
+(${writerThreadMain.toString()})(require, require('node:worker_threads').workerData, (${preparePacked.toString()}), (${writePacked.toString()}), (${removeUnfinished.toString()}));`;
 
 /**
  * The shared telemetry store's writer on its own thread: while it commits (an fsync), the main
@@ -86,6 +172,11 @@ export class TelemetryWriterThread {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (duplicates: string[]) => void; reject: (error: Error) => void }>();
+  /** Shared with the current thread: write requests posted to it. */
+  private posted = new Int32Array(new SharedArrayBuffer(4));
+
+  /** @param pauseEvery rows a write goes on for between looks at whether another request waits. */
+  constructor(private readonly pauseEvery = 64) {}
 
   /** Writes the batches into `file` in one transaction; resolves with the keys already stored. */
   write(file: string, batches: PackedBatch[]): Promise<string[]> {
@@ -105,13 +196,17 @@ export class TelemetryWriterThread {
       this.pending.set(id, { resolve, reject });
       // Keep the process alive only while a request is in flight.
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage(message(id));
+      const request = message(id);
+      worker.postMessage(request);
+      // Counted once posted, so a write that pauses for it finds it on the port.
+      if (!('forget' in request)) Atomics.add(this.posted, 0, 1);
     });
   }
 
   private started(): Worker {
     if (this.worker !== null) return this.worker;
-    const data: ThreadData = { driver: createRequire(import.meta.url).resolve('better-sqlite3'), pragmas: storePragmas() };
+    this.posted = new Int32Array(new SharedArrayBuffer(4));
+    const data: ThreadData = { driver: createRequire(import.meta.url).resolve('better-sqlite3'), pragmas: storePragmas(), posted: this.posted.buffer, pauseEvery: this.pauseEvery };
     const worker = new Worker(threadSource, { eval: true, workerData: data });
     worker.unref();
     worker.on('message', (reply: WriteReply) => {
