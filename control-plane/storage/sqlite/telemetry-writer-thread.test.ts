@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryBatchWrite } from '../types';
 import { openStore } from './connection';
-import { packBatch } from './packed-telemetry';
+import { packBatch, preparePacked, writePacked } from './packed-telemetry';
 import { TelemetryWriterThread } from './telemetry-writer-thread';
 
 const tenant = { id: randomUUID(), isolationModel: 'pooled' as const };
@@ -141,6 +141,27 @@ describe('TelemetryWriterThread', () => {
       expect(db.prepare('SELECT COUNT(*) FROM telemetry_results').pluck().get()).toBe(20_000);
     } finally {
       db.close();
+    }
+  });
+
+  it('removes a batch a stopped process left part-way before its first write, so the retry of that batch is stored whole', async () => {
+    const { file, thread } = setup();
+    // What a kill between a paused write's transactions leaves: 64 rows, the batch marked pending.
+    const db = openStore(file, 'telemetry');
+    try {
+      const statements = preparePacked(db);
+      const left = db.transaction(() => writePacked(statements, [packBatch(bigBatch('left', 200))], { duplicates: [], waitsForPending: false }, { batch: 0, row: 0, pendingFrom: null }, () => true, 64)).immediate();
+      expect(left).toMatchObject({ row: 64 });
+    } finally {
+      db.close();
+    }
+    expect(await thread.write(file, [packBatch(bigBatch('left', 200))])).toEqual([]);
+    const reader = new Database(file, { readonly: true });
+    try {
+      expect(reader.prepare("SELECT COUNT(*) FROM telemetry_results WHERE batch_id = 'left'").pluck().get()).toBe(200);
+      expect(reader.prepare('SELECT COUNT(*) FROM telemetry_batches WHERE pending_from IS NOT NULL').pluck().get()).toBe(0);
+    } finally {
+      reader.close();
     }
   });
 
