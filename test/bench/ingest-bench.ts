@@ -4,7 +4,7 @@
 // fairness on and off, in alternating windows. The server is a real `serve` child process and the
 // noisy agents run in a process of their own, so no two share an event loop (they do share the
 // machine's cores). Wall-clock on a shared machine: compare ratios within one run.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { BATCH_UNITS_HEADER } from '../../contracts/telemetry';
 import { batchBody, TEST_IDS } from './agent-batches';
+import { diskFloor } from './disk-floor';
 import type { NoisyAgentsConfig, NoisyCommand, NoisyReport } from './noisy-agents';
 import { deriveLedgerKey } from '../../control-plane/audit/ledger-codec';
 import { openStore } from '../../control-plane/storage/sqlite/connection';
@@ -62,9 +63,9 @@ interface BenchServer {
   operator: string;
   dataDir: string;
   deploymentKey: string;
-  api(method: 'GET' | 'POST' | 'PUT', path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown>; ms: number }>;
+  api(method: 'GET' | 'POST' | 'PUT', path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown>; text: string; ms: number }>;
   /** One batch as an agent sends it, declaring its units so a refusal needs no parse. */
-  ingest(agent: string, body: string, units: number): Promise<{ status: number; json: Record<string, unknown>; ms: number }>;
+  ingest(agent: string, body: string, units: number): Promise<{ status: number; json: Record<string, unknown>; text: string; ms: number }>;
   /** A tenant with an admin token and one enrolled agent, at these fairness limits. */
   tenant(slug: string, limits: { ingest_rate_per_sec: number; ingest_burst?: number; query_budget: number }, isolationModel?: 'pooled' | 'siloed' | 'hybrid'): Promise<{ admin: string; agent: string }>;
   close(): Promise<void>;
@@ -90,7 +91,8 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
       body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.body.text();
-    return { status: response.statusCode, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, ms: performance.now() - started };
+    const json = text && response.headers['content-type']?.toString().startsWith('application/json') ? (JSON.parse(text) as Record<string, unknown>) : {};
+    return { status: response.statusCode, json, text, ms: performance.now() - started };
   };
   let closed = false;
   const operator = String((await api('POST', '/provider/v1/auth/login', null, { username: 'admin', password, totp: await generate({ secret }) })).json.token);
@@ -239,6 +241,15 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
   }
 }
 
+/**
+ * After a flood the kernel is still writing the noisy tenant's rows back to disk: let that end
+ * before a solo window, or the solo p99 carries part of the noisy tenant's cost.
+ */
+async function settleDisk(): Promise<void> {
+  spawnSync('sync');
+  await sleep(1000);
+}
+
 /** The noisy tenant's agents in their own process (see noisy-agents.ts), driven one command at a time. */
 async function startNoisyAgents(config: NoisyAgentsConfig) {
   const child = fork(fileURLToPath(new URL('./noisy-agents.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -253,6 +264,7 @@ async function startNoisyAgents(config: NoisyAgentsConfig) {
   await ask(config, 'ready');
   return {
     prepare: (seconds: number) => ask({ kind: 'prepare', seconds }, 'prepared'),
+    connect: () => ask({ kind: 'connect' }, 'connected'),
     flood: (seconds: number, measureAfterMs: number) => ask({ kind: 'flood', seconds, measureAfterMs }, 'flooded'),
     retry: () => ask({ kind: 'retry' }, 'retried'),
     async stop() {
@@ -261,6 +273,32 @@ async function startNoisyAgents(config: NoisyAgentsConfig) {
     },
   };
 }
+
+/** The server's own view of a window, from its /metrics (loopback): CPU (all its threads) and GC. */
+interface ServerWindow {
+  cpu_percent: number;
+  gc_ms_per_sec: number;
+}
+
+/** Starts a window on the server's metrics; the function it resolves to ends it. */
+async function serverWindow(bench: BenchServer): Promise<() => Promise<ServerWindow>> {
+  const scrape = async () => {
+    const text = (await bench.api('GET', '/metrics', null)).text;
+    const value = (pattern: RegExp) => text.split('\n').filter((line) => pattern.test(line)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    return { cpuSeconds: value(/^bulkhead_process_cpu_seconds_total /), gcSeconds: value(/^bulkhead_nodejs_gc_duration_seconds_sum/), at: performance.now() };
+  };
+  const start = await scrape();
+  return async () => {
+    const end = await scrape();
+    const seconds = (end.at - start.at) / 1000;
+    return { cpu_percent: round(((end.cpuSeconds - start.cpuSeconds) * 100) / seconds, 1), gc_ms_per_sec: round(((end.gcSeconds - start.gcSeconds) * 1000) / seconds) };
+  };
+}
+
+const meanOf = (windows: ServerWindow[]): ServerWindow => ({
+  cpu_percent: round(windows.reduce((sum, w) => sum + w.cpu_percent, 0) / Math.max(1, windows.length), 1),
+  gc_ms_per_sec: round(windows.reduce((sum, w) => sum + w.gc_ms_per_sec, 0) / Math.max(1, windows.length)),
+});
 
 /** Latency figures of one set of quiet requests. */
 function quietFigures(latencies: number[], refused: number) {
@@ -271,7 +309,7 @@ function quietFigures(latencies: number[], refused: number) {
  * P2: the noisy-neighbour scenario on one server (fairness on or off). Solo and together windows
  * alternate for `rounds` rounds, so a slow spell of the shared machine lands on both.
  */
-async function noisyNeighbour(
+export async function noisyNeighbour(
   fairness: boolean,
   seconds: number,
   rounds: number,
@@ -282,6 +320,7 @@ async function noisyNeighbour(
   const QUIET_RATE = 1000;
   const NOISY_RATE = 5000;
   const NOISY_BATCH = 500;
+  const WARM_UP_SECONDS = 3;
   const bench = await startBenchServer({ fairness, connections: 4 });
   try {
     // Two quiet tenants with the same limits and agents, one per kind of window, so the server's
@@ -300,9 +339,10 @@ async function noisyNeighbour(
       honourRetryAfter: noisyAgents === 'honour-retry-after',
     });
     try {
-      // 10% of its rate, as 2 results every 20 ms: enough requests for a p99 worth the name.
-      const QUIET_BATCH = 2;
-      const QUIET_EVERY_MS = 20;
+      // 10% of its rate, as 1 result every 10 ms: 800 requests a window, 2,400 a kind, so the p99 is
+      // the 24th slowest (with 2 results every 20 ms it was the 12th, and moved with every hiccup).
+      const QUIET_BATCH = 1;
+      const QUIET_EVERY_MS = 10;
       const runQuiet = async (quiet: { agent: string }, latencies: number[], deadline: number): Promise<number> => {
         let refused = 0;
         let next = performance.now();
@@ -323,13 +363,29 @@ async function noisyNeighbour(
       let togetherRefused = 0;
       let attemptedBatches = 0;
       let admittedRateSum = 0;
+      const serverSolo: ServerWindow[] = [];
+      const serverTogether: ServerWindow[] = [];
+      // Warm-up, not measured: the server's code paths for both kinds of batch are compiled and both
+      // quiet tenants' caches filled (as in any server that has run a while) before a window counts.
+      await runQuiet(quietSolo, [], performance.now() + WARM_UP_SECONDS * 1000);
+      await noisy.prepare(WARM_UP_SECONDS);
+      await noisy.connect();
+      const [, warmUp] = await Promise.all([runQuiet(quietTogether, [], performance.now() + WARM_UP_SECONDS * 1000), noisy.flood(WARM_UP_SECONDS, 0)]);
+      attemptedBatches += warmUp.attemptedBatches;
+      await settleDisk();
       for (let r = 0; r < rounds; r++) {
         const soloFrom = solo.length;
         const togetherFrom = together.length;
         await noisy.prepare(seconds);
+        const soloWindow = await serverWindow(bench);
         soloRefused += await runQuiet(quietSolo, solo, performance.now() + seconds * 1000);
+        serverSolo.push(await soloWindow());
+        await noisy.connect();
         // The noisy tenant's burst is spent in its first second: its rate is measured after that.
+        const togetherWindow = await serverWindow(bench);
         const [refused, flooded] = await Promise.all([runQuiet(quietTogether, together, performance.now() + seconds * 1000), noisy.flood(seconds, 1000)]);
+        serverTogether.push(await togetherWindow());
+        await settleDisk();
         togetherRefused += refused;
         attemptedBatches += flooded.attemptedBatches;
         admittedRateSum += flooded.admittedUnitsPerSec;
@@ -337,7 +393,7 @@ async function noisyNeighbour(
         const togetherP99 = percentile(together.slice(togetherFrom), 99);
         perRound.push({ solo_p99_ms: round(soloP99), together_p99_ms: round(togetherP99), ratio: round(togetherP99 / soloP99) });
       }
-      const noisyOffered = (attemptedBatches * NOISY_BATCH) / (seconds * rounds);
+      const noisyOffered = ((attemptedBatches - warmUp.attemptedBatches) * NOISY_BATCH) / (seconds * rounds);
       const noisyAdmittedRate = admittedRateSum / rounds;
 
       // The noisy agents kept every refused batch: once the provider lifts the limit (live), they retry and nothing is lost.
@@ -367,13 +423,17 @@ async function noisyNeighbour(
           ...togetherFigures,
           noisy_offered_units_per_sec: Math.round(noisyOffered),
           noisy_admitted_units_per_sec: Math.round(noisyAdmittedRate),
-          noisy_requests_per_sec: Math.round(attemptedBatches / (seconds * rounds)),
+          noisy_requests_per_sec: Math.round((attemptedBatches - warmUp.attemptedBatches) / (seconds * rounds)),
         },
         quiet_p99_together_over_solo: round(togetherFigures.quiet_p99_ms / soloFigures.quiet_p99_ms),
+        // To compare with disk_floor.quiet_p99_added_ms: what sharing the disk alone adds.
+        quiet_p99_added_ms: round(togetherFigures.quiet_p99_ms - soloFigures.quiet_p99_ms),
         quiet_p99_per_round: perRound,
         // The same, as the server measures it (admission to acknowledgement), without the load generator's own delays.
         quiet_server_p99_ms: { solo: round(serverP99('quiet-solo')), together: round(serverP99('quiet')) },
         quiet_server_p99_together_over_solo: round(serverP99('quiet') / serverP99('quiet-solo')),
+        // What the noisy tenant costs the server beyond the writer: CPU and GC in each kind of window.
+        server_main_thread: { solo: meanOf(serverSolo), together: meanOf(serverTogether) },
         noisy_admitted_over_configured: round(noisyAdmittedRate / NOISY_RATE),
         noisy_results_attempted: attemptedBatches * NOISY_BATCH,
         noisy_results_stored_after_retry: storedRows,
@@ -391,6 +451,8 @@ async function noisyNeighbour(
 
 export async function noisyNeighbourFigures(seconds = 8, rounds = 3): Promise<Record<string, unknown>> {
   return {
+    // What the same disk adds to a quiet writer's p99 beside a noisy one with no server at all.
+    disk_floor: await diskFloor(seconds, rounds),
     // The noisy tenant's agents ignore Retry-After and keep sending 200 batches a second.
     with_fairness: await noisyNeighbour(true, seconds, rounds),
     without_fairness: await noisyNeighbour(false, seconds, rounds),

@@ -18,11 +18,12 @@ export interface NoisyAgentsConfig {
   honourRetryAfter: boolean;
 }
 
-export type NoisyCommand = { kind: 'prepare'; seconds: number } | { kind: 'flood'; seconds: number; measureAfterMs: number } | { kind: 'retry' } | { kind: 'stop' };
+export type NoisyCommand = { kind: 'prepare'; seconds: number } | { kind: 'connect' } | { kind: 'flood'; seconds: number; measureAfterMs: number } | { kind: 'retry' } | { kind: 'stop' };
 
 export type NoisyReport =
   | { kind: 'ready' }
   | { kind: 'prepared' }
+  | { kind: 'connected' }
   | { kind: 'flooded'; attemptedBatches: number; admittedUnitsPerSec: number; acknowledgedUnits: number }
   | { kind: 'retried'; requests: number; acknowledgedUnits: number };
 
@@ -50,6 +51,14 @@ function agents(config: NoisyAgentsConfig) {
       const total = Math.ceil(seconds * config.senders * config.batchesPerSecPerSender) + config.senders;
       bodies = Array.from({ length: total }, () => batchBody(randomUUID(), config.batchUnits));
       return { kind: 'prepared' };
+    },
+    /**
+     * Opens every sender's connection (a real agent sending ten batches a second keeps one open).
+     * Idle through a solo window, they were closed; reopening them is not what a window measures.
+     */
+    async connect(): Promise<NoisyReport> {
+      await Promise.all(Array.from({ length: config.senders }, async () => (await request(`${config.url}/healthz`, { dispatcher })).body.text()));
+      return { kind: 'connected' };
     },
     /** Each sender keeps its pace (unless it honours Retry-After and was refused); the senders' sends are spread evenly (agents are not phase-locked). */
     async flood(seconds: number, measureAfterMs: number): Promise<NoisyReport> {
@@ -118,6 +127,7 @@ if (process.send !== undefined) {
       }
       if (running === null) throw new Error('configure the noisy agents first');
       if (message.kind === 'prepare') reply(running.prepare(message.seconds));
+      else if (message.kind === 'connect') reply(await running.connect());
       else if (message.kind === 'flood') reply(await running.flood(message.seconds, message.measureAfterMs));
       else if (message.kind === 'retry') reply(await running.retry());
       else {

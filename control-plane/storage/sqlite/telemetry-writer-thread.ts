@@ -33,11 +33,12 @@ interface ThreadData {
  * Vitest and the bundled CLI, with no worker file to ship): no imports, no outer names; what
  * it needs comes in as arguments.
  *
- * A write that finds another request waiting commits what it has so far (a batch part-way is
- * marked pending, which readers skip), writes the waiting requests whole, then goes on. A
- * request's reply is posted only once all of its batches are committed, so acknowledged still
- * means durable; a tenant's small batch waits for a few dozen rows of a neighbour's, not for
- * the neighbour's whole transaction.
+ * A write that finds another request waiting pauses between rows: the waiting writes join its
+ * transaction, which commits what it holds (a batch part-way is marked pending, which readers
+ * skip), then the write goes on in a new one. A request's reply is posted only once all of its
+ * batches are committed, so acknowledged still means durable; a tenant's small batch waits for a
+ * few dozen rows of a neighbour's and shares its commit, instead of waiting for the neighbour's
+ * whole transaction and then committing alone.
  */
 function writerThreadMain(
   load: (id: string) => unknown,
@@ -62,6 +63,12 @@ function writerThreadMain(
   let held: WriteReply[] = [];
   /** Requests to close connections, taken while a write was paused: run after it. */
   let deferred: ForgetRequest[] = [];
+  /** A waiting write that joined a paused write's transaction; answered once that commits. */
+  interface Joined {
+    id: number;
+    outcome: PackedOutcome;
+    error: string | null;
+  }
 
   const store = (file: string) => {
     let open = stores.get(file);
@@ -93,25 +100,77 @@ function writerThreadMain(
     port.postMessage({ id: message.id, duplicates: [] } satisfies WriteReply);
   };
 
-  /** One transaction per stretch between pauses; while paused, the requests waiting are written. */
+  const start: PackedCursor = { batch: 0, row: 0, pendingFrom: null };
+  const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  const settle = (reply: WriteReply, waits: boolean) => {
+    if (waits) held.push(reply);
+    else port.postMessage(reply);
+  };
+
+  /**
+   * Takes the requests waiting on the port. Writes to `file` join the paused write's transaction,
+   * each in a savepoint (a failed one is undone alone), so one commit, one fsync, covers them all;
+   * writes to other files are returned, to be written in transactions of their own.
+   */
+  const joinWaiting = (file: string, db: Database.Database, statements: PackedStatements, joined: Joined[]): WriteRequest[] => {
+    const others: WriteRequest[] = [];
+    for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) {
+      const message = next.message as WriteRequest | ForgetRequest;
+      if ('forget' in message) {
+        deferred.push(message);
+        continue;
+      }
+      taken++;
+      if (message.file !== file) {
+        others.push(message);
+        continue;
+      }
+      const entry: Joined = { id: message.id, outcome: { duplicates: [], waitsForPending: false }, error: null };
+      try {
+        db.transaction(() => write(statements, message.batches, entry.outcome, start, never, data.pauseEvery))();
+      } catch (error) {
+        entry.error = messageOf(error);
+      }
+      joined.push(entry);
+    }
+    return others;
+  };
+
+  /** One transaction per stretch between pauses; a pause lets the requests waiting go first. */
   const writeAll = (message: WriteRequest, pausable: boolean): { reply: WriteReply; waits: boolean } => {
     const outcome: PackedOutcome = { duplicates: [], waitsForPending: false };
     let open: { db: Database.Database; statements: PackedStatements } | undefined;
     let paused = false;
+    let joined: Joined[] = [];
+    let others: WriteRequest[] = [];
     try {
       const { db, statements } = store(message.file);
       open = { db, statements };
-      let cursor: PackedCursor | null = { batch: 0, row: 0, pendingFrom: null };
+      let cursor: PackedCursor | null = start;
       while (cursor !== null) {
         const from: PackedCursor = cursor;
-        cursor = db.transaction(() => write(statements, message.batches, outcome, from, pausable ? shouldPause : never, data.pauseEvery)).immediate();
-        if (cursor !== null) {
-          paused = true;
-          writeWaiting();
+        cursor = db.transaction(() => {
+          const next = write(statements, message.batches, outcome, from, pausable ? shouldPause : never, data.pauseEvery);
+          if (next !== null) others = joinWaiting(message.file, db, statements, joined);
+          return next;
+        }).immediate();
+        // Committed: the writes that joined it are durable.
+        for (const entry of joined) settle(entry.error === null ? { id: entry.id, duplicates: entry.outcome.duplicates } : { id: entry.id, error: entry.error }, entry.outcome.waitsForPending);
+        joined = [];
+        if (cursor !== null) paused = true;
+        for (const other of others.splice(0)) {
+          const written = writeAll(other, false);
+          settle(written.reply, written.waits);
         }
       }
       return { reply: { id: message.id, duplicates: outcome.duplicates }, waits: outcome.waitsForPending };
     } catch (error) {
+      // The writes that joined the failed transaction were rolled back with it; those for other files were not tried yet.
+      for (const entry of joined) port.postMessage({ id: entry.id, error: messageOf(error) } satisfies WriteReply);
+      for (const other of others) {
+        const written = writeAll(other, false);
+        settle(written.reply, written.waits);
+      }
       // A batch left part-way must not stay pending: its agent's retry would be taken for a duplicate.
       if (paused && open !== undefined) {
         try {
@@ -123,21 +182,7 @@ function writerThreadMain(
           open.db.close();
         }
       }
-      return { reply: { id: message.id, error: error instanceof Error ? error.message : String(error) }, waits: false };
-    }
-  };
-
-  const writeWaiting = () => {
-    for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) {
-      const message = next.message as WriteRequest | ForgetRequest;
-      if ('forget' in message) {
-        deferred.push(message);
-        continue;
-      }
-      taken++;
-      const { reply, waits } = writeAll(message, false);
-      if (waits) held.push(reply);
-      else port.postMessage(reply);
+      return { reply: { id: message.id, error: messageOf(error) }, waits: false };
     }
   };
 
