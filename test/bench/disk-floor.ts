@@ -4,6 +4,7 @@
 // windows. Both commit as the control plane does (WAL, synchronous=FULL: an fsync per commit).
 // Whatever the quiet writer's p99 gains here is the price of sharing the disk, which no
 // scheduling can take away from a server that makes every acknowledged write durable.
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -64,6 +65,9 @@ export async function diskFloor(seconds = 8, rounds = 3): Promise<Record<string,
     const together: number[] = [];
     try {
       for (let r = 0; r < rounds; r++) {
+        // Whatever was written before (the last round, another benchmark) is on disk first.
+        spawnSync('sync');
+        await sleep(1000);
         await quiet(solo);
         const noisy = new Worker(noisySource, {
           eval: true,

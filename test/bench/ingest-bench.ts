@@ -309,7 +309,7 @@ function quietFigures(latencies: number[], refused: number) {
  * P2: the noisy-neighbour scenario on one server (fairness on or off). Solo and together windows
  * alternate for `rounds` rounds, so a slow spell of the shared machine lands on both.
  */
-export async function noisyNeighbour(
+async function noisyNeighbour(
   fairness: boolean,
   seconds: number,
   rounds: number,
