@@ -133,13 +133,17 @@ export class IngestWriter {
     } finally {
       this.settled(pending.batch.tenant.id);
       lane.interjecting = false;
-      if (!lane.writing && !lane.scheduled) {
-        if (lane.queue.queued > 0) this.schedule(key, lane);
-        else {
-          this.lanes.delete(key);
-          this.wakeIfIdle();
-        }
-      }
+      this.afterWrite(key, lane);
+    }
+  }
+
+  /** After a write on the lane: write what is queued next, or drop the lane once nothing is in flight. */
+  private afterWrite(key: string, lane: Lane): void {
+    if (lane.writing) return;
+    if (lane.queue.queued > 0) this.schedule(key, lane);
+    else if (!lane.scheduled && !lane.interjecting) {
+      this.lanes.delete(key);
+      this.wakeIfIdle();
     }
   }
 
@@ -234,11 +238,7 @@ export class IngestWriter {
       }
     } finally {
       lane.writing = false;
-      if (lane.queue.queued > 0) this.schedule(key, lane);
-      else if (!lane.scheduled && !lane.interjecting) {
-        this.lanes.delete(key);
-        this.wakeIfIdle();
-      }
+      this.afterWrite(key, lane);
     }
   }
 
