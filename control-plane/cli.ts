@@ -10,6 +10,7 @@ import { builtInLicenseTrust, readLicenseFile, signLicense } from './licensing/l
 import { promptHidden } from './prompt';
 import { parseListen, serve } from './server';
 import { DATABASE_URL_ENV, engineFrom } from './storage/open-storage';
+import { DEFAULT_TELEMETRY_CELLS } from './storage/sqlite/sqlite-storage';
 import { runMigrations } from './storage/postgres/migrate';
 import { StartupError } from './startup-error';
 
@@ -28,6 +29,14 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) {
     throw new InvalidArgumentError('must be a positive whole number');
+  }
+  return n;
+}
+
+function telemetryCells(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new InvalidArgumentError('must be a whole number from 1 to 64');
   }
   return n;
 }
@@ -127,9 +136,11 @@ program
   .option('--tls-key <file>', 'the private key (PEM) of --tls-cert')
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
   .addOption(new Option('--fairness <mode>', 'per-tenant ingest admission and the fair writer; "off" only to demonstrate what they prevent').choices(['on', 'off']).default('on'))
-  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off' }) => {
+  .option('--telemetry-cells <n>', `SQLite: files new pooled tenants' telemetry is spread over, each with its own writer, 1 to 64 (default ${DEFAULT_TELEMETRY_CELLS}; placed tenants keep theirs)`, telemetryCells)
+  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number }) => {
     await serve({
       fairness: options.fairness === 'on',
+      telemetryCells: options.telemetryCells,
       database: options.database,
       dataDir: options.data,
       listen: parseListen(options.listen),

@@ -23,6 +23,8 @@ export interface ServeOptions {
   clock?: () => Date;
   /** Per-tenant ingest admission and the fair writer; off only to demonstrate what they prevent. */
   fairness?: boolean;
+  /** SQLite: the pooled telemetry cells new pooled tenants are spread over (see SqliteStorageOptions). */
+  telemetryCells?: number | undefined;
 }
 
 /** Parses `host:port` (`[::1]:8443` for IPv6). */
@@ -57,7 +59,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       initializedFor === 'postgres' ? `The data dir ${paths.root} keeps its data in PostgreSQL: give --database (or ${DATABASE_URL_ENV}).` : `The data dir ${paths.root} keeps its data in SQLite: drop --database.`,
     );
   }
-  const storage = await openStorage(engine, paths.root, deploymentKey);
+  const storage = await openStorage(engine.engine === 'sqlite' && options.telemetryCells !== undefined ? { ...engine, telemetryCells: options.telemetryCells } : engine, paths.root, deploymentKey);
   try {
     // A crash between creating a tenant's own stores and committing its row leaves files without a tenant: remove them.
     const orphans = await storage.sweepOrphanStores();

@@ -9,6 +9,13 @@ class GatedStore {
   gated = false;
   fail = false;
 
+  /** Lanes as a store names them: here every pooled tenant shares one, unless put in a cell of its own. */
+  readonly cells = new Map<string, string>();
+
+  writeLane(tenant: TelemetryBatchWrite['tenant']): string {
+    return tenant.isolationModel === 'pooled' ? (this.cells.get(tenant.id) ?? 'pooled') : `own:${tenant.id}`;
+  }
+
   writeBatches(batches: TelemetryBatchWrite[]): Promise<Set<string>> {
     this.writes.push(batches.map((batch) => `${batch.tenant.id}:${batch.batchId}`));
     if (this.fail) return Promise.reject(new Error('disk full'));
@@ -225,6 +232,46 @@ describe('IngestWriter', () => {
     expect(store.writes).toEqual([['noisy:n1'], ['quiet:q1'], ['silo:s1'], ['quiet:q2']]);
     await w.idle();
     expect(w.queuedUnits).toBe(0);
+  });
+
+  it('writes the lanes the store names side by side: pooled tenants in different cells never queue behind each other', async () => {
+    const store = new GatedStore();
+    store.cells.set('noisy', 'cell:1');
+    store.cells.set('quiet', 'cell:2');
+    store.gated = true;
+    const w = writer(store);
+    const noisy = [w.submit(batch('noisy', 'n1'), 100), w.submit(batch('noisy', 'n2'), 100)];
+    await tick();
+    // Two batches at once, so none is interjected beside a write: only the separate lane lets them through.
+    const quiet = [w.submit(batch('quiet', 'q1'), 10), w.submit(batch('quiet', 'q2'), 10)];
+    await tick();
+    // Each lane drains its own queue while the other's write is still in flight.
+    expect(store.writes).toEqual([
+      ['noisy:n1', 'noisy:n2'],
+      ['quiet:q1', 'quiet:q2'],
+    ]);
+    store.gated = false;
+    store.release();
+    await Promise.all([...noisy, ...quiet]);
+    expect(store.writes.flat().sort()).toEqual(['noisy:n1', 'noisy:n2', 'quiet:q1', 'quiet:q2']);
+    await w.idle();
+  });
+
+  it('with fairness off, writes every lane in one first-come queue (what fairness prevents)', async () => {
+    const store = new GatedStore();
+    store.cells.set('noisy', 'cell:1');
+    store.cells.set('quiet', 'cell:2');
+    store.gated = true;
+    const w = writer(store, { fair: false });
+    const noisy = w.submit(batch('noisy', 'n1'), 100);
+    await tick();
+    const quiet = w.submit(batch('quiet', 'q1'), 10);
+    await tick();
+    expect(store.writes).toEqual([['noisy:n1']]);
+    store.gated = false;
+    store.release();
+    await Promise.all([noisy, quiet]);
+    expect(store.writes).toEqual([['noisy:n1'], ['quiet:q1']]);
   });
 
   it('rejects the batches of a failed write (never acknowledged) and keeps serving', async () => {

@@ -49,9 +49,9 @@ interface Lane {
 /**
  * The telemetry writer: admitted batches wait in per-tenant queues and are written in batched
  * transactions taken by deficit round robin, so one tenant's admitted burst cannot delay
- * another's writes by more than a round. Each store has its own lane (the pooled store one,
- * each tenant with its own telemetry store another), so a siloed or hybrid tenant's writes never
- * wait for the pool's commits. A batch's promise settles only once it is durable. When the queues
+ * another's writes by more than a round. Each store file has its own lane (each pooled telemetry
+ * cell one, each tenant with its own telemetry store another: see TelemetryStore.writeLane), so a
+ * tenant's writes never wait for the commits of a file it is not in. A batch's promise settles only once it is durable. When the queues
  * are full, the tenant holding the largest share is shed first: its newest queued batch is
  * refused (never acknowledged, so nothing acknowledged is lost).
  */
@@ -79,8 +79,7 @@ export class IngestWriter {
 
   /** With fairness off, one first-come queue for everything (to show what fairness prevents). */
   private laneKey(batch: TelemetryBatchWrite): string {
-    if (!this.options.fair || batch.tenant.isolationModel === 'pooled') return 'pooled';
-    return `own:${batch.tenant.id}`;
+    return this.options.fair ? this.telemetry.writeLane(batch.tenant) : 'all';
   }
 
   private lane(key: string): Lane {

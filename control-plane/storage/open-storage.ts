@@ -6,7 +6,7 @@ import { SqliteStorage, sqliteLayout } from './sqlite/sqlite-storage';
 import type { Storage } from './types';
 
 /** Which engine holds the data: SQLite files in the data dir (default) or a PostgreSQL database. */
-export type EngineConfig = { engine: 'sqlite' } | { engine: 'postgres'; url: string };
+export type EngineConfig = { engine: 'sqlite'; telemetryCells?: number } | { engine: 'postgres'; url: string };
 
 export const DATABASE_URL_ENV = 'BULKHEAD_DATABASE_URL';
 
@@ -32,7 +32,7 @@ async function openPostgres(url: string, deploymentKey: Buffer): Promise<Postgre
 /** Opens the storage a data dir's deployment runs on, refusing a database that belongs to another deployment key. */
 export async function openStorage(config: EngineConfig, dataDir: string, deploymentKey: Buffer): Promise<Storage> {
   if (config.engine === 'sqlite') {
-    return SqliteStorage.open(sqliteLayout(dataDir), deriveLedgerKey(deploymentKey));
+    return SqliteStorage.open(sqliteLayout(dataDir), deriveLedgerKey(deploymentKey), config.telemetryCells === undefined ? {} : { telemetryCells: config.telemetryCells });
   }
   const storage = await openPostgres(config.url, deploymentKey);
   const keyId = await storage.deploymentKeyId();

@@ -516,6 +516,11 @@ export interface TelemetryStore {
    * resolves, every batch is durable.
    */
   writeBatches(batches: TelemetryBatchWrite[]): Promise<Set<string>>;
+  /**
+   * The write lane of a tenant's batches: tenants with the same lane share a writer (and the
+   * ingest writer's fair queue in front of it); different lanes commit side by side.
+   */
+  writeLane(tenant: TenantRef): string;
   /** Newest first, before the (ts, batchId, idx) position when given. */
   results(tenant: TenantRef, window: TelemetryWindow, limit: number, before?: { ts: string; batchId: string; idx: number }): Promise<TelemetryResultRow[]>;
   /** Results in the window for summaries, oldest first, at most `limit`. */

@@ -71,8 +71,9 @@ interface BenchServer {
   close(): Promise<void>;
 }
 
-async function startBenchServer(options: { fairness: boolean; connections: number; database?: string }): Promise<BenchServer> {
+async function startBenchServer(options: { fairness: boolean; connections: number; database?: string; telemetryCells?: number }): Promise<BenchServer> {
   const engine = options.database === undefined ? [] : ['--database', options.database];
+  const cells = options.telemetryCells === undefined ? [] : ['--telemetry-cells', String(options.telemetryCells)];
   const root = mkdtempSync(join(tmpdir(), 'bulkhead-ingest-bench-'));
   const dataDir = join(root, 'data');
   const deploymentKey = randomBytes(32).toString('base64');
@@ -80,7 +81,7 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
   const init = await runCli(['init', '--data', dataDir, '--admin', 'admin', '--json', ...engine], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey, BULKHEAD_ADMIN_PASSWORD: password });
   if (init.code !== 0) throw new Error(init.stderr);
   const { secret } = JSON.parse(init.stdout) as { secret: string };
-  const server = await startServe(['--data', dataDir, '--fairness', options.fairness ? 'on' : 'off', ...engine], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+  const server = await startServe(['--data', dataDir, '--fairness', options.fairness ? 'on' : 'off', ...engine, ...cells], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
   const dispatcher = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') }, connections: options.connections });
   const api: BenchServer['api'] = async (method, path, token, body, headers = {}) => {
     const started = performance.now();
@@ -313,7 +314,7 @@ async function noisyNeighbour(
   fairness: boolean,
   seconds: number,
   rounds: number,
-  options: { quietModel?: 'pooled' | 'hybrid'; noisyAgents?: 'ignore-retry-after' | 'honour-retry-after' } = {},
+  options: { quietModel?: 'pooled' | 'hybrid'; noisyAgents?: 'ignore-retry-after' | 'honour-retry-after'; telemetryCells?: number } = {},
 ): Promise<Record<string, unknown>> {
   const quietModel = options.quietModel ?? 'pooled';
   const noisyAgents = options.noisyAgents ?? 'ignore-retry-after';
@@ -321,7 +322,7 @@ async function noisyNeighbour(
   const NOISY_RATE = 5000;
   const NOISY_BATCH = 500;
   const WARM_UP_SECONDS = 3;
-  const bench = await startBenchServer({ fairness, connections: 4 });
+  const bench = await startBenchServer({ fairness, connections: 4, ...(options.telemetryCells === undefined ? {} : { telemetryCells: options.telemetryCells }) });
   try {
     // Two quiet tenants with the same limits and agents, one per kind of window, so the server's
     // own latency counters (a window per tenant) hold one kind each.
@@ -363,6 +364,8 @@ async function noisyNeighbour(
       let togetherRefused = 0;
       let attemptedBatches = 0;
       let admittedRateSum = 0;
+      /** The noisy agents' own CPU (their process, every thread) in each together window. */
+      const noisyCpu: number[] = [];
       const serverSolo: ServerWindow[] = [];
       const serverTogether: ServerWindow[] = [];
       // Warm-up, not measured: the server's code paths for both kinds of batch are compiled and both
@@ -388,6 +391,7 @@ async function noisyNeighbour(
         await settleDisk();
         togetherRefused += refused;
         attemptedBatches += flooded.attemptedBatches;
+        noisyCpu.push(flooded.cpuPercent);
         admittedRateSum += flooded.admittedUnitsPerSec;
         const soloP99 = percentile(solo.slice(soloFrom), 99);
         const togetherP99 = percentile(together.slice(togetherFrom), 99);
@@ -413,6 +417,8 @@ async function noisyNeighbour(
       return {
         fairness,
         quiet_isolation_model: quietModel,
+        // Created in this order, quiet-solo, quiet and noisy are placed in cells 0, 1 and 2 of the default 4.
+        telemetry_cells: options.telemetryCells ?? 'default',
         noisy_agents: noisyAgents,
         quiet_configured_units_per_sec: QUIET_RATE,
         noisy_configured_units_per_sec: NOISY_RATE,
@@ -434,6 +440,8 @@ async function noisyNeighbour(
         quiet_server_p99_together_over_solo: round(serverP99('quiet') / serverP99('quiet-solo')),
         // What the noisy tenant costs the server beyond the writer: CPU and GC in each kind of window.
         server_main_thread: { solo: meanOf(serverSolo), together: meanOf(serverTogether) },
+        // The load generator shares the machine's 2 cores: what it took of them.
+        noisy_agents_cpu_percent: round(noisyCpu.reduce((sum, value) => sum + value, 0) / Math.max(1, noisyCpu.length), 1),
         noisy_admitted_over_configured: round(noisyAdmittedRate / NOISY_RATE),
         noisy_results_attempted: attemptedBatches * NOISY_BATCH,
         noisy_results_stored_after_retry: storedRows,
@@ -449,13 +457,22 @@ async function noisyNeighbour(
   }
 }
 
-export async function noisyNeighbourFigures(seconds = 8, rounds = 3): Promise<Record<string, unknown>> {
+/**
+ * Six rounds of 4 s each way (2,400 quiet requests per kind). With three rounds of 8 s, the first
+ * solo window and the last together window were the slowest in run after run (the machine's own
+ * drift, seen with the noisy agents idle too); shorter alternating windows spread such drift over
+ * both kinds. Each together window starts with the noisy tenant's full burst, six times instead of three.
+ */
+export async function noisyNeighbourFigures(seconds = 4, rounds = 6): Promise<Record<string, unknown>> {
   return {
     // What the same disk adds to a quiet writer's p99 beside a noisy one with no server at all.
     disk_floor: await diskFloor(seconds, rounds),
     // The noisy tenant's agents ignore Retry-After and keep sending 200 batches a second.
     with_fairness: await noisyNeighbour(true, seconds, rounds),
     without_fairness: await noisyNeighbour(false, seconds, rounds),
+    // Both pooled tenants in one telemetry file (one cell): the quiet tenant's commit waits for the
+    // noisy one's in flight, fsync included. With the default cells they are in different files.
+    with_fairness_quiet_same_cell: await noisyNeighbour(true, seconds, rounds, { telemetryCells: 1 }),
     // The quiet tenant with its own telemetry store (hybrid): its commits never wait for the pool's.
     with_fairness_quiet_hybrid: await noisyNeighbour(true, seconds, rounds, { quietModel: 'hybrid' }),
     // The noisy tenant's agents wait out Retry-After, as well-behaved agents do: refused agents are

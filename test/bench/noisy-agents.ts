@@ -24,7 +24,7 @@ export type NoisyReport =
   | { kind: 'ready' }
   | { kind: 'prepared' }
   | { kind: 'connected' }
-  | { kind: 'flooded'; attemptedBatches: number; admittedUnitsPerSec: number; acknowledgedUnits: number }
+  | { kind: 'flooded'; cpuPercent: number; attemptedBatches: number; admittedUnitsPerSec: number; acknowledgedUnits: number }
   | { kind: 'retried'; requests: number; acknowledgedUnits: number };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -63,6 +63,7 @@ function agents(config: NoisyAgentsConfig) {
     /** Each sender keeps its pace (unless it honours Retry-After and was refused); the senders' sends are spread evenly (agents are not phase-locked). */
     async flood(seconds: number, measureAfterMs: number): Promise<NoisyReport> {
       const started = performance.now();
+      const cpuFrom = process.cpuUsage();
       const deadline = started + seconds * 1000;
       const period = 1000 / config.batchesPerSecPerSender;
       let attemptedBatches = 0;
@@ -92,7 +93,8 @@ function agents(config: NoisyAgentsConfig) {
         }
       };
       await Promise.all(Array.from({ length: config.senders }, sender));
-      return { kind: 'flooded', attemptedBatches, acknowledgedUnits, admittedUnitsPerSec: admittedInWindow / ((deadline - started - measureAfterMs) / 1000) };
+      const cpu = process.cpuUsage(cpuFrom);
+      return { kind: 'flooded', cpuPercent: ((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100, attemptedBatches, acknowledgedUnits, admittedUnitsPerSec: admittedInWindow / ((deadline - started - measureAfterMs) / 1000) };
     },
     /** Sends every refused batch again, honouring Retry-After, until each is acknowledged. */
     async retry(): Promise<NoisyReport> {

@@ -30,6 +30,8 @@ export interface RunningControlPlane {
 
 export interface HarnessOptions {
   licenseText?: string;
+  /** SQLite: pooled telemetry cells (ignored on PostgreSQL). */
+  telemetryCells?: number;
   licenseTrust?: LicenseTrust;
   clock?: () => Date;
 }
@@ -111,6 +113,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     clock: clock.now,
     licenseTrust: dir.trust,
     database: dir.database,
+    telemetryCells: options.telemetryCells,
   });
   let adminSession: Promise<{ authorization: string }> | undefined;
   const adminHeaders = () => {
@@ -187,6 +190,7 @@ export async function startControlPlane(options: HarnessOptions = {}): Promise<R
     logLevel: 'silent',
     licenseTrust: trust,
     database,
+    telemetryCells: options.telemetryCells,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

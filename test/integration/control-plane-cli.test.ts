@@ -134,6 +134,16 @@ describe('control-plane CLI (real child processes)', () => {
     expect(snapshotTree(dataDir)).toEqual(before);
   });
 
+  it('serve refuses a --telemetry-cells outside 1 to 64, naming the option, and changes nothing', async () => {
+    const before = snapshotTree(dataDir);
+    for (const value of ['0', '65', 'two']) {
+      const refused = await run(['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--telemetry-cells', value], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+      expect(refused.code, value).not.toBe(0);
+      expect(refused.stderr).toContain(`option '--telemetry-cells <n>' argument '${value}' is invalid. must be a whole number from 1 to 64`);
+    }
+    expect(snapshotTree(dataDir)).toEqual(before);
+  });
+
   it('serve listens over HTTPS with the data dir certificate and exits 0 on SIGTERM', async () => {
     const child = start(['serve', '--data', dataDir, '--listen', '127.0.0.1:0'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
     let stdout = '';

@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type RunningControlPlane } from '../helpers/control-plane-harness';
@@ -5,6 +7,11 @@ import { tenantUserAuthorization, type Call } from '../helpers/tenant-user';
 
 const SHARED_TEST_ID = '0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4';
 const MODELS = ['pooled', 'siloed', 'hybrid'] as const;
+/**
+ * Two pooled telemetry cells (SQLite), three pooled tenants: pooled-a and pooled-c share a cell
+ * file (told apart by tenant id alone), pooled-b has the other. PostgreSQL has no cells.
+ */
+const SIDES: Record<(typeof MODELS)[number], string[]> = { pooled: ['a', 'b', 'c'], siloed: ['a', 'b'], hybrid: ['a', 'b'] };
 
 interface TenantUnderTest {
   slug: string;
@@ -16,7 +23,7 @@ interface TenantUnderTest {
 }
 
 /**
- * Cross-tenant reads over real HTTPS on every isolation model: two tenants per model send batches
+ * Cross-tenant reads over real HTTPS on every isolation model: two or three tenants per model send batches
  * with the same test id and the same batch id; each tenant's tokens see exactly its own rows on
  * every telemetry route, operators see none, and an agent token reads nothing.
  */
@@ -38,7 +45,7 @@ describe('telemetry isolation over real HTTPS', () => {
   }
 
   beforeAll(async () => {
-    cp = await startControlPlane();
+    cp = await startControlPlane({ telemetryCells: 2 });
     dispatcher = new Agent({ connect: { ca: cp.caPem } });
     const login = await request(`${cp.url}/provider/v1/auth/login`, {
       method: 'POST',
@@ -48,7 +55,7 @@ describe('telemetry isolation over real HTTPS', () => {
     });
     operator = ((await login.body.json()) as { token: string }).token;
     for (const model of MODELS) {
-      for (const side of ['a', 'b']) {
+      for (const side of SIDES[model]) {
         const slug = `${model}-${side}`;
         expect((await api('POST', '/provider/v1/tenants', operator, { slug, name: slug, isolation_model: model })).status).toBe(201);
         const admin = (await api('POST', `/provider/v1/tenants/${slug}/admin-tokens`, operator, { expires_in_seconds: 3600 })).json.token as string;
@@ -83,7 +90,7 @@ describe('telemetry isolation over real HTTPS', () => {
     await cp.close();
   });
 
-  it.each(MODELS.flatMap((model) => ['a', 'b'].map((side) => `${model}-${side}`)))("%s sees exactly its own rows on every telemetry route", async (slug) => {
+  it.each(MODELS.flatMap((model) => SIDES[model].map((side) => `${model}-${side}`)))("%s sees exactly its own rows on every telemetry route", async (slug) => {
     const tenant = tenants.find((candidate) => candidate.slug === slug);
     if (tenant === undefined) throw new Error(`no tenant ${slug}`);
     const results = await api('GET', `/v1/telemetry/results?limit=1000&test_id=${SHARED_TEST_ID}`, tenant.reader);
@@ -97,6 +104,27 @@ describe('telemetry isolation over real HTTPS', () => {
     const insights = await api('POST', '/v1/insights', tenant.reader, {});
     expect(insights.status).toBe(200);
     expect(insights.json.tests_analyzed).toBe(1);
+  });
+
+  // Cells are SQLite files; on PostgreSQL all pooled tenants share the pooled tables (RLS), covered above.
+  it.skipIf(process.env.BULKHEAD_TEST_ENGINE === 'postgres')('(SQLite) keeps pooled-a and pooled-c in one cell file and pooled-b in the other, each row under its tenant', () => {
+    const control = new Database(join(cp.dataDir, 'control-plane.db'), { readonly: true });
+    const cells = Object.fromEntries(
+      (control.prepare("SELECT t.slug, c.cell FROM tenants t JOIN telemetry_cells c ON c.tenant_id = t.id WHERE t.isolation_model = 'pooled'").all() as { slug: string; cell: number }[]).map((row) => [row.slug, row.cell]),
+    );
+    const ids = Object.fromEntries((control.prepare("SELECT slug, id FROM tenants WHERE isolation_model = 'pooled'").all() as { slug: string; id: string }[]).map((row) => [row.slug, row.id]));
+    control.close();
+    expect(cells).toEqual({ 'pooled-a': 0, 'pooled-b': 1, 'pooled-c': 0 });
+    const rowsByTenant = (file: string) => {
+      const db = new Database(join(cp.dataDir, file), { readonly: true });
+      try {
+        return Object.fromEntries((db.prepare('SELECT tenant_id, COUNT(*) AS n FROM telemetry_results GROUP BY tenant_id').all() as { tenant_id: string; n: number }[]).map((row) => [row.tenant_id, row.n]));
+      } finally {
+        db.close();
+      }
+    };
+    expect(rowsByTenant('telemetry.db')).toEqual({ [String(ids['pooled-a'])]: 40, [String(ids['pooled-c'])]: 40 });
+    expect(rowsByTenant('telemetry-cell-1.db')).toEqual({ [String(ids['pooled-b'])]: 40 });
   });
 
   it("refuses telemetry to an agent token (401), to an operator's session (403 no_implicit_access) and to the operator-minted tenant-admin token (403) on every route", async () => {

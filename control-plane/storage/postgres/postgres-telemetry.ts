@@ -43,6 +43,11 @@ function lockOrder(a: TelemetryBatchWrite, b: TelemetryBatchWrite): number {
 export class PostgresTelemetry implements TelemetryStore {
   constructor(private readonly pool: pg.Pool) {}
 
+  /** Pooled tenants share the pooled tables' lane; a tenant with its own schema has its own. */
+  writeLane(tenant: TenantRef): string {
+    return tenant.isolationModel === 'pooled' ? 'pooled' : `own:${tenant.id}`;
+  }
+
   /** A read-only transaction in the tenant's context. */
   private read<T>(tenant: TenantRef, fn: (client: Queryable, schema: string) => Promise<T>): Promise<T> {
     const schema = telemetrySchema(tenant);

@@ -183,6 +183,15 @@ const pendingBatches = `ALTER TABLE telemetry_batches ADD COLUMN pending_from IN
 const tenantFairness = 'ALTER TABLE tenants ADD COLUMN fairness TEXT';
 
 /**
+ * Which pooled telemetry cell (file) holds a pooled tenant's telemetry, chosen when the tenant is
+ * created. Tenants from before cells have no row: cell 0, the original telemetry.db.
+ */
+const telemetryCells = `CREATE TABLE telemetry_cells (
+     tenant_id TEXT PRIMARY KEY,
+     cell INTEGER NOT NULL CHECK (cell >= 0)
+   ) STRICT`;
+
+/**
  * Break-glass requests (and their grants) and each tenant's break-glass policy. In the shared control
  * store for every isolation model, beside the ledgers: operators list requests across tenants.
  */
@@ -291,7 +300,7 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [telemetryTables[0], telemetryTables[1], pendingBatches].map(defined),
   /** A siloed tenant's own file: all of its data. */

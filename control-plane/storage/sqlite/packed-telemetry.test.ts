@@ -8,7 +8,7 @@ import type { TelemetryBatchWrite } from '../types';
 import { openStore } from './connection';
 import { packBatch, preparePacked, removeUnfinished, writePacked, type PackedBatch, type PackedCursor, type PackedOutcome } from './packed-telemetry';
 import { SqliteTelemetry } from './sqlite-telemetry';
-import type { TelemetryWriterThread } from './telemetry-writer-thread';
+import { TelemetryWriterThread } from './telemetry-writer-thread';
 
 const tenant = { id: randomUUID(), isolationModel: 'pooled' as const };
 const testId = randomUUID();
@@ -47,7 +47,8 @@ describe('writePacked', () => {
     const db = openStore(join(dir, 'telemetry.db'), 'telemetry');
     dbs.push(db);
     const statements = preparePacked(db);
-    const telemetry = new SqliteTelemetry(() => db, (fn) => Promise.resolve(fn()), {} as { pooled: TelemetryWriterThread; own: TelemetryWriterThread });
+    // Reads only: the writer thread is never started.
+    const telemetry = new SqliteTelemetry(() => db, (fn) => Promise.resolve(fn()), () => ({ lane: 'cell:0', writer: new TelemetryWriterThread() }));
     const run = (batches: PackedBatch[], outcome: PackedOutcome, from: PackedCursor, shouldPause: () => boolean, every = 10) =>
       db.transaction(() => writePacked(statements, batches, outcome, from, shouldPause, every)).immediate();
     const count = (batchId: string) => db.prepare('SELECT COUNT(*) FROM telemetry_results WHERE batch_id = ?').pluck().get(batchId) as number;

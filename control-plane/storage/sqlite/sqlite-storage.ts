@@ -41,7 +41,7 @@ import { TelemetryWriterThread } from './telemetry-writer-thread';
 export interface SqliteLayout {
   /** The shared control store. */
   controlFile: string;
-  /** The pooled telemetry store. */
+  /** The pooled telemetry store's cell 0 (the only one before cells). */
   telemetryFile: string;
   /** Siloed and hybrid tenants' own stores: `<dir>/<tenant id>/`. */
   tenantsDir: string;
@@ -49,6 +49,24 @@ export interface SqliteLayout {
 
 export function sqliteLayout(dataDir: string): SqliteLayout {
   return { controlFile: join(dataDir, 'control-plane.db'), telemetryFile: join(dataDir, 'telemetry.db'), tenantsDir: join(dataDir, 'tenants') };
+}
+
+/** The file of a pooled telemetry cell: cell 0 is the original telemetry.db. */
+export function telemetryCellFile(layout: SqliteLayout, cell: number): string {
+  return cell === 0 ? layout.telemetryFile : layout.telemetryFile.replace(/\.db$/, `-cell-${cell}.db`);
+}
+
+/**
+ * Pooled tenants' telemetry is spread over this many cells by default: files of the same schema,
+ * each with its own writer thread. One SQLite file commits one transaction at a time, fsync
+ * included, so in one shared file a quiet tenant's commit waits for a busy neighbour's; in
+ * different cells they commit side by side. A new pooled tenant goes to the cell with the fewest.
+ */
+export const DEFAULT_TELEMETRY_CELLS = 4;
+
+export interface SqliteStorageOptions {
+  /** Cells new pooled tenants are spread over (1 to 64); tenants already placed keep their cell. */
+  telemetryCells?: number;
 }
 
 interface OperatorRow {
@@ -202,15 +220,19 @@ export class SqliteStorage implements Storage {
   private readonly ledger: SqliteLedgers;
   private readonly mutex = new Mutex();
   private readonly ownStores = new Map<string, Database.Database>();
-  private pooledTelemetry: Database.Database | null = null;
-  /** Telemetry writers: the pooled store's, and one for every tenant's own store. */
-  private readonly writerThreads = { pooled: new TelemetryWriterThread(), own: new TelemetryWriterThread() };
+  /** The pooled telemetry cells opened so far: their store and writer thread. */
+  private readonly cells = new Map<number, { db: Database.Database; writer: TelemetryWriterThread }>();
+  /** Pooled tenants' cells, as placed (a tenant never moves). */
+  private readonly cellOfTenant = new Map<string, number>();
+  /** The writer of every tenant's own telemetry store (hybrid and siloed). */
+  private readonly ownWriter = new TelemetryWriterThread();
   private closed = false;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly layout: SqliteLayout,
     ledgerKey: Buffer,
+    private readonly telemetryCells: number,
   ) {
     this.ledger = new SqliteLedgers(db, ledgerKey);
     this.operators = operatorStore(db);
@@ -228,7 +250,7 @@ export class SqliteStorage implements Storage {
     this.telemetry = new SqliteTelemetry(
       (tenant) => this.telemetryStore(tenant),
       (fn) => this.mutex.run(() => Promise.resolve(fn())),
-      this.writerThreads,
+      (tenant) => (tenant.isolationModel === 'pooled' ? { lane: `cell:${this.cellOf(tenant.id)}`, writer: this.cell(this.cellOf(tenant.id)).writer } : { lane: `own:${tenant.id}`, writer: this.ownWriter }),
     );
     const ledger = this.ledger;
     this.ledgers = {
@@ -241,8 +263,12 @@ export class SqliteStorage implements Storage {
   }
 
   /** Opens (and migrates) the control store of a data dir. `ledgerKey` authenticates ledger entries. */
-  static open(layout: SqliteLayout, ledgerKey: Buffer): SqliteStorage {
-    return new SqliteStorage(openStore(layout.controlFile, 'control'), layout, ledgerKey);
+  static open(layout: SqliteLayout, ledgerKey: Buffer, options: SqliteStorageOptions = {}): SqliteStorage {
+    const cells = options.telemetryCells ?? DEFAULT_TELEMETRY_CELLS;
+    if (!Number.isInteger(cells) || cells < 1 || cells > 64) {
+      throw new RangeError(`telemetry cells must be an integer from 1 to 64, not ${cells}`);
+    }
+    return new SqliteStorage(openStore(layout.controlFile, 'control'), layout, ledgerKey, cells);
   }
 
   ping(): Promise<void> {
@@ -555,7 +581,12 @@ export class SqliteStorage implements Storage {
 
   async createTenantStores(tenantId: string, model: IsolationModel): Promise<() => Promise<void>> {
     if (model === 'pooled') {
-      return () => ok;
+      this.placeInCell(tenantId);
+      return () => {
+        this.db.prepare('DELETE FROM telemetry_cells WHERE tenant_id = ?').run(tenantId);
+        this.cellOfTenant.delete(tenantId);
+        return ok;
+      };
     }
     const dir = this.tenantDir(tenantId);
     const staging = `${dir}.creating`;
@@ -576,7 +607,7 @@ export class SqliteStorage implements Storage {
 
   async removeTenantStores(tenantId: string): Promise<void> {
     // The writer thread's connections first: an unlinked file stays on disk while any is open.
-    await this.writerThreads.own.forget(this.tenantDir(tenantId) + sep);
+    await this.ownWriter.forget(this.tenantDir(tenantId) + sep);
     for (const key of [tenantId, `telemetry:${tenantId}`]) {
       this.ownStores.get(key)?.close();
       this.ownStores.delete(key);
@@ -614,7 +645,48 @@ export class SqliteStorage implements Storage {
     return db;
   }
 
-  /** The store holding a tenant's telemetry: the pooled telemetry store, a hybrid tenant's own file, or its silo. */
+  /**
+   * Places a new pooled tenant in the cell with the fewest live pooled tenants (the lowest such
+   * cell on a tie). Tenants placed before cells existed have no row and count for cell 0.
+   */
+  private placeInCell(tenantId: string): number {
+    const counts = new Array<number>(this.telemetryCells).fill(0);
+    const placed = this.db
+      .prepare(
+        `SELECT COALESCE(c.cell, 0) AS cell, COUNT(*) AS tenants FROM tenants t LEFT JOIN telemetry_cells c ON c.tenant_id = t.id
+         WHERE t.isolation_model = 'pooled' AND t.state != 'deleted' GROUP BY COALESCE(c.cell, 0)`,
+      )
+      .all() as { cell: number; tenants: number }[];
+    for (const { cell, tenants } of placed) {
+      if (cell < counts.length) counts[cell] = tenants;
+    }
+    const cell = counts.indexOf(Math.min(...counts));
+    this.db.prepare('INSERT INTO telemetry_cells (tenant_id, cell) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET cell = excluded.cell').run(tenantId, cell);
+    this.cellOfTenant.set(tenantId, cell);
+    return cell;
+  }
+
+  /** The cell holding a pooled tenant's telemetry. */
+  private cellOf(tenantId: string): number {
+    let cell = this.cellOfTenant.get(tenantId);
+    if (cell === undefined) {
+      cell = (this.db.prepare('SELECT cell FROM telemetry_cells WHERE tenant_id = ?').pluck().get(tenantId) as number | undefined) ?? 0;
+      this.cellOfTenant.set(tenantId, cell);
+    }
+    return cell;
+  }
+
+  /** A pooled telemetry cell, opened (and migrated) on first use, with its own writer thread. */
+  private cell(cell: number): { db: Database.Database; writer: TelemetryWriterThread } {
+    let open = this.cells.get(cell);
+    if (open === undefined) {
+      open = { db: openStore(telemetryCellFile(this.layout, cell), 'telemetry'), writer: new TelemetryWriterThread() };
+      this.cells.set(cell, open);
+    }
+    return open;
+  }
+
+  /** The store holding a tenant's telemetry: its pooled telemetry cell, a hybrid tenant's own file, or its silo. */
   private telemetryStore(tenant: TenantRef): Database.Database {
     if (tenant.isolationModel === 'siloed') {
       return this.ownStore(tenant.id);
@@ -632,8 +704,7 @@ export class SqliteStorage implements Storage {
       }
       return db;
     }
-    this.pooledTelemetry ??= openStore(this.layout.telemetryFile, 'telemetry');
-    return this.pooledTelemetry;
+    return this.cell(this.cellOf(tenant.id)).db;
   }
 
   /** The store holding a tenant's control data: its silo, or the shared control store. */
@@ -774,12 +845,15 @@ export class SqliteStorage implements Storage {
       return;
     }
     this.closed = true;
-    await Promise.all([this.writerThreads.pooled.close(), this.writerThreads.own.close()]);
+    await Promise.all([this.ownWriter.close(), ...[...this.cells.values()].map((cell) => cell.writer.close())]);
     for (const db of this.ownStores.values()) {
       db.close();
     }
     this.ownStores.clear();
-    this.pooledTelemetry?.close();
+    for (const cell of this.cells.values()) {
+      cell.db.close();
+    }
+    this.cells.clear();
     if (this.db.open) {
       this.db.close();
     }

@@ -8,12 +8,13 @@ import type { TelemetryWriterThread } from './telemetry-writer-thread';
 const NOT_PENDING = 'batch_id NOT IN (SELECT batch_id FROM telemetry_batches WHERE tenant_id = @tenant AND pending_from IS NOT NULL)';
 
 /**
- * Telemetry on SQLite. `storeOf` names the file a tenant's telemetry lives in (the pooled
- * telemetry store, a hybrid tenant's own, or a silo). Batches are written on writer threads (see
- * TelemetryWriterThread): one for the pooled store, another for every tenant's own store, so no
- * commit (an fsync) blocks this thread and a tenant with its own store never waits for the pool's
- * commits. `exclusive` runs this thread's own writes (usage meters) where no other transaction of
- * this process is open on the same connection.
+ * Telemetry on SQLite. `storeOf` names the file a tenant's telemetry lives in (its pooled
+ * telemetry cell, a hybrid tenant's own, or a silo). Batches are written on writer threads (see
+ * TelemetryWriterThread): one per pooled cell, another for every tenant's own store, so no commit
+ * (an fsync) blocks this thread, and a tenant never waits for the commits of a file it is not in.
+ * `writerOf` names the thread and the write lane (one per file group) of a tenant. `exclusive`
+ * runs this thread's own writes (usage meters) where no other transaction of this process is open
+ * on the same connection.
  */
 export class SqliteTelemetry implements TelemetryStore {
   private readonly prepared = new WeakMap<Database.Database, PackedStatements>();
@@ -21,8 +22,12 @@ export class SqliteTelemetry implements TelemetryStore {
   constructor(
     private readonly storeOf: (tenant: TenantRef) => Database.Database,
     private readonly exclusive: <T>(fn: () => T) => Promise<T>,
-    private readonly threads: { pooled: TelemetryWriterThread; own: TelemetryWriterThread },
+    private readonly writerOf: (tenant: TenantRef) => { lane: string; writer: TelemetryWriterThread },
   ) {}
+
+  writeLane(tenant: TenantRef): string {
+    return this.writerOf(tenant).lane;
+  }
 
   private statements(db: Database.Database): PackedStatements {
     let prepared = this.prepared.get(db);
@@ -34,20 +39,16 @@ export class SqliteTelemetry implements TelemetryStore {
   }
 
   async writeBatches(batches: TelemetryBatchWrite[]): Promise<Set<string>> {
-    const byStore = new Map<Database.Database, { pooled: boolean; batches: PackedBatch[] }>();
+    const byStore = new Map<Database.Database, { writer: TelemetryWriterThread; batches: PackedBatch[] }>();
     for (const batch of batches) {
       // Opens (and migrates) the store on this thread first, so the writer thread only writes.
       const db = this.storeOf(batch.tenant);
       const group = byStore.get(db);
-      if (group === undefined) byStore.set(db, { pooled: batch.tenant.isolationModel === 'pooled', batches: [packBatch(batch)] });
+      if (group === undefined) byStore.set(db, { writer: this.writerOf(batch.tenant).writer, batches: [packBatch(batch)] });
       else group.batches.push(packBatch(batch));
     }
     // One transaction per store file: each commits (fsync) once for all the batches it holds.
-    const written = await Promise.all(
-      [...byStore].map(([db, group]) =>
-        (group.pooled ? this.threads.pooled : this.threads.own).write(db.name, group.batches),
-      ),
-    );
+    const written = await Promise.all([...byStore].map(([db, group]) => group.writer.write(db.name, group.batches)));
     return new Set(written.flat());
   }
 

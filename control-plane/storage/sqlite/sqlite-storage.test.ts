@@ -1,0 +1,147 @@
+import Database from 'better-sqlite3';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultQuotas, type IsolationModel } from '../../../contracts/tenants';
+import type { TelemetryBatchWrite, TenantRecord, TenantRef } from '../types';
+import { SqliteStorage, sqliteLayout, telemetryCellFile } from './sqlite-storage';
+
+/**
+ * Pooled telemetry cells: where a new pooled tenant is placed, where its rows land, that a placed
+ * tenant never moves, and that tenants from before cells keep reading the original file.
+ */
+
+const at = '2030-05-01T12:00:00.000Z';
+const window = { from: '2030-05-01T00:00:00.000Z', to: '2030-05-01T23:59:59.999Z' };
+
+function record(id: string, model: IsolationModel): TenantRecord {
+  return { id, slug: `t-${id.slice(0, 8)}`, name: id, isolationModel: model, residency: null, plan: null, contactEmail: null, state: 'active', quotas: defaultQuotas, fairness: null, createdAt: at, updatedAt: at };
+}
+
+function batchOf(tenant: TenantRef, count: number): TelemetryBatchWrite {
+  return {
+    tenant,
+    batchId: randomUUID(),
+    agentId: randomUUID(),
+    receivedAt: at,
+    testIds: Array.from({ length: count }, () => 'test-1'),
+    ts: Array.from({ length: count }, (_, i) => new Date(Date.parse(at) + i * 1000).toISOString()),
+    latencyMs: Array.from({ length: count }, () => 5),
+    ok: Array.from({ length: count }, () => true),
+    flowCount: 0,
+    bytes: 100,
+    sealed: randomBytes(48),
+  };
+}
+
+describe('SQLite pooled telemetry cells', () => {
+  const dirs: string[] = [];
+  const opened: SqliteStorage[] = [];
+  afterEach(async () => {
+    for (const storage of opened.splice(0)) await storage.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const dataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulkhead-cells-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const open = (dir: string, telemetryCells?: number) => {
+    const storage = SqliteStorage.open(sqliteLayout(dir), Buffer.alloc(32, 7), telemetryCells === undefined ? {} : { telemetryCells });
+    opened.push(storage);
+    return storage;
+  };
+  /** Creates a tenant as the tenant service does: its stores first, then its row. */
+  const create = async (storage: SqliteStorage, model: IsolationModel = 'pooled'): Promise<TenantRef> => {
+    const id = randomUUID();
+    await storage.createTenantStores(id, model);
+    await storage.transaction((tx) => tx.insertTenant(record(id, model), randomBytes(40)));
+    return { id, isolationModel: model };
+  };
+  const cellRows = (dir: string, cell: number): Record<string, number> => {
+    const db = new Database(telemetryCellFile(sqliteLayout(dir), cell), { readonly: true });
+    try {
+      return Object.fromEntries((db.prepare('SELECT tenant_id, COUNT(*) AS n FROM telemetry_results GROUP BY tenant_id').all() as { tenant_id: string; n: number }[]).map((row) => [row.tenant_id, row.n]));
+    } finally {
+      db.close();
+    }
+  };
+
+  it('places each new pooled tenant in the cell with the fewest, writes its rows there, and lanes follow cells', async () => {
+    const dir = dataDir();
+    const storage = open(dir, 3);
+    const pooled = [await create(storage), await create(storage), await create(storage)];
+    // Tenants with stores of their own are not in any cell.
+    const hybrid = await create(storage, 'hybrid');
+    const fourth = await create(storage);
+    expect([...pooled, fourth].map((tenant) => storage.telemetry.writeLane(tenant))).toEqual(['cell:0', 'cell:1', 'cell:2', 'cell:0']);
+    expect(storage.telemetry.writeLane(hybrid)).toBe(`own:${hybrid.id}`);
+
+    await storage.telemetry.writeBatches([...pooled, fourth, hybrid].map((tenant, i) => batchOf(tenant, i + 1)));
+    const [a, b, c] = pooled.map((tenant) => tenant.id);
+    expect(cellRows(dir, 0)).toEqual({ [String(a)]: 1, [fourth.id]: 4 });
+    expect(cellRows(dir, 1)).toEqual({ [String(b)]: 2 });
+    expect(cellRows(dir, 2)).toEqual({ [String(c)]: 3 });
+    // Each tenant reads its own rows from its own cell, and no other's.
+    for (const [i, tenant] of [...pooled, fourth].entries()) {
+      const rows = await storage.telemetry.results(tenant, window, 100);
+      expect(rows, tenant.id).toHaveLength(i + 1);
+    }
+  });
+
+  it('does not count deleted tenants, and a tenant whose creation is undone frees its place', async () => {
+    const dir = dataDir();
+    const storage = open(dir, 2);
+    const first = await create(storage);
+    const second = await create(storage);
+    await storage.transaction((tx) => tx.updateTenant(second.id, { state: 'deleted' }));
+    // Cell 1 holds only a deleted tenant: the next one goes there.
+    const third = await create(storage);
+    expect(storage.telemetry.writeLane(third)).toBe('cell:1');
+    const undone = randomUUID();
+    const undo = await storage.createTenantStores(undone, 'pooled');
+    await undo();
+    expect(storage.telemetry.writeLane({ id: undone, isolationModel: 'pooled' })).toBe('cell:0');
+    expect(storage.telemetry.writeLane(first)).toBe('cell:0');
+  });
+
+  it('keeps placed tenants in their cells when reopened with fewer cells, and reads tenants from before cells in the original file', async () => {
+    const dir = dataDir();
+    let storage = open(dir, 4);
+    const tenants = [await create(storage), await create(storage), await create(storage)];
+    await storage.telemetry.writeBatches(tenants.map((tenant) => batchOf(tenant, 2)));
+    await storage.close();
+
+    storage = open(dir, 1);
+    for (const tenant of tenants) expect(await storage.telemetry.results(tenant, window, 100)).toHaveLength(2);
+    // With one cell, every new pooled tenant goes to cell 0.
+    expect(storage.telemetry.writeLane(await create(storage))).toBe('cell:0');
+    await storage.close();
+
+    // A data dir from before cells: its pooled tenants have no placement and their rows are in telemetry.db.
+    const legacyDir = dataDir();
+    storage = open(legacyDir, 1);
+    const legacy = await create(storage);
+    await storage.telemetry.writeBatches([batchOf(legacy, 3)]);
+    await storage.close();
+    const control = new Database(sqliteLayout(legacyDir).controlFile);
+    control.prepare('DELETE FROM telemetry_cells').run();
+    control.close();
+    storage = open(legacyDir, 2);
+    expect(storage.telemetry.writeLane(legacy)).toBe('cell:0');
+    expect(await storage.telemetry.results(legacy, window, 100)).toHaveLength(3);
+    // It counts for cell 0, so the next tenant goes to cell 1.
+    expect(storage.telemetry.writeLane(await create(storage))).toBe('cell:1');
+    expect(existsSync(telemetryCellFile(sqliteLayout(legacyDir), 1))).toBe(true);
+  });
+
+  it('refuses a cell count outside 1 to 64', () => {
+    const dir = dataDir();
+    expect(() => open(dir, 0)).toThrow(/1 to 64/);
+    expect(() => open(dir, 65)).toThrow(/1 to 64/);
+    expect(() => open(dir, 1.5)).toThrow(/1 to 64/);
+  });
+});
