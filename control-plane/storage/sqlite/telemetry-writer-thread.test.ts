@@ -131,6 +131,36 @@ describe('TelemetryWriterThread', () => {
     }
   });
 
+  it('fails a large write that runs out of room after a pause: the write that joined it stays acknowledged, nothing of the large batch stays, and the thread keeps serving', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulkhead-writer-thread-'));
+    dirs.push(dir);
+    const file = join(dir, 'telemetry.db');
+    openStore(file, 'telemetry').close();
+    // A full disk, as SQLite sees one: the file may not grow past 200 pages (20,000 rows need far more).
+    const thread = new TelemetryWriterThread(64, ['max_page_count = 200']);
+    threads.push(thread);
+    const other = { id: randomUUID(), isolationModel: 'pooled' as const };
+    const order: string[] = [];
+    const big = thread.write(file, [packBatch(bigBatch('big', 20_000))]).then(
+      () => order.push('big:stored'),
+      (error: unknown) => order.push(`big:${error instanceof Error ? error.message : String(error)}`),
+    );
+    const small = thread.write(file, [packBatch({ ...batch('small'), tenant: other })]).then(() => order.push('small:stored'));
+    await Promise.all([big, small]);
+    // The small write was committed in the large one's first transaction, before the large one failed.
+    expect(order).toEqual(['small:stored', 'big:database or disk is full']);
+    const db = new Database(file, { readonly: true });
+    try {
+      // The rows the paused transaction committed for the large batch are gone with it.
+      expect(db.prepare('SELECT batch_id, COUNT(*) AS n FROM telemetry_results GROUP BY batch_id').all()).toEqual([{ batch_id: 'small', n: 3 }]);
+      expect(db.prepare('SELECT batch_id FROM telemetry_batches').pluck().all()).toEqual(['small']);
+      expect(db.prepare('SELECT COUNT(*) FROM usage_counters WHERE tenant_id = ?').pluck().get(tenant.id)).toBe(0);
+    } finally {
+      db.close();
+    }
+    expect(await thread.write(file, [packBatch(batch('after'))])).toEqual([]);
+  });
+
   it('acknowledges a retry of a paused batch only after the batch commits, as a duplicate', async () => {
     const { file, thread } = setup();
     const first = thread.write(file, [packBatch(bigBatch('big', 20_000))]);

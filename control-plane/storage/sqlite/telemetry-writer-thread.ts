@@ -220,8 +220,14 @@ export class TelemetryWriterThread {
   /** Shared with the current thread: write requests posted to it. */
   private posted = new Int32Array(new SharedArrayBuffer(4));
 
-  /** @param pauseEvery rows a write goes on for between looks at whether another request waits. */
-  constructor(private readonly pauseEvery = 64) {}
+  /**
+   * @param pauseEvery rows a write goes on for between looks at whether another request waits.
+   * @param extraPragmas run after the store's own on each connection (tests limit the file's size with them).
+   */
+  constructor(
+    private readonly pauseEvery = 64,
+    private readonly extraPragmas: readonly string[] = [],
+  ) {}
 
   /** Writes the batches into `file` in one transaction; resolves with the keys already stored. */
   write(file: string, batches: PackedBatch[]): Promise<string[]> {
@@ -251,7 +257,7 @@ export class TelemetryWriterThread {
   private started(): Worker {
     if (this.worker !== null) return this.worker;
     this.posted = new Int32Array(new SharedArrayBuffer(4));
-    const data: ThreadData = { driver: createRequire(import.meta.url).resolve('better-sqlite3'), pragmas: storePragmas(), posted: this.posted.buffer, pauseEvery: this.pauseEvery };
+    const data: ThreadData = { driver: createRequire(import.meta.url).resolve('better-sqlite3'), pragmas: [...storePragmas(), ...this.extraPragmas], posted: this.posted.buffer, pauseEvery: this.pauseEvery };
     const worker = new Worker(threadSource, { eval: true, workerData: data });
     worker.unref();
     worker.on('message', (reply: WriteReply) => {
