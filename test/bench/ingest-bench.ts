@@ -15,7 +15,7 @@ import pg from 'pg';
 import { Agent, request } from 'undici';
 import { BATCH_UNITS_HEADER } from '../../contracts/telemetry';
 import { batchBody, TEST_IDS } from './agent-batches';
-import { diskFloor } from './disk-floor';
+import { diskFloor, storageFloor } from './disk-floor';
 import type { NoisyAgentsConfig, NoisyCommand, NoisyReport } from './noisy-agents';
 import { deriveLedgerKey } from '../../control-plane/audit/ledger-codec';
 import { openStore } from '../../control-plane/storage/sqlite/connection';
@@ -467,6 +467,8 @@ export async function noisyNeighbourFigures(seconds = 4, rounds = 6): Promise<Re
   return {
     // What the same disk adds to a quiet writer's p99 beside a noisy one with no server at all.
     disk_floor: await diskFloor(seconds, rounds),
+    // The same with the server's writer threads and row shapes, two tenants in two cells, no server.
+    storage_floor: await storageFloor(seconds, rounds),
     // The noisy tenant's agents ignore Retry-After and keep sending 200 batches a second.
     with_fairness: await noisyNeighbour(true, seconds, rounds),
     without_fairness: await noisyNeighbour(false, seconds, rounds),

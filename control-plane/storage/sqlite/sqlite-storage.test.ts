@@ -108,6 +108,18 @@ describe('SQLite pooled telemetry cells', () => {
     expect(storage.telemetry.writeLane(first)).toBe('cell:0');
   });
 
+  it('spreads tenants created at once (placed before their rows exist), and forgets the placement of one whose row never came', async () => {
+    const dir = dataDir();
+    const storage = open(dir, 3);
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of ids) await storage.createTenantStores(id, 'pooled');
+    expect(ids.map((id) => storage.telemetry.writeLane({ id, isolationModel: 'pooled' }))).toEqual(['cell:0', 'cell:1', 'cell:2']);
+    for (const id of ids.slice(0, 2)) await storage.transaction((tx) => tx.insertTenant(record(id, 'pooled'), randomBytes(40)));
+    // The third never got its row (a crash): the sweep at start-up drops its placement, and cell 2 is free again.
+    await storage.sweepOrphanStores();
+    expect(storage.telemetry.writeLane(await create(storage))).toBe('cell:2');
+  });
+
   it('keeps placed tenants in their cells when reopened with fewer cells, and reads tenants from before cells in the original file', async () => {
     const dir = dataDir();
     let storage = open(dir, 4);

@@ -616,6 +616,8 @@ export class SqliteStorage implements Storage {
   }
 
   sweepOrphanStores(): Promise<string[]> {
+    // A crash between placing a pooled tenant and committing its row: the placement counts for nothing.
+    this.db.prepare('DELETE FROM telemetry_cells WHERE tenant_id NOT IN (SELECT id FROM tenants)').run();
     if (!existsSync(this.layout.tenantsDir)) {
       return Promise.resolve([]);
     }
@@ -646,20 +648,27 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * Places a new pooled tenant in the cell with the fewest live pooled tenants (the lowest such
-   * cell on a tie). Tenants placed before cells existed have no row and count for cell 0.
+   * Places a new pooled tenant in the cell with the fewest pooled tenants (the lowest such cell on
+   * a tie). Counted: placed tenants that are live or still being created (placed before their row
+   * is committed, so two creations at once are spread too), and tenants from before cells, which
+   * have no placement and live in cell 0. Deleted tenants do not count.
    */
   private placeInCell(tenantId: string): number {
     const counts = new Array<number>(this.telemetryCells).fill(0);
     const placed = this.db
       .prepare(
-        `SELECT COALESCE(c.cell, 0) AS cell, COUNT(*) AS tenants FROM tenants t LEFT JOIN telemetry_cells c ON c.tenant_id = t.id
-         WHERE t.isolation_model = 'pooled' AND t.state != 'deleted' GROUP BY COALESCE(c.cell, 0)`,
+        `SELECT c.cell AS cell, COUNT(*) AS tenants FROM telemetry_cells c LEFT JOIN tenants t ON t.id = c.tenant_id
+         WHERE t.id IS NULL OR t.state != 'deleted' GROUP BY c.cell`,
       )
       .all() as { cell: number; tenants: number }[];
     for (const { cell, tenants } of placed) {
       if (cell < counts.length) counts[cell] = tenants;
     }
+    const unplaced = this.db
+      .prepare("SELECT COUNT(*) FROM tenants t WHERE t.isolation_model = 'pooled' AND t.state != 'deleted' AND NOT EXISTS (SELECT 1 FROM telemetry_cells c WHERE c.tenant_id = t.id)")
+      .pluck()
+      .get() as number;
+    counts[0] = (counts[0] ?? 0) + unplaced;
     const cell = counts.indexOf(Math.min(...counts));
     this.db.prepare('INSERT INTO telemetry_cells (tenant_id, cell) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET cell = excluded.cell').run(tenantId, cell);
     this.cellOfTenant.set(tenantId, cell);
