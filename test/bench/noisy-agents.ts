@@ -2,10 +2,9 @@
 // on the benchmark's event loop; twenty senders of 55 KB bodies sharing it would add their own
 // delays to every quiet request. A real noisy neighbour's agents run on other machines.
 // Commands arrive over IPC: `flood` for a timed window, `retry` to resend every refused batch.
-import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { BATCH_UNITS_HEADER } from '../../contracts/telemetry';
-import { batchBody } from './agent-batches';
+import { bodyOf, nextBatch, type BatchSeed } from './agent-batches';
 
 export interface NoisyAgentsConfig {
   url: string;
@@ -31,8 +30,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 function agents(config: NoisyAgentsConfig) {
   const dispatcher = new Agent({ connect: { ca: config.ca }, connections: config.senders });
-  // Refused batches, kept by their agents to send again unchanged.
-  const shed: string[] = [];
+  // Refused batches, kept by their agents to send again unchanged. Kept as seeds, rebuilt byte for
+  // byte when sent: a million refused 55 KB bodies held here would grow this process's heap (and its
+  // garbage collector's share of the machine's 2 cores) round after round.
+  const shed: BatchSeed[] = [];
   const send = async (body: string) => {
     const response = await request(`${config.url}/agent/v1/ingest`, {
       method: 'POST',
@@ -44,12 +45,15 @@ function agents(config: NoisyAgentsConfig) {
     return { status: response.statusCode, json: JSON.parse(text) as { error?: { details?: { retry_after_ms?: number } } } };
   };
 
-  let bodies: string[] = [];
+  let bodies: { seed: BatchSeed; body: string }[] = [];
   return {
     /** Builds the next window's bodies ahead of its clock, so building them does not pace the senders. */
     prepare(seconds: number): NoisyReport {
       const total = Math.ceil(seconds * config.senders * config.batchesPerSecPerSender) + config.senders;
-      bodies = Array.from({ length: total }, () => batchBody(randomUUID(), config.batchUnits));
+      bodies = Array.from({ length: total }, () => {
+        const seed = nextBatch(config.batchUnits);
+        return { seed, body: bodyOf(seed, config.batchUnits) };
+      });
       return { kind: 'prepared' };
     },
     /**
@@ -73,14 +77,15 @@ function agents(config: NoisyAgentsConfig) {
         let next = started + (index * period) / config.senders;
         await sleep(next - performance.now());
         while (performance.now() < deadline) {
-          const body = bodies.pop() ?? batchBody(randomUUID(), config.batchUnits);
+          const prepared = bodies.pop();
+          const seed = prepared?.seed ?? nextBatch(config.batchUnits);
           attemptedBatches++;
-          const response = await send(body);
+          const response = await send(prepared?.body ?? bodyOf(seed, config.batchUnits));
           if (response.status === 202) {
             acknowledgedUnits += config.batchUnits;
             if (performance.now() >= started + measureAfterMs) admittedInWindow += config.batchUnits;
           } else {
-            shed.push(body);
+            shed.push(seed);
             const retryAfterMs = response.json.error?.details?.retry_after_ms;
             if (config.honourRetryAfter && retryAfterMs !== undefined) {
               await sleep(retryAfterMs);
@@ -101,12 +106,13 @@ function agents(config: NoisyAgentsConfig) {
       let requests = 0;
       let acknowledgedUnits = 0;
       while (shed.length > 0) {
-        const body = shed.shift() ?? '';
-        const response = await send(body);
+        const seed = shed.shift();
+        if (seed === undefined) break;
+        const response = await send(bodyOf(seed, config.batchUnits));
         requests++;
         if (response.status === 202) acknowledgedUnits += config.batchUnits;
         else {
-          shed.push(body);
+          shed.push(seed);
           await sleep(response.json.error?.details?.retry_after_ms ?? 50);
         }
       }
