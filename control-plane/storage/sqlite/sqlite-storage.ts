@@ -53,7 +53,7 @@ export function sqliteLayout(dataDir: string): SqliteLayout {
 
 /** The file of a pooled telemetry cell: cell 0 is the original telemetry.db. */
 export function telemetryCellFile(layout: SqliteLayout, cell: number): string {
-  return cell === 0 ? layout.telemetryFile : layout.telemetryFile.replace(/\.db$/, `-cell-${cell}.db`);
+  return cell === 0 ? layout.telemetryFile : layout.telemetryFile.replace(/(\.db)?$/, `-cell-${cell}.db`);
 }
 
 /**
@@ -250,7 +250,7 @@ export class SqliteStorage implements Storage {
     this.telemetry = new SqliteTelemetry(
       (tenant) => this.telemetryStore(tenant),
       (fn) => this.mutex.run(() => Promise.resolve(fn())),
-      (tenant) => (tenant.isolationModel === 'pooled' ? { lane: `cell:${this.cellOf(tenant.id)}`, writer: this.cell(this.cellOf(tenant.id)).writer } : { lane: `own:${tenant.id}`, writer: this.ownWriter }),
+      (tenant) => this.telemetryWriter(tenant),
     );
     const ledger = this.ledger;
     this.ledgers = {
@@ -693,6 +693,15 @@ export class SqliteStorage implements Storage {
       this.cells.set(cell, open);
     }
     return open;
+  }
+
+  /** The writer thread of a tenant's telemetry and its write lane: its cell's, or the one of all own stores. */
+  private telemetryWriter(tenant: TenantRef): { lane: string; writer: TelemetryWriterThread } {
+    if (tenant.isolationModel !== 'pooled') {
+      return { lane: `own:${tenant.id}`, writer: this.ownWriter };
+    }
+    const cell = this.cellOf(tenant.id);
+    return { lane: `cell:${cell}`, writer: this.cell(cell).writer };
   }
 
   /** The store holding a tenant's telemetry: its pooled telemetry cell, a hybrid tenant's own file, or its silo. */
