@@ -37,5 +37,12 @@ export const TenantFairness = z.strictObject({
   ...FairnessCounters.shape,
   /** Replicas sharing the tenant's limits (each admits 1/n). */
   live_replicas: z.number().int(),
+  /**
+   * The writer queue the tenant's admitted batches wait in: `cell:<n>` (a pooled SQLite cell, one
+   * file shared by the pooled tenants placed in it), `pooled` (PostgreSQL's shared tables),
+   * `own:<tenant id>` (a store of its own), or `all` with fairness off. Tenants on one lane are
+   * scheduled fairly against each other; different lanes write side by side.
+   */
+  write_lane: z.string(),
 });
 export type TenantFairness = z.infer<typeof TenantFairness>;

@@ -26,6 +26,7 @@ export function fairnessOf(view: FairnessView, tenant: TenantRecord): TenantFair
     ...limitsOf(tenant),
     ...view.fairness.counters(tenant.id, view.writer.queueDepth(tenant.id)),
     live_replicas: view.liveReplicas(),
+    write_lane: view.writer.laneOf(tenant),
   };
 }
 

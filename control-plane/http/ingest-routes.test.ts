@@ -210,6 +210,26 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     expect(metrics.body).toContain('bulkhead_ingest_admitted_units{tenant="ingest-a"} 7');
   });
 
+  it('shows operators the writer lane each tenant queues in, on the fairness routes and /metrics', async () => {
+    const pooledB = await enrolledAgentHeaders(t.app, await t.tenantAdminHeaders('ingest-b', 'pooled'));
+    const hybrid = await enrolledAgentHeaders(t.app, await t.tenantAdminHeaders('ingest-h', 'hybrid'));
+    for (const headers of [agent, pooledB, hybrid]) expect((await ingest({ batch_id: 'lane', results: results(1, now()) }, headers)).statusCode).toBe(202);
+    const list = await t.app.inject({ method: 'GET', url: '/provider/v1/fairness', headers: operator });
+    const lanes = new Map(list.json<{ items: unknown[] }>().items.map((item) => TenantFairness.parse(item)).map((row) => [row.slug, { id: row.tenant_id, lane: row.write_lane }]));
+    const [a, b, h] = ['ingest-a', 'ingest-b', 'ingest-h'].map((slug) => lanes.get(slug));
+    expect(h?.lane).toBe(`own:${h?.id ?? ''}`);
+    if (t.engine.config.engine === 'sqlite') {
+      // Placed in the cell with the fewest pooled tenants: two pooled tenants, two cells of the default four.
+      expect([a?.lane, b?.lane]).toEqual(['cell:0', 'cell:1']);
+    } else {
+      expect([a?.lane, b?.lane]).toEqual(['pooled', 'pooled']);
+    }
+    const one = TenantFairness.parse((await t.app.inject({ method: 'GET', url: '/provider/v1/tenants/ingest-b/fairness', headers: operator })).json());
+    expect(one.write_lane).toBe(b?.lane);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    for (const [slug, row] of lanes) expect(metrics).toContain(`bulkhead_ingest_write_lane_info{tenant="${slug}",lane="${row.lane}"} 1`);
+  });
+
   it('insights flag a test whose latency jumps in the latest window (robust z-score) and count one ai_calls unit per call', async () => {
     await setFairness({ ingest_rate_per_sec: 100_000, query_budget: 100 });
     const steady = randomUUID();

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { bearerToken } from '../auth/tokens';
+import type { TenantRecord } from '../storage/types';
 import type { ProviderContext } from './context';
 import { fairnessOf, type FairnessView } from './fairness-routes';
 
@@ -13,6 +14,15 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 export function metricsRoute(ctx: ProviderContext, view: FairnessView) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'bulkhead_' });
+  /** The tenants this replica counts for, deleted ones left out. */
+  const liveTenants = async (): Promise<TenantRecord[]> => {
+    const tenants: TenantRecord[] = [];
+    for (const id of view.fairness.known()) {
+      const tenant = await ctx.storage.tenants.byId(id);
+      if (tenant !== null && tenant.state !== 'deleted') tenants.push(tenant);
+    }
+    return tenants;
+  };
   const tenantGauge = (name: string, help: string, pick: (row: ReturnType<typeof fairnessOf>) => number | null) =>
     new Gauge({
       name,
@@ -21,9 +31,7 @@ export function metricsRoute(ctx: ProviderContext, view: FairnessView) {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const id of view.fairness.known()) {
-          const tenant = await ctx.storage.tenants.byId(id);
-          if (tenant === null || tenant.state === 'deleted') continue;
+        for (const tenant of await liveTenants()) {
           const value = pick(fairnessOf(view, tenant));
           if (value !== null) this.set({ tenant: tenant.slug }, value);
         }
@@ -37,6 +45,17 @@ export function metricsRoute(ctx: ProviderContext, view: FairnessView) {
   tenantGauge('bulkhead_ingest_latency_p50_ms', 'Ingest latency p50 over recent calls, ms', (row) => row.latency_p50_ms);
   tenantGauge('bulkhead_ingest_latency_p99_ms', 'Ingest latency p99 over recent calls, ms', (row) => row.latency_p99_ms);
   tenantGauge('bulkhead_ingest_rate_limit_units_per_second', 'Configured ingest rate', (row) => row.ingest_rate_per_sec);
+  // An info metric: join on `tenant` to sum any gauge above by the writer lane (cell) tenants share.
+  new Gauge({
+    name: 'bulkhead_ingest_write_lane_info',
+    help: 'The writer lane a tenant\'s admitted batches queue in (cell:<n>, pooled, own:<tenant id>, or all with fairness off); always 1',
+    labelNames: ['tenant', 'lane'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const tenant of await liveTenants()) this.set({ tenant: tenant.slug, lane: view.writer.laneOf(tenant) }, 1);
+    },
+  });
 
   return (app: FastifyInstance): Promise<void> => {
     app.get('/metrics', async (request, reply) => {

@@ -263,6 +263,9 @@ describe('IngestWriter', () => {
     store.cells.set('quiet', 'cell:2');
     store.gated = true;
     const w = writer(store, { fair: false });
+    // What operators are shown as each tenant's lane (see fairness-routes.ts).
+    expect([w.laneOf({ id: 'noisy', isolationModel: 'pooled' }), w.laneOf({ id: 'quiet', isolationModel: 'pooled' })]).toEqual(['all', 'all']);
+    expect(writer(store).laneOf({ id: 'quiet', isolationModel: 'pooled' })).toBe('cell:2');
     const noisy = w.submit(batch('noisy', 'n1'), 100);
     await tick();
     const quiet = w.submit(batch('quiet', 'q1'), 10);

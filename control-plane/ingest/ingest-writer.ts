@@ -1,5 +1,5 @@
 import { DeficitRoundRobin } from '../fairness/drr-scheduler';
-import type { TelemetryBatchWrite, TelemetryStore } from '../storage/types';
+import type { TelemetryBatchWrite, TelemetryStore, TenantRef } from '../storage/types';
 
 /** A batch refused because the writer is saturated; it was not stored, and a retry after `retryAfterMs` may be. */
 export class WriterSaturatedError extends Error {
@@ -77,9 +77,12 @@ export class IngestWriter {
     return this.totalQueued;
   }
 
-  /** With fairness off, one first-come queue for everything (to show what fairness prevents). */
-  private laneKey(batch: TelemetryBatchWrite): string {
-    return this.options.fair ? this.telemetry.writeLane(batch.tenant) : 'all';
+  /**
+   * The lane a tenant's batches queue in: its store's write lane, or with fairness off one
+   * first-come lane for everything, `all` (to show what fairness prevents).
+   */
+  laneOf(tenant: TenantRef): string {
+    return this.options.fair ? this.telemetry.writeLane(tenant) : 'all';
   }
 
   private lane(key: string): Lane {
@@ -97,7 +100,7 @@ export class IngestWriter {
     if (this.totalQueued + units > this.options.maxQueuedUnits) {
       this.makeRoom(flow, units);
     }
-    const key = this.laneKey(batch);
+    const key = this.laneOf(batch.tenant);
     const lane = this.lane(key);
     return new Promise((resolve, reject) => {
       this.depths.set(tenantId, (this.depths.get(tenantId) ?? 0) + 1);
