@@ -76,7 +76,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       },
     });
     if (orphans.length > 0) {
-      app.log.warn({ orphans }, 'removed tenant stores that had no tenant (an interrupted create)');
+      app.log.warn({ orphans }, 'removed what an interrupted tenant create or delete left behind');
     }
     app.server.requestTimeout = 30_000;
     app.server.headersTimeout = 15_000;

@@ -150,6 +150,44 @@ describe('SQLite pooled telemetry cells', () => {
     expect(existsSync(telemetryCellFile(sqliteLayout(legacyDir), 1))).toBe(true);
   });
 
+  it("removes a deleted pooled tenant's telemetry after the commit, finishes a removal a restart cut short, and drops its late batches", async () => {
+    const dir = dataDir();
+    let storage = open(dir, 2);
+    const [gone, stays] = [await create(storage), await create(storage)];
+    await storage.telemetry.writeBatches([batchOf(gone, 4), batchOf(stays, 2)]);
+    /** The tenant service's delete: state and purge in one transaction, then the stores. */
+    const markDeleted = (target: SqliteStorage, tenant: TenantRef) =>
+      target.transaction(async (tx) => {
+        await tx.updateTenant(tenant.id, { state: 'deleted' });
+        await tx.purgeTenantData(tenant);
+      });
+    await markDeleted(storage, gone);
+    // The cell's rows are not part of that transaction: they are still there, and so is the placement.
+    expect(cellRows(dir, 0)).toEqual({ [gone.id]: 4 });
+    // A crash before the removal: the restart's sweep finishes it.
+    await storage.close();
+    storage = open(dir, 2);
+    expect(await storage.sweepOrphanStores()).toEqual([`telemetry of ${gone.id}`]);
+    expect(cellRows(dir, 0)).toEqual({});
+    expect(cellRows(dir, 1)).toEqual({ [stays.id]: 2 });
+    expect(await storage.sweepOrphanStores()).toEqual([]);
+
+    // A tenant from before cells (no placement) is found in cell 0 and removed too.
+    const legacy = await create(storage);
+    expect(storage.telemetry.writeLane(legacy)).toBe('cell:0');
+    await storage.telemetry.writeBatches([batchOf(legacy, 3)]);
+    const control = new Database(sqliteLayout(dir).controlFile);
+    control.prepare('DELETE FROM telemetry_cells WHERE tenant_id = ?').run(legacy.id);
+    control.close();
+    await markDeleted(storage, legacy);
+    await storage.removeTenantStores(legacy.id);
+    expect(cellRows(dir, 0)).toEqual({});
+    // A batch admitted before the delete and written after it is dropped, not left behind.
+    await storage.telemetry.writeBatches([batchOf(legacy, 1), batchOf(stays, 1)]);
+    expect(cellRows(dir, 0)).toEqual({});
+    expect(cellRows(dir, 1)).toEqual({ [stays.id]: 3 });
+  });
+
   it('refuses a cell count outside 1 to 64', () => {
     const dir = dataDir();
     expect(() => open(dir, 0)).toThrow(/1 to 64/);

@@ -224,6 +224,8 @@ export class SqliteStorage implements Storage {
   private readonly cells = new Map<number, { db: Database.Database; writer: TelemetryWriterThread }>();
   /** Pooled tenants' cells, as placed (a tenant never moves). */
   private readonly cellOfTenant = new Map<string, number>();
+  /** Deleted pooled tenants whose telemetry is being removed (or was): their late batches are dropped. */
+  private readonly purged = new Set<string>();
   /** The writer of every tenant's own telemetry store (hybrid and siloed). */
   private readonly ownWriter = new TelemetryWriterThread();
   private closed = false;
@@ -251,6 +253,7 @@ export class SqliteStorage implements Storage {
       (tenant) => this.telemetryStore(tenant),
       (fn) => this.mutex.run(() => Promise.resolve(fn())),
       (tenant) => this.telemetryWriter(tenant),
+      (tenant) => this.purged.has(tenant.id),
     );
     const ledger = this.ledger;
     this.ledgers = {
@@ -334,7 +337,6 @@ export class SqliteStorage implements Storage {
     const throttle = this.loginThrottle;
     const operators = this.operators;
     const tenants = this.tenants;
-    const telemetryOf = (tenant: TenantRef) => this.telemetryStore(tenant);
     const breakGlass = this.breakGlassRows;
     return {
       countLiveTenants: () => tenants.countLive(),
@@ -544,12 +546,11 @@ export class SqliteStorage implements Storage {
           db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
         }
         if (tenant.isolationModel === 'pooled') {
-          // The pooled telemetry file is not part of this transaction: the delete is idempotent, and
-          // what a crash could leave behind is clear columns only (the details die with the key).
-          const telemetry = telemetryOf(tenant);
-          for (const table of ['telemetry_results', 'telemetry_batches']) {
-            telemetry.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
-          }
+          // The pooled telemetry goes after the commit, in chunks on its cell's writer thread (see
+          // removeTenantStores): deleting a large tenant here would hold this thread and the
+          // control store for seconds. Its placement stays until then, so a crash before the end
+          // leaves a record of what is left to remove (tenants from before cells get one: cell 0).
+          db.prepare('INSERT INTO telemetry_cells (tenant_id, cell) VALUES (?, 0) ON CONFLICT (tenant_id) DO NOTHING').run(tenant.id);
         }
         return ok;
       },
@@ -613,15 +614,42 @@ export class SqliteStorage implements Storage {
       this.ownStores.delete(key);
     }
     rmSync(this.tenantDir(tenantId), { recursive: true, force: true });
+    await this.purgePooledTelemetry(tenantId);
   }
 
-  sweepOrphanStores(): Promise<string[]> {
+  /**
+   * Removes a deleted pooled tenant's telemetry from its cell, a chunk per transaction on the
+   * cell's writer thread, so other tenants' writes to the cell go on between chunks. Its batches
+   * still on their way to the writer are dropped (they would be removed with the rest). Then its
+   * placement goes: until that commits, a restart resumes the removal (sweepOrphanStores).
+   */
+  private async purgePooledTelemetry(tenantId: string): Promise<number> {
+    const cell = this.db
+      .prepare("SELECT c.cell FROM telemetry_cells c JOIN tenants t ON t.id = c.tenant_id WHERE c.tenant_id = ? AND t.state = 'deleted'")
+      .pluck()
+      .get(tenantId) as number | undefined;
+    if (cell === undefined) return 0;
+    this.purged.add(tenantId);
+    const { db, writer } = this.cell(cell);
+    const removed = await writer.purge(db.name, tenantId);
+    await this.mutex.run(() => Promise.resolve(this.db.prepare('DELETE FROM telemetry_cells WHERE tenant_id = ?').run(tenantId)));
+    this.cellOfTenant.delete(tenantId);
+    return removed;
+  }
+
+  async sweepOrphanStores(): Promise<string[]> {
     // A crash between placing a pooled tenant and committing its row: the placement counts for nothing.
     this.db.prepare('DELETE FROM telemetry_cells WHERE tenant_id NOT IN (SELECT id FROM tenants)').run();
-    if (!existsSync(this.layout.tenantsDir)) {
-      return Promise.resolve([]);
-    }
     const removed: string[] = [];
+    // A crash while a deleted pooled tenant's telemetry was being removed: finish it.
+    const deleted = this.db.prepare("SELECT c.tenant_id FROM telemetry_cells c JOIN tenants t ON t.id = c.tenant_id WHERE t.state = 'deleted'").pluck().all() as string[];
+    for (const tenantId of deleted) {
+      await this.purgePooledTelemetry(tenantId);
+      removed.push(`telemetry of ${tenantId}`);
+    }
+    if (!existsSync(this.layout.tenantsDir)) {
+      return removed;
+    }
     const known = this.db.prepare("SELECT 1 FROM tenants WHERE id = ? AND state != 'deleted'").pluck();
     for (const entry of readdirSync(this.layout.tenantsDir)) {
       const id = entry.replace(/\.creating$/, '');
@@ -630,7 +658,7 @@ export class SqliteStorage implements Storage {
         removed.push(entry);
       }
     }
-    return Promise.resolve(removed);
+    return removed;
   }
 
   /** The tenant's own control store (siloed), opened on first use. */

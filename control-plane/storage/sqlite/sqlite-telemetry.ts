@@ -12,7 +12,8 @@ const NOT_PENDING = 'batch_id NOT IN (SELECT batch_id FROM telemetry_batches WHE
  * telemetry cell, a hybrid tenant's own, or a silo). Batches are written on writer threads (see
  * TelemetryWriterThread): one per pooled cell, another for every tenant's own store, so no commit
  * (an fsync) blocks this thread, and a tenant never waits for the commits of a file it is not in.
- * `writerOf` names the thread and the write lane (one per file group) of a tenant. `exclusive`
+ * `writerOf` names the thread and the write lane (one per file group) of a tenant; `deleted` says
+ * whether a tenant's telemetry is being removed (its late batches are dropped). `exclusive`
  * runs this thread's own writes (usage meters) where no other transaction of this process is open
  * on the same connection.
  */
@@ -23,6 +24,7 @@ export class SqliteTelemetry implements TelemetryStore {
     private readonly storeOf: (tenant: TenantRef) => Database.Database,
     private readonly exclusive: <T>(fn: () => T) => Promise<T>,
     private readonly writerOf: (tenant: TenantRef) => { lane: string; writer: TelemetryWriterThread },
+    private readonly deleted: (tenant: TenantRef) => boolean = () => false,
   ) {}
 
   writeLane(tenant: TenantRef): string {
@@ -41,6 +43,9 @@ export class SqliteTelemetry implements TelemetryStore {
   async writeBatches(batches: TelemetryBatchWrite[]): Promise<Set<string>> {
     const byStore = new Map<Database.Database, { writer: TelemetryWriterThread; batches: PackedBatch[] }>();
     for (const batch of batches) {
+      // A batch admitted just before its tenant was deleted would be removed with the rest of its
+      // telemetry; written after the removal, it would outlive the tenant.
+      if (this.deleted(batch.tenant)) continue;
       // Opens (and migrates) the store on this thread first, so the writer thread only writes.
       const db = this.storeOf(batch.tenant);
       const group = byStore.get(db);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -200,5 +200,50 @@ describe('TelemetryWriterThread', () => {
     await thread.write(file, [packBatch(batch('b1'))]);
     await thread.close();
     expect(await thread.write(file, [packBatch(batch('b2'))])).toEqual([]);
+  });
+
+  it("purges one tenant's telemetry a chunk per transaction, with writes posted meanwhile going between chunks; then truncates the WAL", async () => {
+    const { file, thread } = setup();
+    const other = { id: randomUUID(), isolationModel: 'pooled' as const };
+    await thread.write(file, Array.from({ length: 20 }, (_, i) => packBatch(batch(`d${i}`))));
+    await thread.write(file, [packBatch({ ...batch('o1'), tenant: other }), packBatch({ ...batch('o2'), tenant: other })]);
+    const finished: string[] = [];
+    // 60 results and 20 batch rows, 7 rows a chunk: a dozen transactions.
+    const purge = thread.purge(file, tenant.id, 7).then((removed) => {
+      finished.push('purge');
+      return removed;
+    });
+    const resultsOf = (id: string) => {
+      const reader = new Database(file, { readonly: true });
+      try {
+        return reader.prepare('SELECT COUNT(*) FROM telemetry_results WHERE tenant_id = ?').pluck().get(id) as number;
+      } finally {
+        reader.close();
+      }
+    };
+    const write = thread.write(file, [packBatch({ ...batch('o3'), tenant: other })]).then(() => {
+      finished.push('write');
+      // Committed after the first chunk, not after the whole purge.
+      return resultsOf(tenant.id);
+    });
+    expect(await purge).toBe(80);
+    // The purge's next chunks may run before this reads; the last one cannot have.
+    const leftWhenWritten = await write;
+    expect(leftWhenWritten).toBeGreaterThan(0);
+    expect(leftWhenWritten).toBeLessThan(60);
+    expect(finished).toEqual(['write', 'purge']);
+    const db = new Database(file, { readonly: true });
+    try {
+      const count = (sql: string, id: string) => db.prepare(sql).pluck().get(id) as number;
+      expect(count('SELECT COUNT(*) FROM telemetry_results WHERE tenant_id = ?', tenant.id)).toBe(0);
+      expect(count('SELECT COUNT(*) FROM telemetry_batches WHERE tenant_id = ?', tenant.id)).toBe(0);
+      expect(count('SELECT COUNT(*) FROM telemetry_results WHERE tenant_id = ?', other.id)).toBe(9);
+      // Usage meters are billing counts: they stay.
+      expect(count('SELECT COUNT(*) FROM usage_counters WHERE tenant_id = ?', tenant.id)).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
+    expect(statSync(`${file}-wal`).size).toBe(0);
+    expect(await thread.purge(file, tenant.id)).toBe(0);
   });
 });

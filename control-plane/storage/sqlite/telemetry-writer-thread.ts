@@ -17,7 +17,21 @@ interface ForgetRequest {
   forget: string;
 }
 
-type WriteReply = { id: number; duplicates: string[] } | { id: number; error: string };
+/**
+ * Remove up to `limit` rows of a deleted tenant's telemetry from a pooled cell, results first,
+ * in a transaction of their own; `removed` 0 means none is left (and the WAL is truncated, so
+ * the deleted rows' frames go too).
+ */
+interface PurgeRequest {
+  id: number;
+  purge: { file: string; tenantId: string; limit: number };
+}
+
+/** Requests that are not writes: never counted as waiting writes, and run after a paused write. */
+type Upkeep = ForgetRequest | PurgeRequest;
+
+type WriteReply = { id: number; duplicates: string[]; removed?: number } | { id: number; error: string };
+type Done = Exclude<WriteReply, { error: string }>;
 
 interface ThreadData {
   driver: string;
@@ -61,8 +75,8 @@ function writerThreadMain(
   const stores = new Map<string, { db: Database.Database; statements: PackedStatements }>();
   /** Replies of waiting writes that repeated a paused batch: posted once it is committed. */
   let held: WriteReply[] = [];
-  /** Requests to close connections, taken while a write was paused: run after it. */
-  let deferred: ForgetRequest[] = [];
+  /** Requests to close connections or purge, taken while a write was paused: run after it. */
+  let deferred: Upkeep[] = [];
   /** A waiting write that joined a paused write's transaction; answered once that commits. */
   interface Joined {
     id: number;
@@ -90,6 +104,8 @@ function writerThreadMain(
     return open;
   };
 
+  const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
   const forget = (message: ForgetRequest) => {
     for (const [file, open] of stores) {
       if (file.startsWith(message.forget)) {
@@ -100,8 +116,33 @@ function writerThreadMain(
     port.postMessage({ id: message.id, duplicates: [] } satisfies WriteReply);
   };
 
+  const purge = (message: PurgeRequest) => {
+    const { file, tenantId, limit } = message.purge;
+    try {
+      const { db } = store(file);
+      const removed = db
+        .transaction(() => {
+          for (const table of ['telemetry_results', 'telemetry_batches']) {
+            const changes = db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE tenant_id = ? LIMIT ?)`).run(tenantId, limit).changes;
+            if (changes > 0) return changes;
+          }
+          return 0;
+        })
+        .immediate();
+      // secure_delete overwrote the freed pages in the file; the WAL still holds their old frames.
+      if (removed === 0) db.pragma('wal_checkpoint(TRUNCATE)');
+      port.postMessage({ id: message.id, duplicates: [], removed } satisfies WriteReply);
+    } catch (error) {
+      port.postMessage({ id: message.id, error: messageOf(error) } satisfies WriteReply);
+    }
+  };
+
+  const upkeep = (message: Upkeep) => {
+    if ('forget' in message) forget(message);
+    else purge(message);
+  };
+
   const start: PackedCursor = { batch: 0, row: 0, pendingFrom: null };
-  const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
   const settle = (reply: WriteReply, waits: boolean) => {
     if (waits) held.push(reply);
     else port.postMessage(reply);
@@ -115,8 +156,8 @@ function writerThreadMain(
   const joinWaiting = (file: string, db: Database.Database, statements: PackedStatements, joined: Joined[]): WriteRequest[] => {
     const others: WriteRequest[] = [];
     for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) {
-      const message = next.message as WriteRequest | ForgetRequest;
-      if ('forget' in message) {
+      const message = next.message as WriteRequest | Upkeep;
+      if ('forget' in message || 'purge' in message) {
         deferred.push(message);
         continue;
       }
@@ -186,9 +227,9 @@ function writerThreadMain(
     }
   };
 
-  port.on('message', (message: WriteRequest | ForgetRequest) => {
-    if ('forget' in message) {
-      forget(message);
+  port.on('message', (message: WriteRequest | Upkeep) => {
+    if ('forget' in message || 'purge' in message) {
+      upkeep(message);
       return;
     }
     taken++;
@@ -198,9 +239,9 @@ function writerThreadMain(
     held = [];
     // A repeat of a batch that failed part-way was not stored either.
     for (const waiting of replies) port.postMessage('error' in reply ? { id: waiting.id, error: reply.error } : waiting);
-    const forgets = deferred;
+    const waiting = deferred;
     deferred = [];
-    for (const request of forgets) forget(request);
+    for (const request of waiting) upkeep(request);
   });
 }
 
@@ -216,7 +257,7 @@ const threadSource = `var __name = (target) => target;
 export class TelemetryWriterThread {
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (duplicates: string[]) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (reply: Done) => void; reject: (error: Error) => void }>();
   /** Shared with the current thread: write requests posted to it. */
   private posted = new Int32Array(new SharedArrayBuffer(4));
 
@@ -230,8 +271,8 @@ export class TelemetryWriterThread {
   ) {}
 
   /** Writes the batches into `file` in one transaction; resolves with the keys already stored. */
-  write(file: string, batches: PackedBatch[]): Promise<string[]> {
-    return this.send((id) => ({ id, file, batches }) satisfies WriteRequest);
+  async write(file: string, batches: PackedBatch[]): Promise<string[]> {
+    return (await this.send((id) => ({ id, file, batches }) satisfies WriteRequest)).duplicates;
   }
 
   /** Closes the thread's connections to files under `dir`, before they are removed. */
@@ -240,7 +281,22 @@ export class TelemetryWriterThread {
     await this.send((id) => ({ id, forget: dir }) satisfies ForgetRequest);
   }
 
-  private send(message: (id: number) => WriteRequest | ForgetRequest): Promise<string[]> {
+  /**
+   * Removes a deleted tenant's telemetry from a pooled cell file, `chunk` rows per transaction:
+   * writes posted meanwhile go between the chunks, so a large tenant's removal holds the cell
+   * for one chunk at a time, and this thread (the event loop) not at all. Resolves with the rows
+   * removed once none is left.
+   */
+  async purge(file: string, tenantId: string, chunk = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { removed = 0 } = await this.send((id) => ({ id, purge: { file, tenantId, limit: chunk } }) satisfies PurgeRequest);
+      if (removed === 0) return total;
+      total += removed;
+    }
+  }
+
+  private send(message: (id: number) => WriteRequest | Upkeep): Promise<Done> {
     const worker = this.started();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -250,7 +306,7 @@ export class TelemetryWriterThread {
       const request = message(id);
       worker.postMessage(request);
       // Counted once posted, so a write that pauses for it finds it on the port.
-      if (!('forget' in request)) Atomics.add(this.posted, 0, 1);
+      if ('file' in request) Atomics.add(this.posted, 0, 1);
     });
   }
 
@@ -279,7 +335,7 @@ export class TelemetryWriterThread {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
     if ('error' in reply) waiter.reject(new Error(reply.error));
-    else waiter.resolve(reply.duplicates);
+    else waiter.resolve(reply);
   }
 
   /** The thread died: its writes in flight were rolled back with it; the next write starts a new thread. */
