@@ -89,6 +89,23 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     expect(empty.json()).toMatchObject({ error: { code: 'rate_limited', details: { retry_after_ms: 100 } } });
   });
 
+  it('without the batch-units header the rate is checked before the rows are validated; a batch refused for its rows gives its units back', async () => {
+    await setFairness({ ingest_rate_per_sec: 10, ingest_burst: 20, query_budget: 100 });
+    expect((await ingest({ batch_id: 'fill', results: results(15, now()) })).statusCode).toBe(202);
+    // Five units left, ten asked for, and a row that is not valid: the rate answers first, so a
+    // flooding agent costs the server a parse, not a validation of every row.
+    const invalid = { batch_id: 'bad-row', results: [...results(9, now()), { test_id: 'not-a-uuid', ts: now(), latency_ms: 1, ok: true }] };
+    const refused = await ingest(invalid);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ error: { code: 'rate_limited', details: { units: 10, retry_after_ms: 500 } } });
+    t.clock.advance(1);
+    // Admitted for its units, then refused for its row: the units go back.
+    expect((await ingest(invalid)).json()).toMatchObject({ error: { code: 'invalid_request' } });
+    expect((await ingest({ batch_id: 'fits', results: results(15, now()) })).statusCode).toBe(202);
+    const counters = TenantFairness.parse((await t.app.inject({ method: 'GET', url: '/provider/v1/tenants/ingest-a/fairness', headers: operator })).json());
+    expect(counters).toMatchObject({ admitted_units: 30, shed_calls: 1, shed_units: 10 });
+  });
+
   it('with the batch-units header the rate is checked before the body is read: a refused batch is never parsed, and its Retry-After is for its own units', async () => {
     await setFairness({ ingest_rate_per_sec: 10, ingest_burst: 20, query_budget: 100 });
     const declaring = (units: string, payload: string) =>

@@ -47,6 +47,19 @@ interface IngestState {
   stored: boolean;
 }
 
+/**
+ * A parsed body's units before it is validated (null when it is not shaped like a batch): an
+ * agent that does not declare its units is still refused for the rate at the cost of a JSON
+ * parse, not of validating every row. A valid batch counts the same after validation.
+ */
+function unvalidatedUnits(body: unknown): number | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const { results, flow_events: flows = [] } = body as { results?: unknown; flow_events?: unknown };
+  if (!Array.isArray(results) || !Array.isArray(flows)) return null;
+  const units = results.length + flows.length;
+  return units <= MAX_BATCH_UNITS ? units : null;
+}
+
 function declaredUnits(header: string | string[] | undefined): number | null {
   if (header === undefined) return null;
   const parsed = BatchUnitsHeader.safeParse(header);
@@ -129,11 +142,13 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
           throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer <bha_ token>.');
         }
         const { auth, startedMs } = state;
+        const early = state.declared === null ? unvalidatedUnits(request.body) : null;
+        if (early !== null) admit(state, early);
         const body = parseWith(IngestRequest, request.body);
         const units = body.results.length + body.flow_events.length;
         const tenant = auth.tenant;
         if (state.declared === null) {
-          admit(state, units);
+          if (early === null) admit(state, units);
         } else if (state.declared !== units) {
           throw new ApiError(400, 'invalid_request', `The ${BATCH_UNITS_HEADER} header declares ${state.declared} units but the batch carries ${units}: nothing was stored.`, {
             declared_units: state.declared,
