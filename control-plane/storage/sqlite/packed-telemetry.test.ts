@@ -48,7 +48,7 @@ describe('writePacked', () => {
     dbs.push(db);
     const statements = preparePacked(db);
     // Reads only: the writer thread is never started.
-    const telemetry = new SqliteTelemetry(() => db, (fn) => Promise.resolve(fn()), () => ({ lane: 'cell:0', writer: new TelemetryWriterThread() }));
+    const telemetry = new SqliteTelemetry(() => db, () => ({ lane: 'cell:0', writer: new TelemetryWriterThread() }));
     const run = (batches: PackedBatch[], outcome: PackedOutcome, from: PackedCursor, shouldPause: () => boolean, every = 10) =>
       db.transaction(() => writePacked(statements, batches, outcome, from, shouldPause, every)).immediate();
     const count = (batchId: string) => db.prepare('SELECT COUNT(*) FROM telemetry_results WHERE batch_id = ?').pluck().get(batchId) as number;

@@ -188,6 +188,27 @@ describe('SQLite pooled telemetry cells', () => {
     expect(cellRows(dir, 1)).toEqual({ [stays.id]: 3 });
   });
 
+  it("adds to usage meters on the cell's writer thread: waiting for the file's write lock never holds this thread", async () => {
+    const dir = dataDir();
+    const storage = open(dir, 1);
+    const tenant = await create(storage);
+    await storage.telemetry.writeBatches([batchOf(tenant, 1)]);
+    // Another connection holds the write lock, as a long write in flight on the writer thread does.
+    const locker = new Database(telemetryCellFile(sqliteLayout(dir), 0));
+    locker.exec('BEGIN IMMEDIATE');
+    let settled = false;
+    const counted = storage.telemetry.addUsage(tenant, 'ai_calls', 1, at).finally(() => {
+      settled = true;
+    });
+    // On this thread the insert would have slept out the busy timeout and failed; here it waits, and this thread goes on.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    locker.exec('COMMIT');
+    locker.close();
+    await counted;
+    expect(await storage.telemetry.usage(tenant, '2030-05-01', '2030-05-01')).toContainEqual({ day: '2030-05-01', meter: 'ai_calls', value: 1 });
+  });
+
   it('refuses a cell count outside 1 to 64', () => {
     const dir = dataDir();
     expect(() => open(dir, 0)).toThrow(/1 to 64/);

@@ -251,7 +251,6 @@ export class SqliteStorage implements Storage {
     };
     this.telemetry = new SqliteTelemetry(
       (tenant) => this.telemetryStore(tenant),
-      (fn) => this.mutex.run(() => Promise.resolve(fn())),
       (tenant) => this.telemetryWriter(tenant),
       (tenant) => this.purged.has(tenant.id),
     );

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { StoredBatch, TelemetryBatchWrite, TelemetryResultRow, TelemetryStore, TelemetryWindow, TenantRef, UsageMeter } from '../types';
 import { dayOf, toBatch, toResult, type BatchRow, type ResultRow } from '../telemetry-rows';
-import { packBatch, preparePacked, type PackedBatch, type PackedStatements } from './packed-telemetry';
+import { packBatch, type PackedBatch } from './packed-telemetry';
 import type { TelemetryWriterThread } from './telemetry-writer-thread';
 
 /** Results of a batch the writer paused part-way are not stored yet (see telemetry-writer-thread.ts). */
@@ -13,31 +13,18 @@ const NOT_PENDING = 'batch_id NOT IN (SELECT batch_id FROM telemetry_batches WHE
  * TelemetryWriterThread): one per pooled cell, another for every tenant's own store, so no commit
  * (an fsync) blocks this thread, and a tenant never waits for the commits of a file it is not in.
  * `writerOf` names the thread and the write lane (one per file group) of a tenant; `deleted` says
- * whether a tenant's telemetry is being removed (its late batches are dropped). `exclusive`
- * runs this thread's own writes (usage meters) where no other transaction of this process is open
- * on the same connection.
+ * whether a tenant's telemetry is being removed (its late batches are dropped). This thread
+ * only reads: usage meters are written on the writer threads too.
  */
 export class SqliteTelemetry implements TelemetryStore {
-  private readonly prepared = new WeakMap<Database.Database, PackedStatements>();
-
   constructor(
     private readonly storeOf: (tenant: TenantRef) => Database.Database,
-    private readonly exclusive: <T>(fn: () => T) => Promise<T>,
     private readonly writerOf: (tenant: TenantRef) => { lane: string; writer: TelemetryWriterThread },
     private readonly deleted: (tenant: TenantRef) => boolean = () => false,
   ) {}
 
   writeLane(tenant: TenantRef): string {
     return this.writerOf(tenant).lane;
-  }
-
-  private statements(db: Database.Database): PackedStatements {
-    let prepared = this.prepared.get(db);
-    if (prepared === undefined) {
-      prepared = preparePacked(db);
-      this.prepared.set(db, prepared);
-    }
-    return prepared;
   }
 
   async writeBatches(batches: TelemetryBatchWrite[]): Promise<Set<string>> {
@@ -97,9 +84,9 @@ export class SqliteTelemetry implements TelemetryStore {
   }
 
   addUsage(tenant: TenantRef, meter: UsageMeter, value: number, at: string): Promise<void> {
-    return this.exclusive(() => {
-      this.statements(this.storeOf(tenant)).addUsage.run(tenant.id, dayOf(at), meter, value);
-    });
+    // On the writer thread: here, the write would wait for that thread's transaction in flight
+    // with the event loop stopped (SQLite's busy handler sleeps), up to 100 ms under heavy ingest.
+    return this.writerOf(tenant).writer.addUsage(this.storeOf(tenant).name, tenant.id, dayOf(at), meter, value);
   }
 
   usage(tenant: TenantRef, fromDay: string, toDay: string): Promise<{ day: string; meter: UsageMeter; value: number }[]> {

@@ -27,8 +27,17 @@ interface PurgeRequest {
   purge: { file: string; tenantId: string; limit: number };
 }
 
-/** Requests that are not writes: never counted as waiting writes, and run after a paused write. */
-type Upkeep = ForgetRequest | PurgeRequest;
+/**
+ * Add to a usage meter in a store file. On this thread rather than the main one: a write there
+ * would wait, with the event loop stopped, for this thread's transaction in flight to commit.
+ */
+interface UsageRequest {
+  id: number;
+  usage: { file: string; tenantId: string; day: string; meter: string; value: number };
+}
+
+/** Requests that are not batch writes: never counted as waiting writes, and run after a paused write. */
+type Upkeep = ForgetRequest | PurgeRequest | UsageRequest;
 
 type WriteReply = { id: number; duplicates: string[]; removed?: number } | { id: number; error: string };
 type Done = Exclude<WriteReply, { error: string }>;
@@ -137,9 +146,20 @@ function writerThreadMain(
     }
   };
 
+  const addUsage = (message: UsageRequest) => {
+    const { file, tenantId, day, meter, value } = message.usage;
+    try {
+      store(file).statements.addUsage.run(tenantId, day, meter, value);
+      port.postMessage({ id: message.id, duplicates: [] } satisfies WriteReply);
+    } catch (error) {
+      port.postMessage({ id: message.id, error: messageOf(error) } satisfies WriteReply);
+    }
+  };
+
   const upkeep = (message: Upkeep) => {
     if ('forget' in message) forget(message);
-    else purge(message);
+    else if ('purge' in message) purge(message);
+    else addUsage(message);
   };
 
   const start: PackedCursor = { batch: 0, row: 0, pendingFrom: null };
@@ -157,7 +177,7 @@ function writerThreadMain(
     const others: WriteRequest[] = [];
     for (let next = receiveMessageOnPort(port); next !== undefined; next = receiveMessageOnPort(port)) {
       const message = next.message as WriteRequest | Upkeep;
-      if ('forget' in message || 'purge' in message) {
+      if (!('file' in message)) {
         deferred.push(message);
         continue;
       }
@@ -228,7 +248,7 @@ function writerThreadMain(
   };
 
   port.on('message', (message: WriteRequest | Upkeep) => {
-    if ('forget' in message || 'purge' in message) {
+    if (!('file' in message)) {
       upkeep(message);
       return;
     }
@@ -294,6 +314,11 @@ export class TelemetryWriterThread {
       if (removed === 0) return total;
       total += removed;
     }
+  }
+
+  /** Adds `value` to a usage meter of `tenantId` for `day` in `file`. */
+  async addUsage(file: string, tenantId: string, day: string, meter: string, value: number): Promise<void> {
+    await this.send((id) => ({ id, usage: { file, tenantId, day, meter, value } }) satisfies UsageRequest);
   }
 
   private send(message: (id: number) => WriteRequest | Upkeep): Promise<Done> {
