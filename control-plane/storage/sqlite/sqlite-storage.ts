@@ -640,11 +640,11 @@ export class SqliteStorage implements Storage {
     // A crash between placing a pooled tenant and committing its row: the placement counts for nothing.
     this.db.prepare('DELETE FROM telemetry_cells WHERE tenant_id NOT IN (SELECT id FROM tenants)').run();
     const removed: string[] = [];
-    // A crash while a deleted pooled tenant's telemetry was being removed: finish it.
+    // A crash while a deleted pooled tenant's telemetry was being removed: finish it. (Tenants
+    // deleted before removal moved here kept their placement with no rows left: it just goes.)
     const deleted = this.db.prepare("SELECT c.tenant_id FROM telemetry_cells c JOIN tenants t ON t.id = c.tenant_id WHERE t.state = 'deleted'").pluck().all() as string[];
     for (const tenantId of deleted) {
-      await this.purgePooledTelemetry(tenantId);
-      removed.push(`telemetry of ${tenantId}`);
+      if ((await this.purgePooledTelemetry(tenantId)) > 0) removed.push(`telemetry of ${tenantId}`);
     }
     if (!existsSync(this.layout.tenantsDir)) {
       return removed;

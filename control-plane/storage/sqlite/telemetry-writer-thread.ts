@@ -84,7 +84,7 @@ function writerThreadMain(
   const stores = new Map<string, { db: Database.Database; statements: PackedStatements }>();
   /** Replies of waiting writes that repeated a paused batch: posted once it is committed. */
   let held: WriteReply[] = [];
-  /** Requests to close connections or purge, taken while a write was paused: run after it. */
+  /** Upkeep requests (close, purge, meter) taken while a write was paused: run after it. */
   let deferred: Upkeep[] = [];
   /** A waiting write that joined a paused write's transaction; answered once that commits. */
   interface Joined {
