@@ -209,6 +209,39 @@ describe('SQLite pooled telemetry cells', () => {
     expect(await storage.telemetry.usage(tenant, '2030-05-01', '2030-05-01')).toContainEqual({ day: '2030-05-01', meter: 'ai_calls', value: 1 });
   });
 
+  it('lets go of the own-store writer after every transaction on a silo, committed or rolled back: a large write then runs unpaused', async () => {
+    const dir = dataDir();
+    const storage = open(dir, 1);
+    const silo = await create(storage, 'siloed');
+    // Each joins the silo, which holds the writer back (it makes way for this thread's BEGIN).
+    expect(await storage.transaction((tx) => tx.countProbeTests(silo))).toBe(0);
+    await expect(
+      storage.transaction(async (tx) => {
+        await tx.countProbeTests(silo);
+        throw new Error('undone');
+      }),
+    ).rejects.toThrow('undone');
+    // A hold left behind would pause this write after 64 rows for seconds, and part of it would show.
+    const reader = new Database(join(sqliteLayout(dir).tenantsDir, silo.id, 'tenant.db'), { readonly: true });
+    try {
+      const state = { done: false };
+      const writing = storage.telemetry.writeBatches([batchOf(silo, 20_000)]).finally(() => {
+        state.done = true;
+      });
+      const partial = new Set<number>();
+      while (!state.done) {
+        const rows = reader.prepare('SELECT COUNT(*) FROM telemetry_results').pluck().get() as number;
+        if (rows > 0 && rows < 20_000) partial.add(rows);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await writing;
+      expect([...partial]).toEqual([]);
+      expect(reader.prepare('SELECT COUNT(*) FROM telemetry_results').pluck().get()).toBe(20_000);
+    } finally {
+      reader.close();
+    }
+  });
+
   it('refuses a cell count outside 1 to 64', () => {
     const dir = dataDir();
     expect(() => open(dir, 0)).toThrow(/1 to 64/);

@@ -306,6 +306,8 @@ export class SqliteStorage implements Storage {
           this.db.exec('ROLLBACK');
         }
         throw error;
+      } finally {
+        for (let i = 0; i < joined.length; i++) this.ownWriter.release();
       }
     });
   }
@@ -316,7 +318,14 @@ export class SqliteStorage implements Storage {
     const store = (tenant: TenantRef): Database.Database => {
       const target = this.tenantControl(tenant);
       if (target !== db && !joined.includes(target)) {
-        target.exec('BEGIN IMMEDIATE');
+        // The silo's telemetry is written on the own-store writer thread: it makes way (see hold()).
+        this.ownWriter.hold();
+        try {
+          target.exec('BEGIN IMMEDIATE');
+        } catch (error) {
+          this.ownWriter.release();
+          throw error;
+        }
         joined.push(target);
       }
       return target;

@@ -202,6 +202,33 @@ describe('TelemetryWriterThread', () => {
     expect(await thread.write(file, [packBatch(batch('b2'))])).toEqual([]);
   });
 
+  it('makes way for a main-thread transaction on a file it writes: a held write pauses at its next look, commits, and waits for the release', async () => {
+    const { file, thread } = setup();
+    thread.hold();
+    const big = thread.write(file, [packBatch(bigBatch('held', 20_000))]);
+    const other = new Database(file);
+    try {
+      const written = () => other.prepare("SELECT COUNT(*) FROM telemetry_results WHERE batch_id = 'held'").pluck().get() as number;
+      let seen = 0;
+      for (let i = 0; i < 500 && seen === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        seen = written();
+      }
+      // Its first look is after 64 rows: those are committed, and the thread is out of the file.
+      expect(seen).toBe(64);
+      // No busy waiting allowed: this would throw "database is locked" if the thread held the file.
+      other.pragma('busy_timeout = 0');
+      other.exec('BEGIN IMMEDIATE');
+      other.exec('COMMIT');
+      expect(written()).toBe(64);
+      thread.release();
+      expect(await big).toEqual([]);
+      expect(written()).toBe(20_000);
+    } finally {
+      other.close();
+    }
+  });
+
   it("purges one tenant's telemetry a chunk per transaction, with writes posted meanwhile going between chunks; then truncates the WAL", async () => {
     const { file, thread } = setup();
     const other = { id: randomUUID(), isolationModel: 'pooled' as const };

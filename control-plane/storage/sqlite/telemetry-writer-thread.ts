@@ -47,6 +47,8 @@ interface ThreadData {
   pragmas: string[];
   /** One Int32: write requests the main thread has posted. More than the thread took means one waits. */
   posted: SharedArrayBuffer;
+  /** One Int32: transactions of the main thread waiting for, or holding, a file this thread writes. */
+  holds: SharedArrayBuffer;
   /** Rows written between looks at whether another request waits. */
   pauseEvery: number;
 }
@@ -79,7 +81,17 @@ function writerThreadMain(
   const port = parentPort;
   const posted = new Int32Array(data.posted);
   let taken = 0;
-  const shouldPause = () => Atomics.load(posted, 0) > taken;
+  const holds = new Int32Array(data.holds);
+  const shouldPause = () => Atomics.load(posted, 0) > taken || Atomics.load(holds, 0) > 0;
+  /**
+   * After a pause for the main thread: stay out of the files until its transaction ends, so its
+   * BEGIN waits for one stretch of rows and a commit, not for a whole large write (it waits with
+   * the event loop stopped). Bounded like SQLite's own busy timeout.
+   */
+  const waitWhileHeld = () => {
+    const until = Date.now() + 5000;
+    for (let held = Atomics.load(holds, 0); held > 0 && Date.now() < until; held = Atomics.load(holds, 0)) Atomics.wait(holds, 0, held, 50);
+  };
   const never = () => false;
   const stores = new Map<string, { db: Database.Database; statements: PackedStatements }>();
   /** Replies of waiting writes that repeated a paused batch: posted once it is committed. */
@@ -223,6 +235,7 @@ function writerThreadMain(
           const written = writeAll(other, false);
           settle(written.reply, written.waits);
         }
+        if (cursor !== null) waitWhileHeld();
       }
       return { reply: { id: message.id, duplicates: outcome.duplicates }, waits: outcome.waitsForPending };
     } catch (error) {
@@ -280,6 +293,8 @@ export class TelemetryWriterThread {
   private readonly pending = new Map<number, { resolve: (reply: Done) => void; reject: (error: Error) => void }>();
   /** Shared with the current thread: write requests posted to it. */
   private posted = new Int32Array(new SharedArrayBuffer(4));
+  /** Shared with every thread this one starts: main-thread transactions on files it writes. */
+  private readonly holds = new Int32Array(new SharedArrayBuffer(4));
 
   /**
    * @param pauseEvery rows a write goes on for between looks at whether another request waits.
@@ -316,6 +331,21 @@ export class TelemetryWriterThread {
     }
   }
 
+  /**
+   * Before this thread's main-thread caller writes a file this thread also writes (a silo's control
+   * data): a write in flight pauses at its next look (every `pauseEvery` rows), commits what it
+   * has, and waits for `release()`. Without it, the caller's BEGIN would wait out the whole write
+   * with the event loop stopped.
+   */
+  hold(): void {
+    Atomics.add(this.holds, 0, 1);
+  }
+
+  release(): void {
+    Atomics.sub(this.holds, 0, 1);
+    Atomics.notify(this.holds, 0);
+  }
+
   /** Adds `value` to a usage meter of `tenantId` for `day` in `file`. */
   async addUsage(file: string, tenantId: string, day: string, meter: string, value: number): Promise<void> {
     await this.send((id) => ({ id, usage: { file, tenantId, day, meter, value } }) satisfies UsageRequest);
@@ -338,7 +368,7 @@ export class TelemetryWriterThread {
   private started(): Worker {
     if (this.worker !== null) return this.worker;
     this.posted = new Int32Array(new SharedArrayBuffer(4));
-    const data: ThreadData = { driver: createRequire(import.meta.url).resolve('better-sqlite3'), pragmas: [...storePragmas(), ...this.extraPragmas], posted: this.posted.buffer, pauseEvery: this.pauseEvery };
+    const data: ThreadData = { driver: createRequire(import.meta.url).resolve('better-sqlite3'), pragmas: [...storePragmas(), ...this.extraPragmas], posted: this.posted.buffer, holds: this.holds.buffer, pauseEvery: this.pauseEvery };
     const worker = new Worker(threadSource, { eval: true, workerData: data });
     worker.unref();
     worker.on('message', (reply: WriteReply) => {
