@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { bearerToken } from '../auth/tokens';
-import type { TenantRecord } from '../storage/types';
+import type { TenantFairness } from '../../contracts/fairness';
 import type { ProviderContext } from './context';
 import { fairnessOf, type FairnessView } from './fairness-routes';
 
@@ -14,26 +14,30 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 export function metricsRoute(ctx: ProviderContext, view: FairnessView) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'bulkhead_' });
-  /** The tenants this replica counts for, deleted ones left out. */
-  const liveTenants = async (): Promise<TenantRecord[]> => {
-    const tenants: TenantRecord[] = [];
+  /**
+   * The live tenants' fairness rows, read once per scrape (every gauge below picks from them):
+   * the tenants this replica counts for, deleted ones left out.
+   */
+  let rows: TenantFairness[] = [];
+  const readRows = async (): Promise<TenantFairness[]> => {
+    const read: TenantFairness[] = [];
     for (const id of view.fairness.known()) {
       const tenant = await ctx.storage.tenants.byId(id);
-      if (tenant !== null && tenant.state !== 'deleted') tenants.push(tenant);
+      if (tenant !== null && tenant.state !== 'deleted') read.push(fairnessOf(view, tenant));
     }
-    return tenants;
+    return read;
   };
-  const tenantGauge = (name: string, help: string, pick: (row: ReturnType<typeof fairnessOf>) => number | null) =>
+  const tenantGauge = (name: string, help: string, pick: (row: TenantFairness) => number | null) =>
     new Gauge({
       name,
       help,
       labelNames: ['tenant'],
       registers: [registry],
-      async collect() {
+      collect() {
         this.reset();
-        for (const tenant of await liveTenants()) {
-          const value = pick(fairnessOf(view, tenant));
-          if (value !== null) this.set({ tenant: tenant.slug }, value);
+        for (const row of rows) {
+          const value = pick(row);
+          if (value !== null) this.set({ tenant: row.slug }, value);
         }
       },
     });
@@ -51,9 +55,9 @@ export function metricsRoute(ctx: ProviderContext, view: FairnessView) {
     help: 'The writer lane a tenant\'s admitted batches queue in (cell:<n>, pooled, own:<tenant id>, or all with fairness off); always 1',
     labelNames: ['tenant', 'lane'],
     registers: [registry],
-    async collect() {
+    collect() {
       this.reset();
-      for (const tenant of await liveTenants()) this.set({ tenant: tenant.slug, lane: view.writer.laneOf(tenant) }, 1);
+      for (const row of rows) this.set({ tenant: row.slug, lane: row.write_lane }, 1);
     },
   });
 
@@ -62,6 +66,7 @@ export function metricsRoute(ctx: ProviderContext, view: FairnessView) {
       if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) {
         await ctx.auth.authenticate(bearerToken(request.headers.authorization, 'bho_'));
       }
+      rows = await readRows();
       return reply.type(registry.contentType).send(await registry.metrics());
     });
     return Promise.resolve();
