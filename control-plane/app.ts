@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { OperatorAuth } from './auth/operator-auth';
 import { TenantAuth } from './auth/tenant-auth';
 import { BreakGlassService } from './breakglass/break-glass-service';
@@ -9,6 +9,7 @@ import { ingestRoutes } from './http/agent/ingest-routes';
 import type { RouteContext } from './http/context';
 import { frameworkErrorHandler, registerErrorHandling } from './http/errors';
 import { registerGrantGuard } from './http/grant-guard';
+import { registerSecurityHeaders } from './http/security-headers';
 import { healthRoutes } from './http/health-routes';
 import { metricsRoute } from './http/metrics-route';
 import { auditRoutes } from './http/provider/audit-routes';
@@ -61,10 +62,31 @@ export interface AppDeps {
   ingest?: { fairness?: boolean; writer?: Partial<IngestWriterOptions> };
   /** How long a recovery request waits before a new onboarding token can be minted. */
   recoveryWaitMs?: number;
+  /**
+   * Where browsers reach this control plane, for the OIDC redirect URI: its public URL
+   * (`serve --public-url`), else any of these host names (its certificate's) at the port it was
+   * reached on. Absent both, any Host is taken (inject() tests only).
+   */
+  publicUrl?: string;
+  knownHosts?: readonly string[];
 }
 
 /** Largest request body accepted anywhere (ingest batches included); larger is `413 payload_too_large`. */
 export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** The origin browsers come back to after signing in: the public URL, or the request's own Host if it is one of ours. */
+function publicOrigin(deps: AppDeps): (host: string | undefined) => string | null {
+  if (deps.publicUrl !== undefined) {
+    const origin = new URL(deps.publicUrl).origin;
+    return () => origin;
+  }
+  const known = deps.knownHosts === undefined ? null : new Set(deps.knownHosts.map((name) => name.toLowerCase()));
+  return (host) => {
+    if (host === undefined) return null;
+    const name = host.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    return known === null || known.has(name) ? `https://${host}` : null;
+  };
+}
 
 /** The services every route calls, built once over one storage (the composition root). */
 function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; writer: IngestWriter } {
@@ -101,14 +123,41 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
     crypto,
     storage,
     deploymentKey,
+    publicOrigin: publicOrigin(deps),
   };
   return { ctx, writer };
 }
 
+/**
+ * TLS 1.2 and 1.3 only, and on 1.2 only forward-secret AEAD suites (ECDHE with AES-GCM or
+ * ChaCha20-Poly1305): no CBC, CCM or ARIA suites, which Node's defaults still offer.
+ */
+export const TLS_OPTIONS = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_256_GCM_SHA384',
+    'TLS_CHACHA20_POLY1305_SHA256',
+    'TLS_AES_128_GCM_SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+  ].join(':'),
+  honorCipherOrder: true,
+} as const;
+
+/** A request as the log shows it: the path without its query (OIDC codes and states travel there), never a header. */
+function requestForLog(request: FastifyRequest): Record<string, unknown> {
+  return { method: request.method, url: request.url.split('?')[0], host: request.host, remoteAddress: request.ip };
+}
+
 /** Builds the control plane's fastify app. It never listens: server.ts does, tests use inject(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const logger = deps.logger === undefined || deps.logger === false ? false : { ...(typeof deps.logger === 'object' ? deps.logger : {}), serializers: { req: requestForLog } };
   const base = {
-    logger: deps.logger ?? false,
+    logger,
     bodyLimit: BODY_LIMIT_BYTES,
     // Request ids are ours, never taken from the client (log integrity).
     genReqId: () => crypto.randomUUID(),
@@ -117,8 +166,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Errors the router raises before any route (bad URL encoding, over-long path segments) get the envelope too.
     frameworkErrors: frameworkErrorHandler,
   };
-  const app: FastifyInstance = (deps.https ? Fastify({ ...base, https: deps.https }) : Fastify(base)) as FastifyInstance;
+  const app: FastifyInstance = (deps.https ? Fastify({ ...base, https: { ...deps.https, ...TLS_OPTIONS } }) : Fastify(base)) as FastifyInstance;
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   registerRouteTable(app);
   registerGrantGuard(app);
   const { ctx, writer } = services(app, deps);

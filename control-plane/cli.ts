@@ -41,6 +41,19 @@ function telemetryCells(value: string): number {
   return n;
 }
 
+function publicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as https://cp.example.com');
+  }
+  if (url.protocol !== 'https:' || url.pathname !== '/' || url.search !== '' || url.username !== '') {
+    throw new InvalidArgumentError('must be an https:// origin, such as https://cp.example.com or https://cp.example.com:8443, with no path');
+  }
+  return url.origin;
+}
+
 function recoveryWaitHours(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 1 || n > 24 * 30) {
@@ -145,11 +158,13 @@ program
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
   .addOption(new Option('--fairness <mode>', 'per-tenant ingest admission and the fair writer; "off" only to demonstrate what they prevent').choices(['on', 'off']).default('on'))
   .option('--telemetry-cells <n>', `SQLite: files new pooled tenants' telemetry is spread over, each with its own writer, 1 to 64 (default ${DEFAULT_TELEMETRY_CELLS}; placed tenants keep theirs)`, telemetryCells)
+  .option('--public-url <url>', 'where browsers reach this control plane (https://host[:port]), for tenant sign-in redirects; default: the host names of its certificate', publicUrl)
   .option('--recovery-wait-hours <hours>', 'how long a recovery request waits, cancellable by the tenant, before a new onboarding token can be minted (default 72)', recoveryWaitHours)
-  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number; recoveryWaitHours?: number }) => {
+  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number; recoveryWaitHours?: number; publicUrl?: string }) => {
     await serve({
       fairness: options.fairness === 'on',
       recoveryWaitMs: options.recoveryWaitHours === undefined ? undefined : options.recoveryWaitHours * 3600_000,
+      publicUrl: options.publicUrl,
       telemetryCells: options.telemetryCells,
       database: options.database,
       dataDir: options.data,

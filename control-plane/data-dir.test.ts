@@ -151,7 +151,7 @@ describe('initDataDir: a new data dir', () => {
       if (admin === null) return;
       expect(admin.id).toBe(result.adminId);
       expect(admin.roles).toEqual(['provider_admin']);
-      expect(admin.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
+      expect(admin.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
       expect(admin.passwordHash).not.toContain(PASSWORD);
       expect(await verifyPassword(PASSWORD, admin.passwordHash)).toBe(true);
       expect(await verifyPassword(`${PASSWORD}!`, admin.passwordHash)).toBe(false);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
@@ -323,10 +324,66 @@ describe('a real HTTPS control plane (prepareServer + listen)', () => {
     }
   });
 
+  it('answers with nosniff and no-store, HSTS only off loopback, and refuses TLS suites without forward-secret AEAD', async () => {
+    const response = await request(`${url}/healthz`, { dispatcher: trusting });
+    await response.body.text();
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.headers['strict-transport-security']).toBeUndefined();
+    const proxied = await app.inject({ method: 'GET', url: '/healthz', headers: { host: 'cp.msp.example' } });
+    expect(proxied.headers['strict-transport-security']).toBe('max-age=31536000');
+    const ca = readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8');
+    const port = Number(new URL(url).port);
+    const handshake = (options: { ciphers?: string; maxVersion?: 'TLSv1.2' | 'TLSv1.1'; minVersion?: 'TLSv1.1' }) =>
+      new Promise<string>((done) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...options }, () => {
+          done(`ok ${socket.getCipher().name}`);
+          socket.end();
+        });
+        socket.on('error', (error: NodeJS.ErrnoException) => done(`refused ${error.code ?? error.message}`));
+      });
+    for (const cipher of ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-ECDSA-AES128-CCM', 'ECDHE-ECDSA-ARIA128-GCM-SHA256']) {
+      expect(await handshake({ ciphers: cipher, maxVersion: 'TLSv1.2' }), cipher).toMatch(/^refused/);
+    }
+    expect(await handshake({ maxVersion: 'TLSv1.1', minVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })).toMatch(/^refused/);
+    expect(await handshake({ ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' })).toBe('ok ECDHE-ECDSA-AES128-GCM-SHA256');
+    expect(await handshake({})).toMatch(/^ok TLS_/);
+  });
+
+  it('keeps its SQLite files to its owner (0600)', () => {
+    const files = readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile() && /\.db(-wal|-shm)?$/.test(entry.name));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect((statSync(join(file.parentPath, file.name)).mode & 0o777).toString(8), file.name).toBe('600');
+  });
+
   it('sets the server timeouts', () => {
     expect(app.server.requestTimeout).toBe(30_000);
     expect(app.server.headersTimeout).toBe(15_000);
     expect(app.server.keepAliveTimeout).toBe(5_000);
+  });
+});
+
+describe('logging', () => {
+  it('logs a request by its path: never its query (OIDC codes and states travel there) nor its credentials', async () => {
+    const lines: string[] = [];
+    const app = await prepareServer(serveOptions(dataDirFrom(templateA), { logLevel: 'info', logStream: { write: (line) => lines.push(line) } }));
+    try {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const agent = new Agent({ connect: { rejectUnauthorized: false } });
+      try {
+        const response = await request(`https://127.0.0.1:${port}/v1/auth/oidc/callback?code=SECRET-CODE-123&state=SECRET-STATE-456`, { dispatcher: agent, headers: { authorization: 'Bearer bht_SECRETTOKENVALUE123456', cookie: 'bh_oidc=SECRETCOOKIE' } });
+        await response.body.text();
+      } finally {
+        await agent.close();
+      }
+    } finally {
+      await app.close();
+    }
+    const log = lines.join('');
+    expect(log).toContain('/v1/auth/oidc/callback');
+    for (const secret of ['SECRET-CODE-123', 'SECRET-STATE-456', 'SECRETTOKENVALUE', 'SECRETCOOKIE']) expect(log).not.toContain(secret);
   });
 });
 

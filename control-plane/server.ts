@@ -5,6 +5,7 @@ import { loadDeploymentKey } from './crypto/deployment-key';
 import { checkDataDir, dataDirEngine, loadDataDirTls } from './data-dir';
 import { builtInLicenseTrust, LicenseSource, type LicenseTrust } from './licensing/license';
 import { StartupError } from './errors';
+import { certificateNames } from './tls/certificates';
 import { DATABASE_URL_ENV, engineFrom, openStorage } from './storage/open-storage';
 
 export interface ServeOptions {
@@ -16,6 +17,8 @@ export interface ServeOptions {
   tlsCertFile?: string | undefined;
   tlsKeyFile?: string | undefined;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** Where log lines go (default stdout); tests read them here. */
+  logStream?: { write(line: string): void };
   /** A postgres:// URL (the app role) to keep the data in PostgreSQL; SQLite in the data dir otherwise. */
   database?: string | undefined;
   /** Test-only trust seam: the production CLI always uses the built-in vendor keys. */
@@ -27,6 +30,8 @@ export interface ServeOptions {
   telemetryCells?: number | undefined;
   /** How long a recovery request waits before a new onboarding token can be minted (default 72 h). */
   recoveryWaitMs?: number | undefined;
+  /** Where browsers reach this control plane (https://host[:port]), for sign-in redirects; default: its certificate's names. */
+  publicUrl?: string | undefined;
 }
 
 /** Parses `host:port` (`[::1]:8443` for IPv6). */
@@ -73,8 +78,10 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       https: { key: tls.key, cert: tls.cert },
       ingest: { fairness: options.fairness ?? true },
       ...(options.recoveryWaitMs === undefined ? {} : { recoveryWaitMs: options.recoveryWaitMs }),
+      ...(options.publicUrl === undefined ? { knownHosts: certificateNames(tls.cert) } : { publicUrl: options.publicUrl }),
       logger: {
         level: options.logLevel ?? 'info',
+        ...(options.logStream === undefined ? {} : { stream: options.logStream }),
         redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
       },
     });

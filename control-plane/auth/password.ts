@@ -1,13 +1,34 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /**
- * Password hashing with scrypt (node:crypto, no native addon). Stored as
- * `scrypt$N$r$p$salt$hash` (base64) so parameters can be raised later without breaking old hashes.
+ * Password hashing with scrypt (node:crypto, no native addon), at OWASP's minimum for scrypt
+ * (N=2^17, r=8, p=1: 128 MiB and a few hundred milliseconds per hash). Stored as
+ * `scrypt$N$r$p$salt$hash` (base64), so hashes made with other parameters still verify.
  */
-const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
+export const PASSWORD_PARAMS = { N: 2 ** 17, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
+/** Hashes in flight at once: each holds 128 MiB, so a burst of sign-ins queues instead of exhausting memory. */
+const CONCURRENT_HASHES = 2;
+
+let running = 0;
+const queued: (() => void)[] = [];
+
+async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= CONCURRENT_HASHES) await new Promise<void>((resolve) => queued.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    queued.shift()?.();
+  }
+}
 
 function scrypt(password: string, salt: Buffer, options: { N: number; r: number; p: number }): Promise<Buffer> {
+  return withHashSlot(() => scryptOnce(password, salt, options));
+}
+
+function scryptOnce(password: string, salt: Buffer, options: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scryptCallback(password.normalize('NFKC'), salt, KEY_BYTES, { ...options, maxmem: 256 * options.N * options.r } satisfies ScryptOptions, (error, key) => {
       if (error) {
@@ -21,8 +42,8 @@ function scrypt(password: string, salt: Buffer, options: { N: number; r: number;
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password, salt, PARAMS);
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64'), key.toString('base64')].join('$');
+  const key = await scrypt(password, salt, PASSWORD_PARAMS);
+  return ['scrypt', PASSWORD_PARAMS.N, PASSWORD_PARAMS.r, PASSWORD_PARAMS.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -31,6 +52,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
     return false;
   }
   const expected = Buffer.from(hash, 'base64');
+  // A stored hash names its own parameters: bounded, so a tampered row cannot ask for gigabytes.
+  if (!(Number(n) <= 2 ** 20 && Number(r) <= 16 && Number(p) <= 4)) {
+    return false;
+  }
   const actual = await scrypt(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

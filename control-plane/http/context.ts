@@ -49,6 +49,8 @@ export interface RouteContext {
   crypto: TenantCrypto;
   storage: Storage;
   deploymentKey: Buffer;
+  /** The origin for redirect URIs from a request's Host header, or null when that host is not ours (see AppDeps.publicUrl). */
+  publicOrigin: (host: string | undefined) => string | null;
 }
 
 /** The signed-in operator, checked for `permission` (401 without a session, 403 without the permission). */

@@ -103,3 +103,12 @@ export function describeCertificate(certPem: string): { subject: string; validTo
   const cert = new NodeX509(certPem);
   return { subject: cert.subject, validTo: new Date(cert.validTo), subjectAltName: cert.subjectAltName };
 }
+
+/** The DNS names and IP addresses a certificate is for (its subjectAltName), lowercased. */
+export function certificateNames(certPem: string): string[] {
+  const san = new NodeX509(certPem).subjectAltName ?? '';
+  return san
+    .split(', ')
+    .map((entry) => /^(?:DNS|IP Address):(.+)$/.exec(entry)?.[1]?.toLowerCase())
+    .filter((name): name is string => name !== undefined);
+}

@@ -34,6 +34,8 @@ export interface HarnessOptions {
   telemetryCells?: number;
   licenseTrust?: LicenseTrust;
   clock?: () => Date;
+  /** serve --public-url: where sign-in redirects go (inject() tests name a host of their own). */
+  publicUrl?: string;
 }
 
 interface InitializedDataDir {
@@ -124,6 +126,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     licenseTrust: dir.trust,
     database: dir.database,
     telemetryCells: options.telemetryCells,
+    publicUrl: options.publicUrl,
   });
   let adminSession: Promise<{ authorization: string }> | undefined;
   const adminHeaders = () => {

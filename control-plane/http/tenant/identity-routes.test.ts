@@ -44,7 +44,7 @@ describe('tenant sign-in through the tenant\'s own OIDC IdP', () => {
 
   beforeEach(async () => {
     clearDiscoveryCache();
-    t = await buildTestApp();
+    t = await buildTestApp({ publicUrl: `https://${HOST}` });
     a = await scimTenant(t, 'tenant-a', 'siloed');
     b = await scimTenant(t, 'tenant-b', 'pooled');
     const operator = await t.adminHeaders();
@@ -180,6 +180,28 @@ describe('tenant sign-in through the tenant\'s own OIDC IdP', () => {
     const after = { authorization: `Bearer ${(await signIn('tenant-a', idpA, 'alice')).json<{ token: string }>().token}` };
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: after })).json<{ permissions: string[] }>().permissions).toContain('telemetry:read');
     expect((await t.app.inject({ method: 'GET', url: '/v1/telemetry/results', headers: after })).statusCode).toBe(200);
+  });
+
+  it('builds the redirect URI from the public URL, never from a request\'s Host', async () => {
+    const started = await t.app.inject({ method: 'GET', url: '/v1/auth/oidc/login?tenant=tenant-a', headers: { host: 'evil.example' } });
+    expect(started.statusCode).toBe(302);
+    expect(new URL(String(started.headers.location)).searchParams.get('redirect_uri')).toBe(REDIRECT);
+    // Without a public URL, only the certificate's own host names are taken.
+    const plain = await buildTestApp();
+    try {
+      const operator = await plain.adminHeaders();
+      await plain.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: operator, payload: { slug: 'tenant-c', name: 'C' } });
+      const put = await plain.app.inject({ method: 'PUT', url: '/provider/v1/tenants/tenant-c/identity/oidc', headers: operator, payload: { issuer: idpA.issuer, client_id: 'bulkhead-a', client_secret: 'secret-a-1234567890', ca_pem: idpA.caPem } });
+      expect(put.statusCode).toBe(200);
+      const foreign = await plain.app.inject({ method: 'GET', url: '/v1/auth/oidc/login?tenant=tenant-c', headers: { host: 'evil.example' } });
+      expect(foreign.statusCode).toBe(400);
+      expect(foreign.headers.location).toBeUndefined();
+      const local = await plain.app.inject({ method: 'GET', url: '/v1/auth/oidc/login?tenant=tenant-c', headers: { host: 'localhost:8443' } });
+      expect(local.statusCode).toBe(302);
+      expect(new URL(String(local.headers.location)).searchParams.get('redirect_uri')).toBe('https://localhost:8443/v1/auth/oidc/callback');
+    } finally {
+      await plain.close();
+    }
   });
 
   it('gives a user first seen through OIDC no roles: only their own profile', async () => {

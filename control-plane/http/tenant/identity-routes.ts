@@ -51,7 +51,14 @@ export function identityRoutes(ctx: RouteContext) {
     app.get('/v1/auth/oidc/login', async (request, reply) => {
       const { tenant: ref } = parseWith(OidcLoginQuery, request.query, 'query');
       const tenant = await ctx.tenants.resolve(ref).catch(() => null);
-      const redirectUri = `https://${request.headers.host ?? 'localhost'}/v1/auth/oidc/callback`;
+      // Never built from an arbitrary Host header: that would send the IdP's code wherever a request claims to be.
+      const origin = ctx.publicOrigin(request.headers.host);
+      if (origin === null) {
+        throw new ApiError(400, 'invalid_request', 'Sign-in is served at this control plane\'s public URL only (serve --public-url), or at a host name of its certificate.', {
+          issues: [{ path: 'headers.host', message: 'not a host of this control plane' }],
+        });
+      }
+      const redirectUri = `${origin}/v1/auth/oidc/callback`;
       const { url, pendingSealed } = await ctx.signIn.begin(tenant, redirectUri);
       return reply.header('set-cookie', `${COOKIE}=${pendingSealed}; Path=/v1/auth/oidc; HttpOnly; Secure; SameSite=Lax; Max-Age=600`).redirect(url.toString(), 302);
     });

@@ -1,5 +1,15 @@
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrate, type StoreKind } from './migrations';
+
+/**
+ * Store files are the owner's alone (0600): created so before SQLite opens them, and made so if an
+ * older version left them readable. SQLite gives the -wal and -shm files it creates the same mode.
+ */
+function ownerOnly(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+}
 
 /** The pragmas every Bulkhead SQLite connection runs (the writer thread's too). */
 export function storePragmas(synchronous: 'FULL' | 'NORMAL' = 'FULL'): string[] {
@@ -16,6 +26,7 @@ export function storePragmas(synchronous: 'FULL' | 'NORMAL' = 'FULL'): string[] 
 
 /** Opens a store file with the pragmas every Bulkhead SQLite file uses, and migrates it. */
 export function openStore(file: string, kind: StoreKind, options: { synchronous?: 'FULL' | 'NORMAL' } = {}): Database.Database {
+  ownerOnly(file);
   const db = new Database(file);
   try {
     for (const pragma of storePragmas(options.synchronous)) db.pragma(pragma);
