@@ -1,12 +1,68 @@
 #!/usr/bin/env node
+import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { decimal, parseBoolean, parseControlPlaneUrl, parseDuration, parseEnvName, wholeNumber } from './cli-options';
+import type { ConnectOptions } from './connection/connect';
 import { probeControlPlane } from './control-plane-probe';
+import { ExitCode, SimulatorError } from './errors';
+import { runFromCli } from './run-scenario';
+import { noisyNeighborDefaults, runNoisyNeighbor } from './scenarios/noisy-neighbor';
+import { runScimSync, scimSyncDefaults } from './scenarios/scim-sync';
+
+interface CommonOptions {
+  controlPlane?: string;
+  ca?: string;
+  operator?: string;
+  passwordEnv?: string;
+  totpSecretEnv?: string;
+  seed?: number;
+  tenants?: number;
+  agents?: number;
+  duration?: number;
+  json?: string;
+  keepTenants?: boolean;
+}
 
 const program = new Command()
   .name('simulate')
-  .description('Bulkhead simulator: fake tenants, agents, IdPs and noisy ingest against any control plane, through its public API.')
-  .showHelpAfterError();
+  .description('Bulkhead simulator: fake tenants, IdPs and agents against a control plane, through its public API only.\nWithout --control-plane it starts an embedded control plane in a temporary data dir and removes it afterwards.')
+  // Errors are ours to print: one line, exit 2 (see the catch at the end).
+  .exitOverride()
+  .configureOutput({ outputError: () => undefined })
+  .addHelpText('after', '\nExit codes: 0 every invariant holds, 1 an invariant failed, 2 bad usage, 3 the control plane could not be reached or set up.');
+
+/** The flags every scenario takes. */
+function scenarioCommand(name: string, description: string, defaults: { tenants: number; agentsPerTenant: number; durationMs?: number }): Command {
+  const command = program
+    .command(name)
+    .description(description)
+    .addOption(new Option('--control-plane <url>', 'a running control plane (default: start an embedded one)').argParser(parseControlPlaneUrl))
+    .option('--ca <file>', "with --control-plane: the control plane's CA certificate (pinned; nothing else is trusted)")
+    .option('--operator <username>', 'with --control-plane: the provider operator to sign in as (password + TOTP)')
+    .addOption(new Option('--password-env <VAR>', "environment variable holding the operator's password").argParser(parseEnvName))
+    .addOption(new Option('--totp-secret-env <VAR>', "environment variable holding the operator's TOTP secret (base32)").argParser(parseEnvName))
+    .addOption(new Option('--seed <n>', 'seed for tenants, names, rates and order of events (default: random, printed)').argParser(wholeNumber(0, 2 ** 31 - 1)))
+    .addOption(new Option('--tenants <n>', `tenants to simulate (default ${defaults.tenants})`).argParser(wholeNumber(1, 1000)))
+    .addOption(new Option('--agents <n>', `agents per tenant (default ${defaults.agentsPerTenant})`).argParser(wholeNumber(1, 10_000)))
+    .option('--json <file>', "write the report as JSON to <file> ('-' for stdout)")
+    .option('--keep-tenants', "with --control-plane: keep the run's tenants afterwards (default: delete them)");
+  if (defaults.durationMs !== undefined) command.addOption(new Option('--duration <time>', `load time, e.g. 60s or 2m (default ${defaults.durationMs / 1000}s)`).argParser(parseDuration));
+  return command;
+}
+
+function connectOptions(options: CommonOptions): ConnectOptions {
+  return { controlPlane: options.controlPlane, ca: options.ca, operator: options.operator, passwordEnv: options.passwordEnv, totpSecretEnv: options.totpSecretEnv };
+}
+
+function seedOf(options: CommonOptions): number {
+  if (options.seed !== undefined) return options.seed;
+  const seed = randomInt(0, 2 ** 31 - 1);
+  process.stderr.write(`simulate: seed ${seed} (pass --seed ${seed} to run the same fleet again)\n`);
+  return seed;
+}
+
+const output = (options: CommonOptions) => ({ json: options.json, stdout: process.stdout, stderr: process.stderr });
 
 program
   .command('probe')
@@ -20,7 +76,54 @@ program
     process.exitCode = ok ? 0 : 1;
   });
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`simulate: ${error instanceof Error ? error.message : 'failed'}\n`);
-  process.exit(1);
+scenarioCommand('noisy-neighbor', 'Quiet tenants at a steady share of their rate beside one tenant at N times its rate; solo and together windows alternate. Per tenant: offered, admitted, shed, p50/p99, lost (must be 0).', noisyNeighborDefaults)
+  .addOption(new Option('--noisy-factor <n>', `the noisy tenant offers n times its rate (default ${noisyNeighborDefaults.noisyFactor})`).argParser(decimal(1, 1000)))
+  .addOption(new Option('--honour-retry-after <bool>', 'false: the noisy agents ignore Retry-After (a hostile neighbour)').argParser(parseBoolean))
+  .addOption(new Option('--rate <units/s>', `every tenant's ingest rate (default ${noisyNeighborDefaults.ratePerSec})`).argParser(wholeNumber(10, 1_000_000)))
+  .addOption(new Option('--rounds <n>', `pairs of solo/together windows (default ${noisyNeighborDefaults.rounds})`).argParser(wholeNumber(1, 100)))
+  .action(async (options: CommonOptions & { noisyFactor?: number; honourRetryAfter?: boolean; rate?: number; rounds?: number }) => {
+    const seed = seedOf(options);
+    process.exitCode = await runFromCli(
+      connectOptions(options),
+      (connection, log) =>
+        runNoisyNeighbor(
+          connection,
+          {
+            seed,
+            tenants: options.tenants ?? noisyNeighborDefaults.tenants,
+            agentsPerTenant: options.agents ?? noisyNeighborDefaults.agentsPerTenant,
+            durationMs: options.duration ?? noisyNeighborDefaults.durationMs,
+            rounds: options.rounds ?? noisyNeighborDefaults.rounds,
+            noisyFactor: options.noisyFactor ?? noisyNeighborDefaults.noisyFactor,
+            honourRetryAfter: options.honourRetryAfter ?? noisyNeighborDefaults.honourRetryAfter,
+            ratePerSec: options.rate ?? noisyNeighborDefaults.ratePerSec,
+            quietShare: noisyNeighborDefaults.quietShare,
+            keepTenants: options.keepTenants,
+          },
+          log,
+        ),
+      output(options),
+    );
+  });
+
+scenarioCommand('scim-sync', "Each tenant's IdP adds, changes and deactivates people and groups over SCIM; reports the role changes people see and that a deactivated person's session ends on its next request.", scimSyncDefaults).action(async (options: CommonOptions) => {
+  const seed = seedOf(options);
+  process.exitCode = await runFromCli(
+    connectOptions(options),
+    (connection, log) => runScimSync(connection, { seed, tenants: options.tenants ?? scimSyncDefaults.tenants, agentsPerTenant: options.agents ?? scimSyncDefaults.agentsPerTenant, keepTenants: options.keepTenants }, log),
+    output(options),
+  );
 });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version print and exit 0; every other parse error is one line and exit 2.
+    if (error.exitCode === 0) process.exit(0);
+    process.stderr.write(`simulate: ${error.message.replace(/^error:\s*/, '')} (see --help)\n`);
+    process.exit(ExitCode.usage);
+  }
+  process.stderr.write(`simulate: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(error instanceof SimulatorError ? error.exitCode : ExitCode.setupFailed);
+}
