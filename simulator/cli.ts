@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { decimal, parseBoolean, parseControlPlaneUrl, parseDuration, parseEnvName, wholeNumber } from './cli-options';
-import type { ConnectOptions } from './connection/connect';
+import { checkConnectOptions, type ConnectOptions } from './connection/connect';
 import { probeControlPlane } from './control-plane-probe';
 import { ExitCode, SimulatorError } from './errors';
 import { runFromCli } from './run-scenario';
@@ -51,8 +51,11 @@ function scenarioCommand(name: string, description: string, defaults: { tenants:
   return command;
 }
 
+/** The flags that choose the control plane, checked before anything starts. */
 function connectOptions(options: CommonOptions): ConnectOptions {
-  return { controlPlane: options.controlPlane, ca: options.ca, operator: options.operator, passwordEnv: options.passwordEnv, totpSecretEnv: options.totpSecretEnv };
+  const chosen = { controlPlane: options.controlPlane, ca: options.ca, operator: options.operator, passwordEnv: options.passwordEnv, totpSecretEnv: options.totpSecretEnv };
+  checkConnectOptions(chosen);
+  return chosen;
 }
 
 function seedOf(options: CommonOptions): number {
@@ -82,9 +85,10 @@ scenarioCommand('noisy-neighbor', 'Quiet tenants at a steady share of their rate
   .addOption(new Option('--rate <units/s>', `every tenant's ingest rate (default ${noisyNeighborDefaults.ratePerSec})`).argParser(wholeNumber(10, 1_000_000)))
   .addOption(new Option('--rounds <n>', `pairs of solo/together windows (default ${noisyNeighborDefaults.rounds})`).argParser(wholeNumber(1, 100)))
   .action(async (options: CommonOptions & { noisyFactor?: number; honourRetryAfter?: boolean; rate?: number; rounds?: number }) => {
+    const target = connectOptions(options);
     const seed = seedOf(options);
     process.exitCode = await runFromCli(
-      connectOptions(options),
+      target,
       (connection, log) =>
         runNoisyNeighbor(
           connection,
@@ -107,9 +111,10 @@ scenarioCommand('noisy-neighbor', 'Quiet tenants at a steady share of their rate
   });
 
 scenarioCommand('scim-sync', "Each tenant's IdP adds, changes and deactivates people and groups over SCIM; reports the role changes people see and that a deactivated person's session ends on its next request.", scimSyncDefaults).action(async (options: CommonOptions) => {
+  const target = connectOptions(options);
   const seed = seedOf(options);
   process.exitCode = await runFromCli(
-    connectOptions(options),
+    target,
     (connection, log) => runScimSync(connection, { seed, tenants: options.tenants ?? scimSyncDefaults.tenants, agentsPerTenant: options.agents ?? scimSyncDefaults.agentsPerTenant, keepTenants: options.keepTenants }, log),
     output(options),
   );

@@ -28,7 +28,7 @@ export async function runFromCli(connectOptions: ConnectOptions, scenario: (conn
     output.onProgress?.(event);
   });
   log.step(connectOptions.controlPlane === undefined ? 'starting an embedded control plane (keygen, init, serve)' : `connecting to ${connectOptions.controlPlane}`);
-  const connection = await connect(connectOptions);
+  const connection = await connect({ ...connectOptions, onNotice: (message) => log.step(message) });
   // Set by a signal handler (a closure TypeScript cannot follow, hence an object).
   const state = { interrupted: false };
   const onSignal = () => {

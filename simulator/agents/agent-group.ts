@@ -21,8 +21,8 @@ export interface TenantAgentsReport {
   counters: AgentCounters;
   /** Every acknowledged request's latency. */
   latency: string;
-  /** Latencies by the window they were acknowledged in (e.g. solo, together). */
-  windows: Record<string, string>;
+  /** By the window they were acknowledged in (e.g. solo, together): latencies and units. */
+  windows: Record<string, { latency: string; units: number }>;
   agents: { name: string; counters: AgentCounters; refusal: string | null }[];
 }
 
@@ -34,7 +34,7 @@ export interface TenantAgentsReport {
 export class AgentGroup {
   readonly pool: Pool;
   private readonly agents: { spec: AgentSpec; agent: SimAgent }[];
-  private readonly windows = new Map<string, Map<string, Histogram>>();
+  private readonly windows = new Map<string, Map<string, { histogram: Histogram; units: number }>>();
   private window = 'warm-up';
 
   constructor(target: ControlPlaneTarget, specs: AgentSpec[], seed: number) {
@@ -47,24 +47,28 @@ export class AgentGroup {
     });
     const random = new SeededRandom(seed).stream('agents');
     this.agents = specs.map((spec) => {
-      const record = (micros: number) => this.windowHistogram(spec.tenant, this.window).recordValue(micros);
+      const record = (micros: number, units: number) => {
+        const window = this.windowOf(spec.tenant, this.window);
+        window.histogram.recordValue(micros);
+        window.units += units;
+      };
       const factory = new BatchFactory(spec.name, spec.testIds, spec.batch);
       return { spec, agent: new SimAgent(spec.name, this.pool, spec.token, factory, spec.behaviour, random.stream(spec.name), record) };
     });
   }
 
-  private windowHistogram(tenant: string, window: string): Histogram {
+  private windowOf(tenant: string, label: string): { histogram: Histogram; units: number } {
     let byWindow = this.windows.get(tenant);
     if (byWindow === undefined) {
       byWindow = new Map();
       this.windows.set(tenant, byWindow);
     }
-    let histogram = byWindow.get(window);
-    if (histogram === undefined) {
-      histogram = latencyHistogram();
-      byWindow.set(window, histogram);
+    let window = byWindow.get(label);
+    if (window === undefined) {
+      window = { histogram: latencyHistogram(), units: 0 };
+      byWindow.set(label, window);
     }
-    return histogram;
+    return window;
   }
 
   /** Labels the latencies acknowledged from now on. */
@@ -101,7 +105,7 @@ export class AgentGroup {
     return tenants.map((tenant) => {
       const mine = this.agents.filter(({ spec }) => spec.tenant === tenant);
       const counters = mine.reduce((sum, { agent }) => addCounters(sum, agent.snapshot()), emptyCounters());
-      const windows = Object.fromEntries([...(this.windows.get(tenant) ?? new Map<string, Histogram>())].map(([label, histogram]) => [label, encodeHistogram(histogram)]));
+      const windows = Object.fromEntries([...(this.windows.get(tenant) ?? [])].map(([label, window]) => [label, { latency: encodeHistogram(window.histogram), units: window.units }]));
       return {
         tenant,
         counters,

@@ -87,6 +87,8 @@ export class SimAgent {
   private loop: Promise<void> | null = null;
   private stopped = false;
   private failures = 0;
+  /** When the next batch is due while generating. */
+  private nextBatchAt = 0;
   /** The last refusal that no resend fixes, e.g. "401 unauthorized". */
   lastRefusal: string | null = null;
 
@@ -97,8 +99,8 @@ export class SimAgent {
     private readonly factory: BatchFactory,
     private readonly behaviour: AgentBehaviour,
     private readonly random: SeededRandom,
-    /** Where each acknowledged request's latency also goes (e.g. the scenario's current window). */
-    private readonly onLatency: (micros: number) => void = () => undefined,
+    /** Told of each acknowledged request: its latency and units (e.g. for the scenario's current window). */
+    private readonly onAcknowledged: (micros: number, units: number) => void = () => undefined,
   ) {}
 
   /** Units not acknowledged yet: the backlog and the batches set aside. */
@@ -107,6 +109,8 @@ export class SimAgent {
   }
 
   setMode(mode: AgentMode): void {
+    // Probes start (again) out of step with each other; nothing is made up for the idle time.
+    if (mode === 'generating' && this.mode !== 'generating') this.nextBatchAt = performance.now() + this.random.float() * this.period;
     this.mode = mode;
     this.loop ??= this.run();
     this.wake?.();
@@ -136,27 +140,27 @@ export class SimAgent {
     this.wake = null;
   }
 
+  private get period(): number {
+    return 1000 / this.behaviour.batchesPerSec;
+  }
+
   private async run(): Promise<void> {
-    const period = 1000 / this.behaviour.batchesPerSec;
-    // Agents start out of step with each other, as real ones do.
-    let nextBatchAt = performance.now() + this.random.float() * period;
+    const period = this.period;
     let notBefore = 0;
     while (!this.stopped) {
       const now = performance.now();
       if (this.mode === 'generating') {
-        while (nextBatchAt <= now) {
+        while (this.nextBatchAt <= now) {
           const seed = this.factory.create();
           this.backlog.push(seed);
           this.counters.offered_batches += 1;
           this.counters.offered_units += unitsOf(seed);
-          nextBatchAt += period;
+          this.nextBatchAt += period;
         }
-      } else {
-        nextBatchAt = Math.max(nextBatchAt, now);
       }
       const head = this.backlog[0];
       if (this.mode === 'idle' || head === undefined || now < notBefore) {
-        const until = Math.min(this.mode === 'generating' ? nextBatchAt : Infinity, head === undefined || this.mode === 'idle' ? Infinity : notBefore);
+        const until = Math.min(this.mode === 'generating' ? this.nextBatchAt : Infinity, head === undefined || this.mode === 'idle' ? Infinity : notBefore);
         await this.pause(until === Infinity ? 60_000 : until - now);
         continue;
       }
@@ -194,7 +198,7 @@ export class SimAgent {
     if (status === 202) {
       const micros = Math.max(1, Math.round((performance.now() - started) * 1000));
       this.latency.recordValue(micros);
-      this.onLatency(micros);
+      this.onAcknowledged(micros, units);
       this.backlog.shift();
       this.tried.delete(seed.batchId);
       this.counters.acknowledged_batches += 1;

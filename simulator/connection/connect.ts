@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { SimulatorError, UsageError } from '../errors';
 import { ApiClient, describeNetworkError } from './api-client';
 import { startEmbeddedControlPlane, type EmbeddedOptions } from './embedded-control-plane';
-import type { OperatorCredentials } from './operator-session';
+import { signInOperator, type OperatorCredentials } from './operator-session';
 
 /** Which control plane a run uses: a remote one (URL, its CA, an operator's factors) or none (an embedded one). */
 export interface ConnectOptions {
@@ -14,6 +14,8 @@ export interface ConnectOptions {
   embedded?: EmbeddedOptions;
   /** Connections of the setup client's pool. */
   connections?: number;
+  /** Told what the connection waits for (e.g. the next TOTP code). */
+  onNotice?: (message: string) => void;
 }
 
 export interface Connection {
@@ -21,7 +23,24 @@ export interface Connection {
   operator: OperatorCredentials;
   /** 'embedded' when the simulator started the control plane itself. */
   kind: 'embedded' | 'remote';
+  /** The operator's session (bho_), signed in once per connection (a TOTP code is accepted once). */
+  operatorToken(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A connection whose operator signs in at the first need, once. */
+function connection(client: ApiClient, operator: OperatorCredentials, kind: Connection['kind'], close: () => Promise<void>, onNotice?: (message: string) => void): Connection {
+  let session: Promise<string> | undefined;
+  return {
+    client,
+    operator,
+    kind,
+    operatorToken() {
+      session ??= signInOperator(client, operator, onNotice);
+      return session;
+    },
+    close,
+  };
 }
 
 function secretFromEnv(flag: string, name: string | undefined): string {
@@ -59,10 +78,22 @@ async function checkReachable(client: ApiClient): Promise<void> {
  * (`ca`), and the operator's password and TOTP secret come from environment variables, never the
  * command line. Without it, an embedded one in a temporary data dir, removed by `close()`.
  */
+/** Checks the flags that choose a control plane, before anything starts (a bad one is exit 2). */
+export function checkConnectOptions(options: ConnectOptions): void {
+  if (options.controlPlane === undefined) {
+    if (options.ca !== undefined || options.operator !== undefined) throw new UsageError('--ca and --operator go with --control-plane <url>');
+    return;
+  }
+  if (options.ca === undefined) throw new UsageError('--ca <file> is required with --control-plane (the control plane\'s CA, e.g. <data>/tls/ca.crt)');
+  if (options.operator === undefined) throw new UsageError('--operator <username> is required with --control-plane');
+  secretFromEnv('--password-env', options.passwordEnv);
+  secretFromEnv('--totp-secret-env', options.totpSecretEnv);
+  readCa(options.ca);
+}
+
 export async function connect(options: ConnectOptions): Promise<Connection> {
-  if (options.controlPlane !== undefined) {
-    if (options.ca === undefined) throw new UsageError('--ca <file> is required with --control-plane (the control plane\'s CA, e.g. <data>/tls/ca.crt)');
-    if (options.operator === undefined) throw new UsageError('--operator <username> is required with --control-plane');
+  checkConnectOptions(options);
+  if (options.controlPlane !== undefined && options.ca !== undefined && options.operator !== undefined) {
     const operator = { username: options.operator, password: secretFromEnv('--password-env', options.passwordEnv), totpSecret: secretFromEnv('--totp-secret-env', options.totpSecretEnv) };
     const client = new ApiClient({ url: options.controlPlane, caPem: readCa(options.ca) }, { connections: options.connections });
     try {
@@ -71,9 +102,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       await client.close();
       throw error;
     }
-    return { client, operator, kind: 'remote', close: () => client.close() };
+    return connection(client, operator, 'remote', () => client.close(), options.onNotice);
   }
-  if (options.ca !== undefined || options.operator !== undefined) throw new UsageError('--ca and --operator go with --control-plane <url>');
   const embedded = await startEmbeddedControlPlane(options.embedded);
   const client = new ApiClient(embedded.target, { connections: options.connections });
   try {
@@ -83,13 +113,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
     await embedded.stop();
     throw error;
   }
-  return {
-    client,
-    operator: embedded.operator,
-    kind: 'embedded',
-    async close() {
-      await client.close();
-      await embedded.stop();
-    },
-  };
+  return connection(client, embedded.operator, 'embedded', async () => {
+    await client.close();
+    await embedded.stop();
+  }, options.onNotice);
 }

@@ -1,5 +1,4 @@
 import type { Connection } from '../connection/connect';
-import { signInOperator } from '../connection/operator-session';
 import type { RunLog } from '../run-log';
 import { handoverAvailable } from './handover';
 import type { FleetPlan, PlannedTenant } from './plan';
@@ -26,7 +25,7 @@ export interface FleetOptions {
  */
 export async function buildFleet(connection: Connection, plan: FleetPlan, log: RunLog, options: FleetOptions = {}): Promise<Fleet> {
   const { client } = connection;
-  const operatorToken = await signInOperator(client, connection.operator);
+  const operatorToken = await connection.operatorToken();
   log.event(`operator ${connection.operator.username} signed in with password + TOTP`);
   const handover = await handoverAvailable(client);
   const tenants: FleetTenant[] = [];

@@ -48,6 +48,8 @@ export interface NoisyTenantRow {
   together: LatencySummary;
   /** Quiet tenants: p99 beside the noisy tenant over p99 alone. */
   p99_ratio: number | null;
+  /** Units acknowledged per second during the together windows. */
+  admitted_per_sec_beside: number;
   stored: StoredResults;
   acknowledged_results: number;
   agents: TenantAgentsReport['agents'];
@@ -169,8 +171,8 @@ export async function runNoisyNeighbor(connection: Connection, options: NoisyNei
       const report = [...quietReport, ...noisyReport].find((entry) => entry.tenant === tenant.plan.slug);
       if (report === undefined) continue;
       const c = report.counters;
-      const soloHistogram = decodeHistogram(report.windows.solo);
-      const togetherHistogram = decodeHistogram(report.windows.together);
+      const soloHistogram = decodeHistogram(report.windows.solo?.latency);
+      const togetherHistogram = decodeHistogram(report.windows.together?.latency);
       const solo = summarize(soloHistogram);
       const together = summarize(togetherHistogram);
       const resultsPerBatch = batchShape(tenant === noisy ? noisyBatch : QUIET_BATCH_UNITS).results;
@@ -188,6 +190,7 @@ export async function runNoisyNeighbor(connection: Connection, options: NoisyNei
         solo,
         together,
         p99_ratio: tenant === noisy ? null : ratio(together.p99_ms, solo.p99_ms),
+        admitted_per_sec_beside: Math.round((report.windows.together?.units ?? 0) / ((options.rounds * windowMs) / 1000)),
         stored: await storedResults(connection.client, tenant, window),
         acknowledged_results: c.acknowledged_batches * resultsPerBatch,
         agents: report.agents,
@@ -202,8 +205,11 @@ export async function runNoisyNeighbor(connection: Connection, options: NoisyNei
       invariants.push(invariant(`${row.tenant}: never shed beside the noisy tenant`, row.shed_units === 0, `${row.shed_units} units shed`));
     }
     const noisyRow = rows.find((row) => row.role === 'noisy');
+    // Each together window may admit one burst (refilled while the noisy tenant was silent) on top of the rate.
+    const admissible = Math.round(1.1 * (rate + (2 * rate * 1000) / windowMs));
     if (noisyRow !== undefined && options.noisyFactor > 2) {
       invariants.push(invariant(`${noisyRow.tenant}: shed over its rate`, noisyRow.shed_units > 0, `${noisyRow.shed_units} units shed`));
+      invariants.push(invariant(`${noisyRow.tenant}: held to its rate while flooding`, noisyRow.admitted_per_sec_beside <= admissible, `${noisyRow.admitted_per_sec_beside} units/s admitted while offering ${Math.round(options.noisyFactor * rate)}; at most ${admissible} (rate + a burst per window, +10%)`));
     }
     const quietRatios = rows.map((row) => row.p99_ratio).filter((value): value is number => value !== null);
     const run = { scenario: 'noisy-neighbor', seed: options.seed, target: { url: connection.client.target.url, kind: connection.kind }, handover: fleet.handover, startedAt, events: log.events };

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type Connection } from '../../simulator/connection/connect';
+import { RunLog, type ProgressEvent } from '../../simulator/run-log';
+import { noisyNeighborDefaults, runNoisyNeighbor, type NoisyTenantRow } from '../../simulator/scenarios/noisy-neighbor';
+import { runScimSync } from '../../simulator/scenarios/scim-sync';
+
+/**
+ * The simulator's scenarios against a real embedded control plane (the repository's CLI in a child
+ * process, over HTTPS with its CA pinned), at small sizes: a few seconds of load each.
+ */
+describe('simulator scenarios on an embedded control plane', () => {
+  let connection: Connection;
+
+  beforeAll(async () => {
+    connection = await connect({});
+  }, 60_000);
+
+  afterAll(async () => {
+    await connection.close();
+  });
+
+  const small = { ...noisyNeighborDefaults, tenants: 3, agentsPerTenant: 2, durationMs: 2_400, rounds: 1, noisyFactor: 10, ratePerSec: 500 };
+
+  it('noisy-neighbor: the noisy tenant is shed and held to its rate, quiet tenants are never shed, nothing is lost and every acknowledged result is stored', async () => {
+    const progress: ProgressEvent[] = [];
+    const result = await runNoisyNeighbor(connection, { ...small, seed: 101 }, new RunLog((event) => progress.push(event)));
+    const rows = result.details.tenants as NoisyTenantRow[];
+    expect(result.invariants.filter((entry) => !entry.ok)).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(rows).toHaveLength(3);
+    expect(new Set(rows.map((row) => row.isolation_model))).toEqual(new Set(['pooled', 'siloed', 'hybrid']));
+    const noisy = rows.filter((row) => row.role === 'noisy');
+    expect(noisy).toHaveLength(1);
+    expect(noisy[0]?.shed_units).toBeGreaterThan(0);
+    // Offered 10× its rate, admitted about its rate (and a burst) while flooding.
+    expect(noisy[0]?.admitted_per_sec_beside).toBeLessThan((small.noisyFactor * small.ratePerSec) / 2);
+    for (const row of rows) {
+      expect(row.lost_units, row.tenant).toBe(0);
+      expect(row.admitted_units, row.tenant).toBe(row.offered_units);
+      expect(row.stored, row.tenant).toEqual({ counted: true, results: row.acknowledged_results });
+      expect(row.latency.samples, row.tenant).toBeGreaterThan(0);
+      // Each agent's own counters add up to the tenant's.
+      expect(row.agents.reduce((sum, agent) => sum + agent.counters.acknowledged_units, 0)).toBe(row.admitted_units);
+    }
+    for (const row of rows.filter((entry) => entry.role === 'quiet')) {
+      expect(row.shed_units, row.tenant).toBe(0);
+      expect(row.solo.samples, row.tenant).toBeGreaterThan(0);
+      expect(row.together.samples, row.tenant).toBeGreaterThan(0);
+    }
+    // The table and the progress a person watches.
+    expect(result.table.rows).toHaveLength(3);
+    expect(progress.flatMap((event) => (event.kind === 'window' ? [event.label] : []))).toEqual(['solo', 'together']);
+    expect(progress.some((event) => event.kind === 'load')).toBe(true);
+    // The server's own counters saw the noisy tenant shed.
+    const server = result.details.server_fairness as { slug: string; shed_units: number }[];
+    expect(server.find((entry) => entry.slug === noisy[0]?.tenant)?.shed_units).toBeGreaterThan(0);
+  });
+
+  it('noisy-neighbor with a hostile neighbour (Retry-After ignored): it is refused far more often, and still nothing is lost', async () => {
+    const result = await runNoisyNeighbor(connection, { ...small, seed: 102, honourRetryAfter: false }, new RunLog());
+    const rows = result.details.tenants as NoisyTenantRow[];
+    expect(result.invariants.filter((entry) => !entry.ok)).toEqual([]);
+    const noisy = rows.find((row) => row.role === 'noisy');
+    // Resending at its own pace, most of its requests are refusals.
+    expect(noisy?.retried_requests).toBeGreaterThan(noisy?.agents.length ?? 0);
+    expect(rows.every((row) => row.lost_units === 0)).toBe(true);
+  });
+
+  it('scim-sync: every role change shows on the person\'s next request, a deactivated person\'s session ends at once, and the directories match', async () => {
+    const result = await runScimSync(connection, { seed: 103, tenants: 2, agentsPerTenant: 1 }, new RunLog());
+    expect(result.invariants.filter((entry) => !entry.ok)).toEqual([]);
+    const changes = result.details.changes as { change: string; expected: string; observed: string }[];
+    for (const change of changes) expect(['add', 'promote', 'demote', 'rename', 'remove-from-groups', 'deactivate']).toContain(change.change);
+    expect(changes.filter((change) => change.change === 'add')).toHaveLength(2);
+    expect(changes.filter((change) => change.change === 'deactivate')).toHaveLength(2);
+    expect(changes.filter((change) => change.change === 'deactivate').every((change) => change.observed === 'ended')).toBe(true);
+    expect(changes.filter((change) => change.change === 'promote').every((change) => change.observed === 'operator')).toBe(true);
+    // The events are the run's story, in order, with no secret in them.
+    expect(result.events[0]).toMatch(/^operator .* signed in with password \+ TOTP$/);
+    expect(result.events.join('\n')).not.toMatch(/bh[otsbag]_/);
+  });
+});
