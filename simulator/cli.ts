@@ -7,8 +7,8 @@ import { checkConnectOptions, type ConnectOptions } from './connection/connect';
 import { probeControlPlane } from './control-plane-probe';
 import { ExitCode, SimulatorError } from './errors';
 import { runFromCli } from './run-scenario';
-import { noisyNeighborDefaults, runNoisyNeighbor } from './scenarios/noisy-neighbor';
-import { runScimSync, scimSyncDefaults } from './scenarios/scim-sync';
+import { noisyNeighborDefaults } from './scenarios/noisy-neighbor';
+import { scimSyncDefaults } from './scenarios/scim-sync';
 
 interface CommonOptions {
   controlPlane?: string;
@@ -89,23 +89,21 @@ scenarioCommand('noisy-neighbor', 'Quiet tenants at a steady share of their rate
     const seed = seedOf(options);
     process.exitCode = await runFromCli(
       target,
-      (connection, log) =>
-        runNoisyNeighbor(
-          connection,
-          {
-            seed,
-            tenants: options.tenants ?? noisyNeighborDefaults.tenants,
-            agentsPerTenant: options.agents ?? noisyNeighborDefaults.agentsPerTenant,
-            durationMs: options.duration ?? noisyNeighborDefaults.durationMs,
-            rounds: options.rounds ?? noisyNeighborDefaults.rounds,
-            noisyFactor: options.noisyFactor ?? noisyNeighborDefaults.noisyFactor,
-            honourRetryAfter: options.honourRetryAfter ?? noisyNeighborDefaults.honourRetryAfter,
-            ratePerSec: options.rate ?? noisyNeighborDefaults.ratePerSec,
-            quietShare: noisyNeighborDefaults.quietShare,
-            keepTenants: options.keepTenants,
-          },
-          log,
-        ),
+      {
+        scenario: 'noisy-neighbor',
+        options: {
+          seed,
+          tenants: options.tenants ?? noisyNeighborDefaults.tenants,
+          agentsPerTenant: options.agents ?? noisyNeighborDefaults.agentsPerTenant,
+          durationMs: options.duration ?? noisyNeighborDefaults.durationMs,
+          rounds: options.rounds ?? noisyNeighborDefaults.rounds,
+          noisyFactor: options.noisyFactor ?? noisyNeighborDefaults.noisyFactor,
+          honourRetryAfter: options.honourRetryAfter ?? noisyNeighborDefaults.honourRetryAfter,
+          ratePerSec: options.rate ?? noisyNeighborDefaults.ratePerSec,
+          quietShare: noisyNeighborDefaults.quietShare,
+          keepTenants: options.keepTenants,
+        },
+      },
       output(options),
     );
   });
@@ -115,7 +113,7 @@ scenarioCommand('scim-sync', "Each tenant's IdP adds, changes and deactivates pe
   const seed = seedOf(options);
   process.exitCode = await runFromCli(
     target,
-    (connection, log) => runScimSync(connection, { seed, tenants: options.tenants ?? scimSyncDefaults.tenants, agentsPerTenant: options.agents ?? scimSyncDefaults.agentsPerTenant, keepTenants: options.keepTenants }, log),
+    { scenario: 'scim-sync', options: { seed, tenants: options.tenants ?? scimSyncDefaults.tenants, agentsPerTenant: options.agents ?? scimSyncDefaults.agentsPerTenant, keepTenants: options.keepTenants } },
     output(options),
   );
 });

@@ -61,5 +61,6 @@ if (process.send !== undefined) {
   process.on('message', (command: AgentProcessCommand) => {
     handle(command).catch((error: unknown) => reply({ kind: 'failed', message: error instanceof Error ? error.message : String(error) }));
   });
-  process.on('disconnect', () => clearInterval(ticker));
+  // The parent went away (done, interrupted or crashed): these agents stop with it.
+  process.on('disconnect', () => process.exit(0));
 }
