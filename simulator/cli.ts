@@ -9,6 +9,7 @@ import { ExitCode, SimulatorError } from './errors';
 import { runFromCli } from './run-scenario';
 import { noisyNeighborDefaults } from './scenarios/noisy-neighbor';
 import { scimSyncDefaults } from './scenarios/scim-sync';
+import { breakGlassDrillDefaults } from './scenarios/break-glass-drill';
 
 interface CommonOptions {
   controlPlane?: string;
@@ -108,15 +109,21 @@ scenarioCommand('noisy-neighbor', 'Quiet tenants at a steady share of their rate
     );
   });
 
-scenarioCommand('scim-sync', "Each tenant's IdP adds, changes and deactivates people and groups over SCIM; reports the role changes people see and that a deactivated person's session ends on its next request.", scimSyncDefaults).action(async (options: CommonOptions) => {
-  const target = connectOptions(options);
-  const seed = seedOf(options);
-  process.exitCode = await runFromCli(
-    target,
-    { scenario: 'scim-sync', options: { seed, tenants: options.tenants ?? scimSyncDefaults.tenants, agentsPerTenant: options.agents ?? scimSyncDefaults.agentsPerTenant, keepTenants: options.keepTenants } },
-    output(options),
-  );
-});
+/** A scenario whose size is its fleet: tenants and agents per tenant. */
+function fleetScenario(name: 'scim-sync' | 'break-glass-drill', description: string, defaults: { tenants: number; agentsPerTenant: number }): void {
+  scenarioCommand(name, description, defaults).action(async (options: CommonOptions) => {
+    const target = connectOptions(options);
+    const fleet = { seed: seedOf(options), tenants: options.tenants ?? defaults.tenants, agentsPerTenant: options.agents ?? defaults.agentsPerTenant, keepTenants: options.keepTenants };
+    process.exitCode = await runFromCli(target, { scenario: name, options: fleet }, output(options));
+  });
+}
+
+fleetScenario('scim-sync', "Each tenant's IdP adds, changes and deactivates people and groups over SCIM; reports the role changes people see and that a deactivated person's session ends on its next request.", scimSyncDefaults);
+fleetScenario(
+  'break-glass-drill',
+  'An operator asks for access, a person of the tenant (signed in through its IdP) approves, the operator activates and reads once, the tenant revokes, the next read is refused; then with two approvers. Both ledgers must show every step and verify.',
+  breakGlassDrillDefaults,
+);
 
 try {
   await program.parseAsync(process.argv);

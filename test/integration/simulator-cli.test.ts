@@ -50,7 +50,7 @@ describe('simulate CLI', () => {
   });
 
   it('answers --help on every command with exit 0', async () => {
-    const commands = [[], ['noisy-neighbor'], ['scim-sync'], ['probe']];
+    const commands = [[], ['noisy-neighbor'], ['scim-sync'], ['break-glass-drill'], ['probe']];
     const answers = await Promise.all(commands.map((command) => simulate([...command, '--help'])));
     for (const [index, answer] of answers.entries()) {
       expect(answer.code, commands[index]?.join(' ')).toBe(0);

@@ -3,6 +3,7 @@ import { connect, type Connection } from '../../simulator/connection/connect';
 import { RunLog, type ProgressEvent } from '../../simulator/run-log';
 import { noisyNeighborDefaults, runNoisyNeighbor, type NoisyTenantRow } from '../../simulator/scenarios/noisy-neighbor';
 import { runScimSync } from '../../simulator/scenarios/scim-sync';
+import { runBreakGlassDrill, type DrillReport } from '../../simulator/scenarios/break-glass-drill';
 
 /**
  * The simulator's scenarios against a real embedded control plane (the repository's CLI in a child
@@ -78,5 +79,20 @@ describe('simulator scenarios on an embedded control plane', () => {
     // The events are the run's story, in order, with no secret in them.
     expect(result.events[0]).toMatch(/^operator .* signed in with password \+ TOTP$/);
     expect(result.events.join('\n')).not.toMatch(/bh[otsbag]_/);
+  });
+
+  it('break-glass-drill: a tenant person approves through the IdP, one read, revoke, the next read refused; two approvers; both ledgers in order and verified', async () => {
+    const result = await runBreakGlassDrill(connection, { seed: 104, tenants: 2, agentsPerTenant: 1 }, new RunLog());
+    expect(result.invariants.filter((entry) => !entry.ok)).toEqual([]);
+    const [single, double] = result.details.drills as DrillReport[];
+    expect(single?.grant_read.status).toBe(200);
+    expect(single?.grant_read.rows).toBeGreaterThan(0);
+    expect(single?.read_after_revoke).toEqual({ status: 401, code: 'grant_revoked' });
+    expect(single?.tenant_ledger).toEqual(['BREAK_GLASS_REQUESTED', 'BREAK_GLASS_APPROVED', 'BREAK_GLASS_ACTIVATED', 'BREAK_GLASS_READ', 'BREAK_GLASS_REVOKED']);
+    expect(single?.provider_ledger).toEqual(single?.tenant_ledger);
+    expect(double?.approvers).toHaveLength(2);
+    expect(double?.state_after_first_approval).toBe('pending');
+    expect(double?.tenant_ledger.filter((event) => event === 'BREAK_GLASS_APPROVED')).toHaveLength(2);
+    expect(double?.other_tenant_ledger).toEqual([]);
   });
 });
