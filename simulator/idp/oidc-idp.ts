@@ -54,7 +54,18 @@ let providerClass: Promise<ProviderClass> | undefined;
 /** oidc-provider ships no type declarations: load it by a non-literal specifier and check its shape. */
 async function loadProvider(): Promise<ProviderClass> {
   const specifier = 'oidc-provider';
-  const loaded: unknown = await import(specifier);
+  // On Node 20 oidc-provider warns, once at import, that it wants Node 22; it works here (and the
+  // project supports Node >= 20.19), so that one line stays out of the simulator's output.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!(typeof args[0] === 'string' && args[0].includes('Unsupported runtime'))) warn(...args);
+  };
+  let loaded: unknown;
+  try {
+    loaded = await import(specifier);
+  } finally {
+    console.warn = warn;
+  }
   const candidate: unknown = typeof loaded === 'object' && loaded !== null && 'default' in loaded ? loaded.default : undefined;
   if (typeof candidate === 'function' && typeof (candidate.prototype as { interactionFinished?: unknown } | undefined)?.interactionFinished === 'function') {
     return candidate as ProviderClass;
