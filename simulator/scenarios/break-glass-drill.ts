@@ -72,8 +72,13 @@ async function onCallOperator(connection: Connection, adminToken: string, tag: s
  * approvers required. Both ledgers must show each step in order and verify, and the other tenant's
  * ledger none of it.
  */
-export async function runBreakGlassDrill(connection: Connection, options: BreakGlassDrillOptions, log: RunLog): Promise<ScenarioResult> {
+/** Refuses options that cannot make a drill (a usage error, before anything starts). */
+export function checkBreakGlassDrillOptions(options: Pick<BreakGlassDrillOptions, 'tenants'>): void {
   if (options.tenants < 2) throw new UsageError('--tenants: break-glass-drill needs at least 2 tenants (the drill\'s and another whose ledger must stay clean)');
+}
+
+export async function runBreakGlassDrill(connection: Connection, options: BreakGlassDrillOptions, log: RunLog): Promise<ScenarioResult> {
+  checkBreakGlassDrillOptions(options);
   const startedAt = new Date();
   const plan = planFleet(options.seed, { tenants: options.tenants, agentsPerTenant: options.agentsPerTenant, peoplePerTenant: 3, testsPerTenant: 3 });
   const fleet = await buildFleet(connection, plan, log, { keepTenants: options.keepTenants });

@@ -74,7 +74,8 @@ function agentSpecs(tenant: FleetTenant, unitsPerSec: number, batchUnits: number
   return tenant.agents.map((agent) => ({ tenant: tenant.plan.slug, name: agent.name, token: agent.token, testIds: tenant.testIds, batch, behaviour: { batchesPerSec, honourRetryAfter } }));
 }
 
-function validate(options: NoisyNeighborOptions): void {
+/** Refuses options that cannot make a run (a usage error, before anything starts). */
+export function checkNoisyNeighborOptions(options: Pick<NoisyNeighborOptions, 'tenants' | 'durationMs' | 'rounds'>): void {
   if (options.tenants < 2) throw new UsageError('--tenants: noisy-neighbor needs at least 2 tenants (one noisy, the rest quiet)');
   if (options.durationMs / (2 * options.rounds) < 500) throw new UsageError('--duration: each window needs at least 500ms; give a longer --duration or fewer --rounds');
 }
@@ -88,7 +89,7 @@ const ratio = (together: number | null, solo: number | null) => (together === nu
  * every agent sends what it still holds, and each tenant's own person counts what was stored.
  */
 export async function runNoisyNeighbor(connection: Connection, options: NoisyNeighborOptions, log: RunLog): Promise<ScenarioResult> {
-  validate(options);
+  checkNoisyNeighborOptions(options);
   const startedAt = new Date();
   const plan = planFleet(options.seed, { tenants: options.tenants, agentsPerTenant: options.agentsPerTenant, peoplePerTenant: 3, testsPerTenant: 3 });
   const noisyIndex = new SeededRandom(options.seed).stream('noisy').int(0, plan.tenants.length - 1);
