@@ -49,6 +49,7 @@ describe('simulate CLI: help and bad flags', () => {
       [['scim-sync', '--ca', 'ca.crt'], /--ca and --operator go with --control-plane/],
       [['break-glass-drill', '--tenants', '1'], /at least 2 tenants/],
       [['teleport'], /unknown command 'teleport'/],
+      [['scim-sync', '--json', '/nonexistent-folder/report.json'], /--json \/nonexistent-folder\/report.json: cannot write there/],
     ];
     for (const [args, pattern] of cases) {
       const answer = await simulate(...args);

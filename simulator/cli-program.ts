@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { decimal, parseBoolean, parseControlPlaneUrl, parseDuration, parseEnvName, wholeNumber } from './cli-options';
 import { checkConnectOptions, type ConnectOptions } from './connection/connect';
 import { probeControlPlane } from './control-plane-probe';
-import { ExitCode, SimulatorError } from './errors';
+import { ExitCode, SimulatorError, UsageError } from './errors';
 import { runFromCli } from './run-scenario';
 import { checkNoisyNeighborOptions, noisyNeighborDefaults } from './scenarios/noisy-neighbor';
 import { scimSyncDefaults } from './scenarios/scim-sync';
@@ -28,6 +29,16 @@ interface CommonOptions {
 export interface CliIo {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
+}
+
+/** `--json <file>`: its folder must exist and be writable before a run starts, not only when it ends. */
+function checkJsonTarget(file: string | undefined): void {
+  if (file === undefined || file === '-') return;
+  try {
+    accessSync(dirname(resolve(file)), constants.W_OK);
+  } catch {
+    throw new UsageError(`--json ${file}: cannot write there (no such folder, or not writable)`);
+  }
 }
 
 /** The `simulate` program; each action stores its exit code in `exit.code`. */
@@ -59,8 +70,9 @@ function buildProgram(io: CliIo, exit: { code: number }): Command {
     return command;
   }
 
-  /** The flags that choose the control plane, checked before anything starts. */
+  /** The flags that choose the control plane (and where the report goes), checked before anything starts. */
   function connectOptions(options: CommonOptions): ConnectOptions {
+    checkJsonTarget(options.json);
     const chosen = { controlPlane: options.controlPlane, ca: options.ca, operator: options.operator, passwordEnv: options.passwordEnv, totpSecretEnv: options.totpSecretEnv };
     checkConnectOptions(chosen);
     return chosen;
