@@ -11,6 +11,7 @@ const providerPlaneSuite = [
   'test/integration/identity-journey.test.ts',
   'test/integration/telemetry-isolation.test.ts',
   'test/integration/break-glass-drill.test.ts',
+  'test/integration/operator-blindness.test.ts',
   'test/integration/postgres-*.test.ts',
 ];
 

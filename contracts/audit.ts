@@ -11,6 +11,12 @@ export const LedgerEntryView = z.strictObject({
   tenant_id: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
   leaf_hash: Hex32,
+  /**
+   * What the entry says of people (user names, emails, external ids): stored sealed with the tenant's
+   * key inside `details` (`personal_sealed`, which the leaf hashes), opened here for the tenant only.
+   * null: the entry names nobody, the reader is not the tenant, or the tenant was deleted (crypto-shred).
+   */
+  personal: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 export type LedgerEntryView = z.infer<typeof LedgerEntryView>;
 

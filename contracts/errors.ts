@@ -46,6 +46,14 @@ export const errorCodes = [
   'grant_read_only',
   'grant_scope_missing',
   'deployment_key_unavailable',
+  'tenant_handed_over',
+  'onboarding_token_used',
+  'handover_required',
+  'identity_not_tenant_owned',
+  'recovery_in_progress',
+  'recovery_waiting',
+  'recovery_not_open',
+  'unknown_test',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

@@ -19,7 +19,12 @@ export const OidcView = z.strictObject({
   claim: z.string().nullable(),
   groups_claim: z.string(),
   updated_at: z.string(),
+  /** Who owns these settings: `provider` (entered during onboarding) or `tenant` (set or confirmed in the tenant plane after handover). */
+  owner: z.enum(['provider', 'tenant']),
 });
 export type OidcView = z.infer<typeof OidcView>;
 
 export const OidcLoginQuery = z.strictObject({ tenant: z.string().min(1).max(200) });
+
+/** Confirming the provider-entered settings as the tenant's own takes no fields. */
+export const ConfirmIdentityRequest = z.strictObject({});

@@ -15,6 +15,7 @@ export const tenantPermissions = [
   'break-glass:decide',
   'audit:read',
   'insights:run',
+  'identity:write',
 ] as const;
 export const TenantPermission = z.enum(tenantPermissions);
 export type TenantPermission = z.infer<typeof TenantPermission>;

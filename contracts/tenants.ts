@@ -63,6 +63,8 @@ export const Tenant = z.strictObject({
   created_at: Timestamp,
   counts: z.strictObject({ agents: z.number().int(), users: z.number().int(), tests: z.number().int() }),
   quotas: Quotas,
+  /** When the customer took ownership (POST /v1/handover); null while the provider still holds the onboarding credential. */
+  handed_over_at: Timestamp.nullable(),
 });
 export type Tenant = z.infer<typeof Tenant>;
 
@@ -86,3 +88,59 @@ export const AdminTokenResponse = z.strictObject({
 
 /** `{tenant}` in a route: the tenant's id or its slug. */
 export const TenantRef = z.union([Uuid, Slug]);
+
+/**
+ * Handover: the customer takes ownership with the onboarding token the provider minted. The answer
+ * is a tenant-owned admin token the provider never sees; every provider-minted credential ends.
+ */
+export const HandoverRequest = z.strictObject({
+  expires_in_seconds: z
+    .number()
+    .int()
+    .min(3600)
+    .max(366 * 24 * 3600)
+    .default(90 * 24 * 3600),
+  name: z.string().trim().min(1).max(100).optional(),
+  /** Keep the IdP settings the provider entered during onboarding, now as the tenant's own. */
+  confirm_identity: z.boolean().default(false),
+});
+
+export const HandoverResponse = AdminTokenResponse.extend({
+  handed_over_at: Timestamp,
+  identity_confirmed: z.boolean(),
+  /** Credentials that ended, by kind (admin, scim, session, bootstrap); agent tokens stay. */
+  revoked: z.record(z.string(), z.number().int()),
+});
+export type HandoverResponse = z.infer<typeof HandoverResponse>;
+
+/** A tenant-owned admin token minted in the tenant plane by a tenant-owned credential. */
+export const TenantAdminTokenRequest = AdminTokenRequest;
+
+/**
+ * Recovery: for a tenant that lost every credential. An operator opens a request; a new onboarding
+ * token can be minted only after the waiting period, and any tenant credential may cancel it meanwhile.
+ */
+export const recoveryStates = ['waiting', 'cancelled', 'completed'] as const;
+export const RecoveryState = z.enum(recoveryStates);
+export type RecoveryState = z.infer<typeof RecoveryState>;
+
+export const CreateRecoveryRequest = z.strictObject({ reason: z.string().trim().min(1).max(1000) });
+export const CancelRecoveryRequest = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() });
+export const RecoveryIdParam = z.strictObject({ id: Uuid });
+
+export const RecoveryView = z.strictObject({
+  id: Uuid,
+  tenant_id: Uuid,
+  state: RecoveryState,
+  reason: z.string(),
+  requested_by: z.strictObject({ operator_id: Uuid, username: z.string() }),
+  requested_at: Timestamp,
+  /** The earliest time the operator may mint a new onboarding token. */
+  available_at: Timestamp,
+  ended_at: Timestamp.nullable(),
+  ended_by: z.string().nullable(),
+  end_reason: z.string().nullable(),
+});
+export type RecoveryView = z.infer<typeof RecoveryView>;
+
+export const RecoveryList = z.strictObject({ items: z.array(RecoveryView) });

@@ -24,6 +24,7 @@ import { FairnessRegistry } from './fairness/fairness-registry';
 import { IngestWriter, defaultWriterOptions, type IngestWriterOptions } from './ingest/ingest-writer';
 import { TenantCrypto } from './tenancy/tenant-keys';
 import { ingestRoutes } from './http/ingest-routes';
+import { OwnedTests } from './ingest/owned-tests';
 import { telemetryRoutes } from './http/telemetry-routes';
 import { fairnessRoutes } from './http/fairness-routes';
 import { metricsRoute } from './http/metrics-route';
@@ -31,6 +32,8 @@ import { BreakGlassService } from './breakglass/break-glass-service';
 import { GrantAuth } from './breakglass/grant-access';
 import { breakGlassRoutes } from './http/break-glass-routes';
 import { registerGrantGuard } from './http/break-glass-guard';
+import { ownershipRoutes } from './http/ownership-routes';
+import { DEFAULT_RECOVERY_WAIT_MS, OwnershipService } from './tenancy/ownership-service';
 
 export interface AppDeps {
   storage: Storage;
@@ -42,6 +45,8 @@ export interface AppDeps {
   https?: { key: string; cert: string } | null;
   /** Ingest tuning: fairness off only to demonstrate what it prevents (bench P2); writer limits. */
   ingest?: { fairness?: boolean; writer?: Partial<IngestWriterOptions> };
+  /** How long a recovery request waits before a new onboarding token can be minted. */
+  recoveryWaitMs?: number;
 }
 
 /** Largest request body accepted anywhere (ingest batches included); larger is `413 payload_too_large`. */
@@ -77,18 +82,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tenantDirectoryRoutes(ctx, tenantAuth));
   await app.register(agentRoutes(ctx, tenantAuth));
   await app.register(oidcRoutes(ctx, tenantAuth));
-  await app.register(probeTestRoutes(ctx, tenantAuth));
+  // A cache's age is real time, not the (test-movable) clock.
+  const ownedTests = new OwnedTests(deps.storage, () => performance.now());
+  await app.register(probeTestRoutes(ctx, tenantAuth, ownedTests));
   await app.register(scimRoutes(ctx, tenantAuth), { prefix: SCIM_PREFIX });
   const breakGlass = new BreakGlassService({ storage: deps.storage, clock, resolveTenant: (ref) => tenants.resolve(ref) });
   const grants = new GrantAuth(deps.storage, clock);
   await app.register(breakGlassRoutes(ctx, tenantAuth, breakGlass));
+  const ownership = new OwnershipService({ storage: deps.storage, tenants, clock, recoveryWaitMs: deps.recoveryWaitMs ?? DEFAULT_RECOVERY_WAIT_MS });
+  await app.register(ownershipRoutes(ctx, tenantAuth, ownership));
   const presence = new ReplicaPresence(deps.storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
   const fairnessEnabled = deps.ingest?.fairness ?? true;
   const fairness = new FairnessRegistry({ enabled: fairnessEnabled, liveReplicas: () => presence.liveReplicas, nowMs: () => clock().getTime() });
   const writer = new IngestWriter(deps.storage.telemetry, { ...defaultWriterOptions, fair: fairnessEnabled, ...deps.ingest?.writer });
   const tenantCrypto = new TenantCrypto(deps.storage, deps.deploymentKey);
   const fairnessView = { fairness, writer, liveReplicas: () => presence.liveReplicas };
-  await app.register(ingestRoutes(ctx, tenantAuth, { fairness, writer, crypto: tenantCrypto }));
+  await app.register(ingestRoutes(ctx, tenantAuth, { fairness, writer, crypto: tenantCrypto, ownedTests }));
   await app.register(telemetryRoutes(ctx, tenantAuth, { fairness, crypto: tenantCrypto, grants }));
   await app.register(fairnessRoutes(ctx, fairnessView));
   await app.register(metricsRoute(ctx, fairnessView));

@@ -41,6 +41,14 @@ function telemetryCells(value: string): number {
   return n;
 }
 
+function recoveryWaitHours(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1 || n > 24 * 30) {
+    throw new InvalidArgumentError('must be a number of hours from 1 to 720');
+  }
+  return n;
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) {
@@ -137,9 +145,11 @@ program
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
   .addOption(new Option('--fairness <mode>', 'per-tenant ingest admission and the fair writer; "off" only to demonstrate what they prevent').choices(['on', 'off']).default('on'))
   .option('--telemetry-cells <n>', `SQLite: files new pooled tenants' telemetry is spread over, each with its own writer, 1 to 64 (default ${DEFAULT_TELEMETRY_CELLS}; placed tenants keep theirs)`, telemetryCells)
-  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number }) => {
+  .option('--recovery-wait-hours <hours>', 'how long a recovery request waits, cancellable by the tenant, before a new onboarding token can be minted (default 72)', recoveryWaitHours)
+  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number; recoveryWaitHours?: number }) => {
     await serve({
       fairness: options.fairness === 'on',
+      recoveryWaitMs: options.recoveryWaitHours === undefined ? undefined : options.recoveryWaitHours * 3600_000,
       telemetryCells: options.telemetryCells,
       database: options.database,
       dataDir: options.data,

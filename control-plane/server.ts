@@ -25,6 +25,8 @@ export interface ServeOptions {
   fairness?: boolean;
   /** SQLite: the pooled telemetry cells new pooled tenants are spread over (see SqliteStorageOptions). */
   telemetryCells?: number | undefined;
+  /** How long a recovery request waits before a new onboarding token can be minted (default 72 h). */
+  recoveryWaitMs?: number | undefined;
 }
 
 /** Parses `host:port` (`[::1]:8443` for IPv6). */
@@ -70,6 +72,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       clock,
       https: { key: tls.key, cert: tls.cert },
       ingest: { fairness: options.fairness ?? true },
+      ...(options.recoveryWaitMs === undefined ? {} : { recoveryWaitMs: options.recoveryWaitMs }),
       logger: {
         level: options.logLevel ?? 'info',
         redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },

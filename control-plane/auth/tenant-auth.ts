@@ -1,8 +1,9 @@
 import { ApiError } from '../http/errors';
-import type { Storage, TenantRecord, TenantTokenKind, TenantTokenRecord } from '../storage/types';
+import type { Storage, TenantIdentityRecord, TenantRecord, TenantTokenKind, TenantTokenRecord } from '../storage/types';
 import { hashToken } from './tokens';
 import { builtinTenantRoles, tenantPermissions, type TenantPermission } from '../../contracts/tenant-directory';
 import { effectiveRoles } from '../identity/effective-roles';
+import { PROVIDER_LEDGER, tenantLedger } from '../audit/ledger-ids';
 
 export interface AuthenticatedTenant {
   tenant: TenantRecord;
@@ -12,29 +13,62 @@ export interface AuthenticatedTenant {
   permissions: ReadonlySet<string>;
   /** The signed-in user, for a user session. */
   user: { id: string; userName: string; roles: string[] } | null;
+  /**
+   * Whether the tenant owns this credential outright: nothing the provider minted or configured can
+   * have produced it (see tenantOwnership). Reading the tenant's data and approving break-glass need it.
+   */
+  tenantOwned: boolean;
+  /** Permissions the user's roles grant but this session may not use, because it is not tenant-owned. */
+  withheld: ReadonlySet<TenantPermission>;
 }
 
 const tokenPrefixes: Record<TenantTokenKind, string> = { admin: 'bht_', session: 'bht_', scim: 'bhs_', bootstrap: 'bhb_', agent: 'bha_' };
 
-/** 403 unless the caller holds `permission`. */
 /**
  * What a tenant's data reveals is for the tenant's people: telemetry reads and insights need a
- * user session (the tenant's IdP) with a role, or a break-glass grant. Tenant-admin tokens are
- * minted through the provider plane, so they provision (directory, roles, agents, tests,
- * break-glass decisions) but never read telemetry: otherwise minting one would be a way around
- * break-glass.
+ * user session (the tenant's IdP) with a role, or a break-glass grant. Admin tokens provision
+ * (directory, roles, agents, tests, break-glass decisions) but never read telemetry: before
+ * handover they are the provider's onboarding credential, and a token is not a person.
  */
-const userOnlyPermissions: ReadonlySet<TenantPermission> = new Set<TenantPermission>(['telemetry:read', 'insights:run']);
+export const userOnlyPermissions: ReadonlySet<TenantPermission> = new Set<TenantPermission>(['telemetry:read', 'insights:run']);
 const adminTokenPermissions = tenantPermissions.filter((permission) => !userOnlyPermissions.has(permission));
 
+/** The refusal for a person whose session the tenant does not own (before handover, or through IdP settings it never confirmed). */
+export function notTenantOwned(tenant: TenantRecord, what: string): ApiError {
+  return tenant.handedOverAt === null
+    ? new ApiError(403, 'handover_required', `${what} needs the tenant to own its credentials: until the customer hands the tenant over (POST /v1/handover with the onboarding token), no one signed in may do it.`)
+    : new ApiError(
+        403,
+        'identity_not_tenant_owned',
+        `${what} needs a session through identity settings the tenant owns: set or confirm them in the tenant plane (PUT /v1/identity/oidc or POST /v1/identity/oidc/confirm), then sign in again.`,
+      );
+}
+
+/** 403 unless the caller holds `permission`. */
 export function requireTenantPermission(auth: AuthenticatedTenant, permission: TenantPermission): void {
-  if (!auth.permissions.has(permission)) {
-    const message =
-      auth.user === null && userOnlyPermissions.has(permission)
-        ? `A tenant-admin token does not allow ${permission}: sign in as a tenant user with a role (the tenant's IdP).`
-        : `Your tenant role does not allow ${permission}.`;
-    throw new ApiError(403, 'forbidden', message, { permission });
+  if (auth.permissions.has(permission)) return;
+  if (auth.withheld.has(permission)) {
+    throw notTenantOwned(auth.tenant, permission);
   }
+  const message =
+    auth.user === null && userOnlyPermissions.has(permission)
+      ? `A tenant-admin token does not allow ${permission}: sign in as a tenant user with a role (the tenant's IdP).`
+      : `Your tenant role does not allow ${permission}.`;
+  throw new ApiError(403, 'forbidden', message, { permission });
+}
+
+/**
+ * Whether the tenant owns a credential outright. Until handover nothing does: the provider holds the
+ * onboarding token and may have configured the IdP. At handover every credential but agent tokens
+ * ends, so afterwards a live admin, SCIM or bootstrap token was minted by the tenant. A session must
+ * also come from IdP settings the tenant set or confirmed itself (sign-in through any other is refused
+ * after handover; one that started before handover is older than it).
+ */
+export function tenantOwnership(tenant: TenantRecord, token: TenantTokenRecord, identity: TenantIdentityRecord | null): boolean {
+  if (tenant.handedOverAt === null || token.createdAt < tenant.handedOverAt) return false;
+  if (token.kind === 'admin') return token.subjectId === null;
+  if (token.kind === 'session') return identity?.tenantOwnedAt != null;
+  return true;
 }
 
 /**
@@ -72,6 +106,9 @@ export class TenantAuth {
     const record = await scope.tokenByHash(tokenHash);
     // bht_ is both a tenant-admin token and a user session: routes for admins accept either.
     const kindOk = record !== null && (record.kind === kind || (kind === 'admin' && record.kind === 'session'));
+    if (record !== null && kindOk && isSpentOnboardingToken(tenant, record)) {
+      throw await this.onboardingTokenUsed(tenant, record);
+    }
     if (record === null || record.revokedAt !== null || !kindOk) {
       throw new ApiError(401, 'unauthorized', 'This token is not valid.');
     }
@@ -82,7 +119,16 @@ export class TenantAuth {
       throw new ApiError(403, 'tenant_suspended', 'This tenant is suspended; its tokens work again once it is resumed.');
     }
     if (record.kind !== 'session') {
-      return { tenant, token: record, actor: { label: `tenant:${tenant.slug}:${record.kind}-token:${record.id}` }, permissions: new Set(adminTokenPermissions), user: null };
+      const permissions = record.kind === 'admin' ? new Set<string>(adminTokenPermissions) : new Set<string>();
+      return {
+        tenant,
+        token: record,
+        actor: { label: `tenant:${tenant.slug}:${record.kind}-token:${record.id}` },
+        permissions,
+        user: null,
+        tenantOwned: tenantOwnership(tenant, record, null),
+        withheld: new Set(),
+      };
     }
     // A session lives only while its user does: deactivation (SCIM or delete) ends it on the next request.
     const [user] = record.subjectId === null ? [] : await scope.usersByIds([record.subjectId]);
@@ -91,11 +137,39 @@ export class TenantAuth {
     }
     const roles = await effectiveRoles(scope, user.id);
     const custom = await scope.roles();
-    const permissions = new Set<string>();
+    const granted = new Set<string>();
     for (const role of roles) {
-      const granted = role in builtinTenantRoles ? builtinTenantRoles[role as keyof typeof builtinTenantRoles] : (custom.find((item) => item.name === role)?.permissions ?? []);
-      for (const permission of granted) permissions.add(permission);
+      const permissions = role in builtinTenantRoles ? builtinTenantRoles[role as keyof typeof builtinTenantRoles] : (custom.find((item) => item.name === role)?.permissions ?? []);
+      for (const permission of permissions) granted.add(permission);
     }
-    return { tenant, token: record, actor: { label: `tenant:${tenant.slug}:user:${user.userName}` }, permissions, user: { id: user.id, userName: user.userName, roles } };
+    const tenantOwned = tenantOwnership(tenant, record, await scope.identity());
+    const withheld = new Set<TenantPermission>(tenantOwned ? [] : [...userOnlyPermissions].filter((permission) => granted.has(permission)));
+    for (const permission of withheld) granted.delete(permission);
+    // The actor names the user by id: a ledger is kept beside other tenants' data, names and emails are not.
+    return { tenant, token: record, actor: { label: `tenant:${tenant.slug}:user:${user.id}` }, permissions: granted, user: { id: user.id, userName: user.userName, roles }, tenantOwned, withheld };
   }
+
+  /**
+   * An onboarding token presented after the tenant was handed over: the customer learns at once that
+   * someone used it (it may not have been them), and the attempt is in the tenant's ledger.
+   */
+  private async onboardingTokenUsed(tenant: TenantRecord, record: TenantTokenRecord): Promise<ApiError> {
+    const at = this.clock().toISOString();
+    const details = { token_id: record.id, handed_over_at: tenant.handedOverAt };
+    await this.storage.transaction(async (tx) => {
+      await tx.appendLedger(tenantLedger(tenant.id), { actor: `tenant:${tenant.slug}:admin-token:${record.id}`, eventType: 'ONBOARDING_TOKEN_REJECTED', tenantId: tenant.id, details }, at);
+      await tx.appendLedger(PROVIDER_LEDGER, { actor: `tenant:${tenant.slug}:admin-token:${record.id}`, eventType: 'ONBOARDING_TOKEN_REJECTED', tenantId: tenant.id, details }, at);
+    });
+    return new ApiError(
+      401,
+      'onboarding_token_used',
+      `This onboarding token ended when the tenant was handed over at ${tenant.handedOverAt ?? 'an earlier time'}. If no one in your organisation did that, treat it as an incident: the handover is in your ledger, and your provider can open a recovery request (it waits 72 hours, and you can cancel it).`,
+      { handed_over_at: tenant.handedOverAt },
+    );
+  }
+}
+
+/** A provider-minted admin token (an onboarding credential) that ended at or after the tenant's handover. */
+function isSpentOnboardingToken(tenant: TenantRecord, record: TenantTokenRecord): boolean {
+  return record.kind === 'admin' && record.subjectId !== null && record.revokedAt !== null && tenant.handedOverAt !== null && record.revokedAt >= tenant.handedOverAt;
 }

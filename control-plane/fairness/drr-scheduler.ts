@@ -42,6 +42,11 @@ export class DeficitRoundRobin<T> {
     return this.totalCost;
   }
 
+  /** Whether anything is queued, costless items included (an empty batch still needs its answer). */
+  get hasWork(): boolean {
+    return this.active.length > 0;
+  }
+
   /** Whether any tenant outside `tenants` has work queued. */
   hasWorkOutside(tenants: ReadonlySet<string>): boolean {
     return this.active.some((tenant) => !tenants.has(tenant) && (this.flows.get(tenant)?.queuedCost ?? 0) > 0);

@@ -7,8 +7,12 @@ import { ApiError } from './errors';
 import { operatorWith, type ProviderContext } from './context';
 import { parseWith } from './validation';
 
-export function entryView(entry: LedgerEntry): LedgerEntryView {
+/** Opens what an entry says of people, for the tenant that owns the entry (see audit/ledger-personal.ts). */
+export type PersonalOpener = (details: Record<string, unknown>) => Record<string, unknown> | null;
+
+export function entryView(entry: LedgerEntry, openPersonal?: PersonalOpener | null): LedgerEntryView {
   return {
+    ...(openPersonal === undefined ? {} : { personal: openPersonal === null ? null : openPersonal(entry.details) }),
     seq: entry.seq,
     ts: entry.ts,
     actor: entry.actor,
@@ -51,6 +55,7 @@ export async function ledgerPage(
   storage: Storage,
   ledgerId: string,
   query: { tenantId?: string | undefined; event_type?: string | undefined; cursor?: string | undefined; limit: number },
+  openPersonal?: PersonalOpener | null,
 ): Promise<{ items: LedgerEntryView[]; next_cursor: string | null }> {
   const entries = await storage.ledgers.entries(ledgerId, {
     tenantId: query.tenantId,
@@ -60,7 +65,7 @@ export async function ledgerPage(
   });
   const page = entries.slice(0, query.limit);
   const last = page.at(-1);
-  return { items: page.map(entryView), next_cursor: entries.length > query.limit && last !== undefined ? String(last.seq) : null };
+  return { items: page.map((entry) => entryView(entry, openPersonal)), next_cursor: entries.length > query.limit && last !== undefined ? String(last.seq) : null };
 }
 
 /** GET /provider/v1/audit (filters: tenant, event_type), /audit/verify, /audit/proof/{seq}: the provider ledger. */

@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BreakGlassGrant, BreakGlassRequestView } from '../../contracts/break-glass';
-import { buildTestApp, enrolledAgentHeaders, totpCode, type TestApp } from '../../test/helpers/control-plane-harness';
+import { buildTestApp, definedTests, enrolledAgentHeaders, totpCode, type TestApp } from '../../test/helpers/control-plane-harness';
 import { hashToken } from '../auth/tokens';
 
 type Headers = { authorization: string };
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-const TEST_ID = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
+/** acme's test (ingest takes results for a tenant's own tests only). */
+let TEST_ID = '';
 const TELEMETRY_READS = ['/v1/telemetry/results', '/v1/telemetry/flows', '/v1/telemetry/summary'];
 
 /**
@@ -28,16 +29,18 @@ describe('break-glass routes', () => {
     admin = await t.adminHeaders();
     // The requester is not the operator who minted the tenants' admin tokens (the harness uses the admin).
     oncall = await t.operatorHeaders('oncall', ['provider_operator']);
-    acme = await t.tenantAdminHeaders('acme', 'pooled');
-    other = await t.tenantAdminHeaders('other-co', 'siloed');
+    acme = await t.ownedTenantHeaders('acme', 'pooled');
+    other = await t.ownedTenantHeaders('other-co', 'siloed');
     acmeApprover = await t.tenantUserHeaders(acme, 'admin');
     for (const [headers, marker] of [
       [acme, 'acme'],
       [other, 'other'],
     ] as const) {
       const agent = await enrolledAgentHeaders(t.app, headers);
+      const [testId = ''] = await definedTests(t.app, headers);
+      if (marker === 'acme') TEST_ID = testId;
       const at = new Date(t.clock.now().getTime() - 60_000).toISOString();
-      const results = Array.from({ length: 5 }, (_, i) => ({ test_id: TEST_ID, ts: at, latency_ms: 10 + i, ok: true, target: `https://${marker}.example` }));
+      const results = Array.from({ length: 5 }, (_, i) => ({ test_id: testId, ts: at, latency_ms: 10 + i, ok: true, target: `https://${marker}.example` }));
       const flow_events = [{ ts: at, src: `${marker}-src`, dst: '192.0.2.1', protocol: 'tcp', bytes: 1, packets: 1 }];
       const ingested = await t.app.inject({ method: 'POST', url: '/agent/v1/ingest', headers: agent, payload: { batch_id: `b-${marker}`, results, flow_events } });
       expect(ingested.statusCode, ingested.body).toBe(202);
@@ -211,21 +214,31 @@ describe('break-glass routes', () => {
   });
 
   it('approvals come from tenant users: no token approves (not the tenant-admin token the requester minted, not any other), and an operator session never reaches the tenant plane', async () => {
-    const request = await open();
-    const minted = await call('POST', '/provider/v1/tenants/acme/admin-tokens', oncall, { expires_in_seconds: 3600 });
+    // Before handover: the onboarding token the requester itself minted for tenant beta.
+    expect((await call('POST', '/provider/v1/tenants', admin, { slug: 'beta', name: 'Beta' })).statusCode).toBe(201);
+    const minted = await call('POST', '/provider/v1/tenants/beta/admin-tokens', oncall, { expires_in_seconds: 3600 });
     expect(minted.statusCode).toBe(201);
-    const own = { authorization: `Bearer ${minted.json<{ token: string }>().token}` };
-    for (const token of [own, acme]) {
-      const refused = await approveAs(request.id, token);
-      expect(refused.statusCode).toBe(403);
-      expect(errorCode(refused)).toBe('break_glass_approver_not_user');
-    }
+    const onboarding = { authorization: `Bearer ${minted.json<{ token: string }>().token}` };
+    const betaRequest = await open({ tenant: 'beta' });
+    const refusedOnboarding = await approveAs(betaRequest.id, onboarding);
+    expect(refusedOnboarding.statusCode).toBe(403);
+    expect(errorCode(refusedOnboarding)).toBe('break_glass_approver_not_user');
+    // After handover the provider mints no tenant credential at all.
+    const late = await call('POST', '/provider/v1/tenants/acme/admin-tokens', oncall, { expires_in_seconds: 3600 });
+    expect(late.statusCode).toBe(409);
+    expect(errorCode(late)).toBe('tenant_handed_over');
+    // The tenant's own admin token is not a person either.
+    const request = await open();
+    const refused = await approveAs(request.id, acme);
+    expect(refused.statusCode).toBe(403);
+    expect(errorCode(refused)).toBe('break_glass_approver_not_user');
     const asOperator = await approveAs(request.id, oncall);
     expect(asOperator.statusCode).toBe(403);
     expect(errorCode(asOperator)).toBe('no_implicit_access');
     expect((await call('GET', `/provider/v1/break-glass/${request.id}`, oncall)).json()).toMatchObject({ state: 'pending', approvals: [] });
     // A token may still say no: denying takes nothing away from the tenant.
-    expect((await call('POST', `/v1/break-glass/${request.id}/deny`, own, {})).statusCode).toBe(200);
+    expect((await call('POST', `/v1/break-glass/${request.id}/deny`, acme, {})).statusCode).toBe(200);
+    expect((await call('POST', `/v1/break-glass/${betaRequest.id}/deny`, onboarding, {})).statusCode).toBe(200);
   });
 
   it('activates once, for the requester only: double activation is 409, another operator 403', async () => {

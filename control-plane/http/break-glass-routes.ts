@@ -12,7 +12,7 @@ import {
   TenantBreakGlassListQuery,
   type BreakGlassRequestView,
 } from '../../contracts/break-glass';
-import type { AuthenticatedTenant, TenantAuth } from '../auth/tenant-auth';
+import { notTenantOwned, type AuthenticatedTenant, type TenantAuth } from '../auth/tenant-auth';
 import type { BreakGlassService, Page, TenantDecider } from '../breakglass/break-glass-service';
 import type { BreakGlassRecord } from '../storage/types';
 import { operatorWith, type ProviderContext } from './context';
@@ -123,6 +123,11 @@ export function breakGlassRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, b
       // Tokens (admin tokens are minted through the provider plane) may deny and revoke, never approve.
       if (auth.user === null) {
         throw new ApiError(403, 'break_glass_approver_not_user', "An approval comes from a tenant user (sign in through the tenant's IdP); a token cannot approve. It can deny or revoke.");
+      }
+      // ...and from a person the tenant owns: signed in after handover, through IdP settings the
+      // tenant set or confirmed, so no provider credential can have produced the approver.
+      if (!auth.tenantOwned) {
+        throw notTenantOwned(auth.tenant, 'Approving a break-glass request');
       }
       const { id } = parseWith(BreakGlassIdParam, request.params, 'path');
       const body = parseWith(ApproveBreakGlassRequest, request.body);

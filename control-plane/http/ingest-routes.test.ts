@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TenantFairness } from '../../contracts/fairness';
 import { BATCH_UNITS_HEADER, IngestResponse } from '../../contracts/telemetry';
-import { buildTestApp, enrolledAgentHeaders, type TestApp } from '../../test/helpers/control-plane-harness';
+import { buildTestApp, definedTests, enrolledAgentHeaders, type TestApp } from '../../test/helpers/control-plane-harness';
 
 type Headers = { authorization: string };
 
-const TEST_ID = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+/** The test tenant ingest-a defined (ingest accepts results only for a tenant's own tests). */
+let TEST_ID = '';
 
-function results(count: number, at: string, extra: Record<string, unknown> = {}) {
-  return Array.from({ length: count }, (_, i) => ({ test_id: TEST_ID, ts: at, latency_ms: 10 + (i % 7), ok: i % 10 !== 0, ...extra }));
+function results(count: number, at: string, extra: Record<string, unknown> = {}, testId = TEST_ID) {
+  return Array.from({ length: count }, (_, i) => ({ test_id: testId, ts: at, latency_ms: 10 + (i % 7), ok: i % 10 !== 0, ...extra }));
 }
 
 describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
@@ -23,7 +24,8 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
   beforeEach(async () => {
     t = await buildTestApp();
     operator = await t.adminHeaders();
-    tenant = await t.tenantAdminHeaders('ingest-a', 'pooled');
+    tenant = await t.ownedTenantHeaders('ingest-a', 'pooled');
+    [TEST_ID = ''] = await definedTests(t.app, tenant);
     agent = await enrolledAgentHeaders(t.app, tenant);
     reader = await t.tenantUserHeaders(tenant, 'operator');
   });
@@ -160,6 +162,37 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     expect((await ingest(big('q-refused'))).statusCode).toBe(202);
   });
 
+  it("storage_quota_mb counts the tenant's own bytes only: a neighbour's batches in the same cell do not use it up", async () => {
+    // One cell on SQLite (PostgreSQL pools every tenant in one table anyway): the neighbour shares the file.
+    const shared = await buildTestApp({ telemetryCells: 1 });
+    try {
+      const provider = await shared.adminHeaders();
+      const lanes: string[] = [];
+      const agents: { headers: Headers; testId: string }[] = [];
+      for (const slug of ['quota-small', 'quota-neighbour']) {
+        const admin = await shared.tenantAdminHeaders(slug, 'pooled');
+        const [testId = ''] = await definedTests(shared.app, admin);
+        agents.push({ headers: await enrolledAgentHeaders(shared.app, admin), testId });
+        await shared.app.inject({ method: 'PUT', url: `/provider/v1/tenants/${slug}/fairness`, headers: provider, payload: { ingest_rate_per_sec: 1_000_000, query_budget: 1000 } });
+        lanes.push(TenantFairness.parse((await shared.app.inject({ method: 'GET', url: `/provider/v1/tenants/${slug}/fairness`, headers: provider })).json()).write_lane);
+      }
+      expect(lanes[0]).toBe(lanes[1]);
+      const [small, neighbour] = agents as [(typeof agents)[0], (typeof agents)[0]];
+      const quotas = (await shared.app.inject({ method: 'GET', url: '/provider/v1/tenants/quota-small/quotas', headers: provider })).json<Record<string, number>>();
+      expect((await shared.app.inject({ method: 'PUT', url: '/provider/v1/tenants/quota-small/quotas', headers: provider, payload: { ...quotas, storage_quota_mb: 1 } })).statusCode).toBe(200);
+      const at = shared.clock.now().toISOString();
+      const big = (id: string, testId: string) => ({ batch_id: id, results: results(2000, at, { target: `https://${'x'.repeat(60)}.example/health`, error: 'e'.repeat(20) }, testId) });
+      // The neighbour stores about 1.5 MB, more than the small tenant's whole quota.
+      for (let i = 0; i < 5; i++) {
+        expect((await shared.app.inject({ method: 'POST', url: '/agent/v1/ingest', headers: neighbour.headers, payload: big(`n-${i}`, neighbour.testId) })).statusCode).toBe(202);
+      }
+      const first = await shared.app.inject({ method: 'POST', url: '/agent/v1/ingest', headers: small.headers, payload: big('s-0', small.testId) });
+      expect(first.statusCode, first.body).toBe(202);
+    } finally {
+      await shared.close();
+    }
+  });
+
   it('validates every batch with the contract: unknown fields, bad ids and oversize batches are 400 with the path; nothing is stored', async () => {
     const cases: [unknown, string][] = [
       [{ batch_id: 'x', results: [{ ...results(1, now())[0], extra: 1 }] }, 'results.0.extra'],
@@ -187,6 +220,28 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     const viewer = await t.tenantUserHeaders(tenant, 'viewer');
     expect(await storedResults(viewer)).toHaveLength(2);
     expect((await t.app.inject({ method: 'POST', url: '/v1/insights', headers: viewer, payload: {} })).statusCode).toBe(403);
+  });
+
+  it("refuses results for a test the tenant does not own (another tenant's, or none at all): 400 unknown_test, nothing stored, units given back", async () => {
+    const other = await t.tenantAdminHeaders('ingest-other', 'pooled');
+    const [othersTest = ''] = await definedTests(t.app, other);
+    // A burst of exactly one batch: were a refused batch's units kept, the valid batch below would be 429.
+    await setFairness({ ingest_rate_per_sec: 1, ingest_burst: 3, query_budget: 100 });
+    for (const testId of [othersTest, randomUUID()]) {
+      const refused = await ingest({ batch_id: `foreign-${testId}`, results: [...results(2, now()), ...results(1, now(), {}, testId)] });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ error: { code: 'unknown_test', details: { test_ids: [testId] } } });
+    }
+    expect(await storedResults()).toHaveLength(0);
+    expect((await ingest({ batch_id: 'own', results: results(3, now()) })).statusCode).toBe(202);
+    // A test defined after the first batch is accepted at once (the list is read again).
+    const [later = ''] = await definedTests(t.app, tenant);
+    t.clock.advance(3);
+    expect((await ingest({ batch_id: 'later', results: results(1, now(), {}, later) })).statusCode).toBe(202);
+    // Deleted: refused again.
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/tests/${later}`, headers: tenant })).statusCode).toBe(204);
+    t.clock.advance(3);
+    expect((await ingest({ batch_id: 'deleted', results: results(1, now(), {}, later) })).json()).toMatchObject({ error: { code: 'unknown_test' } });
   });
 
   it('takes only agent tokens: a tenant-admin token is 401, an operator token 403 no_implicit_access; a suspended tenant\'s agent is 403', async () => {
@@ -228,9 +283,13 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
   });
 
   it('shows operators the writer lane each tenant queues in, on the fairness routes and /metrics', async () => {
-    const pooledB = await enrolledAgentHeaders(t.app, await t.tenantAdminHeaders('ingest-b', 'pooled'));
-    const hybrid = await enrolledAgentHeaders(t.app, await t.tenantAdminHeaders('ingest-h', 'hybrid'));
-    for (const headers of [agent, pooledB, hybrid]) expect((await ingest({ batch_id: 'lane', results: results(1, now()) }, headers)).statusCode).toBe(202);
+    const agents: [Headers, string][] = [[agent, TEST_ID]];
+    for (const [slug, model] of [['ingest-b', 'pooled'], ['ingest-h', 'hybrid']] as const) {
+      const admin = await t.tenantAdminHeaders(slug, model);
+      const [testId = ''] = await definedTests(t.app, admin);
+      agents.push([await enrolledAgentHeaders(t.app, admin), testId]);
+    }
+    for (const [headers, testId] of agents) expect((await ingest({ batch_id: 'lane', results: results(1, now(), {}, testId) }, headers)).statusCode).toBe(202);
     const list = await t.app.inject({ method: 'GET', url: '/provider/v1/fairness', headers: operator });
     const lanes = new Map(list.json<{ items: unknown[] }>().items.map((item) => TenantFairness.parse(item)).map((row) => [row.slug, { id: row.tenant_id, lane: row.write_lane }]));
     const [a, b, h] = ['ingest-a', 'ingest-b', 'ingest-h'].map((slug) => lanes.get(slug));
@@ -249,8 +308,7 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
 
   it('insights flag a test whose latency jumps in the latest window (robust z-score) and count one ai_calls unit per call', async () => {
     await setFairness({ ingest_rate_per_sec: 100_000, query_budget: 100 });
-    const steady = randomUUID();
-    const jumpy = randomUUID();
+    const [steady = '', jumpy = ''] = await definedTests(t.app, tenant, 2);
     const end = t.clock.now().getTime();
     const rows = [];
     for (let minute = 59; minute >= 0; minute--) {

@@ -8,6 +8,7 @@ import { StorageMeter } from '../ingest/storage-meter';
 import { assertWithinStorageQuota } from '../tenancy/quota-check';
 import { WriterSaturatedError, type IngestWriter } from '../ingest/ingest-writer';
 import type { TenantCrypto } from '../tenancy/tenant-keys';
+import type { OwnedTests } from '../ingest/owned-tests';
 import type { ProviderContext } from './context';
 import { ApiError } from './errors';
 import { parseWith } from './validation';
@@ -16,6 +17,7 @@ export interface IngestDeps {
   fairness: FairnessRegistry;
   writer: IngestWriter;
   crypto: TenantCrypto;
+  ownedTests: OwnedTests;
 }
 
 /** `429 rate_limited` with Retry-After in whole seconds (HTTP) and in milliseconds in the body. */
@@ -153,6 +155,12 @@ export function ingestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, deps:
           throw new ApiError(400, 'invalid_request', `The ${BATCH_UNITS_HEADER} header declares ${state.declared} units but the batch carries ${units}: nothing was stored.`, {
             declared_units: state.declared,
             units,
+          });
+        }
+        const unknownTests = await deps.ownedTests.unknown(tenant, body.results.map((result) => result.test_id));
+        if (unknownTests.length > 0) {
+          throw new ApiError(400, 'unknown_test', `This batch reports results for ${unknownTests.length} test id(s) your tenant does not have: nothing was stored. Define the tests first (POST /v1/tests).`, {
+            test_ids: unknownTests.slice(0, 20),
           });
         }
         const batch = await prepareBatch(deps.crypto, tenant, auth.token.subjectId ?? auth.token.id, body, state.bytes, ctx.clock().toISOString());

@@ -25,6 +25,12 @@ describe('tenant sign-in through the tenant\'s own OIDC IdP', () => {
       alice: { email: 'alice@acme.example', name: 'Alice', groups: ['acme-admins'], tenant: 'tenant-a' },
       bob: { email: 'bob@globex.example', name: 'Bob', groups: [], tenant: 'tenant-b' },
       mallory: { email: 'mallory@acme.example', name: 'Mallory', groups: [], tenant: 'tenant-b' },
+      // Another subject asserting alice's address: never alice.
+      imposter: { email: 'alice@acme.example', name: 'Not Alice', groups: ['acme-admins'], tenant: 'tenant-a' },
+      // Multi-valued tenant claims: one that names tenant-a among others, one that does not name it.
+      multi: { email: 'multi@acme.example', name: 'Multi', groups: [], tenant: ['tenant-a', 'tenant-b'] },
+      elsewhere: { email: 'elsewhere@acme.example', name: 'Elsewhere', groups: [], tenant: ['tenant-b', 'tenant-c'] },
+      carol: { email: 'carol@acme.example', name: 'Carol', groups: [], tenant: 'tenant-a' },
     };
     idpA = await startTestIdp({ clients: [{ clientId: 'bulkhead-a', clientSecret: 'secret-a-1234567890', redirectUris: [REDIRECT] }], accounts });
     idpB = await startTestIdp({ clients: [{ clientId: 'bulkhead-b', clientSecret: 'secret-b-1234567890', redirectUris: [REDIRECT] }], accounts });
@@ -75,7 +81,7 @@ describe('tenant sign-in through the tenant\'s own OIDC IdP', () => {
 
   it('runs the journey: SCIM-pushed user signs in with the mapped role, and deactivation kills the session at once', async () => {
     // The IdP pushes the user and the group through SCIM.
-    const user = await scimCall(t, 'POST', '/scim/v2/Users', a.scim, { schemas: [USER_SCHEMA], userName: 'alice@acme.example', externalId: 'ext-alice', active: true, emails: [{ value: 'alice@acme.example', type: 'work', primary: true }] });
+    const user = await scimCall(t, 'POST', '/scim/v2/Users', a.scim, { schemas: [USER_SCHEMA], userName: 'alice@acme.example', externalId: 'alice', active: true, emails: [{ value: 'alice@acme.example', type: 'work', primary: true }] });
     expect(user.statusCode).toBe(201);
     const userId = user.json<{ id: string }>().id;
     const group = await scimCall(t, 'POST', '/scim/v2/Groups', a.scim, { schemas: [GROUP_SCHEMA], displayName: 'acme-admins', members: [{ value: userId }] });
@@ -99,14 +105,14 @@ describe('tenant sign-in through the tenant\'s own OIDC IdP', () => {
   });
 
   it('ends the user\'s sessions when SCIM deactivates by PUT or deletes the user', async () => {
-    const user = await scimCall(t, 'POST', '/scim/v2/Users', a.scim, { schemas: [USER_SCHEMA], userName: 'alice@acme.example', externalId: 'ext-alice', active: true });
+    const user = await scimCall(t, 'POST', '/scim/v2/Users', a.scim, { schemas: [USER_SCHEMA], userName: 'alice@acme.example', externalId: 'alice', active: true });
     const userId = user.json<{ id: string }>().id;
     const first = (await signIn('tenant-a', idpA, 'alice')).json<{ token: string }>().token;
     const second = (await signIn('tenant-a', idpA, 'alice')).json<{ token: string }>().token;
     for (const token of [first, second]) {
       expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
     }
-    const put = await scimCall(t, 'PUT', `/scim/v2/Users/${userId}`, a.scim, { schemas: [USER_SCHEMA], userName: 'alice@acme.example', externalId: 'ext-alice', active: false });
+    const put = await scimCall(t, 'PUT', `/scim/v2/Users/${userId}`, a.scim, { schemas: [USER_SCHEMA], userName: 'alice@acme.example', externalId: 'alice', active: false });
     expect(put.statusCode).toBe(200);
     for (const token of [first, second]) {
       expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
@@ -117,6 +123,63 @@ describe('tenant sign-in through the tenant\'s own OIDC IdP', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${third}` } })).statusCode).toBe(200);
     expect((await scimCall(t, 'DELETE', `/scim/v2/Users/${userId}`, a.scim)).statusCode).toBe(204);
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${third}` } })).statusCode).toBe(401);
+  });
+
+  it('links a person by (issuer, subject) only: another subject asserting the same email is refused, not given that user', async () => {
+    const user = await scimCall(t, 'POST', '/scim/v2/Users', a.scim, { schemas: [USER_SCHEMA], userName: 'alice@acme.example', externalId: 'alice', active: true });
+    const userId = user.json<{ id: string }>().id;
+    await scimCall(t, 'POST', '/scim/v2/Groups', a.scim, { schemas: [GROUP_SCHEMA], displayName: 'acme-admins', members: [{ value: userId }] });
+    const imposter = await signIn('tenant-a', idpA, 'imposter');
+    expect(imposter.statusCode).toBe(409);
+    expect(imposter.json()).toMatchObject({ error: { code: 'conflict', details: { reason: 'oidc_unlinked_user' } } });
+    // The real subject links to the SCIM user (its externalId), and stays linked when the externalId changes.
+    expect((await signIn('tenant-a', idpA, 'alice')).json()).toMatchObject({ user: { id: userId, roles: ['admin'] } });
+    await scimCall(t, 'PATCH', `/scim/v2/Users/${userId}`, a.scim, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'externalId', value: 'renamed-in-idp' }] });
+    expect((await signIn('tenant-a', idpA, 'alice')).json()).toMatchObject({ user: { id: userId } });
+    // A subject first seen gets a user of its own, with no roles.
+    const carol = (await signIn('tenant-a', idpA, 'carol')).json<{ user: { id: string; roles: string[] } }>();
+    expect(carol.user.id).not.toBe(userId);
+    expect(carol.user.roles).toEqual([]);
+  });
+
+  it('refuses a multi-valued tenant claim, whether or not it names the tenant', async () => {
+    for (const account of ['multi', 'elsewhere']) {
+      const refused = await signIn('tenant-a', idpA, account);
+      expect(refused.statusCode, account).toBe(403);
+      expect(refused.json()).toMatchObject({ error: { details: { reason: 'oidc_wrong_tenant' } } });
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/v1/tenant', headers: a.admin })).json()).toMatchObject({ counts: { users: 0 } });
+  });
+
+  it('after handover only IdP settings the tenant owns sign people in, and only their sessions read telemetry', async () => {
+    const user = await scimCall(t, 'POST', '/scim/v2/Users', a.scim, { schemas: [USER_SCHEMA], userName: 'alice@acme.example', externalId: 'alice', active: true });
+    await scimCall(t, 'POST', '/scim/v2/Groups', a.scim, { schemas: [GROUP_SCHEMA], displayName: 'acme-admins', members: [{ value: user.json<{ id: string }>().id }] });
+    // Before handover a session exists, but what it may read is withheld: the provider entered these IdP settings.
+    const before = { authorization: `Bearer ${(await signIn('tenant-a', idpA, 'alice')).json<{ token: string }>().token}` };
+    const me = (await t.app.inject({ method: 'GET', url: '/v1/me', headers: before })).json<{ permissions: string[] }>();
+    expect(me.permissions).toContain('directory:write');
+    expect(me.permissions).not.toContain('telemetry:read');
+    expect((await t.app.inject({ method: 'GET', url: '/v1/telemetry/results', headers: before })).json()).toMatchObject({ error: { code: 'handover_required' } });
+
+    const handover = await t.app.inject({ method: 'POST', url: '/v1/handover', headers: a.admin, payload: {} });
+    expect(handover.statusCode, handover.body).toBe(201);
+    const owned = { authorization: `Bearer ${handover.json<{ token: string }>().token}` };
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: before })).statusCode).toBe(401);
+    // The provider can no longer change the tenant's identity; the unconfirmed settings sign no one in.
+    const put = await t.app.inject({ method: 'PUT', url: '/provider/v1/tenants/tenant-a/identity/oidc', headers: await t.adminHeaders(), payload: { issuer: 'https://evil.example', client_id: 'x', client_secret: 'y' } });
+    expect(put.statusCode).toBe(409);
+    expect(put.json()).toMatchObject({ error: { code: 'tenant_handed_over' } });
+    idpA.loginAs('alice');
+    const blocked = await t.app.inject({ method: 'GET', url: '/v1/auth/oidc/login?tenant=tenant-a', headers: { host: HOST } });
+    expect(blocked.statusCode).toBe(403);
+    expect(blocked.json()).toMatchObject({ error: { code: 'identity_not_tenant_owned' } });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/identity/oidc', headers: owned })).json()).toMatchObject({ owner: 'provider', issuer: idpA.issuer });
+    // The tenant confirms them as its own: now its people sign in, and their sessions read telemetry.
+    const confirmed = await t.app.inject({ method: 'POST', url: '/v1/identity/oidc/confirm', headers: owned, payload: {} });
+    expect(confirmed.json()).toMatchObject({ owner: 'tenant' });
+    const after = { authorization: `Bearer ${(await signIn('tenant-a', idpA, 'alice')).json<{ token: string }>().token}` };
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: after })).json<{ permissions: string[] }>().permissions).toContain('telemetry:read');
+    expect((await t.app.inject({ method: 'GET', url: '/v1/telemetry/results', headers: after })).statusCode).toBe(200);
   });
 
   it('gives a user first seen through OIDC no roles: only their own profile', async () => {

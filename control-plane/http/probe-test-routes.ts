@@ -8,6 +8,7 @@ import type { TenantAuth } from '../auth/tenant-auth';
 import type { ProbeTestRecord } from '../storage/types';
 import { assertWithinQuota } from '../tenancy/quota-check';
 import type { ProviderContext } from './context';
+import type { OwnedTests } from '../ingest/owned-tests';
 import { ApiError } from './errors';
 import { parseWith } from './validation';
 
@@ -18,7 +19,7 @@ function view(test: ProbeTestRecord): ProbeTest {
 }
 
 /** The tenant's probe tests catalog (/v1/tests), within its max_tests quota. */
-export function probeTestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
+export function probeTestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth, ownedTests: OwnedTests) {
   return (app: FastifyInstance): Promise<void> => {
     app.get('/v1/tests', async (request) => {
       const { tenant } = await tenantAuth.authorize(request.headers.authorization, 'tests:read');
@@ -35,6 +36,7 @@ export function probeTestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
         // The target is tenant data: the ledger names the test, not where it probes.
         await tx.appendLedger(tenantLedger(tenant.id), { actor: actor.label, eventType: 'TEST_CREATED', tenantId: tenant.id, details: { test_id: test.id, name: test.name, kind: test.kind } }, test.createdAt);
       });
+      ownedTests.forget(tenant.id);
       return reply.code(201).send(view(test));
     });
 
@@ -49,6 +51,7 @@ export function probeTestRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
         }
         return done;
       });
+      ownedTests.forget(tenant.id);
       if (!deleted) {
         throw new ApiError(404, 'not_found', 'This tenant has no test with that id.');
       }

@@ -391,8 +391,12 @@ describe('SCIM 2.0 server (/scim/v2)', () => {
     const entries = await ledgerEvents(t, tenant);
     const mine = entries.filter((entry) => /^(USER|GROUP)_/.test(entry.event_type)).reverse();
     expect(mine.map((entry) => entry.event_type)).toEqual(['USER_PROVISIONED', 'USER_UPDATED', 'USER_DEACTIVATED', 'GROUP_CREATED', 'GROUP_DELETED', 'USER_DELETED']);
-    expect(mine[0]?.details).toEqual({ user_id: user.id, user_name: 'erin', external_id: null, active: true });
-    expect(mine[1]?.details).toEqual({ user_id: user.id, user_name: 'erin', changed: ['displayName'] });
+    // What names a person is sealed with the tenant's key in the stored entry; the tenant reads it opened.
+    expect(mine[0]?.details).toEqual({ user_id: user.id, active: true, personal_sealed: expect.any(String) as unknown });
+    expect(mine[0]?.personal).toEqual({ user_name: 'erin', external_id: null });
+    expect(mine[1]?.details).toEqual({ user_id: user.id, changed: ['displayName'], personal_sealed: expect.any(String) as unknown });
+    expect(mine[1]?.personal).toEqual({ user_name: 'erin' });
+    expect(JSON.stringify(mine.map((entry) => entry.details))).not.toContain('erin"');
     expect(mine[3]?.details).toMatchObject({ group_id: group.id, display_name: 'erins', members_added: [user.id] });
     expect(await ledgerVerifies(t, tenant)).toBe(true);
   });

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { personalSealer } from '../audit/ledger-personal';
+import { TenantCrypto } from '../tenancy/tenant-keys';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { tenantLedger } from '../audit/ledger-ids';
 import type { AuthenticatedTenant, TenantAuth } from '../auth/tenant-auth';
@@ -172,6 +174,9 @@ export function scimRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
     const now = () => ctx.clock().toISOString();
     const ledger = (tx: WriteTx, who: AuthenticatedTenant, eventType: string, details: Record<string, unknown>, at: string) =>
       tx.appendLedger(tenantLedger(who.tenant.id), { actor: who.actor.label, eventType, tenantId: who.tenant.id, details }, at);
+    // What a ledger entry says of a person (userName, externalId) is sealed with the tenant's key (see ledger-personal.ts).
+    const crypto = new TenantCrypto(ctx.storage, ctx.deploymentKey);
+    const sealerFor = (who: AuthenticatedTenant) => personalSealer(crypto, who.tenant.id);
 
     // Discovery (RFC 7644 §4).
     app.get('/ServiceProviderConfig', async (request) => {
@@ -267,10 +272,11 @@ export function scimRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
       }
       const at = now();
       const user: DirectoryUser = { id: randomUUID(), ...state, createdAt: at, updatedAt: at, version: 1 };
+      const seal = await sealerFor(who);
       await ctx.storage.transaction(async (tx) => {
         assertWithinQuota(tenant.quotas, 'max_users', await tx.countTenantUsers(tenant));
         await tx.insertTenantUser(tenant, user);
-        await ledger(tx, who, 'USER_PROVISIONED', { user_id: user.id, user_name: user.userName, external_id: user.externalId, active: user.active }, at);
+        await ledger(tx, who, 'USER_PROVISIONED', { user_id: user.id, active: user.active, ...seal({ user_name: user.userName, external_id: user.externalId }) }, at);
       });
       return sendUser(request, reply, scope, user, 201);
     });
@@ -279,6 +285,7 @@ export function scimRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
     const changeUser = async (request: FastifyRequest, who: AuthenticatedTenant, id: string, compute: (current: DirectoryUser) => UserState): Promise<DirectoryUser> => {
       const { tenant } = who;
       const at = now();
+      const seal = await sealerFor(who);
       return ctx.storage.transaction(async (tx) => {
         const current = await tx.tenantUserForUpdate(tenant, id);
         if (current === null) throw notFound('User', id);
@@ -292,11 +299,11 @@ export function scimRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
         if (!(await tx.updateTenantUser(tenant, next))) throw notFound('User', id);
         const deactivated = current.active && !next.active;
         if (deactivated) {
-          await ledger(tx, who, 'USER_DEACTIVATED', { user_id: id, user_name: next.userName }, at);
+          await ledger(tx, who, 'USER_DEACTIVATED', { user_id: id, ...seal({ user_name: next.userName }) }, at);
         }
         const others = deactivated ? changed.filter((name) => name !== 'active') : changed;
         if (others.length > 0) {
-          await ledger(tx, who, 'USER_UPDATED', { user_id: id, user_name: next.userName, changed: others, ...(others.includes('active') ? { active: next.active } : {}) }, at);
+          await ledger(tx, who, 'USER_UPDATED', { user_id: id, changed: others, ...(others.includes('active') ? { active: next.active } : {}), ...seal({ user_name: next.userName }) }, at);
         }
         return next;
       });
@@ -322,12 +329,13 @@ export function scimRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
       const who = await authenticate(request);
       const id = idParam(request, 'User');
       const at = now();
+      const seal = await sealerFor(who);
       await ctx.storage.transaction(async (tx) => {
         const current = await tx.tenantUserForUpdate(who.tenant, id);
         if (current === null) throw notFound('User', id);
         checkIfMatch(request, current.version);
         await tx.deleteTenantUser(who.tenant, id);
-        await ledger(tx, who, 'USER_DELETED', { user_id: id, user_name: current.userName }, at);
+        await ledger(tx, who, 'USER_DELETED', { user_id: id, ...seal({ user_name: current.userName }) }, at);
       });
       return reply.code(204).send();
     });

@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AuditQuery, SeqParam } from '../../contracts/audit';
 import { AdminTokenRequest } from '../../contracts/tenants';
 import { PROVIDER_LEDGER, tenantLedger } from '../audit/ledger-ids';
 import type { TenantAuth } from '../auth/tenant-auth';
-import { hashToken, newToken } from '../auth/tokens';
+import { mintAdminToken } from '../tenancy/ownership-service';
+import { TenantCrypto } from '../tenancy/tenant-keys';
+import { personalOpener } from '../audit/ledger-personal';
 import { ledgerPage, proofView, verifyView } from './audit-routes';
 import { ApiError } from './errors';
 import { operatorWith, type ProviderContext } from './context';
@@ -19,6 +20,7 @@ const TenantParams = z.strictObject({ tenant: z.string().min(1).max(200) });
  * tenant routes (403 no_implicit_access, see route-table.ts).
  */
 export function tenantPlaneRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) {
+  const crypto = new TenantCrypto(ctx.storage, ctx.deploymentKey);
   return (app: FastifyInstance): Promise<void> => {
     app.post('/provider/v1/tenants/:tenant/admin-tokens', async (request, reply) => {
       const { actor, operator } = await operatorWith(ctx, request, 'tenant-tokens:create');
@@ -28,20 +30,24 @@ export function tenantPlaneRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) 
       if (tenant.state !== 'active') {
         throw new ApiError(409, tenant.state === 'deleted' ? 'tenant_deleted' : 'tenant_suspended', `The tenant is ${tenant.state}; tokens are issued only to active tenants.`);
       }
-      const token = newToken('bht_');
-      const id = randomUUID();
+      if (tenant.handedOverAt !== null) {
+        throw new ApiError(409, 'tenant_handed_over', `The tenant was handed over at ${tenant.handedOverAt}: the provider no longer mints its credentials. A tenant that lost every credential gets a new onboarding token through a recovery request.`, {
+          handed_over_at: tenant.handedOverAt,
+        });
+      }
       const now = ctx.clock();
       const createdAt = now.toISOString();
       const expiresAt = new Date(now.getTime() + body.expires_in_seconds * 1000).toISOString();
       const name = body.name ?? 'tenant admin';
-      await ctx.storage.transaction(async (tx) => {
-        // The token carries the operator who minted it: that operator can never approve its own break-glass request with it.
-        await tx.createTenantToken(tenant, { id, kind: 'admin', name, tokenHash: hashToken(token), createdAt, expiresAt, revokedAt: null, subjectId: operator.id });
-        const details = { token_id: id, kind: 'admin', name, expires_at: expiresAt };
+      const minted = await ctx.storage.transaction(async (tx) => {
+        // An onboarding credential: it carries the operator who minted it, and it ends at handover.
+        const token = await mintAdminToken(tx, tenant, { name, expiresAt, createdAt, mintedBy: operator.id });
+        const details = { token_id: token.id, kind: 'admin', name, expires_at: expiresAt };
         await tx.appendLedger(PROVIDER_LEDGER, { actor: actor.label, eventType: 'TENANT_ADMIN_TOKEN_CREATED', tenantId: tenant.id, details }, createdAt);
         await tx.appendLedger(tenantLedger(tenant.id), { actor: actor.label, eventType: 'TENANT_ADMIN_TOKEN_CREATED', tenantId: tenant.id, details }, createdAt);
+        return token;
       });
-      return reply.code(201).send({ id, token, expires_at: expiresAt, tenant_id: tenant.id, kind: 'admin', name });
+      return reply.code(201).send(minted);
     });
 
     app.get('/v1/tenant', async (request) => {
@@ -52,7 +58,7 @@ export function tenantPlaneRoutes(ctx: ProviderContext, tenantAuth: TenantAuth) 
     app.get('/v1/audit', async (request) => {
       const { tenant } = await tenantAuth.authorize(request.headers.authorization, 'audit:read');
       const query = parseWith(AuditQuery.omit({ tenant: true }), request.query, 'query');
-      return ledgerPage(ctx.storage, tenantLedger(tenant.id), query);
+      return ledgerPage(ctx.storage, tenantLedger(tenant.id), query, await personalOpener(crypto, tenant.id));
     });
 
     app.get('/v1/audit/verify', async (request) => {

@@ -262,11 +262,13 @@ function toLoginError(error: unknown): OidcLoginError {
   return new OidcLoginError('oidc_token_rejected', `The identity provider's response was rejected: ${describe(error)}`);
 }
 
+/**
+ * The tenant claim must name this tenant and nothing else: a single string. An array (even one that
+ * contains the tenant) means the IdP vouches for several tenants at once, and a token minted for one
+ * of them must not open another; a missing claim names no tenant.
+ */
 function claimNamesTenant(value: unknown, expected: string): boolean {
-  if (typeof value === 'string') {
-    return value === expected;
-  }
-  return Array.isArray(value) && value.some((item) => item === expected);
+  return typeof value === 'string' && value === expected;
 }
 
 function stringOrNull(value: unknown): string | null {

@@ -81,6 +81,15 @@ describe('IngestWriter', () => {
     expect(results.map((result) => result.duplicate)).toEqual([false, true, false]);
   });
 
+  it('answers an empty batch (no units) like any other: written, never left waiting', async () => {
+    const store = new GatedStore();
+    const w = writer(store);
+    const answer = await Promise.race([w.submit(batch('a', 'empty'), 0), new Promise((resolve) => setTimeout(() => resolve('stuck'), 1000))]);
+    expect(answer).toEqual({ duplicate: false });
+    expect(store.writes).toEqual([['a:empty']]);
+    await w.idle();
+  });
+
   it("puts a quiet tenant's batch in the next write, ahead of a flood queued before it", async () => {
     const store = new GatedStore();
     store.gated = true;

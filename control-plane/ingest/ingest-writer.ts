@@ -142,7 +142,7 @@ export class IngestWriter {
   /** After a write on the lane: write what is queued next, or drop the lane once nothing is in flight. */
   private afterWrite(key: string, lane: Lane): void {
     if (lane.writing) return;
-    if (lane.queue.queued > 0) this.schedule(key, lane);
+    if (lane.queue.hasWork) this.schedule(key, lane);
     else if (!lane.scheduled && !lane.interjecting) {
       this.lanes.delete(key);
       this.wakeIfIdle();
@@ -206,7 +206,7 @@ export class IngestWriter {
     if (lane.writing) return;
     lane.writing = true;
     try {
-      while (lane.queue.queued > 0) {
+      while (lane.queue.hasWork) {
         const taken = lane.queue.nextBatch(this.options.maxUnitsPerWrite);
         if (taken.length === 0) break;
         const started = performance.now();

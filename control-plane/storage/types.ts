@@ -85,6 +85,8 @@ export interface TenantRecord {
   fairness: FairnessLimits | null;
   createdAt: string;
   updatedAt: string;
+  /** When the customer took ownership (handover); null while the provider holds the onboarding credential. */
+  handedOverAt: string | null;
 }
 
 export interface TenantListQuery {
@@ -152,7 +154,9 @@ export interface WriteTx {
   lockLogin(key: string, until: string): Promise<void>;
   resetLogin(key: string): Promise<void>;
   insertTenant(tenant: TenantRecord, wrappedDataKey: Buffer): Promise<void>;
-  updateTenant(id: string, change: Partial<Pick<TenantRecord, 'name' | 'plan' | 'contactEmail' | 'state' | 'quotas' | 'fairness' | 'updatedAt'>>): Promise<void>;
+  updateTenant(id: string, change: Partial<Pick<TenantRecord, 'name' | 'plan' | 'contactEmail' | 'state' | 'quotas' | 'fairness' | 'updatedAt' | 'handedOverAt'>>): Promise<void>;
+  /** The tenant row read inside the transaction and locked against concurrent changes until it ends. */
+  tenantForUpdate(id: string): Promise<TenantRecord | null>;
   /** Crypto-shred: the wrapped data key is overwritten and removed; nothing can open the tenant's sealed data again. */
   destroyTenantKey(tenantId: string): Promise<void>;
   appendLedger(ledgerId: string, entry: LedgerEntryInput, ts: string): Promise<LedgerEntry>;
@@ -172,6 +176,19 @@ export interface WriteTx {
   createAgent(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, agent: AgentRecord): Promise<void>;
   /** Revokes a token of the tenant; false when the tenant has no such live token. */
   revokeTenantToken(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, tokenId: string, kind: TenantTokenKind, at: string): Promise<boolean>;
+  /** Revokes every live token of these kinds (handover, recovery); answers how many of each. */
+  revokeTenantTokens(tenant: TenantRef, kinds: readonly TenantTokenKind[], at: string): Promise<Partial<Record<TenantTokenKind, number>>>;
+  /** Marks the tenant's identity settings as the tenant's own (at) or the provider's (null); false when it has none. */
+  setIdentityOwnership(tenant: TenantRef, tenantOwnedAt: string | null): Promise<boolean>;
+  /** Links an IdP subject to a directory user: sign-ins find people by (issuer, subject) only. */
+  linkIdentity(tenant: TenantRef, link: { issuer: string; subject: string; userId: string; createdAt: string }): Promise<void>;
+  insertRecovery(request: RecoveryRecord): Promise<void>;
+  /** The tenant's recovery request, locked until the transaction ends (null: no such request of this tenant). */
+  recoveryForUpdate(tenantId: string, id: string): Promise<RecoveryRecord | null>;
+  /** The tenant's waiting recovery requests, locked like recoveryForUpdate. */
+  waitingRecoveriesForUpdate(tenantId: string): Promise<RecoveryRecord[]>;
+  /** Writes the request's changing columns (state and end), by tenant and id. */
+  updateRecovery(request: RecoveryRecord): Promise<void>;
   /** Replaces the tenant's custom roles. */
   putTenantRoles(tenant: Pick<TenantRecord, 'id' | 'isolationModel'>, roles: { name: string; permissions: string[] }[], at: string): Promise<void>;
   /** Replaces the tenant's group → role mappings. */
@@ -404,11 +421,42 @@ export interface TenantIdentityRecord {
   groupsClaim: string;
   caPem: string | null;
   updatedAt: string;
+  /** Set or confirmed by the tenant in its own plane after handover (when); null: entered by the provider. */
+  tenantOwnedAt: string | null;
+}
+
+/**
+ * A request to give a tenant that lost every credential a new onboarding token. It waits out a
+ * period during which any tenant credential can cancel it; then the requesting operator completes it.
+ * Lives in the shared control store for every isolation model, beside break-glass requests.
+ */
+export interface RecoveryRecord {
+  id: string;
+  tenantId: string;
+  operatorId: string;
+  operatorUsername: string;
+  reason: string;
+  state: 'waiting' | 'cancelled' | 'completed';
+  createdAt: string;
+  availableAt: string;
+  endedAt: string | null;
+  endedBy: string | null;
+  endReason: string | null;
+}
+
+/** The provider's view of recovery requests across tenants. */
+export interface RecoveryReader {
+  list(query: { tenantId?: string | undefined; limit: number }): Promise<RecoveryRecord[]>;
+  byId(id: string): Promise<RecoveryRecord | null>;
 }
 
 export interface TenantScope {
   readonly tenantId: string;
   identity(): Promise<TenantIdentityRecord | null>;
+  /** The directory user an IdP subject is linked to, or null. */
+  identityLink(issuer: string, subject: string): Promise<string | null>;
+  /** The tenant's recovery requests, newest first. */
+  recoveries(limit: number): Promise<RecoveryRecord[]>;
   counts(): Promise<{ agents: number; users: number; tests: number }>;
   tokenByHash(tokenHash: string): Promise<TenantTokenRecord | null>;
   tokens(kind: TenantTokenKind): Promise<TenantTokenRecord[]>;
@@ -542,6 +590,7 @@ export interface Storage {
   readonly tenants: TenantReader;
   readonly ledgers: LedgerReader;
   readonly breakGlass: BreakGlassReader;
+  readonly recoveries: RecoveryReader;
   /** The wrapped data key of a tenant, or null once destroyed. */
   tenantDataKey(tenantId: string): Promise<Buffer | null>;
   transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;

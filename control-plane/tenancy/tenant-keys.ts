@@ -42,4 +42,11 @@ export class TenantCrypto {
   async open(tenantId: string, sealed: Buffer, purpose: string): Promise<Buffer> {
     return open(await this.dataKey(tenantId), sealed, `${tenantId}/${purpose}`);
   }
+
+  /** Seal and open for one purpose without a storage read each time (the key is read once, here). */
+  async keyFor(tenantId: string, purpose: string): Promise<{ seal(plaintext: Buffer): Buffer; open(sealed: Buffer): Buffer }> {
+    const key = await this.dataKey(tenantId);
+    const bound = `${tenantId}/${purpose}`;
+    return { seal: (plaintext) => seal(key, plaintext, bound), open: (sealed) => open(key, sealed, bound) };
+  }
 }

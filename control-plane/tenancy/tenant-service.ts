@@ -39,6 +39,7 @@ function toTenant(record: TenantRecord, counts: Tenant['counts']): Tenant {
     created_at: record.createdAt,
     counts,
     quotas: record.quotas,
+    handed_over_at: record.handedOverAt,
   };
 }
 
@@ -92,6 +93,7 @@ export class TenantService {
       fairness: null,
       createdAt: at,
       updatedAt: at,
+      handedOverAt: null,
     };
     const { wrapped } = newTenantDataKey(this.deps.deploymentKey, id);
     // The tenant's own stores exist (created and migrated) before the row; if the row cannot be

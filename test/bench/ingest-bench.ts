@@ -67,7 +67,7 @@ interface BenchServer {
   /** One batch as an agent sends it, declaring its units so a refusal needs no parse. */
   ingest(agent: string, body: string, units: number): Promise<{ status: number; json: Record<string, unknown>; text: string; ms: number }>;
   /** A tenant with an admin token and one enrolled agent, at these fairness limits. */
-  tenant(slug: string, limits: { ingest_rate_per_sec: number; ingest_burst?: number; query_budget: number }, isolationModel?: 'pooled' | 'siloed' | 'hybrid'): Promise<{ admin: string; agent: string }>;
+  tenant(slug: string, limits: { ingest_rate_per_sec: number; ingest_burst?: number; query_budget: number }, isolationModel?: 'pooled' | 'siloed' | 'hybrid'): Promise<{ admin: string; agent: string; testIds: string[] }>;
   close(): Promise<void>;
 }
 
@@ -112,7 +112,10 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
       const pool = String((await api('POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id);
       const bootstrap = String((await api('POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token);
       const agent = String((await api('POST', '/agent/v1/enroll', null, { bootstrap_token: bootstrap, name: 'probe' })).json.agent_token);
-      return { admin, agent };
+      // Ingest takes results for a tenant's own tests: twenty of them, as the batches cycle through.
+      const testIds: string[] = [];
+      for (let i = 0; i < 20; i++) testIds.push(String((await api('POST', '/v1/tests', admin, { name: `probe-${i}`, target: `https://service-${i}.example/health`, kind: 'http', interval_s: 60 })).json.id));
+      return { admin, agent, testIds };
     },
     async close() {
       if (closed) return;
@@ -126,7 +129,7 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
 
 /** An agent of a tenant with no practical limit, sending batches of 500 back to back from `senders` connections. */
 async function throughputAgents(bench: BenchServer, senders: number) {
-  const { agent } = await bench.tenant('throughput', { ingest_rate_per_sec: 10_000_000, ingest_burst: 100_000_000, query_budget: 1000 });
+  const { agent, testIds } = await bench.tenant('throughput', { ingest_rate_per_sec: 10_000_000, ingest_burst: 100_000_000, query_budget: 1000 });
   /** Results/s acknowledged over `seconds`. */
   const run = async (seconds: number): Promise<{ acked: number; refused: number; resultsPerSec: number }> => {
     let acked = 0;
@@ -135,7 +138,7 @@ async function throughputAgents(bench: BenchServer, senders: number) {
     const deadline = started + seconds * 1000;
     const send = async () => {
       while (performance.now() < deadline) {
-        const response = await bench.ingest(agent, batchBody(randomUUID(), 500), 500);
+        const response = await bench.ingest(agent, batchBody(randomUUID(), 500, testIds), 500);
         if (response.status === 202) acked++;
         else refused++;
       }
@@ -235,7 +238,7 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
       rounds,
       senders,
       seconds_per_round: seconds,
-      body_bytes: Buffer.byteLength(batchBody(randomUUID(), 500)),
+      body_bytes: Buffer.byteLength(batchBody(randomUUID(), 500, TEST_IDS)),
     };
   } finally {
     await bench.close();
@@ -334,6 +337,7 @@ async function noisyNeighbour(
       url: bench.server.url,
       ca: readFileSync(join(bench.dataDir, 'tls', 'ca.crt'), 'utf8'),
       agentToken: noisyTenant.agent,
+      testIds: noisyTenant.testIds,
       senders: 20,
       batchesPerSecPerSender: 10,
       batchUnits: NOISY_BATCH,
@@ -344,11 +348,11 @@ async function noisyNeighbour(
       // the 24th slowest (with 2 results every 20 ms it was the 12th, and moved with every hiccup).
       const QUIET_BATCH = 1;
       const QUIET_EVERY_MS = 10;
-      const runQuiet = async (quiet: { agent: string }, latencies: number[], deadline: number): Promise<number> => {
+      const runQuiet = async (quiet: { agent: string; testIds: string[] }, latencies: number[], deadline: number): Promise<number> => {
         let refused = 0;
         let next = performance.now();
         while (performance.now() < deadline) {
-          const response = await bench.ingest(quiet.agent, batchBody(randomUUID(), QUIET_BATCH), QUIET_BATCH);
+          const response = await bench.ingest(quiet.agent, batchBody(randomUUID(), QUIET_BATCH, quiet.testIds), QUIET_BATCH);
           latencies.push(response.ms);
           if (response.status !== 202) refused++;
           next += QUIET_EVERY_MS;

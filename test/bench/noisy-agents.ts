@@ -10,6 +10,8 @@ export interface NoisyAgentsConfig {
   url: string;
   ca: string;
   agentToken: string;
+  /** The noisy tenant's own tests (ingest takes results for a tenant's own tests only). */
+  testIds: string[];
   senders: number;
   batchesPerSecPerSender: number;
   batchUnits: number;
@@ -52,7 +54,7 @@ function agents(config: NoisyAgentsConfig) {
       const total = Math.ceil(seconds * config.senders * config.batchesPerSecPerSender) + config.senders;
       bodies = Array.from({ length: total }, () => {
         const seed = nextBatch(config.batchUnits);
-        return { seed, body: bodyOf(seed, config.batchUnits) };
+        return { seed, body: bodyOf(seed, config.batchUnits, config.testIds) };
       });
       return { kind: 'prepared' };
     },
@@ -80,7 +82,7 @@ function agents(config: NoisyAgentsConfig) {
           const prepared = bodies.pop();
           const seed = prepared?.seed ?? nextBatch(config.batchUnits);
           attemptedBatches++;
-          const response = await send(prepared?.body ?? bodyOf(seed, config.batchUnits));
+          const response = await send(prepared?.body ?? bodyOf(seed, config.batchUnits, config.testIds));
           if (response.status === 202) {
             acknowledgedUnits += config.batchUnits;
             if (performance.now() >= started + measureAfterMs) admittedInWindow += config.batchUnits;
@@ -108,7 +110,7 @@ function agents(config: NoisyAgentsConfig) {
       while (shed.length > 0) {
         const seed = shed.shift();
         if (seed === undefined) break;
-        const response = await send(bodyOf(seed, config.batchUnits));
+        const response = await send(bodyOf(seed, config.batchUnits, config.testIds));
         requests++;
         if (response.status === 202) acknowledgedUnits += config.batchUnits;
         else {

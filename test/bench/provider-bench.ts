@@ -70,7 +70,7 @@ export async function listFigures(tenants = 10_000): Promise<Record<string, unkn
       for (let i = 0; i < tenants; i++) {
         const at = new Date(base + i * 1000).toISOString();
         await tx.insertTenant(
-          { id: randomUUID(), slug: `bulk-${i}`, name: `Bulk ${i}`, isolationModel: 'pooled', residency: null, plan: null, contactEmail: null, state: i % 10 === 0 ? 'suspended' : 'active', quotas: defaultQuotas, fairness: null, createdAt: at, updatedAt: at },
+          { id: randomUUID(), slug: `bulk-${i}`, name: `Bulk ${i}`, isolationModel: 'pooled', residency: null, plan: null, contactEmail: null, state: i % 10 === 0 ? 'suspended' : 'active', quotas: defaultQuotas, fairness: null, createdAt: at, updatedAt: at, handedOverAt: null },
           randomBytes(61),
         );
       }

@@ -83,11 +83,21 @@ export interface TestApp {
   adminCode(offsetSteps?: number): Promise<string>;
   /** Signs the admin in (once per test app) and returns its Authorization header. */
   adminHeaders(): Promise<{ authorization: string }>;
+  /** Signs the admin in again (after the clock moved past the first session's lifetime). */
+  freshAdminHeaders(): Promise<{ authorization: string }>;
   /** Creates an operator with `roles` and signs it in; returns its Authorization header. */
   operatorHeaders(username: string, roles: string[]): Promise<{ authorization: string }>;
-  /** Creates a tenant (as the admin operator) and returns a tenant-admin token's Authorization header. */
+  /**
+   * Creates a tenant (as the admin operator) and returns the onboarding token's Authorization header:
+   * a tenant-admin token the provider minted, before handover.
+   */
   tenantAdminHeaders(slug: string, isolationModel: string, quotas?: Record<string, number>): Promise<{ authorization: string }>;
-  /** A signed-in tenant user with `role` (see tenant-user.ts): who reads telemetry. */
+  /**
+   * Creates a tenant the customer owns: onboarding token, handover, and IdP settings set in the tenant
+   * plane. Returns the tenant-owned admin token's Authorization header (its sessions read telemetry).
+   */
+  ownedTenantHeaders(slug: string, isolationModel: string, quotas?: Record<string, number>): Promise<{ authorization: string }>;
+  /** A signed-in tenant user with `role` (see tenant-user.ts): who reads telemetry, once the tenant owns its identity. */
   tenantUserHeaders(admin: { authorization: string }, role?: 'admin' | 'operator' | 'viewer'): Promise<{ authorization: string }>;
   close(): Promise<void>;
 }
@@ -120,6 +130,15 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     adminSession ??= signIn(app, dir.admin.username, dir.admin.password, dir.admin.totpSecret, clock);
     return adminSession;
   };
+  const tenantAdminHeaders = async (slug: string, isolationModel: string, quotas?: Record<string, number>) => {
+    const operator = await adminHeaders();
+    const created = await app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: operator, payload: { slug, name: slug, isolation_model: isolationModel, ...(quotas ? { quotas } : {}) } });
+    if (created.statusCode !== 201) {
+      throw new Error(`creating tenant ${slug}: ${created.statusCode} ${created.body}`);
+    }
+    const token = await app.inject({ method: 'POST', url: `/provider/v1/tenants/${slug}/admin-tokens`, headers: operator, payload: { expires_in_seconds: 86_400 } });
+    return { authorization: `Bearer ${token.json<{ token: string }>().token}` };
+  };
   return {
     app,
     engine: dir.engine,
@@ -129,6 +148,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     clock,
     adminCode: (offsetSteps = 0) => totpCode(dir.admin.totpSecret, clock.now(), offsetSteps),
     adminHeaders,
+    freshAdminHeaders: () => signIn(app, dir.admin.username, dir.admin.password, dir.admin.totpSecret, clock),
     async operatorHeaders(username, roles) {
       const admin = await adminHeaders();
       const password = `${username}-long-password`;
@@ -138,14 +158,9 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
       }
       return signIn(app, username, password, created.json<{ secret: string }>().secret, clock);
     },
-    async tenantAdminHeaders(slug, isolationModel, quotas) {
-      const operator = await adminHeaders();
-      const created = await app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: operator, payload: { slug, name: slug, isolation_model: isolationModel, ...(quotas ? { quotas } : {}) } });
-      if (created.statusCode !== 201) {
-        throw new Error(`creating tenant ${slug}: ${created.statusCode} ${created.body}`);
-      }
-      const token = await app.inject({ method: 'POST', url: `/provider/v1/tenants/${slug}/admin-tokens`, headers: operator, payload: { expires_in_seconds: 86_400 } });
-      return { authorization: `Bearer ${token.json<{ token: string }>().token}` };
+    tenantAdminHeaders,
+    async ownedTenantHeaders(slug, isolationModel, quotas) {
+      return handOver(injectCall(app), (await tenantAdminHeaders(slug, isolationModel, quotas)).authorization, slug);
     },
     async tenantUserHeaders(admin, role = 'viewer') {
       const authorization = await tenantUserAuthorization({
@@ -162,6 +177,31 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
       rmSync(dir.root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The customer's side of onboarding: hands the tenant over with its onboarding token and sets IdP
+ * settings in the tenant plane (the tenant's own, so its people's sessions are tenant-owned). The
+ * issuer is never contacted by tests that issue sessions directly (tenant-user.ts).
+ */
+export async function handOver(call: Call, onboarding: string, slug: string): Promise<{ authorization: string }> {
+  const handover = await call('POST', '/v1/handover', onboarding, {});
+  if (handover.status !== 201) throw new Error(`handover of ${slug}: ${handover.status} ${JSON.stringify(handover.json)}`);
+  const authorization = `Bearer ${String(handover.json.token)}`;
+  const identity = await call('PUT', '/v1/identity/oidc', authorization, { issuer: `https://idp.${slug}.example.test`, client_id: 'bulkhead', client_secret: 'fixture-client-secret', claim: null });
+  if (identity.status !== 200) throw new Error(`tenant identity of ${slug}: ${identity.status} ${JSON.stringify(identity.json)}`);
+  return { authorization };
+}
+
+/** Defines `count` probe tests for a tenant and answers their ids (ingest accepts results only for a tenant's own tests). */
+export async function definedTests(app: FastifyInstance, tenantHeaders: { authorization: string }, count = 1): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const created = await app.inject({ method: 'POST', url: '/v1/tests', headers: tenantHeaders, payload: { name: `test-${i}`, target: `https://service-${i}.example.test/health`, kind: 'http', interval_s: 60 } });
+    if (created.statusCode !== 201) throw new Error(`defining a test: ${created.statusCode} ${created.body}`);
+    ids.push(created.json<{ id: string }>().id);
+  }
+  return ids;
 }
 
 /** inject() as a Call. */

@@ -63,9 +63,9 @@ export interface ScimErrorBody {
 }
 
 /** The tenant's ledger (newest first) as the tenant admin reads it. */
-export async function ledgerEvents(t: TestApp, tenant: ScimTenant): Promise<{ event_type: string; details: Record<string, unknown> }[]> {
+export async function ledgerEvents(t: TestApp, tenant: ScimTenant): Promise<{ event_type: string; details: Record<string, unknown>; personal?: Record<string, unknown> | null }[]> {
   const response = await t.app.inject({ method: 'GET', url: '/v1/audit?limit=1000', headers: tenant.admin });
-  return response.json<{ items: { event_type: string; details: Record<string, unknown> }[] }>().items;
+  return response.json<{ items: { event_type: string; details: Record<string, unknown>; personal?: Record<string, unknown> | null }[] }>().items;
 }
 
 export async function ledgerVerifies(t: TestApp, tenant: ScimTenant): Promise<boolean> {

@@ -1,9 +1,10 @@
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlane, TestClock, totpCode, type RunningControlPlane } from '../helpers/control-plane-harness';
+import { handOver, startControlPlane, TestClock, totpCode, type RunningControlPlane } from '../helpers/control-plane-harness';
 import { tenantUserAuthorization, type Call } from '../helpers/tenant-user';
 
-const TEST_ID = '7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a';
+/** acme's test (ingest takes results for a tenant's own tests only). */
+let TEST_ID = '';
 const TELEMETRY_READS = ['/v1/telemetry/results', '/v1/telemetry/flows', '/v1/telemetry/summary'];
 
 interface Answer {
@@ -60,14 +61,19 @@ describe('break-glass over real HTTPS', () => {
   async function tenantWithTelemetry(slug: string, model: string, marker: string): Promise<string> {
     expect((await api('POST', '/provider/v1/tenants', admin, { slug, name: slug, isolation_model: model })).status).toBe(201);
     const minted = await api('POST', `/provider/v1/tenants/${slug}/admin-tokens`, admin, { expires_in_seconds: 7 * 24 * 3600 });
-    const token = String(minted.json.token);
+    issued.push(String(minted.json.token));
+    // The customer takes the tenant over; its people (through its own IdP settings) decide on break-glass.
+    const call: Call = (method, path, authorization, body) => api(method, path, authorization === null ? null : authorization.replace(/^Bearer /, ''), body);
+    const token = (await handOver(call, `Bearer ${String(minted.json.token)}`, slug)).authorization.replace(/^Bearer /, '');
     issued.push(token);
+    const testId = String((await api('POST', '/v1/tests', token, { name: 'probe', target: `https://${marker}.example/health`, kind: 'http', interval_s: 60 })).json.id);
+    if (slug === 'acme') TEST_ID = testId;
     const pool = String((await api('POST', '/v1/agent-pools', token, { name: 'edge', ttl_seconds: 600 })).json.id);
     const bootstrap = String((await api('POST', `/v1/agent-pools/${pool}/tokens`, token)).json.token);
     const enrolled = await api('POST', '/agent/v1/enroll', null, { bootstrap_token: bootstrap, name: 'probe' });
     const agent = String(enrolled.json.agent_token);
     const at = clock.now().getTime();
-    const results = Array.from({ length: 12 }, (_, i) => ({ test_id: TEST_ID, ts: new Date(at - (12 - i) * 60_000).toISOString(), latency_ms: 20 + i, ok: i !== 3, target: `https://${marker}.example` }));
+    const results = Array.from({ length: 12 }, (_, i) => ({ test_id: testId, ts: new Date(at - (12 - i) * 60_000).toISOString(), latency_ms: 20 + i, ok: i !== 3, target: `https://${marker}.example` }));
     const flow_events = [{ ts: new Date(at - 30_000).toISOString(), src: `${marker}-host`, dst: '198.51.100.7', protocol: 'udp', bytes: 99, packets: 3 }];
     const ingested = await api('POST', '/agent/v1/ingest', agent, { batch_id: `${slug}-1`, results, flow_events });
     expect(ingested.status, JSON.stringify(ingested.json)).toBe(202);

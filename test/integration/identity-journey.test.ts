@@ -8,9 +8,10 @@ const GROUP = 'acme-admins';
 
 /**
  * The journey of the identity issue as one test over real HTTPS (the control plane and the IdP each
- * with their own private CA): provision tenant → mint admin token → configure OIDC → mint SCIM
- * token → the IdP pushes users and groups → the user signs in through OIDC with the mapped role →
- * SCIM deactivates the user → the user's session dies on its next request.
+ * with their own private CA): provision tenant → mint the onboarding token → configure OIDC → the
+ * customer hands over, confirming those settings as its own → mint SCIM token → the IdP pushes users
+ * and groups → the user signs in through OIDC with the mapped role and reads telemetry → SCIM
+ * deactivates the user → the user's session dies on its next request.
  */
 describe('identity journey over real HTTPS', () => {
   let cp: RunningControlPlane;
@@ -51,8 +52,8 @@ describe('identity journey over real HTTPS', () => {
     const operator = String(login.json.token);
     issued.push(operator);
     expect((await call('POST', '/provider/v1/tenants', operator, { slug: 'acme', name: 'Acme Corp', isolation_model: 'siloed' })).status).toBe(201);
-    const admin = String((await call('POST', '/provider/v1/tenants/acme/admin-tokens', operator, { expires_in_seconds: 3600 })).json.token);
-    issued.push(admin);
+    const onboarding = String((await call('POST', '/provider/v1/tenants/acme/admin-tokens', operator, { expires_in_seconds: 3600 })).json.token);
+    issued.push(onboarding);
     const oidc = await call('PUT', '/provider/v1/tenants/acme/identity/oidc', operator, {
       issuer: idp.issuer,
       client_id: 'bulkhead',
@@ -61,6 +62,12 @@ describe('identity journey over real HTTPS', () => {
       role_mapping: [{ group: GROUP, role: 'admin' }],
     });
     expect(oidc.status).toBe(200);
+    // The customer takes the tenant over and keeps the IdP settings entered during onboarding as its own.
+    const handover = await call('POST', '/v1/handover', onboarding, { confirm_identity: true });
+    expect(handover.status).toBe(201);
+    expect(handover.json).toMatchObject({ identity_confirmed: true });
+    const admin = String(handover.json.token);
+    issued.push(admin);
     const scim = String((await call('POST', '/v1/directory/scim-tokens', admin, { name: 'acme idp' })).json.token);
     issued.push(scim);
 
@@ -68,7 +75,8 @@ describe('identity journey over real HTTPS', () => {
     const user = await call('POST', '/scim/v2/Users', scim, {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
       userName: 'alice@acme.example',
-      externalId: 'alice-ext',
+      // The IdP's subject for alice: sign-ins are linked to directory users by (issuer, subject).
+      externalId: 'alice',
       active: true,
       emails: [{ value: 'alice@acme.example', type: 'work', primary: true }],
     });
@@ -88,6 +96,8 @@ describe('identity journey over real HTTPS', () => {
     const sessionToken = String(session.json.token);
     issued.push(sessionToken);
     expect((await call('GET', '/v1/tenant', sessionToken)).json).toMatchObject({ slug: 'acme', counts: { users: 1 } });
+    // A tenant-owned session: it reads the tenant's telemetry.
+    expect((await call('GET', '/v1/telemetry/results', sessionToken)).status).toBe(200);
 
     // SCIM deactivates the user: the session dies on its very next request.
     const deactivated = await call('PATCH', `/scim/v2/Users/${userId}`, scim, {

@@ -7,6 +7,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage } from '../../control-plane/storage/open-storage';
 import { runCli, startServe, type ServingProcess } from '../helpers/cli-process';
+import { handOver } from '../helpers/control-plane-harness';
 import { tenantUserAuthorization, type Call } from '../helpers/tenant-user';
 
 /** Large enough that the writer pauses part-way through a batch for the neighbour's small ones. */
@@ -58,16 +59,22 @@ describe('ingest survives kill -9 (real process, SQLite)', () => {
     return { status: response.statusCode, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   }
 
-  const batchOf = (batchId: string) => ({
+  /** Each tenant's own test (ingest takes results for a tenant's own tests only). */
+  const tests = { durable: '', neighbour: '' };
+  const batchOf = (batchId: string, testId = tests.durable) => ({
     batch_id: batchId,
-    results: Array.from({ length: BATCH }, (_, i) => ({ test_id: '5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a', ts: new Date(Date.now() - 1000 + i).toISOString(), latency_ms: i, ok: true })),
+    results: Array.from({ length: BATCH }, (_, i) => ({ test_id: testId, ts: new Date(Date.now() - 1000 + i).toISOString(), latency_ms: i, ok: true })),
   });
 
   it('keeps every acknowledged batch exactly once across a SIGKILL, and loses nothing once agents retry', async () => {
     const operator = String((await api('POST', '/provider/v1/auth/login', null, { username: 'admin', password, totp: await generate({ secret }) })).json.token);
     expect((await api('POST', '/provider/v1/tenants', operator, { slug: 'durable', name: 'Durable' })).status).toBe(201);
     expect((await api('PUT', '/provider/v1/tenants/durable/fairness', operator, { ingest_rate_per_sec: 1_000_000, query_budget: 1000 })).status).toBe(200);
-    const admin = String((await api('POST', '/provider/v1/tenants/durable/admin-tokens', operator, { expires_in_seconds: 3600 })).json.token);
+    const onboarding = String((await api('POST', '/provider/v1/tenants/durable/admin-tokens', operator, { expires_in_seconds: 3600 })).json.token);
+    // Telemetry is read by a tenant user (viewer) once the customer owns the tenant, not by an admin token.
+    const call: Call = (method, path, authorization, body) => api(method, path, authorization?.replace(/^Bearer /, '') ?? null, body);
+    const admin = (await handOver(call, `Bearer ${onboarding}`, 'durable')).authorization.replace(/^Bearer /, '');
+    tests.durable = String((await api('POST', '/v1/tests', admin, { name: 'probe', target: 'https://durable.example/health', kind: 'http', interval_s: 60 })).json.id);
     const pool = String((await api('POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id);
     const bootstrap = String((await api('POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token);
     const agent = String((await api('POST', '/agent/v1/enroll', null, { bootstrap_token: bootstrap, name: 'probe' })).json.agent_token);
@@ -76,8 +83,7 @@ describe('ingest survives kill -9 (real process, SQLite)', () => {
     const neighbourPool = String((await api('POST', '/v1/agent-pools', neighbourAdmin, { name: 'edge', ttl_seconds: 600 })).json.id);
     const neighbourBootstrap = String((await api('POST', `/v1/agent-pools/${neighbourPool}/tokens`, neighbourAdmin)).json.token);
     const neighbour = String((await api('POST', '/agent/v1/enroll', null, { bootstrap_token: neighbourBootstrap, name: 'probe' })).json.agent_token);
-    // Telemetry is read by a tenant user (viewer), not by the operator-minted admin token.
-    const call: Call = (method, path, authorization, body) => api(method, path, authorization?.replace(/^Bearer /, '') ?? null, body);
+    tests.neighbour = String((await api('POST', '/v1/tests', neighbourAdmin, { name: 'probe', target: 'https://neighbour.example/health', kind: 'http', interval_s: 60 })).json.id);
     const openSecond = () => openStorage({ engine: 'sqlite' }, dataDir, Buffer.from(key, 'base64'));
     const reader = (await tenantUserAuthorization({ call, admin: `Bearer ${admin}`, openStorage: openSecond, role: 'viewer' })).replace(/^Bearer /, '');
 
@@ -94,18 +100,21 @@ describe('ingest survives kill -9 (real process, SQLite)', () => {
       while (!run.killed) {
         const batchId = randomUUID();
         attempted.push(batchId);
+        let response: Awaited<ReturnType<typeof api>> | null = null;
         try {
-          const response = await api('POST', '/agent/v1/ingest', agent, batchOf(batchId));
-          if (response.status === 202) acknowledged.add(batchId);
+          response = await api('POST', '/agent/v1/ingest', agent, batchOf(batchId));
         } catch {
           // The connection died with the server: not acknowledged; the agent retries below.
         }
+        if (response?.status === 202) acknowledged.add(batchId);
+        // A refusal that no retry can fix would spin this loop until the test times out: stop at once.
+        else if (response !== null && response.status < 500 && response.status !== 429) throw new Error(`ingest refused: ${response.status} ${JSON.stringify(response.json)}`);
         if (acknowledged.size >= ACKS_BEFORE_KILL) killOnce();
       }
     };
     const neighbourSender = async () => {
       while (!run.killed) {
-        const small = { batch_id: randomUUID(), results: batchOf('').results.slice(0, 2) };
+        const small = { batch_id: randomUUID(), results: batchOf('', tests.neighbour).results.slice(0, 2) };
         await api('POST', '/agent/v1/ingest', neighbour, small).catch(() => undefined);
       }
     };

@@ -36,7 +36,7 @@ describe('fairness across replicas on PostgreSQL (real processes)', () => {
     const pool = String((await api(first, 'POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id);
     const bootstrap = String((await api(first, 'POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token);
     const agent = String((await api(first, 'POST', '/agent/v1/enroll', null, { bootstrap_token: bootstrap, name: 'probe' })).json.agent_token);
-    const testId = randomUUID();
+    const testId = String((await api(first, 'POST', '/v1/tests', admin, { name: 'probe', target: 'https://split.example/health', kind: 'http', interval_s: 60 })).json.id);
     const body = () =>
       JSON.stringify({
         batch_id: randomUUID(),

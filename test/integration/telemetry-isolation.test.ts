@@ -2,10 +2,9 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlane, type RunningControlPlane } from '../helpers/control-plane-harness';
+import { handOver, startControlPlane, type RunningControlPlane } from '../helpers/control-plane-harness';
 import { tenantUserAuthorization, type Call } from '../helpers/tenant-user';
 
-const SHARED_TEST_ID = '0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4';
 const MODELS = ['pooled', 'siloed', 'hybrid'] as const;
 /**
  * Two pooled telemetry cells (SQLite), three pooled tenants: pooled-a and pooled-c share a cell
@@ -20,12 +19,14 @@ interface TenantUnderTest {
   reader: string;
   agent: string;
   agentId: string;
+  /** The tenant's own test (ingest takes results for a tenant's own tests only). */
+  testId: string;
 }
 
 /**
  * Cross-tenant reads over real HTTPS on every isolation model: two or three tenants per model send batches
- * with the same test id and the same batch id; each tenant's tokens see exactly its own rows on
- * every telemetry route, operators see none, and an agent token reads nothing.
+ * with the same batch id; each tenant's tokens see exactly its own rows on every telemetry route (asking
+ * for another tenant's test id finds nothing), operators see none, and an agent token reads nothing.
  */
 describe('telemetry isolation over real HTTPS', () => {
   let cp: RunningControlPlane;
@@ -58,20 +59,23 @@ describe('telemetry isolation over real HTTPS', () => {
       for (const side of SIDES[model]) {
         const slug = `${model}-${side}`;
         expect((await api('POST', '/provider/v1/tenants', operator, { slug, name: slug, isolation_model: model })).status).toBe(201);
-        const admin = (await api('POST', `/provider/v1/tenants/${slug}/admin-tokens`, operator, { expires_in_seconds: 3600 })).json.token as string;
+        const onboarding = (await api('POST', `/provider/v1/tenants/${slug}/admin-tokens`, operator, { expires_in_seconds: 3600 })).json.token as string;
+        const call: Call = (method, path, authorization, body) => api(method, path, authorization?.replace(/^Bearer /, '') ?? '', body);
+        // The customer takes the tenant over: its people's sessions are the ones that read telemetry.
+        const admin = (await handOver(call, `Bearer ${onboarding}`, slug)).authorization.replace(/^Bearer /, '');
+        const testId = (await api('POST', '/v1/tests', admin, { name: 'probe', target: `https://${slug}.example/health`, kind: 'http', interval_s: 60 })).json.id as string;
         const pool = (await api('POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id as string;
         const bootstrap = (await api('POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token as string;
         const enrolled = await request(`${cp.url}/agent/v1/enroll`, { method: 'POST', dispatcher, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bootstrap_token: bootstrap, name: 'probe' }) });
         const { agent_id, agent_token } = (await enrolled.body.json()) as { agent_id: string; agent_token: string };
-        const call: Call = (method, path, authorization, body) => api(method, path, authorization?.replace(/^Bearer /, '') ?? '', body);
         const reader = (await tenantUserAuthorization({ call, admin: `Bearer ${admin}`, openStorage: () => cp.engine.openStorage(Buffer.from(cp.deploymentKey, 'base64')), role: 'operator' })).replace(/^Bearer /, '');
-        tenants.push({ slug, admin, reader, agent: agent_token, agentId: agent_id });
+        tenants.push({ slug, admin, reader, agent: agent_token, agentId: agent_id, testId });
       }
     }
     const now = Date.now();
     for (const tenant of tenants) {
       const results = Array.from({ length: 40 }, (_, i) => ({
-        test_id: SHARED_TEST_ID,
+        test_id: tenant.testId,
         ts: new Date(now - (40 - i) * 60_000).toISOString(),
         latency_ms: 10 + i,
         ok: true,
@@ -93,14 +97,19 @@ describe('telemetry isolation over real HTTPS', () => {
   it.each(MODELS.flatMap((model) => SIDES[model].map((side) => `${model}-${side}`)))("%s sees exactly its own rows on every telemetry route", async (slug) => {
     const tenant = tenants.find((candidate) => candidate.slug === slug);
     if (tenant === undefined) throw new Error(`no tenant ${slug}`);
-    const results = await api('GET', `/v1/telemetry/results?limit=1000&test_id=${SHARED_TEST_ID}`, tenant.reader);
+    const results = await api('GET', `/v1/telemetry/results?limit=1000&test_id=${tenant.testId}`, tenant.reader);
     const items = results.json.items as { target: string }[];
     expect(items).toHaveLength(40);
     expect(new Set(items.map((item) => item.target))).toEqual(new Set([`https://marker-${slug}.example`]));
     const flows = await api('GET', '/v1/telemetry/flows', tenant.reader);
     expect(flows.json.items).toEqual([expect.objectContaining({ src: `marker-${slug}`, agent_id: tenant.agentId })]);
     const summary = await api('GET', '/v1/telemetry/summary', tenant.reader);
-    expect(summary.json.tests).toEqual([expect.objectContaining({ test_id: SHARED_TEST_ID, results: 40 })]);
+    expect(summary.json.tests).toEqual([expect.objectContaining({ test_id: tenant.testId, results: 40 })]);
+    // Another tenant's test id, asked for by this tenant's reader, finds nothing.
+    for (const other of tenants.filter((candidate) => candidate !== tenant)) {
+      const foreign = await api('GET', `/v1/telemetry/results?limit=1000&test_id=${other.testId}`, tenant.reader);
+      expect(foreign.json.items, other.slug).toEqual([]);
+    }
     const insights = await api('POST', '/v1/insights', tenant.reader, {});
     expect(insights.status).toBe(200);
     expect(insights.json.tests_analyzed).toBe(1);

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { BREAK_GLASS_COLUMNS, BREAK_GLASS_MUTABLE_COLUMNS, OPEN_BREAK_GLASS_STATES, breakGlassColumns, breakGlassFromRow } from '../break-glass-rows';
 import type { BreakGlassListQuery, BreakGlassReader, BreakGlassRecord, TenantScope, WriteTx } from '../types';
-import { enterTenant, inTransaction, UUID, type Queryable } from './tenant-context';
+import { asProvider, enterTenant, UUID, type Queryable } from './tenant-context';
 
 /**
  * Break-glass requests and settings in schema bh (every isolation model). Tenant-side statements
@@ -31,13 +31,6 @@ async function listRows(client: Queryable, query: BreakGlassListQuery): Promise<
   return rows.map(breakGlassFromRow);
 }
 
-/** A read-only transaction on the provider plane: break-glass requests of every tenant are visible (SELECT only). */
-function asProvider<T>(pool: pg.Pool, fn: (client: Queryable) => Promise<T>): Promise<T> {
-  return inTransaction(pool, 'read only', async (client) => {
-    await client.query("SELECT set_config('app.plane', 'provider', true)");
-    return fn(client);
-  });
-}
 
 export function postgresBreakGlassReader(pool: pg.Pool): BreakGlassReader {
   return {

@@ -33,6 +33,7 @@ import type {
 } from '../types';
 import { PostgresTelemetry } from './postgres-telemetry';
 import { postgresBreakGlassReader, postgresBreakGlassScope, postgresBreakGlassWrites } from './postgres-break-glass';
+import { postgresRecoveryReader, postgresRecoveryScope, postgresRecoveryWrites } from './postgres-recovery';
 import { enterTenant, inTransaction, tenantSchema, UUID, type Queryable } from './tenant-context';
 
 export { tenantSchema } from './tenant-context';
@@ -82,6 +83,7 @@ function toTenant(row: Row): TenantRecord {
     fairness: row.fairness === null || row.fairness === undefined ? null : FairnessLimits.parse(JSON.parse(text(row, 'fairness'))),
     createdAt: text(row, 'created_at'),
     updatedAt: text(row, 'updated_at'),
+    handedOverAt: textOrNull(row, 'handed_over_at'),
   };
 }
 
@@ -167,6 +169,7 @@ export class PostgresStorage implements Storage {
   readonly replicas: Storage['replicas'];
   readonly telemetry: Storage['telemetry'];
   readonly breakGlass: Storage['breakGlass'];
+  readonly recoveries: Storage['recoveries'];
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -175,6 +178,7 @@ export class PostgresStorage implements Storage {
     const q = (sql: string, values?: unknown[]) => pool.query<Row>(sql, values);
     this.telemetry = new PostgresTelemetry(pool);
     this.breakGlass = postgresBreakGlassReader(pool);
+    this.recoveries = postgresRecoveryReader(pool);
     this.operators = {
       count: async () => Number((await q('SELECT COUNT(*) AS n FROM bh.operators')).rows[0]?.n ?? 0),
       create: async (operator) => {
@@ -338,6 +342,12 @@ export class PostgresStorage implements Storage {
   private writeTx(client: pg.PoolClient): WriteTx {
     return {
       ...postgresBreakGlassWrites(client),
+      ...postgresRecoveryWrites(client),
+      tenantForUpdate: async (id) => {
+        if (!UUID.test(id)) return null;
+        const row = (await client.query<Row>('SELECT * FROM bh.tenants WHERE id = $1 FOR UPDATE', [id])).rows[0];
+        return row ? toTenant(row) : null;
+      },
       countLiveTenants: async () => {
         // Serializes the band check with concurrent creations on every replica until this transaction ends.
         await client.query<Row>('SELECT pg_advisory_xact_lock(4242002)');
@@ -358,8 +368,8 @@ export class PostgresStorage implements Storage {
       },
       insertTenant: async (tenant, wrappedDataKey) => {
         await client.query<Row>(
-          `INSERT INTO bh.tenants (id, slug, name, isolation_model, residency, plan, contact_email, state, quotas, fairness, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          `INSERT INTO bh.tenants (id, slug, name, isolation_model, residency, plan, contact_email, state, quotas, fairness, created_at, updated_at, handed_over_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
           [
             tenant.id,
             tenant.slug,
@@ -373,6 +383,7 @@ export class PostgresStorage implements Storage {
             tenant.fairness === null ? null : JSON.stringify(tenant.fairness),
             tenant.createdAt,
             tenant.updatedAt,
+            tenant.handedOverAt,
           ],
         );
         await enterTenant(client, tenant.id);
@@ -387,6 +398,7 @@ export class PostgresStorage implements Storage {
           quotas: change.quotas === undefined ? undefined : JSON.stringify(change.quotas),
           fairness: change.fairness === undefined ? undefined : change.fairness === null ? null : JSON.stringify(change.fairness),
           updated_at: change.updatedAt,
+          handed_over_at: change.handedOverAt,
         }).filter(([, value]) => value !== undefined);
         if (columns.length > 0) {
           await client.query<Row>(`UPDATE bh.tenants SET ${columns.map(([key], index) => `${key} = $${index + 2}`).join(', ')} WHERE id = $1`, [id, ...columns.map(([, value]) => value)]);
@@ -443,11 +455,38 @@ export class PostgresStorage implements Storage {
       putIdentity: async (tenant, identity) => {
         await enterTenant(client, tenant.id);
         await client.query<Row>(
-          `INSERT INTO ${ownSchema(tenant)}.tenant_identity (tenant_id, issuer, client_id, client_secret_sealed, claim, groups_claim, ca_pem, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+          `INSERT INTO ${ownSchema(tenant)}.tenant_identity (tenant_id, issuer, client_id, client_secret_sealed, claim, groups_claim, ca_pem, updated_at, tenant_owned_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (tenant_id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id, client_secret_sealed = excluded.client_secret_sealed,
-             claim = excluded.claim, groups_claim = excluded.groups_claim, ca_pem = excluded.ca_pem, updated_at = excluded.updated_at`,
-          [tenant.id, identity.issuer, identity.clientId, identity.clientSecretSealed, identity.claim, identity.groupsClaim, identity.caPem, identity.updatedAt],
+             claim = excluded.claim, groups_claim = excluded.groups_claim, ca_pem = excluded.ca_pem, updated_at = excluded.updated_at, tenant_owned_at = excluded.tenant_owned_at`,
+          [tenant.id, identity.issuer, identity.clientId, identity.clientSecretSealed, identity.claim, identity.groupsClaim, identity.caPem, identity.updatedAt, identity.tenantOwnedAt],
         );
+      },
+      setIdentityOwnership: async (tenant, tenantOwnedAt) => {
+        await enterTenant(client, tenant.id);
+        return ((await client.query<Row>(`UPDATE ${ownSchema(tenant)}.tenant_identity SET tenant_owned_at = $2 WHERE tenant_id = $1`, [tenant.id, tenantOwnedAt])).rowCount ?? 0) === 1;
+      },
+      linkIdentity: async (tenant, link) => {
+        await enterTenant(client, tenant.id);
+        await client.query<Row>(`INSERT INTO ${ownSchema(tenant)}.tenant_identity_links (tenant_id, issuer, subject, user_id, created_at) VALUES ($1, $2, $3, $4, $5)`, [
+          tenant.id,
+          link.issuer,
+          link.subject,
+          link.userId,
+          link.createdAt,
+        ]);
+      },
+      revokeTenantTokens: async (tenant, kinds, at) => {
+        await enterTenant(client, tenant.id);
+        const { rows } = await client.query<Row>(
+          `UPDATE ${ownSchema(tenant)}.tenant_tokens SET revoked_at = $3 WHERE tenant_id = $1 AND kind = ANY($2::text[]) AND revoked_at IS NULL RETURNING kind`,
+          [tenant.id, [...kinds], at],
+        );
+        const counts: Partial<Record<TenantTokenRecord['kind'], number>> = Object.fromEntries(kinds.map((kind) => [kind, 0]));
+        for (const row of rows) {
+          const kind = text(row, 'kind') as TenantTokenRecord['kind'];
+          counts[kind] = (counts[kind] ?? 0) + 1;
+        }
+        return counts;
       },
       createAgentPool: async (tenant, pool) => {
         await enterTenant(client, tenant.id);
@@ -537,6 +576,7 @@ export class PostgresStorage implements Storage {
         // The user first: it waits for transactions that hold it (lockTenantUsers), so their new memberships go too.
         const deleted = ((await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.tenant_users WHERE tenant_id = $1 AND id = $2`, [tenant.id, userId])).rowCount ?? 0) === 1;
         await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.group_members WHERE tenant_id = $1 AND user_id = $2`, [tenant.id, userId]);
+        await client.query<Row>(`DELETE FROM ${ownSchema(tenant)}.tenant_identity_links WHERE tenant_id = $1 AND user_id = $2`, [tenant.id, userId]);
         return deleted;
       },
       lockTenantUsers: async (tenant, userIds) => {
@@ -609,7 +649,7 @@ export class PostgresStorage implements Storage {
       purgeTenantData: async (tenant) => {
         await enterTenant(client, tenant.id);
         // The pooled telemetry goes too (an own schema goes whole); usage_counters stay: they are billing counts.
-        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'telemetry_batches', 'tenant_roles', 'role_mappings', 'agent_pools', 'tenant_identity']) {
+        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'telemetry_results', 'telemetry_batches', 'tenant_roles', 'role_mappings', 'agent_pools', 'tenant_identity', 'tenant_identity_links']) {
           await client.query<Row>(`DELETE FROM bh.${table} WHERE tenant_id = $1`, [tenant.id]);
         }
       },
@@ -868,9 +908,16 @@ export class PostgresStorage implements Storage {
                 groupsClaim: text(row, 'groups_claim'),
                 caPem: textOrNull(row, 'ca_pem'),
                 updatedAt: text(row, 'updated_at'),
+                tenantOwnedAt: textOrNull(row, 'tenant_owned_at'),
               }
             : null;
         }),
+      identityLink: (issuer, subject) =>
+        this.read(tenant.id, async (client) => {
+          const row = (await client.query<Row>(`SELECT user_id FROM ${schema}.tenant_identity_links WHERE tenant_id = $1 AND issuer = $2 AND subject = $3`, [tenant.id, issuer, subject])).rows[0];
+          return row ? text(row, 'user_id') : null;
+        }),
+      recoveries: postgresRecoveryScope(tenant.id, (fn) => this.read(tenant.id, fn)),
       probeTests: () =>
         this.read(tenant.id, async (client) =>
           (await client.query<Row>(`SELECT * FROM ${schema}.probe_tests WHERE tenant_id = $1 ORDER BY created_at, id`, [tenant.id])).rows.map((row) => ({

@@ -59,6 +59,7 @@ function tenantRecord(id: string, model: IsolationModel, fairness: TenantRecord[
     fairness,
     createdAt: at,
     updatedAt: at,
+    handedOverAt: null,
   };
 }
 

@@ -11,9 +11,10 @@ import { attempt, createTestDatabase, inTransaction, tenantTable, tenantTables, 
  * two tenants A and B, seeded by the superuser, who bypasses RLS. With A's context set, the app role
  * must see, change and write A's rows only; with no context, nothing at all.
  *
- * Every store, the tenants' own schemas included, holds rows of both tenants, so what is tested is
- * row-level security and not the split into schemas (and A's rows exist everywhere for the
- * "move A's row to B" case).
+ * The shared schema holds rows of both tenants, so what is tested is row-level security and not the
+ * split into schemas. A tenant's own schema holds only its own rows: it is bound to its tenant by a
+ * CHECK on the schema's own tenant id, which even the superuser's seeding cannot get around (tested
+ * below: a wrong context cannot write into another tenant's schema).
  */
 
 type Value = string | number | boolean | Buffer | null;
@@ -95,6 +96,14 @@ const BUILDERS = new Map<string, RowBuilder>([
     },
   ],
   ['break_glass_settings', { onePerTenant: true, row: (t) => ({ tenant_id: t, required_approvals: 2, updated_at: at }) }],
+  ['tenant_identity_links', { onePerTenant: false, row: (t) => ({ tenant_id: t, issuer: 'https://idp.example', subject: `subject-${next()}`, user_id: randomUUID(), created_at: at }) }],
+  [
+    'tenant_recoveries',
+    {
+      onePerTenant: false,
+      row: (t) => ({ tenant_id: t, id: randomUUID(), operator_id: randomUUID(), operator_username: 'oncall', reason: `lost ${next()}`, state: 'waiting', created_at: at, available_at: at }),
+    },
+  ],
 ]);
 
 function insertSql(table: TenantTable, row: Row): { sql: string; values: Value[] } {
@@ -143,6 +152,9 @@ async function counts(client: Queryable, table: TenantTable, a: string, b: strin
   return rows[0] ?? { total: -1, a: -1, b: -1 };
 }
 
+/** Tenant tables a transaction that declares the provider plane may SELECT across tenants (and nothing more). */
+const PROVIDER_READABLE = ['bh.break_glass_requests', 'bh.tenant_recoveries'];
+
 const isRlsViolation = (error: SqlError | null) => error?.code === '42501' && /row-level security/.test(error.message);
 
 describe('row-level security as the app role (SQL layer)', () => {
@@ -160,6 +172,8 @@ describe('row-level security as the app role (SQL layer)', () => {
   const tokenHash = { a: '', b: '' };
 
   const seededIn = (table: TenantTable) => seeded.get(table.name) ?? { a: -1, b: -1 };
+  /** The tenant whose own schema holds `table`, or null for the shared schema bh. */
+  const ownerOf = (table: TenantTable): string | null => (table.name.startsWith(`${tenantSchema(A)}.`) ? A : table.name.startsWith(`${tenantSchema(B)}.`) ? B : null);
 
   beforeAll(async () => {
     db = await createTestDatabase(inject('postgresUrl'), 'bh_rls_leak');
@@ -193,7 +207,10 @@ describe('row-level security as the app role (SQL layer)', () => {
     for (const table of tables) {
       const builder = BUILDERS.get(table.table);
       if (builder === undefined) continue; // reported by the first test
-      const plan = builder.onePerTenant ? { a: 1, b: 1 } : { a: 2, b: 3 };
+      const both = builder.onePerTenant ? { a: 1, b: 1 } : { a: 2, b: 3 };
+      // An own schema holds its tenant's rows only (its CHECK refuses any other).
+      const owner = ownerOf(table);
+      const plan = owner === null ? both : { a: owner === A ? both.a : 0, b: owner === B ? both.b : 0 };
       for (const [tenant, n] of [
         [A, plan.a],
         [B, plan.b],
@@ -299,7 +316,11 @@ describe('row-level security as the app role (SQL layer)', () => {
         const inserted = await attempt(client, sql, values);
         expect.soft(isRlsViolation(inserted.error), `${table.name}: INSERT for B gave ${JSON.stringify(inserted)}`).toBe(true);
         const moved = await attempt(client, `UPDATE ${table.sql} SET tenant_id = $1 WHERE tenant_id = $2`, [B, A]);
-        expect.soft(isRlsViolation(moved.error), `${table.name}: UPDATE moving A's row to B gave ${JSON.stringify(moved)}`).toBe(true);
+        if (seededIn(table).a > 0) {
+          expect.soft(isRlsViolation(moved.error), `${table.name}: UPDATE moving A's row to B gave ${JSON.stringify(moved)}`).toBe(true);
+        } else {
+          expect.soft(moved, `${table.name}: UPDATE moving A's rows to B (it holds none)`).toEqual({ error: null, rowCount: 0 });
+        }
       });
     });
     expect(problems).toEqual([]);
@@ -308,8 +329,11 @@ describe('row-level security as the app role (SQL layer)', () => {
   it('positive control: the app role can insert a row for the tenant in context (so the 42501s are RLS, not grants or bad rows)', async () => {
     const problems = await forEveryTable(tables, async (table, builder) => {
       await inTransaction(app, async (client) => {
-        await enterTenant(client, C);
-        const { sql, values } = rowFor(table, builder, C);
+        // In the shared schema for a tenant with no rows yet; in an own schema, for its tenant.
+        const tenant = ownerOf(table) ?? C;
+        await enterTenant(client, tenant);
+        if (builder.onePerTenant && tenant !== C) await client.query(`DELETE FROM ${table.sql} WHERE tenant_id = $1`, [tenant]);
+        const { sql, values } = rowFor(table, builder, tenant);
         const inserted = await attempt(client, sql, values);
         expect.soft(inserted, `${table.name}: INSERT for the tenant in context`).toEqual({ error: null, rowCount: 1 });
       });
@@ -335,6 +359,35 @@ describe('row-level security as the app role (SQL layer)', () => {
       });
     });
     expect(problems).toEqual([]);
+  });
+
+  it("each own schema is bound to its tenant: with A's context, A's rows cannot be written into B's silo", async () => {
+    const own = tables.filter((table) => ownerOf(table) === B);
+    expect(own.length).toBeGreaterThan(5);
+    const problems = await forEveryTable(own, async (table, builder) => {
+      await inTransaction(app, async (client) => {
+        await enterTenant(client, A);
+        // RLS alone admits it (tenant_id is the context's); the schema's own CHECK refuses it.
+        const { sql, values } = rowFor(table, builder, A);
+        const inserted = await attempt(client, sql, values);
+        expect.soft(inserted.error?.code, `${table.name}: INSERT of A's row into B's schema gave ${JSON.stringify(inserted)}`).toBe('23514');
+        const dropped = await attempt(client, `ALTER TABLE ${table.sql} DROP CONSTRAINT bound_to_tenant`);
+        expect.soft(dropped.error?.code, `${table.name}: DROP CONSTRAINT by the app role`).toBe('42501');
+      });
+    });
+    expect(problems).toEqual([]);
+    // A's hybrid schema is bound to A the same way.
+    const hybrid = tables.filter((table) => ownerOf(table) === A);
+    expect(hybrid.length).toBeGreaterThan(0);
+    for (const table of hybrid) {
+      const builder = BUILDERS.get(table.table);
+      if (builder === undefined) continue;
+      await inTransaction(app, async (client) => {
+        await enterTenant(client, B);
+        const { sql, values } = rowFor(table, builder, B);
+        expect.soft((await attempt(client, sql, values)).error?.code, table.name).toBe('23514');
+      });
+    }
   });
 
   it('a transaction-local context does not survive into the next transaction on the same pooled connection', async () => {
@@ -432,8 +485,8 @@ describe('row-level security as the app role (SQL layer)', () => {
     await inTransaction(app, async (client) => {
       await client.query("SELECT set_config('app.plane', 'provider', true)");
       expect(await counts(client, requests, A, B)).toEqual({ total: seededRequests.a + seededRequests.b, a: seededRequests.a, b: seededRequests.b });
-      // No other tenant table opens to the provider plane.
-      for (const table of tables.filter((candidate) => candidate.name !== requests.name)) {
+      // No other tenant table opens to the provider plane (recovery requests, alike, have their own test).
+      for (const table of tables.filter((candidate) => !PROVIDER_READABLE.includes(candidate.name))) {
         expect.soft((await counts(client, table, A, B)).total, `${table.name} with app.plane = provider`).toBe(0);
       }
       expect.soft(await attempt(client, `UPDATE ${requests.sql} SET state = 'revoked' WHERE tenant_id = $1`, [B]), 'UPDATE on the provider plane').toEqual({ error: null, rowCount: 0 });
@@ -451,6 +504,22 @@ describe('row-level security as the app role (SQL layer)', () => {
     await inTransaction(app, async (client) => {
       await client.query("SELECT set_config('app.plane', 'tenant', true)");
       expect((await counts(client, requests, A, B)).total).toBe(0);
+    });
+  });
+
+  it("bh.tenant_recoveries: the provider plane reads every tenant's recovery requests, and can change none", async () => {
+    const recoveries = tenantTable('bh', 'tenant_recoveries');
+    const seededRecoveries = seededIn(recoveries);
+    expect(seededRecoveries.b).toBeGreaterThan(0);
+    await inTransaction(app, async (client) => {
+      await client.query("SELECT set_config('app.plane', 'provider', true)");
+      expect(await counts(client, recoveries, A, B)).toEqual({ total: seededRecoveries.a + seededRecoveries.b, a: seededRecoveries.a, b: seededRecoveries.b });
+      expect.soft(await attempt(client, `UPDATE ${recoveries.sql} SET state = 'completed' WHERE tenant_id = $1`, [B]), 'UPDATE on the provider plane').toEqual({ error: null, rowCount: 0 });
+      expect.soft(await attempt(client, `DELETE FROM ${recoveries.sql} WHERE tenant_id = $1`, [A]), 'DELETE on the provider plane').toEqual({ error: null, rowCount: 0 });
+      const builder = BUILDERS.get('tenant_recoveries');
+      if (builder === undefined) throw new Error('no builder');
+      const { sql, values } = rowFor(recoveries, builder, A);
+      expect(isRlsViolation((await attempt(client, sql, values)).error), 'INSERT on the provider plane').toBe(true);
     });
   });
 

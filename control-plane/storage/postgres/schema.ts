@@ -86,6 +86,44 @@ BEGIN
 END
 $fn$`;
 
+/** Adds IdP ownership and the (issuer, subject) → user links to a schema holding tenant control data (bh or a silo). */
+const addIdentityOwnership = `
+CREATE FUNCTION bh.add_identity_ownership(target_schema text, app_role text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  EXECUTE format('ALTER TABLE %I.tenant_identity ADD COLUMN tenant_owned_at text', target_schema);
+  EXECUTE format('CREATE TABLE %I.tenant_identity_links (tenant_id uuid NOT NULL, issuer text NOT NULL, subject text NOT NULL, user_id uuid NOT NULL, created_at text NOT NULL, PRIMARY KEY (tenant_id, issuer, subject))', target_schema);
+  EXECUTE format('CREATE INDEX ON %I.tenant_identity_links (tenant_id, user_id)', target_schema);
+  EXECUTE format('ALTER TABLE %I.tenant_identity_links ENABLE ROW LEVEL SECURITY', target_schema);
+  EXECUTE format('ALTER TABLE %I.tenant_identity_links FORCE ROW LEVEL SECURITY', target_schema);
+  EXECUTE format('CREATE POLICY tenant_isolation ON %I.tenant_identity_links USING (${PREDICATE_IN_LITERAL}) WITH CHECK (${PREDICATE_IN_LITERAL})', target_schema);
+  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I.tenant_identity_links TO %I', target_schema, app_role);
+END
+$fn$`;
+
+/**
+ * Binds a tenant's own schema to that tenant: every table with a tenant_id gets a CHECK that it is
+ * the schema's own tenant, so a transaction in another tenant's context cannot insert its rows there.
+ * The app role owns nothing, so it cannot drop the constraint.
+ */
+const bindTenantSchema = `
+CREATE FUNCTION bh.schema_tenant(target_schema text) RETURNS uuid LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT (substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4) || '-' || substr(h, 17, 4) || '-' || substr(h, 21, 12))::uuid
+  FROM (SELECT substr(target_schema, 6) AS h) AS s
+$fn$;
+CREATE FUNCTION bh.bind_tenant_schema(target_schema text, tenant uuid)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  t text;
+BEGIN
+  FOR t IN SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id'
+           WHERE n.nspname = target_schema AND c.relkind = 'r' LOOP
+    EXECUTE format('ALTER TABLE %I.%I ADD CONSTRAINT bound_to_tenant CHECK (tenant_id = %L::uuid)', target_schema, t, tenant);
+  END LOOP;
+END
+$fn$`;
+
 export function migrations(appRole: string): string[] {
   const role = `"${appRole.replace(/"/g, '""')}"`;
   const roleLiteral = `'${appRole.replace(/'/g, "''")}'`;
@@ -187,6 +225,41 @@ export function migrations(appRole: string): string[] {
      ALTER TABLE bh.break_glass_settings FORCE ROW LEVEL SECURITY;
      CREATE POLICY tenant_isolation ON bh.break_glass_settings USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
      GRANT SELECT, INSERT, UPDATE, DELETE ON bh.break_glass_requests, bh.break_glass_settings TO ${role};`,
+    // Handover and recovery (bh.tenants, bh.tenant_recoveries); who owns a tenant's IdP settings and
+    // which directory user an IdP subject is (tenant_identity_links), in bh and in every silo; and
+    // every own schema bound to its tenant by a CHECK on its own tenant id, so no tenant context but
+    // the schema's own can write into it (RLS alone admits whatever tenant_id the context names).
+    `ALTER TABLE bh.tenants ADD COLUMN handed_over_at text;
+     CREATE TABLE bh.tenant_recoveries (tenant_id uuid NOT NULL REFERENCES bh.tenants(id), id uuid NOT NULL, operator_id uuid NOT NULL, operator_username text NOT NULL,
+       reason text NOT NULL, state text NOT NULL CHECK (state IN ('waiting', 'cancelled', 'completed')), created_at text NOT NULL, available_at text NOT NULL,
+       ended_at text, ended_by text, end_reason text, PRIMARY KEY (tenant_id, id));
+     CREATE INDEX ON bh.tenant_recoveries (tenant_id, created_at, id);
+     CREATE INDEX ON bh.tenant_recoveries (id);
+     ALTER TABLE bh.tenant_recoveries ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE bh.tenant_recoveries FORCE ROW LEVEL SECURITY;
+     CREATE POLICY tenant_isolation ON bh.tenant_recoveries USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
+     CREATE POLICY provider_read ON bh.tenant_recoveries FOR SELECT USING (current_setting('app.plane', true) = 'provider');
+     GRANT SELECT, INSERT, UPDATE, DELETE ON bh.tenant_recoveries TO ${role};
+     ${addIdentityOwnership};
+     ${bindTenantSchema};
+     REVOKE ALL ON FUNCTION bh.add_identity_ownership(text, text), bh.bind_tenant_schema(text, uuid) FROM PUBLIC;
+     SELECT bh.add_identity_ownership('bh', ${roleLiteral});
+     SELECT bh.add_identity_ownership(n.nspname, ${roleLiteral}) FROM pg_catalog.pg_namespace n
+       WHERE n.nspname LIKE 'bh\\_t\\_%' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid AND c.relname = 'tenant_identity' AND c.relkind = 'r')
+       ORDER BY n.nspname;
+     SELECT bh.bind_tenant_schema(n.nspname, bh.schema_tenant(n.nspname)) FROM pg_catalog.pg_namespace n WHERE n.nspname LIKE 'bh\\_t\\_%' ORDER BY n.nspname;
+     CREATE OR REPLACE FUNCTION bh.create_tenant_schema(tenant uuid, model text) RETURNS text
+       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, bh, pg_temp AS $fn$
+       DECLARE s text := 'bh_t_' || replace(tenant::text, '-', '');
+       BEGIN
+         IF model NOT IN ('siloed', 'hybrid') THEN RAISE EXCEPTION 'no own schema for model %', model; END IF;
+         EXECUTE format('CREATE SCHEMA %I', s);
+         PERFORM bh.create_tenant_tables(s, model = 'siloed', true, ${roleLiteral});
+         PERFORM bh.create_ingest_tables(s, ${roleLiteral});
+         IF model = 'siloed' THEN PERFORM bh.add_identity_ownership(s, ${roleLiteral}); END IF;
+         PERFORM bh.bind_tenant_schema(s, tenant);
+         RETURN s;
+       END $fn$;`,
   ];
 }
 

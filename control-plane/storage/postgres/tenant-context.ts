@@ -40,3 +40,14 @@ export async function inTransaction<T>(pool: pg.Pool, mode: 'read only' | 'read 
     client.release();
   }
 }
+
+/**
+ * A read-only transaction on the provider plane: tables with a SELECT-only `provider_read` policy
+ * (break-glass and recovery requests) show every tenant's rows; nothing else opens, nothing can change.
+ */
+export function asProvider<T>(pool: pg.Pool, fn: (client: Queryable) => Promise<T>): Promise<T> {
+  return inTransaction(pool, 'read only', async (client) => {
+    await client.query("SELECT set_config('app.plane', 'provider', true)");
+    return fn(client);
+  });
+}

@@ -229,6 +229,44 @@ const breakGlass = `CREATE TABLE break_glass_requests (
      updated_at TEXT NOT NULL
    ) STRICT`;
 
+/**
+ * Who owns a tenant's IdP settings (the provider during onboarding, the tenant once it set or
+ * confirmed them after handover), and which directory user each IdP subject is: sign-ins find
+ * people by (issuer, subject) only, never by email. Control data: the shared store and each silo.
+ */
+const identityOwnership = `ALTER TABLE tenant_identity ADD COLUMN tenant_owned_at TEXT;
+   CREATE TABLE tenant_identity_links (
+     tenant_id TEXT NOT NULL,
+     issuer TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (tenant_id, issuer, subject)
+   ) STRICT;
+   CREATE INDEX tenant_identity_links_by_user ON tenant_identity_links (tenant_id, user_id)`;
+
+/**
+ * Handover (when the customer took ownership) and recovery requests for tenants that lost every
+ * credential. Recoveries sit in the shared control store for every model, beside break-glass.
+ */
+const handover = `ALTER TABLE tenants ADD COLUMN handed_over_at TEXT;
+   CREATE TABLE tenant_recoveries (
+     tenant_id TEXT NOT NULL REFERENCES tenants(id),
+     id TEXT NOT NULL,
+     operator_id TEXT NOT NULL,
+     operator_username TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('waiting', 'cancelled', 'completed')),
+     created_at TEXT NOT NULL,
+     available_at TEXT NOT NULL,
+     ended_at TEXT,
+     ended_by TEXT,
+     end_reason TEXT,
+     PRIMARY KEY (tenant_id, id)
+   ) STRICT;
+   CREATE INDEX tenant_recoveries_by_created ON tenant_recoveries (tenant_id, created_at, id);
+   CREATE INDEX tenant_recoveries_by_id ON tenant_recoveries (id)`;
+
 const controlOnly: readonly string[] = [
   `CREATE TABLE operators (
      id TEXT PRIMARY KEY,
@@ -300,11 +338,11 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [telemetryTables[0], telemetryTables[1], pendingBatches].map(defined),
   /** A siloed tenant's own file: all of its data. */
-  silo: [tenantControlTables[0], telemetryTables[0], tenantTokens, telemetryTables[1], pendingBatches].map(defined),
+  silo: [tenantControlTables[0], telemetryTables[0], tenantTokens, telemetryTables[1], pendingBatches, identityOwnership].map(defined),
 };
 
 function defined(step: string | undefined): string {

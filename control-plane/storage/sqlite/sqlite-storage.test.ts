@@ -17,7 +17,7 @@ const at = '2030-05-01T12:00:00.000Z';
 const window = { from: '2030-05-01T00:00:00.000Z', to: '2030-05-01T23:59:59.999Z' };
 
 function record(id: string, model: IsolationModel): TenantRecord {
-  return { id, slug: `t-${id.slice(0, 8)}`, name: id, isolationModel: model, residency: null, plan: null, contactEmail: null, state: 'active', quotas: defaultQuotas, fairness: null, createdAt: at, updatedAt: at };
+  return { id, slug: `t-${id.slice(0, 8)}`, name: id, isolationModel: model, residency: null, plan: null, contactEmail: null, state: 'active', quotas: defaultQuotas, fairness: null, createdAt: at, updatedAt: at, handedOverAt: null };
 }
 
 function batchOf(tenant: TenantRef, count: number): TelemetryBatchWrite {

@@ -37,6 +37,7 @@ import { SqliteLedgers } from './ledger';
 import { SqliteTelemetry } from './sqlite-telemetry';
 import { sqliteBreakGlass, type SqliteBreakGlass } from './sqlite-break-glass';
 import { TelemetryWriterThread } from './telemetry-writer-thread';
+import { sqliteRecoveryReader, sqliteRecoveryWrites } from './sqlite-recovery';
 
 export interface SqliteLayout {
   /** The shared control store. */
@@ -106,6 +107,7 @@ interface TenantRow {
   fairness: string | null;
   created_at: string;
   updated_at: string;
+  handed_over_at: string | null;
 }
 
 function toTenant(row: TenantRow): TenantRecord {
@@ -122,6 +124,7 @@ function toTenant(row: TenantRow): TenantRecord {
     fairness: row.fairness === null ? null : FairnessLimits.parse(JSON.parse(row.fairness)),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    handedOverAt: row.handed_over_at,
   };
 }
 
@@ -216,6 +219,7 @@ export class SqliteStorage implements Storage {
   readonly replicas: Storage['replicas'];
   readonly telemetry: Storage['telemetry'];
   readonly breakGlass: Storage['breakGlass'];
+  readonly recoveries: ReturnType<typeof sqliteRecoveryReader>;
   private readonly breakGlassRows: SqliteBreakGlass;
   private readonly ledger: SqliteLedgers;
   private readonly mutex = new Mutex();
@@ -249,6 +253,7 @@ export class SqliteStorage implements Storage {
       byId: (id) => Promise.resolve(breakGlass.byId(id)),
       due: (now, limit) => Promise.resolve(breakGlass.due(now, limit)),
     };
+    this.recoveries = sqliteRecoveryReader(db);
     this.telemetry = new SqliteTelemetry(
       (tenant) => this.telemetryStore(tenant),
       (tenant) => this.telemetryWriter(tenant),
@@ -347,7 +352,10 @@ export class SqliteStorage implements Storage {
     const tenants = this.tenants;
     const breakGlass = this.breakGlassRows;
     return {
+      ...sqliteRecoveryWrites(db),
       countLiveTenants: () => tenants.countLive(),
+      // BEGIN IMMEDIATE holds the write lock for the whole transaction: a read is already "for update".
+      tenantForUpdate: (id) => tenants.byId(id),
       tenantBySlug: (slug) => tenants.bySlug(slug),
       createOperatorSession: (session) => sessions.create(session),
       claimTotpStep: (operatorId, step) => operators.claimTotpStep(operatorId, step),
@@ -356,8 +364,8 @@ export class SqliteStorage implements Storage {
       resetLogin: (key) => throttle.reset(key),
       insertTenant(tenant, wrappedDataKey) {
         db.prepare(
-          `INSERT INTO tenants (id, slug, name, isolation_model, residency, plan, contact_email, state, quotas, fairness, created_at, updated_at)
-           VALUES (@id, @slug, @name, @isolationModel, @residency, @plan, @contactEmail, @state, @quotas, @fairness, @createdAt, @updatedAt)`,
+          `INSERT INTO tenants (id, slug, name, isolation_model, residency, plan, contact_email, state, quotas, fairness, created_at, updated_at, handed_over_at)
+           VALUES (@id, @slug, @name, @isolationModel, @residency, @plan, @contactEmail, @state, @quotas, @fairness, @createdAt, @updatedAt, @handedOverAt)`,
         ).run({ ...tenant, quotas: JSON.stringify(tenant.quotas), fairness: tenant.fairness === null ? null : JSON.stringify(tenant.fairness) });
         db.prepare('INSERT INTO tenant_keys (tenant_id, wrapped_key) VALUES (?, ?)').run(tenant.id, wrappedDataKey);
         return ok;
@@ -371,6 +379,7 @@ export class SqliteStorage implements Storage {
           quotas: change.quotas === undefined ? undefined : JSON.stringify(change.quotas),
           fairness: change.fairness === undefined ? undefined : change.fairness === null ? null : JSON.stringify(change.fairness),
           updated_at: change.updatedAt,
+          handed_over_at: change.handedOverAt,
         }).filter(([, value]) => value !== undefined);
         if (columns.length > 0) {
           db.prepare(`UPDATE tenants SET ${columns.map(([key]) => `${key} = @${key}`).join(', ')} WHERE id = @id`).run({ id, ...Object.fromEntries(columns) });
@@ -422,11 +431,19 @@ export class SqliteStorage implements Storage {
       putIdentity: (tenant, identity) => {
         store(tenant)
           .prepare(
-            `INSERT INTO tenant_identity (tenant_id, issuer, client_id, client_secret_sealed, claim, groups_claim, ca_pem, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            `INSERT INTO tenant_identity (tenant_id, issuer, client_id, client_secret_sealed, claim, groups_claim, ca_pem, updated_at, tenant_owned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(tenant_id) DO UPDATE SET issuer = excluded.issuer, client_id = excluded.client_id, client_secret_sealed = excluded.client_secret_sealed,
-               claim = excluded.claim, groups_claim = excluded.groups_claim, ca_pem = excluded.ca_pem, updated_at = excluded.updated_at`,
+               claim = excluded.claim, groups_claim = excluded.groups_claim, ca_pem = excluded.ca_pem, updated_at = excluded.updated_at, tenant_owned_at = excluded.tenant_owned_at`,
           )
-          .run(tenant.id, identity.issuer, identity.clientId, identity.clientSecretSealed, identity.claim, identity.groupsClaim, identity.caPem, identity.updatedAt);
+          .run(tenant.id, identity.issuer, identity.clientId, identity.clientSecretSealed, identity.claim, identity.groupsClaim, identity.caPem, identity.updatedAt, identity.tenantOwnedAt);
+        return ok;
+      },
+      setIdentityOwnership: (tenant, tenantOwnedAt) =>
+        Promise.resolve(store(tenant).prepare('UPDATE tenant_identity SET tenant_owned_at = ? WHERE tenant_id = ?').run(tenantOwnedAt, tenant.id).changes === 1),
+      linkIdentity: (tenant, link) => {
+        store(tenant)
+          .prepare('INSERT INTO tenant_identity_links (tenant_id, issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(tenant.id, link.issuer, link.subject, link.userId, link.createdAt);
         return ok;
       },
       createAgentPool: (tenant, pool) => {
@@ -446,6 +463,10 @@ export class SqliteStorage implements Storage {
         Promise.resolve(
           store(tenant).prepare('UPDATE tenant_tokens SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND kind = ? AND revoked_at IS NULL').run(at, tenant.id, tokenId, kind).changes === 1,
         ),
+      revokeTenantTokens: (tenant, kinds, at) => {
+        const revoke = store(tenant).prepare('UPDATE tenant_tokens SET revoked_at = ? WHERE tenant_id = ? AND kind = ? AND revoked_at IS NULL');
+        return Promise.resolve(Object.fromEntries(kinds.map((kind) => [kind, revoke.run(at, tenant.id, kind).changes])));
+      },
       putTenantRoles: (tenant, roles, at) => {
         const target = store(tenant);
         target.prepare('DELETE FROM tenant_roles WHERE tenant_id = ?').run(tenant.id);
@@ -497,6 +518,7 @@ export class SqliteStorage implements Storage {
         const target = store(tenant);
         const deleted = target.prepare('DELETE FROM tenant_users WHERE tenant_id = ? AND id = ?').run(tenant.id, userId).changes === 1;
         target.prepare('DELETE FROM group_members WHERE tenant_id = ? AND user_id = ?').run(tenant.id, userId);
+        target.prepare('DELETE FROM tenant_identity_links WHERE tenant_id = ? AND user_id = ?').run(tenant.id, userId);
         return Promise.resolve(deleted);
       },
       lockTenantUsers: (tenant, userIds) =>
@@ -550,7 +572,7 @@ export class SqliteStorage implements Storage {
         return ok;
       },
       purgeTenantData(tenant) {
-        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'tenant_roles', 'role_mappings', 'agent_pools', 'tenant_identity']) {
+        for (const table of ['agents', 'tenant_users', 'tenant_groups', 'group_members', 'probe_tests', 'tenant_tokens', 'token_index', 'tenant_roles', 'role_mappings', 'agent_pools', 'tenant_identity', 'tenant_identity_links']) {
           db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenant.id);
         }
         if (tenant.isolationModel === 'pooled') {
@@ -770,6 +792,7 @@ export class SqliteStorage implements Storage {
     const control = () => this.tenantControl(tenant);
     // Break-glass rows live in the shared control store for every model (see migrations.ts).
     const breakGlass = this.breakGlassRows;
+    const recoveries = this.recoveries;
     return {
       tenantId: tenant.id,
       breakGlassRequests: (query) => Promise.resolve(breakGlass.list({ ...query, tenantId: tenant.id })),
@@ -789,14 +812,28 @@ export class SqliteStorage implements Storage {
       },
       identity() {
         const row = control().prepare('SELECT * FROM tenant_identity WHERE tenant_id = ?').get(tenant.id) as
-          | { issuer: string; client_id: string; client_secret_sealed: Buffer; claim: string | null; groups_claim: string; ca_pem: string | null; updated_at: string }
+          | { issuer: string; client_id: string; client_secret_sealed: Buffer; claim: string | null; groups_claim: string; ca_pem: string | null; updated_at: string; tenant_owned_at: string | null }
           | undefined;
         return Promise.resolve(
           row
-            ? { issuer: row.issuer, clientId: row.client_id, clientSecretSealed: row.client_secret_sealed, claim: row.claim, groupsClaim: row.groups_claim, caPem: row.ca_pem, updatedAt: row.updated_at }
+            ? {
+                issuer: row.issuer,
+                clientId: row.client_id,
+                clientSecretSealed: row.client_secret_sealed,
+                claim: row.claim,
+                groupsClaim: row.groups_claim,
+                caPem: row.ca_pem,
+                updatedAt: row.updated_at,
+                tenantOwnedAt: row.tenant_owned_at,
+              }
             : null,
         );
       },
+      identityLink: (issuer, subject) =>
+        Promise.resolve(
+          (control().prepare('SELECT user_id FROM tenant_identity_links WHERE tenant_id = ? AND issuer = ? AND subject = ?').pluck().get(tenant.id, issuer, subject) as string | undefined) ?? null,
+        ),
+      recoveries: (limit) => Promise.resolve(recoveries.ofTenant(tenant.id, limit)),
       probeTests() {
         const rows = control().prepare('SELECT * FROM probe_tests WHERE tenant_id = ? ORDER BY created_at, id').all(tenant.id) as {
           id: string;
