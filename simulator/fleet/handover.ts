@@ -36,7 +36,7 @@ export async function takeOwnership(client: ApiClient, options: { slug: string; 
     await client.expect(`configuring ${options.slug}'s IdP`, 200, 'PUT', `/provider/v1/tenants/${options.slug}/identity/oidc`, { token: options.operatorToken, body: options.oidc });
     return { adminToken: options.onboardingToken, handedOver: false };
   }
-  const handed = await client.expect(`handing ${options.slug} over to its customer`, 201, 'POST', '/v1/handover', { token: options.onboardingToken });
+  const handed = await client.expect(`handing ${options.slug} over to its customer`, 201, 'POST', '/v1/handover', { token: options.onboardingToken, body: { name: 'customer admin (simulated)' } });
   const adminToken = String(handed.token);
   await client.expect(`${options.slug} configuring its own IdP`, 200, 'PUT', '/v1/identity/oidc', { token: adminToken, body: options.oidc });
   return { adminToken, handedOver: true };

@@ -18,6 +18,8 @@ export interface FleetTenant {
   id: string;
   /** The tenant's admin token (bht_): tenant-owned once handed over. */
   adminToken: string;
+  /** The operator-minted onboarding token (spent by the handover, when there is one). */
+  onboardingToken: string;
   handedOver: boolean;
   scimToken: string;
   idp: SimulatedIdp;
@@ -124,7 +126,7 @@ export async function setUpTenant(context: SetupContext, plan: PlannedTenant, op
       }
       log.event(`tenant ${slug} ${first.subject} signed in through the IdP as ${session.user.roles.join('+')}`);
     }
-    return { plan, id, adminToken: ownership.adminToken, handedOver: ownership.handedOver, scimToken, idp, scim, agents, testIds };
+    return { plan, id, adminToken: ownership.adminToken, onboardingToken: String(onboarding.token), handedOver: ownership.handedOver, scimToken, idp, scim, agents, testIds };
   } catch (error) {
     await idp.close();
     throw error;

@@ -98,6 +98,15 @@ export async function runBreakGlassDrill(connection: Connection, options: BreakG
     log.event(`${slug} agents reported telemetry`);
 
     const invariants: Invariant[] = [];
+    if (tenant.handedOver) {
+      // Handed over, the tenant is out of the provider's hands: no new tenant credential, no IdP change, the onboarding token spent.
+      const mint = await client.call('POST', `/provider/v1/tenants/${slug}/admin-tokens`, { token: oncall.token, body: { expires_in_seconds: 3600 } });
+      invariants.push(invariant('after handover the provider mints no tenant credential', mint.status === 409 && codeOf(mint) === 'tenant_handed_over', `${mint.status} ${codeOf(mint)}`));
+      const idp = await client.call('PUT', `/provider/v1/tenants/${slug}/identity/oidc`, { token: fleet.operatorToken, body: { issuer: 'https://idp.operator.example', client_id: 'x', client_secret: 'y' } });
+      invariants.push(invariant('after handover the provider cannot change the tenant\'s IdP', idp.status === 409 && codeOf(idp) === 'tenant_handed_over', `${idp.status} ${codeOf(idp)}`));
+      const spent = await client.call('GET', '/v1/tenant', { token: tenant.onboardingToken });
+      invariants.push(invariant('the onboarding token is spent', spent.status === 401, `${spent.status} ${codeOf(spent)}`));
+    }
     for (const route of TELEMETRY_READS) {
       const refused = await client.call('GET', route, { token: oncall.token });
       invariants.push(invariant(`without a grant the operator reads nothing at ${route}`, refused.status === 403 && codeOf(refused) === 'no_implicit_access', `${refused.status} ${codeOf(refused)}`));

@@ -76,14 +76,18 @@ describe('simulator scenarios on an embedded control plane', () => {
     expect(changes.filter((change) => change.change === 'deactivate')).toHaveLength(2);
     expect(changes.filter((change) => change.change === 'deactivate').every((change) => change.observed === 'ended')).toBe(true);
     expect(changes.filter((change) => change.change === 'promote').every((change) => change.observed === 'operator')).toBe(true);
-    // The events are the run's story, in order, with no secret in them.
+    // The events are the run's story, in order, with no secret in them: each tenant handed over before its people were loaded.
     expect(result.events[0]).toMatch(/^operator .* signed in with password \+ TOTP$/);
+    expect(result.events.filter((event) => event.endsWith('handed over; IdP set by the tenant'))).toHaveLength(2);
     expect(result.events.join('\n')).not.toMatch(/bh[otsbag]_/);
   });
 
   it('break-glass-drill: a tenant person approves through the IdP, one read, revoke, the next read refused; two approvers; both ledgers in order and verified', async () => {
     const result = await runBreakGlassDrill(connection, { seed: 104, tenants: 2, agentsPerTenant: 1 }, new RunLog());
     expect(result.invariants.filter((entry) => !entry.ok)).toEqual([]);
+    // The control plane has the handover (issue 26): the tenants were handed over, and the provider is out.
+    expect(result.handover).toBe(true);
+    expect(result.invariants.map((entry) => entry.name)).toEqual(expect.arrayContaining(['after handover the provider mints no tenant credential', "after handover the provider cannot change the tenant's IdP", 'the onboarding token is spent']));
     const [single, double] = result.details.drills as DrillReport[];
     expect(single?.grant_read.status).toBe(200);
     expect(single?.grant_read.rows).toBeGreaterThan(0);
