@@ -12,6 +12,8 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
           // The control-plane CLI, started by the console as a child Node process (embedded mode).
           'control-plane': resolve(import.meta.dirname, 'control-plane/cli.ts'),
+          // Its telemetry writer thread: a module of its own, started beside the CLI's bundle.
+          'telemetry-writer-worker': resolve(import.meta.dirname, 'control-plane/storage/sqlite/telemetry-writer-worker.ts'),
         },
       },
     },

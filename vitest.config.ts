@@ -6,6 +6,7 @@ const providerPlaneSuite = [
   'control-plane/http/**/*.test.ts',
   'control-plane/tenancy/**/*.test.ts',
   'control-plane/storage/postgres/**/*.test.ts',
+  'control-plane/storage/break-glass-storage.test.ts',
   'test/integration/provider-journey.test.ts',
   'test/integration/bad-input-fuzz.test.ts',
   'test/integration/identity-journey.test.ts',

@@ -1,39 +1,53 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { OperatorAuth } from './auth/operator-auth';
-import { healthRoutes } from './http/health';
-import { auditRoutes } from './http/audit-routes';
-import type { ProviderContext } from './http/context';
-import { operatorRoutes } from './http/operator-routes';
-import { providerAuthRoutes } from './http/provider-auth';
-import { registerRouteTable } from './http/route-table';
-import { tenantPlaneRoutes } from './http/tenant-plane-routes';
-import { tenantDirectoryRoutes } from './http/tenant-directory-routes';
-import { agentRoutes } from './http/agent-routes';
-import { oidcRoutes } from './http/oidc-routes';
-import { probeTestRoutes } from './http/probe-test-routes';
-import { SCIM_PREFIX, scimRoutes } from './http/scim-routes';
-import { tenantRoutes } from './http/tenant-routes';
 import { TenantAuth } from './auth/tenant-auth';
-import { TenantService } from './tenancy/tenant-service';
-import { ReplicaPresence } from './replicas/replica-presence';
-import { operatorWith } from './http/context';
-import { frameworkErrorHandler, registerErrorHandling } from './http/errors';
-import type { LicenseSource } from './licensing/license';
-import type { Storage } from './storage/types';
-import { FairnessRegistry } from './fairness/fairness-registry';
-import { IngestWriter, defaultWriterOptions, type IngestWriterOptions } from './ingest/ingest-writer';
-import { TenantCrypto } from './tenancy/tenant-keys';
-import { ingestRoutes } from './http/ingest-routes';
-import { OwnedTests } from './ingest/owned-tests';
-import { telemetryRoutes } from './http/telemetry-routes';
-import { fairnessRoutes } from './http/fairness-routes';
-import { metricsRoute } from './http/metrics-route';
 import { BreakGlassService } from './breakglass/break-glass-service';
 import { GrantAuth } from './breakglass/grant-access';
-import { breakGlassRoutes } from './http/break-glass-routes';
-import { registerGrantGuard } from './http/break-glass-guard';
-import { ownershipRoutes } from './http/ownership-routes';
+import { FairnessRegistry } from './fairness/fairness-registry';
+import { enrollRoutes } from './http/agent/enroll-routes';
+import { ingestRoutes } from './http/agent/ingest-routes';
+import type { RouteContext } from './http/context';
+import { frameworkErrorHandler, registerErrorHandling } from './http/errors';
+import { registerGrantGuard } from './http/grant-guard';
+import { healthRoutes } from './http/health-routes';
+import { metricsRoute } from './http/metrics-route';
+import { auditRoutes } from './http/provider/audit-routes';
+import { providerBreakGlassRoutes } from './http/provider/break-glass-routes';
+import { fairnessRoutes } from './http/provider/fairness-routes';
+import { onboardingRoutes } from './http/provider/onboarding-routes';
+import { operatorRoutes } from './http/provider/operator-routes';
+import { providerAuthRoutes } from './http/provider/provider-auth-routes';
+import { replicaRoutes } from './http/provider/replica-routes';
+import { tenantRoutes } from './http/provider/tenant-routes';
+import { registerRouteTable } from './http/route-table';
+import { SCIM_PREFIX, scimRoutes } from './http/scim/scim-routes';
+import { agentPoolRoutes } from './http/tenant/agent-pool-routes';
+import { tenantAuditRoutes } from './http/tenant/audit-routes';
+import { tenantBreakGlassRoutes } from './http/tenant/break-glass-routes';
+import { directoryRoutes } from './http/tenant/directory-routes';
+import { identityRoutes } from './http/tenant/identity-routes';
+import { ownershipRoutes } from './http/tenant/ownership-routes';
+import { probeTestRoutes } from './http/tenant/probe-test-routes';
+import { profileRoutes } from './http/tenant/profile-routes';
+import { telemetryRoutes } from './http/tenant/telemetry-routes';
+import { DirectoryService } from './identity/directory-service';
+import { SignInService } from './identity/sign-in-service';
+import { FairnessReport } from './ingest/fairness-report';
+import { IngestAdmission } from './ingest/ingest-admission';
+import { IngestWriter, defaultWriterOptions, type IngestWriterOptions } from './ingest/ingest-writer';
+import { OwnedTests } from './ingest/owned-tests';
+import { StorageMeter } from './ingest/storage-meter';
+import { LedgerService } from './ledgers/ledger-service';
+import type { LicenseSource } from './licensing/license';
+import { ReplicaPresence } from './replicas/replica-presence';
+import type { Storage } from './storage/types';
+import { TelemetryAccess } from './telemetry/telemetry-access';
+import { TelemetryQueries } from './telemetry/telemetry-queries';
+import { AgentService } from './tenancy/agent-service';
 import { DEFAULT_RECOVERY_WAIT_MS, OwnershipService } from './tenancy/ownership-service';
+import { ProbeTestService } from './tenancy/probe-test-service';
+import { TenantCrypto } from './tenancy/tenant-keys';
+import { TenantService } from './tenancy/tenant-service';
 
 export interface AppDeps {
   storage: Storage;
@@ -52,6 +66,45 @@ export interface AppDeps {
 /** Largest request body accepted anywhere (ingest batches included); larger is `413 payload_too_large`. */
 export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
+/** The services every route calls, built once over one storage (the composition root). */
+function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; writer: IngestWriter } {
+  const { storage, deploymentKey } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const crypto = new TenantCrypto(storage, deploymentKey);
+  const tenants = new TenantService({ storage, deploymentKey, license: () => deps.license.get(), clock });
+  const tenantAuth = new TenantAuth(storage, clock);
+  const directory = new DirectoryService({ storage, crypto, clock });
+  const replicas = new ReplicaPresence(storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
+  const fairnessEnabled = deps.ingest?.fairness ?? true;
+  const fairness = new FairnessRegistry({ enabled: fairnessEnabled, liveReplicas: () => replicas.liveReplicas, nowMs: () => clock().getTime() });
+  const writer = new IngestWriter(storage.telemetry, { ...defaultWriterOptions, fair: fairnessEnabled, ...deps.ingest?.writer });
+  // A cache's age is real time, not the (test-movable) clock.
+  const ownedTests = new OwnedTests(storage, () => performance.now());
+  const ctx: RouteContext = {
+    clock,
+    license: deps.license,
+    auth: new OperatorAuth(storage, deploymentKey, clock),
+    tenantAuth,
+    tenants,
+    ownership: new OwnershipService({ storage, tenants, clock, recoveryWaitMs: deps.recoveryWaitMs ?? DEFAULT_RECOVERY_WAIT_MS }),
+    breakGlass: new BreakGlassService({ storage, clock, resolveTenant: (ref) => tenants.resolve(ref) }),
+    directory,
+    signIn: new SignInService({ storage, crypto, directory, clock, deploymentKey }),
+    agents: new AgentService({ storage, clock }),
+    probeTests: new ProbeTestService({ storage, clock, changed: (tenantId) => ownedTests.forget(tenantId) }),
+    telemetry: new TelemetryQueries({ storage, crypto, clock }),
+    telemetryAccess: new TelemetryAccess({ tenantAuth, grants: new GrantAuth(storage, clock), fairness }),
+    ledgers: new LedgerService({ storage, crypto }),
+    admission: new IngestAdmission({ fairness, writer, storageMeter: new StorageMeter(storage.telemetry, () => clock().getTime()), ownedTests }),
+    fairness: new FairnessReport({ storage, fairness, writer, liveReplicas: () => replicas.liveReplicas }),
+    replicas,
+    crypto,
+    storage,
+    deploymentKey,
+  };
+  return { ctx, writer };
+}
+
 /** Builds the control plane's fastify app. It never listens: server.ts does, tests use inject(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const base = {
@@ -68,54 +121,42 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   registerRouteTable(app);
   registerGrantGuard(app);
-  const clock = deps.clock ?? (() => new Date());
-  const operatorAuth = new OperatorAuth(deps.storage, deps.deploymentKey, clock);
+  const { ctx, writer } = services(app, deps);
+
+  // Public.
   await app.register(healthRoutes({ storage: deps.storage, license: deps.license }));
-  await app.register(providerAuthRoutes(operatorAuth));
-  const tenants = new TenantService({ storage: deps.storage, deploymentKey: deps.deploymentKey, license: () => deps.license.get(), clock });
-  const ctx: ProviderContext = { storage: deps.storage, auth: operatorAuth, tenants, license: deps.license, deploymentKey: deps.deploymentKey, clock };
+  await app.register(metricsRoute(ctx));
+  // The provider plane (operator sessions).
+  await app.register(providerAuthRoutes(ctx.auth));
   await app.register(tenantRoutes(ctx));
   await app.register(operatorRoutes(ctx));
   await app.register(auditRoutes(ctx));
-  const tenantAuth = new TenantAuth(deps.storage, clock);
-  await app.register(tenantPlaneRoutes(ctx, tenantAuth));
-  await app.register(tenantDirectoryRoutes(ctx, tenantAuth));
-  await app.register(agentRoutes(ctx, tenantAuth));
-  await app.register(oidcRoutes(ctx, tenantAuth));
-  // A cache's age is real time, not the (test-movable) clock.
-  const ownedTests = new OwnedTests(deps.storage, () => performance.now());
-  await app.register(probeTestRoutes(ctx, tenantAuth, ownedTests));
-  await app.register(scimRoutes(ctx, tenantAuth), { prefix: SCIM_PREFIX });
-  const breakGlass = new BreakGlassService({ storage: deps.storage, clock, resolveTenant: (ref) => tenants.resolve(ref) });
-  const grants = new GrantAuth(deps.storage, clock);
-  await app.register(breakGlassRoutes(ctx, tenantAuth, breakGlass));
-  const ownership = new OwnershipService({ storage: deps.storage, tenants, clock, recoveryWaitMs: deps.recoveryWaitMs ?? DEFAULT_RECOVERY_WAIT_MS });
-  await app.register(ownershipRoutes(ctx, tenantAuth, ownership));
-  const presence = new ReplicaPresence(deps.storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
-  const fairnessEnabled = deps.ingest?.fairness ?? true;
-  const fairness = new FairnessRegistry({ enabled: fairnessEnabled, liveReplicas: () => presence.liveReplicas, nowMs: () => clock().getTime() });
-  const writer = new IngestWriter(deps.storage.telemetry, { ...defaultWriterOptions, fair: fairnessEnabled, ...deps.ingest?.writer });
-  const tenantCrypto = new TenantCrypto(deps.storage, deps.deploymentKey);
-  const fairnessView = { fairness, writer, liveReplicas: () => presence.liveReplicas };
-  await app.register(ingestRoutes(ctx, tenantAuth, { fairness, writer, crypto: tenantCrypto, ownedTests }));
-  await app.register(telemetryRoutes(ctx, tenantAuth, { fairness, crypto: tenantCrypto, grants }));
-  await app.register(fairnessRoutes(ctx, fairnessView));
-  await app.register(metricsRoute(ctx, fairnessView));
-  app.get('/provider/v1/replicas', async (request) => {
-    await operatorWith(ctx, request, 'replicas:read');
-    const live = await presence.live();
-    return {
-      items: live.map((replica) => ({ id: replica.id, address: replica.address, started_at: replica.startedAt, heartbeat_at: replica.heartbeatAt, self: replica.id === presence.id })),
-      live_count: live.length,
-    };
-  });
+  await app.register(onboardingRoutes(ctx));
+  await app.register(fairnessRoutes(ctx));
+  await app.register(providerBreakGlassRoutes(ctx));
+  await app.register(replicaRoutes(ctx));
+  // The tenant plane (the tenant's own credentials; operator sessions are refused by the route table).
+  await app.register(profileRoutes(ctx));
+  await app.register(tenantAuditRoutes(ctx));
+  await app.register(ownershipRoutes(ctx));
+  await app.register(identityRoutes(ctx));
+  await app.register(directoryRoutes(ctx));
+  await app.register(agentPoolRoutes(ctx));
+  await app.register(probeTestRoutes(ctx));
+  await app.register(telemetryRoutes(ctx));
+  await app.register(tenantBreakGlassRoutes(ctx));
+  await app.register(scimRoutes(ctx), { prefix: SCIM_PREFIX });
+  // Agents.
+  await app.register(enrollRoutes(ctx));
+  await app.register(ingestRoutes(ctx));
+
   // Only a listening app is a replica (inject() tests are not).
   app.addHook('onListen', async () => {
     const address = app.server.address();
-    await presence.start(typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address));
+    await ctx.replicas.start(typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : String(address));
   });
   app.addHook('onClose', async () => {
-    await presence.stop();
+    await ctx.replicas.stop();
     // Admitted batches still queued are written before the store closes.
     await writer.idle();
     await deps.storage.close();

@@ -12,7 +12,7 @@ import { parseListen, serve } from './server';
 import { DATABASE_URL_ENV, engineFrom } from './storage/open-storage';
 import { DEFAULT_TELEMETRY_CELLS } from './storage/sqlite/sqlite-storage';
 import { runMigrations } from './storage/postgres/migrate';
-import { StartupError } from './startup-error';
+import { StartupError } from './errors';
 
 export const ADMIN_PASSWORD_ENV = 'BULKHEAD_ADMIN_PASSWORD';
 

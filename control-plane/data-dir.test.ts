@@ -17,7 +17,7 @@ import { open, SealError } from './crypto/seal';
 import { sealPurpose } from './crypto/seal-purposes';
 import { checkDataDir, dataDirPaths, initDataDir, loadDataDirTls, type InitOptions, type InitResult } from './data-dir';
 import { builtInLicenseTrust } from './licensing/license';
-import { StartupError } from './startup-error';
+import { StartupError } from './errors';
 import { SqliteStorage, sqliteLayout } from './storage/sqlite/sqlite-storage';
 
 const PASSWORD = 'correct horse battery';

@@ -9,7 +9,7 @@ import { deploymentKeyId } from './crypto/deployment-key';
 import { open, seal } from './crypto/seal';
 import { sealPurpose } from './crypto/seal-purposes';
 import { verifyLicense, type LicenseTrust } from './licensing/license';
-import { StartupError } from './startup-error';
+import { StartupError } from './errors';
 import { PROVIDER_LEDGER } from './audit/ledger-ids';
 import { openStorageForInit, type EngineConfig } from './storage/open-storage';
 import { createCertificateAuthority, createServerCertificate, defaultServerNames, isValidSubjectAltName } from './tls/certificates';

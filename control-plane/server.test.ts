@@ -10,7 +10,7 @@ import { DEPLOYMENT_KEY_ENV, generateDeploymentKey } from './crypto/deployment-k
 import { initDataDir } from './data-dir';
 import { builtInLicenseTrust } from './licensing/license';
 import { parseListen, prepareServer, serve, type ServeOptions } from './server';
-import { StartupError } from './startup-error';
+import { StartupError } from './errors';
 import { createCertificateAuthority } from './tls/certificates';
 
 const temp = new TempDirs();

@@ -4,7 +4,7 @@ import { buildApp } from './app';
 import { loadDeploymentKey } from './crypto/deployment-key';
 import { checkDataDir, dataDirEngine, loadDataDirTls } from './data-dir';
 import { builtInLicenseTrust, LicenseSource, type LicenseTrust } from './licensing/license';
-import { StartupError } from './startup-error';
+import { StartupError } from './errors';
 import { DATABASE_URL_ENV, engineFrom, openStorage } from './storage/open-storage';
 
 export interface ServeOptions {

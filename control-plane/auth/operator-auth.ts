@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Operator } from '../../contracts/operators';
 import { open } from '../crypto/seal';
 import { sealPurpose } from '../crypto/seal-purposes';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 import type { OperatorRecord, SessionRecord, Storage } from '../storage/types';
 import { dummyPasswordHash, verifyPassword } from './password';
 import { hashToken, newToken } from './tokens';

@@ -1,5 +1,5 @@
 import type { ProviderRole } from '../../contracts/operators';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 
 /**
  * Provider permissions as `resource:action`. No provider role holds any tenant-data permission

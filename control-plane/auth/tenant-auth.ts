@@ -1,4 +1,4 @@
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 import type { Storage, TenantIdentityRecord, TenantRecord, TenantTokenKind, TenantTokenRecord } from '../storage/types';
 import { hashToken } from './tokens';
 import { builtinTenantRoles, tenantPermissions, type TenantPermission } from '../../contracts/tenant-directory';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 import type { BreakGlassApproval, BreakGlassRecord } from '../storage/types';
 import { REQUEST_TTL_MS, activate, approve, deny, endForTenant, expire, expiryDue, newRequest, revoke } from './break-glass-rules';
 

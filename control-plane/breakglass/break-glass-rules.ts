@@ -1,5 +1,5 @@
 import { BREAK_GLASS_REQUEST_TTL_HOURS, type BreakGlassScope } from '../../contracts/break-glass';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 import type { BreakGlassApproval, BreakGlassRecord } from '../storage/types';
 
 /**

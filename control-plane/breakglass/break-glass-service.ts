@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { BreakGlassScope, BreakGlassState } from '../../contracts/break-glass';
 import { hashToken, newToken } from '../auth/tokens';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 import type { BreakGlassRecord, Storage, TenantRecord, WriteTx } from '../storage/types';
 import { expireIfDue, ledgerBoth } from './break-glass-ledger';
 import { activate, approve, deny, expiryDue, newRequest, revoke } from './break-glass-rules';
-import { decodeCreatedCursor, encodeCreatedCursor } from '../http/created-cursor';
+import { decodeCreatedCursor, encodeCreatedCursor } from '../created-cursor';
 
 /** Approvals a request needs while the tenant has not chosen (one tenant admin). */
 export const DEFAULT_REQUIRED_APPROVALS = 1;

@@ -1,5 +1,5 @@
 import { bearerToken, hashToken } from '../auth/tokens';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 import type { BreakGlassRecord, Storage, TenantRecord } from '../storage/types';
 import { expireIfDue, ledgerBoth } from './break-glass-ledger';
 import { scopeForRoute } from './grant-scopes';

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TempDirs } from '../../test/helpers/startup-fixtures';
-import { StartupError } from '../startup-error';
+import { StartupError } from '../errors';
 import { DEPLOYMENT_KEY_ENV, deploymentKeyId, generateDeploymentKey, loadDeploymentKey, parseDeploymentKey } from './deployment-key';
 
 const temp = new TempDirs();

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { StartupError } from '../startup-error';
+import { StartupError } from '../errors';
 
 export const DEPLOYMENT_KEY_ENV = 'BULKHEAD_DEPLOYMENT_KEY';
 const KEY_BYTES = 32;

@@ -2,31 +2,64 @@ import type { FastifyRequest } from 'fastify';
 import type { LicensePayload } from '../../contracts/license';
 import type { AuthenticatedOperator, OperatorAuth } from '../auth/operator-auth';
 import { requirePermission, type ProviderPermission } from '../auth/permissions';
+import type { TenantAuth } from '../auth/tenant-auth';
 import { bearerToken } from '../auth/tokens';
+import type { BreakGlassService } from '../breakglass/break-glass-service';
+import { ApiError } from '../errors';
+import type { DirectoryService } from '../identity/directory-service';
+import type { SignInService } from '../identity/sign-in-service';
+import type { FairnessReport } from '../ingest/fairness-report';
+import type { IngestAdmission } from '../ingest/ingest-admission';
+import type { LedgerService } from '../ledgers/ledger-service';
 import type { LicenseSource } from '../licensing/license';
+import type { ReplicaPresence } from '../replicas/replica-presence';
 import type { Storage } from '../storage/types';
+import type { TelemetryAccess } from '../telemetry/telemetry-access';
+import type { TelemetryQueries } from '../telemetry/telemetry-queries';
+import type { AgentService } from '../tenancy/agent-service';
+import type { OwnershipService } from '../tenancy/ownership-service';
+import type { ProbeTestService } from '../tenancy/probe-test-service';
+import type { TenantCrypto } from '../tenancy/tenant-keys';
 import type { Actor, TenantService } from '../tenancy/tenant-service';
-import { ApiError } from './errors';
 
-/** What the provider-plane route plugins share. */
-export interface ProviderContext {
-  storage: Storage;
-  auth: OperatorAuth;
-  tenants: TenantService;
-  license: LicenseSource;
-  deploymentKey: Buffer;
+/**
+ * What route plugins are given: the services they call (built once in app.ts). A route parses its
+ * request with the contract, authenticates, calls a service and answers its view; it does not reach
+ * storage itself (operator accounts aside, until their service lands).
+ */
+export interface RouteContext {
   clock: () => Date;
+  license: LicenseSource;
+  /** Operator sessions (the provider plane). */
+  auth: OperatorAuth;
+  tenantAuth: TenantAuth;
+  tenants: TenantService;
+  ownership: OwnershipService;
+  breakGlass: BreakGlassService;
+  directory: DirectoryService;
+  signIn: SignInService;
+  agents: AgentService;
+  probeTests: ProbeTestService;
+  telemetry: TelemetryQueries;
+  telemetryAccess: TelemetryAccess;
+  ledgers: LedgerService;
+  admission: IngestAdmission;
+  fairness: FairnessReport;
+  replicas: ReplicaPresence;
+  crypto: TenantCrypto;
+  storage: Storage;
+  deploymentKey: Buffer;
 }
 
 /** The signed-in operator, checked for `permission` (401 without a session, 403 without the permission). */
-export async function operatorWith(ctx: ProviderContext, request: FastifyRequest, permission: ProviderPermission): Promise<AuthenticatedOperator & { actor: Actor }> {
+export async function operatorWith(ctx: RouteContext, request: FastifyRequest, permission: ProviderPermission): Promise<AuthenticatedOperator & { actor: Actor }> {
   const authenticated = await ctx.auth.authenticate(bearerToken(request.headers.authorization, 'bho_'));
   requirePermission(authenticated.operator.roles, permission);
   return { ...authenticated, actor: { label: `operator:${authenticated.operator.username}` } };
 }
 
 /** The license in force, or 503 while it is invalid or expired. */
-export function licenseNow(ctx: ProviderContext): LicensePayload {
+export function licenseNow(ctx: RouteContext): LicensePayload {
   try {
     return ctx.license.get();
   } catch (error) {

@@ -1,19 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorEnvelope, type ErrorCode } from '../../contracts/errors';
-
-/** An error a route throws on purpose: it becomes the contract's error envelope with this status. */
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: ErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+import { ApiError } from '../errors';
 
 /** Fastify's own client-error codes, mapped to the contract's codes. */
 const fastifyCodes: Record<string, ErrorCode> = {

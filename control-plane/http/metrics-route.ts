@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { bearerToken } from '../auth/tokens';
 import type { TenantFairness } from '../../contracts/fairness';
-import type { ProviderContext } from './context';
-import { fairnessOf, type FairnessView } from './fairness-routes';
+import type { RouteContext } from './context';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -11,7 +10,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
  * GET /metrics in Prometheus text: per-tenant fairness counters (labelled by tenant slug; never
  * telemetry) and the process defaults. Served to loopback scrapers, or anyone with an operator session.
  */
-export function metricsRoute(ctx: ProviderContext, view: FairnessView) {
+export function metricsRoute(ctx: RouteContext) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'bulkhead_' });
   /**
@@ -19,14 +18,6 @@ export function metricsRoute(ctx: ProviderContext, view: FairnessView) {
    * the tenants this replica counts for, deleted ones left out.
    */
   let rows: TenantFairness[] = [];
-  const readRows = async (): Promise<TenantFairness[]> => {
-    const read: TenantFairness[] = [];
-    for (const id of view.fairness.known()) {
-      const tenant = await ctx.storage.tenants.byId(id);
-      if (tenant !== null && tenant.state !== 'deleted') read.push(fairnessOf(view, tenant));
-    }
-    return read;
-  };
   const tenantGauge = (name: string, help: string, pick: (row: TenantFairness) => number | null) =>
     new Gauge({
       name,
@@ -66,7 +57,7 @@ export function metricsRoute(ctx: ProviderContext, view: FairnessView) {
       if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) {
         await ctx.auth.authenticate(bearerToken(request.headers.authorization, 'bho_'));
       }
-      rows = await readRows();
+      rows = await ctx.fairness.live();
       return reply.type(registry.contentType).send(await registry.metrics());
     });
     return Promise.resolve();

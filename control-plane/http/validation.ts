@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { issuesToDetails } from '../../contracts/errors';
-import { ApiError } from './errors';
+import { ApiError } from '../errors';
 
 /** Deeper than this, a request part is refused: no contract nests anywhere near it, and walking it costs. */
 export const MAX_NESTING = 64;

@@ -9,7 +9,7 @@ import {
   testSigner,
   type TestSigner,
 } from '../../test/helpers/startup-fixtures';
-import { StartupError } from '../startup-error';
+import { StartupError } from '../errors';
 import { builtInLicenseTrust, canonicalPayload, LicenseSource, readLicenseFile, verifyLicense } from './license';
 
 const temp = new TempDirs();

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { LicenseFile, type LicensePayload } from '../../contracts/license';
-import { StartupError } from '../startup-error';
+import { StartupError } from '../errors';
 import { vendorLicenseKeys } from './vendor-keys';
 
 /** Public keys trusted to sign licenses, by key id (PEM). Production uses the built-in vendor keys. */

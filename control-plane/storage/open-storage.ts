@@ -1,6 +1,6 @@
 import { deriveLedgerKey } from '../audit/ledger-codec';
 import { deploymentKeyId } from '../crypto/deployment-key';
-import { StartupError } from '../startup-error';
+import { StartupError } from '../errors';
 import { PostgresStorage } from './postgres/postgres-storage';
 import { SqliteStorage, sqliteLayout } from './sqlite/sqlite-storage';
 import type { Storage } from './types';

@@ -3,12 +3,14 @@ import type { RecoveryView } from '../../contracts/tenants';
 import { PROVIDER_LEDGER, tenantLedger } from '../audit/ledger-ids';
 import type { AuthenticatedTenant } from '../auth/tenant-auth';
 import { hashToken, newToken } from '../auth/tokens';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 import type { RecoveryRecord, Storage, TenantRecord, TenantTokenKind, WriteTx } from '../storage/types';
 import type { TenantService } from './tenant-service';
 
 /** How long a recovery request waits before a new onboarding token can be minted, unless the deployment sets another. */
 export const DEFAULT_RECOVERY_WAIT_MS = 72 * 3600 * 1000;
+
+const RECOVERY_LIST_LIMIT = 100;
 
 /** What handover and recovery end: every credential that can act for the tenant but agents' own tokens. */
 export const HANDOVER_REVOKED_KINDS: readonly TenantTokenKind[] = ['admin', 'scim', 'session', 'bootstrap'];
@@ -68,6 +70,56 @@ async function ledgerBoth(tx: WriteTx, tenant: TenantRecord, actor: string, even
  */
 export class OwnershipService {
   constructor(private readonly deps: OwnershipDeps) {}
+
+  /**
+   * The onboarding token: a tenant-admin token the provider mints for a tenant it onboards. It records
+   * the operator who minted it, and it ends at handover; after handover the provider mints none.
+   */
+  async mintOnboardingToken(ref: string, input: { expires_in_seconds: number; name?: string | undefined }, operator: { id: string }, actor: string): Promise<MintedAdminToken> {
+    const tenant = await this.deps.tenants.resolve(ref);
+    if (tenant.state !== 'active') {
+      throw new ApiError(409, tenant.state === 'deleted' ? 'tenant_deleted' : 'tenant_suspended', `The tenant is ${tenant.state}; tokens are issued only to active tenants.`);
+    }
+    if (tenant.handedOverAt !== null) {
+      throw new ApiError(409, 'tenant_handed_over', `The tenant was handed over at ${tenant.handedOverAt}: the provider no longer mints its credentials. A tenant that lost every credential gets a new onboarding token through a recovery request.`, {
+        handed_over_at: tenant.handedOverAt,
+      });
+    }
+    const now = this.deps.clock();
+    const createdAt = now.toISOString();
+    const expiresAt = new Date(now.getTime() + input.expires_in_seconds * 1000).toISOString();
+    const name = input.name ?? 'tenant admin';
+    return this.deps.storage.transaction(async (tx) => {
+      const token = await mintAdminToken(tx, tenant, { name, expiresAt, createdAt, mintedBy: operator.id });
+      await ledgerBoth(tx, tenant, actor, 'TENANT_ADMIN_TOKEN_CREATED', { token_id: token.id, kind: 'admin', name, expires_at: expiresAt }, createdAt);
+      return token;
+    });
+  }
+
+  /** A tenant-owned admin token, minted by a credential the tenant owns (after handover); in its ledger only. */
+  async mintTenantAdminToken(auth: AuthenticatedTenant, input: { expires_in_seconds: number; name?: string | undefined }): Promise<MintedAdminToken> {
+    if (!auth.tenantOwned) {
+      throw new ApiError(403, 'handover_required', 'Tenant-owned admin tokens are minted after handover, by a credential the tenant owns.');
+    }
+    const now = this.deps.clock();
+    const at = now.toISOString();
+    return this.deps.storage.transaction(async (tx) => {
+      const token = await mintAdminToken(tx, auth.tenant, { name: input.name ?? 'tenant admin', expiresAt: new Date(now.getTime() + input.expires_in_seconds * 1000).toISOString(), createdAt: at, mintedBy: null });
+      await tx.appendLedger(tenantLedger(auth.tenant.id), { actor: auth.actor.label, eventType: 'TENANT_ADMIN_TOKEN_CREATED', tenantId: auth.tenant.id, details: { token_id: token.id, name: token.name, expires_at: token.expires_at, owner: 'tenant' } }, at);
+      return token;
+    });
+  }
+
+  /** A tenant's recovery requests, newest first, for operators. */
+  async providerRecoveries(ref: string): Promise<RecoveryRecord[]> {
+    const tenant = await this.deps.tenants.resolve(ref);
+    return this.deps.storage.recoveries.list({ tenantId: tenant.id, limit: RECOVERY_LIST_LIMIT });
+  }
+
+  /** The tenant's own recovery requests, newest first: any credential of the tenant sees them. */
+  tenantRecoveries(tenant: TenantRecord): Promise<RecoveryRecord[]> {
+    return this.deps.storage.tenantScope(tenant).recoveries(RECOVERY_LIST_LIMIT);
+  }
 
   /** The customer takes ownership with the onboarding token the provider minted. */
   async handover(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultQuotas } from '../../contracts/tenants';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 import { assertWithinQuota } from './quota-check';
 
 describe('assertWithinQuota', () => {

@@ -1,5 +1,5 @@
 import type { Quotas } from '../../contracts/tenants';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 
 /** The quotas that cap how many of something a tenant may create. */
 export type CountQuota = 'max_agents' | 'max_users' | 'max_tests';

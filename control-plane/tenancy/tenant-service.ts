@@ -5,11 +5,11 @@ import { SLUG_PATTERN, Uuid } from '../../contracts/common';
 import type { LicensePayload } from '../../contracts/license';
 import { defaultQuotas, type CreateTenantRequest, type Quotas, type Tenant, type TenantState } from '../../contracts/tenants';
 import { PROVIDER_LEDGER, tenantLedger } from '../audit/ledger-ids';
-import { ApiError } from '../http/errors';
+import { ApiError } from '../errors';
 import type { Storage, TenantRecord, WriteTx } from '../storage/types';
 import { newTenantDataKey } from './tenant-keys';
 import { endOpenRequests } from '../breakglass/break-glass-ledger';
-import { decodeCreatedCursor, encodeCreatedCursor } from '../http/created-cursor';
+import { decodeCreatedCursor, encodeCreatedCursor } from '../created-cursor';
 
 /** Slugs kept for the product's own host names and routes. */
 const reservedSlugs = new Set(['admin', 'api', 'auth', 'console', 'login', 'provider', 'scim', 'static', 'status', 'www']);
@@ -58,6 +58,11 @@ export class TenantService {
       throw new ApiError(404, 'not_found', `No tenant ${JSON.stringify(ref.slice(0, 80))}.`);
     }
     return record;
+  }
+
+  /** Tenants that count against the license band: every state but deleted. */
+  countLive(): Promise<number> {
+    return this.deps.storage.tenants.countLive();
   }
 
   async view(record: TenantRecord): Promise<Tenant> {

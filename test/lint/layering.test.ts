@@ -36,6 +36,18 @@ describe('layering of ARCHITECTURE.md, enforced by lint', () => {
     ['control-plane/layering-probe.ts', "import { createIpcRouter } from '../src-main/ipc/router';\nexport const probe = createIpcRouter;\n"],
     ['src-preload/layering-probe.ts', "import { join } from 'node:path';\nexport const probe = join;\n"],
     ['contracts/layering-probe.ts', "import { buildApp } from '../control-plane/app';\nexport const probe = buildApp;\n"],
+    // Errors live below HTTP: only http/ and app.ts import http/.
+    ['control-plane/auth/layering-probe.ts', "import { registerErrorHandling } from '../http/errors';\nexport const probe = registerErrorHandling;\n"],
+    ['control-plane/tenancy/layering-probe.ts', "import { parseWith } from '../http/validation';\nexport const probe = parseWith;\n"],
+    ['control-plane/server.ts', "import { operatorWith } from './http/context';\nexport const probe = operatorWith;\n"],
+    // Storage stands below the CLI, the server and the services.
+    ['control-plane/storage/layering-probe.ts', "import { serve } from '../server';\nexport const probe = serve;\n"],
+    ['control-plane/storage/sqlite/layering-probe.ts', "import { promptHidden } from '../../prompt';\nexport const probe = promptHidden;\n"],
+    ['control-plane/storage/layering-probe.ts', "import { TenantService } from '../tenancy/tenant-service';\nexport const probe = TenantService;\n"],
+    // Nothing but tests imports test/.
+    ['control-plane/tenancy/layering-probe.ts', "import { buildTestApp } from '../../test/helpers/control-plane-harness';\nexport const probe = buildTestApp;\n"],
+    ['src-main/services/layering-probe.ts', "import { foreignCaPem } from '../../test/helpers/control-plane-harness';\nexport const probe = foreignCaPem;\n"],
+    ['simulator/layering-probe.ts', "import { startTestIdp } from '../test/helpers/test-idp';\nexport const probe = startTestIdp;\n"],
   ])('%s: a forbidden import fails lint (%#)', async (path, code) => {
     const errors = await layeringErrors(eslint, path, code);
     expect(errors.length).toBeGreaterThan(0);
@@ -46,6 +58,12 @@ describe('layering of ARCHITECTURE.md, enforced by lint', () => {
     ['src-preload/layering-probe.ts', "import { contextBridge } from 'electron';\nexport const probe = contextBridge;\n"],
     ['control-plane/layering-probe.ts', "import { ErrorCode } from '../contracts/errors';\nimport { readFileSync } from 'node:fs';\nexport const probe = [ErrorCode, readFileSync];\n"],
     ['src-renderer/src/layering-probe.ts', "import { ErrorCode } from '../../contracts/errors';\nexport const probe = ErrorCode;\n"],
+    ['control-plane/http/provider/layering-probe.ts', "import { ApiError } from '../../errors';\nimport { parseWith } from '../validation';\nexport const probe = [ApiError, parseWith];\n"],
+    ['control-plane/app.ts', "import { registerErrorHandling } from './http/errors';\nexport const probe = registerErrorHandling;\n"],
+    ['control-plane/tenancy/layering-probe.ts', "import { ApiError } from '../errors';\nexport const probe = ApiError;\n"],
+    ['control-plane/storage/layering-probe.ts', "import { prepareAppend } from '../audit/ledger-chain';\nimport { StartupError } from '../errors';\nexport const probe = [prepareAppend, StartupError];\n"],
+    ['control-plane/tenancy/layering-probe.test.ts', "import { buildTestApp } from '../../test/helpers/control-plane-harness';\nexport const probe = buildTestApp;\n"],
+    ['control-plane/storage/layering-probe.test.ts', "import { newRequest } from '../breakglass/break-glass-rules';\nexport const probe = newRequest;\n"],
   ])('%s: an allowed import passes (%#)', async (path, code) => {
     expect(await layeringErrors(eslint, path, code)).toEqual([]);
   });

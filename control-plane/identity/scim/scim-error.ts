@@ -31,3 +31,8 @@ export function scimErrorBody(status: number, detail: string, scimType?: ScimTyp
 export function badRequest(scimType: ScimType, detail: string): ScimError {
   return new ScimError(400, scimType, detail);
 }
+
+/** 404 for a user or group this tenant does not have (another tenant's id included). */
+export function notFound(kind: 'User' | 'Group', id: string): ScimError {
+  return new ScimError(404, undefined, `${kind} ${id.slice(0, 64)} not found.`);
+}

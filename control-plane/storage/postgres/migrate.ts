@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { StartupError } from '../../startup-error';
+import { StartupError } from '../../errors';
 import { migratePostgres } from './schema';
 
 /**

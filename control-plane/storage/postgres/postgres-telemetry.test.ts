@@ -6,7 +6,7 @@ import { APP_ROLE, OWNER_ROLE } from '../../../test/helpers/postgres-roles';
 import type { TelemetryBatchWrite, TelemetryResultRow, TenantRecord, TenantRef } from '../types';
 import { PostgresStorage, tenantSchema } from './postgres-storage';
 import { migratePostgres, migrations } from './schema';
-import { createTestDatabase, type TestDatabase } from './test-support';
+import { createTestDatabase, type TestDatabase } from '../../../test/helpers/postgres-test-database';
 
 /**
  * The telemetry store on PostgreSQL, as the app role: batches of pooled, siloed and hybrid tenants

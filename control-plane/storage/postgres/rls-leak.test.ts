@@ -3,7 +3,7 @@ import pg, { escapeIdentifier } from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { APP_ROLE, OWNER_ROLE } from '../../../test/helpers/postgres-roles';
 import { tenantSchema } from './postgres-storage';
-import { attempt, createTestDatabase, inTransaction, tenantTable, tenantTables, type Queryable, type SqlError, type TenantTable, type TestDatabase } from './test-support';
+import { attempt, createTestDatabase, inTransaction, tenantTable, tenantTables, type Queryable, type SqlError, type TenantTable, type TestDatabase } from '../../../test/helpers/postgres-test-database';
 
 /**
  * Cross-tenant leak tests at the SQL layer, connected as the role the server uses (bulkhead_app).

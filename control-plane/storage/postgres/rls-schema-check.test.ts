@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { APP_ROLE, OWNER_ROLE } from '../../../test/helpers/postgres-roles';
 import { tenantSchema } from './postgres-storage';
 import { TENANT_PREDICATE } from './schema';
-import { attempt, createTestDatabase, TENANT_TABLES_SQL, type Queryable, type TestDatabase } from './test-support';
+import { attempt, createTestDatabase, TENANT_TABLES_SQL, type Queryable, type TestDatabase } from '../../../test/helpers/postgres-test-database';
 
 /**
  * The schema's row-level-security invariants, checked over pg_catalog for every table with a

@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BATCH_UNITS_HEADER, BatchUnitsHeader, IngestRequest, MAX_BATCH_UNITS } from '../../../contracts/telemetry';
+import { ApiError } from '../../errors';
+import type { IngestTicket } from '../../ingest/ingest-admission';
+import { prepareBatch } from '../../telemetry/batch-details';
+import type { RouteContext } from '../context';
+import { parseWith } from '../validation';
+
+function declaredUnits(header: string | string[] | undefined): number | null {
+  if (header === undefined) return null;
+  const parsed = BatchUnitsHeader.safeParse(header);
+  if (!parsed.success) {
+    throw new ApiError(400, 'invalid_request', `The ${BATCH_UNITS_HEADER} header must be the batch's units (results + flow events): a whole number from 0 to ${MAX_BATCH_UNITS}.`, {
+      issues: [{ path: `headers.${BATCH_UNITS_HEADER}`, message: 'a whole number of units' }],
+    });
+  }
+  return parsed.data;
+}
+
+/**
+ * POST /agent/v1/ingest: an agent's batch of results and flow events. Admission (ingest/ingest-admission.ts)
+ * decides before the body is read where it can; an admitted batch is sealed once, queued fairly and
+ * acknowledged (202) only once it is durable. A retried batch_id is stored once.
+ */
+export function ingestRoutes(ctx: RouteContext) {
+  const tickets = new WeakMap<FastifyRequest, IngestTicket>();
+  /** Whatever ends a request without storing its batch gives its units back. */
+  const release = (request: FastifyRequest): Promise<void> => {
+    tickets.get(request)?.release();
+    return Promise.resolve();
+  };
+
+  return (app: FastifyInstance): Promise<void> => {
+    app.post(
+      '/agent/v1/ingest',
+      {
+        // Thousands of batches a second: per-request log lines would cost more than they tell;
+        // /metrics and the fairness counters cover ingest. Errors are still logged.
+        logLevel: 'warn',
+        // Everything that can refuse a batch without its body runs before the body is read, so a
+        // flooding agent costs a token lookup, not a JSON parse and validation of its whole batch.
+        preParsing: async (request) => {
+          const startedMs = performance.now();
+          const auth = await ctx.tenantAuth.authenticate(request.headers.authorization, 'agent');
+          const declared = declaredUnits(request.headers[BATCH_UNITS_HEADER]);
+          const bytes = Number(request.headers['content-length'] ?? 0) || 0;
+          tickets.set(request, await ctx.admission.open(auth, declared, bytes, startedMs));
+        },
+        // Given back before an error answer is sent (so a retry right after it finds the units),
+        // else once the response is out or the client went away.
+        onError: release,
+        onResponse: release,
+        onRequestAbort: release,
+      },
+      async (request, reply) => {
+        const ticket = tickets.get(request);
+        if (ticket === undefined) {
+          throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer <bha_ token>.');
+        }
+        ticket.takeUnvalidated(request.body);
+        const body = parseWith(IngestRequest, request.body);
+        const units = ticket.admit(body);
+        await ticket.checkTests(body);
+        const { tenant, token } = ticket.auth;
+        const batch = await prepareBatch(ctx.crypto, tenant, token.subjectId ?? token.id, body, ticket.bytes, ctx.clock().toISOString());
+        const { duplicate } = await ticket.submit(batch, units);
+        return reply.code(202).send({ batch_id: body.batch_id, admitted_units: units, duplicate });
+      },
+    );
+    return Promise.resolve();
+  };
+}

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import { AuditQuery, SeqParam } from '../../../contracts/audit';
+import { tenantLedger } from '../../audit/ledger-ids';
+import type { RouteContext } from '../context';
+import { parseWith } from '../validation';
+import { ledgerPageView, proofView, verifyView } from '../views';
+
+/** The tenant's own ledger: entries (what they say of people opened for the tenant), verify, inclusion proofs. */
+export function tenantAuditRoutes(ctx: RouteContext) {
+  return (app: FastifyInstance): Promise<void> => {
+    app.get('/v1/audit', async (request) => {
+      const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'audit:read');
+      const query = parseWith(AuditQuery.omit({ tenant: true }), request.query, 'query');
+      return ledgerPageView(await ctx.ledgers.tenantPage(tenant.id, query));
+    });
+
+    app.get('/v1/audit/verify', async (request) => {
+      const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'audit:read');
+      return verifyView(await ctx.ledgers.verify(tenantLedger(tenant.id)));
+    });
+
+    app.get('/v1/audit/proof/:seq', async (request) => {
+      const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'audit:read');
+      const { seq } = parseWith(SeqParam, request.params, 'path');
+      return proofView(await ctx.ledgers.proof(tenantLedger(tenant.id), seq));
+    });
+    return Promise.resolve();
+  };
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ConfirmIdentityRequest, OidcLoginQuery, PutOidcRequest } from '../../../contracts/identity';
+import { notTenantOwned, type AuthenticatedTenant } from '../../auth/tenant-auth';
+import { ApiError } from '../../errors';
+import type { RouteContext } from '../context';
+import { parseWith } from '../validation';
+import { oidcView } from '../views';
+
+const COOKIE = 'bh_oidc';
+
+function cookieValue(request: FastifyRequest, name: string): string | null {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return null;
+}
+
+/** Once handed over, the tenant's identity is changed only by credentials the tenant owns. */
+function requireOwnedCredential(auth: AuthenticatedTenant): void {
+  if (!auth.tenantOwned) throw notTenantOwned(auth.tenant, 'Changing the identity settings in the tenant plane');
+}
+
+/**
+ * The tenant's own IdP settings (GET, PUT, confirm) and its people's sign-in through them: authorization
+ * code + PKCE, the pending login kept in an HttpOnly cookie of this browser (identity/sign-in-service.ts).
+ */
+export function identityRoutes(ctx: RouteContext) {
+  return (app: FastifyInstance): Promise<void> => {
+    app.get('/v1/identity/oidc', async (request) => {
+      const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'profile:read');
+      const identity = await ctx.signIn.settings(tenant);
+      if (identity === null) throw new ApiError(404, 'not_found', 'This tenant has no identity provider configured.');
+      return oidcView(identity);
+    });
+
+    app.put('/v1/identity/oidc', async (request) => {
+      const auth = await ctx.tenantAuth.authorize(request.headers.authorization, 'identity:write');
+      requireOwnedCredential(auth);
+      const body = parseWith(PutOidcRequest, request.body);
+      return oidcView(await ctx.signIn.putSettings(auth.tenant, body, auth.actor.label, 'tenant'));
+    });
+
+    app.post('/v1/identity/oidc/confirm', async (request) => {
+      const auth = await ctx.tenantAuth.authorize(request.headers.authorization, 'identity:write');
+      requireOwnedCredential(auth);
+      parseWith(ConfirmIdentityRequest, request.body);
+      return oidcView(await ctx.signIn.confirmSettings(auth.tenant, auth.actor.label));
+    });
+
+    app.get('/v1/auth/oidc/login', async (request, reply) => {
+      const { tenant: ref } = parseWith(OidcLoginQuery, request.query, 'query');
+      const tenant = await ctx.tenants.resolve(ref).catch(() => null);
+      const redirectUri = `https://${request.headers.host ?? 'localhost'}/v1/auth/oidc/callback`;
+      const { url, pendingSealed } = await ctx.signIn.begin(tenant, redirectUri);
+      return reply.header('set-cookie', `${COOKIE}=${pendingSealed}; Path=/v1/auth/oidc; HttpOnly; Secure; SameSite=Lax; Max-Age=600`).redirect(url.toString(), 302);
+    });
+
+    app.get('/v1/auth/oidc/callback', async (request, reply) => {
+      const signedIn = await ctx.signIn.complete(cookieValue(request, COOKIE), request.url);
+      return reply
+        .code(201)
+        .header('set-cookie', `${COOKIE}=; Path=/v1/auth/oidc; HttpOnly; Secure; SameSite=Lax; Max-Age=0`)
+        .send({ token: signedIn.token, expires_at: signedIn.expiresAt, user: { id: signedIn.user.id, user_name: signedIn.user.userName, roles: signedIn.user.roles } });
+    });
+    return Promise.resolve();
+  };
+}
