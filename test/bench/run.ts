@@ -10,6 +10,7 @@ import { merkleFigures } from './merkle-bench';
 import { ledgerFigures, listFigures, provisioningFigures } from './provider-bench';
 import { rlsFigures } from './rls-bench';
 import { ingestEngines, ingestThroughput, noisyNeighbourFigures } from './ingest-bench';
+import { simulatorFleetFigures, simulatorNoisyNeighborFigures } from './simulator-bench';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
 
@@ -64,6 +65,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   ingest_p1: () => ingestThroughput(),
   noisy_neighbour_p2: () => noisyNeighbourFigures(),
   ingest_postgres_vs_sqlite: () => ingestEngines(),
+  simulator_fleet: () => simulatorFleetFigures(),
+  simulator_noisy_neighbor: () => simulatorNoisyNeighborFigures(),
 };
 const started = new Date();
 const figures: Record<string, unknown> = { started_at: started.toISOString(), node: process.version };
