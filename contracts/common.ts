@@ -16,3 +16,8 @@ export type PageQuery = z.infer<typeof PageQuery>;
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.strictObject({ items: z.array(item), next_cursor: z.string().nullable() });
 }
+
+/** GET /healthz. */
+export const HealthView = z.strictObject({ status: z.literal('ok') });
+/** GET /readyz: storage reachable (which engine) and the license valid. */
+export const ReadyView = z.strictObject({ status: z.literal('ready'), storage: z.enum(['sqlite', 'postgres']) });

@@ -10,3 +10,4 @@ export * from './agents';
 export * from './identity';
 export * from './probe-tests';
 export * from './break-glass';
+export * from './scim';

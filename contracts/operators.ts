@@ -53,3 +53,6 @@ export const Enrollment = z.strictObject({
   initial_password: z.string().optional(),
 });
 export type Enrollment = z.infer<typeof Enrollment>;
+
+/** GET /provider/v1/auth/session: the session behind the presented token. */
+export const SessionView = z.strictObject({ operator: Operator, expires_at: z.string() });

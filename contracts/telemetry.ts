@@ -84,6 +84,9 @@ export const TelemetryResult = z.strictObject({
   error: z.string().nullable(),
 });
 
+/** A flow event as read back: the event, and the batch and agent that carried it. */
+export const FlowEventView = FlowEvent.extend({ batch_id: z.string(), agent_id: z.string() });
+
 export const FlowsQuery = z.strictObject({
   from: Timestamp.optional(),
   to: Timestamp.optional(),

@@ -144,3 +144,26 @@ export const RecoveryView = z.strictObject({
 export type RecoveryView = z.infer<typeof RecoveryView>;
 
 export const RecoveryList = z.strictObject({ items: z.array(RecoveryView) });
+
+/** POST /provider/v1/recoveries/{id}/complete: the new onboarding token (shown once) and the request, completed. */
+export const RecoveryCompleted = AdminTokenResponse.extend({ recovery: RecoveryView });
+
+/** GET /v1/me: the caller on the tenant plane. */
+export const MeView = z.strictObject({
+  tenant: z.strictObject({ id: Uuid, slug: z.string(), name: z.string() }),
+  user: z.strictObject({ id: Uuid, user_name: z.string(), roles: z.array(z.string()) }).nullable(),
+  permissions: z.array(z.string()),
+});
+
+/** GET /v1/auth/oidc/callback: a tenant session (bht_), shown once. */
+export const SignInResponse = z.strictObject({
+  token: z.string().startsWith('bht_'),
+  expires_at: Timestamp,
+  user: z.strictObject({ id: Uuid, user_name: z.string(), roles: z.array(z.string()) }),
+});
+
+/** GET /provider/v1/replicas: the replicas sharing this control plane's data. */
+export const ReplicaList = z.strictObject({
+  items: z.array(z.strictObject({ id: Uuid, address: z.string(), started_at: Timestamp, heartbeat_at: Timestamp, self: z.boolean() })),
+  live_count: z.number().int(),
+});

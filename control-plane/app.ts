@@ -12,6 +12,8 @@ import { registerGrantGuard } from './http/grant-guard';
 import { registerSecurityHeaders } from './http/security-headers';
 import { healthRoutes } from './http/health-routes';
 import { metricsRoute } from './http/metrics-route';
+import { openApiRoute } from './http/openapi-route';
+import { CONTROL_PLANE_VERSION } from './version';
 import { auditRoutes } from './http/provider/audit-routes';
 import { providerBreakGlassRoutes } from './http/provider/break-glass-routes';
 import { fairnessRoutes } from './http/provider/fairness-routes';
@@ -175,6 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Public.
   await app.register(healthRoutes({ storage: deps.storage, license: deps.license }));
+  await app.register(openApiRoute(CONTROL_PLANE_VERSION));
   await app.register(metricsRoute(ctx));
   // The provider plane (operator sessions).
   await app.register(providerAuthRoutes(ctx.auth));

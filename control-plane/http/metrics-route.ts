@@ -3,6 +3,7 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { bearerToken } from '../auth/tokens';
 import type { TenantFairness } from '../../contracts/fairness';
 import type { RouteContext } from './context';
+import { contract } from './route-contract';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
@@ -53,7 +54,7 @@ export function metricsRoute(ctx: RouteContext) {
   });
 
   return (app: FastifyInstance): Promise<void> => {
-    app.get('/metrics', async (request, reply) => {
+    app.get('/metrics', contract({ summary: 'Prometheus metrics: per-tenant ingest counters and the process', credential: 'operator', responses: { 200: 'text' } }), async (request, reply) => {
       if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) {
         await ctx.auth.authenticate(bearerToken(request.headers.authorization, 'bho_'));
       }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { errorEnvelope } from '../../contracts/errors';
+import type { RouteContract } from './route-contract';
 
 /** Which side of the privilege boundary a route is on. */
 export type Plane = 'public' | 'provider' | 'tenant';
@@ -18,6 +19,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   plane: Plane;
+  /** What the route takes and answers (see route-contract.ts); every route declares one. */
+  contract: RouteContract | undefined;
 }
 
 /** The URL prefixes that belong to the tenant plane: a route there must be marked `plane: 'tenant'`. */
@@ -47,7 +50,7 @@ export function registerRouteTable(app: FastifyInstance): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method !== 'HEAD') {
-        table.push({ method, url: route.url, plane });
+        table.push({ method, url: route.url, plane, contract: route.config.contract });
       }
     }
   });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BATCH_UNITS_HEADER, BatchUnitsHeader, IngestRequest, MAX_BATCH_UNITS } from '../../../contracts/telemetry';
+import { BATCH_UNITS_HEADER, BatchUnitsHeader, IngestRequest, IngestResponse, MAX_BATCH_UNITS } from '../../../contracts/telemetry';
+import { contract } from '../route-contract';
 import { ApiError } from '../../errors';
 import type { IngestTicket } from '../../ingest/ingest-admission';
 import { prepareBatch } from '../../telemetry/batch-details';
@@ -34,6 +35,12 @@ export function ingestRoutes(ctx: RouteContext) {
     app.post(
       '/agent/v1/ingest',
       {
+        ...contract({
+          summary: "Send a batch of results and flow events (202 once durable; 429 with Retry-After over the tenant's rate, nothing stored)",
+          credential: 'agent',
+          body: IngestRequest,
+          responses: { 202: IngestResponse },
+        }),
         // Thousands of batches a second: per-request log lines would cost more than they tell;
         // /metrics and the fairness counters cover ingest. Errors are still logged.
         logLevel: 'warn',

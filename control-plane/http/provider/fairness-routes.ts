@@ -1,27 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PageQuery } from '../../../contracts/common';
-import { PutFairnessRequest } from '../../../contracts/fairness';
+import { pageOf, PageQuery } from '../../../contracts/common';
+import { PutFairnessRequest, TenantFairness } from '../../../contracts/fairness';
 import { operatorWith, type RouteContext } from '../context';
 import { parseWith } from '../validation';
+import { contract } from '../route-contract';
 
 const TenantParams = z.strictObject({ tenant: z.string().min(1).max(200) });
 
 /** GET /provider/v1/fairness, GET · PUT /provider/v1/tenants/{tenant}/fairness. */
 export function fairnessRoutes(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
-    app.get('/provider/v1/fairness', async (request) => {
+    app.get('/provider/v1/fairness', contract({ summary: "Every live tenant's limits, counters and write lane", credential: 'operator', query: PageQuery, responses: { 200: pageOf(TenantFairness) } }), async (request) => {
       await operatorWith(ctx, request, 'fairness:read');
       return ctx.fairness.page(parseWith(PageQuery, request.query, 'query'));
     });
 
-    app.get('/provider/v1/tenants/:tenant/fairness', async (request) => {
+    app.get('/provider/v1/tenants/:tenant/fairness', contract({ summary: "A tenant's fairness limits and counters", credential: 'operator', params: TenantParams, responses: { 200: TenantFairness } }), async (request) => {
       await operatorWith(ctx, request, 'fairness:read');
       const { tenant } = parseWith(TenantParams, request.params, 'path');
       return ctx.fairness.of(await ctx.tenants.resolve(tenant));
     });
 
-    app.put('/provider/v1/tenants/:tenant/fairness', async (request) => {
+    app.put('/provider/v1/tenants/:tenant/fairness', contract({ summary: "Set a tenant's fairness limits, live on every replica", credential: 'operator', params: TenantParams, body: PutFairnessRequest, responses: { 200: TenantFairness } }), async (request) => {
       const { actor } = await operatorWith(ctx, request, 'fairness:write');
       const { tenant } = parseWith(TenantParams, request.params, 'path');
       const body = parseWith(PutFairnessRequest, request.body);

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Uuid } from '../../../contracts/common';
-import { CreateOperatorRequest, type Enrollment, type Operator } from '../../../contracts/operators';
+import { pageOf, Uuid } from '../../../contracts/common';
+import { CreateOperatorRequest, Enrollment as EnrollmentSchema, Operator as OperatorSchema, type Enrollment, type Operator } from '../../../contracts/operators';
 import { PROVIDER_LEDGER } from '../../audit/ledger-ids';
 import { hashPassword } from '../../auth/password';
 import { newTotpSecret, totpUri } from '../../auth/totp';
@@ -12,6 +12,7 @@ import type { OperatorRecord } from '../../storage/types';
 import { ApiError } from '../../errors';
 import { operatorWith, type RouteContext } from '../context';
 import { parseWith } from '../validation';
+import { contract } from '../route-contract';
 
 const OperatorParams = z.strictObject({ id: Uuid });
 
@@ -22,12 +23,12 @@ function view(record: OperatorRecord): Operator {
 /** /provider/v1/operators: list, create (enrollment shown once), delete. provider_admin only. */
 export function operatorRoutes(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
-    app.get('/provider/v1/operators', async (request) => {
+    app.get('/provider/v1/operators', contract({ summary: 'List operators', credential: 'operator', responses: { 200: pageOf(OperatorSchema) } }), async (request) => {
       await operatorWith(ctx, request, 'operators:read');
       return { items: (await ctx.storage.operators.list()).map(view), next_cursor: null };
     });
 
-    app.post('/provider/v1/operators', async (request, reply) => {
+    app.post('/provider/v1/operators', contract({ summary: 'Add an operator: its TOTP enrollment is answered once', credential: 'operator', body: CreateOperatorRequest, responses: { 201: EnrollmentSchema } }), async (request, reply) => {
       const { actor } = await operatorWith(ctx, request, 'operators:write');
       const body = parseWith(CreateOperatorRequest, request.body);
       if ((await ctx.storage.operators.findByUsername(body.username)) !== null) {
@@ -52,7 +53,7 @@ export function operatorRoutes(ctx: RouteContext) {
       return reply.code(201).send(enrollment);
     });
 
-    app.delete('/provider/v1/operators/:id', async (request, reply) => {
+    app.delete('/provider/v1/operators/:id', contract({ summary: 'Remove an operator and end its sessions', credential: 'operator', params: OperatorParams, responses: { 204: null } }), async (request, reply) => {
       const { actor, operator: self } = await operatorWith(ctx, request, 'operators:write');
       const { id } = parseWith(OperatorParams, request.params, 'path');
       const target = await ctx.storage.operators.findById(id);

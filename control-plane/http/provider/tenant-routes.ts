@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PageQuery } from '../../../contracts/common';
-import { CreateTenantRequest, PatchTenantRequest, Quotas, StateChangeRequest, TenantState } from '../../../contracts/tenants';
+import { pageOf, PageQuery } from '../../../contracts/common';
+import { CreateTenantRequest, PatchTenantRequest, Quotas, StateChangeRequest, Tenant, TenantState } from '../../../contracts/tenants';
 import { ApiError } from '../../errors';
 import { licenseNow, operatorWith, type RouteContext } from '../context';
 import { parseWith } from '../validation';
+import { contract } from '../route-contract';
+import { LicenseView } from '../../../contracts/license';
 
 const TenantParams = z.strictObject({ tenant: z.string().min(1).max(200) });
 const TenantListQuery = PageQuery.extend({ state: TenantState.optional() });
@@ -12,7 +14,7 @@ const TenantListQuery = PageQuery.extend({ state: TenantState.optional() });
 /** /provider/v1/tenants: create, list, get, patch, suspend, resume, delete, quotas; and /provider/v1/license. */
 export function tenantRoutes(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
-    app.get('/provider/v1/license', async (request) => {
+    app.get('/provider/v1/license', contract({ summary: 'The license in force and the tenants it counts', credential: 'operator', responses: { 200: LicenseView } }), async (request) => {
       await operatorWith(ctx, request, 'license:read');
       const license = licenseNow(ctx);
       return {
@@ -24,26 +26,26 @@ export function tenantRoutes(ctx: RouteContext) {
       };
     });
 
-    app.post('/provider/v1/tenants', async (request, reply) => {
+    app.post('/provider/v1/tenants', contract({ summary: 'Provision a tenant (pooled, siloed or hybrid)', credential: 'operator', body: CreateTenantRequest, responses: { 201: Tenant } }), async (request, reply) => {
       const { actor } = await operatorWith(ctx, request, 'tenants:write');
       const body = parseWith(CreateTenantRequest, request.body);
       licenseNow(ctx);
       return reply.code(201).send(await ctx.tenants.create(body, actor));
     });
 
-    app.get('/provider/v1/tenants', async (request) => {
+    app.get('/provider/v1/tenants', contract({ summary: 'List tenants in creation order', credential: 'operator', query: TenantListQuery, responses: { 200: pageOf(Tenant) } }), async (request) => {
       await operatorWith(ctx, request, 'tenants:read');
       const query = parseWith(TenantListQuery, request.query, 'query');
       return ctx.tenants.list(query);
     });
 
-    app.get('/provider/v1/tenants/:tenant', async (request) => {
+    app.get('/provider/v1/tenants/:tenant', contract({ summary: 'One tenant (by id or slug)', credential: 'operator', params: TenantParams, responses: { 200: Tenant } }), async (request) => {
       await operatorWith(ctx, request, 'tenants:read');
       const { tenant } = parseWith(TenantParams, request.params, 'path');
       return ctx.tenants.view(await ctx.tenants.resolve(tenant));
     });
 
-    app.patch('/provider/v1/tenants/:tenant', async (request) => {
+    app.patch('/provider/v1/tenants/:tenant', contract({ summary: "Change a tenant's name, plan or contact", credential: 'operator', params: TenantParams, body: PatchTenantRequest, responses: { 200: Tenant } }), async (request) => {
       const { actor } = await operatorWith(ctx, request, 'tenants:write');
       const { tenant } = parseWith(TenantParams, request.params, 'path');
       const body = parseWith(PatchTenantRequest, request.body);
@@ -57,7 +59,8 @@ export function tenantRoutes(ctx: RouteContext) {
       ['suspend', 'suspended'],
       ['resume', 'active'],
     ] as const) {
-      app.post(`/provider/v1/tenants/:tenant/${action}`, async (request) => {
+      const summary = action === 'suspend' ? "Suspend a tenant: its tokens get 403 tenant_suspended, every grant ends" : 'Resume a suspended tenant';
+      app.post(`/provider/v1/tenants/:tenant/${action}`, contract({ summary, credential: 'operator', params: TenantParams, body: StateChangeRequest, responses: { 200: Tenant } }), async (request) => {
         const { actor } = await operatorWith(ctx, request, 'tenants:lifecycle');
         const { tenant } = parseWith(TenantParams, request.params, 'path');
         const { reason } = parseWith(StateChangeRequest, request.body);
@@ -65,20 +68,20 @@ export function tenantRoutes(ctx: RouteContext) {
       });
     }
 
-    app.delete('/provider/v1/tenants/:tenant', async (request, reply) => {
+    app.delete('/provider/v1/tenants/:tenant', contract({ summary: 'Delete a tenant: its data key is destroyed (crypto-shred)', credential: 'operator', params: TenantParams, responses: { 204: null } }), async (request, reply) => {
       const { actor } = await operatorWith(ctx, request, 'tenants:lifecycle');
       const { tenant } = parseWith(TenantParams, request.params, 'path');
       await ctx.tenants.delete(tenant, actor);
       return reply.code(204).send();
     });
 
-    app.get('/provider/v1/tenants/:tenant/quotas', async (request) => {
+    app.get('/provider/v1/tenants/:tenant/quotas', contract({ summary: "A tenant's quotas", credential: 'operator', params: TenantParams, responses: { 200: Quotas } }), async (request) => {
       await operatorWith(ctx, request, 'quotas:read');
       const { tenant } = parseWith(TenantParams, request.params, 'path');
       return ctx.tenants.quotas(tenant);
     });
 
-    app.put('/provider/v1/tenants/:tenant/quotas', async (request) => {
+    app.put('/provider/v1/tenants/:tenant/quotas', contract({ summary: "Set a tenant's quotas (lowering deletes nothing)", credential: 'operator', params: TenantParams, body: Quotas, responses: { 200: Quotas } }), async (request) => {
       const { actor } = await operatorWith(ctx, request, 'quotas:write');
       const { tenant } = parseWith(TenantParams, request.params, 'path');
       const quotas = parseWith(Quotas, request.body);

@@ -8,6 +8,8 @@ import { notFound, ScimError, scimErrorBody } from '../../identity/scim/scim-err
 import type { DirectoryGroup, DirectoryUser } from '../../storage/types';
 import type { RouteContext } from '../context';
 import { baseUrl, idParam, ifMatch, listResponse, MAX_COUNT, projection, readListQuery, SCIM_CONTENT_TYPE, scimErrorHandler } from './scim-protocol';
+import { contract } from '../route-contract';
+import { ScimIdParam, ScimListQuery, ScimListResponse, ScimResource } from '../../../contracts/scim';
 
 export { SCIM_PREFIX } from './scim-protocol';
 
@@ -36,27 +38,27 @@ export function scimRoutes(ctx: RouteContext) {
     const actorOf = (who: AuthenticatedTenant): DirectoryActor => ({ tenant: who.tenant, actor: who.actor.label });
 
     // Discovery (RFC 7644 §4).
-    app.get('/ServiceProviderConfig', async (request) => {
+    app.get('/ServiceProviderConfig', contract({ summary: "SCIM: the service provider's configuration", credential: 'scim', responses: { 200: ScimResource }, mediaType: 'application/scim+json' }), async (request) => {
       await authenticate(request);
       return serviceProviderConfig(baseUrl(request), MAX_COUNT);
     });
-    app.get('/ResourceTypes', async (request) => {
+    app.get('/ResourceTypes', contract({ summary: 'SCIM: SCIM resource types', credential: 'scim', responses: { 200: ScimListResponse }, mediaType: 'application/scim+json' }), async (request) => {
       await authenticate(request);
       const views = resourceTypeViews(baseUrl(request));
       return listResponse(views, views.length, 1);
     });
-    app.get('/ResourceTypes/:id', async (request) => {
+    app.get('/ResourceTypes/:id', contract({ summary: 'SCIM: One SCIM resource type', credential: 'scim', params: ScimIdParam, responses: { 200: ScimResource }, mediaType: 'application/scim+json' }), async (request) => {
       await authenticate(request);
       const view = resourceTypeViews(baseUrl(request)).find((candidate) => candidate.id === (request.params as { id: string }).id);
       if (view === undefined) throw new ScimError(404, undefined, 'No such resource type.');
       return view;
     });
-    app.get('/Schemas', async (request) => {
+    app.get('/Schemas', contract({ summary: 'SCIM: SCIM schemas', credential: 'scim', responses: { 200: ScimListResponse }, mediaType: 'application/scim+json' }), async (request) => {
       await authenticate(request);
       const views = schemaViews(baseUrl(request));
       return listResponse(views, views.length, 1);
     });
-    app.get('/Schemas/:id', async (request) => {
+    app.get('/Schemas/:id', contract({ summary: 'SCIM: One SCIM schema', credential: 'scim', params: ScimIdParam, responses: { 200: ScimResource }, mediaType: 'application/scim+json' }), async (request) => {
       await authenticate(request);
       const view = schemaViews(baseUrl(request)).find((candidate) => candidate.id === (request.params as { id: string }).id);
       if (view === undefined) throw new ScimError(404, undefined, 'No such schema.');
@@ -74,7 +76,7 @@ export function scimRoutes(ctx: RouteContext) {
       return project(doc, userResource, attributes, excludedAttributes);
     };
 
-    app.get('/Users', async (request) => {
+    app.get('/Users', contract({ summary: 'SCIM: List or filter users', credential: 'scim', query: ScimListQuery, responses: { 200: ScimListResponse }, mediaType: 'application/scim+json' }), async (request) => {
       const { tenant } = await authenticate(request);
       const query = readListQuery(request.query);
       const { docs, total } = await ctx.directory.listUsers(tenant, query, baseUrl(request));
@@ -85,7 +87,7 @@ export function scimRoutes(ctx: RouteContext) {
       );
     });
 
-    app.get('/Users/:id', async (request, reply) => {
+    app.get('/Users/:id', contract({ summary: 'SCIM: One user', credential: 'scim', params: ScimIdParam, responses: { 200: ScimResource }, mediaType: 'application/scim+json' }), async (request, reply) => {
       const who = await authenticate(request);
       const id = idParam(request, 'User');
       const user = await ctx.directory.user(who.tenant, id);
@@ -93,20 +95,20 @@ export function scimRoutes(ctx: RouteContext) {
       return sendUser(request, reply, who, user);
     });
 
-    app.post('/Users', async (request, reply) => {
+    app.post('/Users', contract({ summary: 'SCIM: Provision a user', credential: 'scim', body: ScimResource, responses: { 201: ScimResource }, mediaType: 'application/scim+json' }), async (request, reply) => {
       const who = await authenticate(request);
       const state = readUser(request.body, { body: true });
       return sendUser(request, reply, who, await ctx.directory.createUser(actorOf(who), state), 201);
     });
 
-    app.put('/Users/:id', async (request, reply) => {
+    app.put('/Users/:id', contract({ summary: 'SCIM: Replace a user', credential: 'scim', params: ScimIdParam, body: ScimResource, responses: { 200: ScimResource }, mediaType: 'application/scim+json' }), async (request, reply) => {
       const who = await authenticate(request);
       const id = idParam(request, 'User');
       const state = readUser(request.body, { body: true });
       return sendUser(request, reply, who, await ctx.directory.changeUser(actorOf(who), id, ifMatch(request), () => state));
     });
 
-    app.patch('/Users/:id', async (request, reply) => {
+    app.patch('/Users/:id', contract({ summary: 'SCIM: Patch a user (add, replace, remove)', credential: 'scim', params: ScimIdParam, body: ScimResource, responses: { 200: ScimResource }, mediaType: 'application/scim+json' }), async (request, reply) => {
       const who = await authenticate(request);
       const id = idParam(request, 'User');
       const operations = parsePatchRequest(request.body, userResource);
@@ -114,7 +116,7 @@ export function scimRoutes(ctx: RouteContext) {
       return sendUser(request, reply, who, user);
     });
 
-    app.delete('/Users/:id', async (request, reply) => {
+    app.delete('/Users/:id', contract({ summary: 'SCIM: Delete a user (its sessions end)', credential: 'scim', params: ScimIdParam, responses: { 204: null }, mediaType: 'application/scim+json' }), async (request, reply) => {
       const who = await authenticate(request);
       const id = idParam(request, 'User');
       await ctx.directory.deleteUser(actorOf(who), id, ifMatch(request));
@@ -132,7 +134,7 @@ export function scimRoutes(ctx: RouteContext) {
       return project(doc, groupResource, attributes, excludedAttributes);
     };
 
-    app.get('/Groups', async (request) => {
+    app.get('/Groups', contract({ summary: 'SCIM: List or filter groups', credential: 'scim', query: ScimListQuery, responses: { 200: ScimListResponse }, mediaType: 'application/scim+json' }), async (request) => {
       const { tenant } = await authenticate(request);
       const query = readListQuery(request.query);
       const { docs, total } = await ctx.directory.listGroups(tenant, query, baseUrl(request));
@@ -143,7 +145,7 @@ export function scimRoutes(ctx: RouteContext) {
       );
     });
 
-    app.get('/Groups/:id', async (request, reply) => {
+    app.get('/Groups/:id', contract({ summary: 'SCIM: One group', credential: 'scim', params: ScimIdParam, responses: { 200: ScimResource }, mediaType: 'application/scim+json' }), async (request, reply) => {
       const who = await authenticate(request);
       const id = idParam(request, 'Group');
       const group = await ctx.directory.group(who.tenant, id);
@@ -151,20 +153,20 @@ export function scimRoutes(ctx: RouteContext) {
       return sendGroup(request, reply, who, group);
     });
 
-    app.post('/Groups', async (request, reply) => {
+    app.post('/Groups', contract({ summary: 'SCIM: Create a group', credential: 'scim', body: ScimResource, responses: { 201: ScimResource }, mediaType: 'application/scim+json' }), async (request, reply) => {
       const who = await authenticate(request);
       const state = readGroup(request.body, { body: true });
       return sendGroup(request, reply, who, await ctx.directory.createGroup(actorOf(who), state), 201);
     });
 
-    app.put('/Groups/:id', async (request, reply) => {
+    app.put('/Groups/:id', contract({ summary: 'SCIM: Replace a group', credential: 'scim', params: ScimIdParam, body: ScimResource, responses: { 200: ScimResource }, mediaType: 'application/scim+json' }), async (request, reply) => {
       const who = await authenticate(request);
       const id = idParam(request, 'Group');
       const state = readGroup(request.body, { body: true });
       return sendGroup(request, reply, who, await ctx.directory.changeGroup(actorOf(who), id, ifMatch(request), () => state));
     });
 
-    app.patch('/Groups/:id', async (request, reply) => {
+    app.patch('/Groups/:id', contract({ summary: 'SCIM: Patch a group (members too)', credential: 'scim', params: ScimIdParam, body: ScimResource, responses: { 200: ScimResource }, mediaType: 'application/scim+json' }), async (request, reply) => {
       const who = await authenticate(request);
       const id = idParam(request, 'Group');
       const operations = parsePatchRequest(request.body, groupResource);
@@ -172,7 +174,7 @@ export function scimRoutes(ctx: RouteContext) {
       return sendGroup(request, reply, who, group);
     });
 
-    app.delete('/Groups/:id', async (request, reply) => {
+    app.delete('/Groups/:id', contract({ summary: 'SCIM: Delete a group', credential: 'scim', params: ScimIdParam, responses: { 204: null }, mediaType: 'application/scim+json' }), async (request, reply) => {
       const who = await authenticate(request);
       const id = idParam(request, 'Group');
       await ctx.directory.deleteGroup(actorOf(who), id, ifMatch(request));

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Uuid } from '../../../contracts/common';
-import { CreateScimTokenRequest, PutRolesRequest, RoleMappings } from '../../../contracts/tenant-directory';
+import { pageOf, Uuid } from '../../../contracts/common';
+import { CreateScimTokenRequest, PutRolesRequest, RoleMappings, RolesView, ScimTokenCreated, ScimTokenView } from '../../../contracts/tenant-directory';
 import type { RouteContext } from '../context';
 import { parseWith } from '../validation';
+import { contract } from '../route-contract';
 
 const TokenParams = z.strictObject({ id: Uuid });
 
@@ -13,13 +14,13 @@ const TokenParams = z.strictObject({ id: Uuid });
  */
 export function directoryRoutes(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
-    app.post('/v1/directory/scim-tokens', async (request, reply) => {
+    app.post('/v1/directory/scim-tokens', contract({ summary: "Mint a SCIM token for the tenant's IdP (shown once)", credential: 'tenant', body: CreateScimTokenRequest, responses: { 201: ScimTokenCreated } }), async (request, reply) => {
       const { tenant, actor } = await ctx.tenantAuth.authorize(request.headers.authorization, 'directory:write');
       const body = parseWith(CreateScimTokenRequest, request.body);
       return reply.code(201).send(await ctx.directory.createScimToken({ tenant, actor: actor.label }, body));
     });
 
-    app.get('/v1/directory/scim-tokens', async (request) => {
+    app.get('/v1/directory/scim-tokens', contract({ summary: 'The tenant\'s SCIM tokens (never their plaintext)', credential: 'tenant', responses: { 200: pageOf(ScimTokenView) } }), async (request) => {
       const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'directory:write');
       const tokens = await ctx.directory.scimTokens(tenant);
       return {
@@ -28,30 +29,30 @@ export function directoryRoutes(ctx: RouteContext) {
       };
     });
 
-    app.delete('/v1/directory/scim-tokens/:id', async (request, reply) => {
+    app.delete('/v1/directory/scim-tokens/:id', contract({ summary: 'Revoke a SCIM token at once', credential: 'tenant', params: TokenParams, responses: { 204: null } }), async (request, reply) => {
       const { tenant, actor } = await ctx.tenantAuth.authorize(request.headers.authorization, 'directory:write');
       const { id } = parseWith(TokenParams, request.params, 'path');
       await ctx.directory.revokeScimToken({ tenant, actor: actor.label }, id);
       return reply.code(204).send();
     });
 
-    app.get('/v1/roles', async (request) => {
+    app.get('/v1/roles', contract({ summary: 'Built-in and custom roles', credential: 'tenant', responses: { 200: RolesView } }), async (request) => {
       const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'users:read');
       return { roles: await ctx.directory.roles(tenant) };
     });
 
-    app.put('/v1/roles', async (request) => {
+    app.put('/v1/roles', contract({ summary: 'Replace the custom roles', credential: 'tenant', body: PutRolesRequest, responses: { 200: RolesView } }), async (request) => {
       const { tenant, actor } = await ctx.tenantAuth.authorize(request.headers.authorization, 'roles:write');
       const body = parseWith(PutRolesRequest, request.body);
       return { roles: await ctx.directory.putRoles({ tenant, actor: actor.label }, body.roles) };
     });
 
-    app.get('/v1/directory/role-mappings', async (request) => {
+    app.get('/v1/directory/role-mappings', contract({ summary: 'Group → role mappings', credential: 'tenant', responses: { 200: RoleMappings } }), async (request) => {
       const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'users:read');
       return { mappings: await ctx.directory.roleMappings(tenant) };
     });
 
-    app.put('/v1/directory/role-mappings', async (request) => {
+    app.put('/v1/directory/role-mappings', contract({ summary: 'Replace the group → role mappings', credential: 'tenant', body: RoleMappings, responses: { 200: RoleMappings } }), async (request) => {
       const { tenant, actor } = await ctx.tenantAuth.authorize(request.headers.authorization, 'directory:write');
       const body = parseWith(RoleMappings, request.body);
       return { mappings: await ctx.directory.putRoleMappings({ tenant, actor: actor.label }, body.mappings) };

@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { FlowsQuery, InsightsRequest, ResultsQuery, TelemetryWindowQuery } from '../../../contracts/telemetry';
+import { FlowEventView, FlowsQuery, InsightsRequest, InsightsResponse, ResultsQuery, SummaryResponse, TelemetryResult, TelemetryWindowQuery } from '../../../contracts/telemetry';
 import { GrantAuth } from '../../breakglass/grant-access';
 import type { TelemetryCaller } from '../../telemetry/telemetry-access';
 import type { RouteContext } from '../context';
 import { parseWith } from '../validation';
+import { contract } from '../route-contract';
+import { pageOf } from '../../../contracts/common';
 
 /** A grant's optional tenant selector; the rest of the query is checked by the route's own schema. */
 const GrantTenantQuery = z.looseObject({ tenant: z.string().min(1).max(200).optional() });
@@ -29,7 +31,7 @@ export function telemetryRoutes(ctx: RouteContext) {
     return { caller: await ctx.telemetryAccess.reader(authorization, request.routeOptions.url ?? '', tenant), query: rest };
   };
   return (app: FastifyInstance): Promise<void> => {
-    app.get('/v1/telemetry/results', async (request) => {
+    app.get('/v1/telemetry/results', contract({ summary: "The tenant's probe results, newest first (details opened)", credential: 'tenant-or-grant', query: ResultsQuery, responses: { 200: pageOf(TelemetryResult) } }), async (request) => {
       const { caller, query: raw } = await callerOf(request);
       const query = parseWith(ResultsQuery, raw, 'query');
       const page = await ctx.telemetry.results(caller.tenant, query);
@@ -37,7 +39,7 @@ export function telemetryRoutes(ctx: RouteContext) {
       return page;
     });
 
-    app.get('/v1/telemetry/flows', async (request) => {
+    app.get('/v1/telemetry/flows', contract({ summary: "The tenant's flow events, newest batch first", credential: 'tenant-or-grant', query: FlowsQuery, responses: { 200: pageOf(FlowEventView) } }), async (request) => {
       const { caller, query: raw } = await callerOf(request);
       const query = parseWith(FlowsQuery, raw, 'query');
       const page = await ctx.telemetry.flows(caller.tenant, query);
@@ -45,7 +47,7 @@ export function telemetryRoutes(ctx: RouteContext) {
       return page;
     });
 
-    app.get('/v1/telemetry/summary', async (request) => {
+    app.get('/v1/telemetry/summary', contract({ summary: 'Per-test summaries over a window', credential: 'tenant-or-grant', query: TelemetryWindowQuery, responses: { 200: SummaryResponse } }), async (request) => {
       const { caller, query: raw } = await callerOf(request);
       const query = parseWith(TelemetryWindowQuery, raw, 'query');
       const summary = await ctx.telemetry.summary(caller.tenant, query);
@@ -66,7 +68,7 @@ export function telemetryRoutes(ctx: RouteContext) {
       };
     });
 
-    app.post('/v1/insights', async (request) => {
+    app.post('/v1/insights', contract({ summary: 'Anomalies per test over the lookback (one ai_calls unit)', credential: 'tenant', body: InsightsRequest, responses: { 200: InsightsResponse } }), async (request) => {
       const tenant = await ctx.telemetryAccess.user(request.headers.authorization, 'insights:run');
       const body = parseWith(InsightsRequest, request.body);
       const { from, to, analyzed, anomalies } = await ctx.telemetry.insights(tenant, body);
