@@ -1,20 +1,17 @@
 import type pg from 'pg';
-import { BREAK_GLASS_COLUMNS, BREAK_GLASS_MUTABLE_COLUMNS, OPEN_BREAK_GLASS_STATES, breakGlassColumns, breakGlassFromRow } from '../break-glass-rows';
-import type { BreakGlassListQuery, BreakGlassReader, BreakGlassRecord, TenantScope, WriteTx } from '../types';
-import { asProvider, enterTenant, UUID, type Queryable } from './tenant-context';
+import type { BreakGlassListQuery, BreakGlassReader, BreakGlassRecord, BreakGlassScope, BreakGlassWrites } from '../break-glass';
+import { BREAK_GLASS_COLUMNS, BREAK_GLASS_MUTABLE_COLUMNS, OPEN_BREAK_GLASS_STATES, breakGlassColumns, breakGlassFromRow, breakGlassSettingsFromRow } from '../rows/break-glass-rows';
+import { asProvider, enterTenant, insertSql, updateSql, UUID, valuesOf, type Queryable, type Row, type TenantRead } from './tenant-context';
 
 /**
  * Break-glass requests and settings in schema bh (every isolation model). Tenant-side statements
  * run in the tenant's context (RLS binds them to its rows); the provider's reads across tenants
  * declare the provider plane, which only the SELECT policy `provider_read` of break_glass_requests honours.
  */
+const insertRequest = insertSql('bh.break_glass_requests', BREAK_GLASS_COLUMNS);
+const updateRequest = updateSql('bh.break_glass_requests', BREAK_GLASS_MUTABLE_COLUMNS);
 
-type Row = Record<string, unknown>;
-
-const insertSql = `INSERT INTO bh.break_glass_requests (${BREAK_GLASS_COLUMNS.join(', ')}) VALUES (${BREAK_GLASS_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`;
-const updateSql = `UPDATE bh.break_glass_requests SET ${BREAK_GLASS_MUTABLE_COLUMNS.map((column, index) => `${column} = $${index + 3}`).join(', ')} WHERE tenant_id = $1 AND id = $2`;
-
-/** One page in (created_at, id) order; `values` start with whatever the caller bound before. */
+/** One page in (created_at, id) order. */
 async function listRows(client: Queryable, query: BreakGlassListQuery): Promise<BreakGlassRecord[]> {
   const clauses: string[] = [];
   const values: unknown[] = [];
@@ -31,6 +28,11 @@ async function listRows(client: Queryable, query: BreakGlassListQuery): Promise<
   return rows.map(breakGlassFromRow);
 }
 
+/** The first row of a query, as a request (null: none). */
+async function oneRow(client: Queryable, sql: string, values: unknown[]): Promise<BreakGlassRecord | null> {
+  const row = (await client.query<Row>(sql, values)).rows[0];
+  return row === undefined ? null : breakGlassFromRow(row);
+}
 
 export function postgresBreakGlassReader(pool: pg.Pool): BreakGlassReader {
   return {
@@ -40,10 +42,7 @@ export function postgresBreakGlassReader(pool: pg.Pool): BreakGlassReader {
     },
     byId: async (id) => {
       if (!UUID.test(id)) return null;
-      return asProvider(pool, async (client) => {
-        const row = (await client.query<Row>('SELECT * FROM bh.break_glass_requests WHERE id = $1', [id])).rows[0];
-        return row === undefined ? null : breakGlassFromRow(row);
-      });
+      return asProvider(pool, (client) => oneRow(client, 'SELECT * FROM bh.break_glass_requests WHERE id = $1', [id]));
     },
     due: (now, limit) =>
       asProvider(pool, async (client) => {
@@ -58,20 +57,34 @@ export function postgresBreakGlassReader(pool: pg.Pool): BreakGlassReader {
   };
 }
 
-type BreakGlassWrites = Pick<WriteTx, 'insertBreakGlass' | 'breakGlassForUpdate' | 'openBreakGlassForUpdate' | 'updateBreakGlass' | 'indexGrantToken' | 'putBreakGlassSettings'>;
+/** `read` runs a read-only transaction in the tenant's context. */
+export function postgresBreakGlassScope(tenantId: string, read: TenantRead): BreakGlassScope {
+  return {
+    breakGlassRequests: (query) => read((client) => listRows(client, { ...query, tenantId })),
+    breakGlassRequest: async (id) => {
+      if (!UUID.test(id)) return null;
+      return read((client) => oneRow(client, 'SELECT * FROM bh.break_glass_requests WHERE tenant_id = $1 AND id = $2', [tenantId, id]));
+    },
+    breakGlassByGrantHash: (grantHash) => read((client) => oneRow(client, 'SELECT * FROM bh.break_glass_requests WHERE tenant_id = $1 AND grant_hash = $2', [tenantId, grantHash])),
+    breakGlassSettings: () =>
+      read(async (client) => {
+        const row = (await client.query<Row>('SELECT required_approvals, updated_at FROM bh.break_glass_settings WHERE tenant_id = $1', [tenantId])).rows[0];
+        return row === undefined ? null : breakGlassSettingsFromRow(row);
+      }),
+  };
+}
 
+/** Writes inside the caller's transaction, each in the request's tenant context. */
 export function postgresBreakGlassWrites(client: pg.PoolClient): BreakGlassWrites {
   return {
     insertBreakGlass: async (record) => {
       await enterTenant(client, record.tenantId);
-      const columns = breakGlassColumns(record);
-      await client.query<Row>(insertSql, BREAK_GLASS_COLUMNS.map((column) => columns[column]));
+      await client.query<Row>(insertRequest, valuesOf(breakGlassColumns(record), BREAK_GLASS_COLUMNS));
     },
     breakGlassForUpdate: async (tenantId, id) => {
       if (!UUID.test(id)) return null;
       await enterTenant(client, tenantId);
-      const row = (await client.query<Row>('SELECT * FROM bh.break_glass_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id])).rows[0];
-      return row === undefined ? null : breakGlassFromRow(row);
+      return oneRow(client, 'SELECT * FROM bh.break_glass_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id]);
     },
     openBreakGlassForUpdate: async (tenantId) => {
       await enterTenant(client, tenantId);
@@ -83,8 +96,7 @@ export function postgresBreakGlassWrites(client: pg.PoolClient): BreakGlassWrite
     },
     updateBreakGlass: async (record) => {
       await enterTenant(client, record.tenantId);
-      const columns = breakGlassColumns(record);
-      await client.query<Row>(updateSql, [record.tenantId, record.id, ...BREAK_GLASS_MUTABLE_COLUMNS.map((column) => columns[column])]);
+      await client.query<Row>(updateRequest, valuesOf(breakGlassColumns(record), ['tenant_id', 'id', ...BREAK_GLASS_MUTABLE_COLUMNS]));
     },
     indexGrantToken: async (tenantId, tokenHash) => {
       await enterTenant(client, tenantId);
@@ -98,31 +110,5 @@ export function postgresBreakGlassWrites(client: pg.PoolClient): BreakGlassWrite
         [tenantId, settings.requiredApprovals, settings.updatedAt],
       );
     },
-  };
-}
-
-type BreakGlassScopeReads = Pick<TenantScope, 'breakGlassRequests' | 'breakGlassRequest' | 'breakGlassByGrantHash' | 'breakGlassSettings'>;
-
-/** The tenant scope's break-glass reads; `read` runs a read-only transaction in the tenant's context. */
-export function postgresBreakGlassScope(tenantId: string, read: <T>(fn: (client: Queryable) => Promise<T>) => Promise<T>): BreakGlassScopeReads {
-  return {
-    breakGlassRequests: (query) => read((client) => listRows(client, { ...query, tenantId })),
-    breakGlassRequest: async (id) => {
-      if (!UUID.test(id)) return null;
-      return read(async (client) => {
-        const row = (await client.query<Row>('SELECT * FROM bh.break_glass_requests WHERE tenant_id = $1 AND id = $2', [tenantId, id])).rows[0];
-        return row === undefined ? null : breakGlassFromRow(row);
-      });
-    },
-    breakGlassByGrantHash: (grantHash) =>
-      read(async (client) => {
-        const row = (await client.query<Row>('SELECT * FROM bh.break_glass_requests WHERE tenant_id = $1 AND grant_hash = $2', [tenantId, grantHash])).rows[0];
-        return row === undefined ? null : breakGlassFromRow(row);
-      }),
-    breakGlassSettings: () =>
-      read(async (client) => {
-        const row = (await client.query<Row>('SELECT required_approvals, updated_at FROM bh.break_glass_settings WHERE tenant_id = $1', [tenantId])).rows[0];
-        return row === undefined ? null : { requiredApprovals: Number(row.required_approvals), updatedAt: String(row.updated_at) };
-      }),
   };
 }

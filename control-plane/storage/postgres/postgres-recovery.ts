@@ -1,17 +1,14 @@
 import type pg from 'pg';
-import { RECOVERY_COLUMNS, RECOVERY_MUTABLE_COLUMNS, recoveryColumns, recoveryFromRow } from '../recovery-rows';
-import type { RecoveryReader, RecoveryRecord, WriteTx } from '../types';
-import { asProvider, enterTenant, UUID, type Queryable } from './tenant-context';
+import type { RecoveryReader, RecoveryScope, RecoveryWrites } from '../recovery';
+import { RECOVERY_COLUMNS, RECOVERY_MUTABLE_COLUMNS, recoveryColumns, recoveryFromRow } from '../rows/recovery-rows';
+import { asProvider, enterTenant, insertSql, updateSql, UUID, valuesOf, type Row, type TenantRead } from './tenant-context';
 
 /**
  * Recovery requests in schema bh (every isolation model). Tenant-side statements run in the tenant's
  * context; the provider's reads across tenants declare the provider plane (SELECT-only policy).
  */
-type Row = Record<string, unknown>;
-
-const insertSql = `INSERT INTO bh.tenant_recoveries (${RECOVERY_COLUMNS.join(', ')}) VALUES (${RECOVERY_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`;
-const updateSql = `UPDATE bh.tenant_recoveries SET ${RECOVERY_MUTABLE_COLUMNS.map((column, index) => `${column} = $${index + 3}`).join(', ')} WHERE tenant_id = $1 AND id = $2`;
-
+const insertRecovery = insertSql('bh.tenant_recoveries', RECOVERY_COLUMNS);
+const updateRecovery = updateSql('bh.tenant_recoveries', RECOVERY_MUTABLE_COLUMNS);
 
 export function postgresRecoveryReader(pool: pg.Pool): RecoveryReader {
   return {
@@ -35,12 +32,20 @@ export function postgresRecoveryReader(pool: pg.Pool): RecoveryReader {
   };
 }
 
-export function postgresRecoveryWrites(client: pg.PoolClient): Pick<WriteTx, 'insertRecovery' | 'recoveryForUpdate' | 'waitingRecoveriesForUpdate' | 'updateRecovery'> {
+/** `read` runs a read-only transaction in the tenant's context. */
+export function postgresRecoveryScope(tenantId: string, read: TenantRead): RecoveryScope {
+  return {
+    recoveries: (limit) =>
+      read(async (client) => (await client.query<Row>('SELECT * FROM bh.tenant_recoveries WHERE tenant_id = $1 ORDER BY created_at DESC, id::text DESC LIMIT $2', [tenantId, limit])).rows.map(recoveryFromRow)),
+  };
+}
+
+/** Writes inside the caller's transaction, each in the request's tenant context. */
+export function postgresRecoveryWrites(client: pg.PoolClient): RecoveryWrites {
   return {
     insertRecovery: async (record) => {
       await enterTenant(client, record.tenantId);
-      const columns = recoveryColumns(record);
-      await client.query<Row>(insertSql, RECOVERY_COLUMNS.map((column) => columns[column]));
+      await client.query<Row>(insertRecovery, valuesOf(recoveryColumns(record), RECOVERY_COLUMNS));
     },
     recoveryForUpdate: async (tenantId, id) => {
       if (!UUID.test(id)) return null;
@@ -55,14 +60,7 @@ export function postgresRecoveryWrites(client: pg.PoolClient): Pick<WriteTx, 'in
     },
     updateRecovery: async (record) => {
       await enterTenant(client, record.tenantId);
-      const columns = recoveryColumns(record);
-      await client.query<Row>(updateSql, [record.tenantId, record.id, ...RECOVERY_MUTABLE_COLUMNS.map((column) => columns[column])]);
+      await client.query<Row>(updateRecovery, valuesOf(recoveryColumns(record), ['tenant_id', 'id', ...RECOVERY_MUTABLE_COLUMNS]));
     },
   };
-}
-
-/** The tenant scope's recovery reads; `read` runs a read-only transaction in the tenant's context. */
-export function postgresRecoveryScope(tenantId: string, read: <T>(fn: (client: Queryable) => Promise<T>) => Promise<T>): (limit: number) => Promise<RecoveryRecord[]> {
-  return (limit) =>
-    read(async (client) => (await client.query<Row>('SELECT * FROM bh.tenant_recoveries WHERE tenant_id = $1 ORDER BY created_at DESC, id::text DESC LIMIT $2', [tenantId, limit])).rows.map(recoveryFromRow));
 }

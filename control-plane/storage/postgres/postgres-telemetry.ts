@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { StoredBatch, TelemetryBatchWrite, TelemetryResultRow, TelemetryStore, TelemetryWindow, TenantRef, UsageMeter } from '../types';
 import { enterTenant, inTransaction, tenantSchema, type Queryable } from './tenant-context';
-import { BATCH_COLUMNS, RESULT_COLUMNS, dayOf, span, toBatch, toResult, type BatchRow, type ResultRow } from '../telemetry-rows';
+import { BATCH_COLUMNS, RESULT_COLUMNS, dayOf, span, toBatch, toResult, type BatchRow, type ResultRow } from '../rows/telemetry-rows';
 
 /** The schema holding a tenant's telemetry: bh when pooled, its own schema when hybrid or siloed. */
 function telemetrySchema(tenant: TenantRef): string {

@@ -2,11 +2,27 @@ import type pg from 'pg';
 
 /**
  * What every PostgreSQL store of this folder shares: where a tenant's own schema is, how the tenant
- * context is set, and how a statement gets its transaction.
+ * context is set, how a statement gets its transaction, and how statements are written.
  */
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
+/** A row as pg hands it over (parsed by the mappings of rows/). */
+export type Row = Record<string, unknown>;
+
+/** Runs `fn` in a read-only transaction in one tenant's context (a tenant scope's reads). */
+export type TenantRead = <T>(fn: (client: Queryable) => Promise<T>) => Promise<T>;
+
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Only UUIDs can be ids here (the columns are uuid): anything else matches nothing rather than failing the statement. */
+export function uuids(ids: string[]): string[] {
+  return ids.filter((id) => UUID.test(id));
+}
+
+/** The first row a statement answers (undefined: none). */
+export async function firstRow(client: Queryable, sql: string, values: unknown[] = []): Promise<Row | undefined> {
+  return (await client.query<Row>(sql, values)).rows[0];
+}
 
 /** The own schema of a siloed or hybrid tenant. */
 export function tenantSchema(tenantId: string): string {
@@ -16,9 +32,24 @@ export function tenantSchema(tenantId: string): string {
   return `bh_t_${tenantId.replace(/-/g, '')}`;
 }
 
+/** The schema holding a tenant's control data: its own (siloed) or the shared one. */
+export function controlSchema(tenant: { id: string; isolationModel: string }): string {
+  return tenant.isolationModel === 'siloed' ? tenantSchema(tenant.id) : 'bh';
+}
+
 /** Sets the tenant context for the rest of the current transaction only (is_local = true). */
 export async function enterTenant(client: Queryable, tenantId: string): Promise<void> {
   await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId]);
+}
+
+/**
+ * Enters the tenant's context for the rest of the transaction and answers how to reach its control
+ * data: `table` names a table of its control schema.
+ */
+export async function enterControl(client: Queryable, tenant: { id: string; isolationModel: string }): Promise<{ query: (sql: string, values: unknown[]) => Promise<pg.QueryResult<Row>>; table: (name: string) => string }> {
+  await enterTenant(client, tenant.id);
+  const schema = controlSchema(tenant);
+  return { query: (sql, values) => client.query<Row>(sql, values), table: (name) => `${schema}.${name}` };
 }
 
 /**
@@ -50,4 +81,30 @@ export function asProvider<T>(pool: pg.Pool, fn: (client: Queryable) => Promise<
     await client.query("SELECT set_config('app.plane', 'provider', true)");
     return fn(client);
   });
+}
+
+/** A read-only transaction, in a tenant's context when `tenantId` is given. */
+export function readAs<T>(pool: pg.Pool, tenantId: string | null, fn: (client: Queryable) => Promise<T>): Promise<T> {
+  return inTransaction(pool, 'read only', async (client) => {
+    if (tenantId !== null) {
+      await enterTenant(client, tenantId);
+    }
+    return fn(client);
+  });
+}
+
+/** An INSERT of these columns, bound by position: run it with valuesOf(row columns, the same list). */
+export function insertSql(table: string, columns: readonly string[]): string {
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, index) => `$${index + 1}`).join(', ')})`;
+}
+
+/** An UPDATE of these columns of the row with the `key` columns' values; bound by position, the key first. */
+export function updateSql(table: string, columns: readonly string[], key: readonly string[] = ['tenant_id', 'id']): string {
+  const set = columns.map((column, index) => `${column} = $${key.length + index + 1}`).join(', ');
+  return `UPDATE ${table} SET ${set} WHERE ${key.map((column, index) => `${column} = $${index + 1}`).join(' AND ')}`;
+}
+
+/** A row's column values in the order of `columns`. */
+export function valuesOf<C extends string>(row: Record<C, unknown>, columns: readonly C[]): unknown[] {
+  return columns.map((column) => row[column]);
 }

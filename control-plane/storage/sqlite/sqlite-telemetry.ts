@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { StoredBatch, TelemetryBatchWrite, TelemetryResultRow, TelemetryStore, TelemetryWindow, TenantRef, UsageMeter } from '../types';
-import { dayOf, toBatch, toResult, type BatchRow, type ResultRow } from '../telemetry-rows';
+import { dayOf, toBatch, toResult, type BatchRow, type ResultRow } from '../rows/telemetry-rows';
 import { packBatch, type PackedBatch } from './packed-telemetry';
 import type { TelemetryWriterThread } from './telemetry-writer-thread';
 

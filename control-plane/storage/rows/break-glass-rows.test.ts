@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newRequest } from '../breakglass/break-glass-rules';
+import { newRequest } from '../../breakglass/break-glass-rules';
 import { BREAK_GLASS_COLUMNS, BREAK_GLASS_MUTABLE_COLUMNS, breakGlassColumns, breakGlassFromRow } from './break-glass-rows';
 
 describe('break-glass rows', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { RecoveryState } from '../../contracts/tenants';
-import type { RecoveryRecord } from './types';
+import { RecoveryState } from '../../../contracts/tenants';
+import type { RecoveryRecord } from '../recovery';
+import { optionalText, text } from './columns';
 
 /**
  * The row shape of tenant_recoveries, the same on both engines (one mapping, so they cannot drift).
@@ -15,16 +16,15 @@ export const RECOVERY_COLUMNS = ['tenant_id', 'id', 'operator_id', 'operator_use
 
 type RecoveryColumn = (typeof RECOVERY_COLUMNS)[number];
 
-const optionalText = z.string().nullable();
 const Row = z.object({
-  tenant_id: z.string(),
-  id: z.string(),
-  operator_id: z.string(),
-  operator_username: z.string(),
-  reason: z.string(),
+  tenant_id: text,
+  id: text,
+  operator_id: text,
+  operator_username: text,
+  reason: text,
   state: RecoveryState,
-  created_at: z.string(),
-  available_at: z.string(),
+  created_at: text,
+  available_at: text,
   ended_at: optionalText,
   ended_by: optionalText,
   end_reason: optionalText,

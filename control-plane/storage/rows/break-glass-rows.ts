@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { BreakGlassState } from '../../contracts/break-glass';
-import type { BreakGlassRecord } from './types';
+import { BreakGlassState } from '../../../contracts/break-glass';
+import type { BreakGlassRecord, BreakGlassSettings } from '../break-glass';
+import { integer, optionalText, text } from './columns';
 
 /**
  * The row shape of break_glass_requests, the same on both engines: one mapping, so SQLite and
@@ -38,9 +39,6 @@ export const BREAK_GLASS_COLUMNS = [
   ...BREAK_GLASS_MUTABLE_COLUMNS,
 ] as const;
 
-const text = z.string();
-const optionalText = z.string().nullable();
-
 const Approval = z.strictObject({
   approver: z.string(),
   actor: z.string(),
@@ -56,9 +54,9 @@ const Row = z.object({
   operator_username: text,
   reason: text,
   scope: text,
-  requested_minutes: z.coerce.number().int(),
-  duration_minutes: z.coerce.number().int(),
-  required_approvals: z.coerce.number().int(),
+  requested_minutes: integer,
+  duration_minutes: integer,
+  required_approvals: integer,
   state: BreakGlassState,
   approvals: text,
   created_at: text,
@@ -132,3 +130,11 @@ export function breakGlassColumns(record: BreakGlassRecord): Record<(typeof BREA
 
 /** States in which a request is not over: the ones a tenant's suspension or deletion ends. */
 export const OPEN_BREAK_GLASS_STATES = ['pending', 'approved', 'active'] as const;
+
+const SettingsRow = z.object({ required_approvals: integer, updated_at: text });
+
+/** A break_glass_settings row. */
+export function breakGlassSettingsFromRow(value: unknown): BreakGlassSettings {
+  const row = SettingsRow.parse(value);
+  return { requiredApprovals: row.required_approvals, updatedAt: row.updated_at };
+}

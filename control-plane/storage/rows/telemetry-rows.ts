@@ -1,4 +1,4 @@
-import type { StoredBatch, TelemetryResultRow } from './types';
+import type { StoredBatch, TelemetryResultRow } from '../telemetry-store';
 
 /** A telemetry_results row as both engines select it (SQLite stores `ok` as 0/1). */
 export interface ResultRow {

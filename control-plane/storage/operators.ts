@@ -1,0 +1,81 @@
+import type { ProviderRole } from '../../contracts/operators';
+
+/** Operators of the provider plane: their accounts, sign-in sessions and the sign-in throttle. */
+export interface NewOperator {
+  id: string;
+  username: string;
+  passwordHash: string;
+  /** The TOTP secret, sealed with the deployment key. */
+  totpSecretSealed: Buffer;
+  roles: ProviderRole[];
+  createdAt: string;
+}
+
+export interface OperatorRecord extends NewOperator {
+  /** The last TOTP time step accepted, so a code is accepted once. */
+  lastTotpStep: number | null;
+}
+
+export interface OperatorStore {
+  count(): Promise<number>;
+  create(operator: NewOperator): Promise<void>;
+  findByUsername(username: string): Promise<OperatorRecord | null>;
+  findById(id: string): Promise<OperatorRecord | null>;
+  list(): Promise<OperatorRecord[]>;
+  /**
+   * Records `step` as the operator's last accepted TOTP step only if it is later than the one
+   * stored (atomic compare-and-set): false means the code was already used (replay).
+   */
+  claimTotpStep(id: string, step: number): Promise<boolean>;
+}
+
+export interface SessionRecord {
+  id: string;
+  operatorId: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+export interface NewSession {
+  id: string;
+  tokenHash: string;
+  operatorId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface OperatorSessionStore {
+  create(session: NewSession): Promise<void>;
+  findByTokenHash(tokenHash: string): Promise<SessionRecord | null>;
+  touch(id: string, at: string): Promise<void>;
+  revoke(id: string, at: string): Promise<void>;
+}
+
+/** Consecutive failed sign-ins per username, for the growing lock-out. */
+export interface LoginThrottleRecord {
+  failures: number;
+  lockedUntil: string | null;
+}
+
+export interface LoginThrottleStore {
+  get(key: string): Promise<LoginThrottleRecord>;
+  /** Counts one more consecutive failure and returns the new count. */
+  recordFailure(key: string, at: string): Promise<number>;
+  lock(key: string, until: string): Promise<void>;
+  reset(key: string): Promise<void>;
+}
+
+/** The operators' part of a write transaction. */
+export interface OperatorWrites {
+  createOperator(operator: NewOperator): Promise<void>;
+  deleteOperator(id: string): Promise<boolean>;
+  createOperatorSession(session: NewSession): Promise<void>;
+  revokeOperatorSessions(operatorId: string, at: string): Promise<void>;
+  /** See OperatorStore.claimTotpStep. */
+  claimTotpStep(operatorId: string, step: number): Promise<boolean>;
+  recordLoginFailure(key: string, at: string): Promise<number>;
+  lockLogin(key: string, until: string): Promise<void>;
+  resetLogin(key: string): Promise<void>;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { defaultQuotas } from '../../../contracts/tenants';
+import type { TenantRecord } from '../tenants';
+import { TENANT_COLUMNS, tenantChangeColumns, tenantColumns, tenantFromRow } from './tenant-rows';
+
+describe('tenant rows', () => {
+  const tenant: TenantRecord = {
+    id: '44444444-4444-4444-8444-444444444444',
+    slug: 'acme',
+    name: 'Acme',
+    isolationModel: 'hybrid',
+    residency: 'eu',
+    plan: null,
+    contactEmail: null,
+    state: 'active',
+    quotas: defaultQuotas,
+    fairness: { ingest_rate_per_sec: 10, ingest_burst: 20, query_budget: 5 },
+    createdAt: '2030-01-01T00:00:00.000Z',
+    updatedAt: '2030-01-01T00:00:00.000Z',
+    handedOverAt: null,
+  };
+
+  it('round-trips a tenant through its columns, with and without fairness limits', () => {
+    const columns = tenantColumns(tenant);
+    expect(Object.keys(columns)).toEqual([...TENANT_COLUMNS]);
+    expect(tenantFromRow(columns)).toEqual(tenant);
+    expect(tenantFromRow(tenantColumns({ ...tenant, fairness: null }))).toEqual({ ...tenant, fairness: null });
+  });
+
+  it('refuses a row with an unknown isolation model or quotas it cannot read', () => {
+    expect(() => tenantFromRow({ ...tenantColumns(tenant), isolation_model: 'shared' })).toThrow();
+    expect(() => tenantFromRow({ ...tenantColumns(tenant), quotas: '{"max_agents":"many"}' })).toThrow();
+  });
+
+  it('writes only the columns a change names; a fairness of null clears the limits', () => {
+    expect(tenantChangeColumns({})).toEqual([]);
+    expect(tenantChangeColumns({ state: 'suspended', updatedAt: 'u', fairness: null })).toEqual([
+      ['state', 'suspended'],
+      ['fairness', null],
+      ['updated_at', 'u'],
+    ]);
+  });
+});

@@ -1,0 +1,56 @@
+import type Database from 'better-sqlite3';
+import type { LedgerRowReader, LedgerRowWriter } from '../ledger';
+import { ENTRY_COLUMNS, HEAD_COLUMNS, entryColumns, leafHashFromRow, storedEntryFromRow, storedHeadFromRow } from '../rows/ledger-rows';
+import { insertSql } from './connection';
+
+/**
+ * Ledger rows in the control store: the provider ledger and one per tenant, told apart by
+ * ledger_id, in ledger_entries and ledger_heads. Entries and tree heads carry an HMAC under a key
+ * derived from the deployment key, so a row edited in the file is caught and named, even with its
+ * hash redone (see ../ledger.ts and audit/ledger-chain.ts). SQLite reads need no transaction.
+ */
+const insertEntry = insertSql('ledger_entries', ['ledger_id', 'tenant_id', ...ENTRY_COLUMNS]);
+
+export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
+  const head = (ledgerId: string) => storedHeadFromRow(db.prepare(`SELECT ${HEAD_COLUMNS} FROM ledger_heads WHERE ledger_id = ?`).get(ledgerId));
+  return {
+    entries(ledgerId, query) {
+      const clauses = ['ledger_id = @ledgerId'];
+      if (query.tenantId !== undefined) clauses.push('tenant_id = @tenantId');
+      if (query.eventType !== undefined) clauses.push('event_type = @eventType');
+      if (query.beforeSeq !== undefined) clauses.push('seq < @beforeSeq');
+      const rows = db
+        .prepare(`SELECT * FROM ledger_entries WHERE ${clauses.join(' AND ')} ORDER BY seq DESC LIMIT @limit`)
+        .all({ ledgerId, tenantId: query.tenantId, eventType: query.eventType, beforeSeq: query.beforeSeq, limit: query.limit });
+      return Promise.resolve(rows.map((row) => storedEntryFromRow(row)));
+    },
+    entry(ledgerId, seq) {
+      const row = db.prepare('SELECT * FROM ledger_entries WHERE ledger_id = ? AND seq = ?').get(ledgerId, seq);
+      return Promise.resolve(row === undefined ? null : storedEntryFromRow(row));
+    },
+    head: (ledgerId) => Promise.resolve(head(ledgerId)),
+    leafHashes: (ledgerId, size) => Promise.resolve(db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq <= ? ORDER BY seq').pluck().all(ledgerId, size).map(leafHashFromRow)),
+    scan(ledgerId, check) {
+      const rows = db.prepare('SELECT * FROM ledger_entries WHERE ledger_id = ? ORDER BY seq').iterate(ledgerId);
+      const entries = function* () {
+        for (const row of rows) yield storedEntryFromRow(row);
+      };
+      return check(entries(), () => Promise.resolve(head(ledgerId)));
+    },
+  };
+}
+
+/** Appends inside the caller's transaction: BEGIN IMMEDIATE holds the write lock, so the head cannot move meanwhile. */
+export function sqliteLedgerWriter(db: Database.Database): LedgerRowWriter {
+  return {
+    headForAppend: (ledgerId) => Promise.resolve(storedHeadFromRow(db.prepare(`SELECT ${HEAD_COLUMNS} FROM ledger_heads WHERE ledger_id = ?`).get(ledgerId))),
+    insert(ledgerId, entry, head) {
+      db.prepare(insertEntry).run({ ledger_id: ledgerId, tenant_id: entry.tenantId, ...entryColumns(entry) });
+      db.prepare(
+        `INSERT INTO ledger_heads (ledger_id, size, root, frontier, mac) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(ledger_id) DO UPDATE SET size = excluded.size, root = excluded.root, frontier = excluded.frontier, mac = excluded.mac`,
+      ).run(ledgerId, head.size, head.root, head.frontier, head.mac);
+      return Promise.resolve();
+    },
+  };
+}

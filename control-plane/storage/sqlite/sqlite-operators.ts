@@ -1,0 +1,96 @@
+import type Database from 'better-sqlite3';
+import type { LoginThrottleStore, NewOperator, NewSession, OperatorSessionStore, OperatorStore, OperatorWrites } from '../operators';
+import { OPERATOR_COLUMNS, SESSION_COLUMNS, operatorColumns, operatorFromRow, sessionColumns, sessionFromRow, throttleFromRow } from '../rows/operator-rows';
+import { done, insertSql } from './connection';
+
+/** Operators, their sessions and the sign-in throttle, in the control store. */
+const insertOperator = insertSql('operators', OPERATOR_COLUMNS);
+const insertSession = insertSql('operator_sessions', SESSION_COLUMNS);
+
+function createOperator(db: Database.Database, operator: NewOperator): Promise<void> {
+  db.prepare(insertOperator).run(operatorColumns(operator));
+  return done;
+}
+
+function createSession(db: Database.Database, session: NewSession): Promise<void> {
+  db.prepare(insertSession).run(sessionColumns(session));
+  return done;
+}
+
+function claimTotpStep(db: Database.Database, id: string, step: number): Promise<boolean> {
+  const result = db.prepare('UPDATE operators SET last_totp_step = ? WHERE id = ? AND (last_totp_step IS NULL OR last_totp_step < ?)').run(step, id, step);
+  return Promise.resolve(result.changes === 1);
+}
+
+export function sqliteOperatorStores(db: Database.Database): { operators: OperatorStore; operatorSessions: OperatorSessionStore; loginThrottle: LoginThrottleStore } {
+  const operators: OperatorStore = {
+    count: () => Promise.resolve(db.prepare('SELECT COUNT(*) FROM operators').pluck().get() as number),
+    create: (operator) => createOperator(db, operator),
+    findByUsername(username) {
+      const row = db.prepare('SELECT * FROM operators WHERE username = ?').get(username);
+      return Promise.resolve(row === undefined ? null : operatorFromRow(row));
+    },
+    findById(id) {
+      const row = db.prepare('SELECT * FROM operators WHERE id = ?').get(id);
+      return Promise.resolve(row === undefined ? null : operatorFromRow(row));
+    },
+    list: () => Promise.resolve(db.prepare('SELECT * FROM operators ORDER BY username').all().map(operatorFromRow)),
+    claimTotpStep: (id, step) => claimTotpStep(db, id, step),
+  };
+  const operatorSessions: OperatorSessionStore = {
+    create: (session) => createSession(db, session),
+    findByTokenHash(tokenHash) {
+      const row = db.prepare('SELECT id, operator_id, created_at, last_seen_at, expires_at, revoked_at FROM operator_sessions WHERE token_hash = ?').get(tokenHash);
+      return Promise.resolve(row === undefined ? null : sessionFromRow(row));
+    },
+    touch(id, at) {
+      db.prepare('UPDATE operator_sessions SET last_seen_at = ? WHERE id = ?').run(at, id);
+      return done;
+    },
+    revoke(id, at) {
+      db.prepare('UPDATE operator_sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(at, id);
+      return done;
+    },
+  };
+  const loginThrottle: LoginThrottleStore = {
+    get: (key) => Promise.resolve(throttleFromRow(db.prepare('SELECT failures, locked_until FROM login_throttle WHERE key = ?').get(key))),
+    recordFailure(key, at) {
+      const failures = db
+        .prepare(
+          `INSERT INTO login_throttle (key, failures, last_failure_at) VALUES (?, 1, ?)
+           ON CONFLICT(key) DO UPDATE SET failures = failures + 1, last_failure_at = excluded.last_failure_at
+           RETURNING failures`,
+        )
+        .pluck()
+        .get(key, at) as number;
+      return Promise.resolve(failures);
+    },
+    lock(key, until) {
+      db.prepare('UPDATE login_throttle SET locked_until = ? WHERE key = ?').run(until, key);
+      return done;
+    },
+    reset(key) {
+      db.prepare('DELETE FROM login_throttle WHERE key = ?').run(key);
+      return done;
+    },
+  };
+  return { operators, operatorSessions, loginThrottle };
+}
+
+/** Writes inside the caller's transaction, on the control store. */
+export function sqliteOperatorWrites(db: Database.Database): OperatorWrites {
+  const { loginThrottle } = sqliteOperatorStores(db);
+  return {
+    createOperator: (operator) => createOperator(db, operator),
+    deleteOperator: (id) => Promise.resolve(db.prepare('DELETE FROM operators WHERE id = ?').run(id).changes === 1),
+    createOperatorSession: (session) => createSession(db, session),
+    revokeOperatorSessions(operatorId, at) {
+      db.prepare('UPDATE operator_sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE operator_id = ?').run(at, operatorId);
+      return done;
+    },
+    claimTotpStep: (operatorId, step) => claimTotpStep(db, operatorId, step),
+    recordLoginFailure: (key, at) => loginThrottle.recordFailure(key, at),
+    lockLogin: (key, until) => loginThrottle.lock(key, until),
+    resetLogin: (key) => loginThrottle.reset(key),
+  };
+}
