@@ -155,12 +155,12 @@ function TenantRow({ tenant, panel, onChanged }: { tenant: Tenant; panel: Panel<
   return (
     <>
       <tr>
-        <td>
+        <td className="cell-wrap">
           <code>{tenant.slug}</code>
         </td>
-        <td>{tenant.name}</td>
+        <td className="cell-wrap">{tenant.name}</td>
         <td>{tenant.isolation_model}</td>
-        <td>{tenant.residency ?? '—'}</td>
+        <td className="cell-wrap">{tenant.residency ?? '—'}</td>
         <td>
           <span className={`state state-${tenant.state}`}>{tenant.state}</span>
         </td>
