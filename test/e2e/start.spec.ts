@@ -1,21 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect, test } from '@playwright/test';
+import { electronBinary } from './electron-binary';
 
-const require = createRequire(import.meta.url);
 const appRoot = resolve(import.meta.dirname, '..', '..');
-
-function electronBinary(): string | null {
-  try {
-    return require('electron') as string;
-  } catch {
-    return null;
-  }
-}
 
 // Where Electron's binary is installed, `npm start` opens the desktop window instead (electron.spec.ts covers that window).
 test.skip(electronBinary() !== null, 'Electron binary installed: npm start opens the Electron window, not browser mode');

@@ -15,6 +15,13 @@ export const tenantKeys = {
 
 type PendingAction = { slug: string; action: 'suspend' | 'resume' | 'delete' };
 
+/** The lifecycle buttons of a row, each opening its panel; Delete is red from the start. */
+const rowActions: readonly { action: PendingAction['action']; label: string; className: string; shown: (tenant: Tenant) => boolean }[] = [
+  { action: 'suspend', label: 'Suspend', className: 'button', shown: (tenant) => tenant.state === 'active' },
+  { action: 'resume', label: 'Resume', className: 'button', shown: (tenant) => tenant.state === 'suspended' },
+  { action: 'delete', label: 'Delete', className: 'button button-danger-outline', shown: (tenant) => tenant.state !== 'deleted' },
+];
+
 const isolationLabels: Record<IsolationModel, string> = {
   pooled: 'Pooled (shared stores)',
   siloed: 'Siloed (own store for all data)',
@@ -151,7 +158,6 @@ function TenantRow({ tenant, panel, onChanged }: { tenant: Tenant; panel: Panel<
     setConfirmSlug('');
   }, [openAction, reset]);
   const edit = <T,>(set: (value: T) => void) => clearingError(act, set);
-  const live = tenant.state !== 'deleted';
   return (
     <>
       <tr>
@@ -167,45 +173,22 @@ function TenantRow({ tenant, panel, onChanged }: { tenant: Tenant; panel: Panel<
         <td>{new Date(tenant.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</td>
         <td className="actions">
           <div>
-            {tenant.state === 'active' ? (
-              <button
-                type="button"
-                className="button"
-                aria-label={`Suspend ${tenant.slug}`}
-                aria-expanded={pending?.action === 'suspend'}
-                onClick={(event) => {
-                  panel.open({ slug: tenant.slug, action: 'suspend' }, event.currentTarget);
-                }}
-              >
-                Suspend
-              </button>
-            ) : null}
-            {tenant.state === 'suspended' ? (
-              <button
-                type="button"
-                className="button"
-                aria-label={`Resume ${tenant.slug}`}
-                aria-expanded={pending?.action === 'resume'}
-                onClick={(event) => {
-                  panel.open({ slug: tenant.slug, action: 'resume' }, event.currentTarget);
-                }}
-              >
-                Resume
-              </button>
-            ) : null}
-            {live ? (
-              <button
-                type="button"
-                className="button button-danger-outline"
-                aria-label={`Delete ${tenant.slug}`}
-                aria-expanded={pending?.action === 'delete'}
-                onClick={(event) => {
-                  panel.open({ slug: tenant.slug, action: 'delete' }, event.currentTarget);
-                }}
-              >
-                Delete
-              </button>
-            ) : null}
+            {rowActions
+              .filter((item) => item.shown(tenant))
+              .map((item) => (
+                <button
+                  key={item.action}
+                  type="button"
+                  className={item.className}
+                  aria-label={`${item.label} ${tenant.slug}`}
+                  aria-expanded={pending?.action === item.action}
+                  onClick={(event) => {
+                    panel.open({ slug: tenant.slug, action: item.action }, event.currentTarget);
+                  }}
+                >
+                  {item.label}
+                </button>
+              ))}
           </div>
         </td>
       </tr>
