@@ -35,7 +35,22 @@ export default defineConfig({
     root: resolve(import.meta.dirname, 'src-renderer'),
     build: {
       outDir: resolve(import.meta.dirname, 'out/renderer'),
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'src-renderer/index.html') } },
+      // electron-vite leaves the renderer unminified by default; the console ships it minified.
+      minify: true,
+      rolldownOptions: {
+        input: { index: resolve(import.meta.dirname, 'src-renderer/index.html') },
+        output: {
+          // React changes less often than the console: its own chunk stays cached across console
+          // builds, and the rest of node_modules (react-query, zod) is a second one. Screens past
+          // the first are lazy chunks of their own (see signed-in-shell.tsx).
+          codeSplitting: {
+            groups: [
+              { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 2 },
+              { name: 'vendor', test: /node_modules[\\/]/, priority: 1 },
+            ],
+          },
+        },
+      },
     },
     plugins: [react()],
   },

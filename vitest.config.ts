@@ -33,6 +33,7 @@ export default defineConfig({
             'test/integration/**/*.test.ts',
             'test/lint/**/*.test.ts',
             'test/helpers/**/*.test.ts',
+            'test/security/**/*.test.ts',
           ],
           // PostgreSQL-only tests run in the postgres project.
           exclude: ['control-plane/storage/postgres/**', 'test/integration/postgres-*.test.ts', '**/node_modules/**'],

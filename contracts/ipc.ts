@@ -149,5 +149,9 @@ export function createBridge(invoke: IpcInvoke, subscribe: IpcSubscribe): Bulkhe
     }
     return subscribe(event, listener);
   };
+  // Frozen all the way down: page code cannot swap one of the console's functions for its own.
+  for (const group of Object.values(bridge)) {
+    Object.freeze(group);
+  }
   return Object.freeze({ ...bridge, on }) as unknown as BulkheadBridge;
 }

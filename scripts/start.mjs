@@ -1,11 +1,17 @@
-// `npm start`: build, then launch the Electron console with its embedded control plane.
-// `npm run dev`: the same with electron-vite's dev server. Where Electron's binary is missing
-// (its download failed at install), say so in one line and point to browser mode.
-import { spawnSync } from 'node:child_process';
+// `npm start`: build, then run the console. Where Electron's binary is installed, the desktop
+// window with its embedded control plane; where it is missing (its download failed at install),
+// the same console in browser mode, after one line saying so: the launch link is printed and,
+// where the system has a browser to ask, opened in it. Arguments after `--` go to browser mode
+// (`--data`, `--port`, `--json`).
+// `npm run dev`: electron-vite's dev server; it needs Electron's binary.
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
+const appRoot = join(import.meta.dirname, '..');
 const dev = process.argv.includes('--dev');
+const passThrough = process.argv.slice(2).filter((arg) => arg !== '--dev');
 
 function electronBinary() {
   try {
@@ -16,21 +22,41 @@ function electronBinary() {
   }
 }
 
-if (electronBinary() === null) {
-  console.error(
-    "bulkhead: Electron's binary is not installed on this machine (its download failed during npm install), so the desktop console cannot start; run the same console in your browser instead: npm run console:browser",
-  );
-  process.exit(1);
-}
-
-const electronVite = require.resolve('electron-vite/bin/electron-vite.js');
-const run = (args) => spawnSync(process.execPath, [electronVite, ...args], { stdio: 'inherit', env: process.env }).status ?? 1;
+// Its bin is not among the package's exports: found through package.json, which is.
+const electronVite = join(dirname(require.resolve('electron-vite/package.json')), require('electron-vite/package.json').bin['electron-vite']);
+const run = (args) => spawnSync(process.execPath, [electronVite, ...args], { stdio: 'inherit', env: process.env, cwd: appRoot }).status ?? 1;
+const hasElectron = electronBinary() !== null;
 
 if (dev) {
+  if (!hasElectron) {
+    console.error("bulkhead: dev mode needs Electron's binary, which is not installed on this machine; `npm start` runs the console in browser mode instead.");
+    process.exit(1);
+  }
   process.exit(run(['dev']));
+}
+
+if (!hasElectron) {
+  console.error("bulkhead: Electron's binary is not installed on this machine, so the console starts in browser mode (the same console, in your browser).");
 }
 const built = run(['build']);
 if (built !== 0) {
   process.exit(built);
 }
-process.exit(run(['preview', '--skipBuild']));
+if (hasElectron) {
+  process.exit(run(['preview', '--skipBuild']));
+}
+
+// Browser mode, as `npm run console:browser --open` would run it; Ctrl-C stops it and its control plane.
+const child = spawn(process.execPath, ['--import', 'tsx', join(appRoot, 'src-main', 'browser', 'cli.ts'), '--open', ...passThrough], {
+  stdio: 'inherit',
+  cwd: appRoot,
+  env: process.env,
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    child.kill(signal);
+  });
+}
+child.on('exit', (code, signal) => {
+  process.exit(code ?? (signal ? 0 : 1));
+});

@@ -81,6 +81,8 @@ function createWindow(): BrowserWindow {
       webviewTag: false,
       spellcheck: false,
       navigateOnDragDrop: false,
+      // Middle-click opens nothing: new windows are denied anyway, this keeps the event from firing at all.
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   window.once('ready-to-show', () => window.show());

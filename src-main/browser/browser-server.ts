@@ -22,6 +22,8 @@ export interface BrowserServerOptions {
 export interface BrowserServer {
   app: FastifyInstance;
   launchSecret: string;
+  /** Listens on 127.0.0.1 (`port` 0 picks a free one); only then does any request pass the Host check. */
+  listen(port: number): Promise<{ port: number; launchUrl: string }>;
   /** Sends a main → renderer event to every open page. */
   broadcast<E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void;
 }
@@ -35,15 +37,26 @@ function sameSecret(given: string | undefined, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** A short HTML page for a refused visit: the browser shows a sentence, not a bare status. */
+function refusalPage(title: string, message: string): string {
+  const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1><p>${escape(message)}</p></body></html>`;
+}
+
 /**
  * Browser mode: the console's IPC router served to a browser on loopback. A page gets in only
- * through the launch URL carrying the per-launch secret, which sets an HttpOnly SameSite=Strict
- * cookie; every other request needs that cookie, a loopback Host (no DNS rebinding) and, for
- * calls, a same-origin Origin. It never listens itself (see cli.ts).
+ * through the launch URL carrying the per-launch secret, once: its first use sets an HttpOnly
+ * SameSite=Strict cookie and consumes it, so a link read from a terminal, shell history or a
+ * process list after that is refused. Every request needs that cookie, a Host of exactly this
+ * server's loopback address and port (no DNS rebinding, no other local port's page) and, when it
+ * sends one, a same-origin Origin.
  */
 export async function buildBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const launchSecret = options.launchSecret ?? randomBytes(32).toString('base64url');
   const cookieValue = randomBytes(32).toString('base64url');
+  let launchUsed = false;
+  /** Host headers this server answers: its own loopback address and port, once it listens. */
+  let allowedHosts = new Set<string>();
   const streams = new Set<ServerResponse>();
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   await app.register(fastifyCookie);
@@ -59,34 +72,45 @@ export async function buildBrowserServer(options: BrowserServerOptions): Promise
       'cache-control': 'no-store',
     });
 
-  const loopbackHost = (request: FastifyRequest) => /^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(request.headers.host ?? '');
+  const refuse = (reply: FastifyReply, status: number, title: string, message: string) =>
+    reply.code(status).type('text/html; charset=utf-8').send(refusalPage(title, message));
+  const admitted = (request: FastifyRequest) => sameSecret(request.cookies[COOKIE], cookieValue);
 
   app.addHook('onRequest', async (request, reply) => {
     securityHeaders(reply);
-    if (!loopbackHost(request)) {
-      return reply.code(421).type('text/plain').send('Browser mode answers only on loopback addresses.');
+    const host = request.headers.host ?? '';
+    if (!allowedHosts.has(host)) {
+      return refuse(reply, 421, 'Wrong address', 'This Bulkhead console answers only at the loopback address and port its launch link names.');
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== `http://${host}`) {
+      return reply.code(403).type('application/json').send(ipcError('forbidden', 'Cross-origin requests are refused.'));
     }
     if (request.url.startsWith('/launch')) {
       return;
     }
-    if (!sameSecret(request.cookies[COOKIE], cookieValue)) {
-      return reply
-        .code(401)
-        .type('text/plain')
-        .send('Open the console with the link printed by `npm run console:browser` (it carries this launch\'s secret).');
-    }
-    if (request.method !== 'GET') {
-      const origin = request.headers.origin;
-      if (origin !== undefined && origin !== `http://${request.headers.host ?? ''}`) {
-        return reply.code(403).type('application/json').send(ipcError('forbidden', 'Cross-origin calls are refused.'));
-      }
+    if (!admitted(request)) {
+      return refuse(reply, 401, 'Open the console with its launch link', 'Open the console with the link printed by `npm start` or `npm run console:browser` (it carries this launch\'s secret, and works once).');
     }
   });
 
   app.get<{ Querystring: { secret?: string } }>('/launch', (request, reply) => {
     if (!sameSecret(request.query.secret, launchSecret)) {
-      return reply.code(403).type('text/plain').send('This launch link is not valid for this console run.');
+      return refuse(reply, 403, 'Not a launch link of this console', 'This launch link is not valid for this console run.');
     }
+    if (launchUsed) {
+      // The browser that used it already holds the cookie: clicking the link again just opens the console.
+      if (admitted(request)) {
+        return reply.redirect('/', 303);
+      }
+      return refuse(
+        reply,
+        410,
+        'This launch link was already used',
+        'Each launch link opens the console once. Go back to the tab it opened, or restart the console (`npm start` or `npm run console:browser`) for a new link. If you did not open it yourself, someone else on this machine did: stop the console.',
+      );
+    }
+    launchUsed = true;
     void reply.setCookie(COOKIE, cookieValue, { httpOnly: true, sameSite: 'strict', path: '/', secure: false });
     return reply.redirect('/', 303);
   });
@@ -121,6 +145,13 @@ export async function buildBrowserServer(options: BrowserServerOptions): Promise
   return {
     app,
     launchSecret,
+    async listen(port) {
+      await app.listen({ host: '127.0.0.1', port });
+      const address = app.server.address();
+      const bound = typeof address === 'object' && address !== null ? address.port : port;
+      allowedHosts = new Set([`127.0.0.1:${bound}`, `localhost:${bound}`]);
+      return { port: bound, launchUrl: `http://127.0.0.1:${bound}/launch?secret=${launchSecret}` };
+    },
     broadcast(event, payload) {
       const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
       for (const stream of streams) {

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createConsoleHost } from '../console-host';
 import { resolveControlPlaneCommand } from '../control-plane/cli-command';
 import { buildBrowserServer, type BrowserServer } from './browser-server';
+import { openInBrowser } from './open-in-browser';
 
 const appRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -25,10 +26,11 @@ const program = new Command()
   .description('The Bulkhead console in browser mode: the same IPC router, served on loopback to a browser.')
   .option('--data <dir>', 'console data dir (holds the embedded control plane and its deployment key)', defaultDataDir())
   .option('--port <port>', 'loopback port (0: a free one)', port, 0)
-  .option('--json', 'print the launch URL as one JSON line (for scripts and tests)')
+  .option('--json', 'print the launch URL, then the control plane state, as JSON lines (for scripts and tests)')
+  .option('--open', 'also open the launch link in the system browser, where there is one')
   .parse();
 
-const options = program.opts<{ data: string; port: number; json?: boolean }>();
+const options = program.opts<{ data: string; port: number; json?: boolean; open?: boolean }>();
 const version = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const rendererDir = join(appRoot, 'out', 'renderer');
 let server: BrowserServer | null = null;
@@ -49,18 +51,23 @@ const host = createConsoleHost({
 });
 
 server = await buildBrowserServer({ router: host.router, rendererDir });
-await server.app.listen({ host: '127.0.0.1', port: options.port });
-const address = server.app.server.address();
-const boundPort = typeof address === 'object' && address !== null ? address.port : options.port;
-const launchUrl = `http://127.0.0.1:${boundPort}/launch?secret=${server.launchSecret}`;
+const { launchUrl } = await server.listen(options.port);
 if (options.json) {
   process.stdout.write(JSON.stringify({ event: 'listening', url: launchUrl }) + '\n');
 } else {
-  process.stdout.write(`Bulkhead console (browser mode) for ${resolve(options.data)}\nOpen: ${launchUrl}\n`);
+  process.stdout.write(`Bulkhead console (browser mode) for ${resolve(options.data)}\nOpen (works once): ${launchUrl}\n`);
+}
+if (options.open) {
+  const opener = openInBrowser(launchUrl);
+  if (opener !== null && !options.json) {
+    process.stdout.write(`Asked ${opener} to open it in your browser.\n`);
+  }
 }
 
 const status = await host.embedded.start();
-if (!options.json) {
+if (options.json) {
+  process.stdout.write(JSON.stringify({ event: 'control_plane', state: status.state }) + '\n');
+} else {
   process.stdout.write(`Embedded control plane: ${status.state}${status.url ? ` at ${status.url}` : ''}${status.message ? ` (${status.message})` : ''}\n`);
 }
 

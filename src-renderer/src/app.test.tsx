@@ -69,7 +69,7 @@ describe('screen selection', () => {
     expect(within(header).getByText('Provider admin, Billing viewer')).toBeTruthy();
     expect(within(header).getByText('Embedded control plane at https://127.0.0.1:7443')).toBeTruthy();
     const nav = screen.getByRole('navigation', { name: 'Console sections' });
-    expect(within(nav).getByRole('button', { name: 'Overview' }).getAttribute('aria-current')).toBe('page');
+    expect(within(nav).getByRole('link', { name: 'Overview' }).getAttribute('aria-current')).toBe('page');
   });
 });
 

@@ -12,6 +12,17 @@ function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
+describe('the generated bridge', () => {
+  it('is frozen all the way down: page code cannot replace a function of the console', () => {
+    const bridge = createHttpBridge({ fetch: () => Promise.resolve(jsonResponse({ result: signedIn })) });
+    expect(Object.isFrozen(bridge)).toBe(true);
+    expect(Object.isFrozen(bridge.session)).toBe(true);
+    expect(() => {
+      (bridge.session as unknown as Record<string, unknown>).logout = () => undefined;
+    }).toThrow(TypeError);
+  });
+});
+
 describe('browser transport: calls', () => {
   it('maps a failed fetch to control_plane_unreachable', async () => {
     vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));

@@ -11,6 +11,7 @@ import { ledgerFigures, listFigures, provisioningFigures } from './provider-benc
 import { rlsFigures } from './rls-bench';
 import { ingestEngines, ingestThroughput, noisyNeighbourFigures } from './ingest-bench';
 import { simulatorFleetFigures, simulatorNoisyNeighborFigures } from './simulator-bench';
+import { consoleFirstScreenFigures } from './console-first-screen';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
 
@@ -67,6 +68,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   ingest_postgres_vs_sqlite: () => ingestEngines(),
   simulator_fleet: () => simulatorFleetFigures(),
   simulator_noisy_neighbor: () => simulatorNoisyNeighborFigures(),
+  console_first_screen: () => consoleFirstScreenFigures(),
 };
 const started = new Date();
 const figures: Record<string, unknown> = { started_at: started.toISOString(), node: process.version };

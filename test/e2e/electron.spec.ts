@@ -1,19 +1,10 @@
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
+import { electronBinary } from './electron-binary';
 
-const require = createRequire(import.meta.url);
 const appRoot = resolve(import.meta.dirname, '..', '..');
-
-function electronBinary(): string | null {
-  try {
-    return require('electron') as string;
-  } catch {
-    return null;
-  }
-}
 
 const binary = electronBinary();
 if (binary === null) {

@@ -3,16 +3,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { test as base } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
+import { generate } from 'otplib';
 
 const appRoot = resolve(import.meta.dirname, '..', '..');
 
 export interface BrowserConsole {
-  /** The launch URL with this run's secret. */
+  /** The launch URL with this run's secret (it works once). */
   launchUrl: string;
   /** The origin, without the secret. */
   origin: string;
   dataDir: string;
+}
+
+/** A console whose first admin exists and is signed in; contexts made with `storageState` are admitted. */
+export interface SignedInConsole extends BrowserConsole {
+  storageState: NonNullable<BrowserContextOptions['storageState']>;
+  username: string;
+  password: string;
+  totpSecret: string;
 }
 
 /** Starts `console:browser` (the real router, embedded control plane and all) on a fresh data dir. */
@@ -42,7 +51,50 @@ async function startBrowserConsole(dataDir: string): Promise<{ child: ChildProce
   return { child, launchUrl };
 }
 
-export const test = base.extend<{ browserConsole: BrowserConsole }>({
+async function stopBrowserConsole(child: ChildProcess, dataDir: string): Promise<void> {
+  await new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** First run through the UI: creates the admin, reads the TOTP secret off the enrollment screen and signs in. */
+export async function setUpAndSignIn(page: Page, launchUrl: string, username: string, password: string): Promise<string> {
+  await page.goto(launchUrl);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm password').fill(password);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  const uri = await page.getByText(/^otpauth:\/\/totp\//).textContent();
+  const secret = new URL(uri ?? '').searchParams.get('secret') ?? '';
+  await page.getByRole('button', { name: 'I have added it to my authenticator' }).click();
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Authenticator code').fill(await generate({ secret }));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  return secret;
+}
+
+async function signedInConsole(browser: Browser, use: (value: SignedInConsole) => Promise<void>): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bulkhead-e2e-shared-'));
+  const { child, launchUrl } = await startBrowserConsole(dataDir);
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const username = 'admin';
+    const password = 'e2e-shared-correct-horse';
+    const totpSecret = await setUpAndSignIn(page, launchUrl, username, password);
+    // The admission cookie: the launch link is spent, so later contexts get in with this.
+    const storageState = await context.storageState();
+    await context.close();
+    await use({ launchUrl, origin: new URL(launchUrl).origin, dataDir, storageState, username, password, totpSecret });
+  } finally {
+    await stopBrowserConsole(child, dataDir);
+  }
+}
+
+export const test = base.extend<{ browserConsole: BrowserConsole }, { signedInConsole: SignedInConsole }>({
   // Playwright reads a fixture's dependencies from its destructuring pattern: this one has none.
   // eslint-disable-next-line no-empty-pattern
   browserConsole: async ({}, use) => {
@@ -51,13 +103,16 @@ export const test = base.extend<{ browserConsole: BrowserConsole }>({
     try {
       await use({ launchUrl, origin: new URL(launchUrl).origin, dataDir });
     } finally {
-      await new Promise<void>((done) => {
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      });
-      rmSync(dataDir, { recursive: true, force: true });
+      await stopBrowserConsole(child, dataDir);
     }
   },
+  // One console per worker, set up and signed in once: the session lives in the console, not the page.
+  signedInConsole: [
+    async ({ browser }, use) => {
+      await signedInConsole(browser, use);
+    },
+    { scope: 'worker', timeout: 90_000 },
+  ],
 });
 
 export { expect } from '@playwright/test';

@@ -63,7 +63,7 @@ test('first run: create the admin, see the TOTP enrollment once, then sign in wi
   expect(storage).not.toContain('bho_');
 
   // Provision a siloed tenant, suspend and resume it, then verify the provider ledger.
-  await page.getByRole('button', { name: 'Tenants' }).click();
+  await page.getByRole('link', { name: 'Tenants' }).click();
   await expect(page.getByTestId('license-summary')).toContainText('0 of 25 tenants');
   await page.getByLabel('Slug').fill('acme');
   await page.getByLabel('Name').fill('Acme Corp');
@@ -89,7 +89,7 @@ test('first run: create the admin, see the TOTP enrollment once, then sign in wi
   await page.getByRole('button', { name: 'Confirm resume' }).click();
   await expect(page.getByRole('row', { name: /acme/ }).first()).toContainText('active');
 
-  await page.getByRole('button', { name: 'Audit' }).click();
+  await page.getByRole('link', { name: 'Audit' }).click();
   await page.getByRole('button', { name: 'Verify provider ledger' }).click();
   await expect(page.getByRole('status')).toContainText('Ledger verified');
 

@@ -1,6 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
+import { Notice } from '../components/notice';
 import { describeError } from '../error-text';
 
 /** The provider ledger: recompute every leaf and the root, and say where it breaks if it does. */
@@ -18,12 +19,11 @@ export function AuditView() {
       {verify.isError ? <FormAlert title="Verification could not run" messages={[describeError(verify.error)]} /> : null}
       {result ? (
         result.ok ? (
-          <div className="notice" role="status">
-            <p className="notice-title">Ledger verified</p>
+          <Notice tone="success" title="Ledger verified">
             <p>
-              {result.size} entries; root <code>{result.root}</code>
+              {result.size} entries; root <code className="wrap-anywhere">{result.root}</code>
             </p>
-          </div>
+          </Notice>
         ) : (
           <FormAlert
             title="Ledger verification failed"

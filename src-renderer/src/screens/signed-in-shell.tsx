@@ -1,14 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useRef, type ComponentType } from 'react';
 import { type AppInfo } from '../../../contracts/ipc';
 import { type Operator, type ProviderRole } from '../../../contracts/operators';
 import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
 import { describeError } from '../error-text';
 import { queryKeys } from '../queries';
-import { AuditView } from './audit';
+import { hrefFor, navigate, useRoute } from '../router/hash-router';
 import { describeTarget } from './control-plane-status';
-import { TenantsView } from './tenants';
 
 const roleLabels: Record<ProviderRole, string> = {
   provider_admin: 'Provider admin',
@@ -20,12 +19,17 @@ export function formatRoles(roles: readonly ProviderRole[]): string {
   return roles.length > 0 ? roles.map((role) => roleLabels[role]).join(', ') : 'No roles';
 }
 
-type SectionProps = { info: AppInfo; operator: Operator; expiresAt: string | null };
+export type SectionProps = { info: AppInfo; operator: Operator; expiresAt: string | null };
 
-type Section = { id: string; label: string; View: (props: SectionProps) => ReactNode };
+/** A screen of the signed-in console: its route is `#/<id>`, its label the nav entry and the window title. */
+type Section = { id: string; label: string; View: ComponentType<SectionProps> };
 
-/** The console sections; later screens (tenants, metering, …) are added here. */
-const sections: readonly [Section, ...Section[]] = [
+// Screens past the first load on demand, in chunks of their own: the first screen does not wait for them.
+const TenantsView = lazy(() => import('./tenants').then((module) => ({ default: module.TenantsView })));
+const AuditView = lazy(() => import('./audit').then((module) => ({ default: module.AuditView })));
+
+/** The console's screens, one line each, in nav order; the first is where `#/` lands. */
+export const sections: readonly [Section, ...Section[]] = [
   { id: 'overview', label: 'Overview', View: Overview },
   { id: 'tenants', label: 'Tenants', View: TenantsView },
   { id: 'audit', label: 'Audit', View: AuditView },
@@ -34,8 +38,27 @@ const sections: readonly [Section, ...Section[]] = [
 export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; operator: Operator; expiresAt: string | null }) {
   const api = useApi();
   const client = useQueryClient();
-  const [section, setSection] = useState(sections[0].id);
-  const current = sections.find((item) => item.id === section) ?? sections[0];
+  const route = useRoute();
+  const main = useRef<HTMLElement>(null);
+  const landed = useRef(false);
+
+  // `#/` (or no fragment) is the first section; rewritten in place so Back does not return to it.
+  const atRoot = route?.path === '/';
+  useEffect(() => {
+    if (atRoot) {
+      navigate(`/${sections[0].id}`, { replace: true });
+    }
+  }, [atRoot]);
+  const current = atRoot ? sections[0] : sections.find((item) => item.id === route?.segments[0]);
+
+  useEffect(() => {
+    document.title = `${current?.label ?? 'Not found'} · Bulkhead`;
+    // After a move inside the app (not on first load), focus follows to the new screen for keyboard and screen-reader users.
+    if (landed.current) {
+      main.current?.focus();
+    }
+    landed.current = true;
+  }, [current]);
 
   const logout = useMutation({
     mutationFn: () => api.call('session:logout', {}),
@@ -68,7 +91,7 @@ export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; op
       </header>
       {logout.isError ? (
         <div className="shell-alert">
-          <FormAlert title="Sign-out failed" messages={[describeError(logout.error)]} />
+          <FormAlert title="Sign-out failed" messages={[describeError(logout.error)]} onDismiss={logout.reset} />
         </div>
       ) : null}
       <div className="shell-body">
@@ -76,25 +99,32 @@ export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; op
           <ul>
             {sections.map((item) => (
               <li key={item.id}>
-                <button
-                  type="button"
-                  className="nav-item"
-                  aria-current={current.id === item.id ? 'page' : undefined}
-                  onClick={() => {
-                    setSection(item.id);
-                  }}
-                >
+                <a className="nav-item" href={hrefFor(`/${item.id}`)} aria-current={current?.id === item.id ? 'page' : undefined}>
                   {item.label}
-                </button>
+                </a>
               </li>
             ))}
           </ul>
         </nav>
-        <main className="shell-main">
-          <current.View info={info} operator={operator} expiresAt={expiresAt} />
+        <main className="shell-main" ref={main} tabIndex={-1}>
+          <Suspense fallback={<p className="muted" role="status">Loading…</p>}>
+            {current ? <current.View info={info} operator={operator} expiresAt={expiresAt} /> : <NotFound />}
+          </Suspense>
         </main>
       </div>
     </div>
+  );
+}
+
+function NotFound() {
+  return (
+    <section aria-labelledby="not-found-heading">
+      <h1 id="not-found-heading">Not found</h1>
+      <p className="lead">The console has no screen at this address.</p>
+      <a className="button" href={hrefFor(`/${sections[0].id}`)}>
+        Go to {sections[0].label}
+      </a>
+    </section>
   );
 }
 

@@ -1,17 +1,26 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type SyntheticEvent } from 'react';
+import { useEffect, useState, type SyntheticEvent } from 'react';
 import { type IsolationModel, type Tenant } from '../../../contracts/tenants';
 import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
 import { TextField } from '../components/text-field';
+import { usePanel, type Panel } from '../components/use-panel';
 import { describeError } from '../error-text';
+import { clearingError } from '../forms';
 
 export const tenantKeys = {
   list: ['tenants', 'list'] as const,
   license: ['license'] as const,
 };
 
-type PendingAction = { slug: string; action: 'suspend' | 'resume' | 'delete' } | null;
+type PendingAction = { slug: string; action: 'suspend' | 'resume' | 'delete' };
+
+/** The lifecycle buttons of a row, each opening its panel; Delete is red from the start. */
+const rowActions: readonly { action: PendingAction['action']; label: string; className: string; shown: (tenant: Tenant) => boolean }[] = [
+  { action: 'suspend', label: 'Suspend', className: 'button', shown: (tenant) => tenant.state === 'active' },
+  { action: 'resume', label: 'Resume', className: 'button', shown: (tenant) => tenant.state === 'suspended' },
+  { action: 'delete', label: 'Delete', className: 'button button-danger-outline', shown: (tenant) => tenant.state !== 'deleted' },
+];
 
 const isolationLabels: Record<IsolationModel, string> = {
   pooled: 'Pooled (shared stores)',
@@ -25,7 +34,8 @@ export function TenantsView() {
   const client = useQueryClient();
   const tenants = useQuery({ queryKey: tenantKeys.list, queryFn: () => api.call('tenants:list', { limit: 1000 }) });
   const license = useQuery({ queryKey: tenantKeys.license, queryFn: () => api.call('license:get', {}) });
-  const [pending, setPending] = useState<PendingAction>(null);
+  // One lifecycle panel at a time, under its tenant's row; Escape or Cancel closes it.
+  const panel = usePanel<PendingAction>();
   const refresh = async () => {
     await Promise.all([client.invalidateQueries({ queryKey: tenantKeys.list }), client.invalidateQueries({ queryKey: tenantKeys.license })]);
   };
@@ -60,7 +70,7 @@ export function TenantsView() {
             </thead>
             <tbody>
               {tenants.data.items.map((tenant) => (
-                <TenantRow key={tenant.id} tenant={tenant} pending={pending?.slug === tenant.slug ? pending : null} setPending={setPending} onChanged={refresh} />
+                <TenantRow key={tenant.id} tenant={tenant} panel={panel} onChanged={refresh} />
               ))}
             </tbody>
           </table>
@@ -85,21 +95,23 @@ function NewTenantForm({ onCreated }: { onCreated: () => Promise<void> }) {
       await onCreated();
     },
   });
+  // A refusal (a taken slug, say) is about the values sent: editing any of them clears it.
+  const edit = <T,>(set: (value: T) => void) => clearingError(create, set);
   const submit = (event: SyntheticEvent) => {
     event.preventDefault();
     create.mutate();
   };
   return (
     <form className="form-inline" onSubmit={submit} aria-label="New tenant" aria-busy={create.isPending}>
-      <TextField label="Slug" name="slug" value={slug} onChange={setSlug} hint="A lowercase DNS label, 3-63 characters; it never changes." maxLength={63} />
-      <TextField label="Name" name="name" value={name} onChange={setName} maxLength={200} />
+      <TextField label="Slug" name="slug" value={slug} onChange={edit(setSlug)} hint="A lowercase DNS label, 3-63 characters; it never changes." maxLength={63} />
+      <TextField label="Name" name="name" value={name} onChange={edit(setName)} maxLength={200} />
       <div className="field">
         <label htmlFor="new-tenant-isolation">Isolation</label>
         <select
           id="new-tenant-isolation"
           value={isolation}
           onChange={(event) => {
-            setIsolation(event.target.value as IsolationModel);
+            edit(setIsolation)(event.target.value as IsolationModel);
           }}
         >
           {(Object.keys(isolationLabels) as IsolationModel[]).map((model) => (
@@ -109,7 +121,7 @@ function NewTenantForm({ onCreated }: { onCreated: () => Promise<void> }) {
           ))}
         </select>
       </div>
-      <TextField label="Residency" name="residency" value={residency} onChange={setResidency} hint="Optional region code, e.g. eu." maxLength={32} required={false} />
+      <TextField label="Residency" name="residency" value={residency} onChange={edit(setResidency)} hint="Optional region code, e.g. eu." maxLength={32} required={false} />
       <button type="submit" className="button button-primary" disabled={create.isPending || slug.trim() === '' || name.trim() === ''}>
         Create tenant
       </button>
@@ -118,18 +130,9 @@ function NewTenantForm({ onCreated }: { onCreated: () => Promise<void> }) {
   );
 }
 
-function TenantRow({
-  tenant,
-  pending,
-  setPending,
-  onChanged,
-}: {
-  tenant: Tenant;
-  pending: PendingAction;
-  setPending: (action: PendingAction) => void;
-  onChanged: () => Promise<void>;
-}) {
+function TenantRow({ tenant, panel, onChanged }: { tenant: Tenant; panel: Panel<PendingAction>; onChanged: () => Promise<void> }) {
   const api = useApi();
+  const pending = panel.value?.slug === tenant.slug ? panel.value : null;
   const [reason, setReason] = useState('');
   const [confirmSlug, setConfirmSlug] = useState('');
   const act = useMutation({
@@ -141,43 +144,51 @@ function TenantRow({
       }
     },
     onSuccess: async () => {
-      setPending(null);
-      setReason('');
-      setConfirmSlug('');
+      panel.close();
       await onChanged();
     },
   });
-  const live = tenant.state !== 'deleted';
+  // Closing the panel (Cancel, Escape, success) or switching it to another action abandons what
+  // was typed and the last refusal: neither applies any more.
+  const { reset } = act;
+  const openAction = pending?.action ?? null;
+  useEffect(() => {
+    reset();
+    setReason('');
+    setConfirmSlug('');
+  }, [openAction, reset]);
+  const edit = <T,>(set: (value: T) => void) => clearingError(act, set);
   return (
     <>
       <tr>
-        <td>
+        <td className="cell-wrap">
           <code>{tenant.slug}</code>
         </td>
-        <td>{tenant.name}</td>
+        <td className="cell-wrap">{tenant.name}</td>
         <td>{tenant.isolation_model}</td>
-        <td>{tenant.residency ?? '—'}</td>
+        <td className="cell-wrap">{tenant.residency ?? '—'}</td>
         <td>
           <span className={`state state-${tenant.state}`}>{tenant.state}</span>
         </td>
-        <td>{new Date(tenant.created_at).toLocaleString()}</td>
+        <td>{new Date(tenant.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</td>
         <td className="actions">
           <div>
-          {tenant.state === 'active' ? (
-            <button type="button" className="button" aria-label={`Suspend ${tenant.slug}`} onClick={() => setPending({ slug: tenant.slug, action: 'suspend' })}>
-              Suspend
-            </button>
-          ) : null}
-          {tenant.state === 'suspended' ? (
-            <button type="button" className="button" aria-label={`Resume ${tenant.slug}`} onClick={() => setPending({ slug: tenant.slug, action: 'resume' })}>
-              Resume
-            </button>
-          ) : null}
-          {live ? (
-            <button type="button" className="button" aria-label={`Delete ${tenant.slug}`} onClick={() => setPending({ slug: tenant.slug, action: 'delete' })}>
-              Delete
-            </button>
-          ) : null}
+            {rowActions
+              .filter((item) => item.shown(tenant))
+              .map((item) => (
+                <button
+                  key={item.action}
+                  type="button"
+                  className={item.className}
+                  aria-label={`${item.label} ${tenant.slug}`}
+                  aria-expanded={pending?.action === item.action}
+                  onClick={(event) => {
+                    panel.open({ slug: tenant.slug, action: item.action }, event.currentTarget);
+                  }}
+                >
+                  {item.label}
+                </button>
+              ))}
           </div>
         </td>
       </tr>
@@ -197,20 +208,21 @@ function TenantRow({
                   label={`Type ${tenant.slug} to delete it`}
                   name="confirm"
                   value={confirmSlug}
-                  onChange={setConfirmSlug}
+                  onChange={edit(setConfirmSlug)}
+                  autoFocus
                   hint="Its data key is destroyed: its data can never be read again. The audit trail stays."
                 />
               ) : (
-                <TextField label="Reason" name="reason" value={reason} onChange={setReason} hint="Written to the provider and tenant ledgers." maxLength={1000} />
+                <TextField label="Reason" name="reason" value={reason} onChange={edit(setReason)} autoFocus hint="Written to the provider and tenant ledgers." maxLength={1000} />
               )}
               <button
                 type="submit"
-                className="button button-primary"
+                className={pending.action === 'resume' ? 'button button-success' : 'button button-danger'}
                 disabled={act.isPending || (pending.action === 'delete' ? confirmSlug !== tenant.slug : reason.trim() === '')}
               >
                 {pending.action === 'delete' ? 'Delete permanently' : pending.action === 'suspend' ? 'Confirm suspend' : 'Confirm resume'}
               </button>
-              <button type="button" className="button" onClick={() => setPending(null)}>
+              <button type="button" className="button" onClick={panel.close}>
                 Cancel
               </button>
               {act.isError ? <FormAlert title="The change was not made" messages={[describeError(act.error)]} /> : null}

@@ -1,0 +1,87 @@
+import { act, cleanup, renderHook } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hrefFor, navigate, parseHash, useRoute } from './hash-router';
+
+afterEach(() => {
+  cleanup();
+  window.history.replaceState(null, '', window.location.pathname);
+});
+
+/** jsdom fires hashchange after the fragment changes, in a task of its own. */
+const hashchange = () => new Promise<void>((resolve) => window.addEventListener('hashchange', () => resolve(), { once: true }));
+
+describe('parseHash', () => {
+  it.each([
+    ['', '/', []],
+    ['#', '/', []],
+    ['#/', '/', []],
+    ['#/tenants', '/tenants', ['tenants']],
+    ['#/tenants/', '/tenants', ['tenants']],
+    ['#/tenants/acme-corp', '/tenants/acme-corp', ['tenants', 'acme-corp']],
+    ['/audit', '/audit', ['audit']],
+  ])('reads %j as %s', (hash, path, segments) => {
+    expect(parseHash(hash)).toEqual({ path, segments });
+  });
+
+  it.each(['#tenants', '#/Tenants', '#/tenants?x=1', '#/../etc', '#/a//b', '#/%2e%2e', '#/tenants/-x', `#/${'a'.repeat(64)}`, '#/<script>'])(
+    'is not a route: %j',
+    (hash) => {
+      expect(parseHash(hash)).toBeNull();
+    },
+  );
+
+  it('round-trips with hrefFor', () => {
+    expect(hrefFor('/tenants')).toBe('#/tenants');
+    expect(hrefFor('audit')).toBe('#/audit');
+    expect(parseHash(hrefFor('/tenants/acme'))?.path).toBe('/tenants/acme');
+  });
+});
+
+describe('navigate and useRoute', () => {
+  it('follows links, navigate() and Back', async () => {
+    const { result } = renderHook(() => useRoute());
+    expect(result.current?.path).toBe('/');
+
+    let changed = hashchange();
+    act(() => {
+      navigate('/tenants');
+    });
+    await act(() => changed);
+    expect(result.current?.path).toBe('/tenants');
+    expect(window.location.hash).toBe('#/tenants');
+
+    changed = hashchange();
+    act(() => {
+      navigate('/audit');
+    });
+    await act(() => changed);
+    expect(result.current?.segments).toEqual(['audit']);
+
+    // Back returns to the previous screen, inside the page.
+    changed = hashchange();
+    act(() => {
+      window.history.back();
+    });
+    await act(() => changed);
+    expect(result.current?.path).toBe('/tenants');
+  });
+
+  it('replace rewrites the current entry instead of adding one', async () => {
+    const { result } = renderHook(() => useRoute());
+    const before = window.history.length;
+    const changed = hashchange();
+    act(() => {
+      navigate('/overview', { replace: true });
+    });
+    await act(() => changed);
+    expect(result.current?.path).toBe('/overview');
+    expect(window.history.length).toBe(before);
+  });
+
+  it('does nothing when already there', () => {
+    window.history.replaceState(null, '', '#/audit');
+    const before = window.history.length;
+    navigate('/audit');
+    expect(window.history.length).toBe(before);
+  });
+});
