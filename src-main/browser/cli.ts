@@ -59,9 +59,12 @@ if (options.json) {
   process.stdout.write(`Bulkhead console (browser mode) for ${resolve(options.data)}\nOpen: ${launchUrl}\n`);
 }
 
-const status = await host.embedded.start();
+await host.start();
 if (!options.json) {
+  const status = host.embedded.status();
   process.stdout.write(`Embedded control plane: ${status.state}${status.url ? ` at ${status.url}` : ''}${status.message ? ` (${status.message})` : ''}\n`);
+  // Browser mode has no OS keychain to seal the deployment key with: say where it is instead.
+  process.stdout.write(`Deployment key: ${host.embedded.keyFile} (a file only you can read; browser mode has no OS keychain to seal it)\n`);
 }
 
 const shutdown = () => {
