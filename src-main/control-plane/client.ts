@@ -38,9 +38,15 @@ export class ControlPlaneClient {
   async probe(): Promise<PeerCheck> {
     this.lastPeer = null;
     await this.call('GET', '/healthz', Health);
-    if (this.lastPeer === null) {
+    const peer = this.peerSeen();
+    if (peer === null) {
       throw new ConsoleError('internal_error', 'The connection answered without a checked handshake.');
     }
+    return peer;
+  }
+
+  /** What the last accepted handshake proved (set by the connector, behind the compiler's back). */
+  private peerSeen(): PeerCheck | null {
     return this.lastPeer;
   }
 

@@ -46,7 +46,7 @@ export function parseCaCertificate(pem: string): { cert: X509Certificate; finger
   }
   let cert: X509Certificate;
   try {
-    cert = new X509Certificate(blocks[0] ?? '');
+    cert = new X509Certificate(blocks[0]);
   } catch {
     throw invalid('the certificate does not parse');
   }
@@ -68,12 +68,12 @@ function oneLine(name: string): string {
 export function presentedChain(socket: TLSSocket): X509Certificate[] {
   const chain: X509Certificate[] = [];
   const seen = new Set<string>();
-  let current: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-  // An empty object means no certificate; a root's issuerCertificate is itself.
-  while (current?.raw !== undefined && !seen.has(current.fingerprint256)) {
+  // Partial: an empty object means no certificate (the types do not say so); a root's issuer is itself.
+  let current: Partial<DetailedPeerCertificate> | undefined = socket.getPeerCertificate(true);
+  while (current?.raw !== undefined && current.fingerprint256 !== undefined && !seen.has(current.fingerprint256)) {
     seen.add(current.fingerprint256);
     chain.push(new X509Certificate(current.raw));
-    current = current.issuerCertificate as DetailedPeerCertificate | undefined;
+    current = current.issuerCertificate;
   }
   return chain;
 }
