@@ -7,7 +7,8 @@ import { FormAlert } from '../components/form-alert';
 import { describeError } from '../error-text';
 import { queryKeys } from '../queries';
 import { AuditView } from './audit';
-import { describeTarget } from './control-plane-status';
+import { ConnectionSwitcher } from '../connections/connection-switcher';
+import { ConnectionsView } from '../connections/connections-view';
 import { TenantsView } from './tenants';
 
 const roleLabels: Record<ProviderRole, string> = {
@@ -29,6 +30,7 @@ const sections: readonly [Section, ...Section[]] = [
   { id: 'overview', label: 'Overview', View: Overview },
   { id: 'tenants', label: 'Tenants', View: TenantsView },
   { id: 'audit', label: 'Audit', View: AuditView },
+  { id: 'connections', label: 'Connections', View: ConnectionsView },
 ];
 
 export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; operator: Operator; expiresAt: string | null }) {
@@ -48,9 +50,7 @@ export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; op
     <div className="shell">
       <header className="shell-header">
         <span className="brand">Bulkhead</span>
-        <span className="shell-target" title={describeTarget(info.control_plane)}>
-          {describeTarget(info.control_plane)}
-        </span>
+        <ConnectionSwitcher status={info.control_plane} onManage={() => setSection('connections')} />
         <div className="shell-operator">
           <span className="operator-name">{operator.username}</span>
           <span className="operator-roles">{formatRoles(operator.roles)}</span>
