@@ -102,19 +102,20 @@ function Crashed({ status }: { status: ControlPlaneStatus }) {
   );
 }
 
-/** Whole seconds from now until `at`, ticking; null without a time. */
+/** Whole seconds from now until `at`, re-rendered twice a second; null without a time. */
 function useSecondsUntil(at: string | null): number | null {
-  const [now, setNow] = useState(() => Date.now());
+  // The clock is read at render time, so a new `at` never meets a stale "now" (the ticks only re-render).
+  const [, setTick] = useState(0);
   useEffect(() => {
     if (at === null) return;
     const timer = setInterval(() => {
-      setNow(Date.now());
+      setTick((tick) => tick + 1);
     }, 500);
     return () => {
       clearInterval(timer);
     };
   }, [at]);
-  return at === null ? null : Math.max(0, Math.ceil((Date.parse(at) - now) / 1000));
+  return at === null ? null : Math.max(0, Math.ceil((Date.parse(at) - Date.now()) / 1000));
 }
 
 export function describeTarget(status: ControlPlaneStatus): string {
