@@ -40,7 +40,10 @@ async function withConsole(dataDir: string, use: (launchUrl: string) => Promise<
 
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) return done();
+    if (child.exitCode !== null || child.signalCode !== null) {
+      done();
+      return;
+    }
     child.once('exit', () => done());
     child.kill('SIGTERM');
   });
@@ -183,7 +186,7 @@ function embeddedPid(dataDir: string): number | null {
   return null;
 }
 
-async function killEmbedded(dataDir: string): Promise<number> {
+function killEmbedded(dataDir: string): number {
   const pid = embeddedPid(dataDir);
   if (pid === null) throw new Error('the embedded control plane is not running');
   process.kill(pid, 'SIGKILL');
@@ -203,7 +206,7 @@ test('a killed embedded control plane is shown as crashed, comes back on its own
       // Killed, and kept from starting (its license moved away): it is shown crashed, restarts back off.
       const license = join(dataDir, 'control-plane', 'license.json');
       renameSync(license, `${license}.away`);
-      const firstPid = await killEmbedded(dataDir);
+      const firstPid = killEmbedded(dataDir);
       await expect(page.getByRole('heading', { name: 'The embedded control plane stopped' })).toBeVisible();
       await expect(page.getByRole('region', { name: 'Connection' })).toBeVisible();
       await expect(page.getByTestId('restart-status')).toContainText(/Restarting it in \d+ s \(restart [2-9]\)\./, { timeout: 20_000 });
@@ -218,7 +221,7 @@ test('a killed embedded control plane is shown as crashed, comes back on its own
       expect(embeddedPid(dataDir)).not.toBe(firstPid);
 
       // Killed again with nothing wrong: it comes back by itself.
-      const secondPid = await killEmbedded(dataDir);
+      const secondPid = killEmbedded(dataDir);
       await expect(page.getByRole('heading', { name: 'The embedded control plane stopped' })).toBeVisible();
       await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible({ timeout: 30_000 });
       await section(page, 'Tenants').click();
