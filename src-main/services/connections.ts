@@ -88,21 +88,19 @@ export class Connections {
 
   /** Tests a connection (saved, or about to be added) over a new connection: which pin matched, and the chain. */
   async test(request: { id: string } | PinRequest): Promise<ConnectionTestResult> {
-    let target: ControlPlaneTarget;
-    if ('id' in request) {
-      const connection = this.get(request.id);
-      const known = connection.handle.connection();
-      if (known === null) throw this.notRunning(connection);
-      target = known;
-    } else {
-      target = pinnedTarget(request);
-    }
-    const client = new ControlPlaneClient(target);
+    if (!('id' in request)) return probe(pinnedTarget(request));
+    const connection = this.get(request.id);
+    const target = connection.handle.connection();
+    if (target === null) throw this.notRunning(connection);
+    if (connection.kind === 'embedded') return probe(target);
+    // A saved remote connection's status follows what its test found.
     try {
-      const peer = await client.probe();
-      return { url: target.url, matched: peer.matched, chain: peer.chain };
-    } finally {
-      await client.close();
+      const result = await probe(target);
+      connection.handle.reachable();
+      return result;
+    } catch (error) {
+      if (error instanceof ConsoleError) connection.handle.unreachable(error.message);
+      throw error;
     }
   }
 
@@ -164,6 +162,17 @@ export class Connections {
   private notRunning(connection: Connection): ConsoleError {
     const status = connection.handle.status();
     return new ConsoleError('control_plane_unreachable', status.message ?? `${connection.name} is not running.`);
+  }
+}
+
+/** One new, pinned connection: GET /healthz, and what its handshake proved. */
+async function probe(target: ControlPlaneTarget): Promise<ConnectionTestResult> {
+  const client = new ControlPlaneClient(target);
+  try {
+    const peer = await client.probe();
+    return { url: target.url, matched: peer.matched, chain: peer.chain };
+  } finally {
+    await client.close();
   }
 }
 

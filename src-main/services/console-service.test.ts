@@ -189,9 +189,16 @@ describe('console service: connections and a session per connection (real contro
         { id: 'embedded', active: false, session: { signed_in: false, username: null } },
         { id: ids.eu, active: true, session: { signed_in: false, username: null } },
       ]);
-      // A remote connection is not checked until someone asks.
+      // A remote connection is not checked until someone asks: "check again", or its test.
       expect(items[1]?.status.state).toBe('starting');
       expect(await restarted.ok('controlplane:retry')).toMatchObject({ kind: 'remote', state: 'ready' });
+      await restarted.ok('connections:switch', { id: 'embedded' });
+      const unchecked = consoleOver(dir, embeddedStandIn(embeddedCp));
+      await unchecked.ok('connections:test', { id: ids.eu });
+      const afterTest = await unchecked.ok<{ items: { status: { state: string } }[] }>('connections:list');
+      expect(afterTest.items[1]?.status.state).toBe('ready');
+      await unchecked.close();
+      await restarted.ok('connections:switch', { id: ids.eu });
     } finally {
       await restarted.close();
     }
