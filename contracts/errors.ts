@@ -30,6 +30,7 @@ export const errorCodes = [
   'setup_required',
   'already_initialized',
   'control_plane_unreachable',
+  'control_plane_untrusted',
   'internal_error',
   'break_glass_expired',
   'break_glass_not_pending',

@@ -13,11 +13,22 @@ import { CreateTenantRequest, Tenant, TenantState } from './tenants';
  */
 const Empty = z.strictObject({});
 
+/**
+ * The active control plane's state. `crashed` (embedded only): it stopped after it was ready and is
+ * restarted with back-off at `retry_at`; `restarting`: that restart is under way. `failed`: it did
+ * not start (or a remote one cannot be reached) and waits for `controlplane:retry`.
+ */
 export const ControlPlaneStatus = z.strictObject({
   kind: z.enum(['embedded', 'remote']),
   url: z.string().nullable(),
-  state: z.enum(['starting', 'ready', 'setup_required', 'failed']),
+  state: z.enum(['starting', 'ready', 'setup_required', 'failed', 'crashed', 'restarting']),
   message: z.string().nullable(),
+  /** Which connection this is the status of (see `connections:list`). */
+  connection_id: z.string().optional(),
+  /** `crashed`: when the next restart is attempted. */
+  retry_at: Timestamp.nullable().optional(),
+  /** Restarts after crashes in a row (reset once it has run steadily). */
+  restarts: z.number().int().min(0).optional(),
 });
 export type ControlPlaneStatus = z.infer<typeof ControlPlaneStatus>;
 
@@ -42,6 +53,89 @@ export type SetupResult = z.infer<typeof SetupResult>;
 /** A lifecycle action on one tenant (`tenant` = id or slug) with the reason the ledger records. */
 const TenantAction = z.strictObject({ tenant: z.string().min(1).max(200), reason: z.string().trim().min(1).max(1000) });
 
+// ---- Connections (#18): the embedded control plane and remote ones, each with its own session ----
+
+export const EMBEDDED_CONNECTION_ID = 'embedded';
+export const ConnectionId = z.string().regex(/^(embedded|c_[a-z0-9]{12,32})$/, 'a connection id');
+
+/** A SHA-256 certificate fingerprint: 64 hex digits, colons and spaces allowed (as openssl and browsers print it). */
+export const CertificateFingerprint = z
+  .string()
+  .max(200)
+  .transform((value) => value.replace(/[\s:]/g, '').toLowerCase())
+  .pipe(z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 fingerprint: 64 hex digits (colons allowed)'));
+
+/** The control plane's origin: https, no credentials, no path, query or fragment. */
+export const ControlPlaneUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' && url.username === '' && url.password === '' && (url.pathname === '/' || url.pathname === '') && url.search === '' && url.hash === '';
+    } catch {
+      return false;
+    }
+  }, 'an https:// address such as https://cp.example.net:8443, without a path')
+  .transform((value) => new URL(value).origin);
+
+/** How a remote control plane is trusted: its CA certificate (PEM) or one certificate's SHA-256 fingerprint. */
+const RemoteTarget = z.strictObject({
+  url: ControlPlaneUrl,
+  ca_pem: z.string().max(65_536).optional(),
+  fingerprint: CertificateFingerprint.optional(),
+});
+const exactlyOnePin = (value: { ca_pem?: string | undefined; fingerprint?: string | undefined }, context: z.RefinementCtx) => {
+  if ((value.ca_pem === undefined) === (value.fingerprint === undefined)) {
+    context.addIssue({ code: 'custom', path: ['ca_pem'], message: 'give the CA certificate or a SHA-256 fingerprint, one of the two' });
+  }
+};
+export const RemoteConnectionRequest = RemoteTarget.extend({ name: z.string().trim().min(1).max(64) }).superRefine(exactlyOnePin);
+export type RemoteConnectionRequest = z.infer<typeof RemoteConnectionRequest>;
+export const ConnectionTestRequest = z.union([z.strictObject({ id: ConnectionId }), RemoteTarget.superRefine(exactlyOnePin)]);
+
+export const ConnectionView = z.strictObject({
+  id: ConnectionId,
+  kind: z.enum(['embedded', 'remote']),
+  name: z.string(),
+  url: z.string().nullable(),
+  /** What is pinned: the embedded CA, a CA certificate given for a remote, or a fingerprint. */
+  trust: z.enum(['embedded', 'ca', 'fingerprint']),
+  /** SHA-256 of the pinned CA certificate, or the pinned fingerprint. */
+  fingerprint: z.string().nullable(),
+  /** Embedded only: the deployment key sealed by the OS keychain, or kept in a 0600 file. */
+  key_protection: z.enum(['os_keychain', 'file']).nullable(),
+  active: z.boolean(),
+  /** This connection's own operator session (the token never leaves the main process). */
+  session: z.strictObject({ signed_in: z.boolean(), username: z.string().nullable() }),
+  status: ControlPlaneStatus,
+});
+export type ConnectionView = z.infer<typeof ConnectionView>;
+
+const CertificateView = z.strictObject({ subject: z.string(), issuer: z.string(), fingerprint: z.string(), valid_to: z.string() });
+export const ConnectionTestResult = z.strictObject({
+  url: z.string(),
+  /** Which pin matched: the CA given (or embedded), or a fingerprint of the leaf or of a CA in its chain. */
+  matched: z.enum(['ca', 'leaf_fingerprint', 'ca_fingerprint']),
+  /** The chain the server presented, leaf first. */
+  chain: z.array(CertificateView),
+});
+export type ConnectionTestResult = z.infer<typeof ConnectionTestResult>;
+
+const connectionChannels = {
+  'connections:list': { request: Empty, response: z.strictObject({ items: z.array(ConnectionView) }) },
+  'connections:add': { request: RemoteConnectionRequest, response: ConnectionView },
+  'connections:remove': { request: z.strictObject({ id: ConnectionId }), response: z.strictObject({ removed: z.literal(true) }) },
+  /** Makes a connection the active one; answers that connection's session (signed out if it has none). */
+  'connections:switch': { request: z.strictObject({ id: ConnectionId }), response: SessionStatus },
+  'connections:test': { request: ConnectionTestRequest, response: ConnectionTestResult },
+  /** "Check again": restarts the embedded control plane now, or checks a remote one again. */
+  'controlplane:retry': { request: Empty, response: ControlPlaneStatus },
+} as const;
+
+// ---- end of connections ----
+
 export const ipcChannels = {
   'app:info': { request: Empty, response: AppInfo },
   'setup:enroll': { request: SetupRequest, response: SetupResult },
@@ -58,6 +152,7 @@ export const ipcChannels = {
   'tenants:resume': { request: TenantAction, response: Tenant },
   'tenants:delete': { request: z.strictObject({ tenant: z.string().min(1).max(200) }), response: z.strictObject({ deleted: z.literal(true) }) },
   'audit:verify': { request: Empty, response: LedgerVerifyView },
+  ...connectionChannels,
 } as const satisfies Record<`${string}:${string}`, { request: z.ZodType; response: z.ZodType }>;
 
 /** Main → renderer events. */

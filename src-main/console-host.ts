@@ -1,7 +1,9 @@
 import type { IpcEvent, IpcEventPayload } from '../contracts/ipc';
+import { ConnectionStore } from './control-plane/connection-store';
 import type { KeySealer } from './control-plane/deployment-key';
-import { EmbeddedControlPlane, type ControlPlaneCommand } from './control-plane/embedded';
+import { EmbeddedControlPlane, type ControlPlaneCommand, type RestartPolicy } from './control-plane/embedded';
 import { createIpcRouter, type IpcRouter } from './ipc/router';
+import { Connections } from './services/connections';
 import { ConsoleService } from './services/console-service';
 
 export interface ConsoleHostOptions {
@@ -13,30 +15,42 @@ export interface ConsoleHostOptions {
   log: (message: string, error?: unknown) => void;
   /** Electron's safeStorage, to seal the embedded control plane's deployment key; none in browser mode. */
   keySealer?: KeySealer;
+  restartPolicy?: RestartPolicy;
 }
 
 export interface ConsoleHost {
   router: IpcRouter;
   embedded: EmbeddedControlPlane;
+  connections: Connections;
   service: ConsoleService;
+  /** Starts the embedded control plane and checks the active connection if it is a remote one. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Wires the console's main side once, for Electron and browser mode alike: embedded control plane, service, router. */
+/** Wires the console's main side once, for Electron and browser mode alike: connections, embedded control plane, service, router. */
 export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
+  const emitStatus = (status: IpcEventPayload<'controlplane:status'>) => options.emit('controlplane:status', status);
   const embedded = new EmbeddedControlPlane({
     consoleDataDir: options.consoleDataDir,
     cli: options.controlPlaneCli,
-    onStatus: (status) => options.emit('controlplane:status', status),
+    onStatus: emitStatus,
     log: (line) => options.log(line),
     keySealer: options.keySealer ?? null,
+    ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
   });
-  const service = new ConsoleService({ version: options.version, mode: options.mode, controlPlane: embedded, emit: options.emit });
+  const connections = new Connections(new ConnectionStore(options.consoleDataDir, (message) => options.log(message)), embedded, emitStatus);
+  const service = new ConsoleService({ version: options.version, mode: options.mode, connections, firstRun: embedded, emit: options.emit });
   const router = createIpcRouter(service.handlers(), (message, error) => options.log(message, error));
   return {
     router,
     embedded,
+    connections,
     service,
+    async start() {
+      // The embedded control plane runs whichever connection is active: switching back is instant.
+      await Promise.all([embedded.start(), connections.checkActive()]);
+    },
     async stop() {
       await service.close();
       await embedded.stop();

@@ -109,7 +109,7 @@ void app.whenReady().then(async () => {
   });
   registerIpc(host);
   mainWindow = createWindow();
-  await host.embedded.start();
+  await host.start();
 });
 
 app.on('window-all-closed', () => {

@@ -64,11 +64,14 @@ if (options.open) {
   }
 }
 
-const status = await host.embedded.start();
+await host.start();
+const status = host.embedded.status();
 if (options.json) {
   process.stdout.write(JSON.stringify({ event: 'control_plane', state: status.state }) + '\n');
 } else {
   process.stdout.write(`Embedded control plane: ${status.state}${status.url ? ` at ${status.url}` : ''}${status.message ? ` (${status.message})` : ''}\n`);
+  // Browser mode has no OS keychain to seal the deployment key with: say where it is instead.
+  process.stdout.write(`Deployment key: ${host.embedded.keyFile} (a file only you can read; browser mode has no OS keychain to seal it)\n`);
 }
 
 const shutdown = () => {

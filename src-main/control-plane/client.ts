@@ -1,24 +1,53 @@
 import { Agent, request } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ErrorEnvelope } from '../../contracts/errors';
 import { ConsoleError } from '../console-error';
-
-export interface ControlPlaneTarget {
-  /** `https://host:port` */
-  url: string;
-  /** The control plane's CA certificate (PEM): the only root trusted for it (pinning). */
-  caPem: string;
-}
+import { isCertificateError, pinnedConnector, type PeerCheck, type TrustPin } from './tls-pin';
 
 /**
- * HTTPS client for one control plane. Trusts only that deployment's CA, never the system roots,
+ * One control plane: `https://host:port` and how it is trusted, by its CA certificate (PEM, the only
+ * root trusted for it) or by a certificate's SHA-256 fingerprint (lowercase hex).
+ */
+export type ControlPlaneTarget = { url: string; caPem: string } | { url: string; fingerprint: string };
+
+export function trustPin(target: ControlPlaneTarget): TrustPin {
+  return 'caPem' in target ? { kind: 'ca', caPem: target.caPem } : { kind: 'fingerprint', sha256: target.fingerprint };
+}
+
+const Health = z.object({ status: z.literal('ok') });
+
+/**
+ * HTTPS client for one control plane. Trusts only what is pinned for it, never the system roots,
  * so a console cannot be pointed at an impostor with a publicly trusted certificate.
  */
 export class ControlPlaneClient {
   private readonly agent: Agent;
+  private lastPeer: PeerCheck | null = null;
 
   constructor(readonly target: ControlPlaneTarget) {
-    this.agent = new Agent({ connect: { ca: target.caPem, rejectUnauthorized: true }, connectTimeout: 5_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    const connect = pinnedConnector(trustPin(target), {
+      timeoutMs: 5_000,
+      onPeer: (check) => {
+        this.lastPeer = check;
+      },
+    });
+    this.agent = new Agent({ connect, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  }
+
+  /** GET /healthz over a new connection: what its handshake proved (the pin that matched, the chain presented). */
+  async probe(): Promise<PeerCheck> {
+    this.lastPeer = null;
+    await this.call('GET', '/healthz', Health);
+    const peer = this.peerSeen();
+    if (peer === null) {
+      throw new ConsoleError('internal_error', 'The connection answered without a checked handshake.');
+    }
+    return peer;
+  }
+
+  /** What the last accepted handshake proved (set by the connector, behind the compiler's back). */
+  private peerSeen(): PeerCheck | null {
+    return this.lastPeer;
   }
 
   async call<S extends z.ZodType>(
@@ -43,7 +72,7 @@ export class ControlPlaneClient {
         dispatcher: this.agent,
       });
     } catch (error) {
-      throw new ConsoleError('control_plane_unreachable', `The control plane at ${this.target.url} cannot be reached (${(error as Error).message}).`);
+      throw connectionError(this.target.url, error);
     }
     const text = await response.body.text();
     if (response.statusCode >= 400) {
@@ -62,6 +91,21 @@ export class ControlPlaneClient {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** A failed request as the operator should read it: not the pinned control plane, or not reachable. */
+function connectionError(url: string, error: unknown): ConsoleError {
+  if (error instanceof ConsoleError && error.code === 'control_plane_untrusted') {
+    return new ConsoleError('control_plane_untrusted', `The server at ${url} is not the pinned control plane: ${error.message}.`);
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  if (isCertificateError(error)) {
+    return new ConsoleError(
+      'control_plane_untrusted',
+      `The server at ${url} presented a certificate that the pinned CA certificate does not vouch for (${reason}). Check the CA certificate, and that this is the control plane's address.`,
+    );
+  }
+  return new ConsoleError('control_plane_unreachable', `The control plane at ${url} cannot be reached (${reason}).`);
 }
 
 function safeJson(text: string): unknown {

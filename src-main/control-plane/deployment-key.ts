@@ -43,6 +43,11 @@ export class DeploymentKeyStore {
     return !(this.platform === 'linux' && this.sealer.getSelectedStorageBackend?.() === 'basic_text');
   }
 
+  /** How the key is kept: sealed by the OS keychain, or in a 0600 file (browser mode, or no secret store). */
+  get protection(): 'os_keychain' | 'file' {
+    return this.sealing || existsSync(this.sealedFile) ? 'os_keychain' : 'file';
+  }
+
   exists(): boolean {
     return existsSync(this.sealedFile) || existsSync(this.plainFile);
   }

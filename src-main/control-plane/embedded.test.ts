@@ -80,16 +80,117 @@ describe('embedded control plane (real child process, real HTTPS)', () => {
     }
     const otherCa = await createCertificateAuthority('another deployment');
     const impostorTrust = new ControlPlaneClient({ url: target.url, caPem: otherCa.certPem });
-    await expect(impostorTrust.call('GET', '/healthz', Health)).rejects.toMatchObject({ code: 'control_plane_unreachable' });
+    await expect(impostorTrust.call('GET', '/healthz', Health)).rejects.toMatchObject({ code: 'control_plane_untrusted' });
     await impostorTrust.close();
   });
 
-  it('reports failed, with the control plane\'s own reason, when the deployment key is wrong', async () => {
+  it('reports failed, with the control plane\'s own reason, when the deployment key is wrong; "check again" starts it once the cause is fixed', async () => {
     await embedded.stop();
+    const key = readFileSync(embedded.keyFile, 'utf8');
     writeFileSync(embedded.keyFile, Buffer.alloc(32, 7).toString('base64') + '\n');
     const status = await embedded.start();
     expect(status.state).toBe('failed');
     expect(status.message).toContain('belongs to another deployment key');
+    // A failed start is not retried on its own: it would fail the same way.
+    await new Promise((done) => setTimeout(done, 300));
+    expect(embedded.status().state).toBe('failed');
+    writeFileSync(embedded.keyFile, key);
+    expect((await embedded.retry()).state).toBe('ready');
+  });
+});
+
+describe('embedded control plane supervision (a real child process, killed)', () => {
+  let dir: string;
+  let embedded: EmbeddedControlPlane;
+  const statuses: ControlPlaneStatus[] = [];
+  const policy = { initialDelayMs: 200, maxDelayMs: 800, steadyAfterMs: 60_000 };
+
+  /** Resolves with the first status (from now on) that `accept` takes. */
+  const next = (accept: (status: ControlPlaneStatus) => boolean, timeoutMs = 20_000) => {
+    const from = statuses.length;
+    return new Promise<ControlPlaneStatus>((done, reject) => {
+      const timer = setInterval(() => {
+        const found = statuses.slice(from).find(accept);
+        if (found) {
+          clearInterval(timer);
+          clearTimeout(limit);
+          done(found);
+        }
+      }, 20);
+      const limit = setTimeout(() => {
+        clearInterval(timer);
+        reject(new Error(`no such status within ${timeoutMs} ms; saw ${statuses.slice(from).map((status) => status.state).join(', ')}`));
+      }, timeoutMs);
+    });
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bulkhead-supervised-'));
+    embedded = new EmbeddedControlPlane({ consoleDataDir: dir, cli: resolveControlPlaneCommand(appRoot, process.execPath), onStatus: (status) => statuses.push(status), restartPolicy: policy });
+    await embedded.setup('admin', password);
+  });
+
+  afterAll(async () => {
+    await embedded.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows a killed control plane as crashed, restarts it after the back-off, and it serves again', async () => {
+    const first = embedded.connection();
+    const pid = embedded.pid;
+    if (first === null || pid === null) throw new Error('not running');
+    const crashed = next((status) => status.state === 'crashed');
+    process.kill(pid, 'SIGKILL');
+    const status = await crashed;
+    expect(status.message).toMatch(/stopped unexpectedly: killed by SIGKILL/);
+    expect(status.restarts).toBe(1);
+    expect(Date.parse(status.retry_at ?? '')).toBeGreaterThan(Date.now() - policy.initialDelayMs);
+    expect(embedded.connection()).toBeNull();
+    expect((await next((change) => change.state === 'restarting')).restarts).toBe(1);
+    const ready = await next((change) => change.state === 'ready');
+    expect(embedded.pid).not.toBe(pid);
+    const target = embedded.connection();
+    if (target === null) throw new Error('not running');
+    const client = new ControlPlaneClient(target);
+    expect(await client.call('GET', '/healthz', Health)).toEqual({ status: 'ok' });
+    await client.close();
+    expect(ready.url).toBe(target.url);
+  });
+
+  it('backs off longer on each crash in a row, up to the cap', async () => {
+    const delays: number[] = [];
+    for (let crash = 0; crash < 3; crash++) {
+      const pid = embedded.pid;
+      if (pid === null) throw new Error('not running');
+      const crashed = next((status) => status.state === 'crashed');
+      process.kill(pid, 'SIGKILL');
+      const status = await crashed;
+      delays.push(Date.parse(status.retry_at ?? '') - Date.now());
+      await next((change) => change.state === 'ready');
+    }
+    // Restarts 2, 3 and 4 in a row: 400 ms, then the 800 ms cap twice.
+    expect(delays[0]).toBeGreaterThan(250);
+    expect(delays[0]).toBeLessThanOrEqual(400);
+    expect(delays[1]).toBeGreaterThan(650);
+    expect(delays[2]).toBeGreaterThan(650);
+    expect(delays[2]).toBeLessThanOrEqual(800);
+  });
+
+  it('restarts a crashed control plane at once on "check again", and never after stop()', async () => {
+    await embedded.stop();
+    const slow = new EmbeddedControlPlane({ consoleDataDir: dir, cli: resolveControlPlaneCommand(appRoot, process.execPath), onStatus: (status) => statuses.push(status), restartPolicy: { ...policy, initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+    try {
+      expect((await slow.start()).state).toBe('ready');
+      const crashed = next((status) => status.state === 'crashed');
+      process.kill(slow.pid ?? 0, 'SIGKILL');
+      expect(Date.parse((await crashed).retry_at ?? '')).toBeGreaterThan(Date.now() + 50_000);
+      expect((await slow.retry()).state).toBe('ready');
+      await slow.stop();
+      expect(slow.status().state).toBe('failed');
+      expect(slow.pid).toBeNull();
+    } finally {
+      await slow.stop();
+    }
   });
 });
 

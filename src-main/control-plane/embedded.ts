@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import type { ControlPlaneStatus } from '../../contracts/ipc';
+import { EMBEDDED_CONNECTION_ID, type ControlPlaneStatus } from '../../contracts/ipc';
 import { ConsoleError } from '../console-error';
 import type { ControlPlaneTarget } from './client';
 import { DeploymentKeyStore, type KeySealer } from './deployment-key';
@@ -24,24 +24,56 @@ export interface EmbeddedOptions {
   log?: (line: string) => void;
   /** The OS keychain (Electron's safeStorage) to seal the deployment key with; none in browser mode. */
   keySealer?: KeySealer | null;
+  restartPolicy?: RestartPolicy;
+}
+
+/** How a crashed control plane is restarted: after 1 s, 2 s, 4 s ... up to the cap; counting anew once it ran steadily. */
+export interface RestartPolicy {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** Up this long, a control plane is steady again: its next crash waits the initial delay. */
+  steadyAfterMs: number;
+}
+
+export const defaultRestartPolicy: RestartPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000, steadyAfterMs: 60_000 };
+
+/** The wait before restart number `attempt` (1-based). */
+export function restartDelay(policy: RestartPolicy, attempt: number): number {
+  return Math.min(policy.initialDelayMs * 2 ** Math.max(0, attempt - 1), policy.maxDelayMs);
 }
 
 const InitOutput = z.object({ otpauth_uri: z.string(), secret: z.string(), admin: z.object({ username: z.string() }) });
 const ListeningLine = z.object({ event: z.literal('listening'), url: z.string() });
 
+type LaunchMode = 'start' | 'restart';
+
 /**
  * The control plane the console runs for itself: a child Node process serving HTTPS on a random
  * loopback port, reached like any remote one (undici, CA pinned). A child process keeps the
- * console's window responsive and lets the control plane use Node's own native modules.
+ * console's window responsive, lets the control plane use Node's own native modules, and can die
+ * without taking the console with it.
+ *
+ * It is supervised. A control plane that stops after it was ready is `crashed` and restarted with
+ * back-off (`restarting` while a restart is under way); one that does not start at all (a wrong key,
+ * a locked keychain, a bad license) is `failed` and waits for `retry()`, since starting it again
+ * would fail the same way until someone fixes the cause.
  */
 export class EmbeddedControlPlane {
   private child: ChildProcess | null = null;
-  private current: ControlPlaneStatus = { kind: 'embedded', url: null, state: 'starting', message: null };
+  private current: ControlPlaneStatus = { kind: 'embedded', url: null, state: 'starting', message: null, connection_id: EMBEDDED_CONNECTION_ID };
   private target: ControlPlaneTarget | null = null;
   private readonly keys: DeploymentKeyStore;
+  private readonly policy: RestartPolicy;
+  /** Restarts after crashes in a row. */
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private steadyTimer: NodeJS.Timeout | null = null;
+  private launching: Promise<ControlPlaneStatus> | null = null;
+  private stopping = false;
 
   constructor(private readonly options: EmbeddedOptions) {
     this.keys = new DeploymentKeyStore(options.consoleDataDir, options.keySealer ?? null);
+    this.policy = options.restartPolicy ?? defaultRestartPolicy;
   }
 
   get dataDir(): string {
@@ -56,6 +88,16 @@ export class EmbeddedControlPlane {
   /** The deployment key's sealed file, used where the OS seals it. */
   get sealedKeyFile(): string {
     return this.keys.sealedFile;
+  }
+
+  /** How the deployment key is kept: sealed by the OS keychain, or in a 0600 file. */
+  get keyProtection(): 'os_keychain' | 'file' {
+    return this.keys.protection;
+  }
+
+  /** The running child's process id (for the console's log and tests), or null. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
   }
 
   status(): ControlPlaneStatus {
@@ -73,16 +115,52 @@ export class EmbeddedControlPlane {
 
   /** Starts the control plane, or reports `setup_required` when there is no data dir yet. */
   async start(): Promise<ControlPlaneStatus> {
+    this.stopping = false;
+    if (this.child !== null) return this.launching ?? this.current;
+    return this.launch('start');
+  }
+
+  /**
+   * "Check again": a crashed control plane is restarted now instead of at its back-off time, a
+   * failed one is started again (its cause may be fixed), a running or starting one is left alone.
+   */
+  async retry(): Promise<ControlPlaneStatus> {
+    if (this.launching !== null) return this.launching;
+    switch (this.current.state) {
+      case 'ready':
+        return this.current;
+      case 'crashed':
+        this.clearRestartTimer();
+        return this.launch('restart');
+      default:
+        return this.start();
+    }
+  }
+
+  private launch(mode: LaunchMode): Promise<ControlPlaneStatus> {
+    const launching = this.spawnServe(mode).finally(() => {
+      if (this.launching === launching) this.launching = null;
+    });
+    this.launching = launching;
+    return launching;
+  }
+
+  private async spawnServe(mode: LaunchMode): Promise<ControlPlaneStatus> {
     if (!this.isInitialized()) {
       return this.setStatus({ state: 'setup_required', url: null, message: 'No provider admin yet: create the first one.' });
     }
-    this.setStatus({ state: 'starting', url: null, message: null });
+    if (mode === 'start') {
+      this.restarts = 0;
+      this.setStatus({ state: 'starting', url: null, message: null });
+    } else {
+      this.setStatus({ state: 'restarting', url: null, message: `Restarting the embedded control plane (restart ${this.restarts}).`, restarts: this.restarts });
+    }
     let key: string;
     try {
       key = this.keys.read();
     } catch (error) {
       if (!(error instanceof ConsoleError)) throw error;
-      return this.setStatus({ state: 'failed', url: null, message: error.message });
+      return this.notRunning(mode, error.message);
     }
     const child = spawn(this.options.cli.command, [...this.options.cli.args, 'serve', '--data', this.dataDir, '--listen', '127.0.0.1:0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,27 +175,88 @@ export class EmbeddedControlPlane {
       this.options.log?.(line);
     });
     return new Promise((resolve) => {
+      let ready = false;
       let settled = false;
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        this.options.log?.(line);
-        const listening = ListeningLine.safeParse(safeJson(line));
-        if (!settled && listening.success) {
-          settled = true;
-          this.target = { url: listening.data.url, caPem: readFileSync(join(this.dataDir, 'tls', 'ca.crt'), 'utf8') };
-          resolve(this.setStatus({ state: 'ready', url: listening.data.url, message: null }));
-        }
-      });
-      child.once('exit', (code, signal) => {
-        this.child = null;
-        this.target = null;
-        const reason = stderrTail.find((line) => line.startsWith('control-plane:')) ?? stderrTail.at(-1) ?? `exited with ${signal ?? `code ${code ?? '?'}`}`;
-        const status = this.setStatus({ state: 'failed', url: null, message: `The embedded control plane stopped: ${reason}` });
+      const settle = (status: ControlPlaneStatus) => {
         if (!settled) {
           settled = true;
           resolve(status);
         }
+      };
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        this.options.log?.(line);
+        const listening = ListeningLine.safeParse(safeJson(line));
+        if (!ready && listening.success && this.child === child) {
+          ready = true;
+          this.target = { url: listening.data.url, caPem: readFileSync(join(this.dataDir, 'tls', 'ca.crt'), 'utf8') };
+          this.armSteadyTimer();
+          settle(this.setStatus({ state: 'ready', url: listening.data.url, message: null, ...(this.restarts > 0 ? { restarts: this.restarts } : {}) }));
+        }
+      });
+      child.once('error', (error) => {
+        // Spawning itself failed (no Node binary): 'exit' may not follow.
+        if (this.child === child) this.child = null;
+        settle(this.notRunning(mode, `could not start its process (${error.message})`));
+      });
+      child.once('exit', (code, signal) => {
+        if (this.child !== child) return;
+        this.child = null;
+        this.target = null;
+        this.clearSteadyTimer();
+        const reason = stderrTail.find((line) => line.startsWith('control-plane:')) ?? stderrTail.at(-1) ?? (signal ? `killed by ${signal}` : `exited with code ${code ?? '?'}`);
+        if (this.stopping) {
+          settle(this.setStatus({ state: 'failed', url: null, message: 'The embedded control plane was stopped.' }));
+        } else if (ready) {
+          this.options.log?.(`embedded control plane stopped unexpectedly: ${reason}`);
+          settle(this.crashed(reason));
+        } else {
+          settle(this.notRunning(mode, reason));
+        }
       });
     });
+  }
+
+  /** A start that did not get to listening: a first start fails and waits; a restart backs off again. */
+  private notRunning(mode: LaunchMode, reason: string): ControlPlaneStatus {
+    if (mode === 'restart' && !this.stopping) return this.crashed(reason);
+    return this.setStatus({ state: 'failed', url: null, message: `The embedded control plane stopped: ${reason}` });
+  }
+
+  private crashed(reason: string): ControlPlaneStatus {
+    this.restarts += 1;
+    const delay = restartDelay(this.policy, this.restarts);
+    this.clearRestartTimer();
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.stopping && this.launching === null) void this.launch('restart');
+    }, delay);
+    this.restartTimer.unref();
+    return this.setStatus({
+      state: 'crashed',
+      url: null,
+      message: `The embedded control plane stopped unexpectedly: ${reason}`,
+      retry_at: new Date(Date.now() + delay).toISOString(),
+      restarts: this.restarts,
+    });
+  }
+
+  private armSteadyTimer(): void {
+    this.clearSteadyTimer();
+    this.steadyTimer = setTimeout(() => {
+      this.steadyTimer = null;
+      this.restarts = 0;
+    }, this.policy.steadyAfterMs);
+    this.steadyTimer.unref();
+  }
+
+  private clearSteadyTimer(): void {
+    if (this.steadyTimer !== null) clearTimeout(this.steadyTimer);
+    this.steadyTimer = null;
+  }
+
+  private clearRestartTimer(): void {
+    if (this.restartTimer !== null) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
   }
 
   /**
@@ -147,7 +286,11 @@ export class EmbeddedControlPlane {
     return { username: result.admin.username, otpauth_uri: result.otpauth_uri, secret: result.secret };
   }
 
+  /** Stops the control plane (and any restart waiting to happen); it is not restarted. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.clearRestartTimer();
+    this.clearSteadyTimer();
     const child = this.child;
     if (!child) {
       return;
@@ -162,8 +305,8 @@ export class EmbeddedControlPlane {
     });
   }
 
-  private setStatus(change: Omit<ControlPlaneStatus, 'kind'>): ControlPlaneStatus {
-    this.current = { kind: 'embedded', ...change };
+  private setStatus(change: Omit<ControlPlaneStatus, 'kind' | 'connection_id'>): ControlPlaneStatus {
+    this.current = { kind: 'embedded', connection_id: EMBEDDED_CONNECTION_ID, ...change };
     this.options.onStatus?.(this.current);
     return this.current;
   }

@@ -3,52 +3,52 @@ import { LicenseView } from '../../contracts/license';
 import { LoginResponse } from '../../contracts/operators';
 import { Tenant } from '../../contracts/tenants';
 import { z } from 'zod';
-import type { ControlPlaneStatus, IpcEvent, IpcEventPayload, SessionStatus } from '../../contracts/ipc';
+import type { ConnectionView, IpcEvent, IpcEventPayload, SessionStatus } from '../../contracts/ipc';
 import { ConsoleError } from '../console-error';
-import { ControlPlaneClient, type ControlPlaneTarget } from '../control-plane/client';
+import { formatFingerprint } from '../control-plane/tls-pin';
 import type { IpcHandlers } from '../ipc/router';
+import { pinnedFingerprint, type Connection, type Connections } from './connections';
+import { OperatorSessions, signedOut } from './operator-sessions';
 
-/** What the console service needs of the control plane it manages (embedded or remote). */
-export interface ControlPlaneHandle {
-  status(): ControlPlaneStatus;
-  connection(): ControlPlaneTarget | null;
+/** The embedded control plane's first run (EmbeddedControlPlane.setup). */
+export interface FirstRun {
   setup(username: string, password: string): Promise<{ username: string; otpauth_uri: string; secret: string }>;
 }
 
 export interface ConsoleServiceOptions {
   version: string;
   mode: 'electron' | 'browser';
-  controlPlane: ControlPlaneHandle;
+  connections: Connections;
+  firstRun: FirstRun;
   emit: <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>) => void;
   clock?: () => Date;
 }
 
-interface Session {
-  token: string;
-  expiresAt: string;
-  operator: LoginResponse['operator'];
-}
-
-const signedOut: SessionStatus = { signed_in: false, operator: null, expires_at: null };
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * The console's main-process service: holds the operator session (the token never reaches the
- * renderer) and talks to the control plane. Its handlers are the IPC router's.
+ * The console's main-process service: one operator session per connection (tokens never reach the
+ * renderer), calls to the active connection's control plane, and the connections themselves. Its
+ * handlers are the IPC router's.
  */
 export class ConsoleService {
-  private session: Session | null = null;
-  private client: ControlPlaneClient | null = null;
-  private clientTarget: ControlPlaneTarget | null = null;
-  private readonly clock: () => Date;
+  private readonly sessions: OperatorSessions;
+  private readonly connections: Connections;
 
   constructor(private readonly options: ConsoleServiceOptions) {
-    this.clock = options.clock ?? (() => new Date());
+    this.sessions = new OperatorSessions(options.clock);
+    this.connections = options.connections;
   }
 
   handlers(): IpcHandlers {
     return {
-      'app:info': () => Promise.resolve({ version: this.options.version, mode: this.options.mode, control_plane: this.options.controlPlane.status() }),
-      'setup:enroll': (request) => this.options.controlPlane.setup(request.username, request.password),
+      'app:info': () => Promise.resolve({ version: this.options.version, mode: this.options.mode, control_plane: this.connections.active().handle.status() }),
+      'setup:enroll': async (request) => {
+        if (this.connections.active().kind !== 'embedded') {
+          throw new ConsoleError('forbidden', 'First-run setup is for the embedded control plane: switch to it first.');
+        }
+        return await this.options.firstRun.setup(request.username, request.password);
+      },
       'session:status': () => Promise.resolve(this.sessionStatus()),
       'session:login': (request) => this.login(request),
       'session:logout': () => this.logout(),
@@ -68,85 +68,133 @@ export class ConsoleService {
         return { deleted: true as const };
       },
       'audit:verify': () => this.asOperator('GET', '/provider/v1/audit/verify', LedgerVerifyView),
+      'connections:list': () => Promise.resolve({ items: this.connections.all().map((connection) => this.view(connection)) }),
+      'connections:add': async (request) => this.view(await this.connections.add(request)),
+      'connections:remove': (request) => this.removeConnection(request.id),
+      'connections:switch': (request) => this.switchConnection(request.id),
+      'connections:test': (request) => this.connections.test(request),
+      'controlplane:retry': () => this.connections.active().handle.retry(),
     };
   }
 
   /**
-   * A provider-plane call with the operator's session (the token stays here, in the main process).
-   * A session the control plane no longer accepts is dropped and the renderer told.
+   * A provider-plane call as the active connection's operator (the token stays here, in the main
+   * process). A session the control plane no longer accepts is dropped and the renderer told; a
+   * remote control plane that cannot be reached is marked so.
    */
-  private async asOperator<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: S, body?: unknown): Promise<z.output<S>>;
-  private async asOperator(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: null, body?: unknown): Promise<null>;
-  private async asOperator<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, schema: S | null, body?: unknown): Promise<z.output<S> | null> {
-    const session = this.sessionStatus().signed_in ? this.session : null;
+  async asOperator<S extends z.ZodType>(method: Method, path: string, schema: S, body?: unknown): Promise<z.output<S>>;
+  async asOperator(method: Method, path: string, schema: null, body?: unknown): Promise<null>;
+  async asOperator<S extends z.ZodType>(method: Method, path: string, schema: S | null, body?: unknown): Promise<z.output<S> | null> {
+    const connection = this.connections.active();
+    const session = this.sessions.get(connection.id);
     if (session === null) {
       throw new ConsoleError('unauthorized', 'Sign in first.');
     }
     try {
-      const result = await this.controlPlane().call(method, path, schema, { token: session.token, ...(body === undefined ? {} : { body }) });
+      const result = await this.call(connection, method, path, schema, { token: session.token, ...(body === undefined ? {} : { body }) });
       if (schema !== null && result === null) {
         throw new ConsoleError('internal_error', `The control plane answered ${method} ${path} without a body.`);
       }
       return result;
     } catch (error) {
       if (error instanceof ConsoleError && (error.code === 'unauthorized' || error.code === 'session_expired')) {
-        this.session = null;
-        this.options.emit('session:changed', signedOut);
+        this.sessions.drop(connection.id);
+        if (this.connections.activeId === connection.id) this.options.emit('session:changed', signedOut);
       }
       throw error;
     }
   }
 
+  /** The active connection's session. */
   sessionStatus(): SessionStatus {
-    if (this.session && Date.parse(this.session.expiresAt) <= this.clock().getTime()) {
-      this.session = null;
-    }
-    return this.session ? { signed_in: true, operator: this.session.operator, expires_at: this.session.expiresAt } : signedOut;
+    return this.sessions.status(this.connections.activeId);
   }
 
-  private controlPlane(): ControlPlaneClient {
-    const target = this.options.controlPlane.connection();
-    if (target === null) {
-      const status = this.options.controlPlane.status();
-      throw new ConsoleError(status.state === 'setup_required' ? 'setup_required' : 'control_plane_unreachable', status.message ?? 'The control plane is not running yet.');
+  /** One call to a connection's control plane; tells a remote one whether it got through. */
+  private async call<S extends z.ZodType>(connection: Connection, method: Method, path: string, schema: S | null, options: { body?: unknown; token?: string | null }): Promise<z.output<S> | null> {
+    try {
+      const result = await this.connections.client(connection).call(method, path, schema, options);
+      if (connection.kind === 'remote') connection.handle.reachable();
+      return result;
+    } catch (error) {
+      if (connection.kind === 'remote' && error instanceof ConsoleError && (error.code === 'control_plane_unreachable' || error.code === 'control_plane_untrusted')) {
+        connection.handle.unreachable(error.message);
+      }
+      throw error;
     }
-    if (this.client === null || this.clientTarget !== target) {
-      void this.client?.close();
-      this.client = new ControlPlaneClient(target);
-      this.clientTarget = target;
-    }
-    return this.client;
   }
 
   private async login(request: { username: string; password: string; totp: string }): Promise<SessionStatus> {
-    const answer = await this.controlPlane().call('POST', '/provider/v1/auth/login', LoginResponse, { body: request });
+    const connection = this.connections.active();
+    const answer = await this.call(connection, 'POST', '/provider/v1/auth/login', LoginResponse, { body: request });
     if (answer === null) {
       throw new ConsoleError('internal_error', 'The control plane answered the sign-in without a session.');
     }
-    this.session = { token: answer.token, expiresAt: answer.expires_at, operator: answer.operator };
-    const status = this.sessionStatus();
-    this.options.emit('session:changed', status);
+    this.sessions.set(connection.id, { token: answer.token, expiresAt: answer.expires_at, operator: answer.operator });
+    const status = this.sessions.status(connection.id);
+    this.options.emit('session:changed', this.sessionStatus());
     return status;
   }
 
   private async logout(): Promise<SessionStatus> {
-    const session = this.session;
-    this.session = null;
-    if (session) {
-      try {
-        await this.controlPlane().call('POST', '/provider/v1/auth/logout', null, { token: session.token });
-      } catch (error) {
-        // The local session is gone either way; an unreachable control plane expires it on its own.
-        if (!(error instanceof ConsoleError)) {
-          throw error;
-        }
-      }
-    }
+    await this.endSession(this.connections.active());
     this.options.emit('session:changed', signedOut);
     return signedOut;
   }
 
+  /** Forgets a connection's session here and, when it can be reached, on its control plane. */
+  private async endSession(connection: Connection): Promise<void> {
+    const session = this.sessions.drop(connection.id);
+    if (session === null) return;
+    try {
+      await this.connections.client(connection).call('POST', '/provider/v1/auth/logout', null, { token: session.token });
+    } catch (error) {
+      // The local session is gone either way; an unreachable control plane expires it on its own.
+      if (!(error instanceof ConsoleError)) throw error;
+    }
+  }
+
+  private async switchConnection(id: string): Promise<SessionStatus> {
+    const connection = await this.connections.switchTo(id);
+    this.options.emit('controlplane:status', connection.handle.status());
+    const session = this.sessionStatus();
+    this.options.emit('session:changed', session);
+    return session;
+  }
+
+  private async removeConnection(id: string): Promise<{ removed: true }> {
+    const connection = this.connections.get(id);
+    if (connection.kind === 'embedded') {
+      throw new ConsoleError('forbidden', 'The embedded control plane is part of this console and cannot be removed.');
+    }
+    await this.endSession(connection);
+    const { wasActive } = await this.connections.remove(id);
+    if (wasActive) {
+      this.options.emit('controlplane:status', this.connections.active().handle.status());
+      this.options.emit('session:changed', this.sessionStatus());
+    }
+    return { removed: true };
+  }
+
+  private view(connection: Connection): ConnectionView {
+    const status = connection.handle.status();
+    const session = this.sessions.get(connection.id);
+    const common = {
+      id: connection.id,
+      name: connection.name,
+      active: connection.id === this.connections.activeId,
+      session: { signed_in: session !== null, username: session?.operator.username ?? null },
+      status,
+    };
+    if (connection.kind === 'embedded') {
+      const target = connection.handle.connection();
+      return { ...common, kind: 'embedded', url: status.url, trust: 'embedded', fingerprint: target ? formatFingerprint(pinnedFingerprint(target)) : null, key_protection: connection.handle.keyProtection };
+    }
+    const target = connection.handle.target;
+    return { ...common, kind: 'remote', url: target.url, trust: 'caPem' in target ? 'ca' : 'fingerprint', fingerprint: formatFingerprint(pinnedFingerprint(target)), key_protection: null };
+  }
+
   async close(): Promise<void> {
-    await this.client?.close();
+    await this.connections.close();
   }
 }

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type SessionStatus } from '../../contracts/ipc';
-import { appInfo, fail, signedIn, signedOut } from './testing/fixtures';
+import { appInfo, embeddedConnection, fail, remoteConnection, signedIn, signedOut } from './testing/fixtures';
 import { renderConsole } from './testing/render-console';
 
 afterEach(cleanup);
@@ -24,20 +24,70 @@ describe('screen selection', () => {
     expect(infoCalls).toBeGreaterThanOrEqual(2);
   });
 
-  it('shows why the control plane failed and checks again on request', async () => {
+  it('shows why the control plane failed and checks again on request (controlplane:retry starts it again)', async () => {
     let info = appInfo('failed', 'Port 7443 is already in use.');
-    renderConsole({
+    const { fake } = renderConsole({
       'app:info': () => ({ result: info }),
       'session:status': () => ({ result: signedOut }),
+      'controlplane:retry': () => {
+        info = appInfo('ready');
+        return { result: info.control_plane };
+      },
     });
 
     expect(await screen.findByRole('heading', { name: 'The control plane could not start' })).toBeTruthy();
     expect(within(screen.getByRole('alert')).getByText('Port 7443 is already in use.')).toBeTruthy();
 
-    info = appInfo('ready');
     fireEvent.click(screen.getByRole('button', { name: 'Check again' }));
 
     expect(await screen.findByRole('heading', { name: 'Sign in to Bulkhead' })).toBeTruthy();
+    expect(fake.callsTo('controlplane:retry')).toEqual([{}]);
+  });
+
+  it('shows a crashed embedded control plane with its restart countdown, and restarts it now on request', async () => {
+    const crashed = appInfo('crashed', 'The embedded control plane stopped unexpectedly: killed by SIGKILL');
+    crashed.control_plane = { ...crashed.control_plane, retry_at: new Date(Date.now() + 8_000).toISOString(), restarts: 3 };
+    let info = crashed;
+    const { fake } = renderConsole({
+      'app:info': () => ({ result: info }),
+      'session:status': () => ({ result: signedIn }),
+      'connections:list': () => ({ result: { items: [embeddedConnection({ status: info.control_plane })] } }),
+      'controlplane:retry': () => {
+        info = appInfo('ready');
+        return { result: info.control_plane };
+      },
+    });
+
+    expect(await screen.findByRole('heading', { name: 'The embedded control plane stopped' })).toBeTruthy();
+    expect(screen.getByRole('alert').textContent).toContain('killed by SIGKILL');
+    expect(screen.getByTestId('restart-status').textContent).toMatch(/^Restarting it in [78] s \(restart 3\)\.$/);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Restart now' }));
+
+    // The session was kept in the main process: straight back to the shell.
+    expect(await screen.findByRole('heading', { name: 'Overview' })).toBeTruthy();
+    expect(fake.callsTo('controlplane:retry')).toEqual([{}]);
+  });
+
+  it('says a restart is under way, with nothing to press', async () => {
+    renderConsole({
+      'app:info': () => ({ result: { ...appInfo('restarting', 'Restarting the embedded control plane (restart 2).'), control_plane: { ...appInfo().control_plane, state: 'restarting', message: null, restarts: 2 } } }),
+    });
+
+    expect(await screen.findByRole('heading', { name: 'The embedded control plane stopped' })).toBeTruthy();
+    expect(screen.getByTestId('restart-status').textContent).toBe('Restarting it now (restart 2)…');
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Restart now' }).disabled).toBe(true);
+  });
+
+  it('says a remote control plane cannot be reached, not that it could not start', async () => {
+    renderConsole({
+      'app:info': () => ({ result: { ...appInfo(), control_plane: remoteConnection({ status: { ...remoteConnection().status, state: 'failed', message: 'The control plane at https://eu.example.net:8443 cannot be reached (connect ECONNREFUSED).' } }).status } }),
+      'connections:list': () => ({ result: { items: [embeddedConnection({ active: false }), remoteConnection({ active: true })] } }),
+    });
+
+    expect(await screen.findByRole('heading', { name: 'The control plane cannot be reached' })).toBeTruthy();
+    expect(screen.getByRole('alert').textContent).toContain('ECONNREFUSED');
+    expect(await within(screen.getByRole('region', { name: 'Connection' })).findByText('Region EU')).toBeTruthy();
   });
 
   it('shows first-run setup when the control plane needs it', async () => {
@@ -58,6 +108,7 @@ describe('screen selection', () => {
     renderConsole({
       'app:info': () => ({ result: appInfo('ready') }),
       'session:status': () => ({ result: signedIn }),
+      'connections:list': () => ({ result: { items: [embeddedConnection()] } }),
     });
 
     expect(await screen.findByRole('heading', { name: 'Overview' })).toBeTruthy();
@@ -67,7 +118,9 @@ describe('screen selection', () => {
     // Exactly once on the page, so an exact text lookup of the operator's name is unambiguous.
     expect(screen.getAllByText('alice')).toHaveLength(1);
     expect(within(header).getByText('Provider admin, Billing viewer')).toBeTruthy();
-    expect(within(header).getByText('Embedded control plane at https://127.0.0.1:7443')).toBeTruthy();
+    expect(await within(header).findByText('Embedded')).toBeTruthy();
+    expect(within(header).getByText('https://127.0.0.1:7443')).toBeTruthy();
+    expect(within(header).getByRole('button', { name: /Switch connection/ }).getAttribute('title')).toBe('Embedded control plane at https://127.0.0.1:7443');
     const nav = screen.getByRole('navigation', { name: 'Console sections' });
     expect(within(nav).getByRole('link', { name: 'Overview' }).getAttribute('aria-current')).toBe('page');
   });

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { type AppInfo, type SetupResult } from '../../contracts/ipc';
+import { ConnectionBar } from './connections/connection-bar';
 import { queryKeys, useAppInfo, useConsoleEvents, useSessionStatus } from './queries';
 import { ControlPlaneStatusScreen } from './screens/control-plane-status';
 import { FirstRunSetup } from './screens/first-run-setup';
@@ -46,23 +47,20 @@ export function App() {
   }
 
   const status = info.data.control_plane;
+  // Before sign-in, the connection bar says which control plane a screen is for, and switches.
+  const bar = <ConnectionBar status={status} />;
   switch (status.state) {
     case 'starting':
-      return <ControlPlaneStatusScreen view="starting" status={status} />;
+      return <>{bar}<ControlPlaneStatusScreen view="starting" status={status} /></>;
     case 'failed':
-      return (
-        <ControlPlaneStatusScreen
-          view="failed"
-          status={status}
-          onRetry={() => {
-            void info.refetch();
-          }}
-        />
-      );
+      return <>{bar}<ControlPlaneStatusScreen view="failed" status={status} /></>;
+    case 'crashed':
+    case 'restarting':
+      return <>{bar}<ControlPlaneStatusScreen view="crashed" status={status} /></>;
     case 'setup_required':
       // Just enrolled: go on to sign-in even if app:info has not caught up yet.
       if (enrolledUsername === null) {
-        return <FirstRunSetup onEnrolled={setEnrollment} />;
+        return <>{bar}<FirstRunSetup onEnrolled={setEnrollment} /></>;
       }
       return <SessionGate info={info.data} initialUsername={enrolledUsername} />;
     case 'ready':
@@ -89,5 +87,5 @@ function SessionGate({ info, initialUsername }: { info: AppInfo; initialUsername
   if (session.data.signed_in && operator) {
     return <SignedInShell info={info} operator={operator} expiresAt={session.data.expires_at} />;
   }
-  return <SignIn initialUsername={initialUsername} />;
+  return <><ConnectionBar status={info.control_plane} /><SignIn initialUsername={initialUsername} /></>;
 }

@@ -51,7 +51,8 @@ export function useAppInfo() {
   return useQuery({
     queryKey: queryKeys.appInfo,
     queryFn: () => api.call('app:info', {}),
-    refetchInterval: (query) => (query.state.data?.control_plane.state === 'starting' ? STARTING_POLL_MS : false),
+    // Polled while it may change on its own (events say so too, but a missed one must not strand a screen).
+    refetchInterval: (query) => (['starting', 'restarting', 'crashed'].includes(query.state.data?.control_plane.state ?? '') ? STARTING_POLL_MS : false),
   });
 }
 
@@ -70,11 +71,14 @@ export function useConsoleEvents(): void {
   const api = useApi();
   const client = useQueryClient();
   useEffect(() => {
+    // Each connection's state and session show in the connection list too (['connections', ...]).
     const offSession = api.on('session:changed', () => {
       void client.invalidateQueries({ queryKey: queryKeys.session });
+      void client.invalidateQueries({ queryKey: ['connections'] });
     });
     const offStatus = api.on('controlplane:status', () => {
       void client.invalidateQueries({ queryKey: queryKeys.appInfo });
+      void client.invalidateQueries({ queryKey: ['connections'] });
     });
     return () => {
       offSession();

@@ -25,7 +25,7 @@ export interface SignedInConsole extends BrowserConsole {
 }
 
 /** Starts `console:browser` (the real router, embedded control plane and all) on a fresh data dir. */
-async function startBrowserConsole(dataDir: string): Promise<{ child: ChildProcess; launchUrl: string }> {
+export async function startBrowserConsole(dataDir: string): Promise<{ child: ChildProcess; launchUrl: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(appRoot, 'src-main', 'browser', 'cli.ts'), '--data', dataDir, '--json'], {
     cwd: appRoot,
     stdio: ['ignore', 'pipe', 'inherit'],

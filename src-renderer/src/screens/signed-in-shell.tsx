@@ -7,7 +7,7 @@ import { FormAlert } from '../components/form-alert';
 import { describeError } from '../error-text';
 import { queryKeys } from '../queries';
 import { hrefFor, navigate, useRoute } from '../router/hash-router';
-import { describeTarget } from './control-plane-status';
+import { ConnectionSwitcher } from '../connections/connection-switcher';
 
 const roleLabels: Record<ProviderRole, string> = {
   provider_admin: 'Provider admin',
@@ -27,12 +27,14 @@ type Section = { id: string; label: string; View: ComponentType<SectionProps> };
 // Screens past the first load on demand, in chunks of their own: the first screen does not wait for them.
 const TenantsView = lazy(() => import('./tenants').then((module) => ({ default: module.TenantsView })));
 const AuditView = lazy(() => import('./audit').then((module) => ({ default: module.AuditView })));
+const ConnectionsView = lazy(() => import('../connections/connections-view').then((module) => ({ default: module.ConnectionsView })));
 
 /** The console's screens, one line each, in nav order; the first is where `#/` lands. */
 export const sections: readonly [Section, ...Section[]] = [
   { id: 'overview', label: 'Overview', View: Overview },
   { id: 'tenants', label: 'Tenants', View: TenantsView },
   { id: 'audit', label: 'Audit', View: AuditView },
+  { id: 'connections', label: 'Connections', View: ConnectionsView },
 ];
 
 export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; operator: Operator; expiresAt: string | null }) {
@@ -71,9 +73,12 @@ export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; op
     <div className="shell">
       <header className="shell-header">
         <span className="brand">Bulkhead</span>
-        <span className="shell-target" title={describeTarget(info.control_plane)}>
-          {describeTarget(info.control_plane)}
-        </span>
+        <ConnectionSwitcher
+          status={info.control_plane}
+          onManage={() => {
+            navigate('/connections');
+          }}
+        />
         <div className="shell-operator">
           <span className="operator-name">{operator.username}</span>
           <span className="operator-roles">{formatRoles(operator.roles)}</span>

@@ -1,5 +1,5 @@
 import { type ErrorCode } from '../../../contracts/errors';
-import { type AppInfo, type SessionStatus, type SetupResult } from '../../../contracts/ipc';
+import { type AppInfo, type ConnectionView, type SessionStatus, type SetupResult } from '../../../contracts/ipc';
 import { type Operator } from '../../../contracts/operators';
 
 export function appInfo(state: AppInfo['control_plane']['state'] = 'ready', message: string | null = null): AppInfo {
@@ -28,4 +28,37 @@ export const enrollment: SetupResult = {
 
 export function fail(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
   return { error: { code, message, details } };
+}
+
+/** The embedded connection (active unless said otherwise) and, when asked, a remote one. */
+export function embeddedConnection(overrides: Partial<ConnectionView> = {}): ConnectionView {
+  return {
+    id: 'embedded',
+    kind: 'embedded',
+    name: 'Embedded',
+    url: 'https://127.0.0.1:7443',
+    trust: 'embedded',
+    fingerprint: 'AB:'.repeat(31) + 'AB',
+    key_protection: 'file',
+    active: true,
+    session: { signed_in: true, username: 'alice' },
+    status: { kind: 'embedded', connection_id: 'embedded', url: 'https://127.0.0.1:7443', state: 'ready', message: null },
+    ...overrides,
+  };
+}
+
+export function remoteConnection(overrides: Partial<ConnectionView> = {}): ConnectionView {
+  return {
+    id: 'c_0123456789abcdef',
+    kind: 'remote',
+    name: 'Region EU',
+    url: 'https://eu.example.net:8443',
+    trust: 'ca',
+    fingerprint: 'CD:'.repeat(31) + 'CD',
+    key_protection: null,
+    active: false,
+    session: { signed_in: false, username: null },
+    status: { kind: 'remote', connection_id: 'c_0123456789abcdef', url: 'https://eu.example.net:8443', state: 'ready', message: null },
+    ...overrides,
+  };
 }
