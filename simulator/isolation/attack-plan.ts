@@ -79,6 +79,8 @@ export function planAttacks(routes: readonly RouteSpec[], attackers: readonly At
         if (victim.slug === attacker.tenant) continue;
         for (const slot of routeSlots) {
           for (const idKind of slot.kinds) {
+            // A tenant is handed cursors by its own lists only (the tenant plane's): none fit a provider list.
+            if (idKind === 'cursor' && route.plane !== 'tenant') continue;
             const count = victim.counts[idKind] ?? 0;
             if (count === 0) continue;
             const random = root.stream(`${route.key}|${attacker.label}|${victim.slug}|${slot.in}:${slot.name}|${idKind}`);

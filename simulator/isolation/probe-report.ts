@@ -13,7 +13,7 @@ export interface RouteStats {
   attempts: number;
   by_kind: Record<string, number>;
   refused: number;
-  /** Answered 2xx within the attacker's own tenant, or (public routes) as to anyone. */
+  /** Answered 2xx within the attacker's own tenant, or (routes open without a credential) 2xx/3xx as to anyone. */
   answered: number;
   /** Refused at validation (400 invalid_request): never reached the route's tenant checks. */
   stopped_at_validation: number;
@@ -41,9 +41,9 @@ export function routeStats(catalog: RouteCatalog, outcomes: readonly AttemptOutc
     entry.attempts += 1;
     bump(entry.by_kind, outcome.kind);
     if (outcome.verdict === 'leak') entry.leaks += 1;
-    else if (outcome.verdict === 'refused') entry.refused += 1;
     else if (outcome.verdict === 'inconclusive') entry.inconclusive += 1;
-    else entry.answered += 1;
+    else if (outcome.verdict === 'own-scope' || (outcome.verdict === 'public' && outcome.status !== null && outcome.status < 400)) entry.answered += 1;
+    else entry.refused += 1;
     if (invalidRequest(outcome)) entry.stopped_at_validation += 1;
   }
   for (const step of chains.flatMap((chain) => chain.steps)) {

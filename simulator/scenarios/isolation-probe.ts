@@ -274,6 +274,7 @@ function result(input: ResultInput): ScenarioResult {
     `By credential: ${Object.entries(kinds).map(([kind, entry]) => `${kind} ${entry.attempts.toLocaleString('en-US')}${entry.leaks > 0 ? ` (${entry.leaks} leaks)` : ''}`).join(', ')}.`,
     `Leaks: ${leaks.length + chainLeaks.length}.${leaks.slice(0, 5).map((leak) => ` ${leak.attacker} → ${leak.victim}: ${leak.request ?? leak.route}: ${leak.reason}.`).join('')}${chainLeaks.slice(0, 5).map((step) => ` chain step "${step.action}" (${step.route}) answered ${step.status}.`).join('')}`,
     ...run.disclosures.map((disclosure) => `Without a credential: ${disclosure.route} ${disclosure.what}.`),
+    `${routes.reduce((sum, route) => sum + route.stopped_at_validation, 0).toLocaleString('en-US')} attempts were refused at validation (400 invalid_request: e.g. a \`?tenant=\` selector on a route whose query takes none, or a write with an empty body), before any tenant check; the rest reached the routes' credential and tenant checks.`,
     ...(flaky > 0 ? [`${flaky} attempts answered differently from their baseline once and alike on a second try; the second answer counts.`] : []),
     ...(skipped > 0 ? [`${skipped} planned attempts had no identifier to carry (e.g. a list too short to give a cursor) and were not sent.`] : []),
     ...(unexpectedRefusals.length > 0 ? [`Provider actions refused although the provider may do them: ${unexpectedRefusals.map((step) => `${step.action} (${step.status} ${step.code})`).join(', ')}.`] : []),
