@@ -10,16 +10,19 @@ export interface DemoOptions {
   seed: number;
   /** noisy-neighbor's load time (its windows); the other parts take as long as they take. */
   durationMs: number;
+  /** Tenants in noisy-neighbor and isolation-probe (the drill takes 2); a library option, for small runs. */
+  tenants?: number;
   keepTenants?: boolean;
 }
 
-export const demoDefaults = { durationMs: 6_000 };
+export const demoDefaults = { durationMs: 6_000, tenants: 3 };
 
 /** The noisy neighbour's rounds for a load time: one pair of windows, more when there is time for them. */
 const roundsFor = (durationMs: number) => Math.max(1, Math.min(3, Math.floor(durationMs / 8_000)));
 
-export function checkDemoOptions(options: Pick<DemoOptions, 'durationMs'>): void {
+export function checkDemoOptions(options: Pick<DemoOptions, 'durationMs' | 'tenants'>): void {
   if (options.durationMs < 2_000) throw new UsageError('--duration: the demo needs at least 2s of load for its noisy neighbour');
+  if (options.tenants !== undefined && options.tenants < 2) throw new UsageError('the demo needs at least 2 tenants');
 }
 
 /** Each part's own seed, from the demo's (so its tenants' slugs differ from the other parts'). */
@@ -75,8 +78,9 @@ export async function runDemo(connection: Connection, options: DemoOptions, log:
     parts.push({ name, result, headline: headline(result) });
   };
   const keep = { keepTenants: options.keepTenants };
-  await part(1, 'noisy-neighbor', (partLog) => runNoisyNeighbor(connection, { ...noisyNeighborDefaults, tenants: 3, agentsPerTenant: 2, durationMs: options.durationMs, rounds: roundsFor(options.durationMs), seed: partSeed(options.seed, 0), ...keep }, partLog), noisyHeadline);
-  await part(2, 'isolation-probe', (partLog) => runIsolationProbe(connection, { ...isolationProbeDefaults, seed: partSeed(options.seed, 1), ...keep }, partLog), probeHeadline);
+  const tenants = options.tenants ?? demoDefaults.tenants;
+  await part(1, 'noisy-neighbor', (partLog) => runNoisyNeighbor(connection, { ...noisyNeighborDefaults, tenants, agentsPerTenant: 2, durationMs: options.durationMs, rounds: roundsFor(options.durationMs), seed: partSeed(options.seed, 0), ...keep }, partLog), noisyHeadline);
+  await part(2, 'isolation-probe', (partLog) => runIsolationProbe(connection, { ...isolationProbeDefaults, tenants, seed: partSeed(options.seed, 1), ...keep }, partLog), probeHeadline);
   await part(3, 'break-glass-drill', (partLog) => runBreakGlassDrill(connection, { ...breakGlassDrillDefaults, seed: partSeed(options.seed, 2), ...keep }, partLog), drillHeadline);
 
   const invariants = parts.flatMap(({ name, result }) => result.invariants.map((entry) => invariant(`${name}: ${entry.name}`, entry.ok, entry.detail)));
