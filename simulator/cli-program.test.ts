@@ -1,20 +1,5 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from './cli-program';
-
-/** Runs the CLI in this process and keeps what it writes. */
-async function simulate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const streams = { stdout: '', stderr: '' };
-  const stream = (name: 'stdout' | 'stderr') =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        streams[name] += chunk.toString();
-        done();
-      },
-    }) as unknown as NodeJS.WriteStream;
-  const code = await main(['node', 'simulate', ...args], { stdout: stream('stdout'), stderr: stream('stderr') });
-  return { code, ...streams };
-}
+import { simulateInProcess as simulate } from './cli-in-process';
 
 describe('simulate CLI: help and bad flags', () => {
   it('answers --help on every command with exit 0', async () => {

@@ -1,31 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../cli-program';
+import { simulateInProcess as simulate } from '../cli-in-process';
+import { capturedStream } from '../report/captured-stream';
 import { EVIDENCE_FORMAT, newSigningKey } from './evidence';
 import { checkEvidenceOptions, publicKeyFileFor, writeEvidence } from './evidence-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'bulkhead-evidence-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function capture(): { stream: NodeJS.WriteStream; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  return { stream, text: () => text };
-}
-
-async function simulate(...args: string[]) {
-  const [stdout, stderr] = [capture(), capture()];
-  const code = await main(['node', 'simulate', ...args], { stdout: stdout.stream, stderr: stderr.stream });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const capture = () => capturedStream();
 
 const report = { format: EVIDENCE_FORMAT, generated_at: '2026-05-01T10:00:00.000Z', control_plane: { url: 'https://127.0.0.1:8443', version: '0.1.0' }, attempts: { total: 5961, leaks: 0 } };
 

@@ -35,29 +35,27 @@ export class KeyError extends Error {
   override readonly name = 'KeyError';
 }
 
-/** An Ed25519 private key from PEM (PKCS#8). */
-export function signingKeyFromPem(pem: string): KeyObject {
+/** A key from PEM through `create`, which must be an Ed25519 key; `what` names the PEM expected when it is not one. */
+function ed25519Key(pem: string, create: (pem: string) => KeyObject, what: string): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey(pem);
+    key = create(pem);
   } catch {
-    throw new KeyError('not a PEM private key (PKCS#8, "-----BEGIN PRIVATE KEY-----")');
+    throw new KeyError(`not a PEM ${what}`);
   }
   if (key.asymmetricKeyType !== 'ed25519') throw new KeyError(`an ${key.asymmetricKeyType ?? 'unknown'} key: evidence is signed with Ed25519`);
   return key;
 }
 
+/** An Ed25519 private key from PEM (PKCS#8). */
+export function signingKeyFromPem(pem: string): KeyObject {
+  return ed25519Key(pem, createPrivateKey, 'private key (PKCS#8, "-----BEGIN PRIVATE KEY-----")');
+}
+
 /** An Ed25519 public key from PEM (SPKI). A private key's PEM is refused: a verifier never needs one. */
 export function publicKeyFromPem(pem: string): KeyObject {
   if (pem.includes('PRIVATE KEY')) throw new KeyError('a private key: give the public key (-----BEGIN PUBLIC KEY-----)');
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch {
-    throw new KeyError('not a PEM public key ("-----BEGIN PUBLIC KEY-----")');
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw new KeyError(`an ${key.asymmetricKeyType ?? 'unknown'} key: evidence is signed with Ed25519`);
-  return key;
+  return ed25519Key(pem, createPublicKey, 'public key ("-----BEGIN PUBLIC KEY-----")');
 }
 
 /** A key pair made for one run: the private key never leaves the process. */

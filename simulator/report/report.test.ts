@@ -1,7 +1,7 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { scenarioResult, invariant } from '../scenarios/result';
 import { progressView } from './progress';
+import { capturedStream } from './captured-stream';
 import { renderResult } from './table';
 
 function sample(ok: boolean) {
@@ -16,18 +16,7 @@ function sample(ok: boolean) {
   );
 }
 
-/** A stream that keeps what is written, as a terminal or as a pipe. */
-function capture(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  Object.assign(stream, { isTTY, columns: 120, rows: 40 });
-  return { stream, text: () => text };
-}
+const capture = capturedStream;
 
 describe('the final report', () => {
   it('prints the table with thousands separators and a dash for no value, the notes, and each invariant', () => {

@@ -80,7 +80,7 @@ describe('simulate CLI', () => {
       expect(onRemote.stdout + onRemote.stderr).not.toContain(secret);
       expect(readFileSync(join(dir, 'remote.json'), 'utf8')).not.toContain(secret);
     }
-  });
+  }, 120_000);
 
   it('refuses a control plane whose certificate does not chain to the given CA, in one clear line', async () => {
     const flags = remoteFlags();
