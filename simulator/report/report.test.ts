@@ -70,4 +70,19 @@ describe('progress', () => {
     expect(out.text()).toContain('window 2/2: together');
     expect(out.text()).toContain('• draining');
   });
+
+  it("shows the isolation probe's attempts so far: in place on a terminal, at intervals and at the end in a pipe", () => {
+    const pipe = capture(false);
+    const view = progressView(pipe.stream, { plainEveryMs: 60_000 });
+    for (const done of [100, 200, 5_760]) view.sink({ kind: 'attempts', done, total: 5_760, leaks: 0 });
+    view.done();
+    expect(pipe.text().trim().split('\n').map((line) => line.trim())).toEqual(['attempts     100 of 5,760  leaks 0', 'attempts   5,760 of 5,760  leaks 0']);
+    const terminal = capture(true);
+    const live = progressView(terminal.stream);
+    live.sink({ kind: 'attempts', done: 100, total: 200, leaks: 1 });
+    live.sink({ kind: 'attempts', done: 200, total: 200, leaks: 1 });
+    live.done();
+    expect(terminal.text()).toContain('\u001b[1A');
+    expect(terminal.text()).toContain('attempts     200 of 200  leaks 1');
+  });
 });
