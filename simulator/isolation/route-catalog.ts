@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ApiClient, Method } from '../connection/api-client';
+import { describeNetworkError, type ApiClient, type Method } from '../connection/api-client';
 import { SimulatorError } from '../errors';
 
 /** A JSON Schema as the served document carries it (OpenAPI 3.1: JSON Schema 2020-12). */
@@ -75,10 +75,16 @@ export function routesOf(document: unknown): { version: string; routes: RouteSpe
   return { version: parsed.data.info.version, routes };
 }
 
-/** Reads the served document (`GET /provider/v1/openapi.json`, no credential) and its routes. */
+/** Reads the served document (`GET /provider/v1/openapi.json`, no credential) as text (its hash is reported) and its routes. */
 export async function fetchRouteCatalog(client: ApiClient): Promise<RouteCatalog> {
-  const response = await client.pool.request({ method: 'GET', path: '/provider/v1/openapi.json' });
-  const text = await response.body.text();
+  let response: Awaited<ReturnType<typeof client.pool.request>>;
+  let text: string;
+  try {
+    response = await client.pool.request({ method: 'GET', path: '/provider/v1/openapi.json' });
+    text = await response.body.text();
+  } catch (error) {
+    throw new SimulatorError(describeNetworkError(error, client.target.url).message);
+  }
   if (response.statusCode === 404) throw new SimulatorError('this control plane serves no OpenAPI document (GET /provider/v1/openapi.json answered 404): isolation-probe enumerates routes from it');
   if (response.statusCode !== 200) throw new SimulatorError(`GET /provider/v1/openapi.json answered ${response.statusCode}`);
   let document: unknown;
