@@ -1,24 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from './cli-program';
-
-/** Runs the CLI in this process and keeps what it writes. */
-async function simulate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const streams = { stdout: '', stderr: '' };
-  const stream = (name: 'stdout' | 'stderr') =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        streams[name] += chunk.toString();
-        done();
-      },
-    }) as unknown as NodeJS.WriteStream;
-  const code = await main(['node', 'simulate', ...args], { stdout: stream('stdout'), stderr: stream('stderr') });
-  return { code, ...streams };
-}
+import { simulateInProcess as simulate } from './cli-in-process';
 
 describe('simulate CLI: help and bad flags', () => {
   it('answers --help on every command with exit 0', async () => {
-    for (const command of [[], ['noisy-neighbor'], ['scim-sync'], ['break-glass-drill'], ['probe']]) {
+    for (const command of [[], ['noisy-neighbor'], ['scim-sync'], ['break-glass-drill'], ['isolation-probe'], ['demo'], ['verify-evidence'], ['probe']]) {
       const answer = await simulate(...command, '--help');
       expect(answer.code, command.join(' ')).toBe(0);
       expect(answer.stdout, command.join(' ')).toMatch(/^Usage: simulate/);
@@ -29,6 +14,11 @@ describe('simulate CLI: help and bad flags', () => {
       expect(noisy.stdout).toContain(flag);
     }
     expect((await simulate('--help')).stdout).toContain('Exit codes');
+    const probe = await simulate('isolation-probe', '--help');
+    for (const flag of ['--evidence', '--signing-key', '--tenants', '--seed', '--json']) expect(probe.stdout).toContain(flag);
+    const demo = await simulate('demo', '--help');
+    expect(demo.stdout).toContain('--duration');
+    expect(demo.stdout).not.toContain('--tenants');
   });
 
   it('refuses a bad flag with one line naming it, exit 2, before anything starts', async () => {
@@ -49,6 +39,15 @@ describe('simulate CLI: help and bad flags', () => {
       [['scim-sync', '--ca', 'ca.crt'], /--ca and --operator go with --control-plane/],
       [['break-glass-drill', '--tenants', '1'], /at least 2 tenants/],
       [['teleport'], /unknown command 'teleport'/],
+      [['isolation-probe', '--tenants', '1'], /isolation-probe needs at least 2 tenants/],
+      [['isolation-probe', '--signing-key', 'key.pem'], /--signing-key goes with --evidence/],
+      [['isolation-probe', '--evidence', '/nonexistent-folder/evidence.json'], /--evidence \/nonexistent-folder\/evidence.json: cannot write there/],
+      [['isolation-probe', '--evidence', 'e.json', '--signing-key', '/nonexistent/key.pem'], /--signing-key \/nonexistent\/key.pem: cannot read it/],
+      [['isolation-probe', '--control-plane', 'https://cp.example:8443'], /loopback control planes only/],
+      [['demo', '--duration', '1s'], /at least 2s of load/],
+      [['demo', '--tenants', '3'], /unknown option '--tenants'/],
+      [['verify-evidence', 'evidence.json'], /required option '--public-key <pem>'/],
+      [['verify-evidence', '--public-key', 'key.pem'], /missing required argument 'file'/],
       [['scim-sync', '--json', '/nonexistent-folder/report.json'], /--json \/nonexistent-folder\/report.json: cannot write there/],
     ];
     for (const [args, pattern] of cases) {

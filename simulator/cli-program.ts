@@ -10,6 +10,9 @@ import { runFromCli } from './run-scenario';
 import { checkNoisyNeighborOptions, noisyNeighborDefaults } from './scenarios/noisy-neighbor';
 import { scimSyncDefaults } from './scenarios/scim-sync';
 import { breakGlassDrillDefaults, checkBreakGlassDrillOptions } from './scenarios/break-glass-drill';
+import { checkDemoOptions, demoDefaults } from './scenarios/demo';
+import { checkIsolationProbeOptions, checkLoopback, isolationProbeDefaults } from './scenarios/isolation-probe';
+import { checkEvidenceOptions, verifyEvidenceFile, writeEvidence } from './evidence/evidence-files';
 
 interface CommonOptions {
   controlPlane?: string;
@@ -49,10 +52,10 @@ function buildProgram(io: CliIo, exit: { code: number }): Command {
     // Errors are ours to print: one line, exit 2 (see the catch at the end).
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text), outputError: () => undefined })
-    .addHelpText('after', '\nExit codes: 0 every invariant holds, 1 an invariant failed, 2 bad usage, 3 the control plane could not be reached or set up.');
+    .addHelpText('after', '\nExit codes: 0 every invariant holds, 1 an invariant failed (leaks > 0, lost > 0, a ledger that does not verify...), 2 bad usage, 3 the control plane could not be reached or set up.');
 
   /** The flags every scenario takes. */
-  function scenarioCommand(name: string, description: string, defaults: { tenants: number; agentsPerTenant: number; durationMs?: number }): Command {
+  function scenarioCommand(name: string, description: string, defaults: { tenants?: number; agentsPerTenant?: number; durationMs?: number }): Command {
     const command = program
       .command(name)
       .description(description)
@@ -62,10 +65,14 @@ function buildProgram(io: CliIo, exit: { code: number }): Command {
       .addOption(new Option('--password-env <VAR>', "environment variable holding the operator's password").argParser(parseEnvName))
       .addOption(new Option('--totp-secret-env <VAR>', "environment variable holding the operator's TOTP secret (base32)").argParser(parseEnvName))
       .addOption(new Option('--seed <n>', 'seed for tenants, names, rates and order of events (default: random, printed)').argParser(wholeNumber(0, 2 ** 31 - 1)))
-      .addOption(new Option('--tenants <n>', `tenants to simulate (default ${defaults.tenants})`).argParser(wholeNumber(1, 1000)))
-      .addOption(new Option('--agents <n>', `agents per tenant (default ${defaults.agentsPerTenant})`).argParser(wholeNumber(1, 10_000)))
       .option('--json <file>', "write the report as JSON to <file> ('-' for stdout)")
       .option('--keep-tenants', "with --control-plane: keep the run's tenants afterwards (default: delete them)");
+    // Sized by its fleet (a demo sizes its parts itself).
+    if (defaults.tenants !== undefined) {
+      command
+        .addOption(new Option('--tenants <n>', `tenants to simulate (default ${defaults.tenants})`).argParser(wholeNumber(1, 1000)))
+        .addOption(new Option('--agents <n>', `agents per tenant (default ${defaults.agentsPerTenant ?? 1})`).argParser(wholeNumber(1, 10_000)));
+    }
     if (defaults.durationMs !== undefined) command.addOption(new Option('--duration <time>', `load time, e.g. 60s or 2m (default ${defaults.durationMs / 1000}s)`).argParser(parseDuration));
     return command;
   }
@@ -139,6 +146,39 @@ function buildProgram(io: CliIo, exit: { code: number }): Command {
     breakGlassDrillDefaults,
     checkBreakGlassDrillOptions,
   );
+
+  scenarioCommand('isolation-probe', "Every tenant's credentials (admin token, people by role, SCIM, agent, a break-glass grant) try every other tenant's ids on every route of the control plane's OpenAPI document; operators try the tenant plane without a grant and run provider-action chains. Reports attempts by route and leaks (must be 0). Loopback control planes only.", isolationProbeDefaults)
+    .option('--evidence <file>', 'write a signed isolation evidence report (JSON, Ed25519) to <file>')
+    .option('--signing-key <pem>', 'with --evidence: the Ed25519 private key (PKCS#8 PEM) to sign with (default: a key made for the run; its public key is printed and written beside the report)')
+    .action(async (options: CommonOptions & { evidence?: string; signingKey?: string }) => {
+      checkLoopback(options.controlPlane);
+      const target = connectOptions(options);
+      const sizes = { tenants: options.tenants ?? isolationProbeDefaults.tenants, agentsPerTenant: options.agents ?? isolationProbeDefaults.agentsPerTenant };
+      checkIsolationProbeOptions(sizes);
+      const evidence = checkEvidenceOptions(options.evidence, options.signingKey);
+      const request = { scenario: 'isolation-probe' as const, options: { ...sizes, seed: seedOf(options), keepTenants: options.keepTenants } };
+      exit.code = await runFromCli(target, request, output(options), (result, out) => {
+        if (evidence !== null) writeEvidence(evidence, result.details.evidence as Record<string, unknown>, out);
+      });
+    });
+
+  program
+    .command('verify-evidence')
+    .description('Check an isolation evidence report: signed by the given public key, and unchanged since. Exit 0 valid, 1 invalid (one line saying why), 2 bad usage.')
+    .argument('<file>', 'the evidence report (JSON)')
+    .requiredOption('--public-key <pem>', "the signer's Ed25519 public key (PEM), e.g. the .pub.pem written beside the report")
+    .action((file: string, options: { publicKey: string }) => {
+      exit.code = verifyEvidenceFile(file, options.publicKey, io);
+    });
+
+  scenarioCommand('demo', "The sales demo, on one control plane: noisy-neighbor (tenants of every isolation model; the noisy one shed, its neighbours fast), isolation-probe (0 leaks) and break-glass-drill, one after the other, then a summary. --duration is the noisy neighbour's load time.", { durationMs: demoDefaults.durationMs })
+    .action(async (options: CommonOptions) => {
+      checkLoopback(options.controlPlane);
+      const target = connectOptions(options);
+      const chosen = { durationMs: options.duration ?? demoDefaults.durationMs };
+      checkDemoOptions(chosen);
+      exit.code = await runFromCli(target, { scenario: 'demo', options: { ...chosen, seed: seedOf(options), keepTenants: options.keepTenants } }, output(options));
+    });
 
   return program;
 }

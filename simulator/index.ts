@@ -3,6 +3,8 @@
 import { connect, type Connection, type ConnectOptions } from './connection/connect';
 import { RunLog, type ProgressSink } from './run-log';
 import { runBreakGlassDrill, type BreakGlassDrillOptions } from './scenarios/break-glass-drill';
+import { runDemo, type DemoOptions } from './scenarios/demo';
+import { runIsolationProbe, type IsolationProbeOptions } from './scenarios/isolation-probe';
 import { runNoisyNeighbor, type NoisyNeighborOptions } from './scenarios/noisy-neighbor';
 import type { ScenarioResult } from './scenarios/result';
 import { runScimSync, type ScimSyncOptions } from './scenarios/scim-sync';
@@ -13,11 +15,16 @@ export type { Invariant, ScenarioResult } from './scenarios/result';
 export { noisyNeighborDefaults, type NoisyNeighborOptions } from './scenarios/noisy-neighbor';
 export { scimSyncDefaults, type ScimSyncOptions } from './scenarios/scim-sync';
 export { breakGlassDrillDefaults, type BreakGlassDrillOptions } from './scenarios/break-glass-drill';
+export { isolationProbeDefaults, type IsolationProbeOptions } from './scenarios/isolation-probe';
+export { demoDefaults, type DemoOptions } from './scenarios/demo';
+export { signEvidence, verifyEvidence, newSigningKey, signingKeyFromPem, publicKeyFromPem, EVIDENCE_FORMAT } from './evidence/evidence';
 
 export type ScenarioRequest =
   | { scenario: 'noisy-neighbor'; options: NoisyNeighborOptions }
   | { scenario: 'scim-sync'; options: ScimSyncOptions }
-  | { scenario: 'break-glass-drill'; options: BreakGlassDrillOptions };
+  | { scenario: 'break-glass-drill'; options: BreakGlassDrillOptions }
+  | { scenario: 'isolation-probe'; options: IsolationProbeOptions }
+  | { scenario: 'demo'; options: DemoOptions };
 
 function run(request: ScenarioRequest, connection: Connection, log: RunLog): Promise<ScenarioResult> {
   switch (request.scenario) {
@@ -27,6 +34,10 @@ function run(request: ScenarioRequest, connection: Connection, log: RunLog): Pro
       return runScimSync(connection, request.options, log);
     case 'break-glass-drill':
       return runBreakGlassDrill(connection, request.options, log);
+    case 'isolation-probe':
+      return runIsolationProbe(connection, request.options, log);
+    case 'demo':
+      return runDemo(connection, request.options, log);
   }
 }
 

@@ -2,7 +2,9 @@
 export type ProgressEvent =
   | { kind: 'step'; message: string }
   | { kind: 'window'; scenario: string; label: string; index: number; of: number; ms: number }
-  | { kind: 'load'; tenants: TenantLoadLine[] };
+  | { kind: 'load'; tenants: TenantLoadLine[] }
+  /** An isolation probe's attempts so far, and the leaks among them. */
+  | { kind: 'attempts'; done: number; total: number; leaks: number };
 
 /** One tenant's load so far, for a live line. */
 export interface TenantLoadLine {

@@ -4,6 +4,7 @@ import { ExitCode, SimulatorError } from './errors';
 import { simulate, type ScenarioRequest } from './index';
 import { progressView } from './report/progress';
 import { renderResult } from './report/table';
+import type { ScenarioResult } from './scenarios/result';
 
 export interface RunOutput {
   /** Where the JSON report goes: a file, '-' for stdout, or nowhere. */
@@ -18,7 +19,7 @@ export interface RunOutput {
  * one does not. Ctrl-C stops at once: the embedded control plane and its temporary data dir go
  * with the process (see embedded-control-plane.ts), and so does the noisy agents' process.
  */
-export async function runFromCli(target: ConnectOptions, request: ScenarioRequest, output: RunOutput): Promise<number> {
+export async function runFromCli(target: ConnectOptions, request: ScenarioRequest, output: RunOutput, onResult?: (result: ScenarioResult, out: NodeJS.WriteStream) => void): Promise<number> {
   const view = progressView(output.stderr);
   const onSignal = () => {
     view.done();
@@ -50,5 +51,7 @@ export async function runFromCli(target: ConnectOptions, request: ScenarioReques
       }
     }
   }
+  // What the command adds (an evidence report): written whether or not every invariant held.
+  onResult?.(result, output.json === '-' ? output.stderr : output.stdout);
   return result.ok ? ExitCode.ok : ExitCode.invariantFailed;
 }

@@ -35,6 +35,15 @@ export function progressView(stream: NodeJS.WriteStream, options: { live?: boole
       if (update === null) stream.write(`• ${windowLine}\n`);
       return;
     }
+    if (event.kind === 'attempts') {
+      const line = `attempts ${number(event.done).padStart(7)} of ${number(event.total)}  leaks ${number(event.leaks)}`;
+      if (update !== null) update(line);
+      else if (Date.now() - lastPlain >= plainEveryMs || event.done === event.total) {
+        lastPlain = Date.now();
+        stream.write(`  ${line}\n`);
+      }
+      return;
+    }
     const width = Math.max(8, ...event.tenants.map((line) => line.tenant.length));
     const lines = event.tenants.map((line) => loadLine(line, width));
     if (update !== null) {

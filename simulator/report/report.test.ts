@@ -1,7 +1,7 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { scenarioResult, invariant } from '../scenarios/result';
 import { progressView } from './progress';
+import { capturedStream } from './captured-stream';
 import { renderResult } from './table';
 
 function sample(ok: boolean) {
@@ -16,18 +16,7 @@ function sample(ok: boolean) {
   );
 }
 
-/** A stream that keeps what is written, as a terminal or as a pipe. */
-function capture(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      done();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  Object.assign(stream, { isTTY, columns: 120, rows: 40 });
-  return { stream, text: () => text };
-}
+const capture = capturedStream;
 
 describe('the final report', () => {
   it('prints the table with thousands separators and a dash for no value, the notes, and each invariant', () => {
@@ -80,5 +69,20 @@ describe('progress', () => {
     expect(out.text()).toContain('\u001b[1A');
     expect(out.text()).toContain('window 2/2: together');
     expect(out.text()).toContain('• draining');
+  });
+
+  it("shows the isolation probe's attempts so far: in place on a terminal, at intervals and at the end in a pipe", () => {
+    const pipe = capture(false);
+    const view = progressView(pipe.stream, { plainEveryMs: 60_000 });
+    for (const done of [100, 200, 5_760]) view.sink({ kind: 'attempts', done, total: 5_760, leaks: 0 });
+    view.done();
+    expect(pipe.text().trim().split('\n').map((line) => line.trim())).toEqual(['attempts     100 of 5,760  leaks 0', 'attempts   5,760 of 5,760  leaks 0']);
+    const terminal = capture(true);
+    const live = progressView(terminal.stream);
+    live.sink({ kind: 'attempts', done: 100, total: 200, leaks: 1 });
+    live.sink({ kind: 'attempts', done: 200, total: 200, leaks: 1 });
+    live.done();
+    expect(terminal.text()).toContain('\u001b[1A');
+    expect(terminal.text()).toContain('attempts     200 of 200  leaks 1');
   });
 });

@@ -21,6 +21,8 @@ export interface ScenarioResult {
   /** The run's ordered events (what a seed reproduces). */
   events: string[];
   details: Record<string, unknown>;
+  /** A run of several scenarios (the demo): each part's own result, printed before the summary. */
+  parts?: ScenarioResult[];
 }
 
 export function invariant(name: string, ok: boolean, detail: string): Invariant {

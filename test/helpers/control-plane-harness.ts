@@ -36,6 +36,8 @@ export interface HarnessOptions {
   clock?: () => Date;
   /** serve --public-url: where sign-in redirects go (inject() tests name a host of their own). */
   publicUrl?: string;
+  /** startControlPlane: adds to the app before it listens (e.g. a route a test registers on purpose). */
+  beforeListen?: (app: FastifyInstance) => void;
 }
 
 interface InitializedDataDir {
@@ -236,6 +238,7 @@ export async function startControlPlane(options: HarnessOptions = {}): Promise<R
     telemetryCells: options.telemetryCells,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  options.beforeListen?.(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -80,7 +80,7 @@ describe('simulate CLI', () => {
       expect(onRemote.stdout + onRemote.stderr).not.toContain(secret);
       expect(readFileSync(join(dir, 'remote.json'), 'utf8')).not.toContain(secret);
     }
-  });
+  }, 120_000);
 
   it('refuses a control plane whose certificate does not chain to the given CA, in one clear line', async () => {
     const flags = remoteFlags();
@@ -91,4 +91,24 @@ describe('simulate CLI', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^simulate: refused https:\/\/127\.0\.0\.1:\d+: its TLS certificate does not chain to the pinned CA/);
   });
+
+  it('isolation-probe on the remote control plane (CA pinned) writes signed evidence, and verify-evidence checks it as a process', async () => {
+    const evidence = join(dir, 'evidence.json');
+    const probe = await simulate(['isolation-probe', ...remoteFlags(), '--seed', '4343', '--tenants', '2', '--agents', '1', '--evidence', evidence, '--json', join(dir, 'probe.json')], env());
+    expect(probe.code, probe.stderr).toBe(0);
+    expect(probe.stdout).toMatch(/GET \/v1\/telemetry\/results\s*│\s*tenant-or-grant/);
+    expect(probe.stdout).toMatch(/Leaks: 0\./);
+    expect(probe.stdout).toMatch(/^Evidence: .*evidence\.json, signed with Ed25519/m);
+    expect(probe.stdout).toContain('-----BEGIN PUBLIC KEY-----');
+    const report = JSON.parse(readFileSync(join(dir, 'probe.json'), 'utf8')) as ScenarioResult;
+    expect(report.control_plane).toEqual({ url: remote.target.url, kind: 'remote' });
+    const verified = await simulate(['verify-evidence', evidence, '--public-key', join(dir, 'evidence.pub.pem')]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^valid: .* 0 leaks/);
+    writeFileSync(evidence, readFileSync(evidence, 'utf8').replace('"leaks": 0', '"leaks": 1'));
+    const tampered = await simulate(['verify-evidence', evidence, '--public-key', join(dir, 'evidence.pub.pem')]);
+    expect(tampered.code).toBe(1);
+    expect(meaningful(tampered.stderr)).toEqual([expect.stringMatching(/is NOT valid: the signature does not match the content/) as unknown]);
+    for (const secret of [remote.operator.password, remote.operator.totpSecret]) expect(probe.stdout + probe.stderr + readFileSync(evidence, 'utf8')).not.toContain(secret);
+  }, 180_000);
 });

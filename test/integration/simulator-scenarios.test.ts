@@ -4,6 +4,8 @@ import { RunLog, type ProgressEvent } from '../../simulator/run-log';
 import { noisyNeighborDefaults, runNoisyNeighbor, type NoisyTenantRow } from '../../simulator/scenarios/noisy-neighbor';
 import { runScimSync } from '../../simulator/scenarios/scim-sync';
 import { runBreakGlassDrill, type DrillReport } from '../../simulator/scenarios/break-glass-drill';
+import { runDemo } from '../../simulator/scenarios/demo';
+import { renderResult } from '../../simulator/report/table';
 
 /**
  * The simulator's scenarios against a real embedded control plane (the repository's CLI in a child
@@ -99,4 +101,23 @@ describe('simulator scenarios on an embedded control plane', () => {
     expect(double?.tenant_ledger.filter((event) => event === 'BREAK_GLASS_APPROVED')).toHaveLength(2);
     expect(double?.other_tenant_ledger).toEqual([]);
   });
+
+  it('demo: noisy-neighbor, isolation-probe (0 leaks) and break-glass-drill one after the other on one control plane, then a summary', async () => {
+    const steps: string[] = [];
+    const result = await runDemo(connection, { seed: 303, durationMs: 4_000, tenants: 2 }, new RunLog((event) => (event.kind === 'step' ? steps.push(event.message) : undefined)));
+    expect(result.invariants.filter((entry) => !entry.ok)).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.parts?.map((part) => part.scenario)).toEqual(['noisy-neighbor', 'isolation-probe', 'break-glass-drill']);
+    expect(steps.filter((step) => step.startsWith('demo '))).toEqual(['demo 1/3: noisy-neighbor', 'demo 2/3: isolation-probe', 'demo 3/3: break-glass-drill']);
+    expect(result.table.rows.map((row) => row[0])).toEqual(['noisy-neighbor', 'isolation-probe', 'break-glass-drill']);
+    expect(String(result.table.rows[1]?.[2])).toMatch(/^[\d,]+ attempts on \d+ routes, 0 leaks$/);
+    expect(String(result.table.rows[0]?.[2])).toMatch(/lost 0$/);
+    // Each part under its own seed: no part's tenants collide with another's.
+    expect(result.parts?.map((part) => part.seed)).toEqual([303, 304, 305]);
+    expect(result.events.some((event) => event.startsWith('isolation-probe: attack plan '))).toBe(true);
+    // Printed: every part's report, then the summary (whose invariants are the parts', not repeated when they hold).
+    const text = renderResult(result);
+    expect(text.indexOf('noisy-neighbor')).toBeLessThan(text.indexOf('isolation-probe: 2 tenants'));
+    expect(text.trimEnd().split('\n').at(-1)).toBe(`OK: ${result.invariants.length} invariants hold.`);
+  }, 240_000);
 });

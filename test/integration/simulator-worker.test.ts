@@ -22,7 +22,7 @@ describe('the simulator worker process', () => {
       expect(last.result.ok).toBe(true);
       expect(last.result.control_plane.kind).toBe('embedded');
     }
-  });
+  }, 120_000);
 
   it('reports a failure as a message with its exit code', async () => {
     const child = fork(resolve(import.meta.dirname, '..', '..', 'simulator', 'worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
