@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { IpcEvent, IpcEventPayload } from '../contracts/ipc';
 import type { KeySealer } from './control-plane/deployment-key';
 import { EmbeddedControlPlane, type ControlPlaneCommand } from './control-plane/embedded';
 import { createIpcRouter, type IpcRouter } from './ipc/router';
 import { ConsoleService } from './services/console-service';
+import { IdleLock, idleLockHandlers } from './services/idle-lock';
 
 export interface ConsoleHostOptions {
   mode: 'electron' | 'browser';
@@ -13,6 +15,8 @@ export interface ConsoleHostOptions {
   log: (message: string, error?: unknown) => void;
   /** Electron's safeStorage, to seal the embedded control plane's deployment key; none in browser mode. */
   keySealer?: KeySealer;
+  /** A fixed idle lock (browser mode's --idle-lock-seconds) instead of the console's setting. */
+  idleLockSeconds?: number;
 }
 
 export interface ConsoleHost {
@@ -31,13 +35,25 @@ export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
     log: (line) => options.log(line),
     keySealer: options.keySealer ?? null,
   });
-  const service = new ConsoleService({ version: options.version, mode: options.mode, controlPlane: embedded, emit: options.emit });
-  const router = createIpcRouter(service.handlers(), (message, error) => options.log(message, error));
+  // The idle lock signs the session out after a while without a call from the renderer (#18).
+  const idleLock: IdleLock = new IdleLock({
+    settingsFile: join(options.consoleDataDir, 'idle-lock.json'),
+    overrideSeconds: options.idleLockSeconds,
+    onIdle: async (seconds) => {
+      await handlers['session:logout']({});
+      options.emit('session:locked', { reason: 'idle', idle_lock_seconds: seconds });
+    },
+    log: options.log,
+  });
+  const service = new ConsoleService({ version: options.version, mode: options.mode, controlPlane: embedded, emit: idleLock.observe(options.emit) });
+  const handlers = idleLock.watch({ ...service.handlers(), ...idleLockHandlers(idleLock) });
+  const router = createIpcRouter(handlers, (message, error) => options.log(message, error));
   return {
     router,
     embedded,
     service,
     async stop() {
+      idleLock.disarm();
       await service.close();
       await embedded.stop();
     },

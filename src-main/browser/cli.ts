@@ -20,15 +20,24 @@ function port(value: string): number {
   return n;
 }
 
+function idleSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 43_200) {
+    throw new InvalidArgumentError('whole seconds, 1 to 43200');
+  }
+  return n;
+}
+
 const program = new Command()
   .name('console:browser')
   .description('The Bulkhead console in browser mode: the same IPC router, served on loopback to a browser.')
   .option('--data <dir>', 'console data dir (holds the embedded control plane and its deployment key)', defaultDataDir())
   .option('--port <port>', 'loopback port (0: a free one)', port, 0)
   .option('--json', 'print the launch URL as one JSON line (for scripts and tests)')
+  .option('--idle-lock-seconds <seconds>', 'sign out after this long without activity, instead of the setting (default 15 minutes)', idleSeconds)
   .parse();
 
-const options = program.opts<{ data: string; port: number; json?: boolean }>();
+const options = program.opts<{ data: string; port: number; json?: boolean; idleLockSeconds?: number }>();
 const version = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const rendererDir = join(appRoot, 'out', 'renderer');
 let server: BrowserServer | null = null;
@@ -38,6 +47,7 @@ const host = createConsoleHost({
   version,
   consoleDataDir: resolve(options.data),
   controlPlaneCli: resolveControlPlaneCommand(appRoot, process.execPath),
+  ...(options.idleLockSeconds === undefined ? {} : { idleLockSeconds: options.idleLockSeconds }),
   emit: (event, payload) => {
     server?.broadcast(event, payload);
   },

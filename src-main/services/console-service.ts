@@ -3,10 +3,11 @@ import { LicenseView } from '../../contracts/license';
 import { LoginResponse } from '../../contracts/operators';
 import { Tenant } from '../../contracts/tenants';
 import { z } from 'zod';
-import type { ControlPlaneStatus, IpcEvent, IpcEventPayload, SessionStatus } from '../../contracts/ipc';
+import type { ControlPlaneStatus, IpcEvent, IpcEventPayload, IpcParsedRequest, SessionStatus } from '../../contracts/ipc';
 import { ConsoleError } from '../console-error';
 import { ControlPlaneClient, type ControlPlaneTarget } from '../control-plane/client';
 import type { IpcHandlers } from '../ipc/router';
+import { operatorHandlers, type OperatorPort } from './operator-handlers';
 
 /** What the console service needs of the control plane it manages (embedded or remote). */
 export interface ControlPlaneHandle {
@@ -45,7 +46,8 @@ export class ConsoleService {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  handlers(): IpcHandlers {
+  /** Every channel but the idle lock's, which console-host.ts adds. */
+  handlers(): Omit<IpcHandlers, 'lock:settings' | 'lock:configure'> {
     return {
       'app:info': () => Promise.resolve({ version: this.options.version, mode: this.options.mode, control_plane: this.options.controlPlane.status() }),
       'setup:enroll': (request) => this.options.controlPlane.setup(request.username, request.password),
@@ -68,6 +70,23 @@ export class ConsoleService {
         return { deleted: true as const };
       },
       'audit:verify': () => this.asOperator('GET', '/provider/v1/audit/verify', LedgerVerifyView),
+      ...operatorHandlers(this.operatorPort()),
+    };
+  }
+
+  /** What operator-handlers.ts needs of this service (enrollment, the account, operator administration). */
+  private operatorPort(): OperatorPort {
+    return {
+      asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body),
+      asOperatorNoContent: async (method, path, body) => {
+        await this.asOperator(method, path, null, body);
+      },
+      anonymous: async (method, path, schema, body) => {
+        const answer = await this.controlPlane().call(method, path, schema, { body });
+        if (answer === null) throw new ConsoleError('internal_error', `The control plane answered ${method} ${path} without a body.`);
+        return answer;
+      },
+      adoptSession: (answer) => this.adoptSession(answer),
     };
   }
 
@@ -118,11 +137,15 @@ export class ConsoleService {
     return this.client;
   }
 
-  private async login(request: { username: string; password: string; totp: string }): Promise<SessionStatus> {
+  private async login(request: IpcParsedRequest<'session:login'>): Promise<SessionStatus> {
     const answer = await this.controlPlane().call('POST', '/provider/v1/auth/login', LoginResponse, { body: request });
     if (answer === null) {
       throw new ConsoleError('internal_error', 'The control plane answered the sign-in without a session.');
     }
+    return this.adoptSession(answer);
+  }
+
+  private adoptSession(answer: LoginResponse): SessionStatus {
     this.session = { token: answer.token, expiresAt: answer.expires_at, operator: answer.operator };
     const status = this.sessionStatus();
     this.options.emit('session:changed', status);
