@@ -6,8 +6,10 @@ import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
 import { describeError } from '../error-text';
 import { queryKeys } from '../queries';
+import { AccountView } from './account';
 import { AuditView } from './audit';
 import { describeTarget } from './control-plane-status';
+import { isProviderAdmin, OperatorsView } from './operators';
 import { TenantsView } from './tenants';
 
 const roleLabels: Record<ProviderRole, string> = {
@@ -22,20 +24,24 @@ export function formatRoles(roles: readonly ProviderRole[]): string {
 
 type SectionProps = { info: AppInfo; operator: Operator; expiresAt: string | null };
 
-type Section = { id: string; label: string; View: (props: SectionProps) => ReactNode };
+/** `when`: only for operators it holds for (the control plane refuses the rest anyway). */
+type Section = { id: string; label: string; View: (props: SectionProps) => ReactNode; when?: (operator: Operator) => boolean };
 
 /** The console sections; later screens (tenants, metering, …) are added here. */
 const sections: readonly [Section, ...Section[]] = [
   { id: 'overview', label: 'Overview', View: Overview },
   { id: 'tenants', label: 'Tenants', View: TenantsView },
   { id: 'audit', label: 'Audit', View: AuditView },
+  { id: 'operators', label: 'Operators', View: OperatorsView, when: isProviderAdmin },
+  { id: 'account', label: 'Account', View: AccountView },
 ];
 
 export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; operator: Operator; expiresAt: string | null }) {
   const api = useApi();
   const client = useQueryClient();
   const [section, setSection] = useState(sections[0].id);
-  const current = sections.find((item) => item.id === section) ?? sections[0];
+  const visible = sections.filter((item) => item.when?.(operator) ?? true);
+  const current = visible.find((item) => item.id === section) ?? sections[0];
 
   const logout = useMutation({
     mutationFn: () => api.call('session:logout', {}),
@@ -74,7 +80,7 @@ export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; op
       <div className="shell-body">
         <nav className="shell-nav" aria-label="Console sections">
           <ul>
-            {sections.map((item) => (
+            {visible.map((item) => (
               <li key={item.id}>
                 <button
                   type="button"
