@@ -16,8 +16,8 @@ export interface BrowserConsole {
 }
 
 /** Starts `console:browser` (the real router, embedded control plane and all) on a fresh data dir. */
-async function startBrowserConsole(dataDir: string): Promise<{ child: ChildProcess; launchUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(appRoot, 'src-main', 'browser', 'cli.ts'), '--data', dataDir, '--json'], {
+async function startBrowserConsole(dataDir: string, extraArgs: readonly string[]): Promise<{ child: ChildProcess; launchUrl: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(appRoot, 'src-main', 'browser', 'cli.ts'), '--data', dataDir, '--json', ...extraArgs], {
     cwd: appRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -42,12 +42,12 @@ async function startBrowserConsole(dataDir: string): Promise<{ child: ChildProce
   return { child, launchUrl };
 }
 
-export const test = base.extend<{ browserConsole: BrowserConsole }>({
-  // Playwright reads a fixture's dependencies from its destructuring pattern: this one has none.
-  // eslint-disable-next-line no-empty-pattern
-  browserConsole: async ({}, use) => {
+export const test = base.extend<{ browserConsole: BrowserConsole; consoleArgs: string[] }>({
+  /** Extra console:browser flags for a spec (`test.use({ consoleArgs: [...] })`), e.g. --idle-lock-seconds. */
+  consoleArgs: [[], { option: true }],
+  browserConsole: async ({ consoleArgs }, use) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bulkhead-e2e-'));
-    const { child, launchUrl } = await startBrowserConsole(dataDir);
+    const { child, launchUrl } = await startBrowserConsole(dataDir, consoleArgs);
     try {
       await use({ launchUrl, origin: new URL(launchUrl).origin, dataDir });
     } finally {

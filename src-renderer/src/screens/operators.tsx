@@ -162,16 +162,16 @@ function CreatedNotice({ created, passwordChosen, onDone }: { created: CreatedOp
               {created.initial_password}
             </code>
           </p>
-          <CopyButton text={created.initial_password} label="Copy initial password" />
         </>
       ) : (
         <p>{name} signs in with {passwordChosen ? 'the password you chose' : 'their password'}, then sets up their authenticator app.</p>
       )}
-      <p>
+      <div className="button-row">
+        {created.initial_password ? <CopyButton text={created.initial_password} label="Copy initial password" /> : null}
         <button type="button" className="button" onClick={onDone}>
           Done
         </button>
-      </p>
+      </div>
     </div>
   );
 }
