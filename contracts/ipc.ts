@@ -11,6 +11,9 @@ import {
   Password,
   RecoveryCodesView,
   RegenerateRecoveryCodesRequest,
+  ReplaceTotpRequest,
+  ConfirmTotpReplacementRequest,
+  TotpReplacement,
   Username,
 } from './operators';
 import { Timestamp, Uuid } from './common';
@@ -97,6 +100,9 @@ export const ipcChannels = {
   'account:get': { request: Empty, response: Operator },
   'account:password': { request: ChangePasswordRequest, response: z.strictObject({ changed: z.literal(true) }) },
   'account:recovery-codes': { request: RegenerateRecoveryCodesRequest, response: RecoveryCodesView },
+  /** A new authenticator (password first); the old one works until `account:totp-confirm`. */
+  'account:totp-start': { request: ReplaceTotpRequest, response: TotpReplacement },
+  'account:totp-confirm': { request: ConfirmTotpReplacementRequest, response: z.strictObject({ replaced: z.literal(true) }) },
   'operators:list': { request: Empty, response: z.strictObject({ items: z.array(Operator) }) },
   'operators:create': { request: CreateOperatorRequest, response: CreatedOperator },
   'operators:remove': { request: OperatorRef, response: z.strictObject({ removed: z.literal(true) }) },

@@ -106,6 +106,13 @@ export const RegenerateRecoveryCodesRequest = z.strictObject({ password: z.strin
 export const RecoveryCodesView = z.strictObject({ recovery_codes: RecoveryCodes });
 export type RecoveryCodesView = z.infer<typeof RecoveryCodesView>;
 
+/** POST /auth/totp: a new authenticator for the signed-in operator (its password first); the old one works until the new one is confirmed. */
+export const ReplaceTotpRequest = z.strictObject({ password: z.string().min(1).max(1024) });
+export const TotpReplacement = z.strictObject({ otpauth_uri: z.string().startsWith('otpauth://totp/'), secret: z.string() });
+export type TotpReplacement = z.infer<typeof TotpReplacement>;
+/** POST /auth/totp/confirm: a first code from the new authenticator replaces the old one. */
+export const ConfirmTotpReplacementRequest = z.strictObject({ totp: TotpCode });
+
 /** PUT /auth/password: the signed-in operator's own password. */
 export const ChangePasswordRequest = z.strictObject({
   current_password: z.string().min(1).max(1024),

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Operator, ProviderRole } from '../../contracts/operators';
 import { PROVIDER_LEDGER } from '../audit/ledger-ids';
-import { seal } from '../crypto/seal';
+import { open, seal } from '../crypto/seal';
 import { sealPurpose } from '../crypto/seal-purposes';
 import { ApiError } from '../errors';
 import type { Storage } from '../storage/types';
@@ -9,7 +9,7 @@ import type { AuthenticatedOperator, OperatorAuth } from './operator-auth';
 import { operatorView } from './operator-view';
 import { hashPassword } from './password';
 import { newRecoveryCodes } from './recovery-codes';
-import { newTotpSecret } from './totp';
+import { checkTotp, newTotpSecret, totpUri } from './totp';
 
 export interface OperatorAccountsDeps {
   storage: Storage;
@@ -116,6 +116,44 @@ export class OperatorAccounts {
       // Whoever else holds a session of this operator (another console, a stolen token) is out.
       await tx.revokeOperatorSessions(record.id, at, self.session.id);
       await tx.appendLedger(PROVIDER_LEDGER, { actor: `operator:${record.username}`, eventType: 'OPERATOR_PASSWORD_CHANGED', tenantId: null, details: { operator_id: record.id } }, at);
+    });
+  }
+
+  /**
+   * A new authenticator for the signed-in operator (after signing in with a recovery code, or a new
+   * phone): its password first. The old authenticator keeps working until a first code of the new
+   * one confirms it, so a half-done change never locks anyone out.
+   */
+  async startTotpReplacement(self: AuthenticatedOperator, password: string): Promise<{ otpauthUri: string; secret: string }> {
+    const record = await this.deps.auth.recheckPassword(self.operator, password);
+    const secret = newTotpSecret();
+    const at = this.deps.clock().toISOString();
+    await this.deps.storage.transaction(async (tx) => {
+      await tx.setTotpReplacement(record.id, seal(this.deps.deploymentKey, Buffer.from(secret), sealPurpose.operatorTotp(record.id)));
+      await tx.appendLedger(PROVIDER_LEDGER, { actor: `operator:${record.username}`, eventType: 'OPERATOR_TOTP_REPLACEMENT_STARTED', tenantId: null, details: { operator_id: record.id } }, at);
+    });
+    return { otpauthUri: totpUri(record.username, secret), secret };
+  }
+
+  /** A first code of the new authenticator: it replaces the old one. */
+  async confirmTotpReplacement(self: AuthenticatedOperator, code: string): Promise<void> {
+    const { storage, deploymentKey } = this.deps;
+    const record = await storage.operators.findById(self.operator.id);
+    if (record?.totpReplacementSealed == null) {
+      throw new ApiError(409, 'conflict', 'No new authenticator is being set up; start again.');
+    }
+    const now = this.deps.clock();
+    const secret = open(deploymentKey, record.totpReplacementSealed, sealPurpose.operatorTotp(record.id)).toString('utf8');
+    const check = await checkTotp(secret, code, now, null);
+    if (check.kind !== 'ok') {
+      throw new ApiError(401, 'invalid_credentials', 'That code does not match the new authenticator.');
+    }
+    const at = now.toISOString();
+    await storage.transaction(async (tx) => {
+      if (!(await tx.promoteTotpReplacement(record.id, check.step))) {
+        throw new ApiError(409, 'conflict', 'No new authenticator is being set up; start again.');
+      }
+      await tx.appendLedger(PROVIDER_LEDGER, { actor: `operator:${record.username}`, eventType: 'OPERATOR_TOTP_REPLACED', tenantId: null, details: { operator_id: record.id } }, at);
     });
   }
 

@@ -21,6 +21,8 @@ export interface OperatorRecord extends NewOperator {
   lastTotpStep: number | null;
   /** Unused recovery codes left (only their hashes are stored). */
   recoveryCodesLeft: number;
+  /** A new authenticator's secret (sealed) the enrolled operator is setting up, until a first code confirms it. */
+  totpReplacementSealed: Buffer | null;
 }
 
 export interface OperatorStore {
@@ -92,6 +94,13 @@ export interface OperatorWrites {
   /** Uses up one recovery code: true only for an unused code of this operator (atomic, single use). */
   useRecoveryCode(operatorId: string, codeHash: string): Promise<boolean>;
   setOperatorPassword(operatorId: string, passwordHash: string): Promise<void>;
+  /** Keeps (or, with null, drops) the secret of a new authenticator being set up. */
+  setTotpReplacement(operatorId: string, totpSecretSealed: Buffer | null): Promise<void>;
+  /**
+   * The new authenticator replaces the old (its first code at `step` is remembered as used): false
+   * when no replacement was being set up.
+   */
+  promoteTotpReplacement(operatorId: string, step: number): Promise<boolean>;
   recordLoginFailure(key: string, at: string): Promise<number>;
   lockLogin(key: string, until: string): Promise<void>;
   resetLogin(key: string): Promise<void>;

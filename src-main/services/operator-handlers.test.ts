@@ -114,4 +114,16 @@ describe('operator handlers (enrollment, account, operators) against a real cont
     expect(await call('session:login', { username: 'admin', password: 'another-long-password', totp: await code(cp.admin.totpSecret) })).toMatchObject({ result: { signed_in: true } });
     expect(await call('session:login', { username: 'admin', password: 'another-long-password', totp: await code(cp.admin.totpSecret) })).toMatchObject({ error: { code: 'totp_replayed' } });
   });
+
+  it('sets up a new authenticator for the signed-in admin, after its password and a first code of the new one', async () => {
+    expect(await call('account:totp-start', { password: 'not-the-password' })).toMatchObject({ error: { code: 'invalid_credentials' } });
+    const started = await call('account:totp-start', { password: 'another-long-password' });
+    if (!('result' in started)) throw new Error(JSON.stringify(started));
+    const { secret } = started.result as { secret: string };
+    expect(secret).not.toBe(cp.admin.totpSecret);
+    expect(await call('account:totp-confirm', { totp: await code(secret) })).toEqual({ result: { replaced: true } });
+    nextStep();
+    expect(await call('session:login', { username: 'admin', password: 'another-long-password', totp: await code(cp.admin.totpSecret) })).toMatchObject({ error: { code: 'invalid_credentials' } });
+    expect(await call('session:login', { username: 'admin', password: 'another-long-password', totp: await code(secret) })).toMatchObject({ result: { signed_in: true } });
+  });
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SessionStatus } from '../../contracts/ipc';
-import { CreatedOperator, EnrolledSession, Operator, PendingEnrollment, RecoveryCodesView, SessionView, type LoginResponse } from '../../contracts/operators';
+import { CreatedOperator, EnrolledSession, Operator, PendingEnrollment, RecoveryCodesView, SessionView, TotpReplacement, type LoginResponse } from '../../contracts/operators';
 import type { IpcHandlers } from '../ipc/router';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -23,6 +23,8 @@ export type OperatorChannel =
   | 'account:get'
   | 'account:password'
   | 'account:recovery-codes'
+  | 'account:totp-start'
+  | 'account:totp-confirm'
   | 'operators:list'
   | 'operators:create'
   | 'operators:remove'
@@ -53,6 +55,11 @@ export function operatorHandlers(port: OperatorPort): Pick<IpcHandlers, Operator
       return { changed: true as const };
     },
     'account:recovery-codes': (request) => port.asOperator('POST', '/provider/v1/auth/recovery-codes', RecoveryCodesView, request),
+    'account:totp-start': (request) => port.asOperator('POST', '/provider/v1/auth/totp', TotpReplacement, request),
+    'account:totp-confirm': async (request) => {
+      await port.asOperatorNoContent('POST', '/provider/v1/auth/totp/confirm', request);
+      return { replaced: true as const };
+    },
     'operators:list': async () => ({ items: (await port.asOperator('GET', '/provider/v1/operators', z.object({ items: z.array(Operator) }))).items }),
     'operators:create': (request) => port.asOperator('POST', '/provider/v1/operators', CreatedOperator, request),
     'operators:remove': async (request) => {

@@ -55,7 +55,7 @@ async function firstRun(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { name: 'Set up your authenticator app' })).toBeVisible();
 }
 
-test('enroll from the QR code with a first code; lose the authenticator and sign in with a recovery code; a second operator enrolls its own', async ({ page, context, browserConsole }, testInfo) => {
+test('enroll from the QR code with a first code; a second operator enrolls its own; lose the authenticator, sign in with a recovery code and set up a new one', async ({ page, context, browserConsole }, testInfo) => {
   test.setTimeout(180_000);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: browserConsole.origin });
   await page.goto(browserConsole.launchUrl);
@@ -132,6 +132,16 @@ test('enroll from the QR code with a first code; lose the authenticator and sign
   await expect(page.getByRole('banner')).toContainText('admin');
   await nav.getByRole('button', { name: 'Account' }).click();
   await expect(page.getByTestId('recovery-codes-left')).toHaveText('9 left');
+  // It sets up a new authenticator: its password, the new QR code, a first code of the new app.
+  const replace = page.getByRole('form', { name: 'Set up a new authenticator' });
+  await replace.getByLabel('Password').fill(admin.password);
+  await replace.getByRole('button', { name: 'Set up a new authenticator' }).click();
+  const renewed = await scanQrCode(page);
+  expect(renewed.secret).not.toBe(secret);
+  await page.getByLabel('Code from your new app').fill(await code(renewed.secret));
+  await keep(page, testInfo, 'new-authenticator');
+  await page.getByRole('button', { name: 'Confirm new authenticator' }).click();
+  await expect(page.getByText('Your new authenticator app is set up; the old one no longer works.')).toBeVisible();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
   await page.getByLabel('Username').fill(admin.username);
@@ -139,6 +149,12 @@ test('enroll from the QR code with a first code; lose the authenticator and sign
   await page.getByLabel('Recovery code').fill(recoveryCodes[0] ?? '');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toContainText('The username, password or code is wrong.');
+  // The new authenticator signs in (its next code: the first one confirmed it).
+  await page.getByRole('button', { name: 'Use my authenticator app instead' }).click();
+  await page.getByLabel('Password', { exact: true }).fill(admin.password);
+  await page.getByLabel('Authenticator code').fill(await code(renewed.secret, 1));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 });
 
 test.describe('the idle lock', () => {

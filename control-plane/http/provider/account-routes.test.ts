@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecoveryCodesView } from '../../../contracts/operators';
-import { buildTestApp, enrollOperator, type TestApp } from '../../../test/helpers/control-plane-harness';
+import { RecoveryCodesView, TotpReplacement } from '../../../contracts/operators';
+import { buildTestApp, enrollOperator, totpCode, type TestApp } from '../../../test/helpers/control-plane-harness';
 
 describe("the signed-in operator's own account (PUT /provider/v1/auth/password, POST /provider/v1/auth/recovery-codes)", () => {
   let t: TestApp;
@@ -73,6 +73,38 @@ describe("the signed-in operator's own account (PUT /provider/v1/auth/password, 
     expect((await login(second[0] ?? '')).statusCode).toBe(201);
     const audit = (await t.app.inject({ method: 'GET', url: '/provider/v1/audit?event_type=OPERATOR_RECOVERY_CODES_REPLACED', headers: await t.adminHeaders() })).json<{ items: unknown[] }>();
     expect(audit.items).toHaveLength(2);
+  });
+
+  it('sets up a new authenticator after the password; the old one works until a first code of the new one confirms it', async () => {
+    const headers = await t.adminHeaders();
+    const start = (payload: object) => t.app.inject({ method: 'POST', url: '/provider/v1/auth/totp', headers, payload });
+    const confirm = (totp: string) => t.app.inject({ method: 'POST', url: '/provider/v1/auth/totp/confirm', headers, payload: { totp } });
+    const login = async (secret: string) => t.app.inject({ method: 'POST', url: '/provider/v1/auth/login', payload: { username: 'admin', password: t.admin.password, totp: await totpCode(secret, t.clock.now()) } });
+
+    expect((await confirm('123456')).json()).toMatchObject({ error: { code: 'conflict' } });
+    expect((await start({ password: 'not-my-password' })).statusCode).toBe(401);
+    const started = await start({ password: t.admin.password });
+    expect(started.statusCode).toBe(201);
+    const replacement = TotpReplacement.parse(started.json());
+    expect(replacement.secret).not.toBe(t.admin.totpSecret);
+    expect(new URL(replacement.otpauth_uri).searchParams.get('secret')).toBe(replacement.secret);
+
+    // Not confirmed yet: the old authenticator still signs in.
+    t.clock.advance(30);
+    expect((await login(t.admin.totpSecret)).statusCode).toBe(201);
+    const newCode = await totpCode(replacement.secret, t.clock.now());
+    const wrong = await confirm(newCode === '000000' ? '111111' : '000000');
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toMatchObject({ error: { code: 'invalid_credentials' } });
+    expect((await confirm(newCode)).statusCode).toBe(204);
+    expect((await confirm(newCode)).statusCode).toBe(409);
+
+    t.clock.advance(30);
+    expect((await login(t.admin.totpSecret)).json()).toMatchObject({ error: { code: 'invalid_credentials' } });
+    t.clock.advance(30);
+    expect((await login(replacement.secret)).statusCode).toBe(201);
+    const audit = (await t.app.inject({ method: 'GET', url: '/provider/v1/audit?event_type=OPERATOR_TOTP_REPLACED', headers })).json<{ items: unknown[] }>();
+    expect(audit.items).toHaveLength(1);
   });
 
   it('needs a session', async () => {

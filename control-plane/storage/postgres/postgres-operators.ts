@@ -92,7 +92,7 @@ export function postgresOperatorWrites(client: pg.PoolClient): OperatorWrites {
     claimTotpStep: (operatorId, step) => claimTotpStep(client, operatorId, step),
     confirmTotp: async (operatorId, at) => ((await client.query<Row>('UPDATE bh.operators SET totp_confirmed_at = $2 WHERE id = $1 AND totp_confirmed_at IS NULL', [operatorId, at])).rowCount ?? 0) === 1,
     resetTotp: async (operatorId, totpSecretSealed) => {
-      await client.query<Row>('UPDATE bh.operators SET totp_secret_sealed = $2, totp_confirmed_at = NULL, last_totp_step = NULL WHERE id = $1', [operatorId, totpSecretSealed]);
+      await client.query<Row>('UPDATE bh.operators SET totp_secret_sealed = $2, totp_confirmed_at = NULL, last_totp_step = NULL, totp_replacement_sealed = NULL WHERE id = $1', [operatorId, totpSecretSealed]);
     },
     replaceRecoveryCodes: async (operatorId, codeHashes, at) => {
       await client.query<Row>('DELETE FROM bh.operator_recovery_codes WHERE operator_id = $1', [operatorId]);
@@ -101,6 +101,16 @@ export function postgresOperatorWrites(client: pg.PoolClient): OperatorWrites {
       }
     },
     useRecoveryCode: async (operatorId, codeHash) => ((await client.query<Row>('DELETE FROM bh.operator_recovery_codes WHERE operator_id = $1 AND code_hash = $2', [operatorId, codeHash])).rowCount ?? 0) === 1,
+    setTotpReplacement: async (operatorId, totpSecretSealed) => {
+      await client.query<Row>('UPDATE bh.operators SET totp_replacement_sealed = $2 WHERE id = $1', [operatorId, totpSecretSealed]);
+    },
+    promoteTotpReplacement: async (operatorId, step) =>
+      (
+        await client.query<Row>(
+          'UPDATE bh.operators SET totp_secret_sealed = totp_replacement_sealed, totp_replacement_sealed = NULL, last_totp_step = GREATEST(COALESCE(last_totp_step, 0), $2) WHERE id = $1 AND totp_replacement_sealed IS NOT NULL',
+          [operatorId, step],
+        )
+      ).rowCount === 1,
     setOperatorPassword: async (operatorId, passwordHash) => {
       await client.query<Row>('UPDATE bh.operators SET password_hash = $2 WHERE id = $1', [operatorId, passwordHash]);
     },

@@ -7,16 +7,16 @@ describe('operator rows', () => {
   it('round-trips an operator through its columns; the TOTP step reads alike from both engines', () => {
     const columns = operatorColumns(operator);
     expect(Object.keys(columns)).toEqual([...OPERATOR_COLUMNS]);
-    expect(operatorFromRow({ ...columns, last_totp_step: null, recovery_codes_left: 0 })).toEqual({ ...operator, lastTotpStep: null, recoveryCodesLeft: 0 });
+    expect(operatorFromRow({ ...columns, last_totp_step: null, recovery_codes_left: 0, totp_replacement_sealed: null })).toEqual({ ...operator, lastTotpStep: null, recoveryCodesLeft: 0, totpReplacementSealed: null });
     // SQLite gives the bigint (and COUNT) as a number, PostgreSQL as a string.
-    expect(operatorFromRow({ ...columns, last_totp_step: 58_000_001, recovery_codes_left: 10 })).toMatchObject({ lastTotpStep: 58_000_001, recoveryCodesLeft: 10 });
-    expect(operatorFromRow({ ...columns, last_totp_step: '58000001', recovery_codes_left: '9' })).toMatchObject({ lastTotpStep: 58_000_001, recoveryCodesLeft: 9 });
+    expect(operatorFromRow({ ...columns, last_totp_step: 58_000_001, recovery_codes_left: 10, totp_replacement_sealed: Buffer.from('new') })).toMatchObject({ lastTotpStep: 58_000_001, recoveryCodesLeft: 10, totpReplacementSealed: Buffer.from('new') });
+    expect(operatorFromRow({ ...columns, last_totp_step: '58000001', recovery_codes_left: '9', totp_replacement_sealed: null })).toMatchObject({ lastTotpStep: 58_000_001, recoveryCodesLeft: 9 });
     const confirmed = { ...operator, totpConfirmedAt: '2030-01-01T00:01:00.000Z' };
-    expect(operatorFromRow({ ...operatorColumns(confirmed), last_totp_step: null, recovery_codes_left: 0 }).totpConfirmedAt).toBe(confirmed.totpConfirmedAt);
+    expect(operatorFromRow({ ...operatorColumns(confirmed), last_totp_step: null, recovery_codes_left: 0, totp_replacement_sealed: null }).totpConfirmedAt).toBe(confirmed.totpConfirmedAt);
   });
 
   it('refuses an operator row with a role that does not exist', () => {
-    expect(() => operatorFromRow({ ...operatorColumns(operator), roles: '["root"]', last_totp_step: null, recovery_codes_left: 0 })).toThrow();
+    expect(() => operatorFromRow({ ...operatorColumns(operator), roles: '["root"]', last_totp_step: null, recovery_codes_left: 0, totp_replacement_sealed: null })).toThrow();
   });
 
   it('starts a session last seen when created, and reads it back', () => {

@@ -26,6 +26,7 @@ const OperatorRow = z.object({
   last_totp_step: optionalInteger,
   totp_confirmed_at: optionalText,
   recovery_codes_left: integer,
+  totp_replacement_sealed: bytes.nullable(),
 });
 
 export function operatorFromRow(value: unknown): OperatorRecord {
@@ -40,6 +41,7 @@ export function operatorFromRow(value: unknown): OperatorRecord {
     lastTotpStep: row.last_totp_step,
     totpConfirmedAt: row.totp_confirmed_at,
     recoveryCodesLeft: row.recovery_codes_left,
+    totpReplacementSealed: row.totp_replacement_sealed,
   };
 }
 

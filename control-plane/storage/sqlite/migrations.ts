@@ -96,11 +96,13 @@ const handover = `ALTER TABLE tenants ADD COLUMN handed_over_at TEXT;
    CREATE INDEX tenant_recoveries_by_id ON tenant_recoveries (id)`;
 
 /**
- * Operators' TOTP enrollment is pending until a first code confirms it; recovery codes are stored
+ * Operators' TOTP enrollment is pending until a first code confirms it, and so is a new
+ * authenticator an enrolled operator sets up (totp_replacement_sealed); recovery codes are stored
  * as hashes, one row each, so using one is a single-row delete. Operators from before enrollment
  * had their secret shown at creation and signed in with it: they count as confirmed.
  */
 const operatorEnrollment = `ALTER TABLE operators ADD COLUMN totp_confirmed_at TEXT;
+   ALTER TABLE operators ADD COLUMN totp_replacement_sealed BLOB;
    UPDATE operators SET totp_confirmed_at = created_at;
    CREATE TABLE operator_recovery_codes (
      operator_id TEXT NOT NULL REFERENCES operators(id) ON DELETE CASCADE,

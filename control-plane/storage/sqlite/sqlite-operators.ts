@@ -92,7 +92,7 @@ export function sqliteOperatorWrites(db: Database.Database): OperatorWrites {
     claimTotpStep: (operatorId, step) => claimTotpStep(db, operatorId, step),
     confirmTotp: (operatorId, at) => Promise.resolve(db.prepare('UPDATE operators SET totp_confirmed_at = ? WHERE id = ? AND totp_confirmed_at IS NULL').run(at, operatorId).changes === 1),
     resetTotp(operatorId, totpSecretSealed) {
-      db.prepare('UPDATE operators SET totp_secret_sealed = ?, totp_confirmed_at = NULL, last_totp_step = NULL WHERE id = ?').run(totpSecretSealed, operatorId);
+      db.prepare('UPDATE operators SET totp_secret_sealed = ?, totp_confirmed_at = NULL, last_totp_step = NULL, totp_replacement_sealed = NULL WHERE id = ?').run(totpSecretSealed, operatorId);
       return done;
     },
     replaceRecoveryCodes(operatorId, codeHashes, at) {
@@ -102,6 +102,16 @@ export function sqliteOperatorWrites(db: Database.Database): OperatorWrites {
       return done;
     },
     useRecoveryCode: (operatorId, codeHash) => Promise.resolve(db.prepare('DELETE FROM operator_recovery_codes WHERE operator_id = ? AND code_hash = ?').run(operatorId, codeHash).changes === 1),
+    setTotpReplacement(operatorId, totpSecretSealed) {
+      db.prepare('UPDATE operators SET totp_replacement_sealed = ? WHERE id = ?').run(totpSecretSealed, operatorId);
+      return done;
+    },
+    promoteTotpReplacement: (operatorId, step) =>
+      Promise.resolve(
+        db
+          .prepare('UPDATE operators SET totp_secret_sealed = totp_replacement_sealed, totp_replacement_sealed = NULL, last_totp_step = MAX(COALESCE(last_totp_step, 0), ?) WHERE id = ? AND totp_replacement_sealed IS NOT NULL')
+          .run(step, operatorId).changes === 1,
+      ),
     setOperatorPassword(operatorId, passwordHash) {
       db.prepare('UPDATE operators SET password_hash = ? WHERE id = ?').run(passwordHash, operatorId);
       return done;

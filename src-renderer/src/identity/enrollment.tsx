@@ -6,10 +6,8 @@ import { FormAlert } from '../components/form-alert';
 import { TextField } from '../components/text-field';
 import { describeError } from '../error-text';
 import { queryKeys } from '../queries';
-import { CopyButton } from './copy-button';
-import { groupSecret } from './copy-text';
+import { EnrollmentSecret } from './enrollment-secret';
 import { useIdentityFlow, type EnrollmentStep } from './identity-flow';
-import { QrCode } from './qr-code';
 import './identity.css';
 
 /** Authenticator apps show codes as "123 456"; spaces are not part of the code. */
@@ -82,24 +80,7 @@ export function Enrollment({ step }: { step: EnrollmentStep }) {
           Scan this QR code with an authenticator app (on your phone, for example), or type the secret key into it. Then enter the code
           it shows: that finishes the setup of <strong>{enrollment.username}</strong>.
         </p>
-        <div className="enrollment">
-          <QrCode value={enrollment.otpauth_uri} label={`QR code to add ${enrollment.username} to an authenticator app`} />
-          <div className="enrollment-secret">
-            <p className="field-label" id="secret-label">
-              Secret key
-            </p>
-            <code className="secret secret-groups" aria-labelledby="secret-label" data-testid="totp-secret">
-              {groupSecret(enrollment.secret)}
-            </code>
-            <CopyButton text={enrollment.secret} label="Copy secret key" copiedLabel="Secret key copied" />
-            <details className="enrollment-uri">
-              <summary>Setup URI, for apps that take one</summary>
-              <code className="secret secret-uri" data-testid="totp-uri">
-                {enrollment.otpauth_uri}
-              </code>
-            </details>
-          </div>
-        </div>
+        <EnrollmentSecret username={enrollment.username} otpauthUri={enrollment.otpauth_uri} secret={enrollment.secret} />
         <form className="form" onSubmit={submit} noValidate aria-busy={confirm.isPending}>
           <FormAlert title={problem !== null ? undefined : 'Not set up yet'} messages={messages} />
           <TextField

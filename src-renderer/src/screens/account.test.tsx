@@ -18,6 +18,9 @@ function renderAccount(options: { codesLeft?: number; lock?: IdleLockView } = {}
       state.codesLeft = 10;
       return { result: { recovery_codes: recoveryCodes } };
     },
+    'account:totp-start': (request) =>
+      request.password === 'the current password' ? { result: { otpauth_uri: 'otpauth://totp/Bulkhead:alice?secret=NEWSECRETNEWSECRET&issuer=Bulkhead', secret: 'NEWSECRETNEWSECRET' } } : fail('invalid_credentials', 'Your current password is wrong.'),
+    'account:totp-confirm': (request) => (request.totp === '135790' ? { result: { replaced: true } } : fail('invalid_credentials', 'That code does not match the new authenticator.')),
     'lock:settings': () => ({ result: state.lock }),
     'lock:configure': (request) => {
       state.lock = { idle_lock_seconds: request.idle_lock_minutes * 60, source: 'settings' };
@@ -76,6 +79,28 @@ describe('account', () => {
     fireEvent.click(done);
     expect(screen.queryByTestId('recovery-codes')).toBeNull();
     expect(fake.callsTo('account:recovery-codes')).toEqual([{ password: 'nope' }, { password: 'the current password' }]);
+  });
+
+  it('sets up a new authenticator after the password: the QR code, then a first code of the new app', async () => {
+    const { fake } = renderAccount();
+    await openAccount();
+    const start = screen.getByRole('form', { name: 'Set up a new authenticator' });
+    fireEvent.change(within(start).getByLabelText('Password'), { target: { value: 'the current password' } });
+    fireEvent.click(within(start).getByRole('button', { name: 'Set up a new authenticator' }));
+
+    const form = await screen.findByRole('form', { name: 'New authenticator' });
+    expect(within(form).getByRole('img', { name: 'QR code to add alice to an authenticator app' })).toBeTruthy();
+    expect(within(form).getByTestId('totp-secret').textContent).toBe('NEWS ECRE TNEW SECR ET');
+    fireEvent.change(within(form).getByLabelText('Code from your new app'), { target: { value: '000000' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Confirm new authenticator' }));
+    expect((await within(form).findByRole('alert')).textContent).toContain('That code does not match the new authenticator.');
+    fireEvent.change(within(form).getByLabelText('Code from your new app'), { target: { value: '135 790' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Confirm new authenticator' }));
+
+    expect(await screen.findByText('Your new authenticator app is set up; the old one no longer works.')).toBeTruthy();
+    expect(screen.queryByTestId('totp-secret')).toBeNull();
+    expect(fake.callsTo('account:totp-start')).toEqual([{ password: 'the current password' }]);
+    expect(fake.callsTo('account:totp-confirm')).toEqual([{ totp: '000000' }, { totp: '135790' }]);
   });
 
   it('sets the idle lock in minutes, within 1 to 720', async () => {

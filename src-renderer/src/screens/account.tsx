@@ -1,12 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type SyntheticEvent } from 'react';
 import { IDLE_LOCK_MINUTES } from '../../../contracts/ipc';
-import { Password, type Operator } from '../../../contracts/operators';
+import { Password, type Operator, type TotpReplacement } from '../../../contracts/operators';
 import { isConsoleError } from '../api';
 import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
 import { TextField } from '../components/text-field';
 import { describeError, formatWait } from '../error-text';
+import { EnrollmentSecret } from '../identity/enrollment-secret';
 import { RecoveryCodesNotice } from '../identity/recovery-codes';
 import '../identity/identity.css';
 
@@ -49,6 +50,7 @@ export function AccountView({ operator }: { operator: Operator }) {
         </div>
       ) : null}
       <ChangePassword />
+      <NewAuthenticator username={current.username} />
       <NewRecoveryCodes />
       <IdleLockSetting />
     </section>
@@ -102,6 +104,92 @@ function ChangePassword() {
           </p>
         ) : null}
       </form>
+    </div>
+  );
+}
+
+/** A new authenticator app (a new phone, or after signing in with a recovery code): the old one works until the new one is confirmed. */
+function NewAuthenticator({ username }: { username: string }) {
+  const api = useApi();
+  const client = useQueryClient();
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [replacement, setReplacement] = useState<TotpReplacement | null>(null);
+  const start = useMutation({
+    mutationFn: () => api.call('account:totp-start', { password }),
+    onSuccess: (result) => {
+      setReplacement(result);
+      confirm.reset();
+    },
+    onSettled: () => {
+      setPassword('');
+    },
+  });
+  const confirm = useMutation({
+    mutationFn: (totp: string) => api.call('account:totp-confirm', { totp }),
+    onSuccess: async () => {
+      setReplacement(null);
+      await client.invalidateQueries({ queryKey: accountKeys.self });
+    },
+    onSettled: () => {
+      setCode('');
+    },
+  });
+  const totp = code.replace(/\s+/g, '');
+  return (
+    <div className="settings-section">
+      <h2>Authenticator app</h2>
+      {replacement ? (
+        <form
+          className="form"
+          aria-label="New authenticator"
+          aria-busy={confirm.isPending}
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (/^\d{6}$/.test(totp)) confirm.mutate(totp);
+          }}
+        >
+          <p>Add this to your new authenticator app, then enter the code it shows. Until then your current app keeps working.</p>
+          <EnrollmentSecret username={username} otpauthUri={replacement.otpauth_uri} secret={replacement.secret} />
+          <FormAlert
+            title="The new authenticator is not set up"
+            messages={confirm.isError ? [isConsoleError(confirm.error) && confirm.error.code === 'invalid_credentials' ? 'That code does not match the new authenticator. Check the clock of its device and enter the newest code.' : describeError(confirm.error)] : []}
+          />
+          <TextField label="Code from your new app" name="new_totp" value={code} onChange={setCode} autoComplete="one-time-code" inputMode="numeric" maxLength={7} hint="6 digits." />
+          <div className="button-row">
+            <button type="submit" className="button button-primary" disabled={confirm.isPending || !/^\d{6}$/.test(totp)}>
+              Confirm new authenticator
+            </button>
+            <button type="button" className="button" onClick={() => setReplacement(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        <form
+          className="form"
+          aria-label="Set up a new authenticator"
+          aria-busy={start.isPending}
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (password !== '') start.mutate();
+          }}
+        >
+          <p>For a new phone, or after signing in with a recovery code.</p>
+          <FormAlert title="Nothing was changed" messages={start.isError ? [wrongPassword(start.error)] : []} />
+          <TextField label="Password" name="totp_password" type="password" value={password} onChange={setPassword} autoComplete="current-password" maxLength={1024} hint="Your current password, to confirm it is you." />
+          <button type="submit" className="button" disabled={start.isPending || password === ''}>
+            Set up a new authenticator
+          </button>
+          {confirm.isSuccess ? (
+            <p className="status-line" role="status">
+              Your new authenticator app is set up; the old one no longer works.
+            </p>
+          ) : null}
+        </form>
+      )}
     </div>
   );
 }
