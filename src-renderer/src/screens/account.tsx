@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type SyntheticEvent } from 'react';
+import { useState, type ReactNode, type SyntheticEvent } from 'react';
 import { IDLE_LOCK_MINUTES } from '../../../contracts/ipc';
 import { Password, type Operator, type TotpReplacement } from '../../../contracts/operators';
 import { isConsoleError } from '../api';
@@ -108,21 +108,44 @@ function ChangePassword() {
   );
 }
 
+/** Asks for the current password again before a change to one's own account; `children` follow the button. */
+function PasswordStep({ label, name, intro, failureTitle, submitLabel, pending, error, onPassword, children }: { label: string; name: string; intro: string; failureTitle: string; submitLabel: string; pending: boolean; error: unknown; onPassword: (password: string) => void; children?: ReactNode }) {
+  const [password, setPassword] = useState('');
+  return (
+    <form
+      className="form"
+      aria-label={label}
+      aria-busy={pending}
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (password === '') return;
+        onPassword(password);
+        setPassword('');
+      }}
+    >
+      <p>{intro}</p>
+      <FormAlert title={failureTitle} messages={error ? [wrongPassword(error)] : []} />
+      <TextField label="Password" name={name} type="password" value={password} onChange={setPassword} autoComplete="current-password" maxLength={1024} hint="Your current password, to confirm it is you." />
+      <button type="submit" className="button" disabled={pending || password === ''}>
+        {submitLabel}
+      </button>
+      {children}
+    </form>
+  );
+}
+
 /** A new authenticator app (a new phone, or after signing in with a recovery code): the old one works until the new one is confirmed. */
 function NewAuthenticator({ username }: { username: string }) {
   const api = useApi();
   const client = useQueryClient();
-  const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [replacement, setReplacement] = useState<TotpReplacement | null>(null);
   const start = useMutation({
-    mutationFn: () => api.call('account:totp-start', { password }),
+    mutationFn: (password: string) => api.call('account:totp-start', { password }),
     onSuccess: (result) => {
       setReplacement(result);
       confirm.reset();
-    },
-    onSettled: () => {
-      setPassword('');
     },
   });
   const confirm = useMutation({
@@ -167,28 +190,24 @@ function NewAuthenticator({ username }: { username: string }) {
           </div>
         </form>
       ) : (
-        <form
-          className="form"
-          aria-label="Set up a new authenticator"
-          aria-busy={start.isPending}
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (password !== '') start.mutate();
+        <PasswordStep
+          label="Set up a new authenticator"
+          name="totp_password"
+          intro="For a new phone, or after signing in with a recovery code."
+          failureTitle="Nothing was changed"
+          submitLabel="Set up a new authenticator"
+          pending={start.isPending}
+          error={start.error}
+          onPassword={(password) => {
+            start.mutate(password);
           }}
         >
-          <p>For a new phone, or after signing in with a recovery code.</p>
-          <FormAlert title="Nothing was changed" messages={start.isError ? [wrongPassword(start.error)] : []} />
-          <TextField label="Password" name="totp_password" type="password" value={password} onChange={setPassword} autoComplete="current-password" maxLength={1024} hint="Your current password, to confirm it is you." />
-          <button type="submit" className="button" disabled={start.isPending || password === ''}>
-            Set up a new authenticator
-          </button>
           {confirm.isSuccess ? (
             <p className="status-line" role="status">
               Your new authenticator app is set up; the old one no longer works.
             </p>
           ) : null}
-        </form>
+        </PasswordStep>
       )}
     </div>
   );
@@ -197,17 +216,12 @@ function NewAuthenticator({ username }: { username: string }) {
 function NewRecoveryCodes() {
   const api = useApi();
   const client = useQueryClient();
-  const [password, setPassword] = useState('');
   const [codes, setCodes] = useState<readonly string[] | null>(null);
   const make = useMutation({
-    mutationFn: () => api.call('account:recovery-codes', { password }),
+    mutationFn: (password: string) => api.call('account:recovery-codes', { password }),
     onSuccess: async (result) => {
-      setPassword('');
       setCodes(result.recovery_codes);
       await client.invalidateQueries({ queryKey: accountKeys.self });
-    },
-    onError: () => {
-      setPassword('');
     },
   });
   return (
@@ -216,23 +230,18 @@ function NewRecoveryCodes() {
       {codes ? (
         <RecoveryCodesNotice codes={codes} onSaved={() => setCodes(null)} continueLabel="Done" />
       ) : (
-        <form
-          className="form"
-          aria-label="New recovery codes"
-          aria-busy={make.isPending}
-          noValidate
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (password !== '') make.mutate();
+        <PasswordStep
+          label="New recovery codes"
+          name="recovery_password"
+          intro="New codes replace all of your current ones: the old codes stop working at once."
+          failureTitle="No new codes were made"
+          submitLabel="Make new recovery codes"
+          pending={make.isPending}
+          error={make.error}
+          onPassword={(password) => {
+            make.mutate(password);
           }}
-        >
-          <p>New codes replace all of your current ones: the old codes stop working at once.</p>
-          <FormAlert title="No new codes were made" messages={make.isError ? [wrongPassword(make.error)] : []} />
-          <TextField label="Password" name="recovery_password" type="password" value={password} onChange={setPassword} autoComplete="current-password" maxLength={1024} hint="Your current password, to confirm it is you." />
-          <button type="submit" className="button" disabled={make.isPending || password === ''}>
-            Make new recovery codes
-          </button>
-        </form>
+        />
       )}
     </div>
   );
