@@ -55,6 +55,8 @@ export const errorCodes = [
   'recovery_waiting',
   'recovery_not_open',
   'unknown_test',
+  'enrollment_required',
+  'totp_replayed',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

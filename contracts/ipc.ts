@@ -1,7 +1,22 @@
 import { z } from 'zod';
 import { ErrorBody, type ErrorCode } from './errors';
-import { LoginRequest, Operator, Password, Username } from './operators';
-import { Timestamp } from './common';
+import {
+  ChangePasswordRequest,
+  ConfirmEnrollmentRequest,
+  CreatedOperator,
+  CreateOperatorRequest,
+  EnrollmentCredentials,
+  LoginRequest,
+  Operator,
+  Password,
+  RecoveryCodesView,
+  RegenerateRecoveryCodesRequest,
+  ReplaceTotpRequest,
+  ConfirmTotpReplacementRequest,
+  TotpReplacement,
+  Username,
+} from './operators';
+import { Timestamp, Uuid } from './common';
 import { LedgerVerifyView } from './audit';
 import { LicenseView } from './license';
 import { CreateTenantRequest, Tenant, TenantState } from './tenants';
@@ -49,6 +64,24 @@ export type SessionStatus = z.infer<typeof SessionStatus>;
 export const SetupRequest = z.strictObject({ username: Username, password: Password });
 export const SetupResult = z.strictObject({ username: z.string(), otpauth_uri: z.string().startsWith('otpauth://totp/'), secret: z.string() });
 export type SetupResult = z.infer<typeof SetupResult>;
+
+/** Enrollment confirmed: the operator is signed in, and its recovery codes are shown this once. */
+export const EnrolledStatus = z.strictObject({ session: SessionStatus, recovery_codes: RecoveryCodesView.shape.recovery_codes });
+export type EnrolledStatus = z.infer<typeof EnrolledStatus>;
+
+/**
+ * The idle lock: the main process drops the session after this long without a call from the
+ * renderer. `source`: where the value comes from; one set by a launch flag cannot be changed here.
+ */
+export const IdleLockView = z.strictObject({
+  idle_lock_seconds: z.number().int().min(1),
+  source: z.enum(['default', 'settings', 'flag']),
+});
+export type IdleLockView = z.infer<typeof IdleLockView>;
+export const IDLE_LOCK_MINUTES = { min: 1, max: 720, default: 15 } as const;
+export const ConfigureIdleLock = z.strictObject({ idle_lock_minutes: z.number().int().min(IDLE_LOCK_MINUTES.min).max(IDLE_LOCK_MINUTES.max) });
+
+const OperatorRef = z.strictObject({ id: Uuid });
 
 /** A lifecycle action on one tenant (`tenant` = id or slug) with the reason the ledger records. */
 const TenantAction = z.strictObject({ tenant: z.string().min(1).max(200), reason: z.string().trim().min(1).max(1000) });
@@ -153,12 +186,32 @@ export const ipcChannels = {
   'tenants:delete': { request: z.strictObject({ tenant: z.string().min(1).max(200) }), response: z.strictObject({ deleted: z.literal(true) }) },
   'audit:verify': { request: Empty, response: LedgerVerifyView },
   ...connectionChannels,
+  // Operators and the signed-in operator's account (#18)
+  /** A pending operator's enrollment (sign-in answered enrollment_required): the secret, for the QR code. */
+  'enrollment:start': { request: EnrollmentCredentials, response: SetupResult },
+  /** A first code finishes enrollment (first run or a new operator): signed in, recovery codes shown once. */
+  'enrollment:confirm': { request: ConfirmEnrollmentRequest, response: EnrolledStatus },
+  /** The signed-in operator, fresh from the control plane (recovery codes left). */
+  'account:get': { request: Empty, response: Operator },
+  'account:password': { request: ChangePasswordRequest, response: z.strictObject({ changed: z.literal(true) }) },
+  'account:recovery-codes': { request: RegenerateRecoveryCodesRequest, response: RecoveryCodesView },
+  /** A new authenticator (password first); the old one works until `account:totp-confirm`. */
+  'account:totp-start': { request: ReplaceTotpRequest, response: TotpReplacement },
+  'account:totp-confirm': { request: ConfirmTotpReplacementRequest, response: z.strictObject({ replaced: z.literal(true) }) },
+  'operators:list': { request: Empty, response: z.strictObject({ items: z.array(Operator) }) },
+  'operators:create': { request: CreateOperatorRequest, response: CreatedOperator },
+  'operators:remove': { request: OperatorRef, response: z.strictObject({ removed: z.literal(true) }) },
+  'operators:reset-totp': { request: OperatorRef, response: Operator },
+  'lock:settings': { request: Empty, response: IdleLockView },
+  'lock:configure': { request: ConfigureIdleLock, response: IdleLockView },
 } as const satisfies Record<`${string}:${string}`, { request: z.ZodType; response: z.ZodType }>;
 
 /** Main → renderer events. */
 export const ipcEvents = {
   'session:changed': SessionStatus,
   'controlplane:status': ControlPlaneStatus,
+  // Operators and the signed-in operator's account (#18): the session was dropped after this long idle.
+  'session:locked': z.strictObject({ reason: z.literal('idle'), idle_lock_seconds: z.number().int().min(1) }),
 } as const satisfies Record<`${string}:${string}`, z.ZodType>;
 
 export type IpcChannel = keyof typeof ipcChannels;

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { OperatorAccounts } from './auth/operator-accounts';
 import { OperatorAuth } from './auth/operator-auth';
 import { TenantAuth } from './auth/tenant-auth';
 import { BreakGlassService } from './breakglass/break-glass-service';
@@ -18,6 +19,7 @@ import { auditRoutes } from './http/provider/audit-routes';
 import { providerBreakGlassRoutes } from './http/provider/break-glass-routes';
 import { fairnessRoutes } from './http/provider/fairness-routes';
 import { onboardingRoutes } from './http/provider/onboarding-routes';
+import { accountRoutes } from './http/provider/account-routes';
 import { operatorRoutes } from './http/provider/operator-routes';
 import { providerAuthRoutes } from './http/provider/provider-auth-routes';
 import { replicaRoutes } from './http/provider/replica-routes';
@@ -104,10 +106,12 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
   const writer = new IngestWriter(storage.telemetry, { ...defaultWriterOptions, fair: fairnessEnabled, ...deps.ingest?.writer });
   // A cache's age is real time, not the (test-movable) clock.
   const ownedTests = new OwnedTests(storage, () => performance.now());
+  const auth = new OperatorAuth(storage, deploymentKey, clock);
   const ctx: RouteContext = {
     clock,
     license: deps.license,
-    auth: new OperatorAuth(storage, deploymentKey, clock),
+    auth,
+    accounts: new OperatorAccounts({ storage, deploymentKey, clock, auth }),
     tenantAuth,
     tenants,
     ownership: new OwnershipService({ storage, tenants, clock, recoveryWaitMs: deps.recoveryWaitMs ?? DEFAULT_RECOVERY_WAIT_MS }),
@@ -181,6 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsRoute(ctx));
   // The provider plane (operator sessions).
   await app.register(providerAuthRoutes(ctx.auth));
+  await app.register(accountRoutes(ctx));
   await app.register(tenantRoutes(ctx));
   await app.register(operatorRoutes(ctx));
   await app.register(auditRoutes(ctx));

@@ -96,7 +96,7 @@ const program = new Command()
 
 program
   .command('init')
-  .description('Create a data dir: private CA and server certificate, the license, and the first provider admin (prints its TOTP enrollment once).')
+  .description('Create a data dir: private CA and server certificate, the license, and the first provider admin (prints its TOTP enrollment, to confirm with a first code).')
   .requiredOption('--data <dir>', 'data directory to create (must not exist, or be empty)')
   .requiredOption('--admin <username>', 'username of the first provider admin')
   .option('--san <name>', 'extra DNS name or IP for the server certificate (repeatable)', collect, [])
@@ -138,9 +138,13 @@ program
         `  CA certificate: ${result.paths.caCert}  (curl --cacert ${result.paths.caCert} https://127.0.0.1:8443/healthz)`,
         `  Provider admin: ${result.username}`,
         '',
-        'Add this to the admin\'s authenticator app now. It is shown this once and never again:',
+        'Add this to the admin\'s authenticator app now:',
         `  ${result.otpauthUri}`,
         `  secret: ${result.totpSecret}`,
+        '',
+        'Then finish the enrollment with a first code: sign in once at the console (or POST',
+        '/provider/v1/auth/enrollment/confirm with username, password and totp). That signs the admin in',
+        'and shows its recovery codes, once. Until then the admin cannot sign in.',
         '',
       ].join('\n'),
     );

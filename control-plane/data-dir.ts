@@ -118,6 +118,8 @@ export async function initDataDir(options: InitOptions): Promise<InitResult> {
           totpSecretSealed: seal(options.deploymentKey, Buffer.from(totpSecret), sealPurpose.operatorTotp(adminId)),
           roles: ['provider_admin'],
           createdAt,
+          // Pending until the admin confirms its authenticator with a first code (POST /auth/enrollment/confirm).
+          totpConfirmedAt: null,
         });
         await tx.appendLedger(
           PROVIDER_LEDGER,

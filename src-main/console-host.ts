@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { IpcEvent, IpcEventPayload } from '../contracts/ipc';
 import { ConnectionStore } from './control-plane/connection-store';
 import type { KeySealer } from './control-plane/deployment-key';
@@ -5,6 +6,7 @@ import { EmbeddedControlPlane, type ControlPlaneCommand, type RestartPolicy } fr
 import { createIpcRouter, type IpcRouter } from './ipc/router';
 import { Connections } from './services/connections';
 import { ConsoleService } from './services/console-service';
+import { IdleLock, idleLockHandlers } from './services/idle-lock';
 
 export interface ConsoleHostOptions {
   mode: 'electron' | 'browser';
@@ -16,6 +18,8 @@ export interface ConsoleHostOptions {
   /** Electron's safeStorage, to seal the embedded control plane's deployment key; none in browser mode. */
   keySealer?: KeySealer;
   restartPolicy?: RestartPolicy;
+  /** A fixed idle lock (browser mode's --idle-lock-seconds) instead of the console's setting. */
+  idleLockSeconds?: number;
 }
 
 export interface ConsoleHost {
@@ -40,8 +44,26 @@ export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
     ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
   });
   const connections = new Connections(new ConnectionStore(options.consoleDataDir, (message) => options.log(message)), embedded, emitStatus);
-  const service = new ConsoleService({ version: options.version, mode: options.mode, connections, firstRun: embedded, emit: options.emit });
-  const router = createIpcRouter(service.handlers(), (message, error) => options.log(message, error));
+  // The idle lock signs out after a while without a call from the renderer (#18): of every
+  // connection, so an unattended console holds no session to any region.
+  const idleLock: IdleLock = new IdleLock({
+    settingsFile: join(options.consoleDataDir, 'idle-lock.json'),
+    overrideSeconds: options.idleLockSeconds,
+    onIdle: async (seconds) => {
+      await service.signOutEverywhere();
+      options.emit('session:locked', { reason: 'idle', idle_lock_seconds: seconds });
+    },
+    log: options.log,
+  });
+  const service: ConsoleService = new ConsoleService({
+    version: options.version,
+    mode: options.mode,
+    connections,
+    firstRun: embedded,
+    emit: idleLock.observe(options.emit, () => service.signedInAnywhere()),
+  });
+  const handlers = idleLock.watch({ ...service.handlers(), ...idleLockHandlers(idleLock) });
+  const router = createIpcRouter(handlers, (message, error) => options.log(message, error));
   return {
     router,
     embedded,
@@ -52,6 +74,7 @@ export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
       await Promise.all([embedded.start(), connections.checkActive()]);
     },
     async stop() {
+      idleLock.disarm();
       await service.close();
       await embedded.stop();
     },

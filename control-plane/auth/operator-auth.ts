@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Operator } from '../../contracts/operators';
+import { PROVIDER_LEDGER } from '../audit/ledger-ids';
 import { open } from '../crypto/seal';
 import { sealPurpose } from '../crypto/seal-purposes';
 import { ApiError } from '../errors';
-import type { OperatorRecord, SessionRecord, Storage } from '../storage/types';
+import type { OperatorRecord, SessionRecord, Storage, WriteTx } from '../storage/types';
+import { operatorView } from './operator-view';
 import { dummyPasswordHash, verifyPassword } from './password';
+import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes';
 import { hashToken, newToken } from './tokens';
-import { verifyTotp } from './totp';
-import { PROVIDER_LEDGER } from '../audit/ledger-ids';
+import { checkTotp, totpUri, type TotpCheck } from './totp';
 
 /** Sign-in and session policy of the provider plane. */
 export const operatorAuthPolicy = {
@@ -26,12 +28,24 @@ export interface AuthenticatedOperator {
   session: SessionRecord;
 }
 
-function publicOperator(record: OperatorRecord): Operator {
-  return { id: record.id, username: record.username, roles: record.roles, created_at: record.createdAt };
+export interface SignedIn {
+  token: string;
+  expiresAt: string;
+  operator: Operator;
 }
+
+/** The second factor of a sign-in: a TOTP code, one recovery code, or none (only a pending operator gets further). */
+export type SecondFactor = { totp: string } | { recoveryCode: string } | null;
+
+/** Why a sign-in step was refused, as the ledger records it. */
+type Refusal = 'invalid_credentials' | 'totp_replayed' | 'not_pending' | 'wrong_password';
 
 function invalidCredentials(): ApiError {
   return new ApiError(401, 'invalid_credentials', 'The username, password or authenticator code is wrong.');
+}
+
+function totpReplayed(): ApiError {
+  return new ApiError(401, 'totp_replayed', 'That code was just used; wait for the next one in your authenticator app and try again.');
 }
 
 export function lockSeconds(failures: number): number {
@@ -42,9 +56,21 @@ export function lockSeconds(failures: number): number {
   return Math.min(operatorAuthPolicy.maxLockSeconds, operatorAuthPolicy.firstLockSeconds * 2 ** over);
 }
 
+/** One attempt in progress: when, whose throttle, and the operator if (and only if) the password was right. */
+interface Attempt {
+  now: Date;
+  at: string;
+  throttleKey: string;
+  /** The name as given, bounded, for the ledger: enough to spot an attack, never a password. */
+  attempted: string;
+  record: OperatorRecord | null;
+}
+
 /**
- * Operator sign-in with password and TOTP, and operator sessions. Every wrong factor answers the
- * same 401; repeated failures lock the username with a growing back-off (429 locked_out).
+ * Operator sign-in (password and TOTP, or a recovery code), TOTP enrollment and operator sessions.
+ * Every wrong factor answers the same 401; repeated failures lock the username with a growing
+ * back-off (429 locked_out). The only distinct answers come after a right password: an enrollment
+ * still pending (403 enrollment_required) and a right code already used (401 totp_replayed).
  */
 export class OperatorAuth {
   constructor(
@@ -53,52 +79,100 @@ export class OperatorAuth {
     private readonly clock: () => Date,
   ) {}
 
-  async login(username: string, password: string, code: string): Promise<{ token: string; expiresAt: string; operator: Operator }> {
-    const now = this.clock();
-    const at = now.toISOString();
-    const throttleKey = username.trim().toLowerCase();
-    // The name as given, bounded, for the ledger: enough to spot an attack, never a password.
-    const attempted = throttleKey.slice(0, 64);
-    const throttle = await this.storage.loginThrottle.get(throttleKey);
-    if (throttle.lockedUntil !== null && Date.parse(throttle.lockedUntil) > now.getTime()) {
-      await this.storage.transaction(async (tx) => {
-        await tx.appendLedger(PROVIDER_LEDGER, { actor: 'anonymous', eventType: 'OPERATOR_LOGIN_FAILED', tenantId: null, details: { username: attempted, reason: 'locked_out' } }, at);
+  async login(username: string, password: string, factor: SecondFactor): Promise<SignedIn> {
+    const attempt = await this.checkPassword(username, password);
+    const { record } = attempt;
+    if (record === null) {
+      return this.refuse(attempt, 'invalid_credentials');
+    }
+    if (record.totpConfirmedAt === null) {
+      throw new ApiError(403, 'enrollment_required', 'Set up your authenticator app first: this operator has not finished its TOTP enrollment.', { username: record.username });
+    }
+    if (factor !== null && 'recoveryCode' in factor) {
+      const hash = hashRecoveryCode(record.id, factor.recoveryCode);
+      const signedIn = await this.storage.transaction(async (tx) => {
+        if (!(await tx.useRecoveryCode(record.id, hash))) return null;
+        const left = Math.max(0, record.recoveryCodesLeft - 1);
+        return this.startSession(tx, { ...record, recoveryCodesLeft: left }, attempt, { method: 'recovery_code', recovery_codes_left: left });
       });
-      throw this.lockedOut(throttle.lockedUntil, now);
+      return signedIn ?? this.refuse(attempt, 'invalid_credentials');
     }
-    const record = await this.storage.operators.findByUsername(throttleKey);
-    // Verify a password even for unknown users, so timing does not reveal which usernames exist.
-    const passwordOk = await verifyPassword(password, record?.passwordHash ?? (await dummyPasswordHash));
-    let step: number | null = null;
-    if (record !== null && passwordOk) {
-      const secret = open(this.deploymentKey, record.totpSecretSealed, sealPurpose.operatorTotp(record.id)).toString('utf8');
-      step = await verifyTotp(secret, code, now, record.lastTotpStep);
+    const check: TotpCheck = factor === null ? { kind: 'wrong' } : await checkTotp(this.totpSecret(record), factor.totp, attempt.now, record.lastTotpStep);
+    if (check.kind !== 'ok') {
+      return this.refuse(attempt, check.kind === 'replayed' ? 'totp_replayed' : 'invalid_credentials');
     }
-    const token = newToken('bho_');
-    const expiresAt = new Date(now.getTime() + operatorAuthPolicy.absoluteLifetimeSeconds * 1000).toISOString();
-    const outcome = await this.storage.transaction(async (tx) => {
-      if (record !== null && step !== null && (await tx.claimTotpStep(record.id, step))) {
-        await tx.resetLogin(throttleKey);
-        await tx.createOperatorSession({ id: randomUUID(), tokenHash: hashToken(token), operatorId: record.id, createdAt: at, expiresAt });
-        await tx.appendLedger(PROVIDER_LEDGER, { actor: `operator:${record.username}`, eventType: 'OPERATOR_LOGIN', tenantId: null, details: { operator_id: record.id } }, at);
-        return 'signed_in' as const;
+    const signedIn = await this.storage.transaction(async (tx) => {
+      // Compare-and-set: two sign-ins racing with one code cannot both win.
+      if (!(await tx.claimTotpStep(record.id, check.step))) return null;
+      return this.startSession(tx, record, attempt, { method: 'totp' });
+    });
+    return signedIn ?? this.refuse(attempt, 'totp_replayed');
+  }
+
+  /**
+   * The pending enrollment of an operator that has not confirmed its authenticator yet: the secret
+   * to add (as an otpauth URI for a QR code, and as text). The same as long as it is pending.
+   * Password-checked and throttled like sign-in; an enrolled operator gets the same 401 as a wrong
+   * password, so this is no oracle for anyone's password.
+   */
+  async pendingEnrollment(username: string, password: string): Promise<{ operator: Operator; otpauthUri: string; secret: string }> {
+    const attempt = await this.checkPassword(username, password);
+    const { record } = attempt;
+    if (record === null || record.totpConfirmedAt !== null) {
+      return this.refuse(attempt, record === null ? 'invalid_credentials' : 'not_pending');
+    }
+    const secret = this.totpSecret(record);
+    await this.storage.transaction(async (tx) => {
+      await tx.appendLedger(PROVIDER_LEDGER, { actor: `operator:${record.username}`, eventType: 'OPERATOR_ENROLLMENT_SHOWN', tenantId: null, details: { operator_id: record.id } }, attempt.at);
+    });
+    return { operator: operatorView(record), otpauthUri: totpUri(record.username, secret), secret };
+  }
+
+  /**
+   * Finishes a pending enrollment with a first code from the new authenticator: the operator is
+   * signed in and gets its recovery codes, in clear this once (only their hashes are stored).
+   */
+  async confirmEnrollment(username: string, password: string, code: string): Promise<SignedIn & { recoveryCodes: string[] }> {
+    const attempt = await this.checkPassword(username, password);
+    const { record } = attempt;
+    if (record === null || record.totpConfirmedAt !== null) {
+      return this.refuse(attempt, record === null ? 'invalid_credentials' : 'not_pending');
+    }
+    const check = await checkTotp(this.totpSecret(record), code, attempt.now, record.lastTotpStep);
+    if (check.kind !== 'ok') {
+      return this.refuse(attempt, check.kind === 'replayed' ? 'totp_replayed' : 'invalid_credentials');
+    }
+    const recovery = newRecoveryCodes(record.id);
+    const signedIn = await this.storage.transaction(async (tx) => {
+      if (!(await tx.confirmTotp(record.id, attempt.at))) return null;
+      if (!(await tx.claimTotpStep(record.id, check.step))) {
+        // Thrown, not returned: the confirmation above rolls back with it.
+        throw totpReplayed();
       }
-      const failures = await tx.recordLoginFailure(throttleKey, at);
-      const seconds = lockSeconds(failures);
-      if (seconds > 0) {
-        await tx.lockLogin(throttleKey, new Date(now.getTime() + seconds * 1000).toISOString());
-      }
+      await tx.replaceRecoveryCodes(record.id, recovery.hashes, attempt.at);
       await tx.appendLedger(
         PROVIDER_LEDGER,
-        { actor: 'anonymous', eventType: 'OPERATOR_LOGIN_FAILED', tenantId: null, details: { username: attempted, reason: 'invalid_credentials', ...(seconds > 0 ? { locked_for_seconds: seconds } : {}) } },
-        at,
+        { actor: `operator:${record.username}`, eventType: 'OPERATOR_TOTP_CONFIRMED', tenantId: null, details: { operator_id: record.id, recovery_codes: recovery.codes.length } },
+        attempt.at,
       );
-      return 'refused' as const;
+      return this.startSession(tx, { ...record, totpConfirmedAt: attempt.at, recoveryCodesLeft: recovery.codes.length }, attempt, { method: 'enrollment' });
     });
-    if (outcome === 'refused' || record === null) {
-      throw invalidCredentials();
+    if (signedIn === null) {
+      return this.refuse(attempt, 'not_pending');
     }
-    return { token, expiresAt, operator: publicOperator(record) };
+    return { ...signedIn, recoveryCodes: recovery.codes };
+  }
+
+  /**
+   * Checks a signed-in operator's password again before a change to its own account (a new
+   * password, new recovery codes), throttled like sign-in: a session left open is not enough.
+   */
+  async recheckPassword(operator: Operator, password: string): Promise<OperatorRecord> {
+    const attempt = await this.checkPassword(operator.username, password);
+    if (attempt.record === null) {
+      return this.refuse(attempt, 'wrong_password', new ApiError(401, 'invalid_credentials', 'Your current password is wrong.'));
+    }
+    return attempt.record;
   }
 
   /** The operator behind a session token, or a 401 for a missing, unknown, revoked, idle or expired session. */
@@ -122,11 +196,65 @@ export class OperatorAuth {
     if (now.getTime() - Date.parse(session.lastSeenAt) >= operatorAuthPolicy.touchEverySeconds * 1000) {
       await this.storage.operatorSessions.touch(session.id, now.toISOString());
     }
-    return { operator: publicOperator(record), session };
+    return { operator: operatorView(record), session };
   }
 
   async logout(sessionId: string): Promise<void> {
     await this.storage.operatorSessions.revoke(sessionId, this.clock().toISOString());
+  }
+
+  /**
+   * The first steps of every password-checked attempt: refuse a locked username (ledgered), then
+   * verify the password, against a dummy hash for unknown users so timing does not reveal which
+   * usernames exist. The record comes back only when the password was right.
+   */
+  private async checkPassword(username: string, password: string): Promise<Attempt> {
+    const now = this.clock();
+    const at = now.toISOString();
+    const throttleKey = username.trim().toLowerCase();
+    const attempted = throttleKey.slice(0, 64);
+    const throttle = await this.storage.loginThrottle.get(throttleKey);
+    if (throttle.lockedUntil !== null && Date.parse(throttle.lockedUntil) > now.getTime()) {
+      await this.storage.transaction(async (tx) => {
+        await tx.appendLedger(PROVIDER_LEDGER, { actor: 'anonymous', eventType: 'OPERATOR_LOGIN_FAILED', tenantId: null, details: { username: attempted, reason: 'locked_out' } }, at);
+      });
+      throw this.lockedOut(throttle.lockedUntil, now);
+    }
+    const record = await this.storage.operators.findByUsername(throttleKey);
+    const passwordOk = await verifyPassword(password, record?.passwordHash ?? (await dummyPasswordHash));
+    return { now, at, throttleKey, attempted, record: record !== null && passwordOk ? record : null };
+  }
+
+  /** Counts a failure towards the lock-out, ledgers it, and throws: the same 401 for any wrong factor. */
+  private async refuse(attempt: Attempt, reason: Refusal, error: ApiError = reason === 'totp_replayed' ? totpReplayed() : invalidCredentials()): Promise<never> {
+    await this.storage.transaction(async (tx) => {
+      const failures = await tx.recordLoginFailure(attempt.throttleKey, attempt.at);
+      const seconds = lockSeconds(failures);
+      if (seconds > 0) {
+        await tx.lockLogin(attempt.throttleKey, new Date(attempt.now.getTime() + seconds * 1000).toISOString());
+      }
+      // Only the ledger tells the reasons apart; the answer does not (but for a replayed right code).
+      await tx.appendLedger(
+        PROVIDER_LEDGER,
+        { actor: 'anonymous', eventType: 'OPERATOR_LOGIN_FAILED', tenantId: null, details: { username: attempt.attempted, reason, ...(seconds > 0 ? { locked_for_seconds: seconds } : {}) } },
+        attempt.at,
+      );
+    });
+    throw error;
+  }
+
+  /** A new session for `record` in `tx`: the failure count is reset and the sign-in ledgered. */
+  private async startSession(tx: WriteTx, record: OperatorRecord, attempt: Attempt, details: Record<string, unknown>): Promise<SignedIn> {
+    const token = newToken('bho_');
+    const expiresAt = new Date(attempt.now.getTime() + operatorAuthPolicy.absoluteLifetimeSeconds * 1000).toISOString();
+    await tx.resetLogin(attempt.throttleKey);
+    await tx.createOperatorSession({ id: randomUUID(), tokenHash: hashToken(token), operatorId: record.id, createdAt: attempt.at, expiresAt });
+    await tx.appendLedger(PROVIDER_LEDGER, { actor: `operator:${record.username}`, eventType: 'OPERATOR_LOGIN', tenantId: null, details: { operator_id: record.id, ...details } }, attempt.at);
+    return { token, expiresAt, operator: operatorView(record) };
+  }
+
+  private totpSecret(record: OperatorRecord): string {
+    return open(this.deploymentKey, record.totpSecretSealed, sealPurpose.operatorTotp(record.id)).toString('utf8');
   }
 
   private lockedOut(lockedUntil: string, now: Date): ApiError {

@@ -1,6 +1,6 @@
 import { generate } from 'otplib';
 import { describe, expect, it } from 'vitest';
-import { newTotpSecret, totpUri, verifyTotp } from './totp';
+import { checkTotp, newTotpSecret, totpUri } from './totp';
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 
@@ -31,19 +31,26 @@ describe('TOTP (RFC 6238)', () => {
   const at = (offsetSeconds: number) => generate({ secret, epoch: Math.floor(now.getTime() / 1000) + offsetSeconds });
 
   it('accepts the current code and ±1 step of clock skew, not ±2', async () => {
-    expect(await verifyTotp(secret, await at(0), now, null)).not.toBeNull();
-    expect(await verifyTotp(secret, await at(-30), now, null)).not.toBeNull();
-    expect(await verifyTotp(secret, await at(30), now, null)).not.toBeNull();
-    expect(await verifyTotp(secret, await at(-60), now, null)).toBeNull();
-    expect(await verifyTotp(secret, await at(60), now, null)).toBeNull();
+    expect((await checkTotp(secret, await at(0), now, null)).kind).toBe('ok');
+    expect((await checkTotp(secret, await at(-30), now, null)).kind).toBe('ok');
+    expect((await checkTotp(secret, await at(30), now, null)).kind).toBe('ok');
+    expect((await checkTotp(secret, await at(-60), now, null)).kind).toBe('wrong');
+    expect((await checkTotp(secret, await at(60), now, null)).kind).toBe('wrong');
   });
 
-  it('accepts a code once: the same step, or an earlier one, after it was used is refused', async () => {
-    const step = await verifyTotp(secret, await at(0), now, null);
-    expect(step).not.toBeNull();
-    expect(await verifyTotp(secret, await at(0), now, step)).toBeNull();
-    expect(await verifyTotp(secret, await at(-30), now, step)).toBeNull();
-    expect(await verifyTotp(secret, await at(30), now, step)).not.toBeNull();
+  it('accepts a code once: the same step, or an earlier one, after it was used is a replay', async () => {
+    const first = await checkTotp(secret, await at(0), now, null);
+    if (first.kind !== 'ok') throw new Error('the current code was refused');
+    expect(await checkTotp(secret, await at(0), now, first.step)).toEqual({ kind: 'replayed' });
+    expect(await checkTotp(secret, await at(-30), now, first.step)).toEqual({ kind: 'replayed' });
+    expect(await checkTotp(secret, await at(30), now, first.step)).toEqual({ kind: 'ok', step: first.step + 1 });
+  });
+
+  it('tells a wrong code from a replayed one', async () => {
+    const code = await at(0);
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect(await checkTotp(secret, wrong, now, null)).toEqual({ kind: 'wrong' });
+    expect(await checkTotp(secret, wrong, now, 0)).toEqual({ kind: 'wrong' });
   });
 
   it('builds an otpauth URI that authenticator apps read', () => {

@@ -13,17 +13,23 @@ export function totpUri(username: string, secret: string): string {
 }
 
 /**
- * Checks a code with ±1 step of clock skew. Accepts only a step later than `lastStep`, so a code
- * (and any earlier one) is accepted once. Returns the step to remember, or null.
+ * What a presented code is: right (with the step to remember), a right code of a step already
+ * used (a replay: the operator should wait for the next code), or wrong.
  */
-export async function verifyTotp(secret: string, code: string, now: Date, lastStep: number | null): Promise<number | null> {
+export type TotpCheck = { kind: 'ok'; step: number } | { kind: 'replayed' } | { kind: 'wrong' };
+
+/**
+ * Checks a code with ±1 step of clock skew. Accepts only a step later than `lastStep`, so a code
+ * (and any earlier one) is accepted once; an otherwise right code of an earlier step is a replay.
+ */
+export async function checkTotp(secret: string, code: string, now: Date, lastStep: number | null): Promise<TotpCheck> {
   const result = await verify({
     secret,
     token: code,
     epoch: Math.floor(now.getTime() / 1000),
     period: TOTP_PERIOD_SECONDS,
     epochTolerance: TOTP_PERIOD_SECONDS,
-    ...(lastStep === null ? {} : { afterTimeStep: lastStep }),
   });
-  return result.valid && 'timeStep' in result ? result.timeStep : null;
+  if (!result.valid || !('timeStep' in result)) return { kind: 'wrong' };
+  return lastStep !== null && result.timeStep <= lastStep ? { kind: 'replayed' } : { kind: 'ok', step: result.timeStep };
 }

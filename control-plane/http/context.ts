@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { LicensePayload } from '../../contracts/license';
+import type { OperatorAccounts } from '../auth/operator-accounts';
 import type { AuthenticatedOperator, OperatorAuth } from '../auth/operator-auth';
 import { requirePermission, type ProviderPermission } from '../auth/permissions';
 import type { TenantAuth } from '../auth/tenant-auth';
@@ -25,13 +26,15 @@ import type { Actor, TenantService } from '../tenancy/tenant-service';
 /**
  * What route plugins are given: the services they call (built once in app.ts). A route parses its
  * request with the contract, authenticates, calls a service and answers its view; it does not reach
- * storage itself (operator accounts aside, until their service lands).
+ * storage itself.
  */
 export interface RouteContext {
   clock: () => Date;
   license: LicenseSource;
   /** Operator sessions (the provider plane). */
   auth: OperatorAuth;
+  /** Operator accounts: the admin's side and each operator's own. */
+  accounts: OperatorAccounts;
   tenantAuth: TenantAuth;
   tenants: TenantService;
   ownership: OwnershipService;

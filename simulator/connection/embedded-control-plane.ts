@@ -103,7 +103,7 @@ function waitForListening(child: ChildProcess, onLog: ((line: string) => void) |
 
 /**
  * A control plane of the simulator's own, run exactly as an MSP runs one: `keygen`, `init` with a
- * first admin (its TOTP secret read from init's JSON), then `serve` on a free loopback port, in a
+ * first admin (its TOTP secret read from init's JSON, its enrollment confirmed at its first sign-in), then `serve` on a free loopback port, in a
  * temporary data dir that `stop()` removes. The simulator then reaches it only over HTTPS.
  */
 export async function startEmbeddedControlPlane(options: EmbeddedOptions = {}): Promise<EmbeddedControlPlane> {
@@ -137,7 +137,8 @@ export async function startEmbeddedControlPlane(options: EmbeddedOptions = {}): 
     const url = await waitForListening(serving, options.onLog, 60_000);
     return {
       target: { url, caPem },
-      operator: { username: initialized.admin.username, password, totpSecret: initialized.secret },
+      // init leaves the admin's enrollment pending; the simulator made it, so its first sign-in confirms it.
+      operator: { username: initialized.admin.username, password, totpSecret: initialized.secret, mayConfirmEnrollment: true },
       dataDir,
       async stop() {
         if (serving.exitCode === null && serving.signalCode === null) {

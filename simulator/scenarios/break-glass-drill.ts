@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AgentGroup } from '../agents/agent-group';
 import type { Answer, ApiClient } from '../connection/api-client';
 import type { Connection } from '../connection/connect';
-import { signInOperator } from '../connection/operator-session';
+import { enrollOperator } from '../connection/operator-session';
 import { UsageError } from '../errors';
 import { buildFleet } from '../fleet/fleet';
 import { planFleet } from '../fleet/plan';
@@ -58,7 +58,8 @@ async function onCallOperator(connection: Connection, adminToken: string, tag: s
   const created = await client.call('POST', '/provider/v1/operators', { token: adminToken, body: { username, roles: ['provider_operator'], password } });
   if (created.status !== 201) return { token: adminToken, username: connection.operator.username, remove: () => Promise.resolve() };
   const id = String((created.json.operator as { id?: string } | undefined)?.id);
-  const token = await signInOperator(client, { username, password, totpSecret: String(created.json.secret) });
+  // Its first sign-in enrolls its own authenticator, as a new operator does at the console.
+  const { token } = await enrollOperator(client, username, password);
   return { token, username, remove: async () => {
       await client.call('DELETE', `/provider/v1/operators/${id}`, { token: adminToken });
     },

@@ -24,7 +24,7 @@ function emit<E extends IpcEvent>(event: E, payload: IpcEventPayload<E>): void {
   }
 }
 
-/** App-wide denials: no navigation, no new windows, no webviews, no permissions. */
+/** App-wide denials: no navigation, no new windows, no webviews, no permissions but writing the clipboard. */
 function hardenWebContents(): void {
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
@@ -32,8 +32,9 @@ function hardenWebContents(): void {
     contents.on('will-redirect', (event) => event.preventDefault());
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // One exception: writing (never reading) the clipboard, for the enrollment secret and recovery codes' copy buttons.
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'clipboard-sanitized-write'));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) => permission === 'clipboard-sanitized-write');
   session.defaultSession.setDevicePermissionHandler(() => false);
 }
 

@@ -21,6 +21,14 @@ function port(value: string): number {
   return n;
 }
 
+function idleSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 43_200) {
+    throw new InvalidArgumentError('whole seconds, 1 to 43200');
+  }
+  return n;
+}
+
 const program = new Command()
   .name('console:browser')
   .description('The Bulkhead console in browser mode: the same IPC router, served on loopback to a browser.')
@@ -28,9 +36,10 @@ const program = new Command()
   .option('--port <port>', 'loopback port (0: a free one)', port, 0)
   .option('--json', 'print the launch URL, then the control plane state, as JSON lines (for scripts and tests)')
   .option('--open', 'also open the launch link in the system browser, where there is one')
+  .option('--idle-lock-seconds <seconds>', 'sign out after this long without activity, instead of the setting (default 15 minutes)', idleSeconds)
   .parse();
 
-const options = program.opts<{ data: string; port: number; json?: boolean; open?: boolean }>();
+const options = program.opts<{ data: string; port: number; json?: boolean; open?: boolean; idleLockSeconds?: number }>();
 const version = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const rendererDir = join(appRoot, 'out', 'renderer');
 let server: BrowserServer | null = null;
@@ -40,6 +49,7 @@ const host = createConsoleHost({
   version,
   consoleDataDir: resolve(options.data),
   controlPlaneCli: resolveControlPlaneCommand(appRoot, process.execPath),
+  ...(options.idleLockSeconds === undefined ? {} : { idleLockSeconds: options.idleLockSeconds }),
   emit: (event, payload) => {
     server?.broadcast(event, payload);
   },

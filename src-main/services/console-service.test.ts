@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ControlPlaneStatus, IpcEvent } from '../../contracts/ipc';
+import type { IpcEvent } from '../../contracts/ipc';
 import { foreignCaPem, startControlPlane, type RunningControlPlane } from '../../test/helpers/control-plane-harness';
+import { embeddedStandIn } from '../../test/helpers/embedded-stand-in';
 import { TestKeychain } from '../../test/helpers/test-keychain';
 import { createConsoleHost } from '../console-host';
 import { ConnectionStore } from '../control-plane/connection-store';
@@ -12,15 +13,9 @@ import { sha256Hex } from '../control-plane/tls-pin';
 import { createIpcRouter, type IpcRouter } from '../ipc/router';
 import { Connections, type EmbeddedHandle } from './connections';
 import { ConsoleService } from './console-service';
+import { IdleLock, idleLockHandlers } from './idle-lock';
 
 const trusted = { trustedSender: true };
-
-/** The embedded control plane stood in for by a real one running in this process (no child to spawn). */
-function embeddedStandIn(cp: RunningControlPlane): EmbeddedHandle {
-  const target = { url: cp.url, caPem: cp.caPem };
-  const status: ControlPlaneStatus = { kind: 'embedded', connection_id: 'embedded', url: cp.url, state: 'ready', message: null };
-  return { status: () => status, connection: () => target, retry: () => Promise.resolve(status), keyProtection: 'file' };
-}
 
 interface Console {
   router: IpcRouter;
@@ -47,7 +42,7 @@ function consoleOver(dir: string, embedded: EmbeddedHandle): Console {
     firstRun: { setup: () => Promise.reject(new Error('not in this test')) },
     emit,
   });
-  const router = createIpcRouter(service.handlers());
+  const router = createIpcRouter({ ...service.handlers(), ...idleLockHandlers(new IdleLock({ settingsFile: null, onIdle: () => Promise.resolve() })) });
   const call = async (channel: string, request: unknown = {}) => {
     const answer = await router.handle(channel, request, trusted);
     answers.push(answer);

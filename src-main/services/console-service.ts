@@ -3,11 +3,12 @@ import { LicenseView } from '../../contracts/license';
 import { LoginResponse } from '../../contracts/operators';
 import { Tenant } from '../../contracts/tenants';
 import { z } from 'zod';
-import type { ConnectionView, IpcEvent, IpcEventPayload, SessionStatus } from '../../contracts/ipc';
+import type { ConnectionView, IpcEvent, IpcEventPayload, IpcParsedRequest, SessionStatus } from '../../contracts/ipc';
 import { ConsoleError } from '../console-error';
 import { formatFingerprint } from '../control-plane/tls-pin';
 import type { IpcHandlers } from '../ipc/router';
 import { pinnedFingerprint, type Connection, type Connections } from './connections';
+import { operatorHandlers, type OperatorPort } from './operator-handlers';
 import { OperatorSessions, signedOut } from './operator-sessions';
 
 /** The embedded control plane's first run (EmbeddedControlPlane.setup). */
@@ -40,7 +41,8 @@ export class ConsoleService {
     this.connections = options.connections;
   }
 
-  handlers(): IpcHandlers {
+  /** Every channel but the idle lock's, which console-host.ts adds. */
+  handlers(): Omit<IpcHandlers, 'lock:settings' | 'lock:configure'> {
     return {
       'app:info': () => Promise.resolve({ version: this.options.version, mode: this.options.mode, control_plane: this.connections.active().handle.status() }),
       'setup:enroll': async (request) => {
@@ -74,6 +76,23 @@ export class ConsoleService {
       'connections:switch': (request) => this.switchConnection(request.id),
       'connections:test': (request) => this.connections.test(request),
       'controlplane:retry': () => this.connections.active().handle.retry(),
+      ...operatorHandlers(this.operatorPort()),
+    };
+  }
+
+  /** What operator-handlers.ts needs of this service (enrollment, the account, operator administration). */
+  private operatorPort(): OperatorPort {
+    return {
+      asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body),
+      asOperatorNoContent: async (method, path, body) => {
+        await this.asOperator(method, path, null, body);
+      },
+      anonymous: async (method, path, schema, body) => {
+        const answer = await this.call(this.connections.active(), method, path, schema, { body });
+        if (answer === null) throw new ConsoleError('internal_error', `The control plane answered ${method} ${path} without a body.`);
+        return answer;
+      },
+      adoptSession: (answer) => this.adoptSession(this.connections.active(), answer),
     };
   }
 
@@ -124,16 +143,32 @@ export class ConsoleService {
     }
   }
 
-  private async login(request: { username: string; password: string; totp: string }): Promise<SessionStatus> {
+  private async login(request: IpcParsedRequest<'session:login'>): Promise<SessionStatus> {
     const connection = this.connections.active();
     const answer = await this.call(connection, 'POST', '/provider/v1/auth/login', LoginResponse, { body: request });
     if (answer === null) {
       throw new ConsoleError('internal_error', 'The control plane answered the sign-in without a session.');
     }
+    return this.adoptSession(connection, answer);
+  }
+
+  /** Keeps a connection's new session here (the token never reaches the renderer). */
+  private adoptSession(connection: Connection, answer: LoginResponse): SessionStatus {
     this.sessions.set(connection.id, { token: answer.token, expiresAt: answer.expires_at, operator: answer.operator });
     const status = this.sessions.status(connection.id);
     this.options.emit('session:changed', this.sessionStatus());
     return status;
+  }
+
+  /** Whether any connection holds a session (the idle lock stays armed while one does). */
+  signedInAnywhere(): boolean {
+    return this.connections.all().some((connection) => this.sessions.get(connection.id) !== null);
+  }
+
+  /** Ends every connection's session (the idle lock): an unattended console keeps none. */
+  async signOutEverywhere(): Promise<void> {
+    await Promise.all(this.connections.all().map((connection) => this.endSession(connection)));
+    this.options.emit('session:changed', signedOut);
   }
 
   private async logout(): Promise<SessionStatus> {

@@ -192,7 +192,8 @@ describe('session', () => {
       'session:status': () => ({ result: signedOut }),
     });
     await screen.findByRole('heading', { name: 'Sign in to Bulkhead' });
-    expect(fake.listenerCount()).toBe(2);
+    // session:changed, controlplane:status and session:locked.
+    expect(fake.listenerCount()).toBe(3);
 
     unmount();
 

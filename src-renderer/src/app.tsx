@@ -1,34 +1,23 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { type AppInfo, type SetupResult } from '../../contracts/ipc';
+import { type AppInfo } from '../../contracts/ipc';
 import { ConnectionBar } from './connections/connection-bar';
-import { queryKeys, useAppInfo, useConsoleEvents, useSessionStatus } from './queries';
+import { useIdentityFlow } from './identity/identity-flow';
+import { IdentitySteps } from './identity/identity-steps';
+import { useAppInfo, useConsoleEvents, useSessionStatus } from './queries';
 import { ControlPlaneStatusScreen } from './screens/control-plane-status';
 import { FirstRunSetup } from './screens/first-run-setup';
 import { SignIn } from './screens/sign-in';
 import { SignedInShell } from './screens/signed-in-shell';
-import { TotpEnrollment } from './screens/totp-enrollment';
 
 /** Decides the screen from app:info (control plane state) and session:status. */
 export function App() {
   useConsoleEvents();
-  const client = useQueryClient();
   const info = useAppInfo();
-  // The one-time enrollment lives only here, in memory, until the operator confirms it.
-  const [enrollment, setEnrollment] = useState<SetupResult | null>(null);
-  const [enrolledUsername, setEnrolledUsername] = useState<string | null>(null);
+  // Enrollment and its recovery codes come first, whatever the session says meanwhile.
+  const identity = useIdentityFlow();
+  const enrolledUsername = identity.enrolledUsername;
 
-  if (enrollment) {
-    return (
-      <TotpEnrollment
-        enrollment={enrollment}
-        onContinue={() => {
-          setEnrolledUsername(enrollment.username);
-          setEnrollment(null);
-          void client.invalidateQueries({ queryKey: queryKeys.appInfo });
-        }}
-      />
-    );
+  if (identity.busy) {
+    return <IdentitySteps />;
   }
 
   // A failed refetch keeps showing the last good answer; only a first failure is a screen.
@@ -60,7 +49,12 @@ export function App() {
     case 'setup_required':
       // Just enrolled: go on to sign-in even if app:info has not caught up yet.
       if (enrolledUsername === null) {
-        return <>{bar}<FirstRunSetup onEnrolled={setEnrollment} /></>;
+        return (
+          <>
+            {bar}
+            <FirstRunSetup />
+          </>
+        );
       }
       return <SessionGate info={info.data} initialUsername={enrolledUsername} />;
     case 'ready':

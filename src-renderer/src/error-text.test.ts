@@ -36,6 +36,11 @@ describe('describeError', () => {
     expect(describeError(error)).toMatch(/try again later\.$/);
   });
 
+  it('tells a replayed code (wait for the next one) from a wrong one', () => {
+    expect(describeError(new ConsoleError({ code: 'totp_replayed', message: 'x', details: {} }))).toMatch(/just used\. Wait for the next code/);
+    expect(describeError(new ConsoleError({ code: 'invalid_credentials', message: 'x', details: {} }))).toBe('The username, password or code is wrong.');
+  });
+
   it('describes something that is not a ConsoleError', () => {
     expect(describeError(new Error('plain'))).toBe('plain');
     expect(describeError('weird')).toBe('Something went wrong.');

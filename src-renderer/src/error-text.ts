@@ -43,6 +43,10 @@ export function describeError(error: unknown, fieldLabels: FieldLabels = {}): st
       });
       return `Check ${fields.length === 1 ? 'this field' : 'these fields'}: ${fields.join(', ')}.`;
     }
+    case 'totp_replayed':
+      return 'That code was just used. Wait for the next code in your authenticator app, then try again.';
+    case 'enrollment_required':
+      return 'This account has not set up its authenticator app yet.';
     case 'control_plane_unreachable':
       return 'Bulkhead could not reach the control plane. Check that it is running and reachable, then try again.';
     case 'session_expired':

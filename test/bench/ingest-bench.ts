@@ -96,7 +96,8 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
     return { status: response.statusCode, json, text, ms: performance.now() - started };
   };
   let closed = false;
-  const operator = String((await api('POST', '/provider/v1/auth/login', null, { username: 'admin', password, totp: await generate({ secret }) })).json.token);
+  // init leaves the admin pending: its first code confirms the enrollment and signs it in.
+  const operator = String((await api('POST', '/provider/v1/auth/enrollment/confirm', null, { username: 'admin', password, totp: await generate({ secret }) })).json.token);
   return {
     server,
     dispatcher,

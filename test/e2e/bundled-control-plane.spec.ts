@@ -57,7 +57,8 @@ test('the bundled control plane serves, and its telemetry writer thread commits 
       });
       return { status: response.statusCode, json: (await response.body.json()) as Record<string, unknown> };
     };
-    const operator = String((await api('POST', '/provider/v1/auth/login', null, { username: 'admin', password: 'a-long-bundle-password', totp: await generate({ secret }) })).json.token);
+    // init leaves the admin pending: its first code confirms the enrollment and signs it in.
+    const operator = String((await api('POST', '/provider/v1/auth/enrollment/confirm', null, { username: 'admin', password: 'a-long-bundle-password', totp: await generate({ secret }) })).json.token);
     expect((await api('POST', '/provider/v1/tenants', operator, { slug: 'bundled', name: 'Bundled' })).status).toBe(201);
     const admin = String((await api('POST', '/provider/v1/tenants/bundled/admin-tokens', operator, { expires_in_seconds: 3600 })).json.token);
     const testId = String((await api('POST', '/v1/tests', admin, { name: 'probe', target: 'https://bundled.example/health', kind: 'http', interval_s: 60 })).json.id);

@@ -25,8 +25,8 @@ export interface SignedInConsole extends BrowserConsole {
 }
 
 /** Starts `console:browser` (the real router, embedded control plane and all) on a fresh data dir. */
-export async function startBrowserConsole(dataDir: string): Promise<{ child: ChildProcess; launchUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(appRoot, 'src-main', 'browser', 'cli.ts'), '--data', dataDir, '--json'], {
+export async function startBrowserConsole(dataDir: string, extraArgs: readonly string[] = []): Promise<{ child: ChildProcess; launchUrl: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(appRoot, 'src-main', 'browser', 'cli.ts'), '--data', dataDir, '--json', ...extraArgs], {
     cwd: appRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -59,19 +59,22 @@ async function stopBrowserConsole(child: ChildProcess, dataDir: string): Promise
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-/** First run through the UI: creates the admin, reads the TOTP secret off the enrollment screen and signs in. */
+/**
+ * First run through the UI: creates the admin, reads the TOTP secret off the enrollment screen,
+ * confirms it with a first code and passes the recovery codes; enrollment signs the admin in.
+ */
 export async function setUpAndSignIn(page: Page, launchUrl: string, username: string, password: string): Promise<string> {
   await page.goto(launchUrl);
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByLabel('Confirm password').fill(password);
   await page.getByRole('button', { name: 'Create administrator' }).click();
-  const uri = await page.getByText(/^otpauth:\/\/totp\//).textContent();
+  const uri = await page.getByTestId('totp-uri').textContent();
   const secret = new URL(uri ?? '').searchParams.get('secret') ?? '';
-  await page.getByRole('button', { name: 'I have added it to my authenticator' }).click();
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByLabel('Authenticator code').fill(await generate({ secret }));
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Code from your app').fill(await generate({ secret }));
+  await page.getByRole('button', { name: 'Confirm and finish' }).click();
+  await page.getByLabel('I have saved these codes somewhere safe').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
   return secret;
 }
@@ -94,12 +97,12 @@ async function signedInConsole(browser: Browser, use: (value: SignedInConsole) =
   }
 }
 
-export const test = base.extend<{ browserConsole: BrowserConsole }, { signedInConsole: SignedInConsole }>({
-  // Playwright reads a fixture's dependencies from its destructuring pattern: this one has none.
-  // eslint-disable-next-line no-empty-pattern
-  browserConsole: async ({}, use) => {
+export const test = base.extend<{ browserConsole: BrowserConsole; consoleArgs: string[] }, { signedInConsole: SignedInConsole }>({
+  /** Extra console:browser flags for a spec (`test.use({ consoleArgs: [...] })`), e.g. --idle-lock-seconds. */
+  consoleArgs: [[], { option: true }],
+  browserConsole: async ({ consoleArgs }, use) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bulkhead-e2e-'));
-    const { child, launchUrl } = await startBrowserConsole(dataDir);
+    const { child, launchUrl } = await startBrowserConsole(dataDir, consoleArgs);
     try {
       await use({ launchUrl, origin: new URL(launchUrl).origin, dataDir });
     } finally {

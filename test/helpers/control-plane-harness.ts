@@ -38,6 +38,11 @@ export interface HarnessOptions {
   publicUrl?: string;
   /** startControlPlane: adds to the app before it listens (e.g. a route a test registers on purpose). */
   beforeListen?: (app: FastifyInstance) => void;
+  /**
+   * Leave the first admin as init makes it: its TOTP enrollment pending until a first code confirms
+   * it (POST /auth/enrollment/confirm). By default the harness confirms it, as a console would have.
+   */
+  pendingAdmin?: boolean;
 }
 
 interface InitializedDataDir {
@@ -69,7 +74,25 @@ export async function initializedDataDir(options: HarnessOptions = {}): Promise<
     licenseTrust: trust,
     now: options.clock?.() ?? new Date(),
   });
+  if (options.pendingAdmin !== true) {
+    await confirmAdmin(engine, deploymentKey, init.adminId, options.clock?.() ?? new Date());
+  }
   return { root, dataDir, deploymentKey, admin: { ...admin, totpSecret: init.totpSecret }, trust, engine, database: engine.config.engine === 'postgres' ? engine.config.url : undefined };
+}
+
+/**
+ * Marks the first admin's enrollment confirmed in storage, without using up a TOTP step, so tests
+ * sign in with the current code at once. (Enrollment itself is tested through its routes.)
+ */
+async function confirmAdmin(engine: EngineFixture, deploymentKey: string, adminId: string, at: Date): Promise<void> {
+  const storage = await engine.openStorage(Buffer.from(deploymentKey, 'base64'));
+  try {
+    await storage.transaction(async (tx) => {
+      if (!(await tx.confirmTotp(adminId, at.toISOString()))) throw new Error('the first admin was not pending');
+    });
+  } finally {
+    await storage.close();
+  }
 }
 
 export function totpCode(secret: string, at: Date, offsetSteps = 0): Promise<string> {
@@ -161,7 +184,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
       if (created.statusCode !== 201) {
         throw new Error(`creating operator ${username}: ${created.statusCode} ${created.body}`);
       }
-      return signIn(app, username, password, created.json<{ secret: string }>().secret, clock);
+      return enrollOperator(app, username, password, clock);
     },
     tenantAdminHeaders,
     async ownedTenantHeaders(slug, isolationModel, quotas) {
@@ -215,6 +238,20 @@ export function injectCall(app: FastifyInstance): Call {
     const response = await app.inject({ method, url, headers: authorization === null ? {} : { authorization }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
     return { status: response.statusCode, json: response.body ? response.json<Record<string, unknown>>() : {} };
   };
+}
+
+/** A new operator's first sign-in: its pending enrollment, then a first code; answers its session's header. */
+export async function enrollOperator(app: FastifyInstance, username: string, password: string, clock: TestClock): Promise<{ authorization: string }> {
+  const enrollment = await app.inject({ method: 'POST', url: '/provider/v1/auth/enrollment', payload: { username, password } });
+  if (enrollment.statusCode !== 200) {
+    throw new Error(`enrollment of ${username}: ${enrollment.statusCode} ${enrollment.body}`);
+  }
+  const totp = await totpCode(enrollment.json<{ secret: string }>().secret, clock.now());
+  const confirmed = await app.inject({ method: 'POST', url: '/provider/v1/auth/enrollment/confirm', payload: { username, password, totp } });
+  if (confirmed.statusCode !== 201) {
+    throw new Error(`confirming the enrollment of ${username}: ${confirmed.statusCode} ${confirmed.body}`);
+  }
+  return { authorization: `Bearer ${confirmed.json<{ token: string }>().token}` };
 }
 
 async function signIn(app: FastifyInstance, username: string, password: string, secret: string, clock: TestClock): Promise<{ authorization: string }> {

@@ -45,6 +45,7 @@ export async function startReplicaDeployment(superuserUrl: string, count: number
   if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
   const { secret } = JSON.parse(init.stdout) as { secret: string };
   const replicas: ServingProcess[] = [];
+  let enrolled = false;
   const addReplica = async () => {
     const replica = await startServe(['--data', dataDir, '--database', appUrl], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
     replicas.push(replica);
@@ -71,7 +72,10 @@ export async function startReplicaDeployment(superuserUrl: string, count: number
     appUrl,
     api,
     async login(replica) {
-      const response = await api(replica, 'POST', '/provider/v1/auth/login', null, { username: 'admin', password, totp: await generate({ secret }) });
+      // init leaves the admin's enrollment pending: its first sign-in confirms it with a first code.
+      const path = enrolled ? '/provider/v1/auth/login' : '/provider/v1/auth/enrollment/confirm';
+      const response = await api(replica, 'POST', path, null, { username: 'admin', password, totp: await generate({ secret }) });
+      enrolled = true;
       if (response.status !== 201) throw new Error(`login failed: ${JSON.stringify(response.json)}`);
       return String(response.json.token);
     },

@@ -87,7 +87,13 @@ describe('break-glass over real HTTPS', () => {
     // The on-call operator: a provider_operator, enrolled with its own TOTP secret.
     const created = await api('POST', '/provider/v1/operators', admin, { username: 'oncall', roles: ['provider_operator'], password: 'oncall-long-password' });
     expect(created.status, JSON.stringify(created.json)).toBe(201);
-    oncall = await signIn('oncall', 'oncall-long-password', String(created.json.secret));
+    // Its first sign-in enrolls its own authenticator (the admin never sees its secret).
+    const enrollment = await api('POST', '/provider/v1/auth/enrollment', null, { username: 'oncall', password: 'oncall-long-password' });
+    expect(enrollment.status, JSON.stringify(enrollment.json)).toBe(200);
+    const confirmed = await api('POST', '/provider/v1/auth/enrollment/confirm', null, { username: 'oncall', password: 'oncall-long-password', totp: await totpCode(String(enrollment.json.secret), clock.now()) });
+    expect(confirmed.status, JSON.stringify(confirmed.json)).toBe(201);
+    oncall = String(confirmed.json.token);
+    issued.push(oncall);
     tenantAdmin = await tenantWithTelemetry('acme', 'siloed', 'acme');
     otherAdmin = await tenantWithTelemetry('globex', 'pooled', 'globex');
     const call: Call = (method, path, authorization, body) => api(method, path, authorization === null ? null : authorization.replace(/^Bearer /, ''), body);

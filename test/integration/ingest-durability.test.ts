@@ -67,7 +67,8 @@ describe('ingest survives kill -9 (real process, SQLite)', () => {
   });
 
   it('keeps every acknowledged batch exactly once across a SIGKILL, and loses nothing once agents retry', async () => {
-    const operator = String((await api('POST', '/provider/v1/auth/login', null, { username: 'admin', password, totp: await generate({ secret }) })).json.token);
+    // init leaves the admin pending: its first code confirms the enrollment and signs it in.
+    const operator = String((await api('POST', '/provider/v1/auth/enrollment/confirm', null, { username: 'admin', password, totp: await generate({ secret }) })).json.token);
     expect((await api('POST', '/provider/v1/tenants', operator, { slug: 'durable', name: 'Durable' })).status).toBe(201);
     expect((await api('PUT', '/provider/v1/tenants/durable/fairness', operator, { ingest_rate_per_sec: 1_000_000, query_budget: 1000 })).status).toBe(200);
     const onboarding = String((await api('POST', '/provider/v1/tenants/durable/admin-tokens', operator, { expires_in_seconds: 3600 })).json.token);

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../../simulator/connection/api-client';
 import { startEmbeddedControlPlane, type EmbeddedControlPlane } from '../../simulator/connection/embedded-control-plane';
+import { signInOperator } from '../../simulator/connection/operator-session';
 import { loopbackTls } from '../../simulator/idp/loopback-tls';
 import type { ScenarioResult } from '../../simulator/scenarios/result';
 
@@ -33,6 +35,7 @@ const meaningful = (stderr: string) => stderr.split('\n').filter((line) => line.
 describe('simulate CLI', () => {
   let remote: EmbeddedControlPlane;
   let dir: string;
+  let pending: { code: number | null; stdout: string; stderr: string };
   const env = () => ({ SIM_OPERATOR_PASSWORD: remote.operator.password, SIM_OPERATOR_TOTP: remote.operator.totpSecret });
   const remoteFlags = () => ['--control-plane', remote.target.url, '--ca', join(dir, 'ca.crt'), '--operator', remote.operator.username, '--password-env', 'SIM_OPERATOR_PASSWORD', '--totp-secret-env', 'SIM_OPERATOR_TOTP'];
 
@@ -42,7 +45,18 @@ describe('simulate CLI', () => {
     dir = mkdtempSync(join(tmpdir(), 'bulkhead-sim-cli-'));
     writeFileSync(join(dir, 'ca.crt'), remote.target.caPem);
     writeFileSync(join(dir, 'other-ca.crt'), (await loopbackTls('not the control plane')).caPem);
-  }, 60_000);
+    // Its admin's enrollment is pending (init): the CLI refuses to finish a person's enrollment...
+    pending = await simulate(['scim-sync', ...remoteFlags(), '--tenants', '2'], env());
+    // ...which the admin then finishes, as at the console, with a first code.
+    const client = new ApiClient(remote.target);
+    try {
+      await signInOperator(client, { ...remote.operator, mayConfirmEnrollment: true });
+    } finally {
+      await client.close();
+    }
+    // That spent this 30 s step's code; the runs below sign in with the next one.
+    await new Promise((done) => setTimeout(done, 30_000 - (Date.now() % 30_000) + 100));
+  }, 120_000);
 
   afterAll(async () => {
     await remote.stop();
@@ -55,6 +69,13 @@ describe('simulate CLI', () => {
     expect(help.stdout).toMatch(/^Usage: simulate noisy-neighbor/);
     expect(bad.code).toBe(2);
     expect(meaningful(bad.stderr)).toEqual([expect.stringMatching(/^simulate: .*--tenants.*a whole number/) as unknown]);
+  });
+
+  it("refuses a remote operator whose TOTP enrollment is pending, in one clear line (exit 3)", () => {
+    expect(pending.code).toBe(3);
+    const lines = meaningful(pending.stderr).filter((line) => !line.startsWith('simulate: seed') && !line.startsWith('•'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^simulate: operator simulator-admin has not finished its TOTP enrollment on https:\/\/127\.0\.0\.1:\d+: sign in once at the console/);
   });
 
   it('runs against a remote control plane with its CA pinned, and the same seed gives the same tenants and events as on an embedded one', async () => {

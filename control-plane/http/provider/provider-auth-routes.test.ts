@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../../test/helpers/control-plane-harness';
+import { EnrolledSession, Operator, PendingEnrollment } from '../../../contracts/operators';
+import { buildTestApp, totpCode, type TestApp } from '../../../test/helpers/control-plane-harness';
 import { operatorAuthPolicy } from '../../auth/operator-auth';
 import { hashToken } from '../../auth/tokens';
 
@@ -39,21 +40,33 @@ describe('POST /provider/v1/auth/login (password + TOTP)', () => {
     }
   });
 
-  it('has no password-only path: a missing or malformed code is a 400, never a session', async () => {
-    for (const body of [{ username: 'admin', password: t.admin.password }, { username: 'admin', password: t.admin.password, totp: '12345' }, { username: 'admin', password: t.admin.password, totp: '' }]) {
+  it('has no password-only path: without a code an enrolled operator gets the same 401, a malformed code is a 400', async () => {
+    const without = await login({ username: 'admin', password: t.admin.password });
+    expect(without.statusCode).toBe(401);
+    expect(without.json()).toMatchObject({ error: { code: 'invalid_credentials' } });
+    for (const body of [
+      { username: 'admin', password: t.admin.password, totp: '12345' },
+      { username: 'admin', password: t.admin.password, totp: '' },
+      { username: 'admin', password: t.admin.password, recovery_code: 'not-a-code' },
+      { username: 'admin', password: t.admin.password, totp: '123456', recovery_code: 'ABCD-EFGH-JKLM-NPQR' },
+    ]) {
       const response = await login(body);
       expect(response.statusCode).toBe(400);
       expect(response.json()).toMatchObject({ error: { code: 'invalid_request' } });
     }
   });
 
-  it('accepts a code once (replay refused) and tolerates ±1 step of skew', async () => {
+  it('accepts a code once and tolerates ±1 step of skew; a replayed right code says to wait for the next', async () => {
     const code = await t.adminCode();
     expect((await login({ username: 'admin', password: t.admin.password, totp: code })).statusCode).toBe(201);
-    expect((await login({ username: 'admin', password: t.admin.password, totp: code })).statusCode).toBe(401);
+    const replayed = await login({ username: 'admin', password: t.admin.password, totp: code });
+    expect(replayed.statusCode).toBe(401);
+    expect(replayed.json()).toMatchObject({ error: { code: 'totp_replayed', message: expect.stringMatching(/wait for the next/) as unknown } });
+    // With a wrong password the same code is just wrong: the replay is told only after the password.
+    expect((await login({ username: 'admin', password: 'wrong-password-here', totp: code })).json()).toMatchObject({ error: { code: 'invalid_credentials' } });
     t.clock.advance(30);
-    // The previous step's code is within skew but older than the one used: refused.
-    expect((await login({ username: 'admin', password: t.admin.password, totp: await t.adminCode(-1) })).statusCode).toBe(401);
+    // The previous step's code is within skew but older than the one used: refused as a replay.
+    expect((await login({ username: 'admin', password: t.admin.password, totp: await t.adminCode(-1) })).json()).toMatchObject({ error: { code: 'totp_replayed' } });
     // The next step's code (a fast phone clock) is accepted.
     expect((await login({ username: 'admin', password: t.admin.password, totp: await t.adminCode(1) })).statusCode).toBe(201);
   });
@@ -152,5 +165,125 @@ describe('operator sessions', () => {
     const response = await session();
     expect(response.statusCode).toBe(401);
     expect(response.json()).toMatchObject({ error: { code: 'session_expired' } });
+  });
+});
+
+describe('TOTP enrollment and recovery codes (POST /provider/v1/auth/enrollment, /enrollment/confirm)', () => {
+  let t: TestApp;
+
+  beforeEach(async () => {
+    t = await buildTestApp({ pendingAdmin: true });
+  });
+
+  afterEach(async () => {
+    await t.close();
+  });
+
+  const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/provider/v1/auth/${url}`, payload });
+  const credentials = () => ({ username: 'admin', password: t.admin.password });
+  const ledger = async (headers: { authorization: string }, eventType: string) =>
+    (await t.app.inject({ method: 'GET', url: `/provider/v1/audit?event_type=${eventType}`, headers })).json<{ items: { details: Record<string, unknown> }[] }>().items;
+
+  async function enroll(): Promise<EnrolledSession> {
+    const confirmed = await post('enrollment/confirm', { ...credentials(), totp: await t.adminCode() });
+    expect(confirmed.statusCode).toBe(201);
+    return EnrolledSession.parse(confirmed.json());
+  }
+
+  it('sends a pending operator with the right password to enrollment, and nobody else', async () => {
+    for (const body of [credentials(), { ...credentials(), totp: await t.adminCode() }]) {
+      const pending = await post('login', body);
+      expect(pending.statusCode).toBe(403);
+      expect(pending.json()).toMatchObject({ error: { code: 'enrollment_required' } });
+    }
+    const wrong = await post('login', { username: 'admin', password: 'wrong-password-here' });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toMatchObject({ error: { code: 'invalid_credentials' } });
+  });
+
+  it("answers the pending enrollment (the secret init printed), password-checked, the same each time", async () => {
+    const response = await post('enrollment', credentials());
+    expect(response.statusCode).toBe(200);
+    const enrollment = PendingEnrollment.parse(response.json());
+    expect(enrollment.secret).toBe(t.admin.totpSecret);
+    expect(new URL(enrollment.otpauth_uri).searchParams.get('secret')).toBe(enrollment.secret);
+    expect(enrollment.operator).toMatchObject({ username: 'admin', totp_confirmed_at: null, recovery_codes_left: 0 });
+    expect(PendingEnrollment.parse((await post('enrollment', credentials())).json()).secret).toBe(enrollment.secret);
+    for (const body of [{ username: 'admin', password: 'wrong-password-here' }, { username: 'nobody', password: t.admin.password }]) {
+      const refused = await post('enrollment', body);
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json()).toMatchObject({ error: { code: 'invalid_credentials' } });
+    }
+  });
+
+  it('finishes with a first code: a session and ten recovery codes shown once; then it is over', async () => {
+    const wrong = await post('enrollment/confirm', { ...credentials(), totp: (await t.adminCode()) === '000000' ? '111111' : '000000' });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toMatchObject({ error: { code: 'invalid_credentials' } });
+
+    const enrolled = await enroll();
+    expect(enrolled.recovery_codes).toHaveLength(10);
+    expect(new Set(enrolled.recovery_codes).size).toBe(10);
+    expect(enrolled.operator).toMatchObject({ username: 'admin', totp_confirmed_at: t.clock.now().toISOString(), recovery_codes_left: 10 });
+    const headers = { authorization: `Bearer ${enrolled.token}` };
+    expect(Operator.parse((await t.app.inject({ method: 'GET', url: '/provider/v1/auth/session', headers })).json<{ operator: unknown }>().operator).recovery_codes_left).toBe(10);
+
+    // Enrolled: enrollment answers like a wrong password (no oracle), and the confirming code is spent.
+    t.clock.advance(30);
+    for (const [url, body] of [['enrollment', credentials()], ['enrollment/confirm', { ...credentials(), totp: await t.adminCode() }]] as const) {
+      const again = await post(url, body);
+      expect(again.statusCode, url).toBe(401);
+      expect(again.json()).toMatchObject({ error: { code: 'invalid_credentials' } });
+    }
+    expect((await post('login', { ...credentials(), totp: await t.adminCode(-1) })).json()).toMatchObject({ error: { code: 'totp_replayed' } });
+    expect((await post('login', { ...credentials(), totp: await t.adminCode(1) })).statusCode).toBe(201);
+
+    const confirmed = await ledger(headers, 'OPERATOR_TOTP_CONFIRMED');
+    expect(confirmed.map((entry) => entry.details.recovery_codes)).toEqual([10]);
+  });
+
+  it('signs in with a recovery code once (any case, with or without dashes), and stores only hashes', async () => {
+    const enrolled = await enroll();
+    const [first = '', second = ''] = enrolled.recovery_codes;
+    const used = await post('login', { ...credentials(), recovery_code: first.toLowerCase().replace(/-/g, '') });
+    expect(used.statusCode).toBe(201);
+    expect(used.json<{ operator: Operator }>().operator.recovery_codes_left).toBe(9);
+    const reused = await post('login', { ...credentials(), recovery_code: first });
+    expect(reused.statusCode).toBe(401);
+    expect(reused.json()).toMatchObject({ error: { code: 'invalid_credentials' } });
+    // A right code with a wrong password is refused and not used up.
+    expect((await post('login', { username: 'admin', password: 'wrong-password-here', recovery_code: second })).statusCode).toBe(401);
+    expect((await post('login', { ...credentials(), recovery_code: second })).statusCode).toBe(201);
+
+    const headers = { authorization: `Bearer ${enrolled.token}` };
+    const logins = await ledger(headers, 'OPERATOR_LOGIN');
+    expect(logins.map((entry) => entry.details.method)).toEqual(['recovery_code', 'recovery_code', 'enrollment']);
+    await t.app.close();
+    const contents = (await t.engine.rawContents()).map((content) => content.toString('latin1'));
+    for (const code of enrolled.recovery_codes) {
+      for (const form of [code, code.replace(/-/g, '')]) expect(contents.some((content) => content.includes(form))).toBe(false);
+    }
+  });
+
+  it('throttles enrollment like sign-in: wrong passwords lock the username everywhere', async () => {
+    for (let attempt = 0; attempt < operatorAuthPolicy.freeFailures; attempt++) {
+      expect((await post('enrollment', { username: 'admin', password: 'wrong-password-here' })).statusCode).toBe(401);
+    }
+    for (const [url, body] of [['enrollment', credentials()], ['enrollment/confirm', { ...credentials(), totp: await t.adminCode() }], ['login', credentials()]] as const) {
+      const locked = await post(url, body);
+      expect(locked.statusCode, url).toBe(429);
+      expect(locked.json()).toMatchObject({ error: { code: 'locked_out' } });
+    }
+    t.clock.advance(operatorAuthPolicy.firstLockSeconds + 1);
+    await enroll();
+  });
+
+  it('never lets a pending operator reach the provider plane', async () => {
+    // No session exists before the first code: every provider route is a 401.
+    expect((await t.app.inject({ method: 'GET', url: '/provider/v1/tenants' })).statusCode).toBe(401);
+    const code = await totpCode(t.admin.totpSecret, t.clock.now());
+    expect((await post('login', { ...credentials(), totp: code })).statusCode).toBe(403);
+    // The code was not spent by the refused sign-in: it still confirms.
+    expect((await post('enrollment/confirm', { ...credentials(), totp: code })).statusCode).toBe(201);
   });
 });

@@ -260,6 +260,13 @@ export function migrations(appRole: string): string[] {
          PERFORM bh.bind_tenant_schema(s, tenant);
          RETURN s;
        END $fn$;`,
+    // Operators' TOTP enrollment (and a replacement authenticator) is pending until a first code confirms it (operators from before
+    // it count as confirmed); recovery codes as hashes, one row each, so a use is a one-row delete.
+    `ALTER TABLE bh.operators ADD COLUMN totp_confirmed_at text;
+     ALTER TABLE bh.operators ADD COLUMN totp_replacement_sealed bytea;
+     UPDATE bh.operators SET totp_confirmed_at = created_at;
+     CREATE TABLE bh.operator_recovery_codes (operator_id uuid NOT NULL REFERENCES bh.operators(id) ON DELETE CASCADE, code_hash text NOT NULL, created_at text NOT NULL, PRIMARY KEY (operator_id, code_hash));
+     GRANT SELECT, INSERT, UPDATE, DELETE ON bh.operator_recovery_codes TO ${role};`,
   ];
 }
 

@@ -6,7 +6,15 @@ import { bytes, integer, json, optionalInteger, optionalText, text } from './col
 /** The rows of operators, operator_sessions and login_throttle, the same on both engines. */
 
 /** Columns in insert order (last_totp_step starts out NULL). */
-export const OPERATOR_COLUMNS = ['id', 'username', 'password_hash', 'totp_secret_sealed', 'roles', 'created_at'] as const;
+export const OPERATOR_COLUMNS = ['id', 'username', 'password_hash', 'totp_secret_sealed', 'roles', 'created_at', 'totp_confirmed_at'] as const;
+
+/**
+ * How both engines read operators: every column, and how many recovery codes each has left.
+ * `{schema}` is the engine's prefix for table names ('' on SQLite, 'bh.' on PostgreSQL).
+ */
+export function selectOperatorsSql(schema: '' | 'bh.'): string {
+  return `SELECT o.*, (SELECT COUNT(*) FROM ${schema}operator_recovery_codes r WHERE r.operator_id = o.id) AS recovery_codes_left FROM ${schema}operators o`;
+}
 
 const OperatorRow = z.object({
   id: text,
@@ -16,6 +24,9 @@ const OperatorRow = z.object({
   roles: json(ProviderRole.array()),
   created_at: text,
   last_totp_step: optionalInteger,
+  totp_confirmed_at: optionalText,
+  recovery_codes_left: integer,
+  totp_replacement_sealed: bytes.nullable(),
 });
 
 export function operatorFromRow(value: unknown): OperatorRecord {
@@ -28,10 +39,13 @@ export function operatorFromRow(value: unknown): OperatorRecord {
     roles: row.roles,
     createdAt: row.created_at,
     lastTotpStep: row.last_totp_step,
+    totpConfirmedAt: row.totp_confirmed_at,
+    recoveryCodesLeft: row.recovery_codes_left,
+    totpReplacementSealed: row.totp_replacement_sealed,
   };
 }
 
-export function operatorColumns(operator: NewOperator): Record<(typeof OPERATOR_COLUMNS)[number], string | Buffer> {
+export function operatorColumns(operator: NewOperator): Record<(typeof OPERATOR_COLUMNS)[number], string | Buffer | null> {
   return {
     id: operator.id,
     username: operator.username,
@@ -39,6 +53,7 @@ export function operatorColumns(operator: NewOperator): Record<(typeof OPERATOR_
     totp_secret_sealed: operator.totpSecretSealed,
     roles: JSON.stringify(operator.roles),
     created_at: operator.createdAt,
+    totp_confirmed_at: operator.totpConfirmedAt,
   };
 }
 

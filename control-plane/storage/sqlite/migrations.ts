@@ -95,6 +95,22 @@ const handover = `ALTER TABLE tenants ADD COLUMN handed_over_at TEXT;
    CREATE INDEX tenant_recoveries_by_created ON tenant_recoveries (tenant_id, created_at, id);
    CREATE INDEX tenant_recoveries_by_id ON tenant_recoveries (id)`;
 
+/**
+ * Operators' TOTP enrollment is pending until a first code confirms it, and so is a new
+ * authenticator an enrolled operator sets up (totp_replacement_sealed); recovery codes are stored
+ * as hashes, one row each, so using one is a single-row delete. Operators from before enrollment
+ * had their secret shown at creation and signed in with it: they count as confirmed.
+ */
+const operatorEnrollment = `ALTER TABLE operators ADD COLUMN totp_confirmed_at TEXT;
+   ALTER TABLE operators ADD COLUMN totp_replacement_sealed BLOB;
+   UPDATE operators SET totp_confirmed_at = created_at;
+   CREATE TABLE operator_recovery_codes (
+     operator_id TEXT NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+     code_hash TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (operator_id, code_hash)
+   ) STRICT`;
+
 const controlOnly: readonly string[] = [
   `CREATE TABLE operators (
      id TEXT PRIMARY KEY,
@@ -166,7 +182,7 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [telemetryTables[0], telemetryTables[1], pendingBatches].map(defined),
   /** A siloed tenant's own file: all of its data. */

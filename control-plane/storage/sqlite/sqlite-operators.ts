@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { LoginThrottleStore, NewOperator, NewSession, OperatorSessionStore, OperatorStore, OperatorWrites } from '../operators';
-import { OPERATOR_COLUMNS, SESSION_COLUMNS, operatorColumns, operatorFromRow, sessionColumns, sessionFromRow, throttleFromRow } from '../rows/operator-rows';
+import { OPERATOR_COLUMNS, SESSION_COLUMNS, operatorColumns, operatorFromRow, selectOperatorsSql, sessionColumns, sessionFromRow, throttleFromRow } from '../rows/operator-rows';
 import { done, insertSql } from './connection';
 
 /** Operators, their sessions and the sign-in throttle, in the control store. */
 const insertOperator = insertSql('operators', OPERATOR_COLUMNS);
 const insertSession = insertSql('operator_sessions', SESSION_COLUMNS);
+const selectOperators = selectOperatorsSql('');
 
 function createOperator(db: Database.Database, operator: NewOperator): Promise<void> {
   db.prepare(insertOperator).run(operatorColumns(operator));
@@ -27,14 +28,14 @@ export function sqliteOperatorStores(db: Database.Database): { operators: Operat
     count: () => Promise.resolve(db.prepare('SELECT COUNT(*) FROM operators').pluck().get() as number),
     create: (operator) => createOperator(db, operator),
     findByUsername(username) {
-      const row = db.prepare('SELECT * FROM operators WHERE username = ?').get(username);
+      const row = db.prepare(`${selectOperators} WHERE o.username = ?`).get(username);
       return Promise.resolve(row === undefined ? null : operatorFromRow(row));
     },
     findById(id) {
-      const row = db.prepare('SELECT * FROM operators WHERE id = ?').get(id);
+      const row = db.prepare(`${selectOperators} WHERE o.id = ?`).get(id);
       return Promise.resolve(row === undefined ? null : operatorFromRow(row));
     },
-    list: () => Promise.resolve(db.prepare('SELECT * FROM operators ORDER BY username').all().map(operatorFromRow)),
+    list: () => Promise.resolve(db.prepare(`${selectOperators} ORDER BY o.username`).all().map(operatorFromRow)),
     claimTotpStep: (id, step) => claimTotpStep(db, id, step),
   };
   const operatorSessions: OperatorSessionStore = {
@@ -84,11 +85,37 @@ export function sqliteOperatorWrites(db: Database.Database): OperatorWrites {
     createOperator: (operator) => createOperator(db, operator),
     deleteOperator: (id) => Promise.resolve(db.prepare('DELETE FROM operators WHERE id = ?').run(id).changes === 1),
     createOperatorSession: (session) => createSession(db, session),
-    revokeOperatorSessions(operatorId, at) {
-      db.prepare('UPDATE operator_sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE operator_id = ?').run(at, operatorId);
+    revokeOperatorSessions(operatorId, at, exceptSessionId) {
+      db.prepare('UPDATE operator_sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE operator_id = ? AND id IS NOT ?').run(at, operatorId, exceptSessionId ?? null);
       return done;
     },
     claimTotpStep: (operatorId, step) => claimTotpStep(db, operatorId, step),
+    confirmTotp: (operatorId, at) => Promise.resolve(db.prepare('UPDATE operators SET totp_confirmed_at = ? WHERE id = ? AND totp_confirmed_at IS NULL').run(at, operatorId).changes === 1),
+    resetTotp(operatorId, totpSecretSealed) {
+      db.prepare('UPDATE operators SET totp_secret_sealed = ?, totp_confirmed_at = NULL, last_totp_step = NULL, totp_replacement_sealed = NULL WHERE id = ?').run(totpSecretSealed, operatorId);
+      return done;
+    },
+    replaceRecoveryCodes(operatorId, codeHashes, at) {
+      db.prepare('DELETE FROM operator_recovery_codes WHERE operator_id = ?').run(operatorId);
+      const insert = db.prepare('INSERT INTO operator_recovery_codes (operator_id, code_hash, created_at) VALUES (?, ?, ?)');
+      for (const hash of codeHashes) insert.run(operatorId, hash, at);
+      return done;
+    },
+    useRecoveryCode: (operatorId, codeHash) => Promise.resolve(db.prepare('DELETE FROM operator_recovery_codes WHERE operator_id = ? AND code_hash = ?').run(operatorId, codeHash).changes === 1),
+    setTotpReplacement(operatorId, totpSecretSealed) {
+      db.prepare('UPDATE operators SET totp_replacement_sealed = ? WHERE id = ?').run(totpSecretSealed, operatorId);
+      return done;
+    },
+    promoteTotpReplacement: (operatorId, step) =>
+      Promise.resolve(
+        db
+          .prepare('UPDATE operators SET totp_secret_sealed = totp_replacement_sealed, totp_replacement_sealed = NULL, last_totp_step = MAX(COALESCE(last_totp_step, 0), ?) WHERE id = ? AND totp_replacement_sealed IS NOT NULL')
+          .run(step, operatorId).changes === 1,
+      ),
+    setOperatorPassword(operatorId, passwordHash) {
+      db.prepare('UPDATE operators SET password_hash = ? WHERE id = ?').run(passwordHash, operatorId);
+      return done;
+    },
     recordLoginFailure: (key, at) => loginThrottle.recordFailure(key, at),
     lockLogin: (key, until) => loginThrottle.lock(key, until),
     resetLogin: (key) => loginThrottle.reset(key),

@@ -1,8 +1,8 @@
-import { act, cleanup, fireEvent, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AppInfo } from '../../../contracts/ipc';
 import { queryKeys } from '../queries';
-import { appInfo, enrollment, fail, signedOut } from '../testing/fixtures';
+import { appInfo, enrollment, fail, recoveryCodes, signedIn, signedOut } from '../testing/fixtures';
 import { renderConsole } from '../testing/render-console';
 
 afterEach(cleanup);
@@ -57,32 +57,75 @@ describe('first-run setup', () => {
     expect(fake.callsTo('setup:enroll')).toEqual([]);
   });
 
-  it('shows the enrollment once, then continues to sign-in', async () => {
-    const state = { info: appInfo('setup_required') };
-    const { fake } = renderSetup(state);
+  it('shows the QR code and the grouped secret, takes a first code, shows the recovery codes once, then signs in', async () => {
+    const state = { info: appInfo('setup_required'), session: signedOut };
+    const { fake } = renderConsole({
+      'app:info': () => ({ result: state.info }),
+      'session:status': () => ({ result: state.session }),
+      'setup:enroll': () => {
+        state.info = appInfo('ready');
+        return { result: enrollment };
+      },
+      'enrollment:confirm': () => {
+        state.session = signedIn;
+        return { result: { session: signedIn, recovery_codes: recoveryCodes } };
+      },
+    });
     await screen.findByRole('heading', { name: 'Set up Bulkhead' });
 
     fill();
     create();
 
-    expect(await screen.findByRole('heading', { name: 'Add Bulkhead to your authenticator app' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Set up your authenticator app' })).toBeTruthy();
     expect(fake.callsTo('setup:enroll')).toEqual([{ username: 'alice', password: PASSWORD }]);
-    expect(screen.getByText(enrollment.secret)).toBeTruthy();
-    expect(screen.getByText(enrollment.otpauth_uri)).toBeTruthy();
-    expect(screen.getByText('This is shown only once.')).toBeTruthy();
-    expect(screen.getByText(/will not show this secret again/)).toBeTruthy();
+    expect(screen.getByText(/The administrator/).textContent).toContain('alice');
+    expect(screen.getByRole('img', { name: 'QR code to add alice to an authenticator app' })).toBeTruthy();
+    expect(screen.getByTestId('totp-secret').textContent).toBe('JBSW Y3DP EHPK 3PXP JBSW Y3DP');
+    expect(screen.getByTestId('totp-uri').textContent).toBe(enrollment.otpauth_uri);
+    expect(screen.getByRole('button', { name: 'Copy secret key' })).toBeTruthy();
     expect(screen.queryByLabelText('Password')).toBeNull();
 
-    fireEvent.click(screen.getByRole('button', { name: 'I have added it to my authenticator' }));
+    fireEvent.change(screen.getByLabelText('Code from your app'), { target: { value: '123 456' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Confirm and finish' }));
 
-    expect(await screen.findByRole('heading', { name: 'Sign in to Bulkhead' })).toBeTruthy();
-    expect(screen.queryByText(enrollment.secret)).toBeNull();
-    expect(screen.queryByText(enrollment.otpauth_uri)).toBeNull();
-    expect(screen.getByLabelText<HTMLInputElement>('Username').value).toBe('alice');
-    expect(fake.callsTo('setup:enroll')).toHaveLength(1);
+    expect(await screen.findByRole('heading', { name: 'Save your recovery codes' })).toBeTruthy();
+    // The password typed at setup confirms the enrollment; it is not asked for again.
+    expect(fake.callsTo('enrollment:confirm')).toEqual([{ username: 'alice', password: PASSWORD, totp: '123456' }]);
+    expect(within(screen.getByTestId('recovery-codes')).getAllByRole('listitem').map((item) => item.textContent)).toEqual(recoveryCodes);
+    expect(screen.queryByTestId('totp-secret')).toBeNull();
+    const next = screen.getByRole('button', { name: 'Continue' });
+    expect(next.hasAttribute('disabled')).toBe(true);
+    fireEvent.click(screen.getByLabelText('I have saved these codes somewhere safe'));
+    fireEvent.click(next);
+
+    expect(await screen.findByRole('heading', { name: 'Overview' })).toBeTruthy();
+    expect(screen.queryByTestId('recovery-codes')).toBeNull();
   });
 
-  it('goes on to sign-in after the enrollment even if app:info still says setup_required', async () => {
+  it('keeps the enrollment on screen with the reason when the code is wrong, and asks for a 6-digit code first', async () => {
+    const { fake } = renderConsole({
+      'app:info': () => ({ result: appInfo('setup_required') }),
+      'session:status': () => ({ result: signedOut }),
+      'setup:enroll': () => ({ result: enrollment }),
+      'enrollment:confirm': () => fail('invalid_credentials', 'wrong'),
+    });
+    await screen.findByRole('heading', { name: 'Set up Bulkhead' });
+    fill();
+    create();
+    await screen.findByRole('heading', { name: 'Set up your authenticator app' });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Confirm and finish' }));
+    expect(screen.getByRole('alert').textContent).toContain('Enter the 6-digit code');
+    expect(fake.callsTo('enrollment:confirm')).toEqual([]);
+
+    fireEvent.change(screen.getByLabelText('Code from your app'), { target: { value: '654321' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Confirm and finish' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('That code does not match. Check that the clock');
+    expect(screen.getByTestId('totp-secret')).toBeTruthy();
+    expect(screen.getByLabelText<HTMLInputElement>('Code from your app').value).toBe('');
+  });
+
+  it('goes back to sign-in from the enrollment even if app:info still says setup_required', async () => {
     const { fake } = renderConsole({
       'app:info': () => ({ result: appInfo('setup_required') }),
       'session:status': () => ({ result: signedOut }),
@@ -92,9 +135,10 @@ describe('first-run setup', () => {
 
     fill();
     create();
-    fireEvent.click(await screen.findByRole('button', { name: 'I have added it to my authenticator' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Back to sign-in' }));
 
     expect(await screen.findByRole('heading', { name: 'Sign in to Bulkhead' })).toBeTruthy();
+    expect(screen.getByLabelText<HTMLInputElement>('Username').value).toBe('alice');
     expect(screen.queryByRole('heading', { name: 'Set up Bulkhead' })).toBeNull();
     expect(fake.callsTo('setup:enroll')).toHaveLength(1);
   });
@@ -105,9 +149,9 @@ describe('first-run setup', () => {
     await screen.findByRole('heading', { name: 'Set up Bulkhead' });
     fill();
     create();
-    await screen.findByRole('heading', { name: 'Add Bulkhead to your authenticator app' });
+    await screen.findByRole('heading', { name: 'Set up your authenticator app' });
 
-    // state.info is now "ready": a refetch (focus, event) must not skip the one-time secret.
+    // state.info is now "ready": a refetch (focus, event) must not skip the enrollment.
     await act(async () => {
       fake.emit('controlplane:status', appInfo('ready').control_plane);
       await queryClient.refetchQueries();
@@ -115,7 +159,7 @@ describe('first-run setup', () => {
     });
     expect(queryClient.getQueryData<AppInfo>(queryKeys.appInfo)?.control_plane.state).toBe('ready');
 
-    expect(screen.getByText(enrollment.secret)).toBeTruthy();
+    expect(screen.getByTestId('totp-secret')).toBeTruthy();
     expect(screen.queryByRole('heading', { name: 'Sign in to Bulkhead' })).toBeNull();
   });
 

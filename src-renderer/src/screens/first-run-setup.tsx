@@ -1,12 +1,12 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type SubmitEvent } from 'react';
-import { type SetupResult } from '../../../contracts/ipc';
 import { Password, Username } from '../../../contracts/operators';
 import { isConsoleError } from '../api';
 import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
 import { TextField } from '../components/text-field';
 import { describeError } from '../error-text';
+import { useIdentityFlow } from '../identity/identity-flow';
 import { queryKeys } from '../queries';
 
 type Field = 'username' | 'password' | 'confirm';
@@ -31,10 +31,14 @@ export function validateSetup(input: { username: string; password: string; confi
   return problems;
 }
 
-/** First run: create the first provider administrator. Hands the one-time TOTP enrollment up. */
-export function FirstRunSetup({ onEnrolled }: { onEnrolled: (enrollment: SetupResult) => void }) {
+/**
+ * First run: create the first provider administrator, then on to its TOTP enrollment (the password
+ * stays in memory until a first code confirms it).
+ */
+export function FirstRunSetup() {
   const api = useApi();
   const client = useQueryClient();
+  const flow = useIdentityFlow();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -42,10 +46,10 @@ export function FirstRunSetup({ onEnrolled }: { onEnrolled: (enrollment: SetupRe
 
   const enroll = useMutation({
     mutationFn: (request: { username: string; password: string }) => api.call('setup:enroll', request),
-    onSuccess: (result) => {
+    onSuccess: (result, request) => {
       setPassword('');
       setConfirm('');
-      onEnrolled(result);
+      flow.startEnrollment({ username: result.username, password: request.password, enrollment: result, firstRun: true });
     },
     onError: (error) => {
       if (isConsoleError(error) && error.code === 'already_initialized') {
@@ -79,7 +83,7 @@ export function FirstRunSetup({ onEnrolled }: { onEnrolled: (enrollment: SetupRe
         <h1>Set up Bulkhead</h1>
         <p className="lead">
           Create the first provider administrator. You will sign in with this username, this password and a code from an
-          authenticator app, which you add in the next step.
+          authenticator app, which you set up in the next step.
         </p>
         <form className="form" onSubmit={submit} noValidate aria-busy={enroll.isPending}>
           <FormAlert title={problems.length > 0 ? undefined : 'Setup failed'} messages={messages} />

@@ -1,8 +1,8 @@
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ErrorCode } from '../../../contracts/errors';
 import { type IpcEnvelope, type SessionStatus } from '../../../contracts/ipc';
-import { appInfo, fail, signedIn, signedOut } from '../testing/fixtures';
+import { appInfo, enrollment, fail, recoveryCodes, signedIn, signedOut } from '../testing/fixtures';
 import { renderConsole } from '../testing/render-console';
 
 afterEach(cleanup);
@@ -37,7 +37,7 @@ describe('sign-in', () => {
     expect(screen.queryByRole('alert')).toBeNull();
   });
 
-  it('requires all three fields and sends nothing when they are empty', async () => {
+  it('requires username and password and sends nothing without them; the code may be left empty', async () => {
     const { fake } = renderSignIn(() => ({ result: signedIn }));
     await screen.findByRole('heading', { name: 'Sign in to Bulkhead' });
 
@@ -46,9 +46,15 @@ describe('sign-in', () => {
     const alert = screen.getByRole('alert');
     expect(alert.textContent).toContain('Enter your username.');
     expect(alert.textContent).toContain('Enter your password.');
-    expect(alert.textContent).toContain('Enter the 6-digit code from your authenticator app.');
+    expect(alert.textContent).not.toContain('code');
     expect(screen.getByLabelText('Username').getAttribute('aria-invalid')).toBe('true');
     expect(fake.callsTo('session:login')).toEqual([]);
+
+    // Without a code the control plane decides: an enrolled operator is refused, a new one enrolls.
+    fill({ code: '' });
+    submit();
+    await screen.findByRole('heading', { name: 'Overview' });
+    expect(fake.callsTo('session:login')).toEqual([{ username: 'alice', password: 'correct horse battery' }]);
   });
 
   it.each(['12345', '1234567', '12a456', 'abcdef'])('does not send the bad code %j', async (code) => {
@@ -161,5 +167,101 @@ describe('sign-in', () => {
     expect(screen.getByRole('button', { name: 'Sign out' })).toBeTruthy();
     expect(screen.queryByRole('heading', { name: 'Sign in to Bulkhead' })).toBeNull();
     expect(screen.queryByLabelText('Password')).toBeNull();
+  });
+});
+
+describe('sign-in: enrollment, recovery codes, replays and the idle lock', () => {
+  it('sends an operator who has not set up an authenticator to its enrollment, then to its recovery codes and the shell', async () => {
+    let session: SessionStatus = signedOut;
+    const { fake } = renderConsole({
+      'app:info': () => ({ result: appInfo('ready') }),
+      'session:status': () => ({ result: session }),
+      'session:login': () => fail('enrollment_required', 'Set up your authenticator app first.'),
+      'enrollment:start': () => ({ result: { ...enrollment, username: 'bob' } }),
+      'enrollment:confirm': () => {
+        session = signedIn;
+        return { result: { session: signedIn, recovery_codes: recoveryCodes } };
+      },
+    });
+    await screen.findByRole('heading', { name: 'Sign in to Bulkhead' });
+
+    fill({ username: 'bob', password: 'bob initial password', code: '' });
+    submit();
+
+    expect(await screen.findByRole('heading', { name: 'Set up your authenticator app' })).toBeTruthy();
+    expect(fake.callsTo('enrollment:start')).toEqual([{ username: 'bob', password: 'bob initial password' }]);
+    expect(screen.getByRole('img', { name: 'QR code to add bob to an authenticator app' })).toBeTruthy();
+    expect(screen.queryByText(/The administrator/)).toBeNull();
+
+    fireEvent.change(screen.getByLabelText('Code from your app'), { target: { value: '246810' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Confirm and finish' }));
+    await screen.findByRole('heading', { name: 'Save your recovery codes' });
+    expect(fake.callsTo('enrollment:confirm')).toEqual([{ username: 'bob', password: 'bob initial password', totp: '246810' }]);
+    fireEvent.click(screen.getByLabelText('I have saved these codes somewhere safe'));
+    fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
+    expect(await screen.findByRole('heading', { name: 'Overview' })).toBeTruthy();
+  });
+
+  it('signs in with a recovery code instead of the authenticator code', async () => {
+    const { fake } = renderSignIn(() => ({ result: signedIn }));
+    await screen.findByRole('heading', { name: 'Sign in to Bulkhead' });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Use a recovery code instead' }));
+    expect(screen.queryByLabelText('Authenticator code')).toBeNull();
+    fireEvent.change(screen.getByLabelText('Username'), { target: { value: 'alice' } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'correct horse battery' } });
+    submit();
+    expect(screen.getByRole('alert').textContent).toContain('Enter one of your recovery codes.');
+    fireEvent.change(screen.getByLabelText('Recovery code'), { target: { value: 'not a code' } });
+    submit();
+    expect(screen.getByRole('alert').textContent).toContain('A recovery code is 16 letters and digits');
+    expect(fake.callsTo('session:login')).toEqual([]);
+
+    fireEvent.change(screen.getByLabelText('Recovery code'), { target: { value: ' abcd-efgh-jklm-npqr ' } });
+    submit();
+    await screen.findByRole('heading', { name: 'Overview' });
+    expect(fake.callsTo('session:login')).toEqual([{ username: 'alice', password: 'correct horse battery', recovery_code: 'abcd-efgh-jklm-npqr' }]);
+  });
+
+  it('says to wait for the next code when a code was just used', async () => {
+    renderSignIn(() => fail('totp_replayed', 'That code was just used; wait for the next one.'));
+    await screen.findByRole('heading', { name: 'Sign in to Bulkhead' });
+    fill();
+    submit();
+    expect((await screen.findByRole('alert')).textContent).toContain('That code was just used. Wait for the next code in your authenticator app');
+  });
+
+  it('says why after the console locked itself, until the next sign-in', async () => {
+    let session: SessionStatus = signedIn;
+    const { fake } = renderConsole({
+      'app:info': () => ({ result: appInfo('ready') }),
+      'session:status': () => ({ result: session }),
+      'session:login': () => {
+        session = signedIn;
+        return { result: signedIn };
+      },
+    });
+    await screen.findByRole('heading', { name: 'Overview' });
+
+    session = signedOut;
+    act(() => {
+      fake.emit('session:locked', { reason: 'idle', idle_lock_seconds: 900 });
+      fake.emit('session:changed', signedOut);
+    });
+
+    await screen.findByRole('heading', { name: 'Sign in to Bulkhead' });
+    const notice = screen.getByRole('status');
+    expect(notice.textContent).toContain('Bulkhead locked itself.');
+    expect(notice.textContent).toContain('Nobody used the console for 15 minutes');
+
+    fill();
+    submit();
+    await screen.findByRole('heading', { name: 'Overview' });
+    session = signedOut;
+    act(() => {
+      fake.emit('session:changed', signedOut);
+    });
+    await screen.findByRole('heading', { name: 'Sign in to Bulkhead' });
+    expect(screen.queryByText('Bulkhead locked itself.')).toBeNull();
   });
 });

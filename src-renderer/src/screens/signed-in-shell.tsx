@@ -21,12 +21,17 @@ export function formatRoles(roles: readonly ProviderRole[]): string {
 
 export type SectionProps = { info: AppInfo; operator: Operator; expiresAt: string | null };
 
-/** A screen of the signed-in console: its route is `#/<id>`, its label the nav entry and the window title. */
-type Section = { id: string; label: string; View: ComponentType<SectionProps> };
+/**
+ * A screen of the signed-in console: its route is `#/<id>`, its label the nav entry and the window
+ * title. `when`: only for operators it holds for (the control plane refuses the rest anyway).
+ */
+type Section = { id: string; label: string; View: ComponentType<SectionProps>; when?: (operator: Operator) => boolean };
 
 // Screens past the first load on demand, in chunks of their own: the first screen does not wait for them.
 const TenantsView = lazy(() => import('./tenants').then((module) => ({ default: module.TenantsView })));
 const AuditView = lazy(() => import('./audit').then((module) => ({ default: module.AuditView })));
+const OperatorsView = lazy(() => import('./operators').then((module) => ({ default: module.OperatorsView })));
+const AccountView = lazy(() => import('./account').then((module) => ({ default: module.AccountView })));
 const ConnectionsView = lazy(() => import('../connections/connections-view').then((module) => ({ default: module.ConnectionsView })));
 
 /** The console's screens, one line each, in nav order; the first is where `#/` lands. */
@@ -34,6 +39,8 @@ export const sections: readonly [Section, ...Section[]] = [
   { id: 'overview', label: 'Overview', View: Overview },
   { id: 'tenants', label: 'Tenants', View: TenantsView },
   { id: 'audit', label: 'Audit', View: AuditView },
+  { id: 'operators', label: 'Operators', View: OperatorsView, when: (operator) => operator.roles.includes('provider_admin') },
+  { id: 'account', label: 'Account', View: AccountView },
   { id: 'connections', label: 'Connections', View: ConnectionsView },
 ];
 
@@ -43,6 +50,7 @@ export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; op
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
   const landed = useRef(false);
+  const visible = sections.filter((item) => item.when?.(operator) ?? true);
 
   // `#/` (or no fragment) is the first section; rewritten in place so Back does not return to it.
   const atRoot = route?.path === '/';
@@ -51,7 +59,7 @@ export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; op
       navigate(`/${sections[0].id}`, { replace: true });
     }
   }, [atRoot]);
-  const current = atRoot ? sections[0] : sections.find((item) => item.id === route?.segments[0]);
+  const current = atRoot ? sections[0] : visible.find((item) => item.id === route?.segments[0]);
 
   useEffect(() => {
     document.title = `${current?.label ?? 'Not found'} · Bulkhead`;
@@ -102,7 +110,7 @@ export function SignedInShell({ info, operator, expiresAt }: { info: AppInfo; op
       <div className="shell-body">
         <nav className="shell-nav" aria-label="Console sections">
           <ul>
-            {sections.map((item) => (
+            {visible.map((item) => (
               <li key={item.id}>
                 <a className="nav-item" href={hrefFor(`/${item.id}`)} aria-current={current?.id === item.id ? 'page' : undefined}>
                   {item.label}

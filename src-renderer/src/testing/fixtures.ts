@@ -15,6 +15,8 @@ export const operator: Operator = {
   username: 'alice',
   roles: ['provider_admin', 'billing_viewer'],
   created_at: '2025-01-01T00:00:00.000Z',
+  totp_confirmed_at: '2025-01-01T00:01:00.000Z',
+  recovery_codes_left: 10,
 };
 
 export const signedOut: SessionStatus = { signed_in: false, operator: null, expires_at: null };
@@ -25,6 +27,9 @@ export const enrollment: SetupResult = {
   otpauth_uri: 'otpauth://totp/Bulkhead:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DP&issuer=Bulkhead',
   secret: 'JBSWY3DPEHPK3PXPJBSWY3DP',
 };
+
+/** Ten recovery codes as the control plane makes them. */
+export const recoveryCodes = ['ABCD-EFGH-JKLM-NPQR', 'BCDE-FGHJ-KLMN-PQRS', 'CDEF-GHJK-LMNP-QRST', 'DEFG-HJKL-MNPQ-RSTU', 'EFGH-JKLM-NPQR-STUV', 'FGHJ-KLMN-PQRS-TUVW', 'GHJK-LMNP-QRST-UVWX', 'HJKL-MNPQ-RSTU-VWXY', 'JKLM-NPQR-STUV-WXYZ', 'KLMN-PQRS-TUVW-XYZ2'];
 
 export function fail(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
   return { error: { code, message, details } };
