@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ApiClient } from '../connection/api-client';
 import type { Connection } from '../connection/connect';
-import { signInOperator } from '../connection/operator-session';
+import { enrollOperator } from '../connection/operator-session';
 import type { FleetTenant } from '../fleet/tenant-setup';
 import { signInThroughIdp } from '../idp/browser';
 import type { RunLog } from '../run-log';
@@ -16,7 +16,7 @@ export interface ProbeOperator {
 
 /**
  * The operators who attack: the run's own (by the role it holds) and a `provider_operator` made for
- * the probe, signed in with password and TOTP like any other. If this control plane will not let
+ * the probe, enrolling its own authenticator at its first sign-in like any new operator. If this control plane will not let
  * the run make one (a run's operator without `operators:write`), the run's operator attacks alone.
  */
 export async function probeOperators(connection: Connection, tag: string, log: RunLog): Promise<ProbeOperator[]> {
@@ -39,7 +39,7 @@ export async function probeOperators(connection: Connection, tag: string, log: R
     await client.call('DELETE', `/provider/v1/operators/${id}`, { token: own });
   };
   try {
-    const token = await signInOperator(client, { username, password, totpSecret: String(created.json.secret) });
+    const { token } = await enrollOperator(client, username, password);
     operators.push({ label: 'operator:provider_operator', token, remove });
     log.event(`operator ${username} (provider_operator) made and signed in for the probe`);
   } catch (error) {
