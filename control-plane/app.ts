@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { OperatorAccounts } from './auth/operator-accounts';
 import { OperatorAuth } from './auth/operator-auth';
+import type { ScrapeToken } from './auth/scrape-token';
 import { TenantAuth } from './auth/tenant-auth';
 import { BreakGlassService } from './breakglass/break-glass-service';
 import { GrantAuth } from './breakglass/grant-access';
@@ -73,6 +74,8 @@ export interface AppDeps {
    */
   publicUrl?: string;
   knownHosts?: readonly string[];
+  /** The scrape token /metrics accepts besides operator sessions (`serve --metrics-token-file`). */
+  metricsToken?: ScrapeToken;
 }
 
 /** Largest request body accepted anywhere (ingest batches included); larger is `413 payload_too_large`. */
@@ -182,7 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Public.
   await app.register(healthRoutes({ storage: deps.storage, license: deps.license }));
   await app.register(openApiRoute(CONTROL_PLANE_VERSION));
-  await app.register(metricsRoute(ctx));
+  await app.register(metricsRoute(ctx, deps.metricsToken ?? null));
   // The provider plane (operator sessions).
   await app.register(providerAuthRoutes(ctx.auth));
   await app.register(accountRoutes(ctx));

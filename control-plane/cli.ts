@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LicensePayload, LicenseTier } from '../contracts/license';
+import { newScrapeToken } from './auth/scrape-token';
 import { generateDeploymentKey, loadDeploymentKey } from './crypto/deployment-key';
 import { initDataDir } from './data-dir';
 import evaluationLicense from './licensing/evaluation-license.json';
@@ -164,8 +165,10 @@ program
   .option('--telemetry-cells <n>', `SQLite: files new pooled tenants' telemetry is spread over, each with its own writer, 1 to 64 (default ${DEFAULT_TELEMETRY_CELLS}; placed tenants keep theirs)`, telemetryCells)
   .option('--public-url <url>', 'where browsers reach this control plane (https://host[:port]), for tenant sign-in redirects; default: the host names of its certificate', publicUrl)
   .option('--recovery-wait-hours <hours>', 'how long a recovery request waits, cancellable by the tenant, before a new onboarding token can be minted (default 72)', recoveryWaitHours)
-  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number; recoveryWaitHours?: number; publicUrl?: string }) => {
+  .option('--metrics-token-file <file>', 'a scrape token (from `metrics-token`) that GET /metrics accepts besides operator sessions')
+  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number; recoveryWaitHours?: number; publicUrl?: string; metricsTokenFile?: string }) => {
     await serve({
+      metricsTokenFile: options.metricsTokenFile,
       fairness: options.fairness === 'on',
       recoveryWaitMs: options.recoveryWaitHours === undefined ? undefined : options.recoveryWaitHours * 3600_000,
       publicUrl: options.publicUrl,
@@ -207,6 +210,19 @@ program
       fail(`cannot write ${options.out} (${(error as NodeJS.ErrnoException).code ?? 'error'}); an existing key file is never overwritten.`);
     }
     process.stderr.write(`Deployment key written to ${options.out}. Keep it safe: without it the data dir cannot be opened.\n`);
+  });
+
+program
+  .command('metrics-token')
+  .description('Generate a Prometheus scrape token for serve --metrics-token-file (GET /metrics takes a credential from everyone).')
+  .requiredOption('--out <file>', 'write it to this file (mode 0600); the scraper reads the same file (bearer_token_file)')
+  .action((options: { out: string }) => {
+    try {
+      writeFileSync(options.out, newScrapeToken() + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      fail(`cannot write ${options.out} (${(error as NodeJS.ErrnoException).code ?? 'error'}); an existing token file is never overwritten.`);
+    }
+    process.stderr.write(`Scrape token written to ${options.out}. Start serve with --metrics-token-file ${options.out}; point Prometheus's bearer_token_file at it.\n`);
   });
 
 const license = program.command('license').description('Inspect and (vendor only) issue licenses.');

@@ -38,7 +38,8 @@ export class StartupError extends Error {
       | 'data_dir_invalid'
       | 'tls_invalid'
       | 'listen_invalid'
-      | 'admin_invalid',
+      | 'admin_invalid'
+      | 'metrics_token_invalid',
     message: string,
   ) {
     super(message);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
+import { ScrapeToken } from './auth/scrape-token';
 import { loadDeploymentKey } from './crypto/deployment-key';
 import { checkDataDir, dataDirEngine, loadDataDirTls } from './data-dir';
 import { builtInLicenseTrust, LicenseSource, type LicenseTrust } from './licensing/license';
@@ -32,6 +33,8 @@ export interface ServeOptions {
   recoveryWaitMs?: number | undefined;
   /** Where browsers reach this control plane (https://host[:port]), for sign-in redirects; default: its certificate's names. */
   publicUrl?: string | undefined;
+  /** A file holding the Prometheus scrape token /metrics also accepts (the CLI's `metrics-token`). */
+  metricsTokenFile?: string | undefined;
 }
 
 /** Parses `host:port` (`[::1]:8443` for IPv6). */
@@ -58,6 +61,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
     options.tlsCertFile !== undefined || options.tlsKeyFile !== undefined
       ? loadOwnTls(options.tlsCertFile, options.tlsKeyFile)
       : loadDataDirTls(paths, deploymentKey);
+  const metricsToken = options.metricsTokenFile === undefined ? undefined : ScrapeToken.fromFile(options.metricsTokenFile);
   const engine = engineFrom(options.database ?? options.env[DATABASE_URL_ENV]);
   const initializedFor = dataDirEngine(paths);
   if (initializedFor !== engine.engine) {
@@ -77,6 +81,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       clock,
       https: { key: tls.key, cert: tls.cert },
       ingest: { fairness: options.fairness ?? true },
+      ...(metricsToken === undefined ? {} : { metricsToken }),
       ...(options.recoveryWaitMs === undefined ? {} : { recoveryWaitMs: options.recoveryWaitMs }),
       ...(options.publicUrl === undefined ? { knownHosts: certificateNames(tls.cert) } : { publicUrl: options.publicUrl }),
       logger: {

@@ -1,17 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { requirePermission } from '../auth/permissions';
+import type { ScrapeToken } from '../auth/scrape-token';
 import { bearerToken } from '../auth/tokens';
+import { ApiError } from '../errors';
 import type { TenantFairness } from '../../contracts/fairness';
 import type { RouteContext } from './context';
 import { contract } from './route-contract';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-
 /**
  * GET /metrics in Prometheus text: per-tenant fairness counters (labelled by tenant slug; never
- * telemetry) and the process defaults. Served to loopback scrapers, or anyone with an operator session.
+ * telemetry) and the process defaults. It names every tenant, so it takes a credential from
+ * everyone, loopback included (a host's other users and processes are not the provider): an
+ * operator session whose role reads fairness, or the scrape token `serve --metrics-token-file` holds.
  */
-export function metricsRoute(ctx: RouteContext) {
+export function metricsRoute(ctx: RouteContext, scrapeToken: ScrapeToken | null) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'bulkhead_' });
   /**
@@ -54,9 +57,17 @@ export function metricsRoute(ctx: RouteContext) {
   });
 
   return (app: FastifyInstance): Promise<void> => {
-    app.get('/metrics', contract({ summary: 'Prometheus metrics: per-tenant ingest counters and the process', credential: 'operator', responses: { 200: 'text' } }), async (request, reply) => {
-      if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) {
-        await ctx.auth.authenticate(bearerToken(request.headers.authorization, 'bho_'));
+    app.get('/metrics', contract({ summary: 'Prometheus metrics: per-tenant ingest counters and the process', credential: 'metrics', responses: { 200: 'text' } }), async (request, reply) => {
+      const scrape = bearerToken(request.headers.authorization, 'bhm_');
+      if (scrape !== null) {
+        if (scrapeToken === null || !scrapeToken.matches(scrape)) {
+          throw new ApiError(401, 'unauthorized', 'This scrape token is not the one this control plane was started with (serve --metrics-token-file).');
+        }
+      } else if (bearerToken(request.headers.authorization, 'bho_') !== null) {
+        const { operator } = await ctx.auth.authenticate(bearerToken(request.headers.authorization, 'bho_'));
+        requirePermission(operator.roles, 'fairness:read');
+      } else {
+        throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer with the scrape token of serve --metrics-token-file (bhm_), or an operator session whose role reads fairness (bho_).');
       }
       rows = await ctx.fairness.live();
       return reply.type(registry.contentType).send(await registry.metrics());

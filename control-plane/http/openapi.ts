@@ -8,6 +8,7 @@ type Operation = Record<string, unknown>;
 
 const securitySchemes: Record<Exclude<Credential, 'none'>, { description: string }> = {
   operator: { description: 'An operator session (`bho_`) from POST /provider/v1/auth/login (password and TOTP).' },
+  metrics: { description: 'An operator session (`bho_`) whose role reads fairness, or the scrape token (`bhm_`) given to `serve --metrics-token-file`.' },
   tenant: { description: "A tenant credential (`bht_`): a tenant-admin token, or a person's session from the tenant's own IdP." },
   'tenant-or-grant': { description: "A tenant person's session (`bht_`) with the permission, or an operator's active break-glass grant (`bhg_`) for the tenant." },
   scim: { description: "The tenant's SCIM token (`bhs_`), minted by a tenant admin for its IdP." },

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
 /** Which credential a route takes (the OpenAPI security requirement it documents). */
-export type Credential = 'none' | 'operator' | 'tenant' | 'tenant-or-grant' | 'scim' | 'agent';
+export type Credential = 'none' | 'operator' | 'metrics' | 'tenant' | 'tenant-or-grant' | 'scim' | 'agent';
 
 /**
  * What a route takes and answers, from the contract's schemas: the same schemas the handler parses

@@ -87,8 +87,6 @@ export interface RunContext {
   victims: ReadonlyMap<string, TenantIds>;
   seed: number;
   concurrency: number;
-  /** Routes that declare a credential but answer the probe's address without one, by design (see isolation-probe.ts). */
-  openWithoutCredential?: ReadonlySet<string>;
   onProgress?: (done: number, total: number, leaks: number) => void;
 }
 
@@ -142,7 +140,7 @@ export async function runAttempts(plan: AttackPlan, context: RunContext): Promis
     const build = (slotValue: string, tag: string) => requestFor({ route, slot: attempt.slot, value: slotValue, own, nonexistentId: nonexistent.fill, tag, now });
     const request = build(value, `${attempt.n}`);
     const requestText = `${request.path}\n${JSON.stringify(request.body ?? null)}`;
-    const open = route.credential === 'none' || context.openWithoutCredential?.has(route.key) === true;
+    const open = route.credential === 'none';
 
     const observe = async (fresh: boolean) => {
       const answer = await send(client, fresh ? build(value, `${attempt.n}r`) : request, token);

@@ -29,14 +29,6 @@ export interface IsolationProbeOptions {
 
 export const isolationProbeDefaults = { tenants: 3, agentsPerTenant: 2, picksPerKind: 1, concurrency: 8 };
 
-/**
- * Routes that declare a credential but answer loopback callers without one, by design: /metrics
- * serves Prometheus scrapers on the control plane's host (docs/api.md). The probe runs on loopback,
- * so it is such a caller: these are judged like public routes (the attacker's credential must not
- * open more than no credential does), and what they tell anyone is reported, not counted as a leak.
- */
-export const OPEN_TO_LOOPBACK: ReadonlySet<string> = new Set(['GET /metrics']);
-
 const PEOPLE = 3;
 const TESTS = 3;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -177,7 +169,6 @@ export async function runIsolationProbe(connection: Connection, options: Isolati
       victims: ids,
       seed: options.seed,
       concurrency: options.concurrency ?? isolationProbeDefaults.concurrency,
-      openWithoutCredential: OPEN_TO_LOOPBACK,
       onProgress: (done, total, leaks) => log.progress({ kind: 'attempts', done, total, leaks }),
     });
     const attemptsMs = Date.now() - attemptsStarted;

@@ -279,7 +279,7 @@ async function startNoisyAgents(config: NoisyAgentsConfig) {
   };
 }
 
-/** The server's own view of a window, from its /metrics (loopback): CPU (all its threads) and GC. */
+/** The server's own view of a window, from its /metrics (as the bench's operator): CPU (all its threads) and GC. */
 interface ServerWindow {
   cpu_percent: number;
   gc_ms_per_sec: number;
@@ -288,7 +288,7 @@ interface ServerWindow {
 /** Starts a window on the server's metrics; the function it resolves to ends it. */
 async function serverWindow(bench: BenchServer): Promise<() => Promise<ServerWindow>> {
   const scrape = async () => {
-    const text = (await bench.api('GET', '/metrics', null)).text;
+    const text = (await bench.api('GET', '/metrics', bench.operator)).text;
     const value = (pattern: RegExp) => text.split('\n').filter((line) => pattern.test(line)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
     return { cpuSeconds: value(/^bulkhead_process_cpu_seconds_total /), gcSeconds: value(/^bulkhead_nodejs_gc_duration_seconds_sum/), at: performance.now() };
   };

@@ -43,6 +43,8 @@ export interface HarnessOptions {
    * it (POST /auth/enrollment/confirm). By default the harness confirms it, as a console would have.
    */
   pendingAdmin?: boolean;
+  /** serve --metrics-token-file: the scrape token /metrics accepts. */
+  metricsTokenFile?: string;
 }
 
 interface InitializedDataDir {
@@ -152,6 +154,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     database: dir.database,
     telemetryCells: options.telemetryCells,
     publicUrl: options.publicUrl,
+    metricsTokenFile: options.metricsTokenFile,
   });
   let adminSession: Promise<{ authorization: string }> | undefined;
   const adminHeaders = () => {
@@ -273,6 +276,7 @@ export async function startControlPlane(options: HarnessOptions = {}): Promise<R
     licenseTrust: trust,
     database,
     telemetryCells: options.telemetryCells,
+    metricsTokenFile: options.metricsTokenFile,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   options.beforeListen?.(app);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { Agent, request } from 'undici';
@@ -74,10 +74,10 @@ describe('control-plane CLI (real child processes)', () => {
 
   afterAll(() => temp.cleanup());
 
-  it('--help lists init, serve, keygen and license', async () => {
+  it('--help lists init, serve, keygen, metrics-token and license', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['init', 'serve', 'keygen', 'license']) {
+    for (const command of ['init', 'serve', 'keygen', 'metrics-token', 'license']) {
       expect(help.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     }
   });
@@ -141,6 +141,32 @@ describe('control-plane CLI (real child processes)', () => {
       expect(refused.code, value).not.toBe(0);
       expect(refused.stderr).toContain(`option '--telemetry-cells <n>' argument '${value}' is invalid. must be a whole number from 1 to 64`);
     }
+    expect(snapshotTree(dataDir)).toEqual(before);
+  });
+
+  it('metrics-token writes a 0600 bhm_ token file once; serve refuses a file that holds anything else, in one line', async () => {
+    const dir = temp.make('bulkhead-cli-metrics-');
+    const tokenFile = join(dir, 'metrics.token');
+    const made = await run(['metrics-token', '--out', tokenFile]);
+    expect(made.code).toBe(0);
+    expect(made.stdout).toBe('');
+    const token = readFileSync(tokenFile, 'utf8').trim();
+    expect(token).toMatch(/^bhm_[A-Za-z0-9_-]{43}$/);
+    expect(made.stderr).not.toContain(token);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const again = await run(['metrics-token', '--out', tokenFile]);
+    expect(again.code).not.toBe(0);
+    expect(readFileSync(tokenFile, 'utf8').trim()).toBe(token);
+
+    const before = snapshotTree(dataDir);
+    const badFile = join(dir, 'bad.token');
+    writeFileSync(badFile, 'a-password-someone-typed\n');
+    const refused = await run(['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--metrics-token-file', badFile], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+    expect(refused.code).not.toBe(0);
+    const lines = refused.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/metrics token file must hold one bhm_ token/);
+    expect(refused.stderr).not.toContain('a-password-someone-typed');
     expect(snapshotTree(dataDir)).toEqual(before);
   });
 

@@ -277,7 +277,7 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
 
   it('serves fairness counters on /metrics in Prometheus text', async () => {
     await ingest({ batch_id: 'm', results: results(7, now()) });
-    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics', headers: operator });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain('bulkhead_ingest_admitted_units{tenant="ingest-a"} 7');
   });
@@ -302,7 +302,7 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     }
     const one = TenantFairness.parse((await t.app.inject({ method: 'GET', url: '/provider/v1/tenants/ingest-b/fairness', headers: operator })).json());
     expect(one.write_lane).toBe(b?.lane);
-    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics', headers: operator })).body;
     for (const [slug, row] of lanes) expect(metrics).toContain(`bulkhead_ingest_write_lane_info{tenant="${slug}",lane="${row.lane}"} 1`);
   });
 
