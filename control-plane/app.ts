@@ -5,6 +5,7 @@ import type { ScrapeToken } from './auth/scrape-token';
 import { TenantAuth } from './auth/tenant-auth';
 import { BreakGlassService } from './breakglass/break-glass-service';
 import { GrantAuth } from './breakglass/grant-access';
+import { ApiRateLimit } from './fairness/api-rate-limit';
 import { FairnessRegistry } from './fairness/fairness-registry';
 import { enrollRoutes } from './http/agent/enroll-routes';
 import { ingestRoutes } from './http/agent/ingest-routes';
@@ -101,7 +102,7 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
   const clock = deps.clock ?? (() => new Date());
   const crypto = new TenantCrypto(storage, deploymentKey);
   const tenants = new TenantService({ storage, deploymentKey, license: () => deps.license.get(), clock });
-  const tenantAuth = new TenantAuth(storage, clock);
+  const tenantAuth = new TenantAuth(storage, clock, new ApiRateLimit(() => clock().getTime()));
   const directory = new DirectoryService({ storage, crypto, clock });
   const replicas = new ReplicaPresence(storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));
   const fairnessEnabled = deps.ingest?.fairness ?? true;

@@ -1,4 +1,5 @@
 import { ApiError } from '../errors';
+import type { ApiRateLimit } from '../fairness/api-rate-limit';
 import type { Storage, TenantIdentityRecord, TenantRecord, TenantTokenKind, TenantTokenRecord } from '../storage/types';
 import { hashToken } from './tokens';
 import { builtinTenantRoles, tenantPermissions, type TenantPermission } from '../../contracts/tenant-directory';
@@ -79,6 +80,8 @@ export class TenantAuth {
   constructor(
     private readonly storage: Storage,
     private readonly clock: () => Date,
+    /** The tenant plane's request limit (`api_rate_limit_rpm`), spent by every valid `bht_` call. */
+    private readonly apiLimit: ApiRateLimit | null = null,
   ) {}
 
   /** Authenticates a tenant-admin token or user session and requires `permission`. */
@@ -117,6 +120,9 @@ export class TenantAuth {
     }
     if (tenant.state === 'suspended') {
       throw new ApiError(403, 'tenant_suspended', 'This tenant is suspended; its tokens work again once it is resumed.');
+    }
+    if (kind === 'admin') {
+      this.apiLimit?.spend(tenant);
     }
     if (record.kind !== 'session') {
       const permissions = record.kind === 'admin' ? new Set<string>(adminTokenPermissions) : new Set<string>();

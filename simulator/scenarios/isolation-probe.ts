@@ -29,6 +29,12 @@ export interface IsolationProbeOptions {
 
 export const isolationProbeDefaults = { tenants: 3, agentsPerTenant: 2, picksPerKind: 1, concurrency: 8 };
 
+/**
+ * The probe's tenants send thousands of requests a minute, far past any real tenant's budget: their
+ * query budget and API rate limit are raised so every attempt gets an answer rather than a 429.
+ */
+const probeTenantOptions = { fairness: { query_budget: 1_000_000 }, quotas: { api_rate_limit_rpm: 10_000_000 } };
+
 const PEOPLE = 3;
 const TESTS = 3;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -95,14 +101,14 @@ export async function runIsolationProbe(connection: Connection, options: Isolati
   const heldPlan = planned.tenants[options.tenants];
   const plan = { ...planned, tenants: planned.tenants.slice(0, options.tenants) };
   // Telemetry reads spend the tenant's query budget: the probe reads a lot, on purpose.
-  const fleet = await buildFleet(connection, plan, log, { keepTenants: options.keepTenants, tenantOptions: () => ({ fairness: { query_budget: 1_000_000 } }) });
+  const fleet = await buildFleet(connection, plan, log, { keepTenants: options.keepTenants, tenantOptions: () => probeTenantOptions });
   const tag = plan.tenants[0]?.slug.split('-').at(-1) ?? 'probe';
   const operators = await probeOperators(connection, tag, log);
   let held: FleetTenant | null = null;
   try {
     if (heldPlan !== undefined && fleet.handover) {
       log.step(`setting up ${heldPlan.slug} (${heldPlan.isolationModel}), held by the provider: never handed over`);
-      held = await setUpTenant({ client, operatorToken: fleet.operatorToken, log, handover: false }, heldPlan);
+      held = await setUpTenant({ client, operatorToken: fleet.operatorToken, log, handover: false }, heldPlan, probeTenantOptions);
     }
     log.step('agents report telemetry for a second');
     await reportTelemetry(connection, held === null ? fleet.tenants : [...fleet.tenants, held], options.seed);
