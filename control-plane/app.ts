@@ -26,6 +26,7 @@ import { operatorRoutes } from './http/provider/operator-routes';
 import { providerAuthRoutes } from './http/provider/provider-auth-routes';
 import { replicaRoutes } from './http/provider/replica-routes';
 import { tenantRoutes } from './http/provider/tenant-routes';
+import { registerRequestLimits } from './http/request-limits';
 import { registerRouteTable } from './http/route-table';
 import { SCIM_PREFIX, scimRoutes } from './http/scim/scim-routes';
 import { agentPoolRoutes } from './http/tenant/agent-pool-routes';
@@ -178,6 +179,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   const app: FastifyInstance = (deps.https ? Fastify({ ...base, https: { ...deps.https, ...TLS_OPTIONS } }) : Fastify(base)) as FastifyInstance;
   registerErrorHandling(app);
+  await registerRequestLimits(app);
   registerSecurityHeaders(app);
   registerRouteTable(app);
   registerGrantGuard(app);
@@ -219,6 +221,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await ctx.replicas.stop();
+    await ctx.auth.flushFailures();
     // Admitted batches still queued are written before the store closes.
     await writer.idle();
     await deps.storage.close();

@@ -4,6 +4,7 @@ import { PROVIDER_LEDGER } from '../audit/ledger-ids';
 import { open } from '../crypto/seal';
 import { sealPurpose } from '../crypto/seal-purposes';
 import { ApiError } from '../errors';
+import { UnknownUsernameFailures, type UnknownUsernameAggregate } from './unknown-username-failures';
 import type { OperatorRecord, SessionRecord, Storage, WriteTx } from '../storage/types';
 import { operatorView } from './operator-view';
 import { dummyPasswordHash, verifyPassword } from './password';
@@ -60,27 +61,34 @@ export function lockSeconds(failures: number): number {
 interface Attempt {
   now: Date;
   at: string;
+  /** Where the attempt came from (the peer address), or `session` for a signed-in operator's recheck. */
+  address: string;
+  /** Address and username: a stranger elsewhere cannot lock an operator out. */
   throttleKey: string;
   /** The name as given, bounded, for the ledger: enough to spot an attack, never a password. */
   attempted: string;
+  /** Whether an operator by that name exists (its throttle and failures are stored; others are not). */
+  exists: boolean;
   record: OperatorRecord | null;
 }
 
 /**
  * Operator sign-in (password and TOTP, or a recovery code), TOTP enrollment and operator sessions.
- * Every wrong factor answers the same 401; repeated failures lock the username with a growing
- * back-off (429 locked_out). The only distinct answers come after a right password: an enrollment
+ * Every wrong factor answers the same 401; repeated failures lock the username, from that address,
+ * with a growing back-off (429 locked_out). The only distinct answers come after a right password: an enrollment
  * still pending (403 enrollment_required) and a right code already used (401 totp_replayed).
  */
 export class OperatorAuth {
+  private readonly unknownUsernames = new UnknownUsernameFailures();
+
   constructor(
     private readonly storage: Storage,
     private readonly deploymentKey: Buffer,
     private readonly clock: () => Date,
   ) {}
 
-  async login(username: string, password: string, factor: SecondFactor): Promise<SignedIn> {
-    const attempt = await this.checkPassword(username, password);
+  async login(username: string, password: string, factor: SecondFactor, address: string): Promise<SignedIn> {
+    const attempt = await this.checkPassword(username, password, address);
     const { record } = attempt;
     if (record === null) {
       return this.refuse(attempt, 'invalid_credentials');
@@ -115,8 +123,8 @@ export class OperatorAuth {
    * Password-checked and throttled like sign-in; an enrolled operator gets the same 401 as a wrong
    * password, so this is no oracle for anyone's password.
    */
-  async pendingEnrollment(username: string, password: string): Promise<{ operator: Operator; otpauthUri: string; secret: string }> {
-    const attempt = await this.checkPassword(username, password);
+  async pendingEnrollment(username: string, password: string, address: string): Promise<{ operator: Operator; otpauthUri: string; secret: string }> {
+    const attempt = await this.checkPassword(username, password, address);
     const { record } = attempt;
     if (record === null || record.totpConfirmedAt !== null) {
       return this.refuse(attempt, record === null ? 'invalid_credentials' : 'not_pending');
@@ -132,8 +140,8 @@ export class OperatorAuth {
    * Finishes a pending enrollment with a first code from the new authenticator: the operator is
    * signed in and gets its recovery codes, in clear this once (only their hashes are stored).
    */
-  async confirmEnrollment(username: string, password: string, code: string): Promise<SignedIn & { recoveryCodes: string[] }> {
-    const attempt = await this.checkPassword(username, password);
+  async confirmEnrollment(username: string, password: string, code: string, address: string): Promise<SignedIn & { recoveryCodes: string[] }> {
+    const attempt = await this.checkPassword(username, password, address);
     const { record } = attempt;
     if (record === null || record.totpConfirmedAt !== null) {
       return this.refuse(attempt, record === null ? 'invalid_credentials' : 'not_pending');
@@ -168,7 +176,7 @@ export class OperatorAuth {
    * password, new recovery codes), throttled like sign-in: a session left open is not enough.
    */
   async recheckPassword(operator: Operator, password: string): Promise<OperatorRecord> {
-    const attempt = await this.checkPassword(operator.username, password);
+    const attempt = await this.checkPassword(operator.username, password, 'session');
     if (attempt.record === null) {
       return this.refuse(attempt, 'wrong_password', new ApiError(401, 'invalid_credentials', 'Your current password is wrong.'));
     }
@@ -204,29 +212,37 @@ export class OperatorAuth {
   }
 
   /**
-   * The first steps of every password-checked attempt: refuse a locked username (ledgered), then
-   * verify the password, against a dummy hash for unknown users so timing does not reveal which
-   * usernames exist. The record comes back only when the password was right.
+   * The first steps of every password-checked attempt: refuse a locked address and username
+   * (ledgered), then verify the password, against a dummy hash for unknown users so timing does not
+   * reveal which usernames exist. The record comes back only when the password was right.
    */
-  private async checkPassword(username: string, password: string): Promise<Attempt> {
+  private async checkPassword(username: string, password: string, address: string): Promise<Attempt> {
     const now = this.clock();
     const at = now.toISOString();
-    const throttleKey = username.trim().toLowerCase();
-    const attempted = throttleKey.slice(0, 64);
-    const throttle = await this.storage.loginThrottle.get(throttleKey);
-    if (throttle.lockedUntil !== null && Date.parse(throttle.lockedUntil) > now.getTime()) {
-      await this.storage.transaction(async (tx) => {
-        await tx.appendLedger(PROVIDER_LEDGER, { actor: 'anonymous', eventType: 'OPERATOR_LOGIN_FAILED', tenantId: null, details: { username: attempted, reason: 'locked_out' } }, at);
-      });
-      throw this.lockedOut(throttle.lockedUntil, now);
+    const name = username.trim().toLowerCase();
+    const throttleKey = `${address}|${name}`;
+    const attempted = name.slice(0, 64);
+    const record = await this.storage.operators.findByUsername(name);
+    const attempt = { now, at, address, throttleKey, attempted, exists: record !== null };
+    const lockedUntil = record !== null ? (await this.storage.loginThrottle.get(throttleKey)).lockedUntil : this.unknownUsernames.lockedUntil(throttleKey, now.getTime());
+    const lockedUntilMs = typeof lockedUntil === 'string' ? Date.parse(lockedUntil) : lockedUntil;
+    if (lockedUntilMs !== null && lockedUntilMs > now.getTime()) {
+      await this.ledgerFailure({ ...attempt, record: null }, 'locked_out', {});
+      throw this.lockedOut(lockedUntilMs, now);
     }
-    const record = await this.storage.operators.findByUsername(throttleKey);
     const passwordOk = await verifyPassword(password, record?.passwordHash ?? (await dummyPasswordHash));
-    return { now, at, throttleKey, attempted, record: record !== null && passwordOk ? record : null };
+    return { ...attempt, record: record !== null && passwordOk ? record : null };
   }
 
   /** Counts a failure towards the lock-out, ledgers it, and throws: the same 401 for any wrong factor. */
   private async refuse(attempt: Attempt, reason: Refusal, error: ApiError = reason === 'totp_replayed' ? totpReplayed() : invalidCredentials()): Promise<never> {
+    if (!attempt.exists) {
+      // No such operator: the throttle is kept in memory and the ledger gets the failures in aggregate.
+      const seconds = lockSeconds(this.unknownUsernames.recordFailure(attempt.throttleKey));
+      if (seconds > 0) this.unknownUsernames.lock(attempt.throttleKey, attempt.now.getTime() + seconds * 1000);
+      await this.ledgerFailure(attempt, reason, {});
+      throw error;
+    }
     await this.storage.transaction(async (tx) => {
       const failures = await tx.recordLoginFailure(attempt.throttleKey, attempt.at);
       const seconds = lockSeconds(failures);
@@ -236,11 +252,42 @@ export class OperatorAuth {
       // Only the ledger tells the reasons apart; the answer does not (but for a replayed right code).
       await tx.appendLedger(
         PROVIDER_LEDGER,
-        { actor: 'anonymous', eventType: 'OPERATOR_LOGIN_FAILED', tenantId: null, details: { username: attempt.attempted, reason, ...(seconds > 0 ? { locked_for_seconds: seconds } : {}) } },
+        { actor: 'anonymous', eventType: 'OPERATOR_LOGIN_FAILED', tenantId: null, details: { username: attempt.attempted, address: attempt.address, reason, ...(seconds > 0 ? { locked_for_seconds: seconds } : {}) } },
         attempt.at,
       );
     });
     throw error;
+  }
+
+  /**
+   * Ledgers a failure: one entry for an operator that exists; for names that do not, at most one
+   * entry per address a minute, counting the attempts since the previous one.
+   */
+  private async ledgerFailure(attempt: Attempt, reason: Refusal | 'locked_out', details: Record<string, unknown>): Promise<void> {
+    if (!attempt.exists) {
+      const aggregate = this.unknownUsernames.note(attempt.address, attempt.attempted, attempt.now);
+      if (aggregate !== null) await this.ledgerUnknownUsernames(aggregate, attempt.at);
+      return;
+    }
+    await this.storage.transaction(async (tx) => {
+      await tx.appendLedger(PROVIDER_LEDGER, { actor: 'anonymous', eventType: 'OPERATOR_LOGIN_FAILED', tenantId: null, details: { username: attempt.attempted, address: attempt.address, reason, ...details } }, attempt.at);
+    });
+  }
+
+  private async ledgerUnknownUsernames(aggregate: UnknownUsernameAggregate, at: string): Promise<void> {
+    await this.storage.transaction(async (tx) => {
+      await tx.appendLedger(
+        PROVIDER_LEDGER,
+        { actor: 'anonymous', eventType: 'OPERATOR_LOGIN_FAILED', tenantId: null, details: { reason: 'unknown_username', address: aggregate.address, attempts: aggregate.attempts, since: aggregate.since, usernames: aggregate.usernames } },
+        at,
+      );
+    });
+  }
+
+  /** Ledgers the unknown-username failures not ledgered yet (before the store closes). */
+  async flushFailures(): Promise<void> {
+    const at = this.clock().toISOString();
+    for (const aggregate of this.unknownUsernames.drain()) await this.ledgerUnknownUsernames(aggregate, at);
   }
 
   /** A new session for `record` in `tx`: the failure count is reset and the sign-in ledgered. */
@@ -257,8 +304,8 @@ export class OperatorAuth {
     return open(this.deploymentKey, record.totpSecretSealed, sealPurpose.operatorTotp(record.id)).toString('utf8');
   }
 
-  private lockedOut(lockedUntil: string, now: Date): ApiError {
-    const retryAfter = Math.max(1, Math.ceil((Date.parse(lockedUntil) - now.getTime()) / 1000));
+  private lockedOut(lockedUntilMs: number, now: Date): ApiError {
+    const retryAfter = Math.max(1, Math.ceil((lockedUntilMs - now.getTime()) / 1000));
     return new ApiError(
       429,
       'locked_out',

@@ -3,6 +3,7 @@ import { EnrolledSession, Operator, PendingEnrollment } from '../../../contracts
 import { buildTestApp, totpCode, type TestApp } from '../../../test/helpers/control-plane-harness';
 import { operatorAuthPolicy } from '../../auth/operator-auth';
 import { hashToken } from '../../auth/tokens';
+import { requestLimits } from '../request-limits';
 
 describe('POST /provider/v1/auth/login (password + TOTP)', () => {
   let t: TestApp;
@@ -71,7 +72,8 @@ describe('POST /provider/v1/auth/login (password + TOTP)', () => {
     expect((await login({ username: 'admin', password: t.admin.password, totp: await t.adminCode(1) })).statusCode).toBe(201);
   });
 
-  it('locks the username with a growing back-off after repeated failures, even for the right credentials', async () => {
+  // Each attempt runs scrypt: slow on a busy machine.
+  it('locks the username with a growing back-off after repeated failures, even for the right credentials', { timeout: 120_000 }, async () => {
     for (let attempt = 0; attempt < operatorAuthPolicy.freeFailures - 1; attempt++) {
       expect((await login({ username: 'admin', password: 'wrong-password-here', totp: '123456' })).statusCode).toBe(401);
     }
@@ -92,6 +94,64 @@ describe('POST /provider/v1/auth/login (password + TOTP)', () => {
     // Success resets the count: one more failure does not lock.
     expect((await login({ username: 'admin', password: 'wrong-password-here', totp: '123456' })).statusCode).toBe(401);
     t.clock.advance(30);
+    expect((await login({ username: 'admin', password: t.admin.password, totp: await t.adminCode() })).statusCode).toBe(201);
+  });
+
+  const loginFrom = (remoteAddress: string, body: object) => t.app.inject({ method: 'POST', url: '/provider/v1/auth/login', remoteAddress, payload: body });
+  const failures = async () => {
+    const audit = await t.app.inject({ method: 'GET', url: '/provider/v1/audit?event_type=OPERATOR_LOGIN_FAILED&limit=200', headers: await t.adminHeaders() });
+    return audit.json<{ items: { details: Record<string, unknown> }[] }>().items.map((item) => item.details);
+  };
+
+  it('locks an address and username, not the username: a stranger elsewhere cannot lock an operator out', { timeout: 120_000 }, async () => {
+    // The admin's session for reading the ledger, first: its code is spent before the sign-ins below.
+    await t.adminHeaders();
+    t.clock.advance(30);
+    const stranger = '203.0.113.9';
+    for (let attempt = 0; attempt < operatorAuthPolicy.freeFailures + 2; attempt++) {
+      await loginFrom(stranger, { username: 'admin', password: 'wrong-password-here', totp: '123456' });
+    }
+    expect((await loginFrom(stranger, { username: 'admin', password: t.admin.password, totp: await t.adminCode() })).statusCode).toBe(429);
+    expect((await login({ username: 'admin', password: t.admin.password, totp: await t.adminCode() })).statusCode).toBe(201);
+    expect((await failures()).filter((details) => details.address === stranger).length).toBe(operatorAuthPolicy.freeFailures + 3);
+  });
+
+  it('answers unknown usernames as real ones (locked alike), keeping no row or ledger entry per attempt', { timeout: 180_000 }, async () => {
+    const stranger = '198.51.100.7';
+    const names = Array.from({ length: 30 }, (_, index) => `ghost-${index}-${Math.random().toString(36).slice(2, 10)}`);
+    for (const username of names) {
+      expect((await loginFrom(stranger, { username, password: 'some-password-guess', totp: '123456' })).statusCode).toBe(401);
+    }
+    // One name, again and again: locked out after the same number of failures as a real operator.
+    for (let attempt = 0; attempt < operatorAuthPolicy.freeFailures; attempt++) {
+      expect((await loginFrom(stranger, { username: 'ghost', password: 'some-password-guess', totp: '123456' })).statusCode).toBe(401);
+    }
+    const locked = await loginFrom(stranger, { username: 'ghost', password: 'some-password-guess', totp: '123456' });
+    expect(locked.json()).toMatchObject({ error: { code: 'locked_out', details: { retry_after_seconds: operatorAuthPolicy.firstLockSeconds } } });
+
+    // The first failure from the address is ledgered at once; the rest wait a minute, then come as one entry.
+    let unknown = (await failures()).filter((details) => details.reason === 'unknown_username');
+    expect(unknown).toEqual([expect.objectContaining({ address: stranger, attempts: 1, usernames: [names[0]] })]);
+    t.clock.advance(61);
+    await loginFrom(stranger, { username: 'one-more-ghost', password: 'some-password-guess', totp: '123456' });
+    unknown = (await failures()).filter((details) => details.reason === 'unknown_username');
+    // Since the first: 29 more names, the ghost's failures and its lock-out, and the one more.
+    expect(unknown.map((details) => details.attempts)).toEqual([29 + operatorAuthPolicy.freeFailures + 1 + 1, 1]);
+    // Nothing of the names past the ledger's small sample is stored anywhere (no throttle rows).
+    const contents = (await t.engine.rawContents()).map((content) => content.toString('latin1'));
+    for (const username of names.slice(6)) expect(contents.some((content) => content.includes(username))).toBe(false);
+  });
+
+  it('limits sign-in requests per address (429 rate_limited with Retry-After), not for other addresses', async () => {
+    const busy = '192.0.2.44';
+    // Malformed bodies are refused cheaply but still count: the limit runs before anything else.
+    for (let request = 0; request < requestLimits.signIn; request++) {
+      expect((await loginFrom(busy, { username: 'admin' })).statusCode).toBe(400);
+    }
+    const limited = await loginFrom(busy, { username: 'admin', password: t.admin.password, totp: await t.adminCode() });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ error: { code: 'rate_limited', details: { limit_per_minute: requestLimits.signIn } } });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await login({ username: 'admin', password: t.admin.password, totp: await t.adminCode() })).statusCode).toBe(201);
   });
 
@@ -265,7 +325,7 @@ describe('TOTP enrollment and recovery codes (POST /provider/v1/auth/enrollment,
     }
   });
 
-  it('throttles enrollment like sign-in: wrong passwords lock the username everywhere', async () => {
+  it('throttles enrollment like sign-in: wrong passwords lock the username, from that address, on every door', async () => {
     for (let attempt = 0; attempt < operatorAuthPolicy.freeFailures; attempt++) {
       expect((await post('enrollment', { username: 'admin', password: 'wrong-password-here' })).statusCode).toBe(401);
     }

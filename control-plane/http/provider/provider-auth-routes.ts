@@ -4,6 +4,7 @@ import type { AuthenticatedOperator, OperatorAuth, SecondFactor } from '../../au
 import { bearerToken } from '../../auth/tokens';
 import { parseWith } from '../validation';
 import { contract } from '../route-contract';
+import { limited, requestLimits } from '../request-limits';
 
 /** The operator behind the request's session token (401 otherwise). */
 export function operatorOf(auth: OperatorAuth, request: FastifyRequest): Promise<AuthenticatedOperator> {
@@ -25,30 +26,30 @@ export function providerAuthRoutes(auth: OperatorAuth) {
   return (app: FastifyInstance): Promise<void> => {
     app.post(
       '/provider/v1/auth/login',
-      contract({ summary: 'Sign in with password and a TOTP code (or a recovery code)', credential: 'none', body: LoginRequest, responses: { 201: LoginResponse } }),
+      limited(contract({ summary: 'Sign in with password and a TOTP code (or a recovery code)', credential: 'none', body: LoginRequest, responses: { 201: LoginResponse } }), requestLimits.signIn),
       async (request, reply) => {
         const body = parseWith(LoginRequest, request.body);
-        const result = await auth.login(body.username, body.password, secondFactor(body));
+        const result = await auth.login(body.username, body.password, secondFactor(body), request.ip);
         return reply.code(201).send({ token: result.token, expires_at: result.expiresAt, operator: result.operator });
       },
     );
 
     app.post(
       '/provider/v1/auth/enrollment',
-      contract({ summary: "A pending operator's TOTP enrollment: the secret to add to an authenticator", credential: 'none', body: EnrollmentCredentials, responses: { 200: PendingEnrollment } }),
+      limited(contract({ summary: "A pending operator's TOTP enrollment: the secret to add to an authenticator", credential: 'none', body: EnrollmentCredentials, responses: { 200: PendingEnrollment } }), requestLimits.signIn),
       async (request) => {
         const body = parseWith(EnrollmentCredentials, request.body);
-        const enrollment = await auth.pendingEnrollment(body.username, body.password);
+        const enrollment = await auth.pendingEnrollment(body.username, body.password, request.ip);
         return { operator: enrollment.operator, otpauth_uri: enrollment.otpauthUri, secret: enrollment.secret };
       },
     );
 
     app.post(
       '/provider/v1/auth/enrollment/confirm',
-      contract({ summary: 'Finish TOTP enrollment with a first code: a session and the recovery codes, shown once', credential: 'none', body: ConfirmEnrollmentRequest, responses: { 201: EnrolledSession } }),
+      limited(contract({ summary: 'Finish TOTP enrollment with a first code: a session and the recovery codes, shown once', credential: 'none', body: ConfirmEnrollmentRequest, responses: { 201: EnrolledSession } }), requestLimits.signIn),
       async (request, reply) => {
         const body = parseWith(ConfirmEnrollmentRequest, request.body);
-        const result = await auth.confirmEnrollment(body.username, body.password, body.totp);
+        const result = await auth.confirmEnrollment(body.username, body.password, body.totp, request.ip);
         return reply.code(201).send({ token: result.token, expires_at: result.expiresAt, operator: result.operator, recovery_codes: result.recoveryCodes });
       },
     );

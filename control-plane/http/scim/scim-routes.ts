@@ -9,6 +9,7 @@ import type { DirectoryGroup, DirectoryUser } from '../../storage/types';
 import type { RouteContext } from '../context';
 import { baseUrl, idParam, ifMatch, listResponse, MAX_COUNT, projection, readListQuery, SCIM_CONTENT_TYPE, scimErrorHandler } from './scim-protocol';
 import { contract } from '../route-contract';
+import { limitEveryRoute, requestLimits } from '../request-limits';
 import { ScimIdParam, ScimListQuery, ScimListResponse, ScimResource } from '../../../contracts/scim';
 
 export { SCIM_PREFIX } from './scim-protocol';
@@ -23,6 +24,7 @@ export function scimRoutes(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
     app.addContentTypeParser('application/scim+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
     app.setErrorHandler(scimErrorHandler);
+    limitEveryRoute(app, requestLimits.scim);
     app.setNotFoundHandler((request, reply) => {
       void reply.code(404).send(scimErrorBody(404, `No SCIM endpoint ${request.method} ${request.url.split('?')[0] ?? ''}.`));
     });
