@@ -6,7 +6,8 @@ import { SimulatorError } from '../errors';
 import { enrollOperator, signInOperator } from './operator-session';
 
 describe('the embedded control plane', () => {
-  it('is initialized and served by the repository CLI, answers over HTTPS with its CA pinned, and is removed by stop()', async () => {
+  // init, a child control plane and four scrypt-checked sign-ins and enrollments: minutes on a busy machine.
+  it('is initialized and served by the repository CLI, answers over HTTPS with its CA pinned, and is removed by stop()', { timeout: 180_000 }, async () => {
     const lines: string[] = [];
     const embedded = await startEmbeddedControlPlane({ onLog: (line) => lines.push(line) });
     const client = new ApiClient(embedded.target);
