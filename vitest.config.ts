@@ -58,6 +58,7 @@ export default defineConfig({
           name: 'renderer',
           environment: 'jsdom',
           include: ['src-renderer/**/*.test.ts', 'src-renderer/**/*.test.tsx'],
+          setupFiles: ['src-renderer/src/testing/setup.ts'],
         },
       },
     ],
