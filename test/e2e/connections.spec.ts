@@ -102,6 +102,8 @@ async function switchTo(page: Page, name: string): Promise<void> {
 }
 
 test('connects a standalone control plane by its CA, refuses a wrong CA and a wrong fingerprint, and switches between the two', async ({ page }, testInfo) => {
+  // Two control planes, each admin's first sign-in enrolling its authenticator: minutes on a busy machine.
+  test.setTimeout(180_000);
   const root = mkdtempSync(join(tmpdir(), 'bulkhead-e2e-connections-'));
   let remote: ServingProcess | null = null;
   try {

@@ -1,3 +1,4 @@
+import { generate } from 'otplib';
 import { type Browser, type Page } from '@playwright/test';
 import { expect, test, type SignedInConsole } from './fixtures';
 
@@ -170,9 +171,17 @@ test('screenshots of the screens before sign-in, light and dark', async ({ page,
   await page.getByLabel('Confirm password').fill('e2e-screens-correct-horse');
   await page.getByRole('button', { name: 'Create administrator' }).click();
   // Creating the admin runs the control plane's init (scrypt at N=2^17): seconds on a busy machine.
-  await expect(page.getByText(/^otpauth:\/\/totp\//)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('heading', { name: 'Set up your authenticator app' })).toBeVisible({ timeout: 60_000 });
   await shoot('totp-enrollment');
-  await page.getByRole('button', { name: 'I have added it to my authenticator' }).click();
+  const uri = await page.getByTestId('totp-uri').textContent();
+  const secret = new URL(uri ?? '').searchParams.get('secret') ?? '';
+  await page.getByLabel('Code from your app').fill(await generate({ secret }));
+  await page.getByRole('button', { name: 'Confirm and finish' }).click();
+  await expect(page.getByRole('heading', { name: 'Save your recovery codes' })).toBeVisible({ timeout: 30_000 });
+  await shoot('recovery-codes');
+  await page.getByLabel('I have saved these codes somewhere safe').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('heading', { name: 'Sign in to Bulkhead' })).toBeVisible();
   await shoot('sign-in');
 });

@@ -52,7 +52,8 @@ async function firstRun(page: Page): Promise<void> {
   await page.getByLabel('Password', { exact: true }).fill(admin.password);
   await page.getByLabel('Confirm password').fill(admin.password);
   await page.getByRole('button', { name: 'Create administrator' }).click();
-  await expect(page.getByRole('heading', { name: 'Set up your authenticator app' })).toBeVisible();
+  // init runs scrypt at N=2^17 and starts the control plane: seconds on a busy machine.
+  await expect(page.getByRole('heading', { name: 'Set up your authenticator app' })).toBeVisible({ timeout: 60_000 });
 }
 
 test('enroll from the QR code with a first code; a second operator enrolls its own; lose the authenticator, sign in with a recovery code and set up a new one', async ({ page, context, browserConsole }, testInfo) => {
@@ -161,6 +162,7 @@ test.describe('the idle lock', () => {
   test.use({ consoleArgs: ['--idle-lock-seconds', '8'] });
 
   test('signs the console out after the set time without activity, and says why', async ({ page, browserConsole }, testInfo) => {
+    test.setTimeout(180_000);
     await page.goto(browserConsole.launchUrl);
     await firstRun(page);
     const { secret } = await scanQrCode(page);
