@@ -1,5 +1,5 @@
 import { generate } from 'otplib';
-import { expect, test } from './fixtures';
+import { expect, setUpAndSignIn, test } from './fixtures';
 
 const username = 'admin';
 const password = 'e2e-correct-horse-battery';
@@ -15,22 +15,10 @@ test('the console refuses a visit without this launch\'s secret', async ({ page,
 });
 
 test('first run: create the admin, enroll its authenticator with a first code, then sign in with password and code', async ({ page, browserConsole }) => {
-  await page.goto(browserConsole.launchUrl);
-
-  // First run: no provider admin yet.
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByLabel('Confirm password').fill(password);
-  await page.getByRole('button', { name: 'Create administrator' }).click();
-
-  // Enrollment (QR code, recovery codes: identity.spec.ts): the URI's secret and a first code.
-  const uri = await page.getByTestId('totp-uri').textContent();
-  const secret = new URL(uri ?? '').searchParams.get('secret') ?? '';
+  // First run: the admin, its enrollment with a first code and the recovery codes (fixtures.ts; the QR
+  // code and the codes themselves: identity.spec.ts). Enrollment signs the admin in.
+  const secret = await setUpAndSignIn(page, browserConsole.launchUrl, username, password);
   expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
-  await page.getByLabel('Code from your app').fill(await currentCode(secret));
-  await page.getByRole('button', { name: 'Confirm and finish' }).click();
-  await page.getByLabel('I have saved these codes somewhere safe').check();
-  await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('button', { name: 'Sign out' }).click();
 
   // The sign-in screen.
