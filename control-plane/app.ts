@@ -53,6 +53,7 @@ import { TelemetryAccess } from './telemetry/telemetry-access';
 import { TelemetryQueries } from './telemetry/telemetry-queries';
 import { AgentService } from './tenancy/agent-service';
 import { DEFAULT_RECOVERY_WAIT_MS, OwnershipService } from './tenancy/ownership-service';
+import { ProbeTargets } from './tenancy/probe-targets';
 import { ProbeTestService } from './tenancy/probe-test-service';
 import { TenantCrypto } from './tenancy/tenant-keys';
 import { TenantService } from './tenancy/tenant-service';
@@ -124,7 +125,7 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
     directory,
     signIn: new SignInService({ storage, crypto, directory, clock, deploymentKey }),
     agents: new AgentService({ storage, clock }),
-    probeTests: new ProbeTestService({ storage, clock, changed: (tenantId) => ownedTests.forget(tenantId) }),
+    probeTests: new ProbeTestService({ storage, clock, targets: new ProbeTargets(crypto), changed: (tenantId) => ownedTests.forget(tenantId) }),
     telemetry: new TelemetryQueries({ storage, crypto, clock }),
     telemetryAccess: new TelemetryAccess({ tenantAuth, grants: new GrantAuth(storage, clock), fairness }),
     ledgers: new LedgerService({ storage, crypto }),
@@ -214,6 +215,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(enrollRoutes(ctx));
   await app.register(ingestRoutes(ctx));
 
+  // Targets stored in clear by an older version are sealed before the first request.
+  app.addHook('onReady', async () => {
+    const sealed = await ctx.probeTests.sealStoredTargets();
+    if (sealed > 0) app.log.info({ tests: sealed }, 'sealed probe targets stored in clear');
+  });
   // Only a listening app is a replica (inject() tests are not).
   app.addHook('onListen', async () => {
     const address = app.server.address();

@@ -94,6 +94,8 @@ export interface TenantSetupWrites {
   countProbeTests(tenant: TenantRef): Promise<number>;
   createProbeTest(tenant: TenantRef, test: ProbeTestRecord): Promise<void>;
   deleteProbeTest(tenant: TenantRef, testId: string): Promise<boolean>;
+  /** Replaces a test's stored target (sealing targets stored before they were sealed). */
+  updateProbeTestTarget(tenant: TenantRef, testId: string, target: string): Promise<void>;
   /** Replaces the tenant's custom roles. */
   putTenantRoles(tenant: TenantRef, roles: TenantRole[], at: string): Promise<void>;
   /** Replaces the tenant's group → role mappings. */

@@ -65,8 +65,11 @@ export interface Storage {
   tenantScope(tenant: TenantRef): TenantScope;
   /** Which tenant a presented token belongs to (the token itself is checked in that tenant's scope). */
   tokenTenant(tokenHash: string): Promise<string | null>;
-  /** Flushes deleted content out of journals and free space (after a crypto-shred). */
-  scrub(): Promise<void>;
+  /**
+   * Flushes deleted or overwritten content out of journals and free space (after a crypto-shred,
+   * or after sealing what was stored in clear): the shared store's, and a tenant's own if named.
+   */
+  scrub(tenant?: TenantRef): Promise<void>;
   /** Cheap round trip to the database, for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -136,7 +136,7 @@ export class PostgresStorage implements Storage {
   }
 
   /** Deleted rows are gone from queries at once; VACUUM (by the owner, outside the app) reclaims their space. */
-  scrub(): Promise<void> {
+  scrub(_tenant?: TenantRef): Promise<void> {
     return Promise.resolve();
   }
 

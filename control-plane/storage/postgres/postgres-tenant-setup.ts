@@ -75,6 +75,10 @@ export function postgresTenantSetupWrites(client: pg.PoolClient): TenantSetupWri
       const { query, table } = await enter(tenant);
       await query(insertSql(table('probe_tests'), PROBE_TEST_COLUMNS), valuesOf(probeTestColumns(tenant.id, test), PROBE_TEST_COLUMNS));
     },
+    updateProbeTestTarget: async (tenant, testId, target) => {
+      const { query, table } = await enter(tenant);
+      await query(`UPDATE ${table('probe_tests')} SET target = $1 WHERE tenant_id = $2 AND id = $3`, [target, tenant.id, testId]);
+    },
     deleteProbeTest: async (tenant, testId) => {
       if (!UUID.test(testId)) return false;
       const { query, table } = await enter(tenant);

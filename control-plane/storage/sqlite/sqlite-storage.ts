@@ -176,9 +176,13 @@ export class SqliteStorage implements Storage {
     return sqliteTokenTenant(this.db, tokenHash);
   }
 
-  scrub(): Promise<void> {
+  scrub(tenant?: TenantRef): Promise<void> {
     // secure_delete has overwritten freed pages in the main file; the WAL still holds old frames until a checkpoint.
     this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (tenant !== undefined) {
+      const own = this.stores.control(tenant);
+      if (own !== this.db) own.pragma('wal_checkpoint(TRUNCATE)');
+    }
     return done;
   }
 

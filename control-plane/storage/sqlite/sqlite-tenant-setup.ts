@@ -66,6 +66,10 @@ export function sqliteTenantSetupWrites(tx: SqliteTx): TenantSetupWrites {
       tx.store(tenant).prepare(insertProbeTest).run(probeTestColumns(tenant.id, test));
       return done;
     },
+    updateProbeTestTarget: (tenant, testId, target) => {
+      tx.store(tenant).prepare('UPDATE probe_tests SET target = ? WHERE tenant_id = ? AND id = ?').run(target, tenant.id, testId);
+      return Promise.resolve();
+    },
     deleteProbeTest: (tenant, testId) => Promise.resolve(tx.store(tenant).prepare('DELETE FROM probe_tests WHERE tenant_id = ? AND id = ?').run(tenant.id, testId).changes === 1),
     putTenantRoles: (tenant, roles, at) => {
       const db = tx.store(tenant);
