@@ -216,9 +216,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ingestRoutes(ctx));
 
   // Targets stored in clear by an older version are sealed before the first request.
+  // A storage failure here does not stop the start (/readyz reports storage); the next start seals them.
   app.addHook('onReady', async () => {
-    const sealed = await ctx.probeTests.sealStoredTargets();
-    if (sealed > 0) app.log.info({ tests: sealed }, 'sealed probe targets stored in clear');
+    try {
+      const sealed = await ctx.probeTests.sealStoredTargets();
+      if (sealed > 0) app.log.info({ tests: sealed }, 'sealed probe targets stored in clear');
+    } catch (error) {
+      app.log.warn({ err: error }, 'could not seal probe targets stored in clear; the next start tries again');
+    }
   });
   // Only a listening app is a replica (inject() tests are not).
   app.addHook('onListen', async () => {
