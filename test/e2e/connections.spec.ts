@@ -224,6 +224,8 @@ function killEmbedded(dataDir: string): number {
 }
 
 test('a killed embedded control plane is shown as crashed, comes back on its own, and "Restart now" works', async ({ page }, testInfo) => {
+  // The spec finds the embedded control plane's child process through /proc to kill it: Linux only
+  // (CI and these machines are Linux; elsewhere the supervisor's unit tests in embedded.test.ts cover it).
   test.skip(process.platform !== 'linux', 'finds the control plane process through /proc');
   const root = mkdtempSync(join(tmpdir(), 'bulkhead-e2e-supervision-'));
   try {
