@@ -3,7 +3,7 @@ import type { UsageExportQuery } from '../../contracts/usage';
 import type { DayRange, Storage, TenantRecord } from '../storage/types';
 import { periodValues } from '../storage/types';
 import { daysOf, usagePeriod } from './usage-period';
-import { usageCsv, usageJson, usageRows } from './usage-export';
+import { usageCsv, usageJson, usagePages } from './usage-export';
 import { usageReportPdf } from './usage-report';
 
 /** A streamed export: what to name it and how to send it. */
@@ -29,11 +29,11 @@ export class UsageService {
 
   export(query: Pick<UsageExportQuery, 'format' | 'from' | 'to'>): UsageExport {
     const range = this.period(query);
-    const rows = usageRows(this.deps.storage.usage, range);
+    const pages = usagePages(this.deps.storage.usage, range);
     const filename = `bulkhead-usage-${range.fromDay}-${range.toDay}.${query.format}`;
     return query.format === 'json'
-      ? { range, contentType: 'application/json; charset=utf-8', filename, body: usageJson(rows) }
-      : { range, contentType: 'text/csv; charset=utf-8', filename, body: usageCsv(rows) };
+      ? { range, contentType: 'application/json; charset=utf-8', filename, body: usageJson(pages) }
+      : { range, contentType: 'text/csv; charset=utf-8', filename, body: usageCsv(pages) };
   }
 
   /** A tenant's report for a period (deleted tenants too: their usage is kept). */

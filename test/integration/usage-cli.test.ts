@@ -33,7 +33,7 @@ describe('control-plane usage (real child process)', () => {
     expect(existsSync(`${out}.partial`)).toBe(false);
     const csv = readFileSync(out, 'utf8');
     expect(csv.startsWith(`${USAGE_CSV_COLUMNS.join(',')}\r\n`)).toBe(true);
-    const records = parse(csv, { columns: true }) as Record<string, string>[];
+    const records = parse<Record<string, string>>(csv, { columns: true });
     expect(records).toHaveLength(3 * 6);
     expect(records.filter((record) => record.tenant_slug === 'cron-00002').map((record) => [record.meter, record.value])).toEqual([
       ['results_ingested', '3'],

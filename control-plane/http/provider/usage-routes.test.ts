@@ -77,7 +77,7 @@ describe('usage export and report (/provider/v1/usage)', () => {
     expect(response.headers['content-disposition']).toBe('attachment; filename="bulkhead-usage-2026-11-01-2026-11-30.csv"');
     expect(response.body.startsWith(HEADER)).toBe(true);
     expect(response.body.endsWith('\r\n')).toBe(true);
-    const records = parse(response.body, { columns: true, record_delimiter: '\r\n' }) as Record<string, string>[];
+    const records = parse<Record<string, string>>(response.body, { columns: true, record_delimiter: '\r\n' });
     // The live tenants; the deleted one had no November usage, so it has nothing to bill there.
     expect(new Set(records.map((record) => record.tenant_slug))).toEqual(new Set(['usage-pooled', 'usage-silo']));
     expect(records).toHaveLength(2 * 6);
