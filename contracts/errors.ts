@@ -57,6 +57,9 @@ export const errorCodes = [
   'unknown_test',
   'enrollment_required',
   'totp_replayed',
+  'usage_date_invalid',
+  'usage_period_reversed',
+  'usage_period_too_long',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

@@ -26,6 +26,7 @@ import { operatorRoutes } from './http/provider/operator-routes';
 import { providerAuthRoutes } from './http/provider/provider-auth-routes';
 import { replicaRoutes } from './http/provider/replica-routes';
 import { tenantRoutes } from './http/provider/tenant-routes';
+import { usageRoutes } from './http/provider/usage-routes';
 import { registerRequestLimits } from './http/request-limits';
 import { registerRouteTable } from './http/route-table';
 import { SCIM_PREFIX, scimRoutes } from './http/scim/scim-routes';
@@ -51,6 +52,7 @@ import { ReplicaPresence } from './replicas/replica-presence';
 import type { Storage } from './storage/types';
 import { TelemetryAccess } from './telemetry/telemetry-access';
 import { TelemetryQueries } from './telemetry/telemetry-queries';
+import { UsageService } from './metering/usage-service';
 import { AgentService } from './tenancy/agent-service';
 import { DEFAULT_RECOVERY_WAIT_MS, OwnershipService } from './tenancy/ownership-service';
 import { ProbeTargets } from './tenancy/probe-targets';
@@ -132,6 +134,7 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
     admission: new IngestAdmission({ fairness, writer, storageMeter: new StorageMeter(storage.telemetry, () => clock().getTime()), ownedTests }),
     fairness: new FairnessReport({ storage, fairness, writer, liveReplicas: () => replicas.liveReplicas }),
     replicas,
+    usage: new UsageService({ storage, clock }),
     crypto,
     storage,
     deploymentKey,
@@ -200,6 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fairnessRoutes(ctx));
   await app.register(providerBreakGlassRoutes(ctx));
   await app.register(replicaRoutes(ctx));
+  await app.register(usageRoutes(ctx));
   // The tenant plane (the tenant's own credentials; operator sessions are refused by the route table).
   await app.register(profileRoutes(ctx));
   await app.register(tenantAuditRoutes(ctx));

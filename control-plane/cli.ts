@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { readFileSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LicensePayload, LicenseTier } from '../contracts/license';
 import { newScrapeToken } from './auth/scrape-token';
 import { generateDeploymentKey, loadDeploymentKey } from './crypto/deployment-key';
 import { initDataDir } from './data-dir';
+import { runUsageCommand, UsageCommandError } from './metering/usage-command';
 import evaluationLicense from './licensing/evaluation-license.json';
 import { builtInLicenseTrust, readLicenseFile, signLicense } from './licensing/license';
 import { promptHidden } from './prompt';
@@ -17,9 +18,10 @@ import { StartupError } from './errors';
 
 export const ADMIN_PASSWORD_ENV = 'BULKHEAD_ADMIN_PASSWORD';
 
-function fail(message: string): never {
+/** Exit codes: 1 the command failed, 2 bad usage (an unknown flag, a bad value: nothing was done). */
+function fail(message: string, exitCode: 1 | 2 = 1): never {
   process.stderr.write(`control-plane: ${message}\n`);
-  process.exit(1);
+  process.exit(exitCode);
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -93,7 +95,9 @@ async function adminPassword(fromStdin: boolean): Promise<string> {
 const program = new Command()
   .name('control-plane')
   .description('Bulkhead control plane: the provider and tenant planes over HTTPS.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors throw (to exit 2 below) instead of exiting 1; subcommands inherit it.
+  .exitOverride();
 
 program
   .command('init')
@@ -278,7 +282,29 @@ license
     process.stdout.write(publicKey.export({ type: 'spki', format: 'pem' }));
   });
 
+program
+  .command('usage')
+  .description("Write the usage export for billing (the CSV of GET /provider/v1/usage/export) for a period, from the data dir's storage: for cron jobs, no server needed. Exit 0 written, 1 failed, 2 bad usage.")
+  .requiredOption('--data <dir>', 'an initialized data directory')
+  .option('--from <date>', 'first UTC day of the period, YYYY-MM-DD (default: the first day of --to\'s month, or of the current month)')
+  .option('--to <date>', 'last UTC day of the period, included, YYYY-MM-DD (default: the last day of --from\'s month)')
+  .addOption(new Option('--format <format>', 'csv (header first, CRLF) or json').choices(['csv', 'json']).default('csv'))
+  .option('--out <file>', 'write to this file (it appears only once complete) instead of stdout')
+  .option('--key-file <file>', 'deployment key file (default: $BULKHEAD_DEPLOYMENT_KEY)')
+  .option('--database <url>', `PostgreSQL (postgres:// URL of the app role; default $${DATABASE_URL_ENV}) for a data dir initialized with one`)
+  .addHelpText('after', '\nExample (cron, last month): control-plane usage --data /var/lib/bulkhead --from 2026-11-01 --out /srv/billing/usage-2026-11.csv')
+  .action(async (options: { data: string; from?: string; to?: string; format: 'csv' | 'json'; out?: string; keyFile?: string; database?: string }) => {
+    await runUsageCommand(options, process.env, process.stdout);
+  });
+
 program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // Help and --version end here too, with exit code 0; commander already printed what was wrong.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  }
+  if (error instanceof UsageCommandError) {
+    fail(error.message, 2);
+  }
   if (error instanceof StartupError) {
     fail(error.message);
   }

@@ -11,7 +11,7 @@ import { sealPurpose } from './crypto/seal-purposes';
 import { verifyLicense, type LicenseTrust } from './licensing/license';
 import { StartupError } from './errors';
 import { PROVIDER_LEDGER } from './audit/ledger-ids';
-import { openStorageForInit, type EngineConfig } from './storage/open-storage';
+import { DATABASE_URL_ENV, engineFrom, openStorageForInit, type EngineConfig } from './storage/open-storage';
 import { createCertificateAuthority, createServerCertificate, defaultServerNames, isValidSubjectAltName } from './tls/certificates';
 
 /** Where everything lives inside a data dir. */
@@ -195,4 +195,17 @@ export function dataDirEngine(paths: DataDirPaths): 'sqlite' | 'postgres' {
   } catch {
     return 'sqlite';
   }
+}
+
+/** The engine of an initialized data dir: `database` (a postgres:// URL) must be given exactly when the dir was initialized with one. */
+export function dataDirEngineConfig(paths: DataDirPaths, database: string | undefined): EngineConfig {
+  const engine = engineFrom(database);
+  const initializedFor = dataDirEngine(paths);
+  if (initializedFor !== engine.engine) {
+    throw new StartupError(
+      'data_dir_invalid',
+      initializedFor === 'postgres' ? `The data dir ${paths.root} keeps its data in PostgreSQL: give --database (or ${DATABASE_URL_ENV}).` : `The data dir ${paths.root} keeps its data in SQLite: drop --database.`,
+    );
+  }
+  return engine;
 }

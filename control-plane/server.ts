@@ -3,11 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { ScrapeToken } from './auth/scrape-token';
 import { loadDeploymentKey } from './crypto/deployment-key';
-import { checkDataDir, dataDirEngine, loadDataDirTls } from './data-dir';
+import { checkDataDir, dataDirEngineConfig, loadDataDirTls } from './data-dir';
 import { builtInLicenseTrust, LicenseSource, type LicenseTrust } from './licensing/license';
 import { StartupError } from './errors';
 import { certificateNames } from './tls/certificates';
-import { DATABASE_URL_ENV, engineFrom, openStorage } from './storage/open-storage';
+import { DATABASE_URL_ENV, openStorage } from './storage/open-storage';
 
 export interface ServeOptions {
   dataDir: string;
@@ -62,14 +62,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       ? loadOwnTls(options.tlsCertFile, options.tlsKeyFile)
       : loadDataDirTls(paths, deploymentKey);
   const metricsToken = options.metricsTokenFile === undefined ? undefined : ScrapeToken.fromFile(options.metricsTokenFile);
-  const engine = engineFrom(options.database ?? options.env[DATABASE_URL_ENV]);
-  const initializedFor = dataDirEngine(paths);
-  if (initializedFor !== engine.engine) {
-    throw new StartupError(
-      'data_dir_invalid',
-      initializedFor === 'postgres' ? `The data dir ${paths.root} keeps its data in PostgreSQL: give --database (or ${DATABASE_URL_ENV}).` : `The data dir ${paths.root} keeps its data in SQLite: drop --database.`,
-    );
-  }
+  const engine = dataDirEngineConfig(paths, options.database ?? options.env[DATABASE_URL_ENV]);
   const storage = await openStorage(engine.engine === 'sqlite' && options.telemetryCells !== undefined ? { ...engine, telemetryCells: options.telemetryCells } : engine, paths.root, deploymentKey);
   try {
     // A crash between creating a tenant's own stores and committing its row leaves files without a tenant: remove them.

@@ -28,7 +28,8 @@ export const providerPermissions = [
 ] as const;
 export type ProviderPermission = (typeof providerPermissions)[number];
 
-const operatorPermissions = providerPermissions.filter((permission) => !permission.startsWith('operators:'));
+/** Operators run the platform: not the operator accounts, and not billing (usage is for billing_viewer and admins). */
+const operatorPermissions = providerPermissions.filter((permission) => !permission.startsWith('operators:') && permission !== 'usage:read');
 
 export const rolePermissions: Readonly<Record<ProviderRole, readonly ProviderPermission[]>> = {
   provider_admin: providerPermissions,

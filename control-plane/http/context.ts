@@ -14,6 +14,7 @@ import type { IngestAdmission } from '../ingest/ingest-admission';
 import type { LedgerService } from '../ledgers/ledger-service';
 import type { LicenseSource } from '../licensing/license';
 import type { ReplicaPresence } from '../replicas/replica-presence';
+import type { UsageService } from '../metering/usage-service';
 import type { Storage } from '../storage/types';
 import type { TelemetryAccess } from '../telemetry/telemetry-access';
 import type { TelemetryQueries } from '../telemetry/telemetry-queries';
@@ -49,6 +50,7 @@ export interface RouteContext {
   admission: IngestAdmission;
   fairness: FairnessReport;
   replicas: ReplicaPresence;
+  usage: UsageService;
   crypto: TenantCrypto;
   storage: Storage;
   deploymentKey: Buffer;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorEnvelope } from '../../contracts/errors';
-import type { Credential } from './route-contract';
+import type { Credential, ResponseBody } from './route-contract';
 import type { RouteEntry } from './route-table';
 
 type JsonSchema = Record<string, unknown>;
@@ -36,18 +36,23 @@ function openApiPath(url: string): string {
   return url.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
 }
 
+function responseBody(status: string, schema: ResponseBody, mediaType: string): Operation {
+  if (schema === null) return { description: status === '302' ? 'A redirect' : 'No content' };
+  if (schema === 'text') return { description: 'OK', content: { 'text/plain': { schema: { type: 'string' } } } };
+  if (schema === 'pdf') return { description: 'A PDF document', content: { 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } } };
+  if ('csv' in schema) {
+    return { description: 'OK: CSV (format=csv, header first, CRLF) or JSON (format=json)', content: { 'text/csv': { schema: { type: 'string' } }, 'application/json': { schema: jsonSchema(schema.json, 'output') } } };
+  }
+  return { description: 'OK', content: { [mediaType]: { schema: jsonSchema(schema, 'output') } } };
+}
+
 function operation(route: RouteEntry): Operation {
   const routeContract = route.contract;
   if (routeContract === undefined) throw new Error(`${route.method} ${route.url} declares no contract`);
   const mediaType = routeContract.mediaType ?? 'application/json';
   const responses: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(routeContract.responses)) {
-    responses[status] =
-      schema === null
-        ? { description: status === '302' ? 'A redirect' : 'No content' }
-        : schema === 'text'
-          ? { description: 'OK', content: { 'text/plain': { schema: { type: 'string' } } } }
-          : { description: 'OK', content: { [mediaType]: { schema: jsonSchema(schema, 'output') } } };
+    responses[status] = responseBody(status, schema, mediaType);
   }
   responses.default = { description: 'An error: the envelope names its code', content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } } };
   return {

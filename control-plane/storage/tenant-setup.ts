@@ -89,11 +89,13 @@ export interface TenantSetupWrites {
   createAgentPool(tenant: TenantRef, pool: AgentPoolRecord): Promise<void>;
   /** Counts the tenant's agents inside the transaction (serialized with other enrollments), for the max_agents quota. */
   countAgents(tenant: TenantRef): Promise<number>;
+  /** Also records the `agents` usage gauge (the day's level and peak) in the same transaction. */
   createAgent(tenant: TenantRef, agent: AgentRecord): Promise<void>;
   /** Counts the tenant's tests inside the transaction (serialized with other creations), for the max_tests quota. */
   countProbeTests(tenant: TenantRef): Promise<number>;
+  /** Creating and deleting tests also record the `tests` usage gauge in the same transaction (`at`: when). */
   createProbeTest(tenant: TenantRef, test: ProbeTestRecord): Promise<void>;
-  deleteProbeTest(tenant: TenantRef, testId: string): Promise<boolean>;
+  deleteProbeTest(tenant: TenantRef, testId: string, at: string): Promise<boolean>;
   /** Replaces a test's stored target (sealing targets stored before they were sealed). */
   updateProbeTestTarget(tenant: TenantRef, testId: string, target: string): Promise<void>;
   /** Replaces the tenant's custom roles. */

@@ -9,11 +9,12 @@ import type { TelemetryStore } from './telemetry-store';
 import type { TenantSetupScope, TenantSetupWrites } from './tenant-setup';
 import type { TenantReader, TenantRef, TenantWrites } from './tenants';
 import type { TokenScope, TokenWrites } from './tokens';
+import type { UsageReader, UsageWrites } from './usage';
 
 /**
  * The storage interface every engine implements (SQLite and PostgreSQL), composed of one file per
  * aggregate: operators, tenants, recovery, directory, tokens, tenant-setup, ledger, break-glass,
- * telemetry-store and replica-registry. Each holds its records and its reader, scope and write
+ * telemetry-store, replica-registry and usage. Each holds its records and its reader, scope and write
  * interfaces; each engine mirrors them file for file (sqlite/sqlite-<aggregate>.ts,
  * postgres/postgres-<aggregate>.ts), and rows/ maps their rows once for both. Every other layer
  * imports storage types from here. Methods are async so a networked engine fits; no database
@@ -29,9 +30,10 @@ export type * from './telemetry-store';
 export type * from './tenant-setup';
 export type * from './tenants';
 export type * from './tokens';
+export * from './usage';
 
 /** What a write transaction may change. Everything in one transaction commits or none of it does. */
-export type WriteTx = OperatorWrites & TenantWrites & RecoveryWrites & DirectoryWrites & TokenWrites & TenantSetupWrites & LedgerWrites & BreakGlassWrites;
+export type WriteTx = OperatorWrites & TenantWrites & RecoveryWrites & DirectoryWrites & TokenWrites & TenantSetupWrites & LedgerWrites & BreakGlassWrites & UsageWrites;
 
 /**
  * Tenant-owned data, reached only through this scope: every statement binds the tenant's id,
@@ -50,6 +52,8 @@ export interface Storage {
   readonly ledgers: LedgerReader;
   readonly breakGlass: BreakGlassReader;
   readonly recoveries: RecoveryReader;
+  /** Usage meters for billing, across tenants (see usage.ts). */
+  readonly usage: UsageReader;
   /** The wrapped data key of a tenant, or null once destroyed. */
   tenantDataKey(tenantId: string): Promise<Buffer | null>;
   transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;

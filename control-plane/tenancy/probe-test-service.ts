@@ -36,7 +36,7 @@ export class ProbeTestService {
   async delete(tenant: TenantRecord, actor: string, id: string): Promise<void> {
     const at = this.deps.clock().toISOString();
     const deleted = await this.deps.storage.transaction(async (tx) => {
-      const done = await tx.deleteProbeTest(tenant, id);
+      const done = await tx.deleteProbeTest(tenant, id, at);
       if (done) {
         await tx.appendLedger(tenantLedger(tenant.id), { actor, eventType: 'TEST_DELETED', tenantId: tenant.id, details: { test_id: id } }, at);
       }

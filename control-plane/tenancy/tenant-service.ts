@@ -184,6 +184,8 @@ export class TenantService {
     await this.deps.storage.transaction(async (tx) => {
       await tx.updateTenant(record.id, { state: 'deleted', updatedAt: this.now() });
       await tx.destroyTenantKey(record.id);
+      // Billing counts outlive the tenant: copied to the shared store before its data goes.
+      await tx.retainUsage(record, this.now());
       await tx.purgeTenantData(record);
       await this.ledgerBoth(tx, record, actor, 'TENANT_DELETED', { slug: record.slug, crypto_shredded: true });
       // The requests stay (with the ledgers, they are the record of who asked for what); none stays open.

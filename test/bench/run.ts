@@ -12,6 +12,7 @@ import { rlsFigures } from './rls-bench';
 import { ingestEngines, ingestThroughput, noisyNeighbourFigures } from './ingest-bench';
 import { simulatorFleetFigures, simulatorNoisyNeighborFigures } from './simulator-bench';
 import { consoleFirstScreenFigures } from './console-first-screen';
+import { meteringOverheadFigures, usageExportFigures } from './usage-bench';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
 
@@ -69,6 +70,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   simulator_fleet: () => simulatorFleetFigures(),
   simulator_noisy_neighbor: () => simulatorNoisyNeighborFigures(),
   console_first_screen: () => consoleFirstScreenFigures(),
+  usage_export: () => usageExportFigures(),
+  ingest_metering_overhead: () => Promise.resolve(meteringOverheadFigures()),
 };
 const started = new Date();
 const figures: Record<string, unknown> = { started_at: started.toISOString(), node: process.version };

@@ -14,6 +14,7 @@ import { postgresTenantSetupScope, postgresTenantSetupWrites } from './postgres-
 import { PostgresTenantStores } from './postgres-tenant-stores';
 import { postgresTenantDataKey, postgresTenantReader, postgresTenantWrites } from './postgres-tenants';
 import { postgresTokenScope, postgresTokenTenant, postgresTokenWrites } from './postgres-tokens';
+import { postgresUsageReader, postgresUsageWrites } from './postgres-usage';
 import { controlSchema, inTransaction, readAs, type Row, type TenantRead } from './tenant-context';
 
 export { tenantSchema } from './tenant-context';
@@ -35,6 +36,7 @@ export class PostgresStorage implements Storage {
   readonly telemetry: Storage['telemetry'];
   readonly breakGlass: Storage['breakGlass'];
   readonly recoveries: Storage['recoveries'];
+  readonly usage: Storage['usage'];
   private readonly stores: PostgresTenantStores;
 
   private constructor(
@@ -51,6 +53,7 @@ export class PostgresStorage implements Storage {
     this.breakGlass = postgresBreakGlassReader(pool);
     this.recoveries = postgresRecoveryReader(pool);
     this.telemetry = new PostgresTelemetry(pool);
+    this.usage = postgresUsageReader(pool);
     this.stores = new PostgresTenantStores(pool);
   }
 
@@ -101,6 +104,7 @@ export class PostgresStorage implements Storage {
       ...postgresTenantSetupWrites(client),
       ...ledgerWrites(postgresLedgerWriter(client), this.ledgerKey),
       ...postgresBreakGlassWrites(client),
+      ...postgresUsageWrites(client),
     };
   }
 

@@ -4,7 +4,7 @@ import { enterTenant, inTransaction, tenantSchema, type Queryable } from './tena
 import { BATCH_COLUMNS, RESULT_COLUMNS, dayOf, span, toBatch, toResult, type BatchRow, type ResultRow } from '../rows/telemetry-rows';
 
 /** The schema holding a tenant's telemetry: bh when pooled, its own schema when hybrid or siloed. */
-function telemetrySchema(tenant: TenantRef): string {
+export function telemetrySchema(tenant: TenantRef): string {
   return tenant.isolationModel === 'pooled' ? 'bh' : tenantSchema(tenant.id);
 }
 

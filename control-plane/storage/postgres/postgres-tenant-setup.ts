@@ -4,6 +4,7 @@ import { AGENT_COLUMNS, IDENTITY_COLUMNS, IDENTITY_LINK_COLUMNS, POOL_COLUMNS, P
 import type { TenantSetupScope, TenantSetupWrites } from '../tenant-setup';
 import type { TenantRef } from '../tenants';
 import { enterControl, insertSql, UUID, valuesOf, type Row, type TenantRead } from './tenant-context';
+import { recordGauge } from './postgres-usage';
 
 /** A tenant's setup in its control schema (its own when siloed, bh otherwise); every statement in the tenant's context. */
 
@@ -68,21 +69,25 @@ export function postgresTenantSetupWrites(client: pg.PoolClient): TenantSetupWri
     createAgent: async (tenant, agent) => {
       const { query, table } = await enter(tenant);
       await query(insertSql(table('agents'), AGENT_COLUMNS), valuesOf(agentColumns(tenant.id, agent), AGENT_COLUMNS));
+      await recordGauge(client, tenant, 'agents', table('agents'), agent.createdAt);
     },
     // Serializes test creations of this tenant on every replica until the transaction ends (max_tests).
     countProbeTests: (tenant) => countLocked(tenant, 'tests:', 'probe_tests'),
     createProbeTest: async (tenant, test) => {
       const { query, table } = await enter(tenant);
       await query(insertSql(table('probe_tests'), PROBE_TEST_COLUMNS), valuesOf(probeTestColumns(tenant.id, test), PROBE_TEST_COLUMNS));
+      await recordGauge(client, tenant, 'tests', table('probe_tests'), test.createdAt);
     },
     updateProbeTestTarget: async (tenant, testId, target) => {
       const { query, table } = await enter(tenant);
       await query(`UPDATE ${table('probe_tests')} SET target = $1 WHERE tenant_id = $2 AND id = $3`, [target, tenant.id, testId]);
     },
-    deleteProbeTest: async (tenant, testId) => {
+    deleteProbeTest: async (tenant, testId, at) => {
       if (!UUID.test(testId)) return false;
       const { query, table } = await enter(tenant);
-      return ((await query(`DELETE FROM ${table('probe_tests')} WHERE tenant_id = $1 AND id = $2`, [tenant.id, testId])).rowCount ?? 0) === 1;
+      const deleted = ((await query(`DELETE FROM ${table('probe_tests')} WHERE tenant_id = $1 AND id = $2`, [tenant.id, testId])).rowCount ?? 0) === 1;
+      if (deleted) await recordGauge(client, tenant, 'tests', table('probe_tests'), at);
+      return deleted;
     },
     putTenantRoles: async (tenant, roles, at) => {
       const { query, table } = await enter(tenant);

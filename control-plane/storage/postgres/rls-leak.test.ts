@@ -62,6 +62,8 @@ const BUILDERS = new Map<string, RowBuilder>([
     },
   ],
   ['usage_counters', { onePerTenant: false, row: (t) => ({ tenant_id: t, day: at.slice(0, 10), meter: `meter-${next()}`, value: 42 }) }],
+  ['usage_gauges', { onePerTenant: false, row: (t) => ({ tenant_id: t, meter: `meter-${next()}`, day: at.slice(0, 10), value: 3, level: 2 }) }],
+  ['usage_retained', { onePerTenant: false, row: (t) => ({ tenant_id: t, meter: `meter-${next()}`, day: at.slice(0, 10), value: 7, level: null }) }],
   ['tenant_keys', { onePerTenant: true, row: (t) => ({ tenant_id: t, wrapped_key: bytes() }) }],
   [
     'tenant_ledger',
@@ -153,7 +155,9 @@ async function counts(client: Queryable, table: TenantTable, a: string, b: strin
 }
 
 /** Tenant tables a transaction that declares the provider plane may SELECT across tenants (and nothing more). */
-const PROVIDER_READABLE = ['bh.break_glass_requests', 'bh.tenant_recoveries'];
+/** Usage for billing is read across tenants too: bh's usage tables (an own schema's counters stay closed). */
+const USAGE_READABLE = ['bh.usage_counters', 'bh.usage_gauges', 'bh.usage_retained'];
+const PROVIDER_READABLE = ['bh.break_glass_requests', 'bh.tenant_recoveries', ...USAGE_READABLE];
 
 const isRlsViolation = (error: SqlError | null) => error?.code === '42501' && /row-level security/.test(error.message);
 
@@ -520,6 +524,25 @@ describe('row-level security as the app role (SQL layer)', () => {
       if (builder === undefined) throw new Error('no builder');
       const { sql, values } = rowFor(recoveries, builder, A);
       expect(isRlsViolation((await attempt(client, sql, values)).error), 'INSERT on the provider plane').toBe(true);
+    });
+  });
+
+  it("bh's usage tables: the provider plane reads every tenant's usage (the billing export), and can change none", async () => {
+    await inTransaction(app, async (client) => {
+      await client.query("SELECT set_config('app.plane', 'provider', true)");
+      for (const name of USAGE_READABLE) {
+        const [, tableName = ''] = name.split('.');
+        const table = tenantTable('bh', tableName);
+        const seeded = seededIn(table);
+        expect(seeded.a, name).toBeGreaterThan(0);
+        expect(await counts(client, table, A, B), name).toEqual({ total: seeded.a + seeded.b, a: seeded.a, b: seeded.b });
+        expect.soft(await attempt(client, `UPDATE ${table.sql} SET value = value + 1 WHERE tenant_id = $1`, [B]), `UPDATE ${name} on the provider plane`).toEqual({ error: null, rowCount: 0 });
+        expect.soft(await attempt(client, `DELETE FROM ${table.sql} WHERE tenant_id = $1`, [A]), `DELETE ${name} on the provider plane`).toEqual({ error: null, rowCount: 0 });
+        const builder = BUILDERS.get(tableName);
+        if (builder === undefined) throw new Error(`no builder for ${tableName}`);
+        const { sql, values } = rowFor(table, builder, A);
+        expect(isRlsViolation((await attempt(client, sql, values)).error), `INSERT ${name} on the provider plane`).toBe(true);
+      }
     });
   });
 

@@ -267,6 +267,22 @@ export function migrations(appRole: string): string[] {
      UPDATE bh.operators SET totp_confirmed_at = created_at;
      CREATE TABLE bh.operator_recovery_codes (operator_id uuid NOT NULL REFERENCES bh.operators(id) ON DELETE CASCADE, code_hash text NOT NULL, created_at text NOT NULL, PRIMARY KEY (operator_id, code_hash));
      GRANT SELECT, INSERT, UPDATE, DELETE ON bh.operator_recovery_codes TO ${role};`,
+    // Usage for billing: gauges (agents, tests) per tenant per UTC day in bh for every model (value:
+    // the day's peak, level: after its last change), and deleted tenants' usage kept when their data
+    // goes. Tenant-owned (RLS forced, the tenant policy); the export reads across tenants on the
+    // provider plane through SELECT-only provider_read policies, on the pooled counters too.
+    `CREATE TABLE bh.usage_gauges (tenant_id uuid NOT NULL REFERENCES bh.tenants(id), meter text NOT NULL, day text NOT NULL, value bigint NOT NULL, level bigint NOT NULL, PRIMARY KEY (tenant_id, meter, day));
+     CREATE TABLE bh.usage_retained (tenant_id uuid NOT NULL REFERENCES bh.tenants(id), meter text NOT NULL, day text NOT NULL, value bigint NOT NULL, level bigint, PRIMARY KEY (tenant_id, meter, day));
+     ALTER TABLE bh.usage_gauges ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE bh.usage_gauges FORCE ROW LEVEL SECURITY;
+     CREATE POLICY tenant_isolation ON bh.usage_gauges USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
+     CREATE POLICY provider_read ON bh.usage_gauges FOR SELECT USING (current_setting('app.plane', true) = 'provider');
+     ALTER TABLE bh.usage_retained ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE bh.usage_retained FORCE ROW LEVEL SECURITY;
+     CREATE POLICY tenant_isolation ON bh.usage_retained USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
+     CREATE POLICY provider_read ON bh.usage_retained FOR SELECT USING (current_setting('app.plane', true) = 'provider');
+     CREATE POLICY provider_read ON bh.usage_counters FOR SELECT USING (current_setting('app.plane', true) = 'provider');
+     GRANT SELECT, INSERT, UPDATE, DELETE ON bh.usage_gauges, bh.usage_retained TO ${role};`,
   ];
 }
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { identityOwnership, pendingBatches, telemetryTables, tenantControlTables, tenantTokens } from './tenant-tables';
+import { identityOwnership, pendingBatches, telemetryTables, tenantControlTables, tenantTokens, usageGauges, usageRetained } from './tenant-tables';
 
 /**
  * Schema migrations by store kind, applied in order, one transaction each. Append new steps;
@@ -111,6 +111,10 @@ const operatorEnrollment = `ALTER TABLE operators ADD COLUMN totp_confirmed_at T
      PRIMARY KEY (operator_id, code_hash)
    ) STRICT`;
 
+/** Usage gauges of pooled and hybrid tenants, and deleted tenants' usage kept for billing (see tenant-tables.ts). */
+const usageControl = `${usageGauges};
+   ${usageRetained}`;
+
 const controlOnly: readonly string[] = [
   `CREATE TABLE operators (
      id TEXT PRIMARY KEY,
@@ -182,11 +186,11 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment, usageControl].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [telemetryTables[0], telemetryTables[1], pendingBatches].map(defined),
   /** A siloed tenant's own file: all of its data. */
-  silo: [tenantControlTables[0], telemetryTables[0], tenantTokens, telemetryTables[1], pendingBatches, identityOwnership].map(defined),
+  silo: [tenantControlTables[0], telemetryTables[0], tenantTokens, telemetryTables[1], pendingBatches, identityOwnership, usageGauges].map(defined),
 };
 
 function defined(step: string | undefined): string {

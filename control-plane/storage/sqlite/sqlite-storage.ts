@@ -14,6 +14,7 @@ import { sqliteTenantSetupScope, sqliteTenantSetupWrites } from './sqlite-tenant
 import { DEFAULT_TELEMETRY_CELLS, SqliteTenantStores, type SqliteLayout } from './sqlite-tenant-stores';
 import { sqliteTenantDataKey, sqliteTenantReader, sqliteTenantWrites } from './sqlite-tenants';
 import { sqliteTokenScope, sqliteTokenTenant, sqliteTokenWrites } from './sqlite-tokens';
+import { sqliteUsageReader, sqliteUsageWrites, type SqliteUsageStores } from './sqlite-usage';
 
 export { DEFAULT_TELEMETRY_CELLS, sqliteLayout, telemetryCellFile, type SqliteLayout } from './sqlite-tenant-stores';
 
@@ -38,6 +39,8 @@ export class SqliteStorage implements Storage {
   readonly telemetry: Storage['telemetry'];
   readonly breakGlass: Storage['breakGlass'];
   readonly recoveries: Storage['recoveries'];
+  readonly usage: Storage['usage'];
+  private readonly usageStores: SqliteUsageStores;
   private readonly mutex = new Mutex();
   private readonly stores: SqliteTenantStores;
   private closed = false;
@@ -59,6 +62,8 @@ export class SqliteStorage implements Storage {
     this.breakGlass = sqliteBreakGlassReader(db);
     this.recoveries = sqliteRecoveryReader(db);
     const stores = this.stores;
+    this.usageStores = { control: db, telemetryOf: (tenant) => stores.telemetryStore(tenant), controlOf: (tenant) => stores.control(tenant) };
+    this.usage = sqliteUsageReader(this.usageStores);
     this.telemetry = new SqliteTelemetry(
       (tenant) => stores.telemetryStore(tenant),
       (tenant) => stores.telemetryWriter(tenant),
@@ -144,6 +149,7 @@ export class SqliteStorage implements Storage {
       ...sqliteTenantSetupWrites(tx),
       ...ledgerWrites(sqliteLedgerWriter(db), this.ledgerKey),
       ...sqliteBreakGlassWrites(db),
+      ...sqliteUsageWrites(this.usageStores),
     };
   }
 

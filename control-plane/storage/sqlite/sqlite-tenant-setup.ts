@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { AGENT_COLUMNS, IDENTITY_COLUMNS, IDENTITY_LINK_COLUMNS, POOL_COLUMNS, PROBE_TEST_COLUMNS, agentColumns, identityColumns, identityFromRow, identityLinkColumns, poolColumns, poolFromRow, probeTestColumns, probeTestFromRow, roleFromRow, roleMappingFromRow } from '../rows/tenant-setup-rows';
 import type { TenantSetupScope, TenantSetupWrites } from '../tenant-setup';
 import { done, insertSql, type SqliteTx } from './connection';
+import { recordGauge } from './sqlite-usage';
 
 /** A tenant's setup in its control store (its silo, or the shared control store). */
 const upsertIdentity = `${insertSql('tenant_identity', IDENTITY_COLUMNS)}
@@ -58,19 +59,28 @@ export function sqliteTenantSetupWrites(tx: SqliteTx): TenantSetupWrites {
     },
     countAgents: (tenant) => count(tx.store(tenant), 'agents', tenant.id),
     createAgent: (tenant, agent) => {
-      tx.store(tenant).prepare(insertAgent).run(agentColumns(tenant.id, agent));
+      const db = tx.store(tenant);
+      db.prepare(insertAgent).run(agentColumns(tenant.id, agent));
+      recordGauge(db, tenant.id, 'agents', 'agents', agent.createdAt);
       return done;
     },
     countProbeTests: (tenant) => count(tx.store(tenant), 'probe_tests', tenant.id),
     createProbeTest: (tenant, test) => {
-      tx.store(tenant).prepare(insertProbeTest).run(probeTestColumns(tenant.id, test));
+      const db = tx.store(tenant);
+      db.prepare(insertProbeTest).run(probeTestColumns(tenant.id, test));
+      recordGauge(db, tenant.id, 'tests', 'probe_tests', test.createdAt);
       return done;
     },
     updateProbeTestTarget: (tenant, testId, target) => {
       tx.store(tenant).prepare('UPDATE probe_tests SET target = ? WHERE tenant_id = ? AND id = ?').run(target, tenant.id, testId);
       return Promise.resolve();
     },
-    deleteProbeTest: (tenant, testId) => Promise.resolve(tx.store(tenant).prepare('DELETE FROM probe_tests WHERE tenant_id = ? AND id = ?').run(tenant.id, testId).changes === 1),
+    deleteProbeTest: (tenant, testId, at) => {
+      const db = tx.store(tenant);
+      const deleted = db.prepare('DELETE FROM probe_tests WHERE tenant_id = ? AND id = ?').run(tenant.id, testId).changes === 1;
+      if (deleted) recordGauge(db, tenant.id, 'tests', 'probe_tests', at);
+      return Promise.resolve(deleted);
+    },
     putTenantRoles: (tenant, roles, at) => {
       const db = tx.store(tenant);
       db.prepare('DELETE FROM tenant_roles WHERE tenant_id = ?').run(tenant.id);

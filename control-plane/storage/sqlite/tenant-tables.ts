@@ -176,3 +176,30 @@ export const identityOwnership = `ALTER TABLE tenant_identity ADD COLUMN tenant_
      PRIMARY KEY (tenant_id, issuer, subject)
    ) STRICT;
    CREATE INDEX tenant_identity_links_by_user ON tenant_identity_links (tenant_id, user_id)`;
+
+/**
+ * Usage gauges (agents, tests) per tenant per UTC day, beside what they count: the shared control
+ * store (pooled and hybrid tenants) and each silo. `value` is the day's peak, `level` the count
+ * after the day's last change (carried into the days after it).
+ */
+export const usageGauges = `CREATE TABLE usage_gauges (
+     tenant_id TEXT NOT NULL,
+     meter TEXT NOT NULL,
+     day TEXT NOT NULL,
+     value INTEGER NOT NULL,
+     level INTEGER NOT NULL,
+     PRIMARY KEY (tenant_id, meter, day)
+   ) STRICT`;
+
+/**
+ * Deleted tenants' usage, copied into the shared control store when they are deleted (their own
+ * stores go, and pooled rows lose their cell): counters (level NULL) and gauges, as above.
+ */
+export const usageRetained = `CREATE TABLE usage_retained (
+     tenant_id TEXT NOT NULL,
+     meter TEXT NOT NULL,
+     day TEXT NOT NULL,
+     value INTEGER NOT NULL,
+     level INTEGER,
+     PRIMARY KEY (tenant_id, meter, day)
+   ) STRICT`;
