@@ -57,6 +57,7 @@ export const errorCodes = [
   'unknown_test',
   'enrollment_required',
   'totp_replayed',
+  'domain_taken',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

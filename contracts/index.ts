@@ -11,3 +11,4 @@ export * from './identity';
 export * from './probe-tests';
 export * from './break-glass';
 export * from './scim';
+export * from './branding';

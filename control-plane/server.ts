@@ -35,6 +35,8 @@ export interface ServeOptions {
   publicUrl?: string | undefined;
   /** A file holding the Prometheus scrape token /metrics also accepts (the CLI's `metrics-token`). */
   metricsTokenFile?: string | undefined;
+  /** Tenants' hosts are `<slug>.<base domain>` (branding resolves by it); lowercase, no trailing dot. */
+  baseDomain?: string | undefined;
 }
 
 /** Parses `host:port` (`[::1]:8443` for IPv6). */
@@ -83,6 +85,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       ingest: { fairness: options.fairness ?? true },
       ...(metricsToken === undefined ? {} : { metricsToken }),
       ...(options.recoveryWaitMs === undefined ? {} : { recoveryWaitMs: options.recoveryWaitMs }),
+      ...(options.baseDomain === undefined ? {} : { baseDomain: options.baseDomain }),
       ...(options.publicUrl === undefined ? { knownHosts: certificateNames(tls.cert) } : { publicUrl: options.publicUrl }),
       logger: {
         level: options.logLevel ?? 'info',

@@ -3,6 +3,7 @@ import type { IsolationModel } from '../../../contracts/tenants';
 import { ledgerReader, ledgerWrites } from '../ledger';
 import { text } from '../rows/columns';
 import type { Storage, TenantRef, TenantScope, WriteTx } from '../types';
+import { postgresBrandingReader, postgresBrandingScope, postgresBrandingWrites } from './postgres-branding';
 import { postgresBreakGlassReader, postgresBreakGlassScope, postgresBreakGlassWrites } from './postgres-break-glass';
 import { postgresDirectoryScope, postgresDirectoryWrites } from './postgres-directory';
 import { postgresLedgerReader, postgresLedgerWriter } from './postgres-ledger';
@@ -35,6 +36,7 @@ export class PostgresStorage implements Storage {
   readonly telemetry: Storage['telemetry'];
   readonly breakGlass: Storage['breakGlass'];
   readonly recoveries: Storage['recoveries'];
+  readonly branding: Storage['branding'];
   private readonly stores: PostgresTenantStores;
 
   private constructor(
@@ -50,6 +52,7 @@ export class PostgresStorage implements Storage {
     this.replicas = postgresReplicaRegistry(pool);
     this.breakGlass = postgresBreakGlassReader(pool);
     this.recoveries = postgresRecoveryReader(pool);
+    this.branding = postgresBrandingReader(pool);
     this.telemetry = new PostgresTelemetry(pool);
     this.stores = new PostgresTenantStores(pool);
   }
@@ -101,6 +104,7 @@ export class PostgresStorage implements Storage {
       ...postgresTenantSetupWrites(client),
       ...ledgerWrites(postgresLedgerWriter(client), this.ledgerKey),
       ...postgresBreakGlassWrites(client),
+      ...postgresBrandingWrites(client),
     };
   }
 
@@ -125,9 +129,10 @@ export class PostgresStorage implements Storage {
       ...postgresTenantSetupScope(tenant.id, schema, read),
       ...postgresTokenScope(tenant.id, schema, read),
       ...postgresDirectoryScope(tenant.id, schema, read),
-      // Recovery and break-glass rows live in bh for every model.
+      // Recovery, break-glass and branding rows live in bh for every model.
       ...postgresRecoveryScope(tenant.id, read),
       ...postgresBreakGlassScope(tenant.id, read),
+      ...postgresBrandingScope(tenant.id, read),
     };
   }
 

@@ -3,6 +3,7 @@ import type { IsolationModel } from '../../../contracts/tenants';
 import { ledgerReader, ledgerWrites } from '../ledger';
 import type { Storage, TenantRef, TenantScope, WriteTx } from '../types';
 import { done, Mutex, openStore, type SqliteTx } from './connection';
+import { sqliteBrandingReader, sqliteBrandingScope, sqliteBrandingWrites } from './sqlite-branding';
 import { sqliteBreakGlassReader, sqliteBreakGlassScope, sqliteBreakGlassWrites } from './sqlite-break-glass';
 import { sqliteDirectoryScope, sqliteDirectoryWrites } from './sqlite-directory';
 import { sqliteLedgerReader, sqliteLedgerWriter } from './sqlite-ledger';
@@ -38,6 +39,7 @@ export class SqliteStorage implements Storage {
   readonly telemetry: Storage['telemetry'];
   readonly breakGlass: Storage['breakGlass'];
   readonly recoveries: Storage['recoveries'];
+  readonly branding: Storage['branding'];
   private readonly mutex = new Mutex();
   private readonly stores: SqliteTenantStores;
   private closed = false;
@@ -58,6 +60,7 @@ export class SqliteStorage implements Storage {
     this.replicas = sqliteReplicaRegistry(db);
     this.breakGlass = sqliteBreakGlassReader(db);
     this.recoveries = sqliteRecoveryReader(db);
+    this.branding = sqliteBrandingReader(db);
     const stores = this.stores;
     this.telemetry = new SqliteTelemetry(
       (tenant) => stores.telemetryStore(tenant),
@@ -144,6 +147,7 @@ export class SqliteStorage implements Storage {
       ...sqliteTenantSetupWrites(tx),
       ...ledgerWrites(sqliteLedgerWriter(db), this.ledgerKey),
       ...sqliteBreakGlassWrites(db),
+      ...sqliteBrandingWrites(db),
     };
   }
 
@@ -166,9 +170,10 @@ export class SqliteStorage implements Storage {
       ...sqliteTenantSetupScope(tenant.id, control),
       ...sqliteTokenScope(tenant.id, control),
       ...sqliteDirectoryScope(tenant.id, control),
-      // Recovery and break-glass rows live in the shared control store for every model (see migrations.ts).
+      // Recovery, break-glass and branding rows live in the shared control store for every model (see migrations.ts).
       ...sqliteRecoveryScope(this.db, tenant.id),
       ...sqliteBreakGlassScope(this.db, tenant.id),
+      ...sqliteBrandingScope(this.db, tenant.id),
     };
   }
 
