@@ -22,6 +22,7 @@ const PROFILE: Config = {
   FORBID_ATTR: ['style', 'xml:base', 'xlink:actuate', 'xlink:show', 'target'],
   ALLOW_DATA_ATTR: false,
   ALLOW_ARIA_ATTR: true,
+  ADD_ATTR: ['role'],
 };
 
 /** `#id`: a fragment of the same document. */
