@@ -18,6 +18,7 @@ import { registerSecurityHeaders } from './http/security-headers';
 import { healthRoutes } from './http/health-routes';
 import { metricsRoute } from './http/metrics-route';
 import { openApiRoute } from './http/openapi-route';
+import { portalRoutes } from './http/portal-route';
 import { CONTROL_PLANE_VERSION } from './version';
 import { auditRoutes } from './http/provider/audit-routes';
 import { brandingRoutes } from './http/provider/branding-routes';
@@ -88,6 +89,8 @@ export interface AppDeps {
    * their brand by it, and no custom domain may sit under it). Lowercase, checked by the CLI.
    */
   baseDomain?: string;
+  /** The built tenant portal (out/portal), served at /portal/; absent: /portal/ answers 404. */
+  portalDir?: string | null;
 }
 
 /** Largest request body accepted anywhere (ingest batches included); larger is `413 payload_too_large`. */
@@ -201,6 +204,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes({ storage: deps.storage, license: deps.license }));
   await app.register(openApiRoute(CONTROL_PLANE_VERSION));
   await app.register(metricsRoute(ctx, deps.metricsToken ?? null));
+  await app.register(portalRoutes(deps.portalDir ?? null));
   // The provider plane (operator sessions).
   await app.register(providerAuthRoutes(ctx.auth));
   await app.register(accountRoutes(ctx));

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   publicUrl?: string;
   /** serve --base-domain: tenants' hosts are <slug>.<base domain> (branding resolves by it). */
   baseDomain?: string;
+  /** The built tenant portal to serve (default: out/portal when built). */
+  portalDir?: string | null;
   /** startControlPlane: adds to the app before it listens (e.g. a route a test registers on purpose). */
   beforeListen?: (app: FastifyInstance) => void;
   /**
@@ -158,6 +160,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     publicUrl: options.publicUrl,
     metricsTokenFile: options.metricsTokenFile,
     baseDomain: options.baseDomain,
+    portalDir: options.portalDir,
   });
   let adminSession: Promise<{ authorization: string }> | undefined;
   const adminHeaders = () => {
@@ -281,6 +284,7 @@ export async function startControlPlane(options: HarnessOptions = {}): Promise<R
     telemetryCells: options.telemetryCells,
     metricsTokenFile: options.metricsTokenFile,
     baseDomain: options.baseDomain,
+    portalDir: options.portalDir,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   options.beforeListen?.(app);
