@@ -282,6 +282,16 @@ describe('branding: GET/PUT /provider/v1/tenants/{tenant}/branding and GET /v1/b
       expect(tooLong.json()).toMatchObject({ error: { code: 'invalid_request' } });
     });
 
+    it('is limited per address: past 600 a minute, 429 rate_limited with Retry-After; other addresses are unaffected', async () => {
+      const from = (remoteAddress: string) => t.app.inject({ method: 'GET', url: '/v1/branding/resolve?host=nobody.example', remoteAddress });
+      for (let i = 0; i < 600; i++) expect((await from('198.51.100.7')).statusCode).toBe(200);
+      const refused = await from('198.51.100.7');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toMatchObject({ error: { code: 'rate_limited' } });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await from('198.51.100.8')).statusCode).toBe(200);
+    });
+
     it('a suspended tenant resolves to the default brand, and to its own again once resumed', async () => {
       expect((await call('POST', '/provider/v1/tenants/bravo/suspend', { reason: 'unpaid' })).statusCode).toBe(200);
       expect((await resolve('status.bravo.example')).source).toBe('default');

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ResolveBrandingQuery, ResolvedBrand } from '../../../contracts/branding';
 import type { RouteContext } from '../context';
+import { limited, requestLimits } from '../request-limits';
 import { contract } from '../route-contract';
 import { parseWith } from '../validation';
 
@@ -12,7 +13,7 @@ export function brandingResolveRoute(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
     app.get(
       '/v1/branding/resolve',
-      contract({ summary: "The brand for a host (a custom domain or <slug>.<base domain>), else the default brand; never another tenant's", credential: 'none', query: ResolveBrandingQuery, responses: { 200: ResolvedBrand } }),
+      limited(contract({ summary: "The brand for a host (a custom domain or <slug>.<base domain>), else the default brand; never another tenant's", credential: 'none', query: ResolveBrandingQuery, responses: { 200: ResolvedBrand } }), requestLimits.brandResolve),
       async (request, reply) => {
         const { host } = parseWith(ResolveBrandingQuery, request.query, 'query');
         const brand = await ctx.brandResolver.resolve(host ?? request.headers.host);
