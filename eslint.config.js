@@ -31,14 +31,15 @@ const onlyTestsImportTest = { group: ['**/test/**', 'test/**'], message: 'Only t
 
 const electronOnlyInApp = { name: 'electron', message: 'Only src-main/app/ and src-preload/ import electron (ARCHITECTURE.md layering).' };
 
-const controlPlaneOutside = { group: ours('src-main', 'src-preload', 'src-renderer', 'simulator'), message: 'control-plane/ imports contracts/ and Node only.' };
+const controlPlaneOutside = { group: ours('src-main', 'src-preload', 'src-renderer', 'src-portal', 'simulator'), message: 'control-plane/ imports contracts/ and Node only.' };
 const onlyHttpImportsHttp = {
   group: ['**/http', '**/http/**'],
   message: 'Only control-plane/http/ and app.ts import http/: services throw the errors of control-plane/errors.ts, and http/ turns them into the envelope.',
 };
 /** Storage is the house's foundation: the services, the CLI and the server stand on it, never the other way. */
 const storageBelowServices = {
-  group: ['**/cli', '**/server', '**/prompt', '**/app', '**/data-dir', ...ours('auth', 'breakglass', 'identity', 'ingest', 'ledgers', 'replicas', 'telemetry', 'tenancy', 'licensing', 'tls')],
+  // The branding service's folder only by what is inside it: storage has a branding aggregate of its own (storage/branding.ts).
+  group: ['**/cli', '**/server', '**/prompt', '**/app', '**/data-dir', '**/branding/**', ...ours('auth', 'breakglass', 'identity', 'ingest', 'ledgers', 'replicas', 'telemetry', 'tenancy', 'licensing', 'tls')],
   message: 'control-plane/storage/ stands below the services, the CLI and the server: it imports contracts/, audit/, crypto/, errors.ts and itself.',
 };
 
@@ -61,7 +62,7 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
-  { files: ['src-renderer/**'], languageOptions: { globals: { ...globals.browser } } },
+  { files: ['src-renderer/**', 'src-portal/**'], languageOptions: { globals: { ...globals.browser } } },
   ...layer(['contracts/**'], {
     paths: [electronOnlyInApp, ...nodeBuiltins.map((name) => ({ name, message: 'contracts/ imports nothing of Node.' }))],
     patterns: [{ group: ours('control-plane', 'simulator', 'src-main', 'src-preload', 'src-renderer', 'test'), message: 'contracts/ imports no code of ours.' }],
@@ -79,6 +80,10 @@ export default tseslint.config(
   ...layer(['src-renderer/**'], {
     paths: [electronOnlyInApp, ...nodeBuiltins.map((name) => ({ name, message: 'src-renderer/ is browser code: no Node built-ins.' }))],
     patterns: [{ group: ours('control-plane', 'simulator', 'src-main', 'src-preload'), message: 'src-renderer/ imports contracts/ and browser code only.' }],
+  }),
+  ...layer(['src-portal/**'], {
+    paths: [electronOnlyInApp, ...nodeBuiltins.map((name) => ({ name, message: 'src-portal/ is browser code served to tenants: no Node built-ins.' }))],
+    patterns: [{ group: ours('control-plane', 'simulator', 'src-main', 'src-preload', 'src-renderer'), message: "src-portal/ imports contracts/ and browser code only (not the console's renderer)." }],
   }),
   ...layer(['src-preload/**'], {
     paths: nodeBuiltins.map((name) => ({ name, message: 'src-preload/ is a sandboxed preload: electron and contracts/ only.' })),

@@ -57,7 +57,7 @@ export default defineConfig({
         test: {
           name: 'renderer',
           environment: 'jsdom',
-          include: ['src-renderer/**/*.test.ts', 'src-renderer/**/*.test.tsx'],
+          include: ['src-renderer/**/*.test.ts', 'src-renderer/**/*.test.tsx', 'src-portal/**/*.test.ts', 'src-portal/**/*.test.tsx'],
           setupFiles: ['src-renderer/src/testing/setup.ts'],
         },
       },

@@ -60,6 +60,7 @@ export const errorCodes = [
   'usage_date_invalid',
   'usage_period_reversed',
   'usage_period_too_long',
+  'domain_taken',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

@@ -12,3 +12,4 @@ export * from './probe-tests';
 export * from './break-glass';
 export * from './scim';
 export * from './usage';
+export * from './branding';

@@ -3,6 +3,8 @@ import { OperatorAccounts } from './auth/operator-accounts';
 import { OperatorAuth } from './auth/operator-auth';
 import type { ScrapeToken } from './auth/scrape-token';
 import { TenantAuth } from './auth/tenant-auth';
+import { BrandResolver } from './branding/brand-resolver';
+import { BrandingService } from './branding/branding-service';
 import { BreakGlassService } from './breakglass/break-glass-service';
 import { GrantAuth } from './breakglass/grant-access';
 import { ApiRateLimit } from './fairness/api-rate-limit';
@@ -16,8 +18,10 @@ import { registerSecurityHeaders } from './http/security-headers';
 import { healthRoutes } from './http/health-routes';
 import { metricsRoute } from './http/metrics-route';
 import { openApiRoute } from './http/openapi-route';
+import { portalRoutes } from './http/portal-route';
 import { CONTROL_PLANE_VERSION } from './version';
 import { auditRoutes } from './http/provider/audit-routes';
+import { brandingRoutes } from './http/provider/branding-routes';
 import { providerBreakGlassRoutes } from './http/provider/break-glass-routes';
 import { fairnessRoutes } from './http/provider/fairness-routes';
 import { onboardingRoutes } from './http/provider/onboarding-routes';
@@ -32,6 +36,7 @@ import { registerRouteTable } from './http/route-table';
 import { SCIM_PREFIX, scimRoutes } from './http/scim/scim-routes';
 import { agentPoolRoutes } from './http/tenant/agent-pool-routes';
 import { tenantAuditRoutes } from './http/tenant/audit-routes';
+import { brandingResolveRoute } from './http/tenant/branding-resolve-route';
 import { tenantBreakGlassRoutes } from './http/tenant/break-glass-routes';
 import { directoryRoutes } from './http/tenant/directory-routes';
 import { identityRoutes } from './http/tenant/identity-routes';
@@ -81,6 +86,13 @@ export interface AppDeps {
   knownHosts?: readonly string[];
   /** The scrape token /metrics accepts besides operator sessions (`serve --metrics-token-file`). */
   metricsToken?: ScrapeToken;
+  /**
+   * `serve --base-domain`: tenants' hosts are `<slug>.<base domain>` (their sign-in walls resolve
+   * their brand by it, and no custom domain may sit under it). Lowercase, checked by the CLI.
+   */
+  baseDomain?: string;
+  /** The built tenant portal (out/portal), served at /portal/; absent: /portal/ answers 404. */
+  portalDir?: string | null;
 }
 
 /** Largest request body accepted anywhere (ingest batches included); larger is `413 payload_too_large`. */
@@ -136,6 +148,8 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
     replicas,
     usage: new UsageService({ storage, clock }),
     crypto,
+    branding: new BrandingService({ storage, tenants, clock, baseDomain: deps.baseDomain ?? null }),
+    brandResolver: new BrandResolver({ storage, baseDomain: deps.baseDomain ?? null, onError: (error) => app.log.warn({ err: error }, 'brand resolution failed; answered the default brand') }),
     storage,
     deploymentKey,
     publicOrigin: publicOrigin(deps),
@@ -193,6 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes({ storage: deps.storage, license: deps.license }));
   await app.register(openApiRoute(CONTROL_PLANE_VERSION));
   await app.register(metricsRoute(ctx, deps.metricsToken ?? null));
+  await app.register(portalRoutes(deps.portalDir ?? null));
   // The provider plane (operator sessions).
   await app.register(providerAuthRoutes(ctx.auth));
   await app.register(accountRoutes(ctx));
@@ -201,10 +216,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes(ctx));
   await app.register(onboardingRoutes(ctx));
   await app.register(fairnessRoutes(ctx));
+  await app.register(brandingRoutes(ctx));
   await app.register(providerBreakGlassRoutes(ctx));
   await app.register(replicaRoutes(ctx));
   await app.register(usageRoutes(ctx));
   // The tenant plane (the tenant's own credentials; operator sessions are refused by the route table).
+  await app.register(brandingResolveRoute(ctx));
   await app.register(profileRoutes(ctx));
   await app.register(tenantAuditRoutes(ctx));
   await app.register(ownershipRoutes(ctx));

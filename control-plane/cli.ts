@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { LicensePayload, LicenseTier } from '../contracts/license';
 import { newScrapeToken } from './auth/scrape-token';
+import { isHostName } from './branding/host-names';
 import { generateDeploymentKey, loadDeploymentKey } from './crypto/deployment-key';
 import { initDataDir } from './data-dir';
 import { runUsageCommand, UsageCommandError } from './metering/usage-command';
@@ -55,6 +56,14 @@ function publicUrl(value: string): string {
     throw new InvalidArgumentError('must be an https:// origin, such as https://cp.example.com or https://cp.example.com:8443, with no path');
   }
   return url.origin;
+}
+
+function baseDomain(value: string): string {
+  const name = value.toLowerCase().replace(/\.$/, '');
+  if (!isHostName(name)) {
+    throw new InvalidArgumentError('must be a domain name such as tenants.example.com (two labels or more, no port, not an IP address)');
+  }
+  return name;
 }
 
 function recoveryWaitHours(value: string): number {
@@ -168,14 +177,16 @@ program
   .addOption(new Option('--fairness <mode>', 'per-tenant ingest admission and the fair writer; "off" only to demonstrate what they prevent').choices(['on', 'off']).default('on'))
   .option('--telemetry-cells <n>', `SQLite: files new pooled tenants' telemetry is spread over, each with its own writer, 1 to 64 (default ${DEFAULT_TELEMETRY_CELLS}; placed tenants keep theirs)`, telemetryCells)
   .option('--public-url <url>', 'where browsers reach this control plane (https://host[:port]), for tenant sign-in redirects; default: the host names of its certificate', publicUrl)
+  .option('--base-domain <domain>', "tenants' hosts are <slug>.<domain>: their sign-in walls resolve their brand by it, and no custom domain may be under it", baseDomain)
   .option('--recovery-wait-hours <hours>', 'how long a recovery request waits, cancellable by the tenant, before a new onboarding token can be minted (default 72)', recoveryWaitHours)
   .option('--metrics-token-file <file>', 'a scrape token (from `metrics-token`) that GET /metrics accepts besides operator sessions')
-  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number; recoveryWaitHours?: number; publicUrl?: string; metricsTokenFile?: string }) => {
+  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number; recoveryWaitHours?: number; publicUrl?: string; metricsTokenFile?: string; baseDomain?: string }) => {
     await serve({
       metricsTokenFile: options.metricsTokenFile,
       fairness: options.fairness === 'on',
       recoveryWaitMs: options.recoveryWaitHours === undefined ? undefined : options.recoveryWaitHours * 3600_000,
       publicUrl: options.publicUrl,
+      baseDomain: options.baseDomain,
       telemetryCells: options.telemetryCells,
       database: options.database,
       dataDir: options.data,

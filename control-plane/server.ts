@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { ScrapeToken } from './auth/scrape-token';
@@ -35,6 +37,10 @@ export interface ServeOptions {
   publicUrl?: string | undefined;
   /** A file holding the Prometheus scrape token /metrics also accepts (the CLI's `metrics-token`). */
   metricsTokenFile?: string | undefined;
+  /** Tenants' hosts are `<slug>.<base domain>` (branding resolves by it); lowercase, no trailing dot. */
+  baseDomain?: string | undefined;
+  /** The built tenant portal; default: out/portal beside the sources or the bundle, when it exists. */
+  portalDir?: string | null | undefined;
 }
 
 /** Parses `host:port` (`[::1]:8443` for IPv6). */
@@ -76,6 +82,8 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       ingest: { fairness: options.fairness ?? true },
       ...(metricsToken === undefined ? {} : { metricsToken }),
       ...(options.recoveryWaitMs === undefined ? {} : { recoveryWaitMs: options.recoveryWaitMs }),
+      ...(options.baseDomain === undefined ? {} : { baseDomain: options.baseDomain }),
+      portalDir: options.portalDir === undefined ? builtPortal() : options.portalDir,
       ...(options.publicUrl === undefined ? { knownHosts: certificateNames(tls.cert) } : { publicUrl: options.publicUrl }),
       logger: {
         level: options.logLevel ?? 'info',
@@ -94,6 +102,13 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
     await storage.close();
     throw error;
   }
+}
+
+/** out/portal, from the sources (control-plane/) or from the bundle (out/main/), if it was built. */
+function builtPortal(): string | null {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [resolve(here, '..', 'out', 'portal'), resolve(here, '..', 'portal')];
+  return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? null;
 }
 
 function loadOwnTls(certFile: string | undefined, keyFile: string | undefined): { cert: string; key: string } {

@@ -5,6 +5,8 @@ import type { AuthenticatedOperator, OperatorAuth } from '../auth/operator-auth'
 import { requirePermission, type ProviderPermission } from '../auth/permissions';
 import type { TenantAuth } from '../auth/tenant-auth';
 import { bearerToken } from '../auth/tokens';
+import type { BrandResolver } from '../branding/brand-resolver';
+import type { BrandingService } from '../branding/branding-service';
 import type { BreakGlassService } from '../breakglass/break-glass-service';
 import { ApiError } from '../errors';
 import type { DirectoryService } from '../identity/directory-service';
@@ -52,6 +54,9 @@ export interface RouteContext {
   replicas: ReplicaPresence;
   usage: UsageService;
   crypto: TenantCrypto;
+  branding: BrandingService;
+  /** Sign-in walls' brand by host (public; never fails, never another tenant's). */
+  brandResolver: BrandResolver;
   storage: Storage;
   deploymentKey: Buffer;
   /** The origin for redirect URIs from a request's Host header, or null when that host is not ours (see AppDeps.publicUrl). */

@@ -6,13 +6,15 @@ import type { RouteContract } from './route-contract';
 /**
  * Requests per peer address and minute on the routes anyone may call before holding a credential
  * worth anything: sign-in and enrollment (each runs scrypt), and the SCIM and agent-enrollment
- * doors whose tokens are checked per request. Generous for people and fleets behind one address;
+ * doors whose tokens are checked per request, and the brand resolution of sign-in walls (public,
+ * a storage lookup each). Generous for people and fleets behind one address;
  * a bound on what a stranger can make the control plane do. Counted per replica, in memory.
  */
 export const requestLimits = {
   signIn: 60,
   scim: 3000,
   agentEnroll: 3000,
+  brandResolve: 600,
 } as const;
 
 const MINUTE_MS = 60_000;

@@ -1,4 +1,5 @@
 import type { IsolationModel } from '../../contracts/tenants';
+import type { BrandingReader, BrandingScope, BrandingWrites } from './branding';
 import type { BreakGlassReader, BreakGlassScope, BreakGlassWrites } from './break-glass';
 import type { DirectoryScope, DirectoryWrites } from './directory';
 import type { LedgerReader, LedgerWrites } from './ledger';
@@ -14,12 +15,13 @@ import type { UsageReader, UsageWrites } from './usage';
 /**
  * The storage interface every engine implements (SQLite and PostgreSQL), composed of one file per
  * aggregate: operators, tenants, recovery, directory, tokens, tenant-setup, ledger, break-glass,
- * telemetry-store, replica-registry and usage. Each holds its records and its reader, scope and write
+ * telemetry-store, replica-registry, usage and branding. Each holds its records and its reader, scope and write
  * interfaces; each engine mirrors them file for file (sqlite/sqlite-<aggregate>.ts,
  * postgres/postgres-<aggregate>.ts), and rows/ maps their rows once for both. Every other layer
  * imports storage types from here. Methods are async so a networked engine fits; no database
  * handle ever leaves control-plane/storage/.
  */
+export * from './branding';
 export type * from './break-glass';
 export * from './directory';
 export type * from './ledger';
@@ -33,13 +35,13 @@ export type * from './tokens';
 export * from './usage';
 
 /** What a write transaction may change. Everything in one transaction commits or none of it does. */
-export type WriteTx = OperatorWrites & TenantWrites & RecoveryWrites & DirectoryWrites & TokenWrites & TenantSetupWrites & LedgerWrites & BreakGlassWrites & UsageWrites;
+export type WriteTx = OperatorWrites & TenantWrites & RecoveryWrites & DirectoryWrites & TokenWrites & TenantSetupWrites & LedgerWrites & BreakGlassWrites & UsageWrites & BrandingWrites;
 
 /**
  * Tenant-owned data, reached only through this scope: every statement binds the tenant's id,
  * inside silos too. Later features add their tables here.
  */
-export type TenantScope = { readonly tenantId: string } & TenantSetupScope & TokenScope & DirectoryScope & RecoveryScope & BreakGlassScope;
+export type TenantScope = { readonly tenantId: string } & TenantSetupScope & TokenScope & DirectoryScope & RecoveryScope & BreakGlassScope & BrandingScope;
 
 export interface Storage {
   readonly engine: 'sqlite' | 'postgres';
@@ -54,6 +56,7 @@ export interface Storage {
   readonly recoveries: RecoveryReader;
   /** Usage meters for billing, across tenants (see usage.ts). */
   readonly usage: UsageReader;
+  readonly branding: BrandingReader;
   /** The wrapped data key of a tenant, or null once destroyed. */
   tenantDataKey(tenantId: string): Promise<Buffer | null>;
   transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RecoveryView } from '../../contracts/tenants';
-import { PROVIDER_LEDGER, tenantLedger } from '../audit/ledger-ids';
+import { tenantLedger } from '../audit/ledger-ids';
+import { ledgerBoth as ledgerBothFor } from '../ledgers/ledger-both';
 import type { AuthenticatedTenant } from '../auth/tenant-auth';
 import { hashToken, newToken } from '../auth/tokens';
 import { ApiError } from '../errors';
@@ -57,9 +58,8 @@ export function recoveryView(record: RecoveryRecord): RecoveryView {
   };
 }
 
-async function ledgerBoth(tx: WriteTx, tenant: TenantRecord, actor: string, eventType: string, details: Record<string, unknown>, at: string): Promise<void> {
-  await tx.appendLedger(PROVIDER_LEDGER, { actor, eventType, tenantId: tenant.id, details }, at);
-  await tx.appendLedger(tenantLedger(tenant.id), { actor, eventType, tenantId: tenant.id, details }, at);
+function ledgerBoth(tx: WriteTx, tenant: TenantRecord, actor: string, eventType: string, details: Record<string, unknown>, at: string): Promise<void> {
+  return ledgerBothFor(tx, tenant.id, actor, eventType, details, at);
 }
 
 /**

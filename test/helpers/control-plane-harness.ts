@@ -36,6 +36,10 @@ export interface HarnessOptions {
   clock?: () => Date;
   /** serve --public-url: where sign-in redirects go (inject() tests name a host of their own). */
   publicUrl?: string;
+  /** serve --base-domain: tenants' hosts are <slug>.<base domain> (branding resolves by it). */
+  baseDomain?: string;
+  /** The built tenant portal to serve (default: out/portal when built). */
+  portalDir?: string | null;
   /** startControlPlane: adds to the app before it listens (e.g. a route a test registers on purpose). */
   beforeListen?: (app: FastifyInstance) => void;
   /**
@@ -155,6 +159,8 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     telemetryCells: options.telemetryCells,
     publicUrl: options.publicUrl,
     metricsTokenFile: options.metricsTokenFile,
+    baseDomain: options.baseDomain,
+    portalDir: options.portalDir,
   });
   let adminSession: Promise<{ authorization: string }> | undefined;
   const adminHeaders = () => {
@@ -277,6 +283,8 @@ export async function startControlPlane(options: HarnessOptions = {}): Promise<R
     database,
     telemetryCells: options.telemetryCells,
     metricsTokenFile: options.metricsTokenFile,
+    baseDomain: options.baseDomain,
+    portalDir: options.portalDir,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   options.beforeListen?.(app);

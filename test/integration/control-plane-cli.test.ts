@@ -144,6 +144,13 @@ describe('control-plane CLI (real child processes)', () => {
     expect(snapshotTree(dataDir)).toEqual(before);
   });
 
+  // One child process (a spawn is slow on a busy machine); host-names.test.ts covers the names refused.
+  it('serve refuses a --base-domain that is not a domain name, naming the option', async () => {
+    const refused = await run(['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--base-domain', 'tenants.example.test:8443'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("option '--base-domain <domain>' argument 'tenants.example.test:8443' is invalid. must be a domain name");
+  });
+
   it('metrics-token writes a 0600 bhm_ token file once; serve refuses a file that holds anything else, in one line', async () => {
     const dir = temp.make('bulkhead-cli-metrics-');
     const tokenFile = join(dir, 'metrics.token');

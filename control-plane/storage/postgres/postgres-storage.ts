@@ -3,6 +3,7 @@ import type { IsolationModel } from '../../../contracts/tenants';
 import { ledgerReader, ledgerWrites } from '../ledger';
 import { text } from '../rows/columns';
 import type { Storage, TenantRef, TenantScope, WriteTx } from '../types';
+import { postgresBrandingReader, postgresBrandingScope, postgresBrandingWrites } from './postgres-branding';
 import { postgresBreakGlassReader, postgresBreakGlassScope, postgresBreakGlassWrites } from './postgres-break-glass';
 import { postgresDirectoryScope, postgresDirectoryWrites } from './postgres-directory';
 import { postgresLedgerReader, postgresLedgerWriter } from './postgres-ledger';
@@ -37,6 +38,7 @@ export class PostgresStorage implements Storage {
   readonly breakGlass: Storage['breakGlass'];
   readonly recoveries: Storage['recoveries'];
   readonly usage: Storage['usage'];
+  readonly branding: Storage['branding'];
   private readonly stores: PostgresTenantStores;
 
   private constructor(
@@ -52,6 +54,7 @@ export class PostgresStorage implements Storage {
     this.replicas = postgresReplicaRegistry(pool);
     this.breakGlass = postgresBreakGlassReader(pool);
     this.recoveries = postgresRecoveryReader(pool);
+    this.branding = postgresBrandingReader(pool);
     this.telemetry = new PostgresTelemetry(pool);
     this.usage = postgresUsageReader(pool);
     this.stores = new PostgresTenantStores(pool);
@@ -105,6 +108,7 @@ export class PostgresStorage implements Storage {
       ...ledgerWrites(postgresLedgerWriter(client), this.ledgerKey),
       ...postgresBreakGlassWrites(client),
       ...postgresUsageWrites(client),
+      ...postgresBrandingWrites(client),
     };
   }
 
@@ -129,9 +133,10 @@ export class PostgresStorage implements Storage {
       ...postgresTenantSetupScope(tenant.id, schema, read),
       ...postgresTokenScope(tenant.id, schema, read),
       ...postgresDirectoryScope(tenant.id, schema, read),
-      // Recovery and break-glass rows live in bh for every model.
+      // Recovery, break-glass and branding rows live in bh for every model.
       ...postgresRecoveryScope(tenant.id, read),
       ...postgresBreakGlassScope(tenant.id, read),
+      ...postgresBrandingScope(tenant.id, read),
     };
   }
 

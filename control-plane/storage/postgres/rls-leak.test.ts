@@ -99,6 +99,7 @@ const BUILDERS = new Map<string, RowBuilder>([
   ],
   ['break_glass_settings', { onePerTenant: true, row: (t) => ({ tenant_id: t, required_approvals: 2, updated_at: at }) }],
   ['tenant_identity_links', { onePerTenant: false, row: (t) => ({ tenant_id: t, issuer: 'https://idp.example', subject: `subject-${next()}`, user_id: randomUUID(), created_at: at }) }],
+  ['tenant_branding', { onePerTenant: true, row: (t) => ({ tenant_id: t, design: '{}', custom_domain: `brand-${t}.example`, updated_at: at }) }],
   [
     'tenant_recoveries',
     {
@@ -268,6 +269,7 @@ describe('row-level security as the app role (SQL layer)', () => {
         'bh.usage_counters',
         'bh.break_glass_requests',
         'bh.break_glass_settings',
+        'bh.tenant_branding',
       ]),
     );
     const withoutInsert = tables.filter((table) => !BUILDERS.has(table.table)).map((table) => table.name);
@@ -477,6 +479,35 @@ describe('row-level security as the app role (SQL layer)', () => {
       await enterTenant(client, A);
       const moved = await attempt(client, 'UPDATE bh.token_index SET tenant_id = $1 WHERE token_hash = $2', [A, tokenHash.b]);
       expect.soft(moved.rowCount ?? 0, "UPDATE moving B's row to A with A's context and B's hash").toBe(0);
+    });
+  });
+
+  // A sign-in wall resolves a brand by its custom domain before any tenant is known: naming the
+  // domain shows that one row, to SELECT only, and nothing else of any tenant.
+  it("bh.tenant_branding: a brand is visible without a tenant context only to a transaction naming its custom domain, and only to read", async () => {
+    const lookup = (client: Queryable, domain: string) => client.query<{ tenant_id: string }>('SELECT tenant_id FROM bh.tenant_branding WHERE custom_domain = $1', [domain]);
+    const domainOf = (tenant: string) => `brand-${tenant}.example`;
+    await inTransaction(app, async (client) => {
+      expect((await lookup(client, domainOf(A))).rows).toEqual([]);
+      await client.query("SELECT set_config('app.brand_domain', $1, true)", [domainOf(A)]);
+      expect((await lookup(client, domainOf(A))).rows).toEqual([{ tenant_id: A }]);
+      expect((await lookup(client, domainOf(B))).rows).toEqual([]);
+      expect((await client.query<{ tenant_id: string }>('SELECT tenant_id FROM bh.tenant_branding')).rows).toEqual([{ tenant_id: A }]);
+      // Naming a domain changes nothing: no update, no delete, no insert.
+      expect(await attempt(client, 'UPDATE bh.tenant_branding SET design = design WHERE custom_domain = $1', [domainOf(A)])).toEqual({ error: null, rowCount: 0 });
+      expect(await attempt(client, 'DELETE FROM bh.tenant_branding WHERE custom_domain = $1', [domainOf(A)])).toEqual({ error: null, rowCount: 0 });
+      const inserted = await attempt(client, 'INSERT INTO bh.tenant_branding (tenant_id, design, custom_domain, updated_at) VALUES ($1, $2, $3, $4)', [C, '{}', 'brand-c.example', at]);
+      expect(isRlsViolation(inserted.error)).toBe(true);
+    });
+    // In B's context with A's domain named, A's row can be read but not taken over.
+    await inTransaction(app, async (client) => {
+      await client.query("SELECT set_config('app.brand_domain', $1, true)", [domainOf(A)]);
+      await enterTenant(client, B);
+      expect(await attempt(client, 'UPDATE bh.tenant_branding SET tenant_id = $1 WHERE custom_domain = $2', [B, domainOf(A)])).toEqual({ error: null, rowCount: 0 });
+    });
+    // The name does not outlive its transaction.
+    await inTransaction(app, async (client) => {
+      expect((await lookup(client, domainOf(A))).rows).toEqual([]);
     });
   });
 

@@ -283,6 +283,16 @@ export function migrations(appRole: string): string[] {
      CREATE POLICY provider_read ON bh.usage_retained FOR SELECT USING (current_setting('app.plane', true) = 'provider');
      CREATE POLICY provider_read ON bh.usage_counters FOR SELECT USING (current_setting('app.plane', true) = 'provider');
      GRANT SELECT, INSERT, UPDATE, DELETE ON bh.usage_gauges, bh.usage_retained TO ${role};`,
+    // Tenants' white-label brands, in bh for every isolation model. Tenant-owned: RLS forced, the
+    // tenant policy. A sign-in wall finds a brand by its custom domain before any tenant is known: a
+    // SELECT-only policy shows a row to a transaction that names its domain (app.brand_domain), as
+    // token routing does with a token's hash. A custom domain belongs to one tenant (UNIQUE).
+    `CREATE TABLE bh.tenant_branding (tenant_id uuid PRIMARY KEY REFERENCES bh.tenants(id), design text NOT NULL, custom_domain text UNIQUE, updated_at text NOT NULL);
+     ALTER TABLE bh.tenant_branding ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE bh.tenant_branding FORCE ROW LEVEL SECURITY;
+     CREATE POLICY tenant_isolation ON bh.tenant_branding USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
+     CREATE POLICY domain_lookup ON bh.tenant_branding FOR SELECT USING (custom_domain = nullif(current_setting('app.brand_domain', true), ''));
+     GRANT SELECT, INSERT, UPDATE, DELETE ON bh.tenant_branding TO ${role};`,
   ];
 }
 

@@ -37,6 +37,7 @@ export const SHARED_CONTROL_TABLES = [
   'agent_pools',
   'tenant_identity',
   'tenant_identity_links',
+  'tenant_branding',
 ] as const;
 
 const Row = z.object({

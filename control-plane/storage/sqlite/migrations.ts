@@ -115,6 +115,17 @@ const operatorEnrollment = `ALTER TABLE operators ADD COLUMN totp_confirmed_at T
 const usageControl = `${usageGauges};
    ${usageRetained}`;
 
+/**
+ * Tenants' white-label brands, in the shared control store for every isolation model: a sign-in wall
+ * finds one by host before any tenant credential exists. A custom domain belongs to one tenant.
+ */
+const branding = `CREATE TABLE tenant_branding (
+     tenant_id TEXT NOT NULL PRIMARY KEY REFERENCES tenants(id),
+     design TEXT NOT NULL,
+     custom_domain TEXT UNIQUE,
+     updated_at TEXT NOT NULL
+   ) STRICT`;
+
 const controlOnly: readonly string[] = [
   `CREATE TABLE operators (
      id TEXT PRIMARY KEY,
@@ -186,7 +197,7 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment, usageControl].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment, usageControl, branding].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [telemetryTables[0], telemetryTables[1], pendingBatches].map(defined),
   /** A siloed tenant's own file: all of its data. */

@@ -3,6 +3,7 @@ import type { IsolationModel } from '../../../contracts/tenants';
 import { ledgerReader, ledgerWrites } from '../ledger';
 import type { Storage, TenantRef, TenantScope, WriteTx } from '../types';
 import { done, Mutex, openStore, type SqliteTx } from './connection';
+import { sqliteBrandingReader, sqliteBrandingScope, sqliteBrandingWrites } from './sqlite-branding';
 import { sqliteBreakGlassReader, sqliteBreakGlassScope, sqliteBreakGlassWrites } from './sqlite-break-glass';
 import { sqliteDirectoryScope, sqliteDirectoryWrites } from './sqlite-directory';
 import { sqliteLedgerReader, sqliteLedgerWriter } from './sqlite-ledger';
@@ -41,6 +42,7 @@ export class SqliteStorage implements Storage {
   readonly recoveries: Storage['recoveries'];
   readonly usage: Storage['usage'];
   private readonly usageStores: SqliteUsageStores;
+  readonly branding: Storage['branding'];
   private readonly mutex = new Mutex();
   private readonly stores: SqliteTenantStores;
   private closed = false;
@@ -61,6 +63,7 @@ export class SqliteStorage implements Storage {
     this.replicas = sqliteReplicaRegistry(db);
     this.breakGlass = sqliteBreakGlassReader(db);
     this.recoveries = sqliteRecoveryReader(db);
+    this.branding = sqliteBrandingReader(db);
     const stores = this.stores;
     this.usageStores = { control: db, telemetryOf: (tenant) => stores.telemetryStore(tenant), controlOf: (tenant) => stores.control(tenant) };
     this.usage = sqliteUsageReader(this.usageStores);
@@ -150,6 +153,7 @@ export class SqliteStorage implements Storage {
       ...ledgerWrites(sqliteLedgerWriter(db), this.ledgerKey),
       ...sqliteBreakGlassWrites(db),
       ...sqliteUsageWrites(this.usageStores),
+      ...sqliteBrandingWrites(db),
     };
   }
 
@@ -172,9 +176,10 @@ export class SqliteStorage implements Storage {
       ...sqliteTenantSetupScope(tenant.id, control),
       ...sqliteTokenScope(tenant.id, control),
       ...sqliteDirectoryScope(tenant.id, control),
-      // Recovery and break-glass rows live in the shared control store for every model (see migrations.ts).
+      // Recovery, break-glass and branding rows live in the shared control store for every model (see migrations.ts).
       ...sqliteRecoveryScope(this.db, tenant.id),
       ...sqliteBreakGlassScope(this.db, tenant.id),
+      ...sqliteBrandingScope(this.db, tenant.id),
     };
   }
 

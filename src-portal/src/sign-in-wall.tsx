@@ -1,0 +1,43 @@
+import { useEffect, useState } from 'react';
+import type { ResolvedBrand } from '../../contracts/branding';
+import { applyBrand, brandFrom, DEFAULT_BRAND, imageUrl } from './brand';
+
+/**
+ * The tenant portal's sign-in wall: the brand of the host it is served on (product name, logo,
+ * colors, typography, login message), or the default brand. Brand text is rendered as text,
+ * images only as <img> data URLs, colors and typography only as CSS custom properties.
+ *
+ * Signing in is not part of this wall yet: it needs the portal's cookie session (see docs/api.md).
+ */
+export function SignInWall({ loadBrand }: { loadBrand: () => Promise<unknown> }) {
+  const [brand, setBrand] = useState<ResolvedBrand | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    void loadBrand()
+      .then((answer) => brandFrom(answer))
+      .catch(() => DEFAULT_BRAND)
+      .then((resolved) => {
+        if (!live) return;
+        applyBrand(document.documentElement, resolved);
+        document.title = `Sign in · ${resolved.product_name}`;
+        setBrand(resolved);
+      });
+    return () => {
+      live = false;
+    };
+  }, [loadBrand]);
+
+  if (brand === null) return <main className="wall" aria-busy="true" />;
+  const logo = imageUrl(brand.logo_svg, brand.logo_png_base64);
+  return (
+    <main className="wall" data-brand-source={brand.source}>
+      <section className="card" aria-labelledby="product-name">
+        {logo === null ? null : <img className="logo" src={logo} alt={`${brand.product_name} logo`} />}
+        <h1 id="product-name">{brand.product_name}</h1>
+        {brand.login_message === null ? null : <p className="message">{brand.login_message}</p>}
+        <p className="note">{brand.tenant_slug === null ? 'This address does not belong to an organization.' : 'Sign-in on this portal is not open yet.'}</p>
+      </section>
+    </main>
+  );
+}
