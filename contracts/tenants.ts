@@ -181,15 +181,7 @@ export const TenantSummaryQuery = z.strictObject({
   state: TenantState.optional(),
 });
 
-export const TenantSummary = z.strictObject({
-  id: Uuid,
-  slug: Slug,
-  name: z.string(),
-  isolation_model: IsolationModel,
-  residency: z.string().nullable(),
-  plan: z.string().nullable(),
-  state: TenantState,
-  created_at: Timestamp,
+export const TenantSummary = Tenant.pick({ id: true, slug: true, name: true, isolation_model: true, residency: true, plan: true, state: true, created_at: true }).extend({
   agents: z.number().int().min(0),
   users: z.number().int().min(0),
   results_this_month: z.number().int().min(0).nullable(),

@@ -59,7 +59,7 @@ function TenantList({ query }: { query: Readonly<Record<string, string>> }) {
       <NewTenantForm onCreated={refresh} />
       <div className="table-toolbar" role="search" aria-label="Filter tenants">
         <div className="field">
-          <label htmlFor="tenant-search">Search</label>
+          <label htmlFor="tenant-search">Search tenants</label>
           <input
             id="tenant-search"
             type="search"
@@ -82,7 +82,7 @@ function TenantList({ query }: { query: Readonly<Record<string, string>> }) {
           </select>
         </div>
         <div className="field">
-          <label htmlFor="tenant-isolation">Isolation</label>
+          <label htmlFor="tenant-isolation">Isolation model</label>
           <select id="tenant-isolation" value={view.isolation ?? ''} onChange={(event) => show({ ...view, isolation: (event.target.value || null) as IsolationModel | null })}>
             <option value="">Any</option>
             {(Object.keys(isolationLabels) as IsolationModel[]).map((model) => (

@@ -42,7 +42,7 @@ export function queryFromView(view: TableView): RouteQuery {
 }
 
 /** Whether a tenant is shown under the view's state and isolation filters (search is the table's). */
-export function passesFilters(tenant: TenantSummary, view: TableView): boolean {
+export function passesFilters(tenant: TenantSummary, view: Pick<TableView, 'state' | 'isolation'>): boolean {
   const stateOk = view.state === 'all' ? true : view.state === 'live' ? tenant.state !== 'deleted' : tenant.state === view.state;
   return stateOk && (view.isolation === null || tenant.isolation_model === view.isolation);
 }

@@ -1,5 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState, type SyntheticEvent } from 'react';
+import { useMutation, useQuery, useQueryClient, type UseMutationResult } from '@tanstack/react-query';
+import { useEffect, useMemo, useState, type ReactNode, type SyntheticEvent } from 'react';
 import { type TenantFairness } from '../../../contracts/fairness';
 import { type Quotas, type Tenant } from '../../../contracts/tenants';
 import { useApi } from '../api-context';
@@ -26,7 +26,7 @@ const quotaFields: readonly { key: keyof Quotas; label: string; hint: string }[]
 
 const fairnessFields = [
   { key: 'ingest_rate_per_sec', label: 'Ingest rate (units/s)', hint: 'Sustained units per second admitted; above it, batches are shed (429).' },
-  { key: 'ingest_burst', label: 'Ingest burst (units)', hint: 'The bucket: units admitted at once after a quiet spell.' },
+  { key: 'ingest_burst', label: 'Ingest burst (units)', hint: 'The bucket: units admitted at once after a quiet spell. Empty: two seconds of the rate.', optional: true },
   { key: 'query_budget', label: 'Query budget (per minute)', hint: 'Telemetry queries per minute.' },
 ] as const;
 
@@ -74,36 +74,17 @@ function QuotaForm({ tenant }: { tenant: Tenant }) {
       await client.invalidateQueries({ queryKey: tenantKeys.one(tenant.slug) });
     },
   });
-  const errors = fieldErrors(save.error, quotaFields.map((field) => field.key));
-  const submit = (event: SyntheticEvent) => {
-    event.preventDefault();
-    save.mutate();
-  };
   return (
-    <form noValidate className="form-grid" aria-label="Quotas" onSubmit={submit} aria-busy={save.isPending}>
-      <h2>Quotas</h2>
-      <p className="muted form-lead">Lowering a quota deletes nothing: it stops new creations past it.</p>
-      {quotaFields.map((field) => (
-        <TextField
-          key={field.key}
-          label={field.label}
-          name={field.key}
-          inputMode="numeric"
-          value={values[field.key]}
-          onChange={clearingError(save, (value: string) => setValues((current) => ({ ...current, [field.key]: value })))}
-          hint={field.hint}
-          error={errors.byField[field.key]}
-          maxLength={12}
-        />
-      ))}
-      <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={save.isPending}>
-          Save quotas
-        </button>
-        {save.isSuccess ? <span className="saved" role="status">Saved</span> : null}
-      </div>
-      {errors.general.length > 0 ? <FormAlert title="Quotas not saved" messages={errors.general} /> : null}
-    </form>
+    <LimitsForm
+      title="Quotas"
+      lead="Lowering a quota deletes nothing: it stops new creations past it."
+      fields={quotaFields}
+      values={values}
+      onChange={(key, value) => setValues((current) => ({ ...current, [key]: value }))}
+      save={save}
+      saveLabel="Save quotas"
+      failTitle="Quotas not saved"
+    />
   );
 }
 
@@ -129,39 +110,77 @@ function FairnessForm({ tenant, current }: { tenant: Tenant; current: TenantFair
       setValues({ ingest_rate_per_sec: String(updated.ingest_rate_per_sec), ingest_burst: String(updated.ingest_burst), query_budget: String(updated.query_budget) });
     },
   });
-  const errors = fieldErrors(save.error, fairnessFields.map((field) => field.key));
+  return (
+    <LimitsForm
+      title="Fairness limits"
+      heading="Fairness"
+      lead={
+        <>
+          Live on every replica from the next request ({current.live_replicas} {current.live_replicas === 1 ? 'replica' : 'replicas'}, each admitting 1/{current.live_replicas}). Write lane:{' '}
+          <code>{current.write_lane}</code>.
+        </>
+      }
+      fields={fairnessFields}
+      values={values}
+      onChange={(key, value) => setValues((existing) => ({ ...existing, [key]: value }))}
+      save={save}
+      saveLabel="Save fairness limits"
+      failTitle="Fairness limits not saved"
+    />
+  );
+}
+
+type LimitField<K extends string> = { key: K; label: string; hint: string; optional?: boolean };
+
+/** A form of whole-number limits: each refusal at its field (from the console or the control plane), the rest above. */
+function LimitsForm<K extends string>(props: {
+  title: string;
+  heading?: string;
+  lead: ReactNode;
+  fields: readonly LimitField<K>[];
+  values: Readonly<Record<K, string>>;
+  onChange: (key: K, value: string) => void;
+  save: UseMutationResult<unknown, Error, void>;
+  saveLabel: string;
+  failTitle: string;
+}) {
+  const { save } = props;
+  const errors = fieldErrors(save.error, props.fields.map((field) => field.key));
   const submit = (event: SyntheticEvent) => {
     event.preventDefault();
     save.mutate();
   };
   return (
-    <form noValidate className="form-grid" aria-label="Fairness limits" onSubmit={submit} aria-busy={save.isPending}>
-      <h2>Fairness</h2>
-      <p className="muted form-lead">
-        Live on every replica from the next request ({current.live_replicas} {current.live_replicas === 1 ? 'replica' : 'replicas'}, each admitting 1/{current.live_replicas}). Write lane:{' '}
-        <code>{current.write_lane}</code>.
-      </p>
-      {fairnessFields.map((field) => (
+    <form noValidate className="form-grid" aria-label={props.title} onSubmit={submit} aria-busy={save.isPending}>
+      <h2>{props.heading ?? props.title}</h2>
+      <p className="muted form-lead">{props.lead}</p>
+      {props.fields.map((field) => (
         <TextField
           key={field.key}
           label={field.label}
           name={field.key}
           inputMode="numeric"
-          value={values[field.key]}
-          onChange={clearingError(save, (value: string) => setValues((existing) => ({ ...existing, [field.key]: value })))}
-          hint={field.key === 'ingest_burst' ? `${field.hint} Empty: two seconds of the rate.` : field.hint}
+          value={props.values[field.key]}
+          onChange={clearingError(save, (value: string) => {
+            props.onChange(field.key, value);
+          })}
+          hint={field.hint}
           error={errors.byField[field.key]}
-          required={field.key !== 'ingest_burst'}
+          required={field.optional !== true}
           maxLength={12}
         />
       ))}
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={save.isPending}>
-          Save fairness limits
+          {props.saveLabel}
         </button>
-        {save.isSuccess ? <span className="saved" role="status">Saved</span> : null}
+        {save.isSuccess ? (
+          <span className="saved" role="status">
+            Saved
+          </span>
+        ) : null}
       </div>
-      {errors.general.length > 0 ? <FormAlert title="Fairness limits not saved" messages={errors.general} /> : null}
+      {errors.general.length > 0 ? <FormAlert title={props.failTitle} messages={errors.general} /> : null}
     </form>
   );
 }

@@ -129,7 +129,7 @@ describe('the tenants table', () => {
     });
     expect(screen.getByTestId('tenant-count').textContent).toBe('6 of 300 tenants');
 
-    fireEvent.change(screen.getByLabelText('Search'), { target: { value: 'tenant-00049' } });
+    fireEvent.change(screen.getByLabelText('Search tenants'), { target: { value: 'tenant-00049' } });
     await waitFor(() => {
       expect(window.location.hash).toContain('q=tenant-00049');
     });

@@ -1,6 +1,6 @@
-import { createColumnHelper, flexRender, getCoreRowModel, getFilteredRowModel, getSortedRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
+import { createColumnHelper, flexRender, getCoreRowModel, getFilteredRowModel, getSortedRowModel, useReactTable, type Row, type SortingState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { type TenantSummary } from '../../../contracts/tenants';
 import { hrefFor } from '../router/hash-router';
 import { matchesSearch, passesFilters, type ColumnId, type TableView } from './table-view';
@@ -15,6 +15,10 @@ const percentFormat = new Intl.NumberFormat(undefined, { style: 'percent', maxim
 
 /** Null last in either direction: "no figure" is never the most or the least of anything. */
 const nullsLast = (value: number | null) => value ?? Number.NEGATIVE_INFINITY;
+
+// Stable functions: a new one each render would make the virtualizer re-measure every row.
+const rowHeight = () => ROW_HEIGHT;
+const searchRows = (row: Row<TenantSummary>, _columnId: string, search: string) => matchesSearch(row.original, search);
 
 /** Right-aligned, figures under figures. */
 const numericColumns = new Set<string>(['agents', 'users', 'results', 'shed']);
@@ -47,13 +51,17 @@ const columns = [
  * spacer rows above and below so the scrollbar is the whole table's.
  */
 export function TenantTable({ tenants, view, onSort }: { tenants: readonly TenantSummary[]; view: TableView; onSort: (sort: TableView['sort']) => void }) {
-  const filtered = useMemo(() => tenants.filter((tenant) => passesFilters(tenant, view)), [tenants, view]);
-  const sorting: SortingState = view.sort === null ? [] : [{ id: view.sort.id, desc: view.sort.desc }];
+  const { state, isolation } = view;
+  const filtered = useMemo(() => tenants.filter((tenant) => passesFilters(tenant, { state, isolation })), [tenants, state, isolation]);
+  // Memoized: a new sorting array each render would make TanStack Table sort every row again on every scroll frame.
+  const sortId = view.sort?.id;
+  const sortDesc = view.sort?.desc;
+  const sorting: SortingState = useMemo(() => (sortId === undefined ? [] : [{ id: sortId, desc: sortDesc === true }]), [sortId, sortDesc]);
   const table = useReactTable({
     data: filtered,
     columns,
     state: { sorting, globalFilter: view.search },
-    globalFilterFn: (row, _columnId, search: string) => matchesSearch(row.original, search),
+    globalFilterFn: searchRows,
     onSortingChange: (updater) => {
       const next = typeof updater === 'function' ? updater(sorting) : updater;
       const first = next[0];
@@ -69,11 +77,16 @@ export function TenantTable({ tenants, view, onSort }: { tenants: readonly Tenan
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: rowHeight,
     overscan: OVERSCAN,
     // Before the first measure (and in jsdom, which has no layout): a screenful.
     initialRect: { width: 1000, height: 600 },
   });
+  // A new view starts at its top: its first rows are what was asked for.
+  const search = view.search;
+  useEffect(() => {
+    if (scroller.current) scroller.current.scrollTop = 0;
+  }, [state, isolation, search, sortId, sortDesc]);
   const items = virtualizer.getVirtualItems();
   const top = items[0]?.start ?? 0;
   const bottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
