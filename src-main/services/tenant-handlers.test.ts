@@ -15,6 +15,8 @@ describe('tenant handlers (tenants table, a tenant page) against a real control 
   });
 
   it('lists summaries a page at a time and reads one tenant by slug', async () => {
+    // The control plane's clock moves only when the test moves it: a second later, so creation order is acme, beta-co.
+    c.advance(1);
     await c.result('tenants:create', { slug: 'beta-co', name: 'Beta' });
     const first = await c.result<{ items: { slug: string }[]; next_cursor: string | null; month: string }>('tenants:summaries', { limit: 1 });
     expect(first.items.map((item) => item.slug)).toEqual(['acme']);
