@@ -45,7 +45,10 @@ export default defineConfig({
           // the first are lazy chunks of their own (see signed-in-shell.tsx).
           codeSplitting: {
             groups: [
-              { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 2 },
+              { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 4 },
+              // The tenants table's and the fairness chart's libraries load with those screens, not on first load.
+              { name: 'table', test: /node_modules[\\/]@tanstack[\\/](react-table|table-core|react-virtual|virtual-core)[\\/]/, priority: 3 },
+              { name: 'uplot', test: /node_modules[\\/]uplot[\\/]/, priority: 3 },
               { name: 'vendor', test: /node_modules[\\/]/, priority: 1 },
             ],
           },

@@ -17,9 +17,11 @@ import {
   Username,
 } from './operators';
 import { Timestamp, Uuid } from './common';
-import { LedgerVerifyView } from './audit';
+import { AuditQuery, LedgerEntryView, LedgerVerifyView } from './audit';
+import { PutFairnessRequest, TenantFairness } from './fairness';
+import { OidcView, PutOidcRequest } from './identity';
 import { LicenseView } from './license';
-import { CreateTenantRequest, Tenant, TenantState } from './tenants';
+import { AdminTokenRequest, AdminTokenResponse, CreateTenantRequest, PatchTenantRequest, Quotas, Tenant, TenantState, TenantSummaryPage, TenantSummaryQuery } from './tenants';
 
 /**
  * The console's IPC contract: one map of `domain:verb` channels, each with a request schema
@@ -169,6 +171,34 @@ const connectionChannels = {
 
 // ---- end of connections ----
 
+// ---- A tenant's screens (#21): the tenants table and a tenant's page ----
+
+/** `tenant`: the id or slug. Every other field is the HTTP body's own, so an API error's field path is the form's. */
+const TenantRef = z.string().min(1).max(200);
+const OnTenant = z.strictObject({ tenant: TenantRef });
+
+const tenantScreenChannels = {
+  /** The tenants table: a page of summaries (counts and rates, never telemetry content). */
+  'tenants:summaries': { request: TenantSummaryQuery.omit({ limit: true }).extend({ limit: z.number().int().min(1).max(1000).optional() }), response: TenantSummaryPage },
+  'tenants:get': { request: OnTenant, response: Tenant },
+  /** Name, plan, contact (null clears plan and contact). */
+  'tenants:update': { request: PatchTenantRequest.omit({ slug: true }).extend({ tenant: TenantRef }), response: Tenant },
+  'quotas:set': { request: Quotas.extend({ tenant: TenantRef }), response: Quotas },
+  'fairness:get': { request: OnTenant, response: TenantFairness },
+  'fairness:set': { request: PutFairnessRequest.extend({ tenant: TenantRef }), response: TenantFairness },
+  /** The tenant's IdP during onboarding; the client secret goes in and never comes back. */
+  'identity:set-oidc': { request: PutOidcRequest.extend({ tenant: TenantRef }), response: OidcView },
+  /** An onboarding (tenant-admin) token, shown once. */
+  'tenants:admin-token': { request: AdminTokenRequest.extend({ tenant: TenantRef }), response: AdminTokenResponse },
+  /** The provider ledger, newest first, filtered by tenant and event type. */
+  'audit:list': {
+    request: AuditQuery.omit({ limit: true }).extend({ limit: z.number().int().min(1).max(1000).optional() }),
+    response: z.strictObject({ items: z.array(LedgerEntryView), next_cursor: z.string().nullable() }),
+  },
+} as const;
+
+// ---- end of a tenant's screens ----
+
 export const ipcChannels = {
   'app:info': { request: Empty, response: AppInfo },
   'setup:enroll': { request: SetupRequest, response: SetupResult },
@@ -186,6 +216,7 @@ export const ipcChannels = {
   'tenants:delete': { request: z.strictObject({ tenant: z.string().min(1).max(200) }), response: z.strictObject({ deleted: z.literal(true) }) },
   'audit:verify': { request: Empty, response: LedgerVerifyView },
   ...connectionChannels,
+  ...tenantScreenChannels,
   // Operators and the signed-in operator's account (#18)
   /** A pending operator's enrollment (sign-in answered enrollment_required): the secret, for the QR code. */
   'enrollment:start': { request: EnrollmentCredentials, response: SetupResult },

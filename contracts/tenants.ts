@@ -167,3 +167,32 @@ export const ReplicaList = z.strictObject({
   items: z.array(z.strictObject({ id: Uuid, address: z.string(), started_at: Timestamp, heartbeat_at: Timestamp, self: z.boolean() })),
   live_count: z.number().int(),
 });
+
+/**
+ * GET /provider/v1/tenant-summaries: one row per tenant for the console's tenants table. Counts and
+ * rates only, never telemetry content: `results_this_month` is the tenant's `results_ingested` meter
+ * summed over the current UTC month; `shed_rate` is the share of ingest units this replica shed
+ * since it started (shed / (admitted + shed)), null before any ingest. Both are null for a deleted
+ * tenant (its stores are gone) and for a caller without the permission (usage:read, fairness:read).
+ */
+export const TenantSummaryQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+  cursor: z.string().max(512).optional(),
+  state: TenantState.optional(),
+});
+
+export const TenantSummary = Tenant.pick({ id: true, slug: true, name: true, isolation_model: true, residency: true, plan: true, state: true, created_at: true }).extend({
+  agents: z.number().int().min(0),
+  users: z.number().int().min(0),
+  results_this_month: z.number().int().min(0).nullable(),
+  shed_rate: z.number().min(0).max(1).nullable(),
+});
+export type TenantSummary = z.infer<typeof TenantSummary>;
+
+export const TenantSummaryPage = z.strictObject({
+  items: z.array(TenantSummary),
+  next_cursor: z.string().nullable(),
+  /** The UTC month `results_this_month` counts (YYYY-MM). */
+  month: z.string().regex(/^\d{4}-\d{2}$/),
+});
+export type TenantSummaryPage = z.infer<typeof TenantSummaryPage>;

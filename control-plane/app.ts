@@ -58,6 +58,7 @@ import type { Storage } from './storage/types';
 import { TelemetryAccess } from './telemetry/telemetry-access';
 import { TelemetryQueries } from './telemetry/telemetry-queries';
 import { UsageService } from './metering/usage-service';
+import { TenantSummaries } from './tenancy/tenant-summaries';
 import { AgentService } from './tenancy/agent-service';
 import { DEFAULT_RECOVERY_WAIT_MS, OwnershipService } from './tenancy/ownership-service';
 import { ProbeTargets } from './tenancy/probe-targets';
@@ -134,6 +135,7 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
     accounts: new OperatorAccounts({ storage, deploymentKey, clock, auth }),
     tenantAuth,
     tenants,
+    summaries: new TenantSummaries({ storage, counters: (tenantId) => fairness.counters(tenantId, 0), clock }),
     ownership: new OwnershipService({ storage, tenants, clock, recoveryWaitMs: deps.recoveryWaitMs ?? DEFAULT_RECOVERY_WAIT_MS }),
     breakGlass: new BreakGlassService({ storage, clock, resolveTenant: (ref) => tenants.resolve(ref) }),
     directory,

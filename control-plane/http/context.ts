@@ -25,6 +25,7 @@ import type { OwnershipService } from '../tenancy/ownership-service';
 import type { ProbeTestService } from '../tenancy/probe-test-service';
 import type { TenantCrypto } from '../tenancy/tenant-keys';
 import type { Actor, TenantService } from '../tenancy/tenant-service';
+import type { TenantSummaries } from '../tenancy/tenant-summaries';
 
 /**
  * What route plugins are given: the services they call (built once in app.ts). A route parses its
@@ -40,6 +41,8 @@ export interface RouteContext {
   accounts: OperatorAccounts;
   tenantAuth: TenantAuth;
   tenants: TenantService;
+  /** The console's tenants table: counts and rates per tenant. */
+  summaries: TenantSummaries;
   ownership: OwnershipService;
   breakGlass: BreakGlassService;
   directory: DirectoryService;

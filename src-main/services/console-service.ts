@@ -9,6 +9,7 @@ import { formatFingerprint } from '../control-plane/tls-pin';
 import type { IpcHandlers } from '../ipc/router';
 import { pinnedFingerprint, type Connection, type Connections } from './connections';
 import { operatorHandlers, type OperatorPort } from './operator-handlers';
+import { tenantHandlers } from './tenant-handlers';
 import { OperatorSessions, signedOut } from './operator-sessions';
 
 /** The embedded control plane's first run (EmbeddedControlPlane.setup). */
@@ -77,6 +78,7 @@ export class ConsoleService {
       'connections:test': (request) => this.connections.test(request),
       'controlplane:retry': () => this.connections.active().handle.retry(),
       ...operatorHandlers(this.operatorPort()),
+      ...tenantHandlers({ asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body) }),
     };
   }
 

@@ -14,6 +14,8 @@ async function open(browser: Browser, consoleRun: SignedInConsole, options: { co
   return context.newPage();
 }
 
+const WIDE = 'northwind-traders-international-holdings';
+
 /** A tenant with a long name and slug, so the table is as wide as it gets. */
 async function ensureWideTenant(page: Page): Promise<void> {
   await page.goto(`${new URL(page.url()).origin}/#/tenants`);
@@ -72,7 +74,8 @@ test('Escape closes a panel and gives focus back to the button that opened it', 
   const page = await open(browser, signedInConsole);
   await page.goto(`${signedInConsole.origin}/#/tenants`);
   await ensureWideTenant(page);
-  const suspend = page.getByRole('button', { name: 'Suspend northwind-traders-international-holdings' });
+  await page.goto(`${signedInConsole.origin}/#/tenants/${WIDE}`);
+  const suspend = page.getByRole('button', { name: `Suspend ${WIDE}` });
   await suspend.click();
   await expect(page.getByLabel('Reason')).toBeFocused();
   await page.keyboard.press('Escape');
@@ -97,10 +100,11 @@ test('at 900 x 700 nothing overflows sideways, the tenants table and an open pan
   const page = await open(browser, signedInConsole, { viewport: { width: 900, height: 700 } });
   await page.goto(`${signedInConsole.origin}/#/tenants`);
   await ensureWideTenant(page);
-  await page.getByRole('button', { name: 'Delete northwind-traders-international-holdings' }).click();
+  await page.goto(`${signedInConsole.origin}/#/tenants/${WIDE}`);
+  await page.getByRole('button', { name: `Delete ${WIDE}` }).click();
   await expect(page.getByRole('button', { name: 'Delete permanently' })).toBeVisible();
-  for (const route of ['#/tenants', '#/overview', '#/audit']) {
-    if (route !== '#/tenants') {
+  for (const route of [`#/tenants/${WIDE}`, '#/tenants', `#/tenants/${WIDE}/quotas`, `#/tenants/${WIDE}/identity`, `#/tenants/${WIDE}/audit`, '#/overview', '#/audit']) {
+    if (route !== `#/tenants/${WIDE}`) {
       await page.goto(`${signedInConsole.origin}/${route}`);
       await expect(page.getByRole('main').getByRole('heading').first()).toBeVisible();
     }
@@ -114,7 +118,7 @@ test('at 900 x 700 nothing overflows sideways, the tenants table and an open pan
       return { page: Math.max(0, root.scrollWidth - root.clientWidth), table: table ? Math.max(0, table.scrollWidth - table.clientWidth) : 0, sticking };
     });
     expect(overflow, route).toEqual({ page: 0, table: 0, sticking: [] });
-    await page.screenshot({ path: test.info().outputPath(`${route.slice(2)}-900.png`), fullPage: true });
+    await page.screenshot({ path: test.info().outputPath(`${route.slice(2).replaceAll('/', '-')}-900.png`), fullPage: true });
   }
 });
 

@@ -61,7 +61,7 @@ test('first run: create the admin, enroll its authenticator with a first code, t
   await expect(page.getByTestId('license-summary')).toContainText('0 of 25 tenants');
   await page.getByLabel('Slug').fill('acme');
   await page.getByLabel('Name').fill('Acme Corp');
-  await page.getByLabel('Isolation').selectOption('siloed');
+  await page.getByLabel('Isolation', { exact: true }).selectOption('siloed');
   await page.getByLabel('Residency').fill('eu');
   await page.getByRole('button', { name: 'Create tenant' }).click();
   const row = page.getByRole('row', { name: /acme/ }).first();
@@ -74,16 +74,20 @@ test('first run: create the admin, enroll its authenticator with a first code, t
   await page.getByRole('button', { name: 'Create tenant' }).click();
   await expect(page.getByRole('alert')).toContainText(/taken/i);
 
+  // The lifecycle is on the tenant's page (Overview), reached from its slug in the table.
+  await page.getByRole('link', { name: 'acme', exact: true }).click();
+  const heading = page.getByRole('heading', { name: /Acme Corp/ });
+  await expect(heading).toContainText('active');
   await page.getByRole('button', { name: 'Suspend acme' }).click();
   await page.getByLabel('Reason').fill('invoice overdue');
   await page.getByRole('button', { name: 'Confirm suspend' }).click();
-  await expect(page.getByRole('row', { name: /acme/ }).first()).toContainText('suspended');
+  await expect(heading).toContainText('suspended');
   await page.getByRole('button', { name: 'Resume acme' }).click();
   await page.getByLabel('Reason').fill('paid');
   await page.getByRole('button', { name: 'Confirm resume' }).click();
-  await expect(page.getByRole('row', { name: /acme/ }).first()).toContainText('active');
+  await expect(heading).toContainText('active');
 
-  await page.getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('navigation', { name: 'Console sections' }).getByRole('link', { name: 'Audit' }).click();
   await page.getByRole('button', { name: 'Verify provider ledger' }).click();
   await expect(page.getByRole('status')).toContainText('Ledger verified');
 

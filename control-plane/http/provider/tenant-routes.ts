@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { pageOf, PageQuery } from '../../../contracts/common';
-import { CreateTenantRequest, PatchTenantRequest, Quotas, StateChangeRequest, Tenant, TenantState } from '../../../contracts/tenants';
+import { CreateTenantRequest, PatchTenantRequest, Quotas, StateChangeRequest, Tenant, TenantState, TenantSummaryPage, TenantSummaryQuery } from '../../../contracts/tenants';
+import { permissionsOf } from '../../auth/permissions';
 import { ApiError } from '../../errors';
 import { licenseNow, operatorWith, type RouteContext } from '../context';
 import { parseWith } from '../validation';
@@ -11,7 +12,7 @@ import { LicenseView } from '../../../contracts/license';
 const TenantParams = z.strictObject({ tenant: z.string().min(1).max(200) });
 const TenantListQuery = PageQuery.extend({ state: TenantState.optional() });
 
-/** /provider/v1/tenants: create, list, get, patch, suspend, resume, delete, quotas; and /provider/v1/license. */
+/** /provider/v1/tenants: create, list, get, patch, suspend, resume, delete, quotas; /provider/v1/tenant-summaries; and /provider/v1/license. */
 export function tenantRoutes(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
     app.get('/provider/v1/license', contract({ summary: 'The license in force and the tenants it counts', credential: 'operator', responses: { 200: LicenseView } }), async (request) => {
@@ -37,6 +38,14 @@ export function tenantRoutes(ctx: RouteContext) {
       await operatorWith(ctx, request, 'tenants:read');
       const query = parseWith(TenantListQuery, request.query, 'query');
       return ctx.tenants.list(query);
+    });
+
+    // Its own path, not /tenants/summary: "summary" is a valid tenant slug.
+    app.get('/provider/v1/tenant-summaries', contract({ summary: "The tenants table: each tenant's counts, results this month and shed rate (no telemetry content)", credential: 'operator', query: TenantSummaryQuery, responses: { 200: TenantSummaryPage } }), async (request) => {
+      const { operator } = await operatorWith(ctx, request, 'tenants:read');
+      const query = parseWith(TenantSummaryQuery, request.query, 'query');
+      const held = permissionsOf(operator.roles);
+      return ctx.summaries.page(query, { usage: held.has('usage:read'), fairness: held.has('fairness:read') });
     });
 
     app.get('/provider/v1/tenants/:tenant', contract({ summary: 'One tenant (by id or slug)', credential: 'operator', params: TenantParams, responses: { 200: Tenant } }), async (request) => {

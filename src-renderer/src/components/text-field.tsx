@@ -12,6 +12,8 @@ export type TextFieldProps = {
   /** Shown under the input and linked with aria-describedby; never part of the label. */
   hint?: string;
   invalid?: boolean;
+  /** An error about this field (from the control plane's answer): shown under it, and the input marked invalid. */
+  error?: string | undefined;
   maxLength?: number;
   autoFocus?: boolean;
   disabled?: boolean;
@@ -19,11 +21,14 @@ export type TextFieldProps = {
   required?: boolean;
 };
 
-export function TextField({ label, name, value, onChange, type = 'text', autoComplete, inputMode, hint, invalid = false, maxLength, autoFocus, disabled, required = true }: TextFieldProps) {
+export function TextField({ label, name, value, onChange, type = 'text', autoComplete, inputMode, hint, invalid = false, error, maxLength, autoFocus, disabled, required = true }: TextFieldProps) {
   const id = useId();
   const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const describedBy = [hint ? hintId : null, error ? errorId : null].filter((part) => part !== null).join(' ');
+  const isInvalid = invalid || error !== undefined;
   return (
-    <div className={invalid ? 'field field-invalid' : 'field'}>
+    <div className={isInvalid ? 'field field-invalid' : 'field'}>
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
@@ -35,8 +40,8 @@ export function TextField({ label, name, value, onChange, type = 'text', autoCom
         }}
         autoComplete={autoComplete}
         inputMode={inputMode}
-        aria-invalid={invalid || undefined}
-        aria-describedby={hint ? hintId : undefined}
+        aria-invalid={isInvalid || undefined}
+        aria-describedby={describedBy === '' ? undefined : describedBy}
         maxLength={maxLength}
         autoFocus={autoFocus}
         disabled={disabled}
@@ -48,6 +53,11 @@ export function TextField({ label, name, value, onChange, type = 'text', autoCom
       {hint ? (
         <p className="field-hint" id={hintId}>
           {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="field-error" id={errorId}>
+          {error}
         </p>
       ) : null}
     </div>

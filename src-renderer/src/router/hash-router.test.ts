@@ -20,10 +20,20 @@ describe('parseHash', () => {
     ['#/tenants/acme-corp', '/tenants/acme-corp', ['tenants', 'acme-corp']],
     ['/audit', '/audit', ['audit']],
   ])('reads %j as %s', (hash, path, segments) => {
-    expect(parseHash(hash)).toEqual({ path, segments });
+    expect(parseHash(hash)).toEqual({ path, segments, query: {} });
   });
 
-  it.each(['#tenants', '#/Tenants', '#/tenants?x=1', '#/../etc', '#/a//b', '#/%2e%2e', '#/tenants/-x', `#/${'a'.repeat(64)}`, '#/<script>'])(
+  it('reads a view of a screen from the query: lowercase keys, any short value', () => {
+    expect(parseHash('#/tenants?state=active&sort=-shed&q=acme%20corp')).toEqual({ path: '/tenants', segments: ['tenants'], query: { state: 'active', sort: '-shed', q: 'acme corp' } });
+    expect(parseHash('#/tenants/acme/audit?event=QUOTA_CHANGED')?.query).toEqual({ event: 'QUOTA_CHANGED' });
+    expect(parseHash('#/?x=1')).toEqual({ path: '/', segments: [], query: { x: '1' } });
+  });
+
+  it.each(['#/tenants?X=1', '#/tenants?%3Cscript%3E=1', `#/tenants?q=${'a'.repeat(201)}`, '#/Tenants?x=1'])('is not a route either: %j', (hash) => {
+    expect(parseHash(hash)).toBeNull();
+  });
+
+  it.each(['#tenants', '#/Tenants', '#/../etc', '#/a//b', '#/%2e%2e', '#/tenants/-x', `#/${'a'.repeat(64)}`, '#/<script>'])(
     'is not a route: %j',
     (hash) => {
       expect(parseHash(hash)).toBeNull();
@@ -34,6 +44,8 @@ describe('parseHash', () => {
     expect(hrefFor('/tenants')).toBe('#/tenants');
     expect(hrefFor('audit')).toBe('#/audit');
     expect(parseHash(hrefFor('/tenants/acme'))?.path).toBe('/tenants/acme');
+    expect(hrefFor('/tenants', { state: 'active', sort: '-shed', q: '', isolation: undefined })).toBe('#/tenants?state=active&sort=-shed');
+    expect(parseHash(hrefFor('/tenants', { q: 'a&b=c #x' }))?.query).toEqual({ q: 'a&b=c #x' });
   });
 });
 

@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Tenant } from '../../../contracts/tenants';
+import { type Tenant, type TenantSummary } from '../../../contracts/tenants';
 import { appInfo, fail, signedIn } from '../testing/fixtures';
 import { type FakeHandlers } from '../testing/fake-bridge';
 import { renderConsole } from '../testing/render-console';
@@ -25,12 +25,28 @@ const tenant: Tenant = {
   handed_over_at: null,
 };
 
+const summary: TenantSummary = {
+  id: tenant.id,
+  slug: tenant.slug,
+  name: tenant.name,
+  isolation_model: tenant.isolation_model,
+  residency: tenant.residency,
+  plan: tenant.plan,
+  state: tenant.state,
+  created_at: tenant.created_at,
+  agents: 0,
+  users: 0,
+  results_this_month: 0,
+  shed_rate: null,
+};
+
 function renderSignedIn(at: string, handlers: FakeHandlers = {}) {
   window.history.replaceState(null, '', at);
   return renderConsole({
     'app:info': () => ({ result: appInfo('ready') }),
     'session:status': () => ({ result: signedIn }),
-    'tenants:list': () => ({ result: { items: [tenant], next_cursor: null } }),
+    'tenants:summaries': () => ({ result: { items: [summary], next_cursor: null, month: '2025-01' } }),
+    'tenants:get': () => ({ result: tenant }),
     'license:get': () => ({ result: { licensee: 'Test', tier: 'isolation', tenant_band: 25, tenants_used: 1, expires_at: '2030-01-01T00:00:00.000Z' } }),
     ...handlers,
   });
@@ -81,7 +97,7 @@ describe('routes', () => {
 
 describe('panels and errors', () => {
   it('closes a lifecycle panel with Escape and gives focus back to its button', async () => {
-    renderSignedIn('#/tenants');
+    renderSignedIn('#/tenants/acme');
     const suspend = await screen.findByRole('button', { name: 'Suspend acme' });
     suspend.focus();
     fireEvent.click(suspend);
@@ -95,7 +111,7 @@ describe('panels and errors', () => {
   });
 
   it('drops a refusal once its panel is closed, and when its input changes', async () => {
-    renderSignedIn('#/tenants', { 'tenants:suspend': () => fail('conflict', 'The tenant is busy.') });
+    renderSignedIn('#/tenants/acme', { 'tenants:suspend': () => fail('conflict', 'The tenant is busy.') });
     fireEvent.click(await screen.findByRole('button', { name: 'Suspend acme' }));
     fireEvent.change(screen.getByLabelText('Reason'), { target: { value: 'invoice overdue' } });
     fireEvent.click(screen.getByRole('button', { name: 'Confirm suspend' }));
@@ -129,7 +145,7 @@ describe('panels and errors', () => {
   });
 
   it('styles destructive actions red and restoring ones green', async () => {
-    renderSignedIn('#/tenants');
+    renderSignedIn('#/tenants/acme');
     expect((await screen.findByRole('button', { name: 'Delete acme' })).className).toContain('button-danger-outline');
     fireEvent.click(screen.getByRole('button', { name: 'Delete acme' }));
     expect(screen.getByRole('button', { name: 'Delete permanently' }).className).toContain('button-danger');

@@ -1,47 +1,54 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type SyntheticEvent } from 'react';
-import { type IsolationModel, type Tenant } from '../../../contracts/tenants';
+import { lazy, useState, type SyntheticEvent } from 'react';
+import { type IsolationModel } from '../../../contracts/tenants';
 import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
+import { Notice } from '../components/notice';
 import { TextField } from '../components/text-field';
-import { usePanel, type Panel } from '../components/use-panel';
 import { describeError } from '../error-text';
 import { clearingError } from '../forms';
+import { hrefFor, navigate, useRoute } from '../router/hash-router';
+import { queryFromView, viewFromQuery, type StateFilter, type TableView } from '../tenants/table-view';
+import { tenantKeys, useTenantSummaries } from '../tenants/tenant-queries';
+import { TenantTable } from '../tenants/tenant-table';
+import '../tenants/tenants.css';
 
-export const tenantKeys = {
-  list: ['tenants', 'list'] as const,
-  license: ['license'] as const,
-};
+const TenantPage = lazy(() => import('../tenants/tenant-page').then((module) => ({ default: module.TenantPage })));
 
-type PendingAction = { slug: string; action: 'suspend' | 'resume' | 'delete' };
-
-/** The lifecycle buttons of a row, each opening its panel; Delete is red from the start. */
-const rowActions: readonly { action: PendingAction['action']; label: string; className: string; shown: (tenant: Tenant) => boolean }[] = [
-  { action: 'suspend', label: 'Suspend', className: 'button', shown: (tenant) => tenant.state === 'active' },
-  { action: 'resume', label: 'Resume', className: 'button', shown: (tenant) => tenant.state === 'suspended' },
-  { action: 'delete', label: 'Delete', className: 'button button-danger-outline', shown: (tenant) => tenant.state !== 'deleted' },
-];
-
-const isolationLabels: Record<IsolationModel, string> = {
+export const isolationLabels: Record<IsolationModel, string> = {
   pooled: 'Pooled (shared stores)',
   siloed: 'Siloed (own store for all data)',
   hybrid: 'Hybrid (own telemetry store)',
 };
 
-/** Tenants: the license band, the list, provisioning and the lifecycle (suspend, resume, delete). */
+const stateLabels: Record<StateFilter, string> = { live: 'Active and suspended', all: 'All, deleted included', active: 'Active', suspended: 'Suspended', deleted: 'Deleted' };
+
+/** Tenants: `#/tenants` (with its view in the query) is the table, `#/tenants/<slug>[/<tab>]` a tenant's page. */
 export function TenantsView() {
+  const route = useRoute();
+  const slug = route?.segments[1];
+  if (slug !== undefined) {
+    return <TenantPage slug={slug} tab={route?.segments[2] ?? 'overview'} query={route?.query ?? {}} />;
+  }
+  return <TenantList query={route?.query ?? {}} />;
+}
+
+function TenantList({ query }: { query: Readonly<Record<string, string>> }) {
   const api = useApi();
   const client = useQueryClient();
-  const tenants = useQuery({ queryKey: tenantKeys.list, queryFn: () => api.call('tenants:list', { limit: 1000 }) });
+  const { query: summaries, tenants, loadingMore } = useTenantSummaries();
   const license = useQuery({ queryKey: tenantKeys.license, queryFn: () => api.call('license:get', {}) });
-  // One lifecycle panel at a time, under its tenant's row; Escape or Cancel closes it.
-  const panel = usePanel<PendingAction>();
+  const view = viewFromQuery(query);
+  // Every change of the view is a URL: replaced while typing a search (Back skips keystrokes), a new entry otherwise.
+  const show = (next: TableView, replace = false) => {
+    navigate('/tenants', { query: queryFromView(next), replace });
+  };
   const refresh = async () => {
-    await Promise.all([client.invalidateQueries({ queryKey: tenantKeys.list }), client.invalidateQueries({ queryKey: tenantKeys.license })]);
+    await Promise.all([client.invalidateQueries({ queryKey: tenantKeys.summaries }), client.invalidateQueries({ queryKey: tenantKeys.license })]);
   };
 
   return (
-    <section aria-labelledby="tenants-heading">
+    <section aria-labelledby="tenants-heading" className="tenants-screen">
       <h1 id="tenants-heading">Tenants</h1>
       {license.data ? (
         <p className="lead" data-testid="license-summary">
@@ -50,30 +57,60 @@ export function TenantsView() {
         </p>
       ) : null}
       <NewTenantForm onCreated={refresh} />
-      {tenants.isError ? <FormAlert title="Tenants could not be loaded" messages={[describeError(tenants.error)]} /> : null}
-      {tenants.data ? (
-        tenants.data.items.length === 0 ? (
+      <div className="table-toolbar" role="search" aria-label="Filter tenants">
+        <div className="field">
+          <label htmlFor="tenant-search">Search tenants</label>
+          <input
+            id="tenant-search"
+            type="search"
+            value={view.search}
+            placeholder="Slug, name, plan or residency"
+            maxLength={200}
+            onChange={(event) => {
+              show({ ...view, search: event.target.value }, true);
+            }}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="tenant-state">State</label>
+          <select id="tenant-state" value={view.state} onChange={(event) => show({ ...view, state: event.target.value as StateFilter })}>
+            {(Object.keys(stateLabels) as StateFilter[]).map((state) => (
+              <option key={state} value={state}>
+                {stateLabels[state]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="tenant-isolation">Isolation model</label>
+          <select id="tenant-isolation" value={view.isolation ?? ''} onChange={(event) => show({ ...view, isolation: (event.target.value || null) as IsolationModel | null })}>
+            <option value="">Any</option>
+            {(Object.keys(isolationLabels) as IsolationModel[]).map((model) => (
+              <option key={model} value={model}>
+                {model}
+              </option>
+            ))}
+          </select>
+        </div>
+        {loadingMore ? (
+          <p className="muted loading-more" role="status">
+            Loading more tenants… {tenants.length.toLocaleString()} so far
+          </p>
+        ) : null}
+      </div>
+      {summaries.isError ? (
+        <FormAlert title="Tenants could not be loaded" messages={[describeError(summaries.error)]} onDismiss={() => void summaries.refetch()} />
+      ) : null}
+      {summaries.isPending ? (
+        <p className="muted" role="status">
+          Loading tenants…
+        </p>
+      ) : null}
+      {summaries.isSuccess ? (
+        tenants.length === 0 ? (
           <p className="muted">No tenants yet.</p>
         ) : (
-          <table className="table">
-            <caption className="visually-hidden">Tenants</caption>
-            <thead>
-              <tr>
-                <th scope="col">Slug</th>
-                <th scope="col">Name</th>
-                <th scope="col">Isolation</th>
-                <th scope="col">Residency</th>
-                <th scope="col">State</th>
-                <th scope="col">Created</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tenants.data.items.map((tenant) => (
-                <TenantRow key={tenant.id} tenant={tenant} panel={panel} onChanged={refresh} />
-              ))}
-            </tbody>
-          </table>
+          <TenantTable tenants={tenants} view={view} onSort={(sort) => show({ ...view, sort })} />
         )
       ) : null}
     </section>
@@ -126,110 +163,13 @@ function NewTenantForm({ onCreated }: { onCreated: () => Promise<void> }) {
         Create tenant
       </button>
       {create.isError ? <FormAlert title="The tenant was not created" messages={[describeError(create.error)]} /> : null}
-    </form>
-  );
-}
-
-function TenantRow({ tenant, panel, onChanged }: { tenant: Tenant; panel: Panel<PendingAction>; onChanged: () => Promise<void> }) {
-  const api = useApi();
-  const pending = panel.value?.slug === tenant.slug ? panel.value : null;
-  const [reason, setReason] = useState('');
-  const [confirmSlug, setConfirmSlug] = useState('');
-  const act = useMutation({
-    mutationFn: async (action: 'suspend' | 'resume' | 'delete') => {
-      if (action === 'delete') {
-        await api.call('tenants:delete', { tenant: tenant.id });
-      } else {
-        await api.call(action === 'suspend' ? 'tenants:suspend' : 'tenants:resume', { tenant: tenant.id, reason: reason.trim() });
-      }
-    },
-    onSuccess: async () => {
-      panel.close();
-      await onChanged();
-    },
-  });
-  // Closing the panel (Cancel, Escape, success) or switching it to another action abandons what
-  // was typed and the last refusal: neither applies any more.
-  const { reset } = act;
-  const openAction = pending?.action ?? null;
-  useEffect(() => {
-    reset();
-    setReason('');
-    setConfirmSlug('');
-  }, [openAction, reset]);
-  const edit = <T,>(set: (value: T) => void) => clearingError(act, set);
-  return (
-    <>
-      <tr>
-        <td className="cell-wrap">
-          <code>{tenant.slug}</code>
-        </td>
-        <td className="cell-wrap">{tenant.name}</td>
-        <td>{tenant.isolation_model}</td>
-        <td className="cell-wrap">{tenant.residency ?? '—'}</td>
-        <td>
-          <span className={`state state-${tenant.state}`}>{tenant.state}</span>
-        </td>
-        <td>{new Date(tenant.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}</td>
-        <td className="actions">
-          <div>
-            {rowActions
-              .filter((item) => item.shown(tenant))
-              .map((item) => (
-                <button
-                  key={item.action}
-                  type="button"
-                  className={item.className}
-                  aria-label={`${item.label} ${tenant.slug}`}
-                  aria-expanded={pending?.action === item.action}
-                  onClick={(event) => {
-                    panel.open({ slug: tenant.slug, action: item.action }, event.currentTarget);
-                  }}
-                >
-                  {item.label}
-                </button>
-              ))}
-          </div>
-        </td>
-      </tr>
-      {pending ? (
-        <tr className="row-detail">
-          <td colSpan={7}>
-            <form
-              className="form-inline"
-              aria-label={`${pending.action} ${tenant.slug}`}
-              onSubmit={(event) => {
-                event.preventDefault();
-                act.mutate(pending.action);
-              }}
-            >
-              {pending.action === 'delete' ? (
-                <TextField
-                  label={`Type ${tenant.slug} to delete it`}
-                  name="confirm"
-                  value={confirmSlug}
-                  onChange={edit(setConfirmSlug)}
-                  autoFocus
-                  hint="Its data key is destroyed: its data can never be read again. The audit trail stays."
-                />
-              ) : (
-                <TextField label="Reason" name="reason" value={reason} onChange={edit(setReason)} autoFocus hint="Written to the provider and tenant ledgers." maxLength={1000} />
-              )}
-              <button
-                type="submit"
-                className={pending.action === 'resume' ? 'button button-success' : 'button button-danger'}
-                disabled={act.isPending || (pending.action === 'delete' ? confirmSlug !== tenant.slug : reason.trim() === '')}
-              >
-                {pending.action === 'delete' ? 'Delete permanently' : pending.action === 'suspend' ? 'Confirm suspend' : 'Confirm resume'}
-              </button>
-              <button type="button" className="button" onClick={panel.close}>
-                Cancel
-              </button>
-              {act.isError ? <FormAlert title="The change was not made" messages={[describeError(act.error)]} /> : null}
-            </form>
-          </td>
-        </tr>
+      {create.isSuccess ? (
+        <Notice tone="success" title={`Tenant ${create.data.slug} created`}>
+          <p>
+            <a href={hrefFor(`/tenants/${create.data.slug}`)}>Continue onboarding {create.data.slug}</a>: plan, quotas, identity and an admin token.
+          </p>
+        </Notice>
       ) : null}
-    </>
+    </form>
   );
 }

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ipcChannelNames, type IpcChannel } from '../../contracts/ipc';
+import { definedTests, enrolledAgentHeaders, handOver, injectCall } from '../../test/helpers/control-plane-harness';
+import { consoleRouter, type ConsoleRouter } from '../../test/helpers/console-router';
+import { tenantUserAuthorization } from '../../test/helpers/tenant-user';
+
+// What only telemetry carries: a result's target and error text, a flow's address.
+const MARKERS = ['marker-q7z.example', 'marker-q7z-timeout', '10.77.77.77'];
+
+/**
+ * Every channel of the IPC map, called with a request of its own against a real control plane that
+ * holds a tenant's telemetry, answers none of it: an operator reads telemetry only through a grant the
+ * tenant approves (break-glass), and no channel opens or uses one. A channel added to the map without
+ * a request here fails the first test, so each new channel is put through this check.
+ */
+describe('no IPC channel returns telemetry without an active break-glass grant', () => {
+  let c: ConsoleRouter;
+  let tenantId = '';
+  let samples: Record<IpcChannel, unknown>;
+
+  beforeAll(async () => {
+    c = await consoleRouter();
+    const tenant = await c.result<{ id: string }>('tenants:create', { slug: 'marked', name: 'Marked' });
+    tenantId = tenant.id;
+    await c.result('tenants:create', { slug: 'doomed', name: 'Doomed' });
+    const onboarding = await c.result<{ token: string }>('tenants:admin-token', { tenant: 'marked', expires_in_seconds: 3600 });
+    const owned = await handOver(injectCall(c.cp.app), `Bearer ${onboarding.token}`, 'marked');
+    const [testId] = await definedTests(c.cp.app, owned);
+    const agent = await enrolledAgentHeaders(c.cp.app, owned);
+    const ts = c.now().toISOString();
+    const ingested = await c.cp.app.inject({
+      method: 'POST',
+      url: '/agent/v1/ingest',
+      headers: agent,
+      payload: {
+        batch_id: 'marked-1',
+        results: [{ test_id: testId, ts, latency_ms: 4321, ok: false, target: 'https://marker-q7z.example/health', error: 'marker-q7z-timeout' }],
+        flow_events: [{ ts, src: '10.77.77.77', dst: '10.0.0.2', src_port: 5000, dst_port: 443, protocol: 'tcp', bytes: 100, packets: 1 }],
+      },
+    });
+    expect(ingested.statusCode, ingested.body).toBe(202);
+    // The telemetry is there: the tenant's own user reads every marker back.
+    const reader = await tenantUserAuthorization({ call: injectCall(c.cp.app), admin: owned.authorization, openStorage: () => c.cp.engine.openStorage(Buffer.from(c.cp.deploymentKey, 'base64')), role: 'operator' });
+    const results = await c.cp.app.inject({ method: 'GET', url: '/v1/telemetry/results', headers: { authorization: reader } });
+    const flows = await c.cp.app.inject({ method: 'GET', url: '/v1/telemetry/flows', headers: { authorization: reader } });
+    for (const marker of MARKERS) expect(results.body + flows.body).toContain(marker);
+
+    const operatorId = randomUUID();
+    // One request per channel, the destructive ones last (ending the session comes at the very end).
+    samples = {
+      'app:info': {},
+      'setup:enroll': { username: 'someone', password: 'a-long-enough-password' },
+      'session:status': {},
+      'session:login': { username: c.cp.admin.username, password: 'wrong-password-here', totp: '000000' },
+      'license:get': {},
+      'tenants:list': { limit: 1000 },
+      'tenants:create': { slug: 'another', name: 'Another' },
+      'tenants:suspend': { tenant: 'marked', reason: 'checking' },
+      'tenants:resume': { tenant: 'marked', reason: 'checked' },
+      'audit:verify': {},
+      'connections:list': {},
+      'connections:add': { name: 'same plane', url: c.cp.url, ca_pem: c.cp.caPem },
+      'connections:switch': { id: 'embedded' },
+      'connections:test': { id: 'embedded' },
+      'controlplane:retry': {},
+      'tenants:summaries': { limit: 1000 },
+      'tenants:get': { tenant: 'marked' },
+      'tenants:update': { tenant: 'marked', plan: 'gold' },
+      'quotas:set': { tenant: 'marked', max_agents: 10, max_users: 10, max_tests: 10, storage_quota_mb: 100, api_rate_limit_rpm: 600 },
+      'fairness:get': { tenant: 'marked' },
+      'fairness:set': { tenant: 'marked', ingest_rate_per_sec: 100, query_budget: 60 },
+      'identity:set-oidc': { tenant: 'doomed', issuer: 'https://idp.doomed.example', client_id: 'x', client_secret: 'y' },
+      'tenants:admin-token': { tenant: 'doomed', expires_in_seconds: 600 },
+      'audit:list': { tenant: 'marked', limit: 1000 },
+      'enrollment:start': { username: c.cp.admin.username, password: c.cp.admin.password },
+      'enrollment:confirm': { username: c.cp.admin.username, password: c.cp.admin.password, totp: '000000' },
+      'account:get': {},
+      'account:password': { current_password: 'not-the-password', new_password: 'another-long-password' },
+      'account:recovery-codes': { password: 'not-the-password' },
+      'account:totp-start': { password: 'not-the-password' },
+      'account:totp-confirm': { totp: '000000' },
+      'operators:list': {},
+      'operators:create': { username: 'oncall', roles: ['provider_operator'] },
+      'operators:reset-totp': { id: operatorId },
+      'operators:remove': { id: operatorId },
+      'lock:settings': {},
+      'lock:configure': { idle_lock_minutes: 30 },
+      'tenants:delete': { tenant: 'doomed' },
+      'connections:remove': { id: 'c_000000000000' },
+      'session:logout': {},
+    };
+  }, 120_000);
+
+  afterAll(async () => {
+    await c.close();
+  });
+
+  it('has a request for every channel of the map, and no other', () => {
+    expect(Object.keys(samples).toSorted()).toEqual([...ipcChannelNames].toSorted());
+  });
+
+  it('answers no marker of the telemetry and no result field on any channel, while the tenant-reading channels do answer', async () => {
+    const answered: Partial<Record<IpcChannel, string>> = {};
+    const envelopes: Partial<Record<IpcChannel, unknown>> = {};
+    for (const [channel, request] of Object.entries(samples) as [IpcChannel, unknown][]) {
+      const envelope = await c.call(channel, request);
+      envelopes[channel] = envelope;
+      const text = JSON.stringify(envelope);
+      answered[channel] = 'result' in envelope ? 'result' : `error:${envelope.error.code}`;
+      for (const marker of MARKERS) expect(text, channel).not.toContain(marker);
+      expect(text, channel).not.toMatch(/"latency_ms"|"flow_events"|"dst_port"|4321/);
+    }
+    // Not vacuous: what reads a tenant did read it (counts and ledger entries, not telemetry).
+    for (const channel of ['tenants:list', 'tenants:summaries', 'tenants:get', 'fairness:get', 'audit:list', 'audit:verify'] as const) {
+      expect(answered[channel], channel).toBe('result');
+    }
+    // The one result ingested shows as a count, and only as a count.
+    expect(envelopes['tenants:summaries']).toMatchObject({ result: { items: expect.arrayContaining([expect.objectContaining({ id: tenantId, results_this_month: 1 })]) as unknown } });
+    // The last channel ended the session: nothing answers after it.
+    expect(await c.call('tenants:summaries', {})).toMatchObject({ error: { code: 'unauthorized' } });
+  });
+});
