@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
 import { electronBinary } from './electron-binary';
+import { completeFirstRun } from './fixtures';
 
 const appRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -33,6 +34,37 @@ test('the Electron console opens sandboxed on the first-run screen', async () =>
     // No Node in the page.
     expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
     expect(await window.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
+  } finally {
+    await app.close();
+    rmSync(userData, { recursive: true, force: true });
+  }
+});
+
+test("the embedded control plane's deployment key is sealed by the OS keychain where one is available", async () => {
+  const userData = mkdtempSync(join(tmpdir(), 'bulkhead-electron-'));
+  const app = await electron.launch({
+    executablePath: binary ?? '',
+    args: [appRoot, `--user-data-dir=${userData}`, ...(process.env.CI ? ['--no-sandbox'] : [])],
+    env: { ...process.env, ELECTRON_ENABLE_LOGGING: '1' },
+  });
+  try {
+    const window = await app.firstWindow();
+    await expect(window.getByRole('button', { name: 'Create administrator' })).toBeVisible({ timeout: 30_000 });
+    await completeFirstRun(window, 'admin', 'electron-correct-horse-battery');
+    // The same rule as DeploymentKeyStore.sealing: Linux's basic_text backend seals with a fixed password, so it does not count.
+    const where = await app.evaluate(({ app: electronApp, safeStorage }) => ({
+      userData: electronApp.getPath('userData'),
+      sealing: safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text'),
+    }));
+    const sealed = join(where.userData, 'console', 'deployment.key.sealed');
+    const plain = join(where.userData, 'console', 'deployment.key');
+    if (where.sealing) {
+      expect(existsSync(sealed)).toBe(true);
+      expect(existsSync(plain)).toBe(false);
+    } else {
+      expect(existsSync(sealed)).toBe(false);
+      expect(statSync(plain).mode & 0o777).toBe(0o600);
+    }
   } finally {
     await app.close();
     rmSync(userData, { recursive: true, force: true });

@@ -65,6 +65,11 @@ async function stopBrowserConsole(child: ChildProcess, dataDir: string): Promise
  */
 export async function setUpAndSignIn(page: Page, launchUrl: string, username: string, password: string): Promise<string> {
   await page.goto(launchUrl);
+  return completeFirstRun(page, username, password);
+}
+
+/** The first-run screens on a page already showing them: the first administrator, enrolled and signed in. Returns the TOTP secret. */
+export async function completeFirstRun(page: Page, username: string, password: string): Promise<string> {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByLabel('Confirm password').fill(password);

@@ -5,6 +5,7 @@ import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
 import { TextField } from '../components/text-field';
 import { describeError } from '../error-text';
+import { clearingError } from '../forms';
 import { queryKeys } from '../queries';
 import { EnrollmentSecret } from './enrollment-secret';
 import { useIdentityFlow, type EnrollmentStep } from './identity-flow';
@@ -87,7 +88,10 @@ export function Enrollment({ step }: { step: EnrollmentStep }) {
             label="Code from your app"
             name="totp"
             value={code}
-            onChange={setCode}
+            onChange={clearingError(confirm, (value: string) => {
+              setProblem(null);
+              setCode(value);
+            })}
             autoComplete="one-time-code"
             inputMode="numeric"
             maxLength={7}

@@ -156,6 +156,26 @@ describe('sign-in', () => {
     expect(screen.getByRole('alert').textContent).toContain('exactly 6 digits');
   });
 
+  it('retires a server error once the operator edits any field, and a field problem once that field is edited', async () => {
+    renderSignIn(() => fail('invalid_credentials', 'no'));
+    await screen.findByRole('heading', { name: 'Sign in to Bulkhead' });
+    fill();
+    submit();
+    await screen.findByText('The username, password or code is wrong.');
+
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'another try' } });
+    expect(screen.queryByText('The username, password or code is wrong.')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+
+    fill({ code: '12' });
+    submit();
+    expect(screen.getByRole('alert').textContent).toContain('exactly 6 digits');
+    fireEvent.change(screen.getByLabelText('Username'), { target: { value: 'alice2' } });
+    expect(screen.getByRole('alert').textContent).toContain('exactly 6 digits');
+    fireEvent.change(screen.getByLabelText('Authenticator code'), { target: { value: '123' } });
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
   it('switches to the signed-in shell after a successful login', async () => {
     renderSignIn(() => ({ result: signedIn }));
     await screen.findByRole('heading', { name: 'Sign in to Bulkhead' });
@@ -200,6 +220,27 @@ describe('sign-in: enrollment, recovery codes, replays and the idle lock', () =>
     fireEvent.click(screen.getByLabelText('I have saved these codes somewhere safe'));
     fireEvent.click(screen.getByRole('button', { name: 'Continue' }));
     expect(await screen.findByRole('heading', { name: 'Overview' })).toBeTruthy();
+  });
+
+  it("retires an enrollment's refused code once the operator types another", async () => {
+    renderConsole({
+      'app:info': () => ({ result: appInfo('ready') }),
+      'session:status': () => ({ result: signedOut }),
+      'session:login': () => fail('enrollment_required', 'Set up your authenticator app first.'),
+      'enrollment:start': () => ({ result: { ...enrollment, username: 'bob' } }),
+      'enrollment:confirm': () => fail('invalid_credentials', 'no'),
+    });
+    await screen.findByRole('heading', { name: 'Sign in to Bulkhead' });
+    fill({ username: 'bob', password: 'bob initial password', code: '' });
+    submit();
+    await screen.findByRole('heading', { name: 'Set up your authenticator app' });
+
+    fireEvent.change(screen.getByLabelText('Code from your app'), { target: { value: '246810' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Confirm and finish' }));
+    await screen.findByRole('alert');
+
+    fireEvent.change(screen.getByLabelText('Code from your app'), { target: { value: '1' } });
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 
   it('signs in with a recovery code instead of the authenticator code', async () => {

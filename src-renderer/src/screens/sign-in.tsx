@@ -7,6 +7,7 @@ import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
 import { TextField } from '../components/text-field';
 import { describeError, formatWait } from '../error-text';
+import { clearingError } from '../forms';
 import { useIdentityFlow } from '../identity/identity-flow';
 import { queryKeys } from '../queries';
 import '../identity/identity.css';
@@ -121,6 +122,13 @@ export function SignIn({ initialUsername = '' }: { initialUsername?: string }) {
     login.reset();
   };
 
+  // Editing a field retires what was said about the last attempt: the server's answer and that field's own problems.
+  const editing = (field: Field, set: (value: string) => void) =>
+    clearingError(login, (value: string) => {
+      setProblems((current) => (current.some((problem) => problem.field === field) ? current.filter((problem) => problem.field !== field) : current));
+      set(value);
+    });
+
   const invalid = (field: Field) => problems.some((problem) => problem.field === field);
   const messages = problems.length > 0 ? problems.map((problem) => problem.message) : login.isError ? [describeError(login.error, fieldLabels)] : [];
 
@@ -140,14 +148,14 @@ export function SignIn({ initialUsername = '' }: { initialUsername?: string }) {
         </p>
         <form className="form" onSubmit={submit} noValidate aria-busy={login.isPending}>
           <FormAlert title={problems.length > 0 ? undefined : 'Sign-in failed'} messages={messages} />
-          <TextField label="Username" name="username" value={username} onChange={setUsername} autoComplete="username" maxLength={64} invalid={invalid('username')} autoFocus={initialUsername === ''} />
-          <TextField label="Password" name="password" type="password" value={password} onChange={setPassword} autoComplete="current-password" maxLength={1024} invalid={invalid('password')} autoFocus={initialUsername !== ''} />
+          <TextField label="Username" name="username" value={username} onChange={editing('username', setUsername)} autoComplete="username" maxLength={64} invalid={invalid('username')} autoFocus={initialUsername === ''} />
+          <TextField label="Password" name="password" type="password" value={password} onChange={editing('password', setPassword)} autoComplete="current-password" maxLength={1024} invalid={invalid('password')} autoFocus={initialUsername !== ''} />
           {factor === 'totp' ? (
             <TextField
               label="Authenticator code"
               name="totp"
               value={totp}
-              onChange={setTotp}
+              onChange={editing('totp', setTotp)}
               autoComplete="one-time-code"
               inputMode="numeric"
               maxLength={7}
@@ -160,7 +168,7 @@ export function SignIn({ initialUsername = '' }: { initialUsername?: string }) {
               label="Recovery code"
               name="recovery_code"
               value={recoveryCode}
-              onChange={setRecoveryCode}
+              onChange={editing('recovery_code', setRecoveryCode)}
               autoComplete="off"
               maxLength={24}
               hint="One of the codes you saved when you set up your authenticator, such as ABCD-EFGH-JKLM-NPQR."
