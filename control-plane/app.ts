@@ -11,7 +11,7 @@ import { ApiRateLimit } from './fairness/api-rate-limit';
 import { FairnessRegistry } from './fairness/fairness-registry';
 import { enrollRoutes } from './http/agent/enroll-routes';
 import { ingestRoutes } from './http/agent/ingest-routes';
-import type { RouteContext } from './http/context';
+import { licenseNow, type RouteContext } from './http/context';
 import { frameworkErrorHandler, registerErrorHandling } from './http/errors';
 import { registerGrantGuard } from './http/grant-guard';
 import { registerSecurityHeaders } from './http/security-headers';
@@ -118,7 +118,7 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
   const { storage, deploymentKey } = deps;
   const clock = deps.clock ?? (() => new Date());
   const crypto = new TenantCrypto(storage, deploymentKey);
-  const tenants = new TenantService({ storage, deploymentKey, license: () => deps.license.get(), clock });
+  const tenants = new TenantService({ storage, deploymentKey, license: () => licenseNow(deps), clock });
   const tenantAuth = new TenantAuth(storage, clock, new ApiRateLimit(() => clock().getTime()));
   const directory = new DirectoryService({ storage, crypto, clock });
   const replicas = new ReplicaPresence(storage, clock, (error) => app.log.warn({ err: error }, 'replica heartbeat failed'));

@@ -73,8 +73,8 @@ export async function operatorWith(ctx: RouteContext, request: FastifyRequest, p
   return { ...authenticated, actor: { label: `operator:${authenticated.operator.username}` } };
 }
 
-/** The license in force, or 503 while it is invalid or expired. */
-export function licenseNow(ctx: RouteContext): LicensePayload {
+/** The license in force, or 503 while it is invalid or expired (also for services: a license may expire between a route's check and theirs). */
+export function licenseNow(ctx: Pick<RouteContext, 'license'>): LicensePayload {
   try {
     return ctx.license.get();
   } catch (error) {

@@ -229,6 +229,28 @@ describe('provider plane: license band and tier', () => {
     }
   });
 
+  it('answers 503 license_invalid, not 500, to a create once the license has expired while the server runs', async () => {
+    const signer = testSigner();
+    const t = await buildTestApp({
+      licenseText: licenseText(mintLicense(signer, { expires_at: '2026-11-22T11:00:00.000Z' }, new Date('2026-11-22T00:00:00Z'))),
+      licenseTrust: signer.trust,
+    });
+    try {
+      const admin = await t.adminHeaders();
+      expect((await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: admin, payload: { slug: 'before-co', name: 'Before' } })).statusCode).toBe(201);
+      t.clock.advance(2 * 3600);
+      const late = await t.freshAdminHeaders();
+      for (const isolation_model of ['pooled', 'siloed']) {
+        const refused = await t.app.inject({ method: 'POST', url: '/provider/v1/tenants', headers: late, payload: { slug: `after-${isolation_model}`, name: 'After', isolation_model } });
+        expect(refused.statusCode, refused.body).toBe(503);
+        expect(refused.json()).toMatchObject({ error: { code: 'license_invalid' } });
+      }
+      expect(await t.engine.ownStores()).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('refuses siloed and hybrid on a standard license with 403 tier_required; pooled still works', async () => {
     const t = await appWithLicense({ tier: 'standard' });
     try {
