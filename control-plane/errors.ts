@@ -39,7 +39,8 @@ export class StartupError extends Error {
       | 'tls_invalid'
       | 'listen_invalid'
       | 'admin_invalid'
-      | 'metrics_token_invalid',
+      | 'metrics_token_invalid'
+      | 'database_role_unsafe',
     message: string,
   ) {
     super(message);

@@ -21,12 +21,20 @@ export function engineFrom(database: string | undefined): EngineConfig {
 }
 
 async function openPostgres(url: string, deploymentKey: Buffer): Promise<PostgresStorage> {
+  let storage: PostgresStorage;
   try {
-    return await PostgresStorage.open(url, deriveLedgerKey(deploymentKey));
+    storage = await PostgresStorage.open(url, deriveLedgerKey(deploymentKey));
   } catch (error) {
     const reason = (error as Error).message.replace(/postgres(ql)?:\/\/[^\s]*/g, '<database url>');
     throw new StartupError('data_dir_invalid', `Cannot use the PostgreSQL database (${reason}). Run control-plane migrate first, as the owner role.`);
   }
+  // Tenant isolation on PostgreSQL is row-level security: a role that escapes it must never serve.
+  const unsafe = await storage.roleEscapesRls();
+  if (unsafe !== null) {
+    await storage.close();
+    throw new StartupError('database_role_unsafe', `Refusing the PostgreSQL connection: ${unsafe}, so row-level security would not isolate tenants. Connect as the app role that control-plane migrate --app-role set up.`);
+  }
+  return storage;
 }
 
 /** Opens the storage a data dir's deployment runs on, refusing a database that belongs to another deployment key. */

@@ -74,6 +74,27 @@ export class PostgresStorage implements Storage {
     return new PostgresStorage(pool, ledgerKey);
   }
 
+  /**
+   * Why the role this storage connected as would escape row-level security, or null when it would
+   * not: a superuser or BYPASSRLS role skips every policy, and a role that owns (or may become the
+   * owner of) a table can switch its policies off. The server connects as the app role, never these.
+   */
+  async roleEscapesRls(): Promise<string | null> {
+    const row = (
+      await this.pool.query<{ rolsuper: boolean; rolbypassrls: boolean; owns: boolean; username: string }>(
+        `SELECT r.rolsuper, r.rolbypassrls, current_user AS username,
+           EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                   WHERE n.nspname = 'bh' AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')) AS owns
+         FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`,
+      )
+    ).rows[0];
+    if (row === undefined) return 'its role is not in pg_roles';
+    if (row.rolsuper) return `the role ${row.username} is a superuser`;
+    if (row.rolbypassrls) return `the role ${row.username} has BYPASSRLS`;
+    if (row.owns) return `the role ${row.username} owns the tables (or is a member of their owner)`;
+    return null;
+  }
+
   /** The deployment key id the database was initialized with, or null before init. */
   async deploymentKeyId(): Promise<string | null> {
     const row = (await this.pool.query<Row>('SELECT key_id FROM bh.deployment LIMIT 1')).rows[0];

@@ -1,7 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { APP_ROLE, OWNER_ROLE } from '../../../test/helpers/postgres-roles';
+import { StartupError } from '../../errors';
+import { openStorageForInit } from '../open-storage';
 import { tenantSchema } from './postgres-storage';
 import { TENANT_PREDICATE } from './schema';
 import { attempt, createTestDatabase, TENANT_TABLES_SQL, type Queryable, type TestDatabase } from '../../../test/helpers/postgres-test-database';
@@ -221,5 +226,49 @@ describe('the app role the server connects as', () => {
     } finally {
       await app.query('ROLLBACK');
     }
+  });
+});
+
+describe('serve and init refuse a role that escapes row-level security', () => {
+  let db: TestDatabase;
+  let superuser: pg.Client;
+  const bypassRole = `bh_bypass_${randomUUID().slice(0, 8)}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'bulkhead-role-'));
+
+  beforeAll(async () => {
+    db = await createTestDatabase(inject('postgresUrl'), 'bh_rls_refuse');
+    superuser = new pg.Client({ connectionString: db.superuserUrl });
+    await superuser.connect();
+    // The app role's grants, plus BYPASSRLS: the mistake of a hurried database administrator.
+    await superuser.query(`CREATE ROLE ${bypassRole} LOGIN BYPASSRLS IN ROLE ${APP_ROLE}`);
+  });
+
+  afterAll(async () => {
+    await superuser.query(`DROP ROLE IF EXISTS ${bypassRole}`).catch(() => undefined);
+    await superuser.end();
+    await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const open = (url: string) => openStorageForInit({ engine: 'postgres', url }, dataDir, randomBytes(32));
+
+  it('opens as the app role', async () => {
+    const { storage } = await open(db.url(APP_ROLE));
+    await storage.close();
+  });
+
+  it.each([
+    ['the owner of the tables', () => db.url(OWNER_ROLE), /owns the tables/],
+    ['a superuser', () => db.superuserUrl, /is a superuser/],
+    ['a BYPASSRLS role', () => db.url(bypassRole), /has BYPASSRLS/],
+  ])('refuses %s with database_role_unsafe, naming why and never the URL', async (_label, url, why) => {
+    const error = await open(url()).then(
+      () => null,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(StartupError);
+    expect((error as StartupError).code).toBe('database_role_unsafe');
+    expect((error as StartupError).message).toMatch(why);
+    expect((error as StartupError).message).not.toMatch(/postgres(ql)?:\/\//);
   });
 });
