@@ -188,6 +188,29 @@ describe('SQLite pooled telemetry cells', () => {
     expect(cellRows(dir, 1)).toEqual({ [stays.id]: 3 });
   });
 
+  it.each<IsolationModel>(['pooled', 'hybrid', 'siloed'])(
+    'bills a %s tenant\'s batch committed after its delete read the counters: the removal tops the retained counters up',
+    async (model) => {
+      const storage = open(dataDir(), 2);
+      const tenant = await create(storage, model);
+      await storage.telemetry.writeBatches([batchOf(tenant, 4)]);
+      // The tenant service's delete transaction; then a batch admitted before it reaches the writer and commits.
+      await storage.transaction(async (tx) => {
+        await tx.updateTenant(tenant.id, { state: 'deleted' });
+        await tx.retainUsage(tenant, at);
+        await tx.purgeTenantData(tenant);
+      });
+      await storage.telemetry.writeBatches([batchOf(tenant, 3)]);
+      await storage.removeTenantStores(tenant.id);
+
+      const page = await storage.usage.page({ fromDay: '2030-05-01', toDay: '2030-05-31' }, null, 100);
+      const usage = page.usage.find((row) => row.tenantId === tenant.id);
+      expect(usage?.state).toBe('deleted');
+      expect(usage?.values.results_ingested).toBe(7);
+      expect(usage?.values.ingest_bytes).toBe(200);
+    },
+  );
+
   it("adds to usage meters on the cell's writer thread: waiting for the file's write lock never holds this thread", async () => {
     const dir = dataDir();
     const storage = open(dir, 1);

@@ -88,7 +88,12 @@ export class SqliteTenantStores {
 
   async remove(tenantId: string): Promise<void> {
     // The writer thread's connections first: an unlinked file stays on disk while any is open.
+    // Its queue is in order, so every write posted before is committed once this answers.
     await this.ownWriter.forget(this.tenantDir(tenantId) + sep);
+    const model = this.deletedModel(tenantId);
+    if (model !== null && model !== 'pooled' && existsSync(this.tenantDir(tenantId))) {
+      await this.retainLateCounters(tenantId, this.telemetryStore({ id: tenantId, isolationModel: model }));
+    }
     for (const key of [tenantId, `telemetry:${tenantId}`]) {
       this.ownStores.get(key)?.close();
       this.ownStores.delete(key);
@@ -112,9 +117,39 @@ export class SqliteTenantStores {
     this.purged.add(tenantId);
     const { db, writer } = this.cell(cell);
     const removed = await writer.purge(db.name, tenantId);
+    // The purge went through the cell's writer queue in order: every batch written before it is committed now.
+    await this.retainLateCounters(tenantId, db);
     await this.mutex.run(() => Promise.resolve(this.db.prepare('DELETE FROM telemetry_cells WHERE tenant_id = ?').run(tenantId)));
     this.cellOfTenant.delete(tenantId);
     return removed;
+  }
+
+  /** A deleted tenant's isolation model, or null if the tenant is not (or no longer) a deleted one. */
+  private deletedModel(tenantId: string): IsolationModel | null {
+    const row = this.db.prepare("SELECT isolation_model FROM tenants WHERE id = ? AND state = 'deleted'").get(tenantId) as { isolation_model: IsolationModel } | undefined;
+    return row?.isolation_model ?? null;
+  }
+
+  /**
+   * Billing's last look at a deleted tenant's counters before its telemetry goes. The delete copied
+   * them into usage_retained in its transaction, but a batch admitted before the delete may have
+   * been committed (and acknowledged) by a writer thread after that read. Counters only grow, so
+   * the larger of the two values is the true one.
+   */
+  private async retainLateCounters(tenantId: string, telemetry: Database.Database): Promise<void> {
+    const counters = telemetry.prepare('SELECT meter, day, value FROM usage_counters WHERE tenant_id = ?').all(tenantId) as { meter: string; day: string; value: number }[];
+    if (counters.length === 0) return;
+    const upsert = this.db.prepare(
+      `INSERT INTO usage_retained (tenant_id, meter, day, value, level) VALUES (?, ?, ?, ?, NULL)
+       ON CONFLICT (tenant_id, meter, day) DO UPDATE SET value = MAX(usage_retained.value, excluded.value)`,
+    );
+    const raise = this.db.transaction(() => {
+      for (const row of counters) upsert.run(tenantId, row.meter, row.day, row.value);
+    });
+    await this.mutex.run(() => {
+      raise.immediate();
+      return Promise.resolve();
+    });
   }
 
   async sweepOrphans(): Promise<string[]> {
