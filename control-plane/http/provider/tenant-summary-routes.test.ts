@@ -78,10 +78,10 @@ describe('provider plane: tenant summaries', () => {
     expect(tooMany.statusCode).toBe(400);
   });
 
-  it('roles: an operator reads every field; a billing viewer reads the rows and results, not the shed rate (fairness:read)', async () => {
+  it('roles: an operator reads the shed rate, not the results (usage:read is billing\'s); a billing viewer the results, not the shed rate (fairness:read)', async () => {
     await busyTenant('busy-co');
     const operator = await t.operatorHeaders('ops-1', ['provider_operator']);
-    expect((await summaries('', operator)).items[0]).toMatchObject({ results_this_month: 150, shed_rate: 0.4 });
+    expect((await summaries('', operator)).items[0]).toMatchObject({ slug: 'busy-co', agents: 1, results_this_month: null, shed_rate: 0.4 });
     const billing = await t.operatorHeaders('billing-1', ['billing_viewer']);
     expect((await summaries('', billing)).items[0]).toMatchObject({ slug: 'busy-co', agents: 1, results_this_month: 150, shed_rate: null });
   });
