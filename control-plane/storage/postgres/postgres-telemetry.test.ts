@@ -311,6 +311,64 @@ describe('PostgreSQL telemetry store', () => {
     expect(await rowsBySchema('telemetry_batches', kept.id)).toEqual({ bh: 1 });
   });
 
+  /** Deletes as the tenant service does: state, billing counts retained, data purged, in one transaction. */
+  async function deleteTenant(record: TenantRecord): Promise<void> {
+    await storage.transaction(async (tx) => {
+      await tx.updateTenant(record.id, { state: 'deleted', updatedAt: at });
+      await tx.retainUsage(record, at);
+      await tx.purgeTenantData(record);
+    });
+  }
+
+  async function retained(tenantId: string): Promise<Record<string, number>> {
+    const { rows } = await superuser.query<{ meter: string; value: string }>('SELECT meter, value FROM bh.usage_retained WHERE tenant_id = $1', [tenantId]);
+    return Object.fromEntries(rows.map((row) => [row.meter, Number(row.value)]));
+  }
+
+  it('a batch of a tenant deleted after it passed its checks stores nothing and is billed to what the deletion retained', async () => {
+    for (const model of ['pooled', 'siloed'] as const) {
+      const record = tenantRecord(randomUUID(), model);
+      const ref: TenantRef = { id: record.id, isolationModel: model };
+      await storage.createTenantStores(record.id, model);
+      await storage.transaction((tx) => tx.insertTenant(record, randomBytes(40)));
+      await storage.telemetry.writeBatches([batchOf(ref, 'before', series('t', 3), { bytes: 100 })]);
+      await deleteTenant(record);
+      expect(await retained(record.id), model).toEqual({ results_ingested: 3, ingest_bytes: 100 });
+
+      const duplicates = await storage.telemetry.writeBatches([batchOf(ref, 'late', series('t', 2), { bytes: 40, flowCount: 1 }), batchOf(pooledA, `beside-late-${model}`, series('t', 1))]);
+      expect(duplicates.size, model).toBe(0);
+      expect(await retained(record.id), model).toEqual({ results_ingested: 5, ingest_bytes: 140, flow_events: 1 });
+      expect(await rowsBySchema('telemetry_batches', record.id), model).toEqual({});
+      expect(await storage.telemetry.batch(pooledA, `beside-late-${model}`), 'the other tenant in the same call is written').not.toBeNull();
+    }
+  });
+
+  it("a deletion waits for the tenant's ingest transaction in flight, so the batch it commits is among the retained counts", async () => {
+    const record = tenantRecord(randomUUID(), 'pooled');
+    const ref: TenantRef = { id: record.id, isolationModel: 'pooled' };
+    await storage.transaction((tx) => tx.insertTenant(record, randomBytes(40)));
+    const inFlight = await superuser.connect();
+    try {
+      // The lock an ingest transaction holds while it writes the tenant's batches (enterTenantForIngest).
+      await inFlight.query('BEGIN');
+      await inFlight.query('SELECT pg_advisory_xact_lock_shared(4242006, hashtext($1))', [record.id]);
+      let finished = false;
+      const deletion = deleteTenant(record).then(() => {
+        finished = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(finished, 'the deletion waits for the in-flight ingest').toBe(false);
+      await inFlight.query("INSERT INTO bh.usage_counters (tenant_id, day, meter, value) VALUES ($1, $2, 'results_ingested', 7)", [record.id, DAY]);
+      await inFlight.query('COMMIT');
+      await deletion;
+    } finally {
+      inFlight.release();
+    }
+    expect(await retained(record.id)).toEqual({ results_ingested: 7 });
+    expect(await storage.telemetry.writeBatches([batchOf(ref, 'after', series('t', 1))])).toEqual(new Set());
+    expect(await retained(record.id)).toEqual({ results_ingested: 8, ingest_bytes: 100 });
+  });
+
   it('a failing batch rolls back the whole call: no tenant of it has anything stored', async () => {
     const a: TenantRef = { id: randomUUID(), isolationModel: 'pooled' };
     const bad = batchOf(a, 'bad', series('t', 1), { agentId: 'not-a-uuid' });

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { StoredBatch, TelemetryBatchWrite, TelemetryResultRow, TelemetryStore, TelemetryWindow, TenantRef, UsageMeter } from '../types';
-import { enterTenant, inTransaction, tenantSchema, type Queryable } from './tenant-context';
+import { enterTenant, enterTenantForIngest, inTransaction, tenantSchema, type Queryable } from './tenant-context';
 import { BATCH_COLUMNS, RESULT_COLUMNS, dayOf, span, toBatch, toResult, type BatchRow, type ResultRow } from '../rows/telemetry-rows';
 
 /** The schema holding a tenant's telemetry: bh when pooled, its own schema when hybrid or siloed. */
@@ -25,6 +25,17 @@ async function addUsageRows(client: Queryable, schema: string, tenantId: string,
     `INSERT INTO ${schema}.usage_counters (tenant_id, day, meter, value)
      SELECT $1::uuid, u.day, u.meter, u.value FROM unnest($2::text[], $3::text[], $4::bigint[]) AS u(day, meter, value)
      ON CONFLICT (tenant_id, day, meter) DO UPDATE SET value = usage_counters.value + excluded.value`,
+    [tenantId, rows.map((row) => row.day), rows.map((row) => row.meter), rows.map((row) => row.value)],
+  );
+}
+
+/** Adds a deleted tenant's late usage to what its deletion retained for billing. */
+async function addRetainedUsage(client: Queryable, tenantId: string, rows: { day: string; meter: UsageMeter; value: number }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await client.query(
+    `INSERT INTO bh.usage_retained (tenant_id, day, meter, value, level)
+     SELECT $1::uuid, u.day, u.meter, u.value, NULL FROM unnest($2::text[], $3::text[], $4::bigint[]) AS u(day, meter, value)
+     ON CONFLICT (tenant_id, meter, day) DO UPDATE SET value = usage_retained.value + excluded.value`,
     [tenantId, rows.map((row) => row.day), rows.map((row) => row.meter), rows.map((row) => row.value)],
   );
 }
@@ -74,10 +85,12 @@ export class PostgresTelemetry implements TelemetryStore {
         start = end;
 
         const schema = telemetrySchema(tenant);
-        await enterTenant(client, tenant.id);
+        const { deleted } = await enterTenantForIngest(client, tenant.id);
         const usage: UsageDelta = new Map();
         for (const batch of group) {
-          if (await this.writeOne(client, schema, batch)) {
+          // A tenant deleted after these batches passed their checks: its data is shredded, so none is
+          // stored, but what the agent is told was accepted is still billed.
+          if (deleted || (await this.writeOne(client, schema, batch))) {
             const day = dayOf(batch.receivedAt);
             const count = batch.testIds.length;
             if (count > 0) countUsage(usage, day, 'results_ingested', count);
@@ -88,7 +101,8 @@ export class PostgresTelemetry implements TelemetryStore {
           }
         }
         const rows = [...usage.values()].sort((a, b) => (a.day === b.day ? (a.meter < b.meter ? -1 : 1) : a.day < b.day ? -1 : 1));
-        await addUsageRows(client, schema, tenant.id, rows);
+        if (deleted) await addRetainedUsage(client, tenant.id, rows);
+        else await addUsageRows(client, schema, tenant.id, rows);
       }
       return duplicates;
     });

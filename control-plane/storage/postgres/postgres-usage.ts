@@ -3,7 +3,7 @@ import { COUNTER_LIST, GAUGE_LIST, carriedFromRows, retainedFromRow, retainedRow
 import type { TenantRef } from '../tenants';
 import type { GaugeMeter, UsageReader, UsageWrites } from '../usage';
 import { telemetrySchema } from './postgres-telemetry';
-import { asProvider, enterTenant, readAs, tenantSchema, type Queryable, type Row } from './tenant-context';
+import { asProvider, enterTenant, lockTenantWrites, readAs, tenantSchema, type Queryable, type Row } from './tenant-context';
 
 /**
  * Usage meters on PostgreSQL (see usage.ts): counters beside the tenant's telemetry (bh, or its own
@@ -86,6 +86,8 @@ export function postgresUsageWrites(client: pg.PoolClient): UsageWrites {
   return {
     retainUsage: async (tenant, at) => {
       await enterTenant(client, tenant.id);
+      // Batches being written now are counted below; later ones bill themselves to usage_retained.
+      await lockTenantWrites(client, tenant.id);
       const counters = (await client.query<Row>(`SELECT meter, day, value, NULL::bigint AS level FROM ${telemetrySchema(tenant)}.usage_counters WHERE tenant_id = $1`, [tenant.id])).rows.map(retainedFromRow);
       const gauges = (await client.query<Row>('SELECT meter, day, value, level FROM bh.usage_gauges WHERE tenant_id = $1', [tenant.id])).rows.map(retainedFromRow);
       const rows = retainedRows(counters, gauges, at.slice(0, 10));

@@ -43,6 +43,26 @@ export async function enterTenant(client: Queryable, tenantId: string): Promise<
 }
 
 /**
+ * The lock that orders a tenant's ingest against its deletion: ingest holds it shared for the rest
+ * of its transaction, deletion exclusively before it copies the billing counters. So a deletion
+ * waits for the batches already being written, and a batch that waited sees the tenant deleted.
+ */
+const TENANT_WRITES_LOCK = 4242006;
+
+/** Enters the tenant's context and holds its writes lock shared; answers whether the tenant is deleted. */
+export async function enterTenantForIngest(client: Queryable, tenantId: string): Promise<{ deleted: boolean }> {
+  await client.query("SELECT set_config('app.tenant_id', $1, true), pg_advisory_xact_lock_shared($2, hashtext($1))", [tenantId, TENANT_WRITES_LOCK]);
+  // A statement of its own, after the lock: under READ COMMITTED it sees a deletion that committed while this waited.
+  const { rows } = await client.query<{ state: string }>('SELECT state FROM bh.tenants WHERE id = $1', [tenantId]);
+  return { deleted: rows[0]?.state === 'deleted' };
+}
+
+/** Waits for the tenant's in-flight ingest transactions and keeps new ones out until this transaction ends. */
+export async function lockTenantWrites(client: Queryable, tenantId: string): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($2, hashtext($1))', [tenantId, TENANT_WRITES_LOCK]);
+}
+
+/**
  * Enters the tenant's context for the rest of the transaction and answers how to reach its control
  * data: `table` names a table of its control schema.
  */
