@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TenantFairness } from '../../../contracts/fairness';
 import { BATCH_UNITS_HEADER, IngestResponse } from '../../../contracts/telemetry';
@@ -80,6 +83,48 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     expect(await storedResults()).toHaveLength(250);
     const counters = TenantFairness.parse((await t.app.inject({ method: 'GET', url: '/provider/v1/tenants/ingest-a/fairness', headers: operator })).json());
     expect(counters).toMatchObject({ admitted_calls: 2, admitted_units: 250, shed_calls: 1, shed_units: 100, ingest_rate_per_sec: 100, ingest_burst: 200 });
+  });
+
+  it('a connection that ignores Retry-After is held until it ends (then served); another connection sees the same 429 as before, unheld', async () => {
+    expect((await setFairness({ ingest_rate_per_sec: 20, ingest_burst: 200, query_budget: 100 })).statusCode).toBe(200);
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address();
+    const base = `https://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    const ca = readFileSync(join(t.dataDir, 'tls', 'ca.crt'), 'utf8');
+    // Two keep-alive connections: the hostile agent's and a well-behaved one's.
+    const hostile = new Agent({ connections: 1, pipelining: 1, connect: { ca } });
+    const polite = new Agent({ connections: 1, pipelining: 1, connect: { ca } });
+    const send = async (dispatcher: Agent, batch: unknown) => {
+      const response = await request(`${base}/agent/v1/ingest`, { method: 'POST', dispatcher, headers: { ...agent, 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      return { status: response.statusCode, retryAfter: response.headers['retry-after'], body: (await response.body.json()) as { error?: { code: string; details: Record<string, unknown> } } };
+    };
+    try {
+      expect((await send(hostile, { batch_id: 'fill', results: results(150, now()) })).status).toBe(202);
+      const first = await send(hostile, { batch_id: 'second', results: results(100, now()) });
+      expect(first).toMatchObject({ status: 429, retryAfter: '3', body: { error: { code: 'rate_limited', details: { retry_after_ms: 2500 } } } });
+      const refusedAt = performance.now();
+
+      // The hostile agent asks again at once on the same connection: held, not answered early.
+      let answeredAt = 0;
+      const retried = send(hostile, { batch_id: 'second', results: results(100, now()) }).then((answer) => {
+        answeredAt = performance.now();
+        return answer;
+      });
+      // Meanwhile the well-behaved agent's connection gets the refusal it always got, unheld: its
+      // turn comes after the first refusal's (token-bucket.ts), so 7,500 ms. The hold (2.5 s) leaves
+      // a loaded machine time to answer it first.
+      const other = await send(polite, { batch_id: 'second', results: results(100, now()) });
+      expect(other).toMatchObject({ status: 429, retryAfter: '8', body: { error: { code: 'rate_limited', details: { retry_after_ms: 7500 } } } });
+      expect(answeredAt, 'the held request is not answered before the other connection').toBe(0);
+
+      t.clock.advance(3);
+      const served = await retried;
+      expect(served.status, 'served once its hold is over, the bucket having refilled').toBe(202);
+      expect(answeredAt - refusedAt).toBeGreaterThanOrEqual(2490);
+    } finally {
+      await hostile.close();
+      await polite.close();
+    }
   });
 
   it('an empty bucket refuses before the body is read; a batch larger than the burst is 413 (never retryable), not 429', async () => {

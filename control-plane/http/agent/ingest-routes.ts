@@ -6,6 +6,7 @@ import type { IngestTicket } from '../../ingest/ingest-admission';
 import { prepareBatch } from '../../telemetry/batch-details';
 import type { RouteContext } from '../context';
 import { parseWith } from '../validation';
+import { RefusedConnections } from './refused-connections';
 
 function declaredUnits(header: string | string[] | undefined): number | null {
   if (header === undefined) return null;
@@ -30,6 +31,14 @@ export function ingestRoutes(ctx: RouteContext) {
     tickets.get(request)?.release();
     return Promise.resolve();
   };
+  const refused = new RefusedConnections();
+  /** A refusal with Retry-After holds the connection's next request until then (refused-connections.ts). */
+  const refuseConnection = (request: FastifyRequest, _reply: unknown, error: Error): Promise<void> => {
+    if (error instanceof ApiError && error.statusCode === 429 && typeof error.details.retry_after_ms === 'number') {
+      refused.refuse(request.raw.socket, error.details.retry_after_ms);
+    }
+    return release(request);
+  };
 
   return (app: FastifyInstance): Promise<void> => {
     app.post(
@@ -53,9 +62,11 @@ export function ingestRoutes(ctx: RouteContext) {
           const bytes = Number(request.headers['content-length'] ?? 0) || 0;
           tickets.set(request, await ctx.admission.open(auth, declared, bytes, startedMs));
         },
+        // Before anything else: a request on a connection that ignored its Retry-After waits it out.
+        onRequest: (request) => refused.wait(request.raw.socket),
         // Given back before an error answer is sent (so a retry right after it finds the units),
         // else once the response is out or the client went away.
-        onError: release,
+        onError: refuseConnection,
         onResponse: release,
         onRequestAbort: release,
       },
