@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { _electron as electron, expect, test } from '@playwright/test';
+import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
 import { electronBinary } from './electron-binary';
 import { completeFirstRun } from './fixtures';
 
@@ -16,16 +16,22 @@ if (binary === null) {
 // console, router and control plane run in browser mode in sign-in.spec.ts.
 test.skip(binary === null, 'Electron binary not installed here (download blocked); browser-mode specs cover the console');
 
-test('the Electron console opens sandboxed on the first-run screen', async () => {
+/** The console on a fresh profile, at its first-run screen. */
+async function launchConsole(): Promise<{ app: ElectronApplication; window: Page; userData: string }> {
   const userData = mkdtempSync(join(tmpdir(), 'bulkhead-electron-'));
   const app = await electron.launch({
     executablePath: binary ?? '',
     args: [appRoot, `--user-data-dir=${userData}`, ...(process.env.CI ? ['--no-sandbox'] : [])],
     env: { ...process.env, ELECTRON_ENABLE_LOGGING: '1' },
   });
+  const window = await app.firstWindow();
+  await expect(window.getByRole('button', { name: 'Create administrator' })).toBeVisible({ timeout: 30_000 });
+  return { app, window, userData };
+}
+
+test('the Electron console opens sandboxed on the first-run screen', async () => {
+  const { app, window, userData } = await launchConsole();
   try {
-    const window = await app.firstWindow();
-    await expect(window.getByRole('button', { name: 'Create administrator' })).toBeVisible({ timeout: 30_000 });
     const prefs = await app.evaluate(({ BrowserWindow }) => {
       const web = BrowserWindow.getAllWindows()[0]?.webContents;
       return web ? { url: web.getURL() } : null;
@@ -41,15 +47,8 @@ test('the Electron console opens sandboxed on the first-run screen', async () =>
 });
 
 test("the embedded control plane's deployment key is sealed by the OS keychain where one is available", async () => {
-  const userData = mkdtempSync(join(tmpdir(), 'bulkhead-electron-'));
-  const app = await electron.launch({
-    executablePath: binary ?? '',
-    args: [appRoot, `--user-data-dir=${userData}`, ...(process.env.CI ? ['--no-sandbox'] : [])],
-    env: { ...process.env, ELECTRON_ENABLE_LOGGING: '1' },
-  });
+  const { app, window, userData } = await launchConsole();
   try {
-    const window = await app.firstWindow();
-    await expect(window.getByRole('button', { name: 'Create administrator' })).toBeVisible({ timeout: 30_000 });
     await completeFirstRun(window, 'admin', 'electron-correct-horse-battery');
     // The same rule as DeploymentKeyStore.sealing: Linux's basic_text backend seals with a fixed password, so it does not count.
     const where = await app.evaluate(({ app: electronApp, safeStorage }) => ({
