@@ -24,9 +24,15 @@ async function launchConsole(): Promise<{ app: ElectronApplication; window: Page
     args: [appRoot, `--user-data-dir=${userData}`, ...(process.env.CI ? ['--no-sandbox'] : [])],
     env: { ...process.env, ELECTRON_ENABLE_LOGGING: '1' },
   });
-  const window = await app.firstWindow();
-  await expect(window.getByRole('button', { name: 'Create administrator' })).toBeVisible({ timeout: 30_000 });
-  return { app, window, userData };
+  try {
+    const window = await app.firstWindow();
+    await expect(window.getByRole('button', { name: 'Create administrator' })).toBeVisible({ timeout: 30_000 });
+    return { app, window, userData };
+  } catch (error) {
+    await app.close();
+    rmSync(userData, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 test('the Electron console opens sandboxed on the first-run screen', async () => {
