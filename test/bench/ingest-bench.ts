@@ -283,6 +283,9 @@ async function startNoisyAgents(config: NoisyAgentsConfig) {
 interface ServerWindow {
   cpu_percent: number;
   gc_ms_per_sec: number;
+  /** Ingest calls the server refused (429) and results it admitted in the window, every tenant. */
+  refused_calls: number;
+  admitted_results: number;
 }
 
 /** Starts a window on the server's metrics; the function it resolves to ends it. */
@@ -290,20 +293,49 @@ async function serverWindow(bench: BenchServer): Promise<() => Promise<ServerWin
   const scrape = async () => {
     const text = (await bench.api('GET', '/metrics', bench.operator)).text;
     const value = (pattern: RegExp) => text.split('\n').filter((line) => pattern.test(line)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-    return { cpuSeconds: value(/^bulkhead_process_cpu_seconds_total /), gcSeconds: value(/^bulkhead_nodejs_gc_duration_seconds_sum/), at: performance.now() };
+    return {
+      cpuSeconds: value(/^bulkhead_process_cpu_seconds_total /),
+      gcSeconds: value(/^bulkhead_nodejs_gc_duration_seconds_sum/),
+      shedCalls: value(/^bulkhead_ingest_shed_calls\{/),
+      admittedUnits: value(/^bulkhead_ingest_admitted_units\{/),
+      at: performance.now(),
+    };
   };
   const start = await scrape();
   return async () => {
     const end = await scrape();
     const seconds = (end.at - start.at) / 1000;
-    return { cpu_percent: round(((end.cpuSeconds - start.cpuSeconds) * 100) / seconds, 1), gc_ms_per_sec: round(((end.gcSeconds - start.gcSeconds) * 1000) / seconds) };
+    return {
+      cpu_percent: round(((end.cpuSeconds - start.cpuSeconds) * 100) / seconds, 1),
+      gc_ms_per_sec: round(((end.gcSeconds - start.gcSeconds) * 1000) / seconds),
+      refused_calls: end.shedCalls - start.shedCalls,
+      admitted_results: end.admittedUnits - start.admittedUnits,
+    };
   };
 }
 
-const meanOf = (windows: ServerWindow[]): ServerWindow => ({
+const meanOf = (windows: ServerWindow[]): Omit<ServerWindow, 'refused_calls' | 'admitted_results'> & { refused_calls_per_window: number; admitted_results_per_window: number } => ({
   cpu_percent: round(windows.reduce((sum, w) => sum + w.cpu_percent, 0) / Math.max(1, windows.length), 1),
   gc_ms_per_sec: round(windows.reduce((sum, w) => sum + w.gc_ms_per_sec, 0) / Math.max(1, windows.length)),
+  refused_calls_per_window: Math.round(windows.reduce((sum, w) => sum + w.refused_calls, 0) / Math.max(1, windows.length)),
+  admitted_results_per_window: Math.round(windows.reduce((sum, w) => sum + w.admitted_results, 0) / Math.max(1, windows.length)),
 });
+
+/**
+ * What the flood cost the server per unit of work in the windows with it: its CPU over the results it
+ * admitted (an upper bound: refusals are in it too), and how many refusals it had to answer a second.
+ * Ignoring Retry-After on a connection holds that connection (refused-connections.ts), so the
+ * refusals stay near one per connection per window instead of one per request.
+ */
+function serverCosts(together: ServerWindow[], seconds: number) {
+  const sum = (pick: (w: ServerWindow) => number) => together.reduce((total, w) => total + pick(w), 0);
+  const cpuMs = sum((w) => w.cpu_percent * 10 * seconds);
+  const admitted = sum((w) => w.admitted_results);
+  return {
+    cpu_us_per_admitted_result_together: admitted > 0 ? round((cpuMs * 1000) / admitted) : null,
+    refused_calls_per_sec: round(sum((w) => w.refused_calls) / (seconds * Math.max(1, together.length))),
+  };
+}
 
 /** Latency figures of one set of quiet requests. */
 function quietFigures(latencies: number[], refused: number) {
@@ -444,7 +476,7 @@ async function noisyNeighbour(
         quiet_server_p99_ms: { solo: round(serverP99('quiet-solo')), together: round(serverP99('quiet')) },
         quiet_server_p99_together_over_solo: round(serverP99('quiet') / serverP99('quiet-solo')),
         // What the noisy tenant costs the server beyond the writer: CPU and GC in each kind of window.
-        server_main_thread: { solo: meanOf(serverSolo), together: meanOf(serverTogether) },
+        server_main_thread: { solo: meanOf(serverSolo), together: meanOf(serverTogether), ...serverCosts(serverTogether, seconds) },
         // The load generator shares the machine's 2 cores: what it took of them.
         noisy_agents_cpu_percent: round(noisyCpu.reduce((sum, value) => sum + value, 0) / Math.max(1, noisyCpu.length), 1),
         noisy_admitted_over_configured: round(noisyAdmittedRate / NOISY_RATE),
