@@ -40,7 +40,7 @@ export function TenantBranding({ tenant }: TabProps) {
     );
   }
   if (brand.isError) return <FormAlert title="The brand could not be read" messages={[describeError(brand.error)]} onDismiss={() => void brand.refetch()} />;
-  return <BrandEditor key={brand.data.updated_at ?? 'default'} tenantId={tenant.id} slug={tenant.slug} stored={brand.data} />;
+  return <BrandEditor key={tenant.id} tenantId={tenant.id} slug={tenant.slug} stored={brand.data} />;
 }
 
 function BrandEditor({ tenantId, slug, stored }: { tenantId: string; slug: string; stored: StoredBrand }) {

@@ -85,7 +85,7 @@ function ReplaceLicense() {
   };
   const error = problem ?? (replace.isError ? describeError(replace.error) : null);
   return (
-    <div className="form-grid">
+    <div className="license-replace">
       <h2>Replace the license</h2>
       <p className="muted form-lead">Pick the license file your vendor sent (JSON). It is checked (signer, signature, dates) before it replaces the one in force, and the replacement is recorded in the provider ledger.</p>
       <div className={error ? 'field field-invalid' : 'field'}>
