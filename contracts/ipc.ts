@@ -21,6 +21,7 @@ import { AuditQuery, LedgerEntryView, LedgerVerifyView } from './audit';
 import { PutFairnessRequest, TenantFairness } from './fairness';
 import { OidcView, PutOidcRequest } from './identity';
 import { LicenseView } from './license';
+import { PutBrandingRequest, TenantBranding } from './branding';
 import { AdminTokenRequest, AdminTokenResponse, CreateTenantRequest, PatchTenantRequest, Quotas, Tenant, TenantState, TenantSummaryPage, TenantSummaryQuery } from './tenants';
 
 /**
@@ -199,6 +200,38 @@ const tenantScreenChannels = {
 
 // ---- end of a tenant's screens ----
 
+// ---- Console tabs (#21): a tenant's Branding and Usage tabs, provider-wide Usage and License ----
+
+/** A UTC calendar day (YYYY-MM-DD), as the usage routes take it; the control plane checks the period. */
+const UsageDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD').optional();
+
+/**
+ * A file the main process saved (to the folder the operator picked in a save dialog, or browser
+ * mode's downloads folder). The renderer only learns the file's name, never chooses a path.
+ */
+export const SavedFile = z.union([
+  z.strictObject({ saved: z.literal(true), filename: z.string(), bytes: z.number().int().min(0) }),
+  z.strictObject({ saved: z.literal(false) }),
+]);
+export type SavedFile = z.infer<typeof SavedFile>;
+
+/** A license file as text (JSON, as the vendor ships it). */
+export const LICENSE_TEXT_MAX = 16 * 1024;
+
+const consoleTabChannels = {
+  'branding:get': { request: OnTenant, response: TenantBranding },
+  /** Replaces the tenant's brand; every value is checked again by the control plane (invalid_branding names the field). */
+  'branding:set': { request: PutBrandingRequest.extend({ tenant: TenantRef }), response: TenantBranding },
+  /** The usage export (every tenant, or one) for a period, saved to a file by the main process. */
+  'usage:export': { request: z.strictObject({ format: z.enum(['csv', 'json']), tenant: TenantRef.optional(), from: UsageDay, to: UsageDay }), response: SavedFile },
+  /** A tenant's PDF usage report for a period, saved to a file by the main process. */
+  'usage:report': { request: z.strictObject({ tenant: TenantRef, from: UsageDay, to: UsageDay }), response: SavedFile },
+  /** Replaces the license file (provider admins): a license that does not verify is refused with its code. */
+  'license:replace': { request: z.strictObject({ license: z.string().min(1).max(LICENSE_TEXT_MAX) }), response: LicenseView },
+} as const;
+
+// ---- end of console tabs ----
+
 export const ipcChannels = {
   'app:info': { request: Empty, response: AppInfo },
   'setup:enroll': { request: SetupRequest, response: SetupResult },
@@ -217,6 +250,7 @@ export const ipcChannels = {
   'audit:verify': { request: Empty, response: LedgerVerifyView },
   ...connectionChannels,
   ...tenantScreenChannels,
+  ...consoleTabChannels,
   // Operators and the signed-in operator's account (#18)
   /** A pending operator's enrollment (sign-in answered enrollment_required): the secret, for the QR code. */
   'enrollment:start': { request: EnrollmentCredentials, response: SetupResult },

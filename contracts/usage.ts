@@ -31,6 +31,8 @@ export const UsageExportQuery = z.strictObject({
   from: Day,
   /** Last UTC day of the period, included (YYYY-MM-DD); default: the last day of `from`'s month. */
   to: Day,
+  /** One tenant only (slug or id, deleted tenants too): its rows, zeros included; default every tenant. */
+  tenant: z.string().min(1).max(200).optional(),
 });
 export type UsageExportQuery = z.infer<typeof UsageExportQuery>;
 

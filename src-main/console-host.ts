@@ -7,6 +7,7 @@ import { createIpcRouter, type IpcRouter } from './ipc/router';
 import { Connections } from './services/connections';
 import { ConsoleService } from './services/console-service';
 import { IdleLock, idleLockHandlers } from './services/idle-lock';
+import type { FileSaver } from './services/file-saver';
 
 export interface ConsoleHostOptions {
   mode: 'electron' | 'browser';
@@ -20,6 +21,8 @@ export interface ConsoleHostOptions {
   restartPolicy?: RestartPolicy;
   /** A fixed idle lock (browser mode's --idle-lock-seconds) instead of the console's setting. */
   idleLockSeconds?: number;
+  /** Saves exports and reports: Electron's save dialog, or browser mode's downloads folder. */
+  saveFile?: FileSaver;
 }
 
 export interface ConsoleHost {
@@ -61,6 +64,7 @@ export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
     connections,
     firstRun: embedded,
     emit: idleLock.observe(options.emit, () => service.signedInAnywhere()),
+    ...(options.saveFile ? { saveFile: options.saveFile } : {}),
   });
   const handlers = idleLock.watch({ ...service.handlers(), ...idleLockHandlers(idleLock) });
   const router = createIpcRouter(handlers, (message, error) => options.log(message, error));

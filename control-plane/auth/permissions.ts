@@ -21,6 +21,7 @@ export const providerPermissions = [
   'identity:write',
   'tenant-tokens:create',
   'license:read',
+  'license:write',
   'usage:read',
   'audit:read',
   'break-glass:request',
@@ -28,8 +29,8 @@ export const providerPermissions = [
 ] as const;
 export type ProviderPermission = (typeof providerPermissions)[number];
 
-/** Operators run the platform: not the operator accounts, and not billing (usage is for billing_viewer and admins). */
-const operatorPermissions = providerPermissions.filter((permission) => !permission.startsWith('operators:') && permission !== 'usage:read');
+/** Operators run the platform: not the operator accounts, not billing (usage is for billing_viewer and admins), and not the license (admins replace it). */
+const operatorPermissions = providerPermissions.filter((permission) => !permission.startsWith('operators:') && permission !== 'usage:read' && permission !== 'license:write');
 
 export const rolePermissions: Readonly<Record<ProviderRole, readonly ProviderPermission[]>> = {
   provider_admin: providerPermissions,

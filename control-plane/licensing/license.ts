@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { LicenseFile, type LicensePayload } from '../../contracts/license';
 import { StartupError } from '../errors';
 import { vendorLicenseKeys } from './vendor-keys';
@@ -105,6 +105,29 @@ export class LicenseSource {
       throw new StartupError('license_expired', `The license for ${this.current.licensee} expired at ${this.current.expires_at}.`);
     }
     return this.current;
+  }
+
+  /** Checks a replacement license (StartupError when it does not verify); nothing changes yet. */
+  check(document: unknown): LicensePayload {
+    return verifyLicense(document, this.trust, this.clock());
+  }
+
+  /** The license last read, expired or not (what a replacement replaces). */
+  lastRead(): LicensePayload {
+    return this.current;
+  }
+
+  /**
+   * Puts a checked license in force: written beside the file and renamed over it, so a reader never
+   * sees half a file, and this process uses it at once.
+   */
+  install(document: unknown, payload: LicensePayload): void {
+    const staged = `${this.path}.replacing`;
+    writeFileSync(staged, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+    renameSync(staged, this.path);
+    this.current = payload;
+    this.stamp = this.fileStamp();
+    this.lastError = null;
   }
 
   /** Why the last replacement of the license file was refused, if it was. */

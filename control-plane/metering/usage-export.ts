@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { USAGE_CSV_COLUMNS, usageMeters, type UsageRow } from '../../contracts/usage';
-import type { DayRange, UsageReader } from '../storage/types';
+import type { DayRange, TenantRecord, UsageReader } from '../storage/types';
+import { periodValues } from '../storage/usage';
 
 /** Tenants read per storage page: the export holds one page at a time, whatever the number of tenants. */
 export const EXPORT_PAGE_SIZE = 1000;
@@ -20,6 +21,13 @@ export async function* usagePages(reader: UsageReader, range: DayRange, pageSize
     );
     after = page.next;
   } while (after !== null);
+}
+
+/** One tenant's rows for a period (its six meters, zeros included), as a single page of the export. */
+export async function* tenantUsagePages(reader: UsageReader, tenant: TenantRecord, range: DayRange): AsyncGenerator<UsageRow[]> {
+  const { days, carried } = await reader.days(tenant, range);
+  const values = periodValues(days, carried);
+  yield usageMeters.map(({ meter, kind, unit }) => ({ period_start: range.fromDay, period_end: range.toDay, tenant_id: tenant.id, tenant_slug: tenant.slug, meter, kind, value: values[meter] ?? 0, unit }));
 }
 
 /** Every row of a period's export, one at a time. */

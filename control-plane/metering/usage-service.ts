@@ -3,7 +3,7 @@ import type { UsageExportQuery } from '../../contracts/usage';
 import type { DayRange, Storage, TenantRecord } from '../storage/types';
 import { periodValues } from '../storage/types';
 import { daysOf, usagePeriod } from './usage-period';
-import { usageCsv, usageJson, usagePages } from './usage-export';
+import { tenantUsagePages, usageCsv, usageJson, usagePages } from './usage-export';
 import { usageReportPdf } from './usage-report';
 
 /** A streamed export: what to name it and how to send it. */
@@ -27,10 +27,11 @@ export class UsageService {
     return usagePeriod(query, this.deps.clock());
   }
 
-  export(query: Pick<UsageExportQuery, 'format' | 'from' | 'to'>): UsageExport {
+  /** Every tenant's rows, or only `tenant`'s (named in the file name) when one is given. */
+  export(query: Pick<UsageExportQuery, 'format' | 'from' | 'to'>, tenant: TenantRecord | null = null): UsageExport {
     const range = this.period(query);
-    const pages = usagePages(this.deps.storage.usage, range);
-    const filename = `bulkhead-usage-${range.fromDay}-${range.toDay}.${query.format}`;
+    const pages = tenant === null ? usagePages(this.deps.storage.usage, range) : tenantUsagePages(this.deps.storage.usage, tenant, range);
+    const filename = `bulkhead-usage-${tenant === null ? '' : `${tenant.slug}-`}${range.fromDay}-${range.toDay}.${query.format}`;
     return query.format === 'json'
       ? { range, contentType: 'application/json; charset=utf-8', filename, body: usageJson(pages) }
       : { range, contentType: 'text/csv; charset=utf-8', filename, body: usageCsv(pages) };

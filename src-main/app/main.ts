@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, protocol, safeStorage, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session } from 'electron';
 import { ipcChannelNames, type IpcEvent, type IpcEventPayload } from '../../contracts/ipc';
 import { CONSOLE_CSP } from '../security/csp';
+import { safeFilename, type FileSaver } from '../services/file-saver';
 import { createConsoleHost, type ConsoleHost } from '../console-host';
 import { resolveControlPlaneCommand } from '../control-plane/cli-command';
 import { APP_ORIGIN, APP_SCHEME, contentTypeFor, isTrustedSenderUrl, resolveRendererAsset } from '../security/renderer-assets';
@@ -54,6 +55,15 @@ function serveRenderer(): void {
     }
   });
 }
+
+/** Exports and reports: the operator picks where in the system's save dialog; the renderer never names a path. */
+const saveWithDialog: FileSaver = async (suggestedName, bytes) => {
+  const options = { defaultPath: join(app.getPath('downloads'), safeFilename(suggestedName)) };
+  const choice = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+  if (choice.canceled || choice.filePath === '') return { saved: false };
+  await writeFile(choice.filePath, bytes);
+  return { saved: true, filename: choice.filePath.split(/[\\/]/).pop() ?? '', bytes: bytes.byteLength };
+};
 
 function registerIpc(consoleHost: ConsoleHost): void {
   for (const channel of ipcChannelNames) {
@@ -107,6 +117,7 @@ void app.whenReady().then(async () => {
     },
     // Usable once the app is ready: the deployment key is kept sealed by the OS keychain.
     keySealer: safeStorage,
+    saveFile: saveWithDialog,
   });
   registerIpc(host);
   mainWindow = createWindow();

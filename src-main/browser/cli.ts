@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { createConsoleHost } from '../console-host';
 import { resolveControlPlaneCommand } from '../control-plane/cli-command';
+import { folderSaver } from '../services/file-saver';
 import { buildBrowserServer, type BrowserServer } from './browser-server';
 import { openInBrowser } from './open-in-browser';
 
@@ -36,10 +37,11 @@ const program = new Command()
   .option('--port <port>', 'loopback port (0: a free one)', port, 0)
   .option('--json', 'print the launch URL, then the control plane state, as JSON lines (for scripts and tests)')
   .option('--open', 'also open the launch link in the system browser, where there is one')
+  .option('--downloads <dir>', 'where usage exports and reports are saved (default: ~/Downloads)')
   .option('--idle-lock-seconds <seconds>', 'sign out after this long without activity, instead of the setting (default 15 minutes)', idleSeconds)
   .parse();
 
-const options = program.opts<{ data: string; port: number; json?: boolean; open?: boolean; idleLockSeconds?: number }>();
+const options = program.opts<{ data: string; port: number; json?: boolean; open?: boolean; idleLockSeconds?: number; downloads?: string }>();
 const version = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version;
 const rendererDir = join(appRoot, 'out', 'renderer');
 let server: BrowserServer | null = null;
@@ -50,6 +52,8 @@ const host = createConsoleHost({
   consoleDataDir: resolve(options.data),
   controlPlaneCli: resolveControlPlaneCommand(appRoot, process.execPath),
   ...(options.idleLockSeconds === undefined ? {} : { idleLockSeconds: options.idleLockSeconds }),
+  // Browser mode has no save dialog the console controls: files go to one folder chosen at launch.
+  saveFile: folderSaver(resolve(options.downloads ?? join(homedir(), 'Downloads'))),
   emit: (event, payload) => {
     server?.broadcast(event, payload);
   },

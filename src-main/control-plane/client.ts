@@ -88,6 +88,26 @@ export class ControlPlaneClient {
     return parsed.data;
   }
 
+  /**
+   * A GET whose answer is a file (CSV, JSON or PDF export): its bytes and the name the control plane
+   * gives it (content-disposition), read in full; errors are the JSON envelope as for `call`.
+   */
+  async download(path: string, token: string): Promise<{ bytes: Buffer; filename: string | null }> {
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(new URL(path, this.target.url), { method: 'GET', headers: { authorization: `Bearer ${token}` }, dispatcher: this.agent });
+    } catch (error) {
+      throw connectionError(this.target.url, error);
+    }
+    const bytes = Buffer.from(await response.body.arrayBuffer());
+    if (response.statusCode >= 400) {
+      throw toConsoleError(response.statusCode, bytes.toString('utf8'));
+    }
+    const disposition = response.headers['content-disposition'];
+    const named = typeof disposition === 'string' ? /filename="([^"]+)"/.exec(disposition) : null;
+    return { bytes, filename: named?.[1] ?? null };
+  }
+
   async close(): Promise<void> {
     await this.agent.close();
   }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipcChannelNames, type IpcChannel } from '../../contracts/ipc';
 import { definedTests, enrolledAgentHeaders, handOver, injectCall } from '../../test/helpers/control-plane-harness';
@@ -73,6 +75,11 @@ describe('no IPC channel returns telemetry without an active break-glass grant',
       'identity:set-oidc': { tenant: 'doomed', issuer: 'https://idp.doomed.example', client_id: 'x', client_secret: 'y' },
       'tenants:admin-token': { tenant: 'doomed', expires_in_seconds: 600 },
       'audit:list': { tenant: 'marked', limit: 1000 },
+      'branding:get': { tenant: 'marked' },
+      'branding:set': { tenant: 'marked', product_name: 'Marked Portal', login_message: 'Welcome' },
+      'usage:export': { format: 'json', tenant: 'marked' },
+      'usage:report': { tenant: 'marked' },
+      'license:replace': { license: '{"not":"a license"}' },
       'enrollment:start': { username: c.cp.admin.username, password: c.cp.admin.password },
       'enrollment:confirm': { username: c.cp.admin.username, password: c.cp.admin.password, totp: '000000' },
       'account:get': {},
@@ -117,6 +124,15 @@ describe('no IPC channel returns telemetry without an active break-glass grant',
     }
     // The one result ingested shows as a count, and only as a count.
     expect(envelopes['tenants:summaries']).toMatchObject({ result: { items: expect.arrayContaining([expect.objectContaining({ id: tenantId, results_this_month: 1 })]) as unknown } });
+    // Files saved by the export and report channels hold counts, never telemetry.
+    expect(answered['usage:export']).toBe('result');
+    expect(answered['usage:report']).toBe('result');
+    const saved = readdirSync(c.downloads);
+    expect(saved).toHaveLength(2);
+    for (const name of saved) {
+      const content = readFileSync(join(c.downloads, name)).toString('latin1');
+      for (const marker of MARKERS) expect(content, name).not.toContain(marker);
+    }
     // The last channel ended the session: nothing answers after it.
     expect(await c.call('tenants:summaries', {})).toMatchObject({ error: { code: 'unauthorized' } });
   });

@@ -10,6 +10,8 @@ import type { IpcHandlers } from '../ipc/router';
 import { pinnedFingerprint, type Connection, type Connections } from './connections';
 import { operatorHandlers, type OperatorPort } from './operator-handlers';
 import { tenantHandlers } from './tenant-handlers';
+import { consoleTabHandlers } from './console-tab-handlers';
+import type { FileSaver } from './file-saver';
 import { OperatorSessions, signedOut } from './operator-sessions';
 
 /** The embedded control plane's first run (EmbeddedControlPlane.setup). */
@@ -24,6 +26,8 @@ export interface ConsoleServiceOptions {
   firstRun: FirstRun;
   emit: <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>) => void;
   clock?: () => Date;
+  /** Where exports and reports are saved (a save dialog in Electron, a folder in browser mode); none: they are refused. */
+  saveFile?: FileSaver;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -79,6 +83,11 @@ export class ConsoleService {
       'controlplane:retry': () => this.connections.active().handle.retry(),
       ...operatorHandlers(this.operatorPort()),
       ...tenantHandlers({ asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body) }),
+      ...consoleTabHandlers({
+        asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body),
+        downloadAsOperator: (path) => this.downloadAsOperator(path),
+        saveFile: this.options.saveFile ?? (() => Promise.reject(new ConsoleError('forbidden', 'This console has nowhere to save files.'))),
+      }),
     };
   }
 
@@ -106,17 +115,29 @@ export class ConsoleService {
   async asOperator<S extends z.ZodType>(method: Method, path: string, schema: S, body?: unknown): Promise<z.output<S>>;
   async asOperator(method: Method, path: string, schema: null, body?: unknown): Promise<null>;
   async asOperator<S extends z.ZodType>(method: Method, path: string, schema: S | null, body?: unknown): Promise<z.output<S> | null> {
+    return this.asSession(async (connection, token) => {
+      const result = await this.call(connection, method, path, schema, { token, ...(body === undefined ? {} : { body }) });
+      if (schema !== null && result === null) {
+        throw new ConsoleError('internal_error', `The control plane answered ${method} ${path} without a body.`);
+      }
+      return result;
+    });
+  }
+
+  /** A file the control plane answers (a usage export or report), fetched as the active connection's operator. */
+  async downloadAsOperator(path: string): Promise<{ bytes: Buffer; filename: string | null }> {
+    return this.asSession((connection, token) => this.reaching(connection, () => this.connections.client(connection).download(path, token)));
+  }
+
+  /** Runs `work` with the active connection's session token; a session the control plane refuses is dropped. */
+  private async asSession<T>(work: (connection: Connection, token: string) => Promise<T>): Promise<T> {
     const connection = this.connections.active();
     const session = this.sessions.get(connection.id);
     if (session === null) {
       throw new ConsoleError('unauthorized', 'Sign in first.');
     }
     try {
-      const result = await this.call(connection, method, path, schema, { token: session.token, ...(body === undefined ? {} : { body }) });
-      if (schema !== null && result === null) {
-        throw new ConsoleError('internal_error', `The control plane answered ${method} ${path} without a body.`);
-      }
-      return result;
+      return await work(connection, session.token);
     } catch (error) {
       if (error instanceof ConsoleError && (error.code === 'unauthorized' || error.code === 'session_expired')) {
         this.sessions.drop(connection.id);
@@ -132,9 +153,14 @@ export class ConsoleService {
   }
 
   /** One call to a connection's control plane; tells a remote one whether it got through. */
-  private async call<S extends z.ZodType>(connection: Connection, method: Method, path: string, schema: S | null, options: { body?: unknown; token?: string | null }): Promise<z.output<S> | null> {
+  private call<S extends z.ZodType>(connection: Connection, method: Method, path: string, schema: S | null, options: { body?: unknown; token?: string | null }): Promise<z.output<S> | null> {
+    return this.reaching(connection, () => this.connections.client(connection).call(method, path, schema, options));
+  }
+
+  /** Tells a remote connection whether `request` got through to it. */
+  private async reaching<T>(connection: Connection, request: () => Promise<T>): Promise<T> {
     try {
-      const result = await this.connections.client(connection).call(method, path, schema, options);
+      const result = await request();
       if (connection.kind === 'remote') connection.handle.reachable();
       return result;
     } catch (error) {

@@ -6,13 +6,16 @@ import { ConnectionStore } from '../../src-main/control-plane/connection-store';
 import { createIpcRouter, type IpcRouter } from '../../src-main/ipc/router';
 import { Connections } from '../../src-main/services/connections';
 import { ConsoleService } from '../../src-main/services/console-service';
+import { folderSaver } from '../../src-main/services/file-saver';
 import { IdleLock, idleLockHandlers } from '../../src-main/services/idle-lock';
-import { startControlPlane, totpCode, type RunningControlPlane } from './control-plane-harness';
+import { startControlPlane, totpCode, type HarnessOptions, type RunningControlPlane } from './control-plane-harness';
 import { embeddedStandIn } from './embedded-stand-in';
 
 export interface ConsoleRouter {
   cp: RunningControlPlane;
   router: IpcRouter;
+  /** Where `usage:export` and `usage:report` save their files (browser mode's --downloads). */
+  downloads: string;
   /** One IPC call as the console's own page would make it. */
   call(channel: string, payload?: unknown): Promise<IpcEnvelope<unknown>>;
   /** The result of a call that must succeed (throws with the error otherwise). */
@@ -28,9 +31,9 @@ export interface ConsoleRouter {
  * on HTTPS, its admin signed in through `session:login`. The control plane runs on a clock the test
  * moves, so the admin can sign in again with a fresh TOTP step.
  */
-export async function consoleRouter(): Promise<ConsoleRouter> {
+export async function consoleRouter(options: Pick<HarnessOptions, 'licenseText' | 'licenseTrust'> = {}): Promise<ConsoleRouter> {
   let clock = Date.now();
-  const cp = await startControlPlane({ clock: () => new Date(clock) });
+  const cp = await startControlPlane({ ...options, clock: () => new Date(clock) });
   const dataDir = mkdtempSync(join(tmpdir(), 'bulkhead-console-router-'));
   const service = new ConsoleService({
     version: '0.0.0-test',
@@ -38,6 +41,7 @@ export async function consoleRouter(): Promise<ConsoleRouter> {
     connections: new Connections(new ConnectionStore(dataDir), embeddedStandIn(cp), () => undefined),
     firstRun: { setup: () => Promise.reject(new Error('not in this test')) },
     emit: () => undefined,
+    saveFile: folderSaver(join(dataDir, 'downloads')),
   });
   const lock = new IdleLock({ settingsFile: null, onIdle: () => Promise.resolve() });
   const router = createIpcRouter({ ...service.handlers(), ...idleLockHandlers(lock) });
@@ -51,6 +55,7 @@ export async function consoleRouter(): Promise<ConsoleRouter> {
   return {
     cp,
     router,
+    downloads: join(dataDir, 'downloads'),
     call,
     result,
     advance: (seconds) => {

@@ -7,7 +7,9 @@ import { ApiError } from '../../errors';
 import { licenseNow, operatorWith, type RouteContext } from '../context';
 import { parseWith } from '../validation';
 import { contract } from '../route-contract';
-import { LicenseView } from '../../../contracts/license';
+import { LicenseFile, LicenseView, type LicensePayload } from '../../../contracts/license';
+import { PROVIDER_LEDGER } from '../../audit/ledger-ids';
+import { StartupError } from '../../errors';
 
 const TenantParams = z.strictObject({ tenant: z.string().min(1).max(200) });
 const TenantListQuery = PageQuery.extend({ state: TenantState.optional() });
@@ -26,6 +28,25 @@ export function tenantRoutes(ctx: RouteContext) {
         expires_at: license.expires_at,
       };
     });
+
+    app.put(
+      '/provider/v1/license',
+      contract({ summary: 'Replace the license file (provider admins): it must verify (400 license_invalid otherwise), ledgered as LICENSE_REPLACED', credential: 'operator', body: LicenseFile, responses: { 200: LicenseView } }),
+      async (request) => {
+        const { actor } = await operatorWith(ctx, request, 'license:write');
+        // The contract's shape, the signer, the signature and the dates: any failure is 400 license_invalid with why.
+        const next = checkedLicense(ctx, request.body);
+        const previous = ctx.license.lastRead();
+        const at = ctx.clock().toISOString();
+        await ctx.storage.transaction(async (tx) => {
+          const details = { license_id: next.license_id, licensee: next.licensee, tier: next.tier, tenant_band: next.tenant_band, expires_at: next.expires_at, replaced_license_id: previous.license_id };
+          await tx.appendLedger(PROVIDER_LEDGER, { actor: actor.label, eventType: 'LICENSE_REPLACED', tenantId: null, details }, at);
+          // Last in the transaction: a file that cannot be written rolls the entry back.
+          ctx.license.install(request.body, next);
+        });
+        return { licensee: next.licensee, tier: next.tier, tenant_band: next.tenant_band, tenants_used: await ctx.tenants.countLive(), expires_at: next.expires_at };
+      },
+    );
 
     app.post('/provider/v1/tenants', contract({ summary: 'Provision a tenant (pooled, siloed or hybrid)', credential: 'operator', body: CreateTenantRequest, responses: { 201: Tenant } }), async (request, reply) => {
       const { actor } = await operatorWith(ctx, request, 'tenants:write');
@@ -98,4 +119,14 @@ export function tenantRoutes(ctx: RouteContext) {
     });
     return Promise.resolve();
   };
+}
+
+/** A replacement license, verified: 400 license_invalid saying why (its shape, signer, signature or dates) when it is not one. */
+function checkedLicense(ctx: RouteContext, document: unknown): LicensePayload {
+  try {
+    return ctx.license.check(document);
+  } catch (error) {
+    if (error instanceof StartupError) throw new ApiError(400, 'license_invalid', error.message, { reason: error.code });
+    throw error;
+  }
 }

@@ -114,6 +114,26 @@ describe('usage export and report (/provider/v1/usage)', () => {
     expect(empty.body).toBe(HEADER);
   });
 
+  it('narrows the export to one tenant with ?tenant= (slug or id, deleted ones too), zeros included; an unknown one is 404', async () => {
+    const rows = await exportRows('&tenant=usage-pooled&from=2026-11-01&to=2026-12-31');
+    expect(new Set(rows.map((row) => row.tenant_slug))).toEqual(new Set(['usage-pooled']));
+    expect(rows.map((row) => row.meter)).toEqual(['results_ingested', 'ingest_bytes', 'flow_events', 'ai_calls', 'agents', 'tests']);
+    // The same numbers as that tenant's rows of the whole export.
+    const all = await exportRows('&from=2026-11-01&to=2026-12-31');
+    expect(meters(rows, 'usage-pooled')).toEqual(meters(all, 'usage-pooled'));
+    const pooledId = rows[0]?.tenant_id ?? '';
+    expect(await exportRows(`&tenant=${pooledId}&from=2026-11-01&to=2026-12-31`)).toEqual(rows);
+    expect(meters(await exportRows('&tenant=usage-silo&from=2026-11-01'), 'usage-silo')).toEqual({ results_ingested: 0, ingest_bytes: 0, flow_events: 0, ai_calls: 0, agents: 0, tests: 0 });
+    expect(meters(await exportRows('&tenant=usage-gone&from=2026-12-01'), 'usage-gone')).toMatchObject({ results_ingested: 4 });
+    const csv = await get('/provider/v1/usage/export?tenant=usage-pooled&from=2026-11-01&to=2026-11-30', billing);
+    expect(csv.headers['content-disposition']).toBe('attachment; filename="bulkhead-usage-usage-pooled-2026-11-01-2026-11-30.csv"');
+    expect(csv.body.startsWith(HEADER)).toBe(true);
+    expect(csv.body).not.toContain('usage-silo');
+    const unknown = await get('/provider/v1/usage/export?tenant=no-such-tenant', billing);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
   it('refuses a bad period with 400 and a code, a bad format with invalid_request', async () => {
     const cases: [string, string][] = [
       ['from=2026-13-01', 'usage_date_invalid'],
@@ -123,7 +143,8 @@ describe('usage export and report (/provider/v1/usage)', () => {
       ['from=2026-11-10&to=2026-11-09', 'usage_period_reversed'],
       ['from=2026-01-01&to=2027-01-02', 'usage_period_too_long'],
       ['format=xml', 'invalid_request'],
-      ['tenant=usage-pooled', 'invalid_request'],
+      ['tenant=', 'invalid_request'],
+      ['tenant=usage-pooled&from=2026-13-01', 'usage_date_invalid'],
     ];
     for (const [query, code] of cases) {
       const response = await get(`/provider/v1/usage/export?${query}`, billing);

@@ -9,10 +9,14 @@ export function usageRoutes(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
     app.get(
       '/provider/v1/usage/export',
-      contract({ summary: "Every tenant's usage meters for a period (default: this calendar month, UTC), for billing", credential: 'operator', query: UsageExportQuery, responses: { 200: { json: UsageExportJson, csv: true } } }),
+      contract({ summary: "Every tenant's usage meters for a period (default: this calendar month, UTC), for billing; `tenant` narrows it to one", credential: 'operator', query: UsageExportQuery, responses: { 200: { json: UsageExportJson, csv: true } } }),
       async (request, reply) => {
         await operatorWith(ctx, request, 'usage:read');
-        const exported = ctx.usage.export(parseWith(UsageExportQuery, request.query, 'query'));
+        const query = parseWith(UsageExportQuery, request.query, 'query');
+        // The period is checked before the tenant is looked up: a bad date is 400 whoever it names.
+        ctx.usage.period(query);
+        const tenant = query.tenant === undefined ? null : await ctx.tenants.resolve(query.tenant);
+        const exported = ctx.usage.export(query, tenant);
         return reply
           .header('content-type', exported.contentType)
           .header('content-disposition', `attachment; filename="${exported.filename}"`)

@@ -32,6 +32,8 @@ const TenantsView = lazy(() => import('./tenants').then((module) => ({ default: 
 const AuditView = lazy(() => import('./audit').then((module) => ({ default: module.AuditView })));
 const OperatorsView = lazy(() => import('./operators').then((module) => ({ default: module.OperatorsView })));
 const AccountView = lazy(() => import('./account').then((module) => ({ default: module.AccountView })));
+const UsageView = lazy(() => import('./usage').then((module) => ({ default: module.UsageView })));
+const LicenseView = lazy(() => import('./license').then((module) => ({ default: module.LicenseView })));
 const ConnectionsView = lazy(() => import('../connections/connections-view').then((module) => ({ default: module.ConnectionsView })));
 
 /** The console's screens, one line each, in nav order; the first is where `#/` lands. */
@@ -39,6 +41,8 @@ export const sections: readonly [Section, ...Section[]] = [
   { id: 'overview', label: 'Overview', View: Overview },
   { id: 'tenants', label: 'Tenants', View: TenantsView },
   { id: 'audit', label: 'Audit', View: AuditView },
+  { id: 'usage', label: 'Usage', View: UsageView, when: (operator) => operator.roles.includes('provider_admin') || operator.roles.includes('billing_viewer') },
+  { id: 'license', label: 'License', View: LicenseView },
   { id: 'operators', label: 'Operators', View: OperatorsView, when: (operator) => operator.roles.includes('provider_admin') },
   { id: 'account', label: 'Account', View: AccountView },
   { id: 'connections', label: 'Connections', View: ConnectionsView },

@@ -8,12 +8,12 @@ const Issues = z.object({ issues: z.array(z.object({ path: z.string(), message: 
 export type FieldErrors = { byField: Readonly<Record<string, string>>; general: string[] };
 
 /**
- * Splits a form's error: issues whose path is one of `fields` go to that field (several joined),
+ * Splits a form's error (invalid_request, or invalid_branding which names its field the same way): issues whose path is one of `fields` go to that field (several joined),
  * anything else (another path, a conflict, an unreachable control plane) is a general message.
  */
 export function fieldErrors(error: unknown, fields: readonly string[]): FieldErrors {
   if (error === null || error === undefined) return { byField: {}, general: [] };
-  if (isConsoleError(error) && error.code === 'invalid_request') {
+  if (isConsoleError(error) && (error.code === 'invalid_request' || error.code === 'invalid_branding')) {
     const parsed = Issues.safeParse(error.details);
     if (parsed.success) {
       const byField: Record<string, string> = {};

@@ -6,6 +6,8 @@ import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
 import { describeError } from '../error-text';
 import { hrefFor } from '../router/hash-router';
+import { TenantBranding } from '../console-tabs/tenant-branding';
+import { TenantUsage } from '../console-tabs/tenant-usage';
 import { TenantAudit } from './tenant-audit';
 import { TenantIdentity } from './tenant-identity';
 import { TenantOverview } from './tenant-overview';
@@ -19,6 +21,8 @@ const tabs: readonly { id: string; label: string; View: ComponentType<TabProps> 
   { id: 'overview', label: 'Overview', View: TenantOverview },
   { id: 'quotas', label: 'Quotas & Fairness', View: TenantQuotas },
   { id: 'identity', label: 'Identity', View: TenantIdentity },
+  { id: 'branding', label: 'Branding', View: TenantBranding },
+  { id: 'usage', label: 'Usage', View: TenantUsage },
   { id: 'audit', label: 'Audit', View: TenantAudit },
 ];
 
