@@ -5,19 +5,20 @@ import { loadSession, portalApi } from './api';
 import { BreakGlassScreen } from './screens/break-glass';
 import { DirectoryScreen } from './screens/directory';
 import { LedgerScreen } from './screens/ledger';
-import { AgentsScreen, TestsScreen } from './screens/operations';
+import { AgentsScreen, TestsScreen, UsersScreen } from './screens/operations';
 import { ScimTokensScreen } from './screens/scim-tokens';
 import { SignInWall } from './sign-in-wall';
 
 const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } });
 
-type Tab = 'break-glass' | 'ledger' | 'scim' | 'directory' | 'agents' | 'tests';
+type Tab = 'break-glass' | 'ledger' | 'scim' | 'users' | 'directory' | 'agents' | 'tests';
 
 /** Which screens a person sees: those their permissions open (the control plane checks again on every call). */
 const tabs: readonly { id: Tab; label: string; permission: string }[] = [
   { id: 'break-glass', label: 'Break-glass', permission: 'break-glass:decide' },
   { id: 'ledger', label: 'Ledger', permission: 'audit:read' },
   { id: 'scim', label: 'SCIM tokens', permission: 'directory:write' },
+  { id: 'users', label: 'Users', permission: 'users:read' },
   { id: 'directory', label: 'Groups and roles', permission: 'users:read' },
   { id: 'agents', label: 'Agents', permission: 'agents:read' },
   { id: 'tests', label: 'Tests', permission: 'tests:read' },
@@ -73,6 +74,7 @@ function SignedIn({ session }: { session: PortalSession }) {
         {tab === 'break-glass' ? <BreakGlassScreen api={api} /> : null}
         {tab === 'ledger' ? <LedgerScreen api={api} /> : null}
         {tab === 'scim' ? <ScimTokensScreen api={api} /> : null}
+        {tab === 'users' ? <UsersScreen api={api} /> : null}
         {tab === 'directory' ? <DirectoryScreen api={api} /> : null}
         {tab === 'agents' ? <AgentsScreen api={api} /> : null}
         {tab === 'tests' ? <TestsScreen api={api} readsTelemetry={session.permissions.includes('telemetry:read')} /> : null}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AgentPool } from '../../../contracts/agents';
 import { ProbeTest } from '../../../contracts/probe-tests';
 import { SummaryResponse } from '../../../contracts/telemetry';
+import { DirectoryUserView } from '../../../contracts/tenant-directory';
 import type { PortalApi } from '../api';
 import { ErrorLine, RowsTable } from './shared';
 
@@ -38,6 +39,22 @@ export function TestsScreen({ api, readsTelemetry }: { api: PortalApi; readsTele
           <RowsTable rows={rows} columns={['test', 'results', 'failures', 'loss_pct', 'latency_p95_ms']} empty="No results in the window." />
         </>
       ) : null}
+    </section>
+  );
+}
+
+const Users = z.object({ items: z.array(DirectoryUserView), next_cursor: z.string().nullable() });
+
+/** The tenant's people (read-only: the IdP changes them through SCIM), with their groups and roles. */
+export function UsersScreen({ api }: { api: PortalApi }) {
+  const users = useQuery({ queryKey: ['users'], queryFn: async () => Users.parse(await api.get('/v1/directory/users?limit=200')) });
+  const rows = (users.data?.items ?? []).map((user) => ({ id: user.id, user_name: user.user_name, display_name: user.display_name, active: user.active ? 'yes' : 'no', groups: user.groups.join(', '), roles: user.roles.join(', ') }));
+  return (
+    <section aria-labelledby="users-title">
+      <h2 id="users-title">Users</h2>
+      <ErrorLine error={users.error} />
+      <RowsTable rows={rows} columns={['user_name', 'display_name', 'active', 'groups', 'roles']} empty="No users yet: the IdP provisions them (SCIM) or they sign in." />
+      {users.data?.next_cursor == null ? null : <p>The first 200 users are shown.</p>}
     </section>
   );
 }
