@@ -69,6 +69,10 @@ export function registerPortalCookie(app: FastifyInstance, csrf: PortalCsrf): vo
 
 function portalCredential(request: FastifyRequest, csrf: PortalCsrf): void {
   if (request.routeOptions.config.plane !== 'tenant' || request.routeOptions.url?.startsWith('/v1/') !== true) return;
+  // A portal session travels in its cookie only (where the CSRF check applies), never as a bearer.
+  if (/^Bearer\s+bhp_/i.test((request.headers.authorization ?? '').trim())) {
+    throw new ApiError(401, 'unauthorized', 'A portal session is sent only as the portal cookie.');
+  }
   const session = cookieValue(request, PORTAL_COOKIE);
   if (session === null || session === '') return;
   if (request.headers.authorization !== undefined) {

@@ -114,6 +114,9 @@ describe('the portal session (cookie) and its CSRF check', () => {
     const both = await t.app.inject({ method: 'GET', url: '/v1/tenant', headers: { host: hostA, cookie: a.cookie, authorization: adminA } });
     expect(both.statusCode).toBe(400);
     expect(both.json()).toMatchObject({ error: { code: 'invalid_request', details: { reason: 'two_credentials' } } });
+    // The portal session is no bearer: it travels in its cookie only, where CSRF is checked.
+    const asBearer = await t.app.inject({ method: 'GET', url: '/v1/tenant', headers: { host: hostA, authorization: `Bearer ${a.cookie.replace(`${PORTAL_COOKIE}=`, '')}` } });
+    expect(asBearer.statusCode).toBe(401);
     const operator = (await t.adminHeaders()).authorization;
     const withOperator = await t.app.inject({ method: 'GET', url: '/v1/tenant', headers: { host: hostA, cookie: a.cookie, authorization: operator } });
     expect(withOperator.statusCode).toBe(403);

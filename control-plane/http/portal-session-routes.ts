@@ -11,8 +11,8 @@ import { contract } from './route-contract';
 
 const SESSION_COOKIE_SECONDS = 3600;
 
-function clearCookie(name: string): string {
-  return `${name}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0`;
+function clearCookie(name: string, sameSite: 'Strict' | 'Lax'): string {
+  return `${name}=; Path=/; HttpOnly; Secure; SameSite=${sameSite}; Max-Age=0`;
 }
 
 /**
@@ -29,12 +29,12 @@ async function portalTenant(ctx: RouteContext, request: FastifyRequest): Promise
 }
 
 /** The portal session the cookie holds (a bhp_ portal session only: never an API session or an operator's). */
-async function portalCaller(ctx: RouteContext, request: FastifyRequest): Promise<{ auth: AuthenticatedTenant; session: string }> {
+async function portalCaller(ctx: RouteContext, request: FastifyRequest): Promise<{ auth: AuthenticatedTenant; user: NonNullable<AuthenticatedTenant['user']>; session: string }> {
   const session = cookieValue(request, PORTAL_COOKIE);
   if (session?.startsWith('bhp_') !== true) throw new ApiError(401, 'unauthorized', 'Not signed in to the portal.');
   const auth = await ctx.tenantAuth.authenticate(`Bearer ${session}`);
   if (auth.token.kind !== 'portal' || auth.user === null) throw new ApiError(401, 'unauthorized', 'Not signed in to the portal.');
-  return { auth, session };
+  return { auth, user: auth.user, session };
 }
 
 /**
@@ -54,7 +54,7 @@ export function portalSessionRoutes(ctx: RouteContext) {
     });
 
     app.get('/portal/callback', contract({ summary: 'Complete a portal sign-in: sets the portal cookie and returns to /portal/ (a failure returns with ?error=<code>)', credential: 'none', responses: { 302: null } }), async (request, reply) => {
-      const cookies = [clearCookie(PORTAL_LOGIN_COOKIE).replace('SameSite=Strict', 'SameSite=Lax')];
+      const cookies = [clearCookie(PORTAL_LOGIN_COOKIE, 'Lax')];
       try {
         const found = await portalTenant(ctx, request);
         if (found === null) throw new ApiError(404, 'not_found', "No tenant's portal is served at this host.");
@@ -70,8 +70,7 @@ export function portalSessionRoutes(ctx: RouteContext) {
     });
 
     app.get('/portal/session', contract({ summary: "The portal's signed-in person, their roles and permissions, and the CSRF value for state-changing calls", credential: 'portal', responses: { 200: PortalSession } }), async (request, reply) => {
-      const { auth, session } = await portalCaller(ctx, request);
-      const user = auth.user ?? { id: '', userName: '', roles: [] };
+      const { auth, user, session } = await portalCaller(ctx, request);
       const body: PortalSession = {
         tenant: { id: auth.tenant.id, slug: auth.tenant.slug, name: auth.tenant.name },
         user: { id: user.id, user_name: user.userName, roles: user.roles },
@@ -86,7 +85,7 @@ export function portalSessionRoutes(ctx: RouteContext) {
       const { auth, session } = await portalCaller(ctx, request);
       ctx.portalCsrf.check(request, session);
       await ctx.signIn.signOut(auth.tenant, auth.token.id);
-      return reply.code(204).header('set-cookie', clearCookie(PORTAL_COOKIE)).send();
+      return reply.code(204).header('set-cookie', clearCookie(PORTAL_COOKIE, 'Strict')).send();
     });
     return Promise.resolve();
   };
