@@ -232,6 +232,16 @@ test("each tenant's admin signs in through their own IdP, sees only their tenant
   const bravoRequest = await call('GET', `/provider/v1/break-glass/${requests.bravo}`, `Bearer ${operator}`);
   expect(bravoRequest.json.state).toBe('pending');
 
+  // Each tenant's users screen lists its own people only.
+  for (const [page, own, other] of [
+    [alpha, 'alpha', 'bravo'],
+    [bravo, 'bravo', 'alpha'],
+  ] as const) {
+    await page.getByRole('button', { name: 'Users', exact: true }).click();
+    await expect(page.getByRole('cell', { name: `${own}-admin@${own}.example` })).toBeVisible();
+    await expect(page.getByText(`${other}-admin`)).toHaveCount(0);
+  }
+
   // Bravo's ledger verifies, and one entry's inclusion proof checks in the browser.
   await bravo.getByRole('button', { name: 'Ledger' }).click();
   await bravo.getByRole('button', { name: 'Verify the ledger' }).click();
