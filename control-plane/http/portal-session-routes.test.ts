@@ -174,6 +174,20 @@ describe('the portal session (cookie) and its CSRF check', () => {
     expect(adminB).toMatch(/^Bearer bht_/);
   });
 
+  it("with a public URL, redirects to the tenant's own host at the public URL's port, whatever port the request names", async () => {
+    const pub = await buildTestApp({ baseDomain: BASE, publicUrl: 'https://cp.example.test:9443' });
+    try {
+      await portalTenant({ call: injectCall(pub.app), onboarding: (await pub.tenantAdminHeaders('tenant-a', 'pooled')).authorization, slug: 'tenant-a', idp: idpA, clientId: 'portal-a', clientSecret: 'secret-a-1234567890', account: 'alice', role: 'admin' });
+      for (const host of [hostA, `${hostA}:1234`, `${hostA.toUpperCase()}.:9443`]) {
+        const start = await pub.app.inject({ method: 'GET', url: '/portal/login', headers: { host } });
+        expect(start.statusCode, host).toBe(302);
+        expect(new URL(String(start.headers.location)).searchParams.get('redirect_uri'), host).toBe(`https://${hostA}:9443/portal/callback`);
+      }
+    } finally {
+      await pub.close();
+    }
+  });
+
   it('signs out: the session ends at once and the cookie is cleared', async () => {
     const c = await portal(hostA, idpA, 'alice');
     const logout = await t.app.inject({ method: 'POST', url: '/portal/logout', headers: { host: hostA, cookie: c.cookie, 'sec-fetch-site': 'same-origin', [CSRF_HEADER]: c.csrf } });
