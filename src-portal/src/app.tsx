@@ -9,7 +9,6 @@ import { AgentsScreen, TestsScreen, UsersScreen } from './screens/operations';
 import { ScimTokensScreen } from './screens/scim-tokens';
 import { SignInWall } from './sign-in-wall';
 
-const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } });
 
 type Tab = 'break-glass' | 'ledger' | 'scim' | 'users' | 'directory' | 'agents' | 'tests';
 
@@ -25,6 +24,8 @@ const tabs: readonly { id: Tab; label: string; permission: string }[] = [
 ];
 
 export function App({ loadBrand }: { loadBrand: () => Promise<unknown> }) {
+  // One cache per mounted app (a page has one; tests mount several).
+  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } } }));
   return (
     <QueryClientProvider client={queryClient}>
       <Portal loadBrand={loadBrand} />
