@@ -66,3 +66,21 @@ export const ScimTokenView = z.strictObject({
 });
 
 export const ScimTokenCreated = ScimTokenView.omit({ revoked_at: true }).extend({ token: z.string().startsWith('bhs_') });
+
+/** GET /v1/directory/users: the tenant's people as its admins read them (read-only; SCIM changes them). */
+export const DirectoryUsersQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().regex(/^\d{1,9}$/, 'a cursor this list gave out').optional(),
+});
+
+export const DirectoryUserView = z.strictObject({
+  id: Uuid,
+  user_name: z.string(),
+  display_name: z.string().nullable(),
+  active: z.boolean(),
+  /** The IdP groups the user is in (SCIM), and the roles they map to. */
+  groups: z.array(z.string()),
+  roles: z.array(z.string()),
+  created_at: Timestamp,
+});
+export type DirectoryUserView = z.infer<typeof DirectoryUserView>;

@@ -19,6 +19,8 @@ import { healthRoutes } from './http/health-routes';
 import { metricsRoute } from './http/metrics-route';
 import { openApiRoute } from './http/openapi-route';
 import { portalRoutes } from './http/portal-route';
+import { PortalCsrf, registerPortalCookie } from './http/portal-cookie';
+import { portalSessionRoutes } from './http/portal-session-routes';
 import { CONTROL_PLANE_VERSION } from './version';
 import { auditRoutes } from './http/provider/audit-routes';
 import { brandingRoutes } from './http/provider/branding-routes';
@@ -113,6 +115,15 @@ function publicOrigin(deps: AppDeps): (host: string | undefined) => string | nul
   };
 }
 
+/** A tenant portal's origin: its (checked) host name, at the public URL's port if configured, else the port the request came to. */
+function portalOrigin(deps: AppDeps): (tenantHost: string, requestHost: string | undefined) => string {
+  const configuredPort = deps.publicUrl === undefined ? null : new URL(deps.publicUrl).port;
+  return (tenantHost, requestHost) => {
+    const port = configuredPort ?? /:(\d{1,5})$/.exec(requestHost ?? '')?.[1] ?? '';
+    return port === '' || port === '443' ? `https://${tenantHost}` : `https://${tenantHost}:${port}`;
+  };
+}
+
 /** The services every route calls, built once over one storage (the composition root). */
 function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; writer: IngestWriter } {
   const { storage, deploymentKey } = deps;
@@ -155,6 +166,8 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
     storage,
     deploymentKey,
     publicOrigin: publicOrigin(deps),
+    portalOrigin: portalOrigin(deps),
+    portalCsrf: new PortalCsrf(deploymentKey),
   };
   return { ctx, writer };
 }
@@ -204,12 +217,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRouteTable(app);
   registerGrantGuard(app);
   const { ctx, writer } = services(app, deps);
+  registerPortalCookie(app, ctx.portalCsrf);
 
   // Public.
   await app.register(healthRoutes({ storage: deps.storage, license: deps.license }));
   await app.register(openApiRoute(CONTROL_PLANE_VERSION));
   await app.register(metricsRoute(ctx, deps.metricsToken ?? null));
   await app.register(portalRoutes(deps.portalDir ?? null));
+  await app.register(portalSessionRoutes(ctx));
   // The provider plane (operator sessions).
   await app.register(providerAuthRoutes(ctx.auth));
   await app.register(accountRoutes(ctx));

@@ -23,7 +23,12 @@ export interface AuthenticatedTenant {
   withheld: ReadonlySet<TenantPermission>;
 }
 
-const tokenPrefixes: Record<TenantTokenKind, string> = { admin: 'bht_', session: 'bht_', scim: 'bhs_', bootstrap: 'bhb_', agent: 'bha_' };
+const tokenPrefixes: Record<TenantTokenKind, string> = { admin: 'bht_', session: 'bht_', portal: 'bhp_', scim: 'bhs_', bootstrap: 'bhb_', agent: 'bha_' };
+
+/** A person's session: an API session (bht_) or a portal session (bhp_, the portal's cookie). */
+function isPersonSession(kind: TenantTokenKind): boolean {
+  return kind === 'session' || kind === 'portal';
+}
 
 /**
  * What a tenant's data reveals is for the tenant's people: telemetry reads and insights need a
@@ -68,7 +73,7 @@ export function requireTenantPermission(auth: AuthenticatedTenant, permission: T
 export function tenantOwnership(tenant: TenantRecord, token: TenantTokenRecord, identity: TenantIdentityRecord | null): boolean {
   if (tenant.handedOverAt === null || token.createdAt < tenant.handedOverAt) return false;
   if (token.kind === 'admin') return token.subjectId === null;
-  if (token.kind === 'session') return identity?.tenantOwnedAt != null;
+  if (isPersonSession(token.kind)) return identity?.tenantOwnedAt != null;
   return true;
 }
 
@@ -96,7 +101,8 @@ export class TenantAuth {
     const prefix = tokenPrefixes[kind];
     const match = /^Bearer ([a-z]{3}_[A-Za-z0-9_-]{10,200})$/.exec((authorization ?? '').trim());
     const token = match?.[1];
-    if (token?.startsWith(prefix) !== true) {
+    // Routes for admins also take a portal session (the portal's cookie, see http/portal-cookie.ts).
+    if (token === undefined || !(token.startsWith(prefix) || (kind === 'admin' && token.startsWith(tokenPrefixes.portal)))) {
       throw new ApiError(401, 'unauthorized', `Send Authorization: Bearer <${prefix} token>.`);
     }
     const tokenHash = hashToken(token);
@@ -107,8 +113,8 @@ export class TenantAuth {
     }
     const scope = this.storage.tenantScope(tenant);
     const record = await scope.tokenByHash(tokenHash);
-    // bht_ is both a tenant-admin token and a user session: routes for admins accept either.
-    const kindOk = record !== null && (record.kind === kind || (kind === 'admin' && record.kind === 'session'));
+    // bht_ is both a tenant-admin token and a user session: routes for admins accept either, and a portal session.
+    const kindOk = record !== null && (record.kind === kind || (kind === 'admin' && isPersonSession(record.kind))) && token.startsWith(tokenPrefixes[record.kind]);
     if (record !== null && kindOk && isSpentOnboardingToken(tenant, record)) {
       throw await this.onboardingTokenUsed(tenant, record);
     }
@@ -124,7 +130,7 @@ export class TenantAuth {
     if (kind === 'admin') {
       this.apiLimit?.spend(tenant);
     }
-    if (record.kind !== 'session') {
+    if (!isPersonSession(record.kind)) {
       const permissions = record.kind === 'admin' ? new Set<string>(adminTokenPermissions) : new Set<string>();
       return {
         tenant,

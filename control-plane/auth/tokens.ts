@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /** Token kinds of API.md, by prefix. */
-export type TokenPrefix = 'bho_' | 'bht_' | 'bhs_' | 'bhb_' | 'bha_' | 'bhg_' | 'bhm_';
+export type TokenPrefix = 'bho_' | 'bht_' | 'bhp_' | 'bhs_' | 'bhb_' | 'bha_' | 'bhg_' | 'bhm_';
 
 /** A new opaque token: its prefix and 256 random bits (base64url). Only its hash is ever stored. */
 export function newToken(prefix: TokenPrefix): string {

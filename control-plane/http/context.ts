@@ -26,6 +26,7 @@ import type { ProbeTestService } from '../tenancy/probe-test-service';
 import type { TenantCrypto } from '../tenancy/tenant-keys';
 import type { Actor, TenantService } from '../tenancy/tenant-service';
 import type { TenantSummaries } from '../tenancy/tenant-summaries';
+import type { PortalCsrf } from './portal-cookie';
 
 /**
  * What route plugins are given: the services they call (built once in app.ts). A route parses its
@@ -64,6 +65,12 @@ export interface RouteContext {
   deploymentKey: Buffer;
   /** The origin for redirect URIs from a request's Host header, or null when that host is not ours (see AppDeps.publicUrl). */
   publicOrigin: (host: string | undefined) => string | null;
+  /**
+   * The origin of a tenant's portal on `tenantHost` (a host name its tenant was resolved by, never the
+   * raw Host header): https, at the public URL's port when one is configured, else the request's.
+   */
+  portalOrigin: (tenantHost: string, requestHost: string | undefined) => string;
+  portalCsrf: PortalCsrf;
 }
 
 /** The signed-in operator, checked for `permission` (401 without a session, 403 without the permission). */

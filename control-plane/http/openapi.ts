@@ -13,7 +13,13 @@ const securitySchemes: Record<Exclude<Credential, 'none'>, { description: string
   'tenant-or-grant': { description: "A tenant person's session (`bht_`) with the permission, or an operator's active break-glass grant (`bhg_`) for the tenant." },
   scim: { description: "The tenant's SCIM token (`bhs_`), minted by a tenant admin for its IdP." },
   agent: { description: "An agent's token (`bha_`) from POST /agent/v1/enroll." },
+  portal: { description: 'The tenant portal\'s session cookie `__Host-bh_portal` (`bhp_`), from GET /portal/callback. The /v1 tenant routes take it instead of a bearer (never both); state-changing calls also need `X-Bulkhead-CSRF` from GET /portal/session and a same-origin request.' },
 };
+
+/** How a credential travels: a bearer token, or the portal's cookie. */
+function securityScheme(name: string, description: string): Record<string, string> {
+  return name === 'portal' ? { type: 'apiKey', in: 'cookie', name: '__Host-bh_portal', description } : { type: 'http', scheme: 'bearer', description };
+}
 
 /** A zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect); `io` picks input (requests) or output (answers). */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
@@ -84,7 +90,7 @@ export function openApiDocument(routes: readonly RouteEntry[], version: string):
     },
     paths,
     components: {
-      securitySchemes: Object.fromEntries(Object.entries(securitySchemes).map(([name, scheme]) => [name, { type: 'http', scheme: 'bearer', description: scheme.description }])),
+      securitySchemes: Object.fromEntries(Object.entries(securitySchemes).map(([name, scheme]) => [name, securityScheme(name, scheme.description)])),
       schemas: { ErrorEnvelope: jsonSchema(ErrorEnvelope, 'output') },
     },
     tags: [

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
 /** Which credential a route takes (the OpenAPI security requirement it documents). */
-export type Credential = 'none' | 'operator' | 'metrics' | 'tenant' | 'tenant-or-grant' | 'scim' | 'agent';
+export type Credential = 'none' | 'operator' | 'metrics' | 'tenant' | 'tenant-or-grant' | 'scim' | 'agent' | 'portal';
 
 /** An answer's body: JSON of a schema, none, plain text, a PDF, or either JSON or CSV (`format=`) of the same rows. */
 export type ResponseBody = z.ZodType | null | 'text' | 'pdf' | { json: z.ZodType; csv: true };

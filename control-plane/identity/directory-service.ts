@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { builtinTenantRoles } from '../../contracts/tenant-directory';
+import { builtinTenantRoles, type DirectoryUserView } from '../../contracts/tenant-directory';
 import { tenantLedger } from '../audit/ledger-ids';
 import { hashToken, newToken } from '../auth/tokens';
 import { ApiError } from '../errors';
@@ -58,6 +58,24 @@ export class DirectoryService {
 
   listGroups(tenant: TenantRecord, request: ListRequest, base: string): Promise<{ docs: Record<string, unknown>[]; total: number }> {
     return listGroups(this.deps.storage.tenantScope(tenant), request, base);
+  }
+
+  /**
+   * A page of the tenant's users (creation order) for its admins, with their groups and the roles
+   * those map to (as effectiveRoles decides them: none for a deactivated user). `offset` is the cursor.
+   */
+  async usersPage(tenant: TenantRecord, offset: number, limit: number): Promise<{ items: DirectoryUserView[]; next_cursor: string | null }> {
+    const scope = this.deps.storage.tenantScope(tenant);
+    const fetched = await scope.users({ offset, limit: limit + 1 });
+    const users = fetched.slice(0, limit);
+    const [memberships, mappings] = await Promise.all([users.length === 0 ? Promise.resolve([]) : scope.memberships({ userIds: users.map((user) => user.id) }), scope.roleMappings()]);
+    const items = users.map((user) => {
+      const groups = memberships.filter((membership) => membership.userId === user.id).map((membership) => membership.groupDisplayName);
+      const names = new Set(groups.map((group) => group.toLowerCase()));
+      const roles = user.active ? [...new Set(mappings.filter((mapping) => names.has(mapping.group.toLowerCase())).map((mapping) => mapping.role))].sort() : [];
+      return { id: user.id, user_name: user.userName, display_name: user.displayName, active: user.active, groups: groups.sort(), roles, created_at: user.createdAt };
+    });
+    return { items, next_cursor: fetched.length > limit ? String(offset + limit) : null };
   }
 
   async user(tenant: TenantRecord, id: string): Promise<DirectoryUser | null> {

@@ -14,6 +14,11 @@ import { effectiveRoles } from './effective-roles';
 import { beginLogin, completeLogin, discover, OidcLoginError, type OidcIdentity, type TenantOidcSettings } from './oidc-relying-party';
 
 const SESSION_SECONDS = 8 * 3600;
+/** A portal session (the cookie) is short: a browser tab is a riskier holder than an API client. */
+const PORTAL_SESSION_SECONDS = 3600;
+
+/** Which session a sign-in opens: an API session (bht_, answered once as JSON) or a portal session (bhp_, the portal's cookie). */
+export type SessionKind = 'session' | 'portal';
 const PendingLogin = z.object({
   tenant_id: z.string(),
   pending: z.object({ state: z.string(), nonce: z.string(), codeVerifier: z.string(), redirectUri: z.string(), createdAt: z.number() }),
@@ -110,8 +115,12 @@ export class SignInService {
     }
   }
 
-  /** Completes a sign-in from the callback URL and the pending login this browser kept; opens the session. */
-  async complete(pendingSealed: string | null, callbackPath: string): Promise<SignedIn> {
+  /**
+   * Completes a sign-in from the callback URL and the pending login this browser kept; opens the
+   * session. `expectTenantId`: the tenant whose portal the callback reached (a login begun for
+   * another tenant is refused there).
+   */
+  async complete(pendingSealed: string | null, callbackPath: string, options: { kind?: SessionKind; expectTenantId?: string } = {}): Promise<SignedIn> {
     let state: z.infer<typeof PendingLogin>;
     try {
       state = PendingLogin.parse(JSON.parse(open(this.cookieKey, Buffer.from(pendingSealed ?? '', 'base64url'), 'oidc-login').toString('utf8')));
@@ -120,6 +129,9 @@ export class SignInService {
         throw new ApiError(401, 'unauthorized', 'No sign-in is in progress in this browser; start it again.', { reason: 'oidc_state_mismatch' });
       }
       throw error;
+    }
+    if (options.expectTenantId !== undefined && state.tenant_id !== options.expectTenantId) {
+      throw new ApiError(401, 'unauthorized', 'This sign-in was started for another tenant; start it again here.', { reason: 'oidc_state_mismatch' });
     }
     const tenant = await this.deps.storage.tenants.byId(state.tenant_id);
     if (tenant === null || tenant.state !== 'active') {
@@ -133,7 +145,13 @@ export class SignInService {
     } catch (error) {
       throw oidcError(error);
     }
-    return this.openSession(tenant, settings.issuer, identity);
+    return this.openSession(tenant, settings.issuer, identity, options.kind ?? 'session');
+  }
+
+  /** Ends a portal session (sign-out): its token is revoked at once. */
+  async signOut(tenant: TenantRecord, tokenId: string): Promise<void> {
+    const at = this.deps.clock().toISOString();
+    await this.deps.storage.transaction((tx) => tx.revokeTenantToken(tenant, tokenId, 'portal', at));
   }
 
   /** The tenant's settings as the relying party needs them; after handover, only settings the tenant owns. */
@@ -161,7 +179,7 @@ export class SignInService {
    * provisioned with this subject as its externalId, else a new one with no roles. Never by email: an
    * IdP that asserts someone's address does not make its subject that person.
    */
-  private async openSession(tenant: TenantRecord, issuer: string, identity: OidcIdentity): Promise<SignedIn> {
+  private async openSession(tenant: TenantRecord, issuer: string, identity: OidcIdentity, kind: SessionKind): Promise<SignedIn> {
     const scope = this.deps.storage.tenantScope(tenant);
     const linkedId = await scope.identityLink(issuer, identity.subject);
     let user: DirectoryUser | null = linkedId === null ? null : ((await scope.usersByIds([linkedId]))[0] ?? null);
@@ -185,8 +203,8 @@ export class SignInService {
     const sealPersonal = await personalSealer(this.deps.crypto, tenant.id);
     const now = this.deps.clock();
     const at = now.toISOString();
-    const token = newToken('bht_');
-    const expiresAt = new Date(now.getTime() + SESSION_SECONDS * 1000).toISOString();
+    const token = newToken(kind === 'portal' ? 'bhp_' : 'bht_');
+    const expiresAt = new Date(now.getTime() + (kind === 'portal' ? PORTAL_SESSION_SECONDS : SESSION_SECONDS) * 1000).toISOString();
     const created = user === null;
     const signedIn = await this.deps.storage.transaction(async (tx) => {
       let person = user;
@@ -215,8 +233,8 @@ export class SignInService {
       if (link) {
         await tx.linkIdentity(tenant, { issuer, subject: identity.subject, userId: person.id, createdAt: at });
       }
-      await tx.createTenantToken(tenant, { id: randomUUID(), kind: 'session', name: 'oidc session', tokenHash: hashToken(token), createdAt: at, expiresAt, revokedAt: null, subjectId: person.id });
-      await tx.appendLedger(tenantLedger(tenant.id), { actor: `tenant:${tenant.slug}:user:${person.id}`, eventType: 'USER_LOGIN', tenantId: tenant.id, details: { user_id: person.id, issuer, first_seen: created } }, at);
+      await tx.createTenantToken(tenant, { id: randomUUID(), kind, name: kind === 'portal' ? 'portal session' : 'oidc session', tokenHash: hashToken(token), createdAt: at, expiresAt, revokedAt: null, subjectId: person.id });
+      await tx.appendLedger(tenantLedger(tenant.id), { actor: `tenant:${tenant.slug}:user:${person.id}`, eventType: 'USER_LOGIN', tenantId: tenant.id, details: { user_id: person.id, issuer, first_seen: created, ...(kind === 'portal' ? { via: 'portal' } : {}) } }, at);
       return person;
     });
     return { token, expiresAt, user: { id: signedIn.id, userName: signedIn.userName, roles: await effectiveRoles(scope, signedIn.id) } };

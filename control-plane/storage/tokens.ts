@@ -4,7 +4,8 @@ import type { TenantRef } from './tenants';
  * A tenant's tokens (admin, session, SCIM, bootstrap, agent), kept as hashes in the tenant's own
  * control store, each with a routing entry that names its tenant.
  */
-export type TenantTokenKind = 'admin' | 'session' | 'scim' | 'bootstrap' | 'agent';
+/** `portal`: a person's portal session (bhp_), carried in the portal's cookie only. */
+export type TenantTokenKind = 'admin' | 'session' | 'portal' | 'scim' | 'bootstrap' | 'agent';
 
 export interface TenantTokenRecord {
   id: string;

@@ -14,7 +14,7 @@ export const DEFAULT_RECOVERY_WAIT_MS = 72 * 3600 * 1000;
 const RECOVERY_LIST_LIMIT = 100;
 
 /** What handover and recovery end: every credential that can act for the tenant but agents' own tokens. */
-export const HANDOVER_REVOKED_KINDS: readonly TenantTokenKind[] = ['admin', 'scim', 'session', 'bootstrap'];
+export const HANDOVER_REVOKED_KINDS: readonly TenantTokenKind[] = ['admin', 'scim', 'session', 'portal', 'bootstrap'];
 
 export interface OwnershipDeps {
   storage: Storage;

@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { z } from 'zod';
-import { SignInWall } from './sign-in-wall';
+import { App } from './app';
 import './portal.css';
 
 // The CSP allows no eval: tell zod not to even probe for it (the probe is reported as a violation).
@@ -14,7 +14,7 @@ if (!container) {
 
 createRoot(container).render(
   <StrictMode>
-    <SignInWall loadBrand={() => fetchBrand(window.fetch.bind(window))} />
+    <App loadBrand={() => fetchBrand(window.fetch.bind(window))} />
   </StrictMode>,
 );
 

@@ -41,4 +41,15 @@ describe('the portal sign-in wall', () => {
     expect(await screen.findByRole('heading', { name: 'Bulkhead' })).toBeTruthy();
     expect(property('--brand-primary')).toBe(DEFAULT_BRAND_DESIGN.colors.primary);
   });
+
+  it("offers sign-in at the tenant's IdP on a tenant's host only, and shows a failed sign-in's code as text", async () => {
+    render(<SignInWall loadBrand={() => Promise.resolve(brand({}))} signInError="<b>oidc_state_mismatch</b>" />);
+    expect((await screen.findByRole('link', { name: 'Sign in' })).getAttribute('href')).toBe('/portal/login');
+    expect(screen.getByRole('alert').textContent).toBe('Sign-in failed (<b>oidc_state_mismatch</b>).');
+    expect(document.querySelector('b')).toBeNull();
+    cleanup();
+    render(<SignInWall loadBrand={() => Promise.resolve(brand({ source: 'default', tenant_slug: null }))} />);
+    expect(await screen.findByText('This address does not belong to an organization.')).toBeTruthy();
+    expect(screen.queryByRole('link')).toBeNull();
+  });
 });

@@ -6,10 +6,10 @@ import { applyBrand, brandFrom, DEFAULT_BRAND, imageUrl } from './brand';
  * The tenant portal's sign-in wall: the brand of the host it is served on (product name, logo,
  * colors, typography, login message), or the default brand. Brand text is rendered as text,
  * images only as <img> data URLs, colors and typography only as CSS custom properties.
- *
- * Signing in is not part of this wall yet: it needs the portal's cookie session (see docs/api.md).
+ * Signing in goes to the tenant's own IdP (GET /portal/login); a failed sign-in comes back with an
+ * error code, shown as text.
  */
-export function SignInWall({ loadBrand }: { loadBrand: () => Promise<unknown> }) {
+export function SignInWall({ loadBrand, signInError = null }: { loadBrand: () => Promise<unknown>; signInError?: string | null }) {
   const [brand, setBrand] = useState<ResolvedBrand | null>(null);
 
   useEffect(() => {
@@ -36,7 +36,18 @@ export function SignInWall({ loadBrand }: { loadBrand: () => Promise<unknown> })
         {logo === null ? null : <img className="logo" src={logo} alt={`${brand.product_name} logo`} />}
         <h1 id="product-name">{brand.product_name}</h1>
         {brand.login_message === null ? null : <p className="message">{brand.login_message}</p>}
-        <p className="note">{brand.tenant_slug === null ? 'This address does not belong to an organization.' : 'Sign-in on this portal is not open yet.'}</p>
+        {brand.tenant_slug === null ? (
+          <p className="note">This address does not belong to an organization.</p>
+        ) : (
+          <a className="sign-in" href="/portal/login">
+            Sign in
+          </a>
+        )}
+        {signInError === null ? null : (
+          <p className="error" role="alert">
+            Sign-in failed ({signInError.slice(0, 60)}).
+          </p>
+        )}
       </section>
     </main>
   );

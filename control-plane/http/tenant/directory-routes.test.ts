@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RolesView, ScimTokenCreated, ScimTokenView } from '../../../contracts/tenant-directory';
+import { DirectoryUserView, RolesView, ScimTokenCreated, ScimTokenView } from '../../../contracts/tenant-directory';
 import { buildTestApp, type TestApp } from '../../../test/helpers/control-plane-harness';
 import { hashToken } from '../../auth/tokens';
 
@@ -38,6 +38,45 @@ describe('tenant directory: SCIM tokens, roles, role mappings', () => {
     const contents = await t.engine.rawContents();
     expect(contents.some((content) => content.includes(token.token))).toBe(false);
     expect(contents.some((content) => content.includes(hashToken(token.token)))).toBe(true);
+  });
+
+  it("lists the tenant's own users (read-only) with their groups and mapped roles, paged; never another tenant's", async () => {
+    const scimOf = async (headers: Headers) => ({ authorization: `Bearer ${ScimTokenCreated.parse((await call('POST', '/v1/directory/scim-tokens', headers, { name: 'idp' })).json()).token}` });
+    const scimPost = (scim: Headers, url: string, resource: object) => t.app.inject({ method: 'POST', url, headers: { ...scim, 'content-type': 'application/scim+json' }, payload: JSON.stringify(resource) });
+    const user = (userName: string, active = true) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, displayName: userName.toUpperCase(), active });
+    const [scimA, scimB] = [await scimOf(a), await scimOf(b)];
+    const ids: string[] = [];
+    for (const [name, active] of [['ann', true], ['art', true], ['abe', false]] as const) {
+      ids.push((await scimPost(scimA, '/scim/v2/Users', user(name, active))).json<{ id: string }>().id);
+    }
+    const bob = (await scimPost(scimB, '/scim/v2/Users', user('bob'))).json<{ id: string }>().id;
+    await scimPost(scimA, '/scim/v2/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Ops', members: ids.map((value) => ({ value })) });
+    expect((await call('PUT', '/v1/directory/role-mappings', a, { mappings: [{ group: 'ops', role: 'operator' }] })).statusCode).toBe(200);
+
+    const first = await call('GET', '/v1/directory/users?limit=2', a);
+    expect(first.statusCode, first.body).toBe(200);
+    const page = first.json<{ items: unknown[]; next_cursor: string | null }>();
+    expect(page.items).toHaveLength(2);
+    expect(page.next_cursor).toBe('2');
+    const rest = (await call('GET', `/v1/directory/users?limit=2&cursor=${page.next_cursor}`, a)).json<{ items: unknown[]; next_cursor: string | null }>();
+    expect(rest.items).toHaveLength(1);
+    expect(rest.next_cursor).toBeNull();
+    // (The test clock stands still, so creation order ties; compare the whole list by name.)
+    const all = [...page.items, ...rest.items].map((item) => DirectoryUserView.parse(item)).sort((x, y) => x.user_name.localeCompare(y.user_name));
+    expect(all).toMatchObject([
+      // A deactivated user is listed, with no roles (a session of theirs ends at once).
+      { id: ids[2], user_name: 'abe', active: false, groups: ['Ops'], roles: [] },
+      { id: ids[0], user_name: 'ann', display_name: 'ANN', active: true, groups: ['Ops'], roles: ['operator'] },
+      { id: ids[1], user_name: 'art', active: true, groups: ['Ops'], roles: ['operator'] },
+    ]);
+    // Tenant B sees only bob; A's ids never appear there.
+    const listB = await call('GET', '/v1/directory/users', b);
+    expect(listB.json<{ items: { id: string }[] }>().items.map((item) => item.id)).toEqual([bob]);
+    for (const id of ids) expect(listB.body).not.toContain(id);
+    // Only callers with users:read; the SCIM token is no tenant-admin credential; a forged cursor is refused.
+    expect((await call('GET', '/v1/directory/users', scimA)).statusCode).toBe(401);
+    expect((await call('GET', '/v1/directory/users', await t.tenantUserHeaders(a, 'viewer'))).statusCode).toBe(403);
+    expect((await call('GET', '/v1/directory/users?cursor=abc', a)).statusCode).toBe(400);
   });
 
   it('a SCIM token is not an admin token, and an admin token is not a SCIM token', async () => {

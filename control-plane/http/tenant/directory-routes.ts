@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { pageOf, Uuid } from '../../../contracts/common';
-import { CreateScimTokenRequest, PutRolesRequest, RoleMappings, RolesView, ScimTokenCreated, ScimTokenView } from '../../../contracts/tenant-directory';
+import { CreateScimTokenRequest, DirectoryUsersQuery, DirectoryUserView, PutRolesRequest, RoleMappings, RolesView, ScimTokenCreated, ScimTokenView } from '../../../contracts/tenant-directory';
 import type { RouteContext } from '../context';
 import { parseWith } from '../validation';
 import { contract } from '../route-contract';
@@ -34,6 +34,12 @@ export function directoryRoutes(ctx: RouteContext) {
       const { id } = parseWith(TokenParams, request.params, 'path');
       await ctx.directory.revokeScimToken({ tenant, actor: actor.label }, id);
       return reply.code(204).send();
+    });
+
+    app.get('/v1/directory/users', contract({ summary: "The tenant's users with their groups and roles (read-only; SCIM changes them)", credential: 'tenant', query: DirectoryUsersQuery, responses: { 200: pageOf(DirectoryUserView) } }), async (request) => {
+      const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'users:read');
+      const { limit, cursor } = parseWith(DirectoryUsersQuery, request.query, 'query');
+      return ctx.directory.usersPage(tenant, cursor === undefined ? 0 : Number(cursor), limit);
     });
 
     app.get('/v1/roles', contract({ summary: 'Built-in and custom roles', credential: 'tenant', responses: { 200: RolesView } }), async (request) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ConfirmIdentityRequest, OidcLoginQuery, OidcView, PutOidcRequest } from '../../../contracts/identity';
 import { notTenantOwned, type AuthenticatedTenant } from '../../auth/tenant-auth';
 import { ApiError } from '../../errors';
@@ -6,17 +6,10 @@ import type { RouteContext } from '../context';
 import { parseWith } from '../validation';
 import { oidcView } from '../views';
 import { contract } from '../route-contract';
+import { cookieValue } from '../cookies';
 import { SignInResponse } from '../../../contracts/tenants';
 
 const COOKIE = 'bh_oidc';
-
-function cookieValue(request: FastifyRequest, name: string): string | null {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return rest.join('=');
-  }
-  return null;
-}
 
 /** Once handed over, the tenant's identity is changed only by credentials the tenant owns. */
 function requireOwnedCredential(auth: AuthenticatedTenant): void {

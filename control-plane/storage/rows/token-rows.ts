@@ -10,7 +10,7 @@ export const TOKEN_COLUMNS = ['tenant_id', 'id', 'kind', 'token_hash', 'name', '
 /** What a read selects: everything but the hash. */
 export const TOKEN_READ_COLUMNS = 'id, kind, name, created_at, expires_at, revoked_at, subject_id';
 
-export const TokenKind = z.enum(['admin', 'session', 'scim', 'bootstrap', 'agent']) satisfies z.ZodType<TenantTokenKind>;
+export const TokenKind = z.enum(['admin', 'session', 'portal', 'scim', 'bootstrap', 'agent']) satisfies z.ZodType<TenantTokenKind>;
 
 const Row = z.object({ id: text, kind: TokenKind, name: text, created_at: text, expires_at: text, revoked_at: optionalText, subject_id: optionalText });
 

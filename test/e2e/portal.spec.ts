@@ -6,10 +6,15 @@ import { generate } from 'otplib';
 import { PNG } from 'pngjs';
 import { Agent, request } from 'undici';
 import { runCli, startServe, type ServingProcess } from '../helpers/cli-process';
+import { portalTenant } from '../helpers/portal-fixtures';
+import type { Call } from '../helpers/tenant-user';
+import { startTestIdp, type TestIdp } from '../helpers/test-idp';
 
-// The tenant portal's sign-in wall (#19) against a real control plane (`serve --base-domain`) in
-// Debian's Chromium: two tenants with different brands side by side, one on its tenant host and one
-// on its custom domain, and an unknown host with the default brand. Host names resolve to loopback
+// The tenant portal (#19) against a real control plane (`serve --base-domain`) and two real
+// oidc-provider IdPs, in Debian's Chromium: two tenants with different brands side by side, one on its
+// tenant host and one on its custom domain, and an unknown host with the default brand; each tenant's
+// admin signs in through their own IdP and sees only their tenant's data, and approves a break-glass
+// request in the portal that the operator then activates through the API. Host names resolve to loopback
 // inside Chromium only (--host-resolver-rules); the data dir's certificate does not name them, so
 // the context ignores certificate errors. Screenshots of both walls, and of the two side by side,
 // are kept in the test's output folder (test-results/).
@@ -66,6 +71,11 @@ const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i
 let root: string;
 let server: ServingProcess;
 let port: string;
+let operator: string;
+let call: Call;
+let dispatcher: Agent;
+const idps: Partial<Record<keyof typeof brands, TestIdp>> = {};
+const hosts = { alpha: `alpha.${BASE}`, bravo: brands.bravo.custom_domain } as const;
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
@@ -78,7 +88,7 @@ test.beforeAll(async () => {
   const { secret } = JSON.parse(init.stdout) as { secret: string };
   server = await startServe(['--data', dataDir, '--base-domain', BASE], env);
   port = new URL(server.url).port;
-  const dispatcher = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') } });
+  dispatcher = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') } });
   const api = async (method: 'POST' | 'PUT', path: string, token: string | null, body: unknown) => {
     const response = await request(`${server.url}${path}`, { method, dispatcher, headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) }, body: JSON.stringify(body) });
     const json = (await response.body.json()) as Record<string, unknown>;
@@ -86,15 +96,37 @@ test.beforeAll(async () => {
     return json;
   };
   // init leaves the admin pending: its first code confirms the enrollment and signs it in.
-  const operator = String((await api('POST', '/provider/v1/auth/enrollment/confirm', null, { username: 'admin', password, totp: await generate({ secret }) })).token);
+  operator = String((await api('POST', '/provider/v1/auth/enrollment/confirm', null, { username: 'admin', password, totp: await generate({ secret }) })).token);
   for (const [slug, brand] of Object.entries(brands)) {
     await api('POST', '/provider/v1/tenants', operator, { slug, name: slug });
     await api('PUT', `/provider/v1/tenants/${slug}/branding`, operator, brand);
   }
-  await dispatcher.close();
+  call = async (method, path, authorization, payload) => {
+    const response = await request(`${server.url}${path}`, {
+      method,
+      dispatcher,
+      headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...(authorization === null ? {} : { authorization }) },
+      ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+  };
+  // Each tenant's own IdP, which knows only its portal's callback; each tenant's admin comes from it.
+  for (const slug of ['alpha', 'bravo'] as const) {
+    const clientSecret = `${slug}-portal-client-secret`;
+    const idp = await startTestIdp({
+      clients: [{ clientId: `${slug}-portal`, clientSecret, redirectUris: [`https://${hosts[slug]}:${port}/portal/callback`] }],
+      accounts: { [`${slug}-admin`]: { email: `admin@${slug}.example`, name: `${slug} admin`, groups: [], tenant: slug } },
+    });
+    idps[slug] = idp;
+    const onboarding = `Bearer ${String(await api('POST', `/provider/v1/tenants/${slug}/admin-tokens`, operator, { expires_in_seconds: 86_400 }).then((json) => json.token))}`;
+    await portalTenant({ call, onboarding, slug, idp, clientId: `${slug}-portal`, clientSecret, account: `${slug}-admin`, role: 'admin' });
+  }
 });
 
 test.afterAll(async () => {
+  await Promise.all(Object.values(idps).map((idp) => idp.close()));
+  await dispatcher.close();
   await server.stop();
   rmSync(root, { recursive: true, force: true });
 });
@@ -147,6 +179,9 @@ test('two tenants side by side: each sign-in wall shows its own brand; an unknow
 
   const shots = [await alpha.screenshot({ path: testInfo.outputPath('portal-alpha.png') }), await bravo.screenshot({ path: testInfo.outputPath('portal-bravo.png') })];
   await unknown.screenshot({ path: testInfo.outputPath('portal-default.png') });
+  // Attached too, so the report keeps them beside the run.
+  await testInfo.attach('portal-alpha.png', { path: testInfo.outputPath('portal-alpha.png'), contentType: 'image/png' });
+  await testInfo.attach('portal-bravo.png', { path: testInfo.outputPath('portal-bravo.png'), contentType: 'image/png' });
   // The two walls side by side, as a sales engineer shows them.
   const [left, right] = shots.map((shot) => PNG.sync.read(shot));
   if (left === undefined || right === undefined) throw new Error('no screenshots');
@@ -155,4 +190,71 @@ test('two tenants side by side: each sign-in wall shows its own brand; an unknow
   PNG.bitblt(right, both, 0, 0, right.width, right.height, left.width, 0);
   writeFileSync(testInfo.outputPath('portal-side-by-side.png'), PNG.sync.write(both));
   await context.close();
+});
+
+/** Signs `slug`'s admin in to its portal through its own IdP, from the branded wall. */
+async function signIn(page: Page, slug: keyof typeof brands): Promise<string[]> {
+  const violations = await openWall(page, hosts[slug]);
+  idps[slug]?.loginAs(`${slug}-admin`);
+  await page.getByRole('link', { name: 'Sign in' }).click();
+  await expect(page.getByRole('navigation', { name: 'Portal' })).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator('header')).toContainText(`admin@${slug}.example`);
+  return violations;
+}
+
+test("each tenant's admin signs in through their own IdP, sees only their tenant's data, and approves break-glass that the operator then activates", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const requests: Record<string, string> = {};
+  for (const slug of ['alpha', 'bravo'] as const) {
+    const created = await call('POST', '/provider/v1/break-glass', `Bearer ${operator}`, { tenant: slug, reason: `${slug} incident 7`, scope: ['telemetry:read'], duration_minutes: 30 });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    requests[slug] = String(created.json.id);
+  }
+  const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
+  const [alpha, bravo] = await Promise.all(contexts.map((context) => context.newPage()));
+  if (alpha === undefined || bravo === undefined) throw new Error('no pages');
+  const violations = [...(await signIn(alpha, 'alpha')), ...(await signIn(bravo, 'bravo'))];
+
+  // Each sees their own tenant's request only.
+  await expect(alpha.getByRole('cell', { name: 'alpha incident 7' })).toBeVisible();
+  await expect(alpha.getByText('bravo incident 7')).toHaveCount(0);
+  await expect(bravo.getByRole('cell', { name: 'bravo incident 7' })).toBeVisible();
+  await expect(bravo.getByText('alpha incident 7')).toHaveCount(0);
+
+  // Alpha's admin approves in the portal (a cookie session, CSRF-checked); the operator activates it.
+  const row = alpha.locator(`tr[data-request-id="${requests.alpha}"]`);
+  await row.getByRole('button', { name: 'Approve' }).click();
+  await expect(row.locator('.state')).toHaveText('approved');
+  const activated = await call('POST', `/provider/v1/break-glass/${requests.alpha}/activate`, `Bearer ${operator}`, {});
+  expect(activated.status, JSON.stringify(activated.json)).toBe(201);
+  expect(String(activated.json.grant_token)).toMatch(/^bhg_/);
+  // Bravo's request is untouched by it.
+  const bravoRequest = await call('GET', `/provider/v1/break-glass/${requests.bravo}`, `Bearer ${operator}`);
+  expect(bravoRequest.json.state).toBe('pending');
+
+  // Each tenant's users screen lists its own people only.
+  for (const [page, own, other] of [
+    [alpha, 'alpha', 'bravo'],
+    [bravo, 'bravo', 'alpha'],
+  ] as const) {
+    await page.getByRole('button', { name: 'Users', exact: true }).click();
+    await expect(page.getByRole('cell', { name: `${own}-admin@${own}.example` })).toBeVisible();
+    await expect(page.getByText(`${other}-admin`)).toHaveCount(0);
+  }
+
+  // Bravo's ledger verifies, and one entry's inclusion proof checks in the browser.
+  await bravo.getByRole('button', { name: 'Ledger' }).click();
+  await bravo.getByRole('button', { name: 'Verify the ledger' }).click();
+  await expect(bravo.getByLabel('Ledger verification')).toContainText('Verified:');
+  await bravo.getByRole('button', { name: 'Prove' }).first().click();
+  await expect(bravo.getByLabel('Inclusion proof')).toContainText('is in the ledger', { timeout: 30_000 });
+
+  // The session cookie is HttpOnly, Secure, SameSite=Strict and host-only; signing out ends it.
+  const cookies = await alpha.context().cookies();
+  expect(cookies.find((item) => item.name === '__Host-bh_portal')).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/', domain: hosts.alpha });
+  await alpha.getByRole('button', { name: 'Sign out' }).click();
+  await expect(alpha.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+  expect(violations).toEqual([]);
+  await Promise.all(contexts.map((context) => context.close()));
 });
