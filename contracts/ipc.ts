@@ -21,6 +21,7 @@ import { AuditQuery, LedgerEntryView, LedgerVerifyView } from './audit';
 import { PutFairnessRequest, TenantFairness } from './fairness';
 import { OidcView, PutOidcRequest } from './identity';
 import { LicenseView } from './license';
+import { SimulatorRunView, SimulatorStartRequest } from './simulation';
 import { AdminTokenRequest, AdminTokenResponse, CreateTenantRequest, PatchTenantRequest, Quotas, Tenant, TenantState, TenantSummaryPage, TenantSummaryQuery } from './tenants';
 
 /**
@@ -199,6 +200,19 @@ const tenantScreenChannels = {
 
 // ---- end of a tenant's screens ----
 
+// ---- The simulator panel (#21): one run at a time, in a child process of the main process ----
+
+const simulatorChannels = {
+  /** Starts a scenario against the active connection with its operator's session; refused while one runs. */
+  'simulator:start': { request: SimulatorStartRequest, response: SimulatorRunView },
+  /** Ends the running scenario's process (its tenants stay, as a stopped CLI run's would). */
+  'simulator:stop': { request: Empty, response: SimulatorRunView },
+  /** The current (or last) run: progress, per-tenant rates, the report. Polled by the panel. */
+  'simulator:status': { request: Empty, response: SimulatorRunView },
+} as const;
+
+// ---- end of the simulator panel ----
+
 export const ipcChannels = {
   'app:info': { request: Empty, response: AppInfo },
   'setup:enroll': { request: SetupRequest, response: SetupResult },
@@ -217,6 +231,7 @@ export const ipcChannels = {
   'audit:verify': { request: Empty, response: LedgerVerifyView },
   ...connectionChannels,
   ...tenantScreenChannels,
+  ...simulatorChannels,
   // Operators and the signed-in operator's account (#18)
   /** A pending operator's enrollment (sign-in answered enrollment_required): the secret, for the QR code. */
   'enrollment:start': { request: EnrollmentCredentials, response: SetupResult },

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { createConsoleHost } from '../console-host';
-import { resolveControlPlaneCommand } from '../control-plane/cli-command';
+import { resolveControlPlaneCommand, resolveSimulatorWorker } from '../control-plane/cli-command';
 import { buildBrowserServer, type BrowserServer } from './browser-server';
 import { openInBrowser } from './open-in-browser';
 
@@ -49,6 +49,7 @@ const host = createConsoleHost({
   version,
   consoleDataDir: resolve(options.data),
   controlPlaneCli: resolveControlPlaneCommand(appRoot, process.execPath),
+  simulatorWorker: resolveSimulatorWorker(appRoot, process.execPath),
   ...(options.idleLockSeconds === undefined ? {} : { idleLockSeconds: options.idleLockSeconds }),
   emit: (event, payload) => {
     server?.broadcast(event, payload);

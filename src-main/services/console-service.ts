@@ -10,6 +10,8 @@ import type { IpcHandlers } from '../ipc/router';
 import { pinnedFingerprint, type Connection, type Connections } from './connections';
 import { operatorHandlers, type OperatorPort } from './operator-handlers';
 import { tenantHandlers } from './tenant-handlers';
+import { simulatorHandlers } from './simulator-handlers';
+import type { SimulatorRunner, SimulatorTarget } from './simulator-runner';
 import { OperatorSessions, signedOut } from './operator-sessions';
 
 /** The embedded control plane's first run (EmbeddedControlPlane.setup). */
@@ -24,6 +26,8 @@ export interface ConsoleServiceOptions {
   firstRun: FirstRun;
   emit: <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>) => void;
   clock?: () => Date;
+  /** The simulator panel's runner (#21); none where the console runs without the simulator. */
+  simulator?: SimulatorRunner;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -79,7 +83,24 @@ export class ConsoleService {
       'controlplane:retry': () => this.connections.active().handle.retry(),
       ...operatorHandlers(this.operatorPort()),
       ...tenantHandlers({ asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body) }),
+      ...simulatorHandlers(this.options.simulator ?? null, { target: () => this.simulatorTarget() }),
     };
+  }
+
+  /**
+   * The active connection's control plane and operator session, for the simulator's child process
+   * (it gets them over its IPC channel). The simulator pins a CA, so a remote connection pinned by
+   * a fingerprint only is refused.
+   */
+  private simulatorTarget(): SimulatorTarget {
+    const connection = this.connections.active();
+    const session = this.sessions.get(connection.id);
+    if (session === null) throw new ConsoleError('unauthorized', 'Sign in first.');
+    const target = this.connections.client(connection).target;
+    if (!('caPem' in target)) {
+      throw new ConsoleError('forbidden', 'The simulator trusts a control plane by its CA certificate: add this connection with its CA certificate to simulate against it.');
+    }
+    return { url: target.url, caPem: target.caPem, username: session.operator.username, token: session.token };
   }
 
   /** What operator-handlers.ts needs of this service (enrollment, the account, operator administration). */
@@ -232,6 +253,7 @@ export class ConsoleService {
   }
 
   async close(): Promise<void> {
+    this.options.simulator?.close();
     await this.connections.close();
   }
 }
