@@ -32,6 +32,7 @@ const TenantsView = lazy(() => import('./tenants').then((module) => ({ default: 
 const AuditView = lazy(() => import('./audit').then((module) => ({ default: module.AuditView })));
 const OperatorsView = lazy(() => import('./operators').then((module) => ({ default: module.OperatorsView })));
 const AccountView = lazy(() => import('./account').then((module) => ({ default: module.AccountView })));
+const SimulatorView = lazy(() => import('../simulation/simulator-view').then((module) => ({ default: module.SimulatorView })));
 const ConnectionsView = lazy(() => import('../connections/connections-view').then((module) => ({ default: module.ConnectionsView })));
 
 /** The console's screens, one line each, in nav order; the first is where `#/` lands. */
@@ -40,6 +41,7 @@ export const sections: readonly [Section, ...Section[]] = [
   { id: 'tenants', label: 'Tenants', View: TenantsView },
   { id: 'audit', label: 'Audit', View: AuditView },
   { id: 'operators', label: 'Operators', View: OperatorsView, when: (operator) => operator.roles.includes('provider_admin') },
+  { id: 'simulator', label: 'Simulator', View: SimulatorView },
   { id: 'account', label: 'Account', View: AccountView },
   { id: 'connections', label: 'Connections', View: ConnectionsView },
 ];
