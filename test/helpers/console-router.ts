@@ -7,6 +7,7 @@ import { createIpcRouter, type IpcRouter } from '../../src-main/ipc/router';
 import { Connections } from '../../src-main/services/connections';
 import { ConsoleService } from '../../src-main/services/console-service';
 import { IdleLock, idleLockHandlers } from '../../src-main/services/idle-lock';
+import type { SimulatorRunner } from '../../src-main/services/simulator-runner';
 import { startControlPlane, totpCode, type RunningControlPlane } from './control-plane-harness';
 import { embeddedStandIn } from './embedded-stand-in';
 
@@ -28,7 +29,7 @@ export interface ConsoleRouter {
  * on HTTPS, its admin signed in through `session:login`. The control plane runs on a clock the test
  * moves, so the admin can sign in again with a fresh TOTP step.
  */
-export async function consoleRouter(): Promise<ConsoleRouter> {
+export async function consoleRouter(options: { simulator?: SimulatorRunner } = {}): Promise<ConsoleRouter> {
   let clock = Date.now();
   const cp = await startControlPlane({ clock: () => new Date(clock) });
   const dataDir = mkdtempSync(join(tmpdir(), 'bulkhead-console-router-'));
@@ -38,6 +39,7 @@ export async function consoleRouter(): Promise<ConsoleRouter> {
     connections: new Connections(new ConnectionStore(dataDir), embeddedStandIn(cp), () => undefined),
     firstRun: { setup: () => Promise.reject(new Error('not in this test')) },
     emit: () => undefined,
+    ...options,
   });
   const lock = new IdleLock({ settingsFile: null, onIdle: () => Promise.resolve() });
   const router = createIpcRouter({ ...service.handlers(), ...idleLockHandlers(lock) });
