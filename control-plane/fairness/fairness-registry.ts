@@ -1,5 +1,6 @@
 import { defaultFairness, type FairnessCounters, type FairnessLimits } from '../../contracts/fairness';
 import { LatencyWindow } from './latency-window';
+import { OfferedHistory, type SecondSample } from './offered-history';
 import { replicaShare, TokenBucket, type TakeResult } from './token-bucket';
 
 interface TenantFairnessState {
@@ -12,6 +13,8 @@ interface TenantFairnessState {
   shedCalls: number;
   shedUnits: number;
   latency: LatencyWindow;
+  /** The last hour's offered, admitted and shed units per second, for the what-if. */
+  history: OfferedHistory;
 }
 
 export interface FairnessOptions {
@@ -56,6 +59,7 @@ export class FairnessRegistry {
         shedCalls: 0,
         shedUnits: 0,
         latency: new LatencyWindow(),
+        history: new OfferedHistory(),
       };
       this.tenants.set(tenant.id, state);
     } else if (replicas !== state.replicas || !sameLimits(limits, state.limits)) {
@@ -70,8 +74,10 @@ export class FairnessRegistry {
   /** Takes `units` of the tenant's ingest rate, all or none. */
   takeIngest(tenant: { id: string; fairness: FairnessLimits | null }, units: number): TakeResult {
     const state = this.state(tenant);
+    const now = this.options.nowMs();
+    state.history.offer(now, units);
     if (!this.options.enabled) return { admitted: true };
-    return state.ingest.take(units, this.options.nowMs());
+    return state.ingest.take(units, now);
   }
 
   /** Whether the tenant could ingest one unit now (checked before a body is read). */
@@ -102,12 +108,19 @@ export class FairnessRegistry {
     state.admittedCalls++;
     state.admittedUnits += units;
     state.latency.record(latencyMs);
+    state.history.admitted(this.options.nowMs(), units);
   }
 
   recordShed(tenant: { id: string; fairness: FairnessLimits | null }, units: number): void {
     const state = this.state(tenant);
     state.shedCalls++;
     state.shedUnits += units;
+    state.history.shed(this.options.nowMs(), units);
+  }
+
+  /** The tenant's last `seconds` of traffic on this replica, one sample per second; zeros for a tenant it has not seen. */
+  recentTraffic(tenantId: string, seconds: number): SecondSample[] {
+    return (this.tenants.get(tenantId)?.history ?? new OfferedHistory(1)).window(this.options.nowMs(), seconds);
   }
 
   counters(tenantId: string, queueDepth: number): FairnessCounters {
