@@ -59,7 +59,7 @@ describe('provider plane: the fairness what-if', () => {
     expect(today.proposed).toEqual(today.current);
     expect(today.totals).toMatchObject({ offered_units: 1500, admitted_units: admittedToday, shed_units: shedToday });
     // Every second is in order, one apart, and the replay accounts for every offered unit.
-    expect(today.seconds.map((second, index) => second.at - (today.seconds[0]?.at ?? 0))).toEqual([...Array(10).keys()]);
+    expect(today.seconds.map((second) => second.at - (today.seconds[0]?.at ?? 0))).toEqual([...Array(10).keys()]);
     expect(today.seconds.every((second) => second.predicted_admitted_units + second.predicted_shed_units === second.offered_units)).toBe(true);
 
     const generous = await whatIf('busy-co', '?seconds=10&rate=1000');
