@@ -18,7 +18,7 @@ import {
 } from './operators';
 import { Timestamp, Uuid } from './common';
 import { AuditQuery, LedgerEntryView, LedgerVerifyView } from './audit';
-import { PutFairnessRequest, TenantFairness } from './fairness';
+import { FairnessWhatIf, FairnessWhatIfQuery, PutFairnessRequest, TenantFairness } from './fairness';
 import { OidcView, PutOidcRequest } from './identity';
 import { LicenseView } from './license';
 import { SimulatorRunView, SimulatorStartRequest } from './simulation';
@@ -209,6 +209,8 @@ const simulatorChannels = {
   'simulator:stop': { request: Empty, response: SimulatorRunView },
   /** The current (or last) run: progress, per-tenant rates, the report. Polled by the panel. */
   'simulator:status': { request: Empty, response: SimulatorRunView },
+  /** The Quotas & Fairness tab's what-if: the tenant's recent traffic replayed under limits not yet saved. */
+  'fairness:what-if': { request: z.strictObject({ tenant: TenantRef, rate: FairnessWhatIfQuery.shape.rate, burst: FairnessWhatIfQuery.shape.burst, seconds: z.number().int().min(10).max(3600).optional() }), response: FairnessWhatIf },
 } as const;
 
 // ---- end of the simulator panel ----

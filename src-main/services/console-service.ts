@@ -11,6 +11,7 @@ import { pinnedFingerprint, type Connection, type Connections } from './connecti
 import { operatorHandlers, type OperatorPort } from './operator-handlers';
 import { tenantHandlers } from './tenant-handlers';
 import { simulatorHandlers } from './simulator-handlers';
+import { fairnessWhatIfHandler } from './fairness-what-if-handler';
 import type { SimulatorRunner, SimulatorTarget } from './simulator-runner';
 import { OperatorSessions, signedOut } from './operator-sessions';
 
@@ -84,6 +85,7 @@ export class ConsoleService {
       ...operatorHandlers(this.operatorPort()),
       ...tenantHandlers({ asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body) }),
       ...simulatorHandlers(this.options.simulator ?? null, { target: () => this.simulatorTarget() }),
+      ...fairnessWhatIfHandler({ asOperator: (method, path, schema) => this.asOperator(method, path, schema) }),
     };
   }
 

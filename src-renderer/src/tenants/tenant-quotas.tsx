@@ -8,6 +8,7 @@ import { TextField } from '../components/text-field';
 import { describeError } from '../error-text';
 import { clearingError } from '../forms';
 import { FairnessChart } from './fairness-chart';
+import { FairnessWhatIfView } from './fairness-what-if';
 import { addSample, latest, toColumns, type FairnessSample } from './fairness-series';
 import { fieldErrors } from './field-errors';
 import { type TabProps } from './tenant-page';
@@ -111,6 +112,7 @@ function FairnessForm({ tenant, current }: { tenant: Tenant; current: TenantFair
     },
   });
   return (
+    <>
     <LimitsForm
       title="Fairness limits"
       heading="Fairness"
@@ -127,6 +129,8 @@ function FairnessForm({ tenant, current }: { tenant: Tenant; current: TenantFair
       saveLabel="Save fairness limits"
       failTitle="Fairness limits not saved"
     />
+    <FairnessWhatIfView tenantId={tenant.id} rate={values.ingest_rate_per_sec} burst={values.ingest_burst} />
+    </>
   );
 }
 
