@@ -30,7 +30,7 @@ function makePlot(UPlot: typeof uPlot, element: HTMLElement, data: RateColumns):
         { ...axis, label: 'units/s', size: 60 },
       ],
       series: [
-        {},
+        { label: 'Second' },
         { label: 'Admitted/s', stroke: cssVar(element, '--color-success', '#1e7a3e'), width: 2 },
         { label: 'Shed/s', stroke: cssVar(element, '--color-danger', '#b3261e'), width: 2 },
       ],

@@ -87,7 +87,13 @@ describe('the fairness what-if on the Quotas & Fairness tab', () => {
     expect(within(panel).getByText(/Proposed \(800\/s/)).toBeTruthy();
   });
 
-  it('draws today and the prediction as uPlot columns, one row per second', () => {
+  it('draws today and the prediction as uPlot columns, one row per second, quiet seconds before the traffic left out down to a minute', () => {
+    const long = answer(400, 800);
+    const quiet = Array.from({ length: 100 }, (_, index) => ({ at: index, offered_units: 0, admitted_units: 0, shed_units: 0, predicted_admitted_units: 0, predicted_shed_units: 0 }));
+    const columns = whatIfColumns({ ...long, seconds: [...quiet, ...long.seconds] });
+    expect(columns[0]).toHaveLength(60);
+    expect(columns[0].at(-1)).toBe(102);
+    expect(whatIfColumns({ ...long, seconds: [...quiet.slice(0, 10), ...long.seconds] })[0]).toHaveLength(13);
     expect(whatIfColumns(answer(400, 800))).toEqual([
       [100, 101, 102],
       [100, 100, 100],

@@ -21,9 +21,18 @@ function limit(text: string, max: number): number | undefined {
 
 export type WhatIfColumns = [number[], number[], number[], number[], number[]];
 
-/** uPlot's columns: seconds, admitted/s and shed/s today, predicted admitted/s and shed/s. */
+/** The chart shows at least this many seconds, more when the traffic began earlier. */
+export const MIN_CHART_SECONDS = 60;
+
+/**
+ * uPlot's columns: seconds, admitted/s and shed/s today, predicted admitted/s and shed/s. Quiet
+ * seconds before the first traffic are left out (down to MIN_CHART_SECONDS), so a flood that began
+ * a minute ago is not a sliver at the right of five empty minutes.
+ */
 export function whatIfColumns(answer: FairnessWhatIf): WhatIfColumns {
-  const seconds = answer.seconds;
+  const first = answer.seconds.findIndex((second) => second.offered_units > 0);
+  const start = Math.max(0, Math.min(first === -1 ? answer.seconds.length : first, answer.seconds.length - MIN_CHART_SECONDS));
+  const seconds = answer.seconds.slice(start);
   return [
     seconds.map((second) => second.at),
     seconds.map((second) => second.admitted_units),
