@@ -90,7 +90,7 @@ test.describe('the simulator panel against the embedded control plane', () => {
     await limits.getByLabel('Ingest burst (units)').fill('');
     await limits.getByRole('button', { name: 'Save fairness limits' }).click();
     await expect(limits.getByText('Saved')).toBeVisible();
-    await expect(whatIf).toContainText('Today (50,000/s, burst 100,000)', { timeout: 30_000 });
+    await expect(whatIf).toContainText('Recorded (saved limits 50,000/s, burst 100,000)', { timeout: 30_000 });
     await expect(page.getByTestId('fairness-chart').first()).toBeVisible();
     await keep(page, testInfo, 'fairness-saved-during-flood');
 

@@ -133,7 +133,10 @@ export function FairnessWhatIfView({ tenantId, rate, burst }: { tenantId: string
             <dd>{units(answer.totals.offered_units)} units</dd>
           </div>
           <div>
-            <dt>Today ({units(answer.current.ingest_rate_per_sec)}/s, burst {units(answer.current.ingest_burst)})</dt>
+            {/* What was recorded happened under whichever limits applied then; the saved ones are named for reference. */}
+            <dt>
+              Recorded (saved limits {units(answer.current.ingest_rate_per_sec)}/s, burst {units(answer.current.ingest_burst)})
+            </dt>
             <dd data-testid="what-if-today">
               {units(answer.totals.admitted_units)} admitted · {units(answer.totals.shed_units)} shed
             </dd>
