@@ -113,23 +113,23 @@ function FairnessForm({ tenant, current }: { tenant: Tenant; current: TenantFair
   });
   return (
     <>
-    <LimitsForm
-      title="Fairness limits"
-      heading="Fairness"
-      lead={
-        <>
-          Live on every replica from the next request ({current.live_replicas} {current.live_replicas === 1 ? 'replica' : 'replicas'}, each admitting 1/{current.live_replicas}). Write lane:{' '}
-          <code>{current.write_lane}</code>.
-        </>
-      }
-      fields={fairnessFields}
-      values={values}
-      onChange={(key, value) => setValues((existing) => ({ ...existing, [key]: value }))}
-      save={save}
-      saveLabel="Save fairness limits"
-      failTitle="Fairness limits not saved"
-    />
-    <FairnessWhatIfView tenantId={tenant.id} rate={values.ingest_rate_per_sec} burst={values.ingest_burst} />
+      <LimitsForm
+        title="Fairness limits"
+        heading="Fairness"
+        lead={
+          <>
+            Live on every replica from the next request ({current.live_replicas} {current.live_replicas === 1 ? 'replica' : 'replicas'}, each admitting 1/{current.live_replicas}). Write lane:{' '}
+            <code>{current.write_lane}</code>.
+          </>
+        }
+        fields={fairnessFields}
+        values={values}
+        onChange={(key, value) => setValues((existing) => ({ ...existing, [key]: value }))}
+        save={save}
+        saveLabel="Save fairness limits"
+        failTitle="Fairness limits not saved"
+      />
+      <FairnessWhatIfView tenantId={tenant.id} rate={values.ingest_rate_per_sec} burst={values.ingest_burst} />
     </>
   );
 }
