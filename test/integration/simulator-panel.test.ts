@@ -1,8 +1,11 @@
 import { fork } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulatorRunView } from '../../contracts/simulation';
 import { SimulatorRunner } from '../../src-main/services/simulator-runner';
+import { sha256Hex } from '../../src-main/control-plane/tls-pin';
+import { totpCode } from '../helpers/control-plane-harness';
 import { consoleRouter, type ConsoleRouter } from '../helpers/console-router';
 
 const worker = resolve(import.meta.dirname, '..', '..', 'simulator', 'worker.ts');
@@ -62,5 +65,15 @@ describe('simulator:* channels over the real worker', () => {
     // A new run may start at once.
     await c.result('simulator:start', { scenario: 'scim-sync', seed: 5, tenants: 1 });
     expect((await c.result<SimulatorRunView>('simulator:stop')).state).toBe('stopped');
+  }, 60_000);
+
+  it('refuses a connection pinned by a fingerprint only (the simulator pins a CA), and a console signed out', async () => {
+    const added = await c.result<{ id: string }>('connections:add', { name: 'by fingerprint', url: c.cp.url, fingerprint: sha256Hex(new X509Certificate(c.cp.caPem).raw) });
+    await c.result('connections:switch', { id: added.id });
+    expect(await c.call('simulator:start', { scenario: 'scim-sync', tenants: 1 })).toMatchObject({ error: { code: 'unauthorized' } });
+    c.advance(30);
+    await c.result('session:login', { username: c.cp.admin.username, password: c.cp.admin.password, totp: await totpCode(c.cp.admin.totpSecret, c.now()) });
+    expect(await c.call('simulator:start', { scenario: 'scim-sync', tenants: 1 })).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining('CA certificate') as unknown } });
+    expect((await c.result<SimulatorRunView>('simulator:status')).state).toBe('stopped');
   }, 60_000);
 });
