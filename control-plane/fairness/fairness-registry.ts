@@ -1,6 +1,6 @@
 import { defaultFairness, type FairnessCounters, type FairnessLimits } from '../../contracts/fairness';
 import { LatencyWindow } from './latency-window';
-import { OfferedHistory, type SecondSample } from './offered-history';
+import { HISTORY_SECONDS, OfferedHistory, type SecondSample } from './offered-history';
 import { replicaShare, TokenBucket, type TakeResult } from './token-bucket';
 
 interface TenantFairnessState {
@@ -13,8 +13,8 @@ interface TenantFairnessState {
   shedCalls: number;
   shedUnits: number;
   latency: LatencyWindow;
-  /** The last hour's offered, admitted and shed units per second, for the what-if. */
-  history: OfferedHistory;
+  /** The last hour's offered, admitted and shed units per second, for the what-if: made at the first ingest (72 KB). */
+  history: OfferedHistory | null;
 }
 
 export interface FairnessOptions {
@@ -59,7 +59,7 @@ export class FairnessRegistry {
         shedCalls: 0,
         shedUnits: 0,
         latency: new LatencyWindow(),
-        history: new OfferedHistory(),
+        history: null,
       };
       this.tenants.set(tenant.id, state);
     } else if (replicas !== state.replicas || !sameLimits(limits, state.limits)) {
@@ -75,7 +75,7 @@ export class FairnessRegistry {
   takeIngest(tenant: { id: string; fairness: FairnessLimits | null }, units: number): TakeResult {
     const state = this.state(tenant);
     const now = this.options.nowMs();
-    state.history.offer(now, units);
+    historyOf(state).offer(now, units);
     if (!this.options.enabled) return { admitted: true };
     return state.ingest.take(units, now);
   }
@@ -108,19 +108,21 @@ export class FairnessRegistry {
     state.admittedCalls++;
     state.admittedUnits += units;
     state.latency.record(latencyMs);
-    state.history.admitted(this.options.nowMs(), units);
+    historyOf(state).admitted(this.options.nowMs(), units);
   }
 
   recordShed(tenant: { id: string; fairness: FairnessLimits | null }, units: number): void {
     const state = this.state(tenant);
     state.shedCalls++;
     state.shedUnits += units;
-    state.history.shed(this.options.nowMs(), units);
+    historyOf(state).shed(this.options.nowMs(), units);
   }
 
   /** The tenant's last `seconds` of traffic on this replica, one sample per second; zeros for a tenant it has not seen. */
   recentTraffic(tenantId: string, seconds: number): SecondSample[] {
-    return (this.tenants.get(tenantId)?.history ?? new OfferedHistory(1)).window(this.options.nowMs(), seconds);
+    const history = this.tenants.get(tenantId)?.history ?? null;
+    const now = this.options.nowMs();
+    return history === null ? quietSeconds(now, seconds) : history.window(now, seconds);
   }
 
   counters(tenantId: string, queueDepth: number): FairnessCounters {
@@ -140,6 +142,18 @@ export class FairnessRegistry {
   known(): string[] {
     return [...this.tenants.keys()];
   }
+}
+
+function historyOf(state: TenantFairnessState): OfferedHistory {
+  state.history ??= new OfferedHistory();
+  return state.history;
+}
+
+/** `seconds` seconds of no traffic up to `nowMs`'s, for a tenant this replica has no history of. */
+function quietSeconds(nowMs: number, seconds: number): SecondSample[] {
+  const last = Math.floor(nowMs / 1000);
+  const count = Math.max(0, Math.min(HISTORY_SECONDS, Math.floor(seconds)));
+  return Array.from({ length: count }, (_, index) => ({ second: last - count + 1 + index, offered_units: 0, offered_takes: 0, admitted_units: 0, shed_units: 0 }));
 }
 
 function sameLimits(a: FairnessLimits, b: FairnessLimits): boolean {
