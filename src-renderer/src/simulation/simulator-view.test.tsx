@@ -78,7 +78,7 @@ describe('the simulator panel', () => {
     expect(cards[0]?.textContent).toContain('1,300 admitted/s · 8,700 shed/s');
     expect(screen.getByRole('button', { name: 'Stop' })).toBeTruthy();
     // The form is locked while the run goes on.
-    expect((screen.getByRole('combobox', { name: 'Scenario' }) as HTMLSelectElement).disabled).toBe(true);
+    expect(screen.getByRole<HTMLSelectElement>('combobox', { name: 'Scenario' }).disabled).toBe(true);
 
     // The next poll brings the report.
     view = finished;
