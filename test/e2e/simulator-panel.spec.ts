@@ -30,6 +30,7 @@ test.describe('the simulator panel against the embedded control plane', () => {
     await form.getByRole('button', { name: 'Start' }).click();
     const run = page.getByTestId('simulator-run');
     await expect(run).toHaveAttribute('data-state', 'running');
+    await expect(run.getByRole('status')).toContainText('seed 2101');
     await expect(form.getByRole('button', { name: 'Stop' })).toBeVisible();
     // The console stays responsive while it runs: another screen opens and comes back.
     await page.getByRole('navigation', { name: 'Console sections' }).getByRole('link', { name: 'Tenants' }).click();
@@ -59,6 +60,9 @@ test.describe('the simulator panel against the embedded control plane', () => {
     await form.getByLabel('Load seconds').fill('90');
     await form.getByLabel('Seed').fill('2202');
     await form.getByRole('button', { name: 'Start' }).click();
+    // The panel showed the previous run until this one's answer: wait for this one before reading its cards.
+    await expect(page.getByTestId('simulator-run')).toHaveAttribute('data-state', 'running');
+    await expect(page.getByTestId('simulator-run').getByRole('status')).toContainText('seed 2202');
     // The noisy tenant's card comes first once load starts; its slug names its page.
     const noisyCard = page.getByTestId('simulator-tenant').filter({ hasText: 'noisy' });
     await expect(noisyCard).toBeVisible({ timeout: SETUP_MS });
