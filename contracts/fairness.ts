@@ -46,3 +46,45 @@ export const TenantFairness = z.strictObject({
   write_lane: z.string(),
 });
 export type TenantFairness = z.infer<typeof TenantFairness>;
+
+/**
+ * The what-if (#21): the tenant's recent offered traffic replayed through the same token bucket
+ * under proposed limits, before they are saved. `rate` and `burst` default to the current limits
+ * (`burst` to two seconds of a proposed rate, as PUT does); `seconds` is how far back (at most an hour).
+ */
+export const FairnessWhatIfQuery = z.strictObject({
+  rate: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  burst: z.coerce.number().int().min(1).max(100_000_000).optional(),
+  seconds: z.coerce.number().int().min(10).max(3600).default(300),
+});
+export type FairnessWhatIfQuery = z.infer<typeof FairnessWhatIfQuery>;
+
+/** One second: what was offered, what was admitted and shed (today's limits), and what the proposed limits would have. */
+export const FairnessWhatIfSecond = z.strictObject({
+  at: z.number().int(),
+  offered_units: z.number().int(),
+  admitted_units: z.number().int(),
+  shed_units: z.number().int(),
+  predicted_admitted_units: z.number().int(),
+  predicted_shed_units: z.number().int(),
+});
+
+const WhatIfTotals = z.strictObject({
+  offered_units: z.number().int(),
+  admitted_units: z.number().int(),
+  shed_units: z.number().int(),
+  predicted_admitted_units: z.number().int(),
+  predicted_shed_units: z.number().int(),
+});
+
+export const FairnessWhatIf = z.strictObject({
+  tenant_id: Uuid,
+  slug: Slug,
+  current: z.strictObject({ ingest_rate_per_sec: z.number().int(), ingest_burst: z.number().int() }),
+  proposed: z.strictObject({ ingest_rate_per_sec: z.number().int(), ingest_burst: z.number().int() }),
+  /** Replicas sharing the tenant's limits: each records and replays its own traffic under its share. */
+  live_replicas: z.number().int(),
+  seconds: z.array(FairnessWhatIfSecond),
+  totals: WhatIfTotals,
+});
+export type FairnessWhatIf = z.infer<typeof FairnessWhatIf>;

@@ -18,10 +18,11 @@ import {
 } from './operators';
 import { Timestamp, Uuid } from './common';
 import { AuditQuery, LedgerEntryView, LedgerVerifyView } from './audit';
-import { PutFairnessRequest, TenantFairness } from './fairness';
+import { FairnessWhatIf, FairnessWhatIfQuery, PutFairnessRequest, TenantFairness } from './fairness';
 import { OidcView, PutOidcRequest } from './identity';
 import { LicenseView } from './license';
 import { PutBrandingRequest, TenantBranding } from './branding';
+import { SimulatorRunView, SimulatorStartRequest } from './simulation';
 import { AdminTokenRequest, AdminTokenResponse, CreateTenantRequest, PatchTenantRequest, Quotas, Tenant, TenantState, TenantSummaryPage, TenantSummaryQuery } from './tenants';
 
 /**
@@ -231,6 +232,20 @@ const consoleTabChannels = {
 } as const;
 
 // ---- end of console tabs ----
+// ---- The simulator panel (#21): one run at a time, in a child process of the main process ----
+
+const simulatorChannels = {
+  /** Starts a scenario against the active connection with its operator's session; refused while one runs. */
+  'simulator:start': { request: SimulatorStartRequest, response: SimulatorRunView },
+  /** Ends the running scenario's process (its tenants stay, as a stopped CLI run's would). */
+  'simulator:stop': { request: Empty, response: SimulatorRunView },
+  /** The current (or last) run: progress, per-tenant rates, the report. Polled by the panel. */
+  'simulator:status': { request: Empty, response: SimulatorRunView },
+  /** The Quotas & Fairness tab's what-if: the tenant's recent traffic replayed under limits not yet saved. */
+  'fairness:what-if': { request: z.strictObject({ tenant: TenantRef, rate: FairnessWhatIfQuery.shape.rate, burst: FairnessWhatIfQuery.shape.burst, seconds: z.number().int().min(10).max(3600).optional() }), response: FairnessWhatIf },
+} as const;
+
+// ---- end of the simulator panel ----
 
 export const ipcChannels = {
   'app:info': { request: Empty, response: AppInfo },
@@ -251,6 +266,7 @@ export const ipcChannels = {
   ...connectionChannels,
   ...tenantScreenChannels,
   ...consoleTabChannels,
+  ...simulatorChannels,
   // Operators and the signed-in operator's account (#18)
   /** A pending operator's enrollment (sign-in answered enrollment_required): the secret, for the QR code. */
   'enrollment:start': { request: EnrollmentCredentials, response: SetupResult },

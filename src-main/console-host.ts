@@ -1,6 +1,8 @@
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { IpcEvent, IpcEventPayload } from '../contracts/ipc';
 import { ConnectionStore } from './control-plane/connection-store';
+import type { SimulatorWorkerCommand } from './control-plane/cli-command';
 import type { KeySealer } from './control-plane/deployment-key';
 import { EmbeddedControlPlane, type ControlPlaneCommand, type RestartPolicy } from './control-plane/embedded';
 import { createIpcRouter, type IpcRouter } from './ipc/router';
@@ -8,12 +10,15 @@ import { Connections } from './services/connections';
 import { ConsoleService } from './services/console-service';
 import { IdleLock, idleLockHandlers } from './services/idle-lock';
 import type { FileSaver } from './services/file-saver';
+import { SimulatorRunner } from './services/simulator-runner';
 
 export interface ConsoleHostOptions {
   mode: 'electron' | 'browser';
   version: string;
   consoleDataDir: string;
   controlPlaneCli: ControlPlaneCommand;
+  /** The simulator's worker, for the simulator panel (#21); null or absent: the panel says it is not there. */
+  simulatorWorker?: SimulatorWorkerCommand | null;
   emit: <E extends IpcEvent>(event: E, payload: IpcEventPayload<E>) => void;
   log: (message: string, error?: unknown) => void;
   /** Electron's safeStorage, to seal the embedded control plane's deployment key; none in browser mode. */
@@ -58,7 +63,11 @@ export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
     },
     log: options.log,
   });
+  const worker = options.simulatorWorker ?? null;
+  // The session goes to the child over the fork's IPC channel (see SimulatorRunner), never argv or env.
+  const simulator = worker === null ? undefined : new SimulatorRunner(() => fork(worker.module, [], { execPath: worker.nodePath, execArgv: worker.execArgv, cwd: worker.cwd, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
   const service: ConsoleService = new ConsoleService({
+    ...(simulator === undefined ? {} : { simulator }),
     version: options.version,
     mode: options.mode,
     connections,

@@ -47,4 +47,27 @@ describe('FairnessRegistry', () => {
     clock.ms = 30_000;
     expect(fairness.takeQuery(limits).admitted).toBe(true);
   });
+
+  it('keeps each tenant’s offered, admitted and shed units per second for the what-if, refused takes included', () => {
+    const { fairness, clock } = registry();
+    const limits = tenant({ ingest_rate_per_sec: 100, ingest_burst: 100, query_budget: 60 });
+    clock.ms = 5_000;
+    expect(fairness.takeIngest(limits, 80)).toEqual({ admitted: true });
+    fairness.recordAdmitted(limits, 80, 3);
+    expect(fairness.takeIngest(limits, 80).admitted).toBe(false);
+    fairness.recordShed(limits, 80);
+    clock.ms = 6_500;
+    expect(fairness.recentTraffic('t1', 3)).toEqual([
+      { second: 4, offered_units: 0, offered_takes: 0, admitted_units: 0, shed_units: 0 },
+      { second: 5, offered_units: 160, offered_takes: 2, admitted_units: 80, shed_units: 80 },
+      { second: 6, offered_units: 0, offered_takes: 0, admitted_units: 0, shed_units: 0 },
+    ]);
+    // A tenant this replica never saw: quiet seconds, and nothing allocated for it.
+    expect(fairness.recentTraffic('other', 2)).toEqual([
+      { second: 5, offered_units: 0, offered_takes: 0, admitted_units: 0, shed_units: 0 },
+      { second: 6, offered_units: 0, offered_takes: 0, admitted_units: 0, shed_units: 0 },
+    ]);
+    expect(fairness.known()).toEqual(['t1']);
+  });
 });
+

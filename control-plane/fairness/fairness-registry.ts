@@ -1,5 +1,6 @@
 import { defaultFairness, type FairnessCounters, type FairnessLimits } from '../../contracts/fairness';
 import { LatencyWindow } from './latency-window';
+import { HISTORY_SECONDS, OfferedHistory, type SecondSample } from './offered-history';
 import { replicaShare, TokenBucket, type TakeResult } from './token-bucket';
 
 interface TenantFairnessState {
@@ -12,6 +13,8 @@ interface TenantFairnessState {
   shedCalls: number;
   shedUnits: number;
   latency: LatencyWindow;
+  /** The last hour's offered, admitted and shed units per second, for the what-if: made at the first ingest (72 KB). */
+  history: OfferedHistory | null;
 }
 
 export interface FairnessOptions {
@@ -56,6 +59,7 @@ export class FairnessRegistry {
         shedCalls: 0,
         shedUnits: 0,
         latency: new LatencyWindow(),
+        history: null,
       };
       this.tenants.set(tenant.id, state);
     } else if (replicas !== state.replicas || !sameLimits(limits, state.limits)) {
@@ -70,8 +74,10 @@ export class FairnessRegistry {
   /** Takes `units` of the tenant's ingest rate, all or none. */
   takeIngest(tenant: { id: string; fairness: FairnessLimits | null }, units: number): TakeResult {
     const state = this.state(tenant);
+    const now = this.options.nowMs();
+    historyOf(state).offer(now, units);
     if (!this.options.enabled) return { admitted: true };
-    return state.ingest.take(units, this.options.nowMs());
+    return state.ingest.take(units, now);
   }
 
   /** Whether the tenant could ingest one unit now (checked before a body is read). */
@@ -102,12 +108,21 @@ export class FairnessRegistry {
     state.admittedCalls++;
     state.admittedUnits += units;
     state.latency.record(latencyMs);
+    historyOf(state).admitted(this.options.nowMs(), units);
   }
 
   recordShed(tenant: { id: string; fairness: FairnessLimits | null }, units: number): void {
     const state = this.state(tenant);
     state.shedCalls++;
     state.shedUnits += units;
+    historyOf(state).shed(this.options.nowMs(), units);
+  }
+
+  /** The tenant's last `seconds` of traffic on this replica, one sample per second; zeros for a tenant it has not seen. */
+  recentTraffic(tenantId: string, seconds: number): SecondSample[] {
+    const history = this.tenants.get(tenantId)?.history ?? null;
+    const now = this.options.nowMs();
+    return history === null ? quietSeconds(now, seconds) : history.window(now, seconds);
   }
 
   counters(tenantId: string, queueDepth: number): FairnessCounters {
@@ -127,6 +142,18 @@ export class FairnessRegistry {
   known(): string[] {
     return [...this.tenants.keys()];
   }
+}
+
+function historyOf(state: TenantFairnessState): OfferedHistory {
+  state.history ??= new OfferedHistory();
+  return state.history;
+}
+
+/** `seconds` seconds of no traffic up to `nowMs`'s, for a tenant this replica has no history of. */
+function quietSeconds(nowMs: number, seconds: number): SecondSample[] {
+  const last = Math.floor(nowMs / 1000);
+  const count = Math.max(0, Math.min(HISTORY_SECONDS, Math.floor(seconds)));
+  return Array.from({ length: count }, (_, index) => ({ second: last - count + 1 + index, offered_units: 0, offered_takes: 0, admitted_units: 0, shed_units: 0 }));
 }
 
 function sameLimits(a: FairnessLimits, b: FairnessLimits): boolean {

@@ -12,10 +12,23 @@ export interface ConnectOptions {
   passwordEnv?: string;
   totpSecretEnv?: string;
   embedded?: EmbeddedOptions;
+  /**
+   * A session the caller already holds (the console's simulator panel): the control plane's URL, its
+   * CA (pinned), and the operator's session token. Handed over the worker's IPC channel, never on
+   * argv or in the environment; the simulator never signs in with it, nor prints it.
+   */
+  session?: OperatorSessionTarget;
   /** Connections of the setup client's pool. */
   connections?: number;
   /** Told what the connection waits for (e.g. the next TOTP code). */
   onNotice?: (message: string) => void;
+}
+
+export interface OperatorSessionTarget {
+  url: string;
+  caPem: string;
+  username: string;
+  token: string;
 }
 
 export interface Connection {
@@ -91,7 +104,22 @@ export function checkConnectOptions(options: ConnectOptions): void {
   readCa(options.ca);
 }
 
+/** A connection on a session the caller holds: no sign-in, no factors (they stay with the console). */
+async function sessionConnection(session: OperatorSessionTarget, options: ConnectOptions): Promise<Connection> {
+  if (!session.caPem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError('the session\'s CA is not a PEM certificate');
+  const client = new ApiClient({ url: session.url, caPem: session.caPem }, { connections: options.connections });
+  try {
+    await checkReachable(client);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  const token = Promise.resolve(session.token);
+  return { client, operator: { username: session.username, password: '', totpSecret: '' }, kind: 'remote', operatorToken: () => token, close: () => client.close() };
+}
+
 export async function connect(options: ConnectOptions): Promise<Connection> {
+  if (options.session !== undefined) return sessionConnection(options.session, options);
   checkConnectOptions(options);
   if (options.controlPlane !== undefined && options.ca !== undefined && options.operator !== undefined) {
     const operator = { username: options.operator, password: secretFromEnv('--password-env', options.passwordEnv), totpSecret: secretFromEnv('--totp-secret-env', options.totpSecretEnv) };

@@ -5,7 +5,7 @@ import { ipcChannelNames, type IpcEvent, type IpcEventPayload } from '../../cont
 import { CONSOLE_CSP } from '../security/csp';
 import { safeFilename, type FileSaver } from '../services/file-saver';
 import { createConsoleHost, type ConsoleHost } from '../console-host';
-import { resolveControlPlaneCommand } from '../control-plane/cli-command';
+import { resolveControlPlaneCommand, resolveSimulatorWorker } from '../control-plane/cli-command';
 import { APP_ORIGIN, APP_SCHEME, contentTypeFor, isTrustedSenderUrl, resolveRendererAsset } from '../security/renderer-assets';
 
 // out/main/index.js → the app root is two levels up.
@@ -111,6 +111,7 @@ void app.whenReady().then(async () => {
     consoleDataDir: join(app.getPath('userData'), 'console'),
     // Electron's own binary is not a Node with the control plane's native modules: use the Node that ran npm.
     controlPlaneCli: resolveControlPlaneCommand(appRoot, process.env.npm_node_execpath ?? 'node'),
+    simulatorWorker: resolveSimulatorWorker(appRoot, process.env.npm_node_execpath ?? 'node'),
     emit,
     log: (message, error) => {
       console.error(message, error instanceof Error ? error.message : '');

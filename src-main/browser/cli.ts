@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { createConsoleHost } from '../console-host';
-import { resolveControlPlaneCommand } from '../control-plane/cli-command';
+import { resolveControlPlaneCommand, resolveSimulatorWorker } from '../control-plane/cli-command';
 import { folderSaver } from '../services/file-saver';
 import { buildBrowserServer, type BrowserServer } from './browser-server';
 import { openInBrowser } from './open-in-browser';
@@ -51,6 +51,7 @@ const host = createConsoleHost({
   version,
   consoleDataDir: resolve(options.data),
   controlPlaneCli: resolveControlPlaneCommand(appRoot, process.execPath),
+  simulatorWorker: resolveSimulatorWorker(appRoot, process.execPath),
   ...(options.idleLockSeconds === undefined ? {} : { idleLockSeconds: options.idleLockSeconds }),
   // Browser mode has no save dialog the console controls: files go to one folder chosen at launch.
   saveFile: folderSaver(resolve(options.downloads ?? join(homedir(), 'Downloads'))),

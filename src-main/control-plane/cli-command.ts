@@ -14,3 +14,22 @@ export function resolveControlPlaneCommand(appRoot: string, nodePath: string): C
   }
   return { command: nodePath, args: ['--import', 'tsx', join(appRoot, 'control-plane', 'cli.ts')], cwd: appRoot };
 }
+
+/** A module to fork with an IPC channel: `nodePath` runs `module` with `execArgv`. */
+export interface SimulatorWorkerCommand {
+  nodePath: string;
+  execArgv: string[];
+  module: string;
+  cwd: string;
+}
+
+/**
+ * How to run the simulator's worker (simulator/worker.ts) for the console's simulator panel: from
+ * source through tsx, as the simulator forks its own agent processes that way too. Null when the
+ * app root has no simulator (a console installed without the repository).
+ */
+export function resolveSimulatorWorker(appRoot: string, nodePath: string): SimulatorWorkerCommand | null {
+  const source = join(appRoot, 'simulator', 'worker.ts');
+  if (!existsSync(source)) return null;
+  return { nodePath, execArgv: ['--import', 'tsx'], module: source, cwd: appRoot };
+}

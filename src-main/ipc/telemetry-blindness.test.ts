@@ -80,6 +80,11 @@ describe('no IPC channel returns telemetry without an active break-glass grant',
       'usage:export': { format: 'json', tenant: 'marked' },
       'usage:report': { tenant: 'marked' },
       'license:replace': { license: '{"not":"a license"}' },
+      // The simulator panel (#21): this console has no simulator runner, so a start is refused.
+      'simulator:status': {},
+      'simulator:start': { scenario: 'scim-sync', seed: 1, tenants: 1 },
+      'simulator:stop': {},
+      'fairness:what-if': { tenant: 'marked', rate: 1000, seconds: 60 },
       'enrollment:start': { username: c.cp.admin.username, password: c.cp.admin.password },
       'enrollment:confirm': { username: c.cp.admin.username, password: c.cp.admin.password, totp: '000000' },
       'account:get': {},
@@ -119,7 +124,7 @@ describe('no IPC channel returns telemetry without an active break-glass grant',
       expect(text, channel).not.toMatch(/"latency_ms"|"flow_events"|"dst_port"|4321/);
     }
     // Not vacuous: what reads a tenant did read it (counts and ledger entries, not telemetry).
-    for (const channel of ['tenants:list', 'tenants:summaries', 'tenants:get', 'fairness:get', 'audit:list', 'audit:verify'] as const) {
+    for (const channel of ['tenants:list', 'tenants:summaries', 'tenants:get', 'fairness:get', 'fairness:what-if', 'audit:list', 'audit:verify'] as const) {
       expect(answered[channel], channel).toBe('result');
     }
     // The one result ingested shows as a count, and only as a count.

@@ -12,6 +12,9 @@ import { operatorHandlers, type OperatorPort } from './operator-handlers';
 import { tenantHandlers } from './tenant-handlers';
 import { consoleTabHandlers } from './console-tab-handlers';
 import type { FileSaver } from './file-saver';
+import { simulatorHandlers } from './simulator-handlers';
+import { fairnessWhatIfHandler } from './fairness-what-if-handler';
+import type { SimulatorRunner, SimulatorTarget } from './simulator-runner';
 import { OperatorSessions, signedOut } from './operator-sessions';
 
 /** The embedded control plane's first run (EmbeddedControlPlane.setup). */
@@ -28,6 +31,8 @@ export interface ConsoleServiceOptions {
   clock?: () => Date;
   /** Where exports and reports are saved (a save dialog in Electron, a folder in browser mode); none: they are refused. */
   saveFile?: FileSaver;
+  /** The simulator panel's runner (#21); none where the console runs without the simulator. */
+  simulator?: SimulatorRunner;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -88,7 +93,25 @@ export class ConsoleService {
         downloadAsOperator: (path) => this.downloadAsOperator(path),
         saveFile: this.options.saveFile ?? (() => Promise.reject(new ConsoleError('forbidden', 'This console has nowhere to save files.'))),
       }),
+      ...simulatorHandlers(this.options.simulator ?? null, { target: () => this.simulatorTarget() }),
+      ...fairnessWhatIfHandler({ asOperator: (method, path, schema) => this.asOperator(method, path, schema) }),
     };
+  }
+
+  /**
+   * The active connection's control plane and operator session, for the simulator's child process
+   * (it gets them over its IPC channel). The simulator pins a CA, so a remote connection pinned by
+   * a fingerprint only is refused.
+   */
+  private simulatorTarget(): SimulatorTarget {
+    const connection = this.connections.active();
+    const session = this.sessions.get(connection.id);
+    if (session === null) throw new ConsoleError('unauthorized', 'Sign in first.');
+    const target = this.connections.client(connection).target;
+    if (!('caPem' in target)) {
+      throw new ConsoleError('forbidden', 'The simulator trusts a control plane by its CA certificate: add this connection with its CA certificate to simulate against it.');
+    }
+    return { url: target.url, caPem: target.caPem, username: session.operator.username, token: session.token };
   }
 
   /** What operator-handlers.ts needs of this service (enrollment, the account, operator administration). */
@@ -258,6 +281,7 @@ export class ConsoleService {
   }
 
   async close(): Promise<void> {
+    this.options.simulator?.close();
     await this.connections.close();
   }
 }

@@ -9,6 +9,7 @@ import { ConsoleService } from '../../src-main/services/console-service';
 import { folderSaver } from '../../src-main/services/file-saver';
 import { IdleLock, idleLockHandlers } from '../../src-main/services/idle-lock';
 import { startControlPlane, totpCode, type HarnessOptions, type RunningControlPlane } from './control-plane-harness';
+import type { SimulatorRunner } from '../../src-main/services/simulator-runner';
 import { embeddedStandIn } from './embedded-stand-in';
 
 export interface ConsoleRouter {
@@ -31,9 +32,10 @@ export interface ConsoleRouter {
  * on HTTPS, its admin signed in through `session:login`. The control plane runs on a clock the test
  * moves, so the admin can sign in again with a fresh TOTP step.
  */
-export async function consoleRouter(options: Pick<HarnessOptions, 'licenseText' | 'licenseTrust'> = {}): Promise<ConsoleRouter> {
+export async function consoleRouter(options: Pick<HarnessOptions, 'licenseText' | 'licenseTrust'> & { simulator?: SimulatorRunner } = {}): Promise<ConsoleRouter> {
+  const { simulator, ...controlPlane } = options;
   let clock = Date.now();
-  const cp = await startControlPlane({ ...options, clock: () => new Date(clock) });
+  const cp = await startControlPlane({ ...controlPlane, clock: () => new Date(clock) });
   const dataDir = mkdtempSync(join(tmpdir(), 'bulkhead-console-router-'));
   const service = new ConsoleService({
     version: '0.0.0-test',
@@ -42,6 +44,7 @@ export async function consoleRouter(options: Pick<HarnessOptions, 'licenseText' 
     firstRun: { setup: () => Promise.reject(new Error('not in this test')) },
     emit: () => undefined,
     saveFile: folderSaver(join(dataDir, 'downloads')),
+    ...(simulator === undefined ? {} : { simulator }),
   });
   const lock = new IdleLock({ settingsFile: null, onIdle: () => Promise.resolve() });
   const router = createIpcRouter({ ...service.handlers(), ...idleLockHandlers(lock) });

@@ -34,6 +34,7 @@ const OperatorsView = lazy(() => import('./operators').then((module) => ({ defau
 const AccountView = lazy(() => import('./account').then((module) => ({ default: module.AccountView })));
 const UsageView = lazy(() => import('./usage').then((module) => ({ default: module.UsageView })));
 const LicenseView = lazy(() => import('./license').then((module) => ({ default: module.LicenseView })));
+const SimulatorView = lazy(() => import('../simulation/simulator-view').then((module) => ({ default: module.SimulatorView })));
 const ConnectionsView = lazy(() => import('../connections/connections-view').then((module) => ({ default: module.ConnectionsView })));
 
 /** The console's screens, one line each, in nav order; the first is where `#/` lands. */
@@ -44,6 +45,7 @@ export const sections: readonly [Section, ...Section[]] = [
   { id: 'usage', label: 'Usage', View: UsageView, when: (operator) => operator.roles.includes('provider_admin') || operator.roles.includes('billing_viewer') },
   { id: 'license', label: 'License', View: LicenseView },
   { id: 'operators', label: 'Operators', View: OperatorsView, when: (operator) => operator.roles.includes('provider_admin') },
+  { id: 'simulator', label: 'Simulator', View: SimulatorView },
   { id: 'account', label: 'Account', View: AccountView },
   { id: 'connections', label: 'Connections', View: ConnectionsView },
 ];

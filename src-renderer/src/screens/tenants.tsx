@@ -11,6 +11,7 @@ import { hrefFor, navigate, useRoute } from '../router/hash-router';
 import { queryFromView, viewFromQuery, type StateFilter, type TableView } from '../tenants/table-view';
 import { tenantKeys, useTenantSummaries } from '../tenants/tenant-queries';
 import { TenantTable } from '../tenants/tenant-table';
+import { RunDemo } from '../simulation/run-demo';
 import '../tenants/tenants.css';
 
 const TenantPage = lazy(() => import('../tenants/tenant-page').then((module) => ({ default: module.TenantPage })));
@@ -108,7 +109,7 @@ function TenantList({ query }: { query: Readonly<Record<string, string>> }) {
       ) : null}
       {summaries.isSuccess ? (
         tenants.length === 0 ? (
-          <p className="muted">No tenants yet.</p>
+          <RunDemo />
         ) : (
           <TenantTable tenants={tenants} view={view} onSort={(sort) => show({ ...view, sort })} />
         )

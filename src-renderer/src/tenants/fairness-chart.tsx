@@ -7,12 +7,12 @@ import { type FairnessColumns } from './fairness-series';
 export const CHART_HEIGHT = 240;
 
 /** Colours come from the theme's CSS variables, read once the element is in the page. */
-function cssVar(element: Element, name: string, fallback: string): string {
+export function cssVar(element: Element, name: string, fallback: string): string {
   return getComputedStyle(element).getPropertyValue(name).trim() || fallback;
 }
 
 /** Whether this page can draw on a canvas (jsdom cannot: the figures beside the chart remain). */
-function canDraw(): boolean {
+export function canDraw(): boolean {
   try {
     return document.createElement('canvas').getContext('2d') !== null;
   } catch {

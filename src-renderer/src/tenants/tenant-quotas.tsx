@@ -8,6 +8,7 @@ import { TextField } from '../components/text-field';
 import { describeError } from '../error-text';
 import { clearingError } from '../forms';
 import { FairnessChart } from './fairness-chart';
+import { FairnessWhatIfView } from './fairness-what-if';
 import { addSample, latest, toColumns, type FairnessSample } from './fairness-series';
 import { fieldErrors } from './field-errors';
 import { type TabProps } from './tenant-page';
@@ -111,22 +112,25 @@ function FairnessForm({ tenant, current }: { tenant: Tenant; current: TenantFair
     },
   });
   return (
-    <LimitsForm
-      title="Fairness limits"
-      heading="Fairness"
-      lead={
-        <>
-          Live on every replica from the next request ({current.live_replicas} {current.live_replicas === 1 ? 'replica' : 'replicas'}, each admitting 1/{current.live_replicas}). Write lane:{' '}
-          <code>{current.write_lane}</code>.
-        </>
-      }
-      fields={fairnessFields}
-      values={values}
-      onChange={(key, value) => setValues((existing) => ({ ...existing, [key]: value }))}
-      save={save}
-      saveLabel="Save fairness limits"
-      failTitle="Fairness limits not saved"
-    />
+    <>
+      <LimitsForm
+        title="Fairness limits"
+        heading="Fairness"
+        lead={
+          <>
+            Live on every replica from the next request ({current.live_replicas} {current.live_replicas === 1 ? 'replica' : 'replicas'}, each admitting 1/{current.live_replicas}). Write lane:{' '}
+            <code>{current.write_lane}</code>.
+          </>
+        }
+        fields={fairnessFields}
+        values={values}
+        onChange={(key, value) => setValues((existing) => ({ ...existing, [key]: value }))}
+        save={save}
+        saveLabel="Save fairness limits"
+        failTitle="Fairness limits not saved"
+      />
+      <FairnessWhatIfView tenantId={tenant.id} rate={values.ingest_rate_per_sec} burst={values.ingest_burst} />
+    </>
   );
 }
 
