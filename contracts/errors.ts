@@ -61,6 +61,7 @@ export const errorCodes = [
   'usage_period_reversed',
   'usage_period_too_long',
   'domain_taken',
+  'invalid_tree_range',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);
