@@ -17,7 +17,7 @@ export async function rewriteLedger(engine: EngineFixture, deploymentKey: string
         await tx.appendLedger(ledgerId, { actor: entry.actor, eventType: entry.event_type, tenantId: entry.tenant_id, details }, entry.ts);
       }
       for (let i = 0; i < more; i++) {
-        await tx.appendLedger(ledgerId, { actor: 'operator:admin', eventType: 'AUDIT_NOTE', tenantId: null, details: { note: i } }, new Date().toISOString());
+        await tx.appendLedger(ledgerId, { actor: 'operator:admin', eventType: 'AUDIT_NOTE', tenantId: ledgerId === 'provider' ? null : ledgerId, details: { note: i } }, new Date().toISOString());
       }
     });
   } finally {
