@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Timestamp } from './common';
 
-const Hex32 = z.string().regex(/^[0-9a-f]{64}$/);
+/** A SHA-256 hash in lowercase hex. */
+export const Hex32 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const LedgerEntryView = z.strictObject({
   seq: z.number().int().min(1),
@@ -51,3 +52,40 @@ export const InclusionProofView = z.strictObject({
 export type InclusionProofView = z.infer<typeof InclusionProofView>;
 
 export const SeqParam = z.strictObject({ seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
+
+/**
+ * A signed tree head (RFC 6962 §3.5, in JSON): the ledger's size and root at `timestamp` (ms since
+ * the epoch), signed with Ed25519 by the ledger key `key_id` over the UTF-8 bytes of
+ * `bulkhead-tree-head:v1\n<ledger>\n<tree_size>\n<root_hash>\n<timestamp>` (see ledger-witness.ts).
+ */
+export const SignedTreeHeadView = z.strictObject({
+  ledger: z.string().min(1).max(200),
+  tree_size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  root_hash: Hex32,
+  timestamp: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  key_id: z.string().regex(/^[0-9a-f]{64}$/),
+  signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'a base64 Ed25519 signature'),
+});
+export type SignedTreeHeadView = z.infer<typeof SignedTreeHeadView>;
+
+const TreeSize = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** `to` defaults to the size of the latest head. */
+export const ConsistencyQuery = z.strictObject({ from: TreeSize, to: TreeSize.optional() });
+
+/** RFC 6962 §2.1.2 consistency proof PROOF(from, D[to]), hashes in hex, bottom-up. */
+export const ConsistencyProofView = z.strictObject({
+  from: z.number().int().min(0),
+  to: z.number().int().min(0),
+  proof: z.array(Hex32),
+});
+export type ConsistencyProofView = z.infer<typeof ConsistencyProofView>;
+
+/** Every key that signed a head, the active one and the retired ones (key_id: SHA-256 of the SPKI DER, hex). */
+export const LedgerKeysView = z.strictObject({
+  keys: z.array(z.strictObject({ key_id: z.string().regex(/^[0-9a-f]{64}$/), public_key_pem: z.string().startsWith('-----BEGIN PUBLIC KEY-----'), retired_at: z.string().nullable() })),
+});
+export type LedgerKeysView = z.infer<typeof LedgerKeysView>;
+
+/** Which tree an inclusion proof is of: a head a witness kept (default: the current head). */
+export const ProofQuery = z.strictObject({ tree_size: TreeSize.pipe(z.number().min(1)).optional() });

@@ -62,6 +62,7 @@ export const errorCodes = [
   'usage_period_too_long',
   'domain_taken',
   'csrf_rejected',
+  'invalid_tree_range',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

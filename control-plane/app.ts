@@ -23,6 +23,7 @@ import { PortalCsrf, registerPortalCookie } from './http/portal-cookie';
 import { portalSessionRoutes } from './http/portal-session-routes';
 import { CONTROL_PLANE_VERSION } from './version';
 import { auditRoutes } from './http/provider/audit-routes';
+import { ledgerKeysRoute } from './http/ledger-keys-route';
 import { brandingRoutes } from './http/provider/branding-routes';
 import { providerBreakGlassRoutes } from './http/provider/break-glass-routes';
 import { fairnessRoutes } from './http/provider/fairness-routes';
@@ -54,6 +55,7 @@ import { IngestWriter, defaultWriterOptions, type IngestWriterOptions } from './
 import { OwnedTests } from './ingest/owned-tests';
 import { StorageMeter } from './ingest/storage-meter';
 import { LedgerService } from './ledgers/ledger-service';
+import { LedgerSigner } from './ledgers/ledger-signer';
 import type { LicenseSource } from './licensing/license';
 import { ReplicaPresence } from './replicas/replica-presence';
 import type { Storage } from './storage/types';
@@ -155,7 +157,7 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
     probeTests: new ProbeTestService({ storage, clock, targets: new ProbeTargets(crypto), changed: (tenantId) => ownedTests.forget(tenantId) }),
     telemetry: new TelemetryQueries({ storage, crypto, clock }),
     telemetryAccess: new TelemetryAccess({ tenantAuth, grants: new GrantAuth(storage, clock), fairness }),
-    ledgers: new LedgerService({ storage, crypto }),
+    ledgers: new LedgerService({ storage, crypto, signer: new LedgerSigner({ storage, deploymentKey, clock }) }),
     admission: new IngestAdmission({ fairness, writer, storageMeter: new StorageMeter(storage.telemetry, () => clock().getTime()), ownedTests }),
     fairness: new FairnessReport({ storage, fairness, writer, liveReplicas: () => replicas.liveReplicas }),
     replicas,
@@ -231,6 +233,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(tenantRoutes(ctx));
   await app.register(operatorRoutes(ctx));
   await app.register(auditRoutes(ctx));
+  await app.register(ledgerKeysRoute(ctx));
   await app.register(onboardingRoutes(ctx));
   await app.register(fairnessRoutes(ctx));
   await app.register(brandingRoutes(ctx));

@@ -8,6 +8,8 @@ import { isHostName } from './branding/host-names';
 import { generateDeploymentKey, loadDeploymentKey } from './crypto/deployment-key';
 import { initDataDir } from './data-dir';
 import { runUsageCommand, UsageCommandError } from './metering/usage-command';
+import { runRotateKeyCommand } from './ledgers/rotate-key-command';
+import { AUDIT_TOKEN_ENV, runVerifyRemote, VerifyRemoteUsageError } from './ledgers/verify-remote';
 import evaluationLicense from './licensing/evaluation-license.json';
 import { builtInLicenseTrust, readLicenseFile, signLicense } from './licensing/license';
 import { promptHidden } from './prompt';
@@ -308,12 +310,36 @@ program
     await runUsageCommand(options, process.env, process.stdout);
   });
 
+const audit = program.command('audit').description('The ledgers\' signed tree heads: witness them from outside, rotate the key that signs them.');
+
+audit
+  .command('verify-remote')
+  .description('Witness a ledger: check the new signed head against the published keys and, with a consistency proof, against the head saved by the last run; save the new head. Exit 0 consistent, 1 HISTORY REWRITTEN (or not checkable), 2 bad usage.')
+  .requiredOption('--url <url>', 'the control plane, https://host:port')
+  .option('--ca <file>', 'CA certificate (PEM) to trust for --url, e.g. the data dir\'s tls/ca.crt')
+  .requiredOption('--head <file>', 'the head saved by the last run (created on the first run, replaced after each consistent one)')
+  .option('--token-file <file>', `credential (default $${AUDIT_TOKEN_ENV}): an operator session witnesses the provider ledger, a tenant token its tenant's`)
+  .action(async (options: { url: string; ca?: string; head: string; tokenFile?: string }) => {
+    process.exitCode = await runVerifyRemote(options, process.env, process.stdout, process.stderr);
+  });
+
+audit
+  .command('rotate-key')
+  .description('Retire the active ledger signing key and make a new one (the retired public key stays listed, so old heads still verify).')
+  .requiredOption('--data <dir>', 'an initialized data directory')
+  .option('--key-file <file>', 'deployment key file (default: $BULKHEAD_DEPLOYMENT_KEY)')
+  .option('--database <url>', `PostgreSQL (postgres:// URL of the app role; default $${DATABASE_URL_ENV}) for a data dir initialized with one`)
+  .action(async (options: { data: string; keyFile?: string; database?: string }) => {
+    const { retired, active } = await runRotateKeyCommand(options, process.env);
+    process.stdout.write(`${retired.length === 0 ? 'No key was active.' : `Retired ${retired.join(', ')}.`} Heads are now signed by ${active}.\n`);
+  });
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
     // Help and --version end here too, with exit code 0; commander already printed what was wrong.
     process.exit(error.exitCode === 0 ? 0 : 2);
   }
-  if (error instanceof UsageCommandError) {
+  if (error instanceof UsageCommandError || error instanceof VerifyRemoteUsageError) {
     fail(error.message, 2);
   }
   if (error instanceof StartupError) {

@@ -29,15 +29,20 @@ export interface AppendResult {
   head: StoredHead;
 }
 
-/** The entry and the new signed head that appending `input` to a ledger at `head` produces. */
+/**
+ * The entry and the new signed head that appending `input` to a ledger produces. `head` is the
+ * stored head, or the frontier an earlier append of the same transaction left: that frontier is
+ * appended to in place, so a batch of appends neither deserializes the frontier nor reads the head
+ * again per entry (the caller keeps it for the transaction only).
+ */
 export function prepareAppend(
   key: Buffer,
   ledgerId: string,
-  head: Pick<StoredHead, 'size' | 'frontier'> | null,
+  head: Pick<StoredHead, 'size' | 'frontier'> | MerkleFrontier | null,
   input: { actor: string; eventType: string; tenantId: string | null; details: Record<string, unknown> },
   ts: string,
-): AppendResult {
-  const frontier = head ? MerkleFrontier.deserialize(head.size, head.frontier) : new MerkleFrontier();
+): AppendResult & { frontier: MerkleFrontier } {
+  const frontier = head instanceof MerkleFrontier ? head : head ? MerkleFrontier.deserialize(head.size, head.frontier) : new MerkleFrontier();
   const seq = frontier.size + 1;
   const detailsJson = canonicalDetails(input.details);
   const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson }));
@@ -46,6 +51,7 @@ export function prepareAppend(
   return {
     entry: { seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson, leafHash: leaf, mac: entryMac(key, ledgerId, seq, leaf) },
     head: { size: seq, root, frontier: frontier.serialize(), mac: headMac(key, ledgerId, seq, root) },
+    frontier,
   };
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { hash, hkdfSync } from 'node:crypto';
 
 /**
  * How ledger entries become Merkle leaves, and how entries and tree heads are authenticated.
@@ -47,16 +47,51 @@ export function deriveLedgerKey(deploymentKey: Buffer): Buffer {
   return Buffer.from(hkdfSync('sha256', deploymentKey, Buffer.alloc(0), 'bulkhead/ledger-mac/v1', 32));
 }
 
-function u64(value: number): Buffer {
-  const buffer = Buffer.alloc(8);
-  buffer.writeBigUInt64BE(BigInt(value));
-  return buffer;
+/**
+ * HMAC-SHA256 (RFC 2104) with node:crypto's one-shot hash over reused pads: H((K⊕opad) ‖ H((K⊕ipad) ‖ m)).
+ * The same bytes as createHmac('sha256', key), which makes a native Hmac object per call: appends
+ * and verify compute one per entry, and that object was a large part of their time.
+ */
+const BLOCK = 64;
+const padsByKey = new WeakMap<Buffer, { inner: Buffer; outer: Buffer }>();
+
+function pads(key: Buffer): { inner: Buffer; outer: Buffer } {
+  let found = padsByKey.get(key);
+  if (found === undefined) {
+    const block = Buffer.alloc(BLOCK);
+    (key.length > BLOCK ? hash('sha256', key, 'buffer') : key).copy(block);
+    const inner = Buffer.alloc(BLOCK + 256);
+    const outer = Buffer.alloc(BLOCK + 32);
+    for (let i = 0; i < BLOCK; i++) {
+      inner[i] = (block[i] as number) ^ 0x36;
+      outer[i] = (block[i] as number) ^ 0x5c;
+    }
+    found = { inner, outer };
+    padsByKey.set(key, found);
+  }
+  return found;
+}
+
+function hmac(key: Buffer, label: string, ledgerId: string, value: number, digest: Uint8Array): Buffer {
+  const { inner, outer } = pads(key);
+  const id = Buffer.from(ledgerId, 'utf8');
+  const length = BLOCK + label.length + id.length + 1 + 8 + digest.length;
+  // Inputs longer than the scratch pad (a very long ledger id) take a fresh buffer.
+  const input = length <= inner.length ? inner : Buffer.concat([inner.subarray(0, BLOCK), Buffer.alloc(length - BLOCK)]);
+  let at = BLOCK + input.write(label, BLOCK, 'latin1');
+  at += id.copy(input, at);
+  input[at++] = 0;
+  input.writeBigUInt64BE(BigInt(value), at);
+  at += 8;
+  input.set(digest, at);
+  outer.set(hash('sha256', input.subarray(0, length), 'buffer'), BLOCK);
+  return hash('sha256', outer, 'buffer');
 }
 
 export function entryMac(key: Buffer, ledgerId: string, seq: number, leafHash: Uint8Array): Buffer {
-  return createHmac('sha256', key).update('entry\0').update(ledgerId).update('\0').update(u64(seq)).update(leafHash).digest();
+  return hmac(key, 'entry\0', ledgerId, seq, leafHash);
 }
 
 export function headMac(key: Buffer, ledgerId: string, size: number, root: Uint8Array): Buffer {
-  return createHmac('sha256', key).update('head\0').update(ledgerId).update('\0').update(u64(size)).update(root).digest();
+  return hmac(key, 'head\0', ledgerId, size, root);
 }

@@ -3,4 +3,5 @@ export const sealPurpose = {
   caKey: 'bulkhead/tls/ca-key',
   serverKey: 'bulkhead/tls/server-key',
   operatorTotp: (operatorId: string) => `bulkhead/operator-totp/${operatorId}`,
+  ledgerSigningKey: (keyId: string) => `bulkhead/ledger-signing-key/${keyId}`,
 };

@@ -1,9 +1,10 @@
 import type { AgentPool } from '../../contracts/agents';
-import type { InclusionProofView, LedgerEntryView, LedgerVerifyView } from '../../contracts/audit';
+import type { ConsistencyProofView, InclusionProofView, LedgerEntryView, LedgerKeysView, LedgerVerifyView } from '../../contracts/audit';
 import { BreakGlassScope, type BreakGlassRequestView } from '../../contracts/break-glass';
 import type { OidcView } from '../../contracts/identity';
 import type { ProbeTest } from '../../contracts/probe-tests';
 import type { LedgerPage, InclusionProof } from '../ledgers/ledger-service';
+import type { LedgerPublicKey } from '../ledgers/ledger-signer';
 import type { AgentPoolRecord, BreakGlassRecord, LedgerVerification, ProbeTestRecord, TenantIdentityRecord } from '../storage/types';
 import { poolDetails } from '../tenancy/agent-service';
 
@@ -80,6 +81,14 @@ export function proofView(proof: InclusionProof): InclusionProofView {
     audit_path: proof.auditPath.map((hash) => hash.toString('hex')),
     root: proof.root.toString('hex'),
   };
+}
+
+export function consistencyView(proof: { from: number; to: number; proof: Buffer[] }): ConsistencyProofView {
+  return { from: proof.from, to: proof.to, proof: proof.proof.map((hash) => hash.toString('hex')) };
+}
+
+export function ledgerKeysView(keys: LedgerPublicKey[]): LedgerKeysView {
+  return { keys: keys.map((key) => ({ key_id: key.keyId, public_key_pem: key.publicKeyPem, retired_at: key.retiredAt })) };
 }
 
 export function poolView(pool: AgentPoolRecord): AgentPool {

@@ -1,9 +1,11 @@
-import { inclusionProof } from '../audit/merkle';
+import type { SignedTreeHeadView } from '../../contracts/audit';
+import { consistencyProof, inclusionProof, rootFromLeafHashes as rootOfLeaves } from '../audit/merkle';
 import { ApiError } from '../errors';
 import type { LedgerEntry, LedgerVerification, Storage } from '../storage/types';
 import type { TenantCrypto } from '../tenancy/tenant-keys';
 import { PROVIDER_LEDGER, tenantLedger } from '../audit/ledger-ids';
 import { personalOpener } from './ledger-personal';
+import type { LedgerPublicKey, LedgerSigner } from './ledger-signer';
 
 /** What an entry says of people, opened for the tenant that owns it (see ledger-personal.ts). */
 export type PersonalOpener = (details: Record<string, unknown>) => Record<string, unknown> | null;
@@ -26,7 +28,7 @@ export interface InclusionProof {
  * what they say of people), verification, and inclusion proofs against the current signed head.
  */
 export class LedgerService {
-  constructor(private readonly deps: { storage: Storage; crypto: TenantCrypto }) {}
+  constructor(private readonly deps: { storage: Storage; crypto: TenantCrypto; signer: LedgerSigner }) {}
 
   private get storage(): Storage {
     return this.deps.storage;
@@ -62,17 +64,51 @@ export class LedgerService {
     return this.storage.ledgers.verify(ledgerId);
   }
 
-  /** The inclusion proof of entry `seq` against the ledger's current signed tree head. */
-  async proof(ledgerId: string, seq: number): Promise<InclusionProof> {
+  /**
+   * The inclusion proof of entry `seq` in the tree of `treeSize` entries (default: the current head),
+   * so a witness can check an entry against a signed head it kept.
+   */
+  async proof(ledgerId: string, seq: number, treeSize?: number): Promise<InclusionProof> {
     const head = await this.storage.ledgers.head(ledgerId);
-    if (seq > head.size) {
-      throw new ApiError(404, 'not_found', `The ledger has ${head.size} entries; there is no entry ${seq}.`);
+    const size = treeSize ?? head.size;
+    if (size > head.size) {
+      throw new ApiError(400, 'invalid_tree_range', `The ledger has ${head.size} entries; there is no tree of ${size}.`);
     }
-    const leaves = await this.storage.ledgers.leafHashes(ledgerId, head.size);
-    const leaf = leaves[seq - 1];
-    if (leaf === undefined || leaves.length !== head.size) {
+    if (seq > size) {
+      throw new ApiError(404, 'not_found', `The tree has ${size} entries; there is no entry ${seq}.`);
+    }
+    const leaves = await this.leaves(ledgerId, size);
+    const leaf = leaves[seq - 1] as Buffer;
+    return { seq, treeSize: size, leafHash: leaf, auditPath: inclusionProof(leaves, seq - 1, size), root: size === head.size ? head.root : rootOfLeaves(leaves) };
+  }
+
+  /** The ledger's current head, signed (RFC 6962 §3.5): what a witness keeps and later checks the next one against. */
+  async signedHead(ledgerId: string): Promise<SignedTreeHeadView> {
+    const head = await this.storage.ledgers.head(ledgerId);
+    return this.deps.signer.signHead(ledgerId, head.size, head.root);
+  }
+
+  /** The public keys that sign heads, retired ones too: the same for every ledger and tenant. */
+  publicKeys(): Promise<LedgerPublicKey[]> {
+    return this.deps.signer.publicKeys();
+  }
+
+  /** RFC 6962 §2.1.2 PROOF(from, D[to]); `to` defaults to the current head's size. */
+  async consistency(ledgerId: string, from: number, to?: number): Promise<{ from: number; to: number; proof: Buffer[] }> {
+    const head = await this.storage.ledgers.head(ledgerId);
+    const size = to ?? head.size;
+    if (size > head.size || from > size) {
+      throw new ApiError(400, 'invalid_tree_range', `A consistency proof needs from ≤ to ≤ ${head.size} (the ledger's size); got from ${from}, to ${size}.`, { from, to: size, tree_size: head.size });
+    }
+    return { from, to: size, proof: consistencyProof(await this.leaves(ledgerId, size), from, size) };
+  }
+
+  /** The first `size` leaf hashes; 409 when the stored entries fall short of the signed head. */
+  private async leaves(ledgerId: string, size: number): Promise<Buffer[]> {
+    const leaves = await this.storage.ledgers.leafHashes(ledgerId, size);
+    if (leaves.length !== size) {
       throw new ApiError(409, 'conflict', 'The ledger does not match its signed tree head; run verify.');
     }
-    return { seq, treeSize: head.size, leafHash: leaf, auditPath: inclusionProof(leaves, seq - 1, head.size), root: head.root };
+    return leaves;
   }
 }

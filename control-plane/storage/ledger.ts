@@ -103,11 +103,21 @@ export function ledgerReader(rows: LedgerRowReader, key: Buffer): LedgerReader {
 }
 
 export function ledgerWrites(rows: LedgerRowWriter, key: Buffer): LedgerWrites {
+  // One write transaction's frontiers (ledgerWrites is made per transaction): the head is read and
+  // locked once per ledger, then each append of the batch extends the frontier in memory.
+  const frontiers = new Map<string, MerkleFrontier>();
   return {
     /** seq starts at 1; leaf index = seq - 1. */
     appendLedger: async (ledgerId, input, ts) => {
-      const { entry, head } = prepareAppend(key, ledgerId, signed(await rows.headForAppend(ledgerId)), input, ts);
-      await rows.insert(ledgerId, entry, head);
+      const { entry, head, frontier } = prepareAppend(key, ledgerId, frontiers.get(ledgerId) ?? signed(await rows.headForAppend(ledgerId)), input, ts);
+      try {
+        await rows.insert(ledgerId, entry, head);
+      } catch (error) {
+        // The frontier already holds the entry that was not stored: read the head again next time.
+        frontiers.delete(ledgerId);
+        throw error;
+      }
+      frontiers.set(ledgerId, frontier);
       return ledgerEntry(ledgerId, entry);
     },
   };

@@ -3,6 +3,7 @@ import type { BrandingReader, BrandingScope, BrandingWrites } from './branding';
 import type { BreakGlassReader, BreakGlassScope, BreakGlassWrites } from './break-glass';
 import type { DirectoryScope, DirectoryWrites } from './directory';
 import type { LedgerReader, LedgerWrites } from './ledger';
+import type { LedgerSigningKeyStore } from './ledger-signing-keys';
 import type { LoginThrottleStore, OperatorSessionStore, OperatorStore, OperatorWrites } from './operators';
 import type { RecoveryReader, RecoveryScope, RecoveryWrites } from './recovery';
 import type { ReplicaRegistry } from './replica-registry';
@@ -14,7 +15,7 @@ import type { UsageReader, UsageWrites } from './usage';
 
 /**
  * The storage interface every engine implements (SQLite and PostgreSQL), composed of one file per
- * aggregate: operators, tenants, recovery, directory, tokens, tenant-setup, ledger, break-glass,
+ * aggregate: operators, tenants, recovery, directory, tokens, tenant-setup, ledger, ledger-signing-keys, break-glass,
  * telemetry-store, replica-registry, usage and branding. Each holds its records and its reader, scope and write
  * interfaces; each engine mirrors them file for file (sqlite/sqlite-<aggregate>.ts,
  * postgres/postgres-<aggregate>.ts), and rows/ maps their rows once for both. Every other layer
@@ -25,6 +26,7 @@ export * from './branding';
 export type * from './break-glass';
 export * from './directory';
 export type * from './ledger';
+export type * from './ledger-signing-keys';
 export type * from './operators';
 export type * from './recovery';
 export type * from './replica-registry';
@@ -52,6 +54,8 @@ export interface Storage {
   readonly loginThrottle: LoginThrottleStore;
   readonly tenants: TenantReader;
   readonly ledgers: LedgerReader;
+  /** Keys signing the ledgers' tree heads (see ledgers/ledger-signer.ts). */
+  readonly ledgerSigningKeys: LedgerSigningKeyStore;
   readonly breakGlass: BreakGlassReader;
   readonly recoveries: RecoveryReader;
   /** Usage meters for billing, across tenants (see usage.ts). */

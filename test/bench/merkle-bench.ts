@@ -2,7 +2,7 @@
 // rooting a million ledger entries takes, and what one append (+ new root) costs on a large ledger.
 // Times are wall-clock (performance.now) on a shared machine: compare ratios within one run.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { MerkleFrontier, leafHash, rootFromLeafHashes } from '../../control-plane/audit/merkle';
+import { MerkleFrontier, consistencyProof, leafHash, rootFromLeafHashes } from '../../control-plane/audit/merkle';
 
 const LEAVES = 1_000_000;
 const APPEND_AND_ROOT = 100_000;
@@ -56,6 +56,12 @@ export async function merkleFigures(): Promise<Record<string, unknown>> {
   const rootMs = performance.now() - started;
   await yieldToEventLoop();
 
+  // One consistency proof on the million-leaf ledger (what a witness asks for), from the leaf hashes in memory.
+  started = performance.now();
+  consistencyProof(leaves, 654_321, LEAVES);
+  const consistencyMs = performance.now() - started;
+  await yieldToEventLoop();
+
   // The same leaves through a frontier, appends only (what a ledger does per entry without asking for the root).
   const frontier = new MerkleFrontier();
   started = performance.now();
@@ -80,6 +86,7 @@ export async function merkleFigures(): Promise<Record<string, unknown>> {
     leaf_hash_ms: round(hashMs),
     root_ms: round(rootMs),
     hash_and_root_ms: round(hashMs + rootMs),
+    consistency_proof_ms: round(consistencyMs, 2),
     leaves_per_sec_hash_and_root: perSecond(LEAVES, hashMs + rootMs),
     leaf_hashes_per_sec: perSecond(LEAVES, hashMs),
     frontier_append_only_ms: round(appendOnlyMs),

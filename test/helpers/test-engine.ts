@@ -37,6 +37,8 @@ export interface EngineFixture {
   /** Everything the engine stores, as bytes: for "never stored in plaintext" checks. */
   rawContents(): Promise<Buffer[]>;
   openStorage(deploymentKey: Buffer): Promise<Storage>;
+  /** Deletes a ledger's entries and head around the app (file or superuser): the first step of rewriting its history. */
+  eraseLedger(ledgerId: string): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -90,6 +92,16 @@ function sqliteFixture(dataDir: string): EngineFixture {
           .map((entry) => readFileSync(join(entry.parentPath, entry.name))),
       ),
     openStorage: (deploymentKey) => openStorage({ engine: 'sqlite' }, dataDir, deploymentKey),
+    eraseLedger: (ledgerId) => {
+      const db = new Database(join(dataDir, 'control-plane.db'));
+      try {
+        db.prepare('DELETE FROM ledger_entries WHERE ledger_id = ?').run(ledgerId);
+        db.prepare('DELETE FROM ledger_heads WHERE ledger_id = ?').run(ledgerId);
+      } finally {
+        db.close();
+      }
+      return Promise.resolve();
+    },
     drop: () => Promise.resolve(),
   };
 }
@@ -135,6 +147,15 @@ async function postgresFixture(dataDir: string): Promise<EngineFixture> {
       return [stdout, ...(await sqliteFixture(dataDir).rawContents())];
     },
     openStorage: (deploymentKey) => openStorage({ engine: 'postgres', url: clusterUrl(APP_ROLE, database) }, dataDir, deploymentKey),
+    async eraseLedger(ledgerId) {
+      if (ledgerId === 'provider') {
+        await q('DELETE FROM bh.provider_ledger');
+        await q('DELETE FROM bh.provider_ledger_head');
+      } else {
+        await q('DELETE FROM bh.tenant_ledger WHERE tenant_id = $1', [ledgerId]);
+        await q('DELETE FROM bh.tenant_ledger_heads WHERE tenant_id = $1', [ledgerId]);
+      }
+    },
     async drop() {
       await superuser.end();
       const client = new pg.Client({ connectionString: inject('postgresUrl') });

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { AuditQuery, InclusionProofView, LedgerEntryView, LedgerVerifyView, SeqParam } from '../../../contracts/audit';
+import { AuditQuery, ConsistencyProofView, ConsistencyQuery, InclusionProofView, LedgerEntryView, LedgerVerifyView, ProofQuery, SeqParam, SignedTreeHeadView } from '../../../contracts/audit';
 import { PROVIDER_LEDGER } from '../../audit/ledger-ids';
 import { operatorWith, type RouteContext } from '../context';
 import { parseWith } from '../validation';
-import { ledgerPageView, proofView, verifyView } from '../views';
+import { consistencyView, ledgerPageView, proofView, verifyView } from '../views';
 import { contract } from '../route-contract';
 import { pageOf } from '../../../contracts/common';
 
-/** GET /provider/v1/audit (filters: tenant, event_type), /audit/verify, /audit/proof/{seq}: the provider ledger. */
+/** GET /provider/v1/audit (filters: tenant, event_type), /audit/verify, /audit/proof/{seq}, /audit/head, /audit/consistency: the provider ledger. */
 export function auditRoutes(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
     app.get('/provider/v1/audit', contract({ summary: 'The provider ledger, newest first', credential: 'operator', query: AuditQuery, responses: { 200: pageOf(LedgerEntryView) } }), async (request) => {
@@ -22,10 +22,22 @@ export function auditRoutes(ctx: RouteContext) {
       return verifyView(await ctx.ledgers.verify(PROVIDER_LEDGER));
     });
 
-    app.get('/provider/v1/audit/proof/:seq', contract({ summary: 'Inclusion proof of one provider ledger entry', credential: 'operator', params: SeqParam, responses: { 200: InclusionProofView } }), async (request) => {
+    app.get('/provider/v1/audit/proof/:seq', contract({ summary: 'Inclusion proof of one provider ledger entry (in the current tree, or of tree_size entries)', credential: 'operator', params: SeqParam, query: ProofQuery, responses: { 200: InclusionProofView } }), async (request) => {
       await operatorWith(ctx, request, 'audit:read');
       const { seq } = parseWith(SeqParam, request.params, 'path');
-      return proofView(await ctx.ledgers.proof(PROVIDER_LEDGER, seq));
+      const { tree_size } = parseWith(ProofQuery, request.query, 'query');
+      return proofView(await ctx.ledgers.proof(PROVIDER_LEDGER, seq, tree_size));
+    });
+
+    app.get('/provider/v1/audit/head', contract({ summary: "The provider ledger's signed tree head", credential: 'operator', responses: { 200: SignedTreeHeadView } }), async (request) => {
+      await operatorWith(ctx, request, 'audit:read');
+      return ctx.ledgers.signedHead(PROVIDER_LEDGER);
+    });
+
+    app.get('/provider/v1/audit/consistency', contract({ summary: 'Consistency proof between two sizes of the provider ledger (RFC 6962)', credential: 'operator', query: ConsistencyQuery, responses: { 200: ConsistencyProofView } }), async (request) => {
+      await operatorWith(ctx, request, 'audit:read');
+      const { from, to } = parseWith(ConsistencyQuery, request.query, 'query');
+      return consistencyView(await ctx.ledgers.consistency(PROVIDER_LEDGER, from, to));
     });
     return Promise.resolve();
   };

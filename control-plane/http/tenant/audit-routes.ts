@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { AuditQuery, InclusionProofView, LedgerEntryView, LedgerVerifyView, SeqParam } from '../../../contracts/audit';
+import { AuditQuery, ConsistencyProofView, ConsistencyQuery, InclusionProofView, LedgerEntryView, LedgerVerifyView, ProofQuery, SeqParam, SignedTreeHeadView } from '../../../contracts/audit';
 import { tenantLedger } from '../../audit/ledger-ids';
 import type { RouteContext } from '../context';
 import { parseWith } from '../validation';
-import { ledgerPageView, proofView, verifyView } from '../views';
+import { consistencyView, ledgerPageView, proofView, verifyView } from '../views';
 import { contract } from '../route-contract';
 import { pageOf } from '../../../contracts/common';
 
-/** The tenant's own ledger: entries (what they say of people opened for the tenant), verify, inclusion proofs. */
+/** The tenant's own ledger: entries (what they say of people opened for the tenant), verify, inclusion proofs, signed heads, consistency proofs. */
 export function tenantAuditRoutes(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
     app.get('/v1/audit', contract({ summary: "The tenant's ledger, newest first (what entries say of people opened)", credential: 'tenant', query: AuditQuery.omit({ tenant: true }), responses: { 200: pageOf(LedgerEntryView) } }), async (request) => {
@@ -21,10 +21,22 @@ export function tenantAuditRoutes(ctx: RouteContext) {
       return verifyView(await ctx.ledgers.verify(tenantLedger(tenant.id)));
     });
 
-    app.get('/v1/audit/proof/:seq', contract({ summary: "Inclusion proof of one entry of the tenant's ledger", credential: 'tenant', params: SeqParam, responses: { 200: InclusionProofView } }), async (request) => {
+    app.get('/v1/audit/proof/:seq', contract({ summary: "Inclusion proof of one entry of the tenant's ledger (in the current tree, or of tree_size entries)", credential: 'tenant', params: SeqParam, query: ProofQuery, responses: { 200: InclusionProofView } }), async (request) => {
       const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'audit:read');
       const { seq } = parseWith(SeqParam, request.params, 'path');
-      return proofView(await ctx.ledgers.proof(tenantLedger(tenant.id), seq));
+      const { tree_size } = parseWith(ProofQuery, request.query, 'query');
+      return proofView(await ctx.ledgers.proof(tenantLedger(tenant.id), seq, tree_size));
+    });
+
+    app.get('/v1/audit/head', contract({ summary: "The tenant's ledger's signed tree head", credential: 'tenant', responses: { 200: SignedTreeHeadView } }), async (request) => {
+      const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'audit:read');
+      return ctx.ledgers.signedHead(tenantLedger(tenant.id));
+    });
+
+    app.get('/v1/audit/consistency', contract({ summary: "Consistency proof between two sizes of the tenant's ledger (RFC 6962)", credential: 'tenant', query: ConsistencyQuery, responses: { 200: ConsistencyProofView } }), async (request) => {
+      const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'audit:read');
+      const { from, to } = parseWith(ConsistencyQuery, request.query, 'query');
+      return consistencyView(await ctx.ledgers.consistency(tenantLedger(tenant.id), from, to));
     });
     return Promise.resolve();
   };

@@ -7,6 +7,7 @@ import { postgresBrandingReader, postgresBrandingScope, postgresBrandingWrites }
 import { postgresBreakGlassReader, postgresBreakGlassScope, postgresBreakGlassWrites } from './postgres-break-glass';
 import { postgresDirectoryScope, postgresDirectoryWrites } from './postgres-directory';
 import { postgresLedgerReader, postgresLedgerWriter } from './postgres-ledger';
+import { postgresLedgerSigningKeys } from './postgres-ledger-signing-keys';
 import { postgresOperatorStores, postgresOperatorWrites } from './postgres-operators';
 import { postgresRecoveryReader, postgresRecoveryScope, postgresRecoveryWrites } from './postgres-recovery';
 import { postgresReplicaRegistry } from './postgres-replicas';
@@ -33,6 +34,7 @@ export class PostgresStorage implements Storage {
   readonly loginThrottle: Storage['loginThrottle'];
   readonly tenants: Storage['tenants'];
   readonly ledgers: Storage['ledgers'];
+  readonly ledgerSigningKeys: Storage['ledgerSigningKeys'];
   readonly replicas: Storage['replicas'];
   readonly telemetry: Storage['telemetry'];
   readonly breakGlass: Storage['breakGlass'];
@@ -51,6 +53,7 @@ export class PostgresStorage implements Storage {
     this.loginThrottle = operators.loginThrottle;
     this.tenants = postgresTenantReader(pool);
     this.ledgers = ledgerReader(postgresLedgerReader(pool), ledgerKey);
+    this.ledgerSigningKeys = postgresLedgerSigningKeys(pool);
     this.replicas = postgresReplicaRegistry(pool);
     this.breakGlass = postgresBreakGlassReader(pool);
     this.recoveries = postgresRecoveryReader(pool);

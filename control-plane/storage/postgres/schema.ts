@@ -293,6 +293,11 @@ export function migrations(appRole: string): string[] {
      CREATE POLICY tenant_isolation ON bh.tenant_branding USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
      CREATE POLICY domain_lookup ON bh.tenant_branding FOR SELECT USING (custom_domain = nullif(current_setting('app.brand_domain', true), ''));
      GRANT SELECT, INSERT, UPDATE, DELETE ON bh.tenant_branding TO ${role};`,
+    // Ed25519 keys signing the ledgers' tree heads (private keys sealed under the deployment key): a
+    // provider table. One active key (retired_at NULL), kept unique by a partial index; retired keys stay listed.
+    `CREATE TABLE bh.ledger_signing_keys (key_id text PRIMARY KEY, public_key_pem text NOT NULL, sealed_private_key bytea NOT NULL, created_at text NOT NULL, retired_at text);
+     CREATE UNIQUE INDEX ledger_signing_keys_one_active ON bh.ledger_signing_keys ((retired_at IS NULL)) WHERE retired_at IS NULL;
+     GRANT SELECT, INSERT, UPDATE ON bh.ledger_signing_keys TO ${role};`,
   ];
 }
 

@@ -19,8 +19,37 @@ const EntryRow = z.object({
   mac: bytes,
 });
 
+type EntryRow = z.infer<typeof EntryRow>;
+const isText = (value: unknown): value is string => typeof value === 'string';
+const isOptionalText = (value: unknown): value is string | null | undefined => value === undefined || value === null || typeof value === 'string';
+
+/**
+ * The row's fields when they already have their types (SQLite's rows always do): verify reads every
+ * row of a ledger, and zod's parse was a third of its time. Anything else goes through the schema,
+ * which coerces (PostgreSQL's bigint as text) or fails loudly as before.
+ */
+function entryRow(value: unknown): EntryRow {
+  if (typeof value === 'object' && value !== null) {
+    const row = value as Record<string, unknown>;
+    if (
+      Number.isSafeInteger(row.seq) &&
+      isText(row.ts) &&
+      isText(row.actor) &&
+      isText(row.event_type) &&
+      isOptionalText(row.tenant_id) &&
+      isOptionalText(row.subject_tenant) &&
+      isText(row.details) &&
+      Buffer.isBuffer(row.leaf_hash) &&
+      Buffer.isBuffer(row.mac)
+    ) {
+      return row as EntryRow;
+    }
+  }
+  return EntryRow.parse(value);
+}
+
 export function storedEntryFromRow(value: unknown, ledgerTenant: string | null = null): StoredEntry {
-  const row = EntryRow.parse(value);
+  const row = entryRow(value);
   return {
     seq: row.seq,
     ts: row.ts,

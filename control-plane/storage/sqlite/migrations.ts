@@ -126,6 +126,19 @@ const branding = `CREATE TABLE tenant_branding (
      updated_at TEXT NOT NULL
    ) STRICT`;
 
+/**
+ * Ed25519 keys signing the ledgers' tree heads (private keys sealed under the deployment key). One
+ * active key (retired_at NULL), kept unique by a partial index; retired keys stay listed.
+ */
+const ledgerSigningKeys = `CREATE TABLE ledger_signing_keys (
+     key_id TEXT PRIMARY KEY,
+     public_key_pem TEXT NOT NULL,
+     sealed_private_key BLOB NOT NULL,
+     created_at TEXT NOT NULL,
+     retired_at TEXT
+   ) STRICT;
+   CREATE UNIQUE INDEX ledger_signing_keys_one_active ON ledger_signing_keys ((retired_at IS NULL)) WHERE retired_at IS NULL`;
+
 const controlOnly: readonly string[] = [
   `CREATE TABLE operators (
      id TEXT PRIMARY KEY,
@@ -197,7 +210,7 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment, usageControl, branding].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment, usageControl, branding, ledgerSigningKeys].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [telemetryTables[0], telemetryTables[1], pendingBatches].map(defined),
   /** A siloed tenant's own file: all of its data. */

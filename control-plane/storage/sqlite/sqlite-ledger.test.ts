@@ -37,6 +37,29 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
     storage = SqliteStorage.open(sqliteLayout(dir), ledgerKey);
   };
 
+  it('a batch in one transaction (frontier kept in memory) stores the same ledger as one append per transaction, interleaved ledgers too', async () => {
+    const entry = (i: number) => ({ actor: 'operator:admin', eventType: 'TENANT_UPDATED', tenantId: null, details: { n: i } });
+    await storage.transaction(async (tx) => {
+      for (let i = 1; i <= 37; i++) {
+        await tx.appendLedger('batched', entry(i), '2026-11-22T10:00:00.000Z');
+        if (i % 3 === 0) await tx.appendLedger('other', entry(i), '2026-11-22T10:00:00.000Z');
+      }
+    });
+    for (let i = 1; i <= 37; i++) {
+      await storage.transaction(async (tx) => {
+        await tx.appendLedger('single', entry(i), '2026-11-22T10:00:00.000Z');
+      });
+    }
+    // The leaves bind the ledger id, so the roots differ; the shapes, sizes and verification agree.
+    const [batched, single, other] = await Promise.all(['batched', 'single', 'other'].map((id) => storage.ledgers.verify(id)));
+    expect(batched).toMatchObject({ ok: true, size: 37 });
+    expect(single).toMatchObject({ ok: true, size: 37 });
+    expect(other).toMatchObject({ ok: true, size: 12 });
+    // A later transaction continues from the stored head.
+    await appendMany(5, 'batched');
+    expect(await storage.ledgers.verify('batched')).toMatchObject({ ok: true, size: 42 });
+  });
+
   it('appends with consecutive seq from 1, and verify recomputes the root of the signed head', async () => {
     await appendMany(10);
     const verification = await storage.ledgers.verify('provider');

@@ -40,16 +40,33 @@ export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
   };
 }
 
-/** Appends inside the caller's transaction: BEGIN IMMEDIATE holds the write lock, so the head cannot move meanwhile. */
-export function sqliteLedgerWriter(db: Database.Database): LedgerRowWriter {
-  return {
-    headForAppend: (ledgerId) => Promise.resolve(storedHeadFromRow(db.prepare(`SELECT ${HEAD_COLUMNS} FROM ledger_heads WHERE ledger_id = ?`).get(ledgerId))),
-    insert(ledgerId, entry, head) {
-      db.prepare(insertEntry).run({ ledger_id: ledgerId, tenant_id: entry.tenantId, ...entryColumns(entry) });
-      db.prepare(
+/** The writer's statements, prepared once per connection (a writer is made per transaction). */
+const statements = new WeakMap<Database.Database, { head: Database.Statement; entry: Database.Statement; upsertHead: Database.Statement }>();
+
+function writerStatements(db: Database.Database) {
+  let prepared = statements.get(db);
+  if (prepared === undefined) {
+    prepared = {
+      head: db.prepare(`SELECT ${HEAD_COLUMNS} FROM ledger_heads WHERE ledger_id = ?`),
+      entry: db.prepare(insertEntry),
+      upsertHead: db.prepare(
         `INSERT INTO ledger_heads (ledger_id, size, root, frontier, mac) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(ledger_id) DO UPDATE SET size = excluded.size, root = excluded.root, frontier = excluded.frontier, mac = excluded.mac`,
-      ).run(ledgerId, head.size, head.root, head.frontier, head.mac);
+      ),
+    };
+    statements.set(db, prepared);
+  }
+  return prepared;
+}
+
+/** Appends inside the caller's transaction: BEGIN IMMEDIATE holds the write lock, so the head cannot move meanwhile. */
+export function sqliteLedgerWriter(db: Database.Database): LedgerRowWriter {
+  const prepared = writerStatements(db);
+  return {
+    headForAppend: (ledgerId) => Promise.resolve(storedHeadFromRow(prepared.head.get(ledgerId))),
+    insert(ledgerId, entry, head) {
+      prepared.entry.run({ ledger_id: ledgerId, tenant_id: entry.tenantId, ...entryColumns(entry) });
+      prepared.upsertHead.run(ledgerId, head.size, head.root, head.frontier, head.mac);
       return Promise.resolve();
     },
   };

@@ -7,6 +7,7 @@ import { sqliteBrandingReader, sqliteBrandingScope, sqliteBrandingWrites } from 
 import { sqliteBreakGlassReader, sqliteBreakGlassScope, sqliteBreakGlassWrites } from './sqlite-break-glass';
 import { sqliteDirectoryScope, sqliteDirectoryWrites } from './sqlite-directory';
 import { sqliteLedgerReader, sqliteLedgerWriter } from './sqlite-ledger';
+import { sqliteLedgerSigningKeys } from './sqlite-ledger-signing-keys';
 import { sqliteOperatorStores, sqliteOperatorWrites } from './sqlite-operators';
 import { sqliteRecoveryReader, sqliteRecoveryScope, sqliteRecoveryWrites } from './sqlite-recovery';
 import { sqliteReplicaRegistry } from './sqlite-replicas';
@@ -36,6 +37,7 @@ export class SqliteStorage implements Storage {
   readonly loginThrottle: Storage['loginThrottle'];
   readonly tenants: Storage['tenants'];
   readonly ledgers: Storage['ledgers'];
+  readonly ledgerSigningKeys: Storage['ledgerSigningKeys'];
   readonly replicas: Storage['replicas'];
   readonly telemetry: Storage['telemetry'];
   readonly breakGlass: Storage['breakGlass'];
@@ -60,6 +62,7 @@ export class SqliteStorage implements Storage {
     this.loginThrottle = operators.loginThrottle;
     this.tenants = sqliteTenantReader(db);
     this.ledgers = ledgerReader(sqliteLedgerReader(db), ledgerKey);
+    this.ledgerSigningKeys = sqliteLedgerSigningKeys(db, this.mutex);
     this.replicas = sqliteReplicaRegistry(db);
     this.breakGlass = sqliteBreakGlassReader(db);
     this.recoveries = sqliteRecoveryReader(db);
