@@ -10,6 +10,8 @@ import type { IpcHandlers } from '../ipc/router';
 import { pinnedFingerprint, type Connection, type Connections } from './connections';
 import { operatorHandlers, type OperatorPort } from './operator-handlers';
 import { tenantHandlers } from './tenant-handlers';
+import { breakGlassHandlers } from './break-glass-handlers';
+import { HeldGrants } from './held-grants';
 import { OperatorSessions, signedOut } from './operator-sessions';
 
 /** The embedded control plane's first run (EmbeddedControlPlane.setup). */
@@ -36,9 +38,12 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export class ConsoleService {
   private readonly sessions: OperatorSessions;
   private readonly connections: Connections;
+  /** Break-glass grants (their tokens never reach the renderer); dropped with the session they came in. */
+  private readonly grants: HeldGrants;
 
   constructor(private readonly options: ConsoleServiceOptions) {
     this.sessions = new OperatorSessions(options.clock);
+    this.grants = new HeldGrants(options.clock);
     this.connections = options.connections;
   }
 
@@ -79,6 +84,16 @@ export class ConsoleService {
       'controlplane:retry': () => this.connections.active().handle.retry(),
       ...operatorHandlers(this.operatorPort()),
       ...tenantHandlers({ asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body) }),
+      ...breakGlassHandlers({
+        asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body),
+        withGrant: async (path, schema, token) => {
+          const answer = await this.call(this.connections.active(), 'GET', path, schema, { token });
+          if (answer === null) throw new ConsoleError('internal_error', `The control plane answered GET ${path} without a body.`);
+          return answer;
+        },
+        signedInConnection: () => (this.sessions.get(this.connections.activeId) === null ? null : this.connections.activeId),
+        grants: this.grants,
+      }),
     };
   }
 
@@ -120,6 +135,7 @@ export class ConsoleService {
     } catch (error) {
       if (error instanceof ConsoleError && (error.code === 'unauthorized' || error.code === 'session_expired')) {
         this.sessions.drop(connection.id);
+        this.grants.dropConnection(connection.id);
         if (this.connections.activeId === connection.id) this.options.emit('session:changed', signedOut);
       }
       throw error;
@@ -182,6 +198,7 @@ export class ConsoleService {
   /** Forgets a connection's session here and, when it can be reached, on its control plane. */
   private async endSession(connection: Connection): Promise<void> {
     const session = this.sessions.drop(connection.id);
+    this.grants.dropConnection(connection.id);
     if (session === null) return;
     try {
       await this.connections.client(connection).call('POST', '/provider/v1/auth/logout', null, { token: session.token });
