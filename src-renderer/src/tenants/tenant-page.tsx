@@ -7,6 +7,7 @@ import { FormAlert } from '../components/form-alert';
 import { describeError } from '../error-text';
 import { hrefFor } from '../router/hash-router';
 import { TenantAudit } from './tenant-audit';
+import { TenantBreakGlass } from './tenant-break-glass';
 import { TenantIdentity } from './tenant-identity';
 import { TenantOverview } from './tenant-overview';
 import { TenantQuotas } from './tenant-quotas';
@@ -19,6 +20,7 @@ const tabs: readonly { id: string; label: string; View: ComponentType<TabProps> 
   { id: 'overview', label: 'Overview', View: TenantOverview },
   { id: 'quotas', label: 'Quotas & Fairness', View: TenantQuotas },
   { id: 'identity', label: 'Identity', View: TenantIdentity },
+  { id: 'break-glass', label: 'Break-glass', View: TenantBreakGlass },
   { id: 'audit', label: 'Audit', View: TenantAudit },
 ];
 
