@@ -133,9 +133,13 @@ test.describe('break-glass from the console, the tenant deciding in its own plan
     await tab(page, 'Audit').click();
     await page.getByRole('button', { name: 'Verify provider ledger' }).click();
     await expect(page.getByText('Ledger verified')).toBeVisible({ timeout: 30_000 });
+    const verifiedRoot = (await page.getByText(/entries recomputed; root/).locator('code').textContent()) ?? '';
+    expect(verifiedRoot).toMatch(/^[0-9a-f]{64}$/);
     const readRow = page.getByRole('row', { name: /BREAK_GLASS_READ/ }).first();
     await readRow.getByRole('button', { name: /Prove entry/ }).click();
     await expect(page.getByTestId('proof-result')).toContainText('audit-path hashes lead to the root', { timeout: 30_000 });
+    // Nothing was written between the two: the root the proof leads to is the root just verified.
+    await expect(page.getByTestId('proof-result')).toContainText(verifiedRoot);
     await keep(page, testInfo, 'audit-inclusion-proof');
 
     expect(errors).toEqual([]);

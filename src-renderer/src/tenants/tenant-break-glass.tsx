@@ -258,7 +258,7 @@ function GrantView({ grant, now }: { grant: HeldGrant; now: number }) {
                   </td>
                   <td>{test.results}</td>
                   <td>{test.failures}</td>
-                  <td>{test.loss_pct}%</td>
+                  <td>{test.loss_pct.toFixed(1)}%</td>
                   <td>
                     {test.latency_p50_ms ?? '–'} / {test.latency_p99_ms ?? '–'} ms
                   </td>
