@@ -16,14 +16,14 @@ import {
   TotpReplacement,
   Username,
 } from './operators';
-import { Timestamp, Uuid } from './common';
+import { ReadyView, Timestamp, Uuid } from './common';
 import { AuditQuery, LedgerEntryView, LedgerVerifyView } from './audit';
 import { BreakGlassRequestView, BreakGlassScope, BreakGlassState, CreateBreakGlassRequest } from './break-glass';
 import { FlowEventView, FlowsQuery, ResultsQuery, SummaryResponse, TelemetryResult, TelemetryWindowQuery } from './telemetry';
 import { PutFairnessRequest, TenantFairness } from './fairness';
 import { OidcView, PutOidcRequest } from './identity';
 import { LicenseView } from './license';
-import { AdminTokenRequest, AdminTokenResponse, CreateTenantRequest, PatchTenantRequest, Quotas, Tenant, TenantState, TenantSummaryPage, TenantSummaryQuery } from './tenants';
+import { AdminTokenRequest, AdminTokenResponse, CreateTenantRequest, PatchTenantRequest, Quotas, ReplicaList, Tenant, TenantState, TenantSummaryPage, TenantSummaryQuery } from './tenants';
 
 /**
  * The console's IPC contract: one map of `domain:verb` channels, each with a request schema
@@ -201,7 +201,7 @@ const tenantScreenChannels = {
 
 // ---- end of a tenant's screens ----
 
-// ---- Break-glass and the audit proof on a tenant's page (#21) ----
+// ---- Break-glass and the audit proof on a tenant's page, the fairness overview and replicas (#21) ----
 
 /**
  * A grant the console holds for one break-glass request. Its `bhg_` token stays in the main
@@ -242,9 +242,16 @@ const breakGlassChannels = {
   'telemetry:summary': { request: TelemetryWindowQuery.extend(GrantRead.shape), response: SummaryResponse },
   /** Fetches entry `seq`'s inclusion proof from the provider ledger and checks it here, against the leaf hash the list showed. */
   'audit:prove': { request: z.strictObject({ seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), leaf_hash: z.string().regex(/^[0-9a-f]{64}$/) }), response: InclusionCheck },
+  /** Every live tenant's fairness limits, counters and write lane, a page at a time (provider-wide overview). */
+  'fairness:overview': {
+    request: z.strictObject({ limit: z.number().int().min(1).max(1000).optional(), cursor: z.string().max(512).optional() }),
+    response: z.strictObject({ items: z.array(TenantFairness), next_cursor: z.string().nullable() }),
+  },
+  /** The live replicas sharing the control plane's data, and its storage (one replica is all SQLite has). */
+  'replicas:list': { request: Empty, response: ReplicaList.extend({ storage: ReadyView.shape.storage }) },
 } as const;
 
-// ---- end of break-glass and the audit proof ----
+// ---- end of break-glass, the audit proof, the fairness overview and replicas ----
 
 export const ipcChannels = {
   'app:info': { request: Empty, response: AppInfo },

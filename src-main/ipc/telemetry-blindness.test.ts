@@ -89,6 +89,8 @@ describe('no IPC channel returns telemetry without an active break-glass grant',
       'telemetry:flows': { request_id: pendingId, limit: 1000 },
       'telemetry:summary': { request_id: pendingId },
       'audit:prove': { seq: 1, leaf_hash: '0'.repeat(64) },
+      'fairness:overview': { limit: 1000 },
+      'replicas:list': {},
       'enrollment:start': { username: c.cp.admin.username, password: c.cp.admin.password },
       'enrollment:confirm': { username: c.cp.admin.username, password: c.cp.admin.password, totp: '000000' },
       'account:get': {},
@@ -157,7 +159,7 @@ describe('no IPC channel returns telemetry without an active break-glass grant',
       expect(text, channel).not.toMatch(/"latency_ms"|"flow_events"|"dst_port"|4321/);
     }
     // Not vacuous: what reads a tenant did read it (counts and ledger entries, not telemetry).
-    for (const channel of ['tenants:list', 'tenants:summaries', 'tenants:get', 'fairness:get', 'audit:list', 'audit:verify'] as const) {
+    for (const channel of ['tenants:list', 'tenants:summaries', 'tenants:get', 'fairness:get', 'fairness:overview', 'audit:list', 'audit:verify'] as const) {
       expect(answered[channel], channel).toBe('result');
     }
     // The one result ingested shows as a count, and only as a count.

@@ -12,6 +12,7 @@ import { operatorHandlers, type OperatorPort } from './operator-handlers';
 import { tenantHandlers } from './tenant-handlers';
 import { breakGlassHandlers } from './break-glass-handlers';
 import { HeldGrants } from './held-grants';
+import { fleetHandlers } from './fleet-handlers';
 import { OperatorSessions, signedOut } from './operator-sessions';
 
 /** The embedded control plane's first run (EmbeddedControlPlane.setup). */
@@ -94,6 +95,7 @@ export class ConsoleService {
         signedInConnection: () => (this.sessions.get(this.connections.activeId) === null ? null : this.connections.activeId),
         grants: this.grants,
       }),
+      ...fleetHandlers({ asOperator: (method, path, schema) => this.asOperator(method, path, schema), anonymous: (method, path, schema) => this.operatorPort().anonymous(method, path, schema, undefined) }),
     };
   }
 
