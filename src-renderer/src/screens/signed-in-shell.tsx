@@ -32,12 +32,16 @@ const TenantsView = lazy(() => import('./tenants').then((module) => ({ default: 
 const AuditView = lazy(() => import('./audit').then((module) => ({ default: module.AuditView })));
 const OperatorsView = lazy(() => import('./operators').then((module) => ({ default: module.OperatorsView })));
 const AccountView = lazy(() => import('./account').then((module) => ({ default: module.AccountView })));
+const FairnessOverview = lazy(() => import('../fleet/fairness-overview').then((module) => ({ default: module.FairnessOverview })));
+const ReplicasView = lazy(() => import('../fleet/replicas-view').then((module) => ({ default: module.ReplicasView })));
 const ConnectionsView = lazy(() => import('../connections/connections-view').then((module) => ({ default: module.ConnectionsView })));
 
 /** The console's screens, one line each, in nav order; the first is where `#/` lands. */
 export const sections: readonly [Section, ...Section[]] = [
   { id: 'overview', label: 'Overview', View: Overview },
   { id: 'tenants', label: 'Tenants', View: TenantsView },
+  { id: 'fairness', label: 'Fairness', View: FairnessOverview },
+  { id: 'replicas', label: 'Replicas', View: ReplicasView },
   { id: 'audit', label: 'Audit', View: AuditView },
   { id: 'operators', label: 'Operators', View: OperatorsView, when: (operator) => operator.roles.includes('provider_admin') },
   { id: 'account', label: 'Account', View: AccountView },
