@@ -142,6 +142,15 @@ test.describe('break-glass from the console, the tenant deciding in its own plan
     await expect(page.getByTestId('proof-result')).toContainText(verifiedRoot);
     await keep(page, testInfo, 'audit-inclusion-proof');
 
+    // The provider-wide screens: acme's fairness among every tenant's, and the replicas (one, on SQLite).
+    await nav.getByRole('link', { name: 'Fairness' }).click();
+    await expect(page.getByTestId('fairness-overview').locator('tr[data-slug="acme"]')).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('columnheader', { name: /Shed/ })).toHaveAttribute('aria-sort', 'descending');
+    await keep(page, testInfo, 'fairness-overview');
+    await nav.getByRole('link', { name: 'Replicas' }).click();
+    await expect(page.getByText('One replica: this control plane runs on SQLite')).toBeVisible({ timeout: 30_000 });
+    await keep(page, testInfo, 'replicas-sqlite');
+
     expect(errors).toEqual([]);
   });
 });

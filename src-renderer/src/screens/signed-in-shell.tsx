@@ -40,9 +40,9 @@ const ConnectionsView = lazy(() => import('../connections/connections-view').the
 export const sections: readonly [Section, ...Section[]] = [
   { id: 'overview', label: 'Overview', View: Overview },
   { id: 'tenants', label: 'Tenants', View: TenantsView },
+  { id: 'audit', label: 'Audit', View: AuditView },
   { id: 'fairness', label: 'Fairness', View: FairnessOverview },
   { id: 'replicas', label: 'Replicas', View: ReplicasView },
-  { id: 'audit', label: 'Audit', View: AuditView },
   { id: 'operators', label: 'Operators', View: OperatorsView, when: (operator) => operator.roles.includes('provider_admin') },
   { id: 'account', label: 'Account', View: AccountView },
   { id: 'connections', label: 'Connections', View: ConnectionsView },
