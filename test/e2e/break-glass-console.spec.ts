@@ -144,7 +144,10 @@ test.describe('break-glass from the console, the tenant deciding in its own plan
 
     // The provider-wide screens: acme's fairness among every tenant's, and the replicas (one, on SQLite).
     await nav.getByRole('link', { name: 'Fairness' }).click();
-    await expect(page.getByTestId('fairness-overview').locator('tr[data-slug="acme"]')).toBeVisible({ timeout: 30_000 });
+    const acmeRow = page.getByTestId('fairness-overview').locator('tr[data-slug="acme"]');
+    await expect(acmeRow).toBeVisible({ timeout: 30_000 });
+    // The rates are differences between two reads a poll apart: figures, not "…", once the second is in.
+    await expect(acmeRow.locator('td').nth(1)).toHaveText(/^[0-9]/, { timeout: 30_000 });
     await expect(page.getByRole('columnheader', { name: /Shed/ })).toHaveAttribute('aria-sort', 'descending');
     await keep(page, testInfo, 'fairness-overview');
     await nav.getByRole('link', { name: 'Replicas' }).click();
