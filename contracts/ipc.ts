@@ -16,14 +16,16 @@ import {
   TotpReplacement,
   Username,
 } from './operators';
-import { Timestamp, Uuid } from './common';
+import { ReadyView, Timestamp, Uuid } from './common';
 import { AuditQuery, LedgerEntryView, LedgerVerifyView } from './audit';
+import { BreakGlassRequestView, BreakGlassScope, BreakGlassState, CreateBreakGlassRequest } from './break-glass';
+import { FlowEventView, FlowsQuery, ResultsQuery, SummaryResponse, TelemetryResult, TelemetryWindowQuery } from './telemetry';
 import { FairnessWhatIf, FairnessWhatIfQuery, PutFairnessRequest, TenantFairness } from './fairness';
 import { OidcView, PutOidcRequest } from './identity';
 import { LicenseView } from './license';
 import { PutBrandingRequest, TenantBranding } from './branding';
 import { SimulatorRunView, SimulatorStartRequest } from './simulation';
-import { AdminTokenRequest, AdminTokenResponse, CreateTenantRequest, PatchTenantRequest, Quotas, Tenant, TenantState, TenantSummaryPage, TenantSummaryQuery } from './tenants';
+import { AdminTokenRequest, AdminTokenResponse, CreateTenantRequest, PatchTenantRequest, Quotas, ReplicaList, Tenant, TenantState, TenantSummaryPage, TenantSummaryQuery } from './tenants';
 
 /**
  * The console's IPC contract: one map of `domain:verb` channels, each with a request schema
@@ -246,6 +248,57 @@ const simulatorChannels = {
 } as const;
 
 // ---- end of the simulator panel ----
+// ---- Break-glass and the audit proof on a tenant's page, the fairness overview and replicas (#21) ----
+
+/**
+ * A grant the console holds for one break-glass request. Its `bhg_` token stays in the main
+ * process: the renderer learns only that a grant is held, its scope and when it ends.
+ */
+export const HeldGrant = z.strictObject({ request_id: Uuid, tenant_id: Uuid, scope: z.array(BreakGlassScope), expires_at: Timestamp });
+export type HeldGrant = z.infer<typeof HeldGrant>;
+export const BreakGlassStatus = z.strictObject({ request: BreakGlassRequestView, grant: HeldGrant.nullable() });
+export type BreakGlassStatus = z.infer<typeof BreakGlassStatus>;
+const OnRequest = z.strictObject({ id: Uuid });
+/** A telemetry read through the held grant of request `request_id`; the rest is the route's own query. */
+const GrantRead = z.strictObject({ request_id: Uuid });
+
+/** The console's check of an entry's RFC 6962 inclusion proof (done in the main process, not by the control plane). */
+export const InclusionCheck = z.strictObject({
+  seq: z.number().int().min(1),
+  leaf_hash: z.string(),
+  tree_size: z.number().int().min(1),
+  root: z.string(),
+  audit_path_length: z.number().int().min(0),
+  /** Whether the audit path leads from the entry's leaf hash to the root. */
+  included: z.boolean(),
+  /** Why not, when not. */
+  reason: z.string().nullable(),
+});
+export type InclusionCheck = z.infer<typeof InclusionCheck>;
+
+const breakGlassChannels = {
+  /** A tenant's break-glass requests, newest first, each with the grant this console holds for it. */
+  'breakglass:list': { request: z.strictObject({ tenant: TenantRef, state: BreakGlassState.optional() }), response: z.strictObject({ items: z.array(BreakGlassStatus) }) },
+  'breakglass:open': { request: CreateBreakGlassRequest, response: BreakGlassStatus },
+  'breakglass:get': { request: OnRequest, response: BreakGlassStatus },
+  /** Activates an approved request: the main process keeps the grant token, the renderer gets its scope and end. */
+  'breakglass:activate': { request: OnRequest, response: BreakGlassStatus },
+  /** Telemetry, only through a grant this console holds and the control plane still honours; every read is ledgered. */
+  'telemetry:results': { request: ResultsQuery.extend({ limit: z.number().int().min(1).max(1000).optional(), ...GrantRead.shape }), response: z.strictObject({ items: z.array(TelemetryResult), next_cursor: z.string().nullable() }) },
+  'telemetry:flows': { request: FlowsQuery.extend({ limit: z.number().int().min(1).max(1000).optional(), ...GrantRead.shape }), response: z.strictObject({ items: z.array(FlowEventView), next_cursor: z.string().nullable() }) },
+  'telemetry:summary': { request: TelemetryWindowQuery.extend(GrantRead.shape), response: SummaryResponse },
+  /** Fetches entry `seq`'s inclusion proof from the provider ledger and checks it here, against the leaf hash the list showed. */
+  'audit:prove': { request: z.strictObject({ seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), leaf_hash: z.string().regex(/^[0-9a-f]{64}$/) }), response: InclusionCheck },
+  /** Every live tenant's fairness limits, counters and write lane, a page at a time (provider-wide overview). */
+  'fairness:overview': {
+    request: z.strictObject({ limit: z.number().int().min(1).max(1000).optional(), cursor: z.string().max(512).optional() }),
+    response: z.strictObject({ items: z.array(TenantFairness), next_cursor: z.string().nullable() }),
+  },
+  /** The live replicas sharing the control plane's data, and its storage (one replica is all SQLite has). */
+  'replicas:list': { request: Empty, response: ReplicaList.extend({ storage: ReadyView.shape.storage }) },
+} as const;
+
+// ---- end of break-glass, the audit proof, the fairness overview and replicas ----
 
 export const ipcChannels = {
   'app:info': { request: Empty, response: AppInfo },
@@ -267,6 +320,7 @@ export const ipcChannels = {
   ...tenantScreenChannels,
   ...consoleTabChannels,
   ...simulatorChannels,
+  ...breakGlassChannels,
   // Operators and the signed-in operator's account (#18)
   /** A pending operator's enrollment (sign-in answered enrollment_required): the secret, for the QR code. */
   'enrollment:start': { request: EnrollmentCredentials, response: SetupResult },

@@ -13,13 +13,18 @@ const MARKERS = ['marker-q7z.example', 'marker-q7z-timeout', '10.77.77.77'];
 /**
  * Every channel of the IPC map, called with a request of its own against a real control plane that
  * holds a tenant's telemetry, answers none of it: an operator reads telemetry only through a grant the
- * tenant approves (break-glass), and no channel opens or uses one. A channel added to the map without
- * a request here fails the first test, so each new channel is put through this check.
+ * tenant approves (break-glass), and only the telemetry channels use one, only while it is active. A
+ * channel added to the map without a request here fails the first test, so each new channel is put
+ * through this check.
  */
 describe('no IPC channel returns telemetry without an active break-glass grant', () => {
   let c: ConsoleRouter;
   let tenantId = '';
   let samples: Record<IpcChannel, unknown>;
+  let owner = '';
+  let approver = '';
+  /** A break-glass request left pending: the telemetry channels are tried with it in the sweep. */
+  let pendingId = '';
 
   beforeAll(async () => {
     c = await consoleRouter();
@@ -47,6 +52,9 @@ describe('no IPC channel returns telemetry without an active break-glass grant',
     const results = await c.cp.app.inject({ method: 'GET', url: '/v1/telemetry/results', headers: { authorization: reader } });
     const flows = await c.cp.app.inject({ method: 'GET', url: '/v1/telemetry/flows', headers: { authorization: reader } });
     for (const marker of MARKERS) expect(results.body + flows.body).toContain(marker);
+    owner = owned.authorization;
+    approver = await tenantUserAuthorization({ call: injectCall(c.cp.app), admin: owned.authorization, openStorage: () => c.cp.engine.openStorage(Buffer.from(c.cp.deploymentKey, 'base64')), role: 'admin' });
+    pendingId = (await c.result<{ request: { id: string } }>('breakglass:open', { tenant: 'marked', reason: 'left pending', scope: ['telemetry:read'], duration_minutes: 30 })).request.id;
 
     const operatorId = randomUUID();
     // One request per channel, the destructive ones last (ending the session comes at the very end).
@@ -85,6 +93,16 @@ describe('no IPC channel returns telemetry without an active break-glass grant',
       'simulator:start': { scenario: 'scim-sync', seed: 1, tenants: 1 },
       'simulator:stop': {},
       'fairness:what-if': { tenant: 'marked', rate: 1000, seconds: 60 },
+      'breakglass:list': { tenant: 'marked' },
+      'breakglass:open': { tenant: 'marked', reason: 'sweep', scope: ['telemetry:read'], duration_minutes: 15 },
+      'breakglass:get': { id: pendingId },
+      'breakglass:activate': { id: pendingId },
+      'telemetry:results': { request_id: pendingId, limit: 1000 },
+      'telemetry:flows': { request_id: pendingId, limit: 1000 },
+      'telemetry:summary': { request_id: pendingId },
+      'audit:prove': { seq: 1, leaf_hash: '0'.repeat(64) },
+      'fairness:overview': { limit: 1000 },
+      'replicas:list': {},
       'enrollment:start': { username: c.cp.admin.username, password: c.cp.admin.password },
       'enrollment:confirm': { username: c.cp.admin.username, password: c.cp.admin.password, totp: '000000' },
       'account:get': {},
@@ -112,6 +130,35 @@ describe('no IPC channel returns telemetry without an active break-glass grant',
     expect(Object.keys(samples).toSorted()).toEqual([...ipcChannelNames].toSorted());
   });
 
+  it('reads telemetry only through a grant the tenant approved and the console activated, and not after the tenant revokes it', async () => {
+    const opened = await c.result<{ request: { id: string } }>('breakglass:open', { tenant: 'marked', reason: 'INC-1', scope: ['telemetry:read'], duration_minutes: 30 });
+    const id = opened.request.id;
+    // Approved by a person of the tenant; not yet activated, so still no telemetry.
+    const approved = await c.cp.app.inject({ method: 'POST', url: `/v1/break-glass/${id}/approve`, headers: { authorization: approver }, payload: {} });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(await c.call('telemetry:results', { request_id: id })).toMatchObject({ error: { code: 'break_glass_not_active' } });
+    const activated = await c.call('breakglass:activate', { id });
+    expect(activated).toMatchObject({ result: { request: { state: 'active' }, grant: { request_id: id, tenant_id: tenantId, scope: ['telemetry:read'] } } });
+    // The token stays in the main process: no answer carries a bhg_ token.
+    expect(JSON.stringify(activated)).not.toMatch(/bhg_/);
+    expect(JSON.stringify(await c.call('breakglass:list', { tenant: 'marked' }))).not.toMatch(/bhg_/);
+
+    const results = JSON.stringify(await c.call('telemetry:results', { request_id: id }));
+    const flows = JSON.stringify(await c.call('telemetry:flows', { request_id: id }));
+    expect(results).toContain('marker-q7z-timeout');
+    expect(flows).toContain('10.77.77.77');
+    expect(await c.call('telemetry:summary', { request_id: id })).toMatchObject({ result: { tests: [expect.objectContaining({ results: 1, failures: 1 })] } });
+    // Another request's id reaches nothing, even while this grant is held.
+    expect(await c.call('telemetry:results', { request_id: pendingId })).toMatchObject({ error: { code: 'break_glass_not_active' } });
+
+    const revoked = await c.cp.app.inject({ method: 'POST', url: `/v1/break-glass/${id}/revoke`, headers: { authorization: owner }, payload: { reason: 'done' } });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect(await c.call('telemetry:results', { request_id: id })).toMatchObject({ error: { code: 'grant_revoked' } });
+    // ...and the console forgot the grant: the next read does not even reach the control plane.
+    expect(await c.call('telemetry:flows', { request_id: id })).toMatchObject({ error: { code: 'break_glass_not_active' } });
+    expect(await c.call('breakglass:get', { id })).toMatchObject({ result: { request: { state: 'revoked' }, grant: null } });
+  });
+
   it('answers no marker of the telemetry and no result field on any channel, while the tenant-reading channels do answer', async () => {
     const answered: Partial<Record<IpcChannel, string>> = {};
     const envelopes: Partial<Record<IpcChannel, unknown>> = {};
@@ -124,7 +171,7 @@ describe('no IPC channel returns telemetry without an active break-glass grant',
       expect(text, channel).not.toMatch(/"latency_ms"|"flow_events"|"dst_port"|4321/);
     }
     // Not vacuous: what reads a tenant did read it (counts and ledger entries, not telemetry).
-    for (const channel of ['tenants:list', 'tenants:summaries', 'tenants:get', 'fairness:get', 'fairness:what-if', 'audit:list', 'audit:verify'] as const) {
+    for (const channel of ['tenants:list', 'tenants:summaries', 'tenants:get', 'fairness:get', 'fairness:what-if', 'fairness:overview', 'audit:list', 'audit:verify'] as const) {
       expect(answered[channel], channel).toBe('result');
     }
     // The one result ingested shows as a count, and only as a count.

@@ -15,6 +15,9 @@ import type { FileSaver } from './file-saver';
 import { simulatorHandlers } from './simulator-handlers';
 import { fairnessWhatIfHandler } from './fairness-what-if-handler';
 import type { SimulatorRunner, SimulatorTarget } from './simulator-runner';
+import { breakGlassHandlers } from './break-glass-handlers';
+import { HeldGrants } from './held-grants';
+import { fleetHandlers } from './fleet-handlers';
 import { OperatorSessions, signedOut } from './operator-sessions';
 
 /** The embedded control plane's first run (EmbeddedControlPlane.setup). */
@@ -45,9 +48,12 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export class ConsoleService {
   private readonly sessions: OperatorSessions;
   private readonly connections: Connections;
+  /** Break-glass grants (their tokens never reach the renderer); dropped with the session they came in. */
+  private readonly grants: HeldGrants;
 
   constructor(private readonly options: ConsoleServiceOptions) {
     this.sessions = new OperatorSessions(options.clock);
+    this.grants = new HeldGrants(options.clock);
     this.connections = options.connections;
   }
 
@@ -95,6 +101,17 @@ export class ConsoleService {
       }),
       ...simulatorHandlers(this.options.simulator ?? null, { target: () => this.simulatorTarget() }),
       ...fairnessWhatIfHandler({ asOperator: (method, path, schema) => this.asOperator(method, path, schema) }),
+      ...breakGlassHandlers({
+        asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body),
+        withGrant: async (path, schema, token) => {
+          const answer = await this.call(this.connections.active(), 'GET', path, schema, { token });
+          if (answer === null) throw new ConsoleError('internal_error', `The control plane answered GET ${path} without a body.`);
+          return answer;
+        },
+        signedInConnection: () => (this.sessions.get(this.connections.activeId) === null ? null : this.connections.activeId),
+        grants: this.grants,
+      }),
+      ...fleetHandlers({ asOperator: (method, path, schema) => this.asOperator(method, path, schema), anonymous: (method, path, schema) => this.operatorPort().anonymous(method, path, schema, undefined) }),
     };
   }
 
@@ -164,6 +181,7 @@ export class ConsoleService {
     } catch (error) {
       if (error instanceof ConsoleError && (error.code === 'unauthorized' || error.code === 'session_expired')) {
         this.sessions.drop(connection.id);
+        this.grants.dropConnection(connection.id);
         if (this.connections.activeId === connection.id) this.options.emit('session:changed', signedOut);
       }
       throw error;
@@ -231,6 +249,7 @@ export class ConsoleService {
   /** Forgets a connection's session here and, when it can be reached, on its control plane. */
   private async endSession(connection: Connection): Promise<void> {
     const session = this.sessions.drop(connection.id);
+    this.grants.dropConnection(connection.id);
     if (session === null) return;
     try {
       await this.connections.client(connection).call('POST', '/provider/v1/auth/logout', null, { token: session.token });

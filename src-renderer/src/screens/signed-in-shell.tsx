@@ -35,6 +35,8 @@ const AccountView = lazy(() => import('./account').then((module) => ({ default: 
 const UsageView = lazy(() => import('./usage').then((module) => ({ default: module.UsageView })));
 const LicenseView = lazy(() => import('./license').then((module) => ({ default: module.LicenseView })));
 const SimulatorView = lazy(() => import('../simulation/simulator-view').then((module) => ({ default: module.SimulatorView })));
+const FairnessOverview = lazy(() => import('../fleet/fairness-overview').then((module) => ({ default: module.FairnessOverview })));
+const ReplicasView = lazy(() => import('../fleet/replicas-view').then((module) => ({ default: module.ReplicasView })));
 const ConnectionsView = lazy(() => import('../connections/connections-view').then((module) => ({ default: module.ConnectionsView })));
 
 /** The console's screens, one line each, in nav order; the first is where `#/` lands. */
@@ -44,6 +46,8 @@ export const sections: readonly [Section, ...Section[]] = [
   { id: 'audit', label: 'Audit', View: AuditView },
   { id: 'usage', label: 'Usage', View: UsageView, when: (operator) => operator.roles.includes('provider_admin') || operator.roles.includes('billing_viewer') },
   { id: 'license', label: 'License', View: LicenseView },
+  { id: 'fairness', label: 'Fairness', View: FairnessOverview },
+  { id: 'replicas', label: 'Replicas', View: ReplicasView },
   { id: 'operators', label: 'Operators', View: OperatorsView, when: (operator) => operator.roles.includes('provider_admin') },
   { id: 'simulator', label: 'Simulator', View: SimulatorView },
   { id: 'account', label: 'Account', View: AccountView },

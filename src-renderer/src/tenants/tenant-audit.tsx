@@ -1,11 +1,12 @@
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { type LedgerEntryView } from '../../../contracts/audit';
 import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
 import { Notice } from '../components/notice';
 import { describeError } from '../error-text';
 import { navigate } from '../router/hash-router';
+import { useEntryProof } from './audit-proof';
 import { type TabProps } from './tenant-page';
 import { tenantKeys } from './tenant-queries';
 
@@ -40,6 +41,7 @@ export function TenantAudit({ tenant, query }: TabProps) {
     getNextPageParam: (page) => page.next_cursor,
   });
   const verify = useMutation({ mutationFn: () => api.call('audit:verify', {}) });
+  const proof = useEntryProof();
   const fromAt = instant(from);
   const toAt = instant(to);
   const shown = useMemo(() => {
@@ -95,6 +97,7 @@ export function TenantAudit({ tenant, query }: TabProps) {
           <FormAlert title="Ledger verification failed" messages={[`${verify.data.reason ?? 'The ledger does not verify.'}${verify.data.first_bad_seq ? ` (first bad entry: ${verify.data.first_bad_seq})` : ''}`]} />
         )
       ) : null}
+      {proof.verdict}
       {entries.isError ? <FormAlert title="Entries could not be loaded" messages={[describeError(entries.error)]} onDismiss={() => void entries.refetch()} /> : null}
       {entries.isPending ? (
         <p className="muted" role="status">
@@ -105,7 +108,7 @@ export function TenantAudit({ tenant, query }: TabProps) {
         shown.length === 0 ? (
           <p className="muted">No entries match{event ? ` ${event}` : ''}{from || to ? ' in this time range' : ''}.</p>
         ) : (
-          <AuditTable entries={shown} />
+          <AuditTable entries={shown} prove={proof.button} />
         )
       ) : null}
       {entries.hasNextPage ? (
@@ -117,7 +120,7 @@ export function TenantAudit({ tenant, query }: TabProps) {
   );
 }
 
-function AuditTable({ entries }: { entries: readonly LedgerEntryView[] }) {
+function AuditTable({ entries, prove }: { entries: readonly LedgerEntryView[]; prove: (entry: LedgerEntryView) => ReactNode }) {
   return (
     <table className="table audit-table">
       <caption className="visually-hidden">Provider ledger entries of this tenant</caption>
@@ -128,6 +131,7 @@ function AuditTable({ entries }: { entries: readonly LedgerEntryView[] }) {
           <th scope="col">Event</th>
           <th scope="col">Actor</th>
           <th scope="col">Details</th>
+          <th scope="col">Inclusion</th>
         </tr>
       </thead>
       <tbody>
@@ -142,6 +146,7 @@ function AuditTable({ entries }: { entries: readonly LedgerEntryView[] }) {
             <td className="cell-wrap">
               <code className="details">{JSON.stringify(entry.details)}</code>
             </td>
+            <td>{prove(entry)}</td>
           </tr>
         ))}
       </tbody>

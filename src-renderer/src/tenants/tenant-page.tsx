@@ -9,6 +9,7 @@ import { hrefFor } from '../router/hash-router';
 import { TenantBranding } from '../console-tabs/tenant-branding';
 import { TenantUsage } from '../console-tabs/tenant-usage';
 import { TenantAudit } from './tenant-audit';
+import { TenantBreakGlass } from './tenant-break-glass';
 import { TenantIdentity } from './tenant-identity';
 import { TenantOverview } from './tenant-overview';
 import { TenantQuotas } from './tenant-quotas';
@@ -23,6 +24,7 @@ const tabs: readonly { id: string; label: string; View: ComponentType<TabProps> 
   { id: 'identity', label: 'Identity', View: TenantIdentity },
   { id: 'branding', label: 'Branding', View: TenantBranding },
   { id: 'usage', label: 'Usage', View: TenantUsage },
+  { id: 'break-glass', label: 'Break-glass', View: TenantBreakGlass },
   { id: 'audit', label: 'Audit', View: TenantAudit },
 ];
 
