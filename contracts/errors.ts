@@ -61,6 +61,8 @@ export const errorCodes = [
   'usage_period_reversed',
   'usage_period_too_long',
   'domain_taken',
+  'headers_too_large',
+  'storage_unavailable',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);
