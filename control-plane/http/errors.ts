@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorEnvelope, type ErrorCode } from '../../contracts/errors';
 import { ApiError } from '../errors';
+import { isStorageUnavailable } from '../storage/storage-errors';
 
 /** Fastify's own client-error codes, mapped to the contract's codes. */
 const fastifyCodes: Record<string, ErrorCode> = {
@@ -38,6 +39,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       const code = fastifyCodes[error.code] ?? (error instanceof SyntaxError ? 'invalid_json' : codeForStatus(status));
       void reply.code(status).send(errorEnvelope(code, error.message));
+      return;
+    }
+    if (isStorageUnavailable(error)) {
+      // The store is down or full, not the request wrong: say so, briefly, and let the client retry.
+      request.log.warn({ err: { message: error.message, code: (error as { code?: unknown }).code } }, 'storage unavailable');
+      void reply
+        .code(503)
+        .header('retry-after', '5')
+        .send(errorEnvelope('storage_unavailable', 'The control plane cannot reach or write its storage right now; retry shortly.'));
       return;
     }
     request.log.error({ err: error }, 'unhandled error');
