@@ -29,3 +29,9 @@ export function isStorageUnavailable(error: unknown, depth = 0): boolean {
   if (Array.isArray((error as { errors?: unknown }).errors) && ((error as { errors: unknown[] }).errors).some((inner) => isStorageUnavailable(inner, depth + 1))) return true;
   return cause !== undefined && isStorageUnavailable(cause, depth + 1);
 }
+
+/** A unique constraint refused the write (PostgreSQL 23505, SQLite's UNIQUE or PRIMARY KEY): someone else made it first. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
