@@ -16,6 +16,8 @@ describe('isStorageUnavailable', () => {
       withCode('ENOSPC'),
       new Error('Connection terminated unexpectedly'),
       new Error('timeout exceeded when trying to connect'),
+      // SQLite's words once the telemetry writer thread's reply crossed over without a code.
+      new Error('database or disk is full'),
       new AggregateError([withCode('ECONNREFUSED')]),
       new Error('wrapped', { cause: withCode('SQLITE_FULL') }),
     ]) {

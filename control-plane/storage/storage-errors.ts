@@ -17,8 +17,8 @@ function isSqliteUnavailable(code: string): boolean {
   return code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY_DBMOVED' || code === 'SQLITE_READONLY_DIRECTORY';
 }
 
-/** What node-postgres says, without a code, when a pooled connection dies or cannot be had in time. */
-const POSTGRES_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i, /Client was closed and is not queryable/i, /terminating connection due to administrator command/i];
+/** What node-postgres says, without a code, (and SQLite's own words, where a thread boundary lost the code) when a pooled connection dies or cannot be had in time. */
+const POSTGRES_MESSAGES = [/database or disk is full/i, /disk I\/O error/i, /Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i, /Client was closed and is not queryable/i, /terminating connection due to administrator command/i];
 
 export function isStorageUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 4) return false;
