@@ -52,6 +52,28 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      // The security gauntlet (test/gauntlet/, `npm run gauntlet`): once per engine, small here, large in `npm run bench`.
+      {
+        test: {
+          name: 'gauntlet',
+          environment: 'node',
+          include: ['test/gauntlet/**/*.test.ts'],
+          globalSetup: ['test/gauntlet/gauntlet-summary.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: 'gauntlet-postgres',
+          environment: 'node',
+          include: ['test/gauntlet/**/*.test.ts'],
+          env: { BULKHEAD_TEST_ENGINE: 'postgres' },
+          globalSetup: ['test/helpers/postgres-global-setup.ts', 'test/gauntlet/gauntlet-summary.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
       {
         plugins: [react()],
         test: {

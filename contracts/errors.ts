@@ -63,6 +63,8 @@ export const errorCodes = [
   'domain_taken',
   'csrf_rejected',
   'invalid_tree_range',
+  'headers_too_large',
+  'storage_unavailable',
 ] as const;
 
 export const ErrorCode = z.enum(errorCodes);

@@ -12,7 +12,7 @@ import { FairnessRegistry } from './fairness/fairness-registry';
 import { enrollRoutes } from './http/agent/enroll-routes';
 import { ingestRoutes } from './http/agent/ingest-routes';
 import { licenseNow, type RouteContext } from './http/context';
-import { frameworkErrorHandler, registerErrorHandling } from './http/errors';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors';
 import { registerGrantGuard } from './http/grant-guard';
 import { registerSecurityHeaders } from './http/security-headers';
 import { healthRoutes } from './http/health-routes';
@@ -211,6 +211,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle' as const,
     // Errors the router raises before any route (bad URL encoding, over-long path segments) get the envelope too.
     frameworkErrors: frameworkErrorHandler,
+    // And what Node's parser refuses before that (headers too large: 431 headers_too_large).
+    clientErrorHandler,
   };
   const app: FastifyInstance = (deps.https ? Fastify({ ...base, https: { ...deps.https, ...TLS_OPTIONS } }) : Fastify(base)) as FastifyInstance;
   registerErrorHandling(app);

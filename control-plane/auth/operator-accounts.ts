@@ -5,6 +5,7 @@ import { open, seal } from '../crypto/seal';
 import { sealPurpose } from '../crypto/seal-purposes';
 import { ApiError } from '../errors';
 import type { Storage } from '../storage/types';
+import { isUniqueViolation } from '../storage/storage-errors';
 import type { AuthenticatedOperator, OperatorAuth } from './operator-auth';
 import { operatorView } from './operator-view';
 import { hashPassword } from './password';
@@ -39,8 +40,9 @@ export class OperatorAccounts {
   /** A new pending operator; without a password, a random initial one is made and answered once. */
   async create(input: { username: string; roles: readonly ProviderRole[]; password?: string | undefined }, actor: OperatorActor): Promise<{ operator: Operator; initialPassword: string | null }> {
     const { storage, deploymentKey } = this.deps;
+    const taken = () => new ApiError(409, 'conflict', `An operator named ${input.username} exists.`, { username: input.username });
     if ((await storage.operators.findByUsername(input.username)) !== null) {
-      throw new ApiError(409, 'conflict', `An operator named ${input.username} exists.`, { username: input.username });
+      throw taken();
     }
     const id = randomUUID();
     const initialPassword = input.password === undefined ? randomBytes(18).toString('base64url') : null;
@@ -49,10 +51,16 @@ export class OperatorAccounts {
     const roles = [...new Set(input.roles)];
     const createdAt = this.deps.clock().toISOString();
     const totpSecretSealed = seal(deploymentKey, Buffer.from(newTotpSecret()), sealPurpose.operatorTotp(id));
-    await storage.transaction(async (tx) => {
-      await tx.createOperator({ id, username: input.username, passwordHash, totpSecretSealed, roles, createdAt, totpConfirmedAt: null });
-      await tx.appendLedger(PROVIDER_LEDGER, { actor: actor.label, eventType: 'OPERATOR_CREATED', tenantId: null, details: { operator_id: id, username: input.username, roles } }, createdAt);
-    });
+    try {
+      await storage.transaction(async (tx) => {
+        await tx.createOperator({ id, username: input.username, passwordHash, totpSecretSealed, roles, createdAt, totpConfirmedAt: null });
+        await tx.appendLedger(PROVIDER_LEDGER, { actor: actor.label, eventType: 'OPERATOR_CREATED', tenantId: null, details: { operator_id: id, username: input.username, roles } }, createdAt);
+      });
+    } catch (error) {
+      // Two creates of one name both passed the check above while their passwords hashed: the second is a conflict.
+      if (isUniqueViolation(error)) throw taken();
+      throw error;
+    }
     return { operator: { id, username: input.username, roles, created_at: createdAt, totp_confirmed_at: null, recovery_codes_left: 0 }, initialPassword };
   }
 

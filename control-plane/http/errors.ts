@@ -1,6 +1,8 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorEnvelope, type ErrorCode } from '../../contracts/errors';
 import { ApiError } from '../errors';
+import { isStorageUnavailable } from '../storage/storage-errors';
 
 /** Fastify's own client-error codes, mapped to the contract's codes. */
 const fastifyCodes: Record<string, ErrorCode> = {
@@ -39,6 +41,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
       void reply.code(status).send(errorEnvelope(code, error.message));
       return;
     }
+    if (isStorageUnavailable(error)) {
+      // The store is down or full, not the request wrong: say so, briefly, and let the client retry.
+      request.log.warn({ err: { message: error.message, code: (error as { code?: unknown }).code } }, 'storage unavailable');
+      void reply
+        .code(503)
+        .header('retry-after', '5')
+        .send(errorEnvelope('storage_unavailable', 'The control plane cannot reach or write its storage right now; retry shortly.'));
+      return;
+    }
     request.log.error({ err: error }, 'unhandled error');
     void reply.code(500).send(errorEnvelope('internal_error', 'The control plane hit an unexpected error; it has been logged.'));
   });
@@ -46,6 +57,25 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(errorEnvelope('not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`));
   });
+}
+
+/**
+ * For fastify's `clientErrorHandler`: what Node's HTTP parser refuses before any request exists
+ * (headers too large, a malformed request line) still answers with the contract's envelope and a
+ * code, then the connection closes (its framing can no longer be trusted).
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = JSON.stringify(
+    tooLarge ? errorEnvelope('headers_too_large', 'The request headers are too large.') : errorEnvelope('invalid_request', 'The request could not be parsed.'),
+  );
+  const reason = tooLarge ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+  socket.end(`HTTP/1.1 ${String(status)} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${String(Buffer.byteLength(body))}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** For fastify's `frameworkErrors`: router-level client errors as the contract's envelope. */

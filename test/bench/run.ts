@@ -13,6 +13,7 @@ import { ingestEngines, ingestThroughput, noisyNeighbourFigures } from './ingest
 import { simulatorFleetFigures, simulatorNoisyNeighborFigures } from './simulator-bench';
 import { consoleFirstScreenFigures } from './console-first-screen';
 import { meteringOverheadFigures, usageExportFigures } from './usage-bench';
+import { gauntletFigures } from './gauntlet-bench';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
 
@@ -72,6 +73,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   console_first_screen: () => consoleFirstScreenFigures(),
   usage_export: () => usageExportFigures(),
   ingest_metering_overhead: () => Promise.resolve(meteringOverheadFigures()),
+  // The security gauntlet at its large size (`npm run bench -- --only=gauntlet`).
+  gauntlet: () => gauntletFigures(),
 };
 const started = new Date();
 const figures: Record<string, unknown> = { started_at: started.toISOString(), node: process.version };

@@ -49,6 +49,8 @@ export interface HarnessOptions {
   pendingAdmin?: boolean;
   /** serve --metrics-token-file: the scrape token /metrics accepts. */
   metricsTokenFile?: string;
+  /** buildTestApp: where the app logs, at `info` (default: silent). The gauntlet reads it for secrets. */
+  logStream?: NodeJS.WritableStream;
 }
 
 interface InitializedDataDir {
@@ -152,7 +154,8 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     dataDir: dir.dataDir,
     listen: { host: '127.0.0.1', port: 0 },
     env: { BULKHEAD_DEPLOYMENT_KEY: dir.deploymentKey },
-    logLevel: 'silent',
+    logLevel: options.logStream === undefined ? 'silent' : 'info',
+    ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
     clock: clock.now,
     licenseTrust: dir.trust,
     database: dir.database,

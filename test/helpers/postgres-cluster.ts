@@ -22,6 +22,8 @@ export interface PostgresCluster {
   stop(): Promise<void>;
   /** Creates a database and returns a superuser URL to it. */
   createDatabase(name: string): Promise<string>;
+  /** Stops the server as a crash would (`-m immediate`), waits `downMs`, starts it again on the same port. */
+  restart(downMs: number): Promise<void>;
 }
 
 export interface StartPostgresClusterOptions {
@@ -405,6 +407,14 @@ export async function startPostgresCluster(options: StartPostgresClusterOptions 
       stop() {
         stopping ??= teardown(binDir, files, osUser);
         return stopping;
+      },
+      async restart(downMs) {
+        if (stopping !== undefined) throw new Error('The PostgreSQL cluster has been stopped');
+        await stopServer(binDir, files, osUser);
+        await sleep(downMs);
+        const started = await run(join(binDir, 'pg_ctl'), ['start', '-D', files.dataDir, '-w', '-t', String(START_TIMEOUT_SECONDS), '-l', logFile], osUser, root, (START_TIMEOUT_SECONDS + 30) * 1000);
+        files.pid = readPostmasterPid(files.dataDir) ?? files.pid;
+        if (started.code !== 0) throw startupError(`pg_ctl start after a restart failed (${describeExit(started)})`, started.output, logFile);
       },
       async createDatabase(name) {
         if (stopping !== undefined) throw new Error('The PostgreSQL cluster has been stopped');

@@ -22,6 +22,13 @@ describe('/provider/v1/operators', () => {
   const audit = async (eventType: string) =>
     (await t.app.inject({ method: 'GET', url: `/provider/v1/audit?event_type=${eventType}`, headers: admin })).json<{ items: { actor: string; details: Record<string, unknown> }[] }>().items;
 
+  it('answers concurrent creates of one username with one 201 and 409 conflict for the rest, never 500', async () => {
+    const responses = await Promise.all(Array.from({ length: 4 }, () => create({ username: 'twin', roles: ['provider_operator'], password: 'twin-long-password' })));
+    expect(responses.map((response) => response.statusCode).sort()).toEqual([201, 409, 409, 409]);
+    for (const response of responses.filter((candidate) => candidate.statusCode === 409)) expect(response.json()).toMatchObject({ error: { code: 'conflict' } });
+    expect((await list()).filter((item) => item.username === 'twin')).toHaveLength(1);
+  });
+
   it('adds an operator pending: the admin never sees its TOTP secret, the operator enrolls its own', async () => {
     const response = await create({ username: 'ops', roles: ['provider_operator'], password: 'ops-long-password' });
     expect(response.statusCode).toBe(201);

@@ -79,16 +79,26 @@ export async function enterControl(client: Queryable, tenant: { id: string; isol
  */
 export async function inTransaction<T>(pool: pg.Pool, mode: 'read only' | 'read write', fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A checked-out client has no listener of the pool's: when the server goes away mid-transaction
+  // its 'error' event would otherwise be unhandled and end the process. The statement in flight
+  // rejects with the same error, which is what the request answers (503 storage_unavailable).
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query(mode === 'read only' ? 'BEGIN READ ONLY' : 'BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    if (broken === undefined) await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A broken connection is destroyed, not handed to the next request.
+    client.release(broken);
   }
 }
 

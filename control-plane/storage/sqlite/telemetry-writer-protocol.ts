@@ -36,7 +36,8 @@ export interface UsageRequest {
 /** Requests that are not batch writes: never counted as waiting writes, and run after a paused write. */
 export type Upkeep = ForgetRequest | PurgeRequest | UsageRequest;
 
-export type WriteReply = { id: number; duplicates: string[]; removed?: number } | { id: number; error: string };
+/** A failed write carries the error's code (SQLITE_FULL, SQLITE_IOERR_*, ...): the parent tells a full disk from a fault by it. */
+export type WriteReply = { id: number; duplicates: string[]; removed?: number } | { id: number; error: string; code?: string };
 export type Done = Exclude<WriteReply, { error: string }>;
 
 export interface ThreadData {

@@ -144,7 +144,7 @@ export class TelemetryWriterThread {
     if (waiter === undefined) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
-    if ('error' in reply) waiter.reject(new Error(reply.error));
+    if ('error' in reply) waiter.reject(Object.assign(new Error(reply.error), reply.code === undefined ? {} : { code: reply.code }));
     else waiter.resolve(reply);
   }
 

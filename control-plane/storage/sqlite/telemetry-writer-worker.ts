@@ -39,6 +39,7 @@ function writerThreadMain(port: MessagePort, data: ThreadData): void {
     id: number;
     outcome: PackedOutcome;
     error: string | null;
+    code?: string;
   }
 
   const store = (file: string) => {
@@ -62,6 +63,10 @@ function writerThreadMain(port: MessagePort, data: ThreadData): void {
   };
 
   const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  const codeOf = (error: unknown): { code?: string } => {
+    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    return typeof code === 'string' ? { code } : {};
+  };
 
   const forget = (message: ForgetRequest) => {
     for (const [file, open] of stores) {
@@ -90,7 +95,7 @@ function writerThreadMain(port: MessagePort, data: ThreadData): void {
       if (removed === 0) db.pragma('wal_checkpoint(TRUNCATE)');
       port.postMessage({ id: message.id, duplicates: [], removed } satisfies WriteReply);
     } catch (error) {
-      port.postMessage({ id: message.id, error: messageOf(error) } satisfies WriteReply);
+      port.postMessage({ id: message.id, error: messageOf(error), ...codeOf(error) } satisfies WriteReply);
     }
   };
 
@@ -100,7 +105,7 @@ function writerThreadMain(port: MessagePort, data: ThreadData): void {
       store(file).statements.addUsage.run(tenantId, day, meter, value);
       port.postMessage({ id: message.id, duplicates: [] } satisfies WriteReply);
     } catch (error) {
-      port.postMessage({ id: message.id, error: messageOf(error) } satisfies WriteReply);
+      port.postMessage({ id: message.id, error: messageOf(error), ...codeOf(error) } satisfies WriteReply);
     }
   };
 
@@ -139,6 +144,7 @@ function writerThreadMain(port: MessagePort, data: ThreadData): void {
         db.transaction(() => writePacked(statements, message.batches, entry.outcome, start, never, data.pauseEvery))();
       } catch (error) {
         entry.error = messageOf(error);
+        entry.code = codeOf(error).code;
       }
       joined.push(entry);
     }
@@ -164,7 +170,7 @@ function writerThreadMain(port: MessagePort, data: ThreadData): void {
           return next;
         }).immediate();
         // Committed: the writes that joined it are durable.
-        for (const entry of joined) settle(entry.error === null ? { id: entry.id, duplicates: entry.outcome.duplicates } : { id: entry.id, error: entry.error }, entry.outcome.waitsForPending);
+        for (const entry of joined) settle(entry.error === null ? { id: entry.id, duplicates: entry.outcome.duplicates } : { id: entry.id, error: entry.error, ...(entry.code === undefined ? {} : { code: entry.code }) }, entry.outcome.waitsForPending);
         joined = [];
         if (cursor !== null) paused = true;
         for (const other of others.splice(0)) {
@@ -176,7 +182,7 @@ function writerThreadMain(port: MessagePort, data: ThreadData): void {
       return { reply: { id: message.id, duplicates: outcome.duplicates }, waits: outcome.waitsForPending };
     } catch (error) {
       // The writes that joined the failed transaction were rolled back with it; those for other files were not tried yet.
-      for (const entry of joined) port.postMessage({ id: entry.id, error: messageOf(error) } satisfies WriteReply);
+      for (const entry of joined) port.postMessage({ id: entry.id, error: messageOf(error), ...codeOf(error) } satisfies WriteReply);
       for (const other of others) {
         const written = writeAll(other, false);
         settle(written.reply, written.waits);
@@ -192,7 +198,7 @@ function writerThreadMain(port: MessagePort, data: ThreadData): void {
           open.db.close();
         }
       }
-      return { reply: { id: message.id, error: messageOf(error) }, waits: false };
+      return { reply: { id: message.id, error: messageOf(error), ...codeOf(error) }, waits: false };
     }
   };
 
@@ -207,7 +213,7 @@ function writerThreadMain(port: MessagePort, data: ThreadData): void {
     const replies = held;
     held = [];
     // A repeat of a batch that failed part-way was not stored either.
-    for (const waiting of replies) port.postMessage('error' in reply ? { id: waiting.id, error: reply.error } : waiting);
+    for (const waiting of replies) port.postMessage('error' in reply ? { ...reply, id: waiting.id } : waiting);
     const waiting = deferred;
     deferred = [];
     for (const request of waiting) upkeep(request);
