@@ -21,6 +21,16 @@ export const AgentPool = z.strictObject({
 });
 export type AgentPool = z.infer<typeof AgentPool>;
 
+/** An enrolled agent: who it is and where it came from (its token is never shown again). */
+export const AgentView = z.strictObject({
+  id: Uuid,
+  name: z.string(),
+  pool_id: Uuid.nullable(),
+  group: z.string().nullable(),
+  created_at: Timestamp,
+});
+export type AgentView = z.infer<typeof AgentView>;
+
 export const BootstrapTokenCreated = z.strictObject({
   id: Uuid,
   token: z.string().startsWith('bhb_'),

@@ -1,11 +1,11 @@
-import type { AgentPool } from '../../contracts/agents';
+import type { AgentPool, AgentView } from '../../contracts/agents';
 import type { ConsistencyProofView, InclusionProofView, LedgerEntryView, LedgerKeysView, LedgerVerifyView } from '../../contracts/audit';
 import { BreakGlassScope, type BreakGlassRequestView } from '../../contracts/break-glass';
 import type { OidcView } from '../../contracts/identity';
 import type { ProbeTest } from '../../contracts/probe-tests';
 import type { LedgerPage, InclusionProof } from '../ledgers/ledger-service';
 import type { LedgerPublicKey } from '../ledgers/ledger-signer';
-import type { AgentPoolRecord, BreakGlassRecord, LedgerVerification, ProbeTestRecord, TenantIdentityRecord } from '../storage/types';
+import type { AgentPoolRecord, AgentRecord, BreakGlassRecord, LedgerVerification, ProbeTestRecord, TenantIdentityRecord } from '../storage/types';
 import { poolDetails } from '../tenancy/agent-service';
 
 /** The contract's shapes of what services answer, shared by the planes that show them. */
@@ -93,6 +93,10 @@ export function ledgerKeysView(keys: LedgerPublicKey[]): LedgerKeysView {
 
 export function poolView(pool: AgentPoolRecord): AgentPool {
   return poolDetails(pool);
+}
+
+export function agentView(agent: AgentRecord): AgentView {
+  return { id: agent.id, name: agent.name, pool_id: agent.poolId, group: agent.groupName, created_at: agent.createdAt };
 }
 
 export function probeTestView(test: ProbeTestRecord): ProbeTest {

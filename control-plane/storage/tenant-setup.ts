@@ -72,6 +72,8 @@ export interface TenantSetupScope {
   /** What the tenant's quotas count: its agents, directory users and probe tests. */
   counts(): Promise<{ agents: number; users: number; tests: number }>;
   agentPools(): Promise<AgentPoolRecord[]>;
+  /** The enrolled agents, oldest first (as many as the max_agents quota allows). */
+  agents(): Promise<AgentRecord[]>;
   agentPool(id: string): Promise<AgentPoolRecord | null>;
   probeTests(): Promise<ProbeTestRecord[]>;
   /** Custom roles (built-in roles live in code). */

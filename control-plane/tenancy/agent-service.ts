@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { tenantLedger } from '../audit/ledger-ids';
 import { hashToken, newToken } from '../auth/tokens';
 import { ApiError } from '../errors';
-import type { AgentPoolRecord, Storage, TenantRecord, TenantTokenRecord } from '../storage/types';
+import type { AgentPoolRecord, AgentRecord, Storage, TenantRecord, TenantTokenRecord } from '../storage/types';
 import { assertWithinQuota } from './quota-check';
 
 /** Agent tokens are long-lived credentials of a machine; rotation comes with agent management. */
@@ -32,6 +32,10 @@ export class AgentService {
 
   pools(tenant: TenantRecord): Promise<AgentPoolRecord[]> {
     return this.deps.storage.tenantScope(tenant).agentPools();
+  }
+
+  agents(tenant: TenantRecord): Promise<AgentRecord[]> {
+    return this.deps.storage.tenantScope(tenant).agents();
   }
 
   /** A bootstrap token of a pool: the plaintext is answered once, only its hash is kept. */

@@ -84,6 +84,23 @@ describe('agent rollout: bootstrap pools, tokens and enrollment', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/tenant', headers: a })).json()).toMatchObject({ counts: { agents: 0 } });
   });
 
+  it("lists a tenant's own enrolled agents only (GET /v1/agents); an operator or an agent gets none", async () => {
+    const fromA = await poolAndToken(a);
+    const agentA = EnrollResponse.parse((await enroll(fromA.token, 'probe-a')).json());
+    const fromB = await poolAndToken(b);
+    const agentB = EnrollResponse.parse((await enroll(fromB.token, 'probe-b')).json());
+    const list = async (headers: Headers) => t.app.inject({ method: 'GET', url: '/v1/agents', headers });
+    const seenByA = await list(a);
+    expect(seenByA.statusCode).toBe(200);
+    expect(seenByA.json()).toEqual({ items: [{ id: agentA.agent_id, name: 'probe-a', pool_id: fromA.pool.id, group: 'edge-probes', created_at: expect.any(String) as unknown }], next_cursor: null });
+    expect(JSON.stringify(seenByA.json())).not.toContain(agentB.agent_id);
+    expect((await list(b)).json<{ items: { id: string }[] }>().items.map((agent) => agent.id)).toEqual([agentB.agent_id]);
+    // No token of an agent is listed, and no other credential reaches the list.
+    expect(seenByA.body).not.toContain('bha_');
+    expect((await list(operator)).statusCode).toBe(403);
+    expect((await list({ authorization: `Bearer ${agentA.agent_token}` })).statusCode).toBe(401);
+  });
+
   it('validates bodies: no unknown fields, bounded TTLs and names', async () => {
     for (const payload of [{ name: 'x', ttl_seconds: 10 }, { name: '', ttl_seconds: 3600 }, { name: 'x', ttl_seconds: 3600, owner: 'me' }]) {
       expect((await t.app.inject({ method: 'POST', url: '/v1/agent-pools', headers: a, payload })).statusCode).toBe(400);

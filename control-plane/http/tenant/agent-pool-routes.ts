@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { pageOf, Uuid } from '../../../contracts/common';
-import { AgentPool, BootstrapTokenCreated, CreateAgentPoolRequest } from '../../../contracts/agents';
+import { AgentPool, AgentView, BootstrapTokenCreated, CreateAgentPoolRequest } from '../../../contracts/agents';
 import type { RouteContext } from '../context';
 import { parseWith } from '../validation';
-import { poolView } from '../views';
+import { agentView, poolView } from '../views';
 import { contract } from '../route-contract';
 
 const PoolParams = z.strictObject({ id: Uuid });
@@ -21,6 +21,11 @@ export function agentPoolRoutes(ctx: RouteContext) {
     app.get('/v1/agent-pools', contract({ summary: 'The bootstrap pools', credential: 'tenant', responses: { 200: pageOf(AgentPool) } }), async (request) => {
       const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'agents:read');
       return { items: (await ctx.agents.pools(tenant)).map(poolView), next_cursor: null };
+    });
+
+    app.get('/v1/agents', contract({ summary: 'The enrolled agents', credential: 'tenant', responses: { 200: pageOf(AgentView) } }), async (request) => {
+      const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'agents:read');
+      return { items: (await ctx.agents.agents(tenant)).map(agentView), next_cursor: null };
     });
 
     app.post('/v1/agent-pools/:id/tokens', contract({ summary: "Mint a pool's bootstrap token (bhb_, shown once)", credential: 'tenant', params: PoolParams, responses: { 201: BootstrapTokenCreated } }), async (request, reply) => {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { count, text } from '../rows/columns';
-import { AGENT_COLUMNS, IDENTITY_COLUMNS, IDENTITY_LINK_COLUMNS, POOL_COLUMNS, PROBE_TEST_COLUMNS, agentColumns, identityColumns, identityFromRow, identityLinkColumns, poolColumns, poolFromRow, probeTestColumns, probeTestFromRow, roleFromRow, roleMappingFromRow } from '../rows/tenant-setup-rows';
+import { AGENT_COLUMNS, IDENTITY_COLUMNS, IDENTITY_LINK_COLUMNS, POOL_COLUMNS, PROBE_TEST_COLUMNS, agentColumns, identityColumns, identityFromRow, identityLinkColumns, agentFromRow, poolColumns, poolFromRow, probeTestColumns, probeTestFromRow, roleFromRow, roleMappingFromRow } from '../rows/tenant-setup-rows';
 import type { TenantSetupScope, TenantSetupWrites } from '../tenant-setup';
 import type { TenantRef } from '../tenants';
 import { enterControl, insertSql, UUID, valuesOf, type Row, type TenantRead } from './tenant-context';
@@ -26,6 +26,7 @@ export function postgresTenantSetupScope(tenantId: string, schema: string, read:
         return { agents: await rowsOf('agents'), users: await rowsOf('tenant_users'), tests: await rowsOf('probe_tests') };
       }),
     agentPools: async () => (await rows(`SELECT * FROM ${schema}.agent_pools WHERE tenant_id = $1 ORDER BY created_at, id`)).map(poolFromRow),
+    agents: async () => (await rows(`SELECT * FROM ${schema}.agents WHERE tenant_id = $1 ORDER BY created_at, id`)).map(agentFromRow),
     agentPool: async (id) => {
       if (!UUID.test(id)) return null;
       const [row] = await rows(`SELECT * FROM ${schema}.agent_pools WHERE tenant_id = $1 AND id = $2`, [id]);

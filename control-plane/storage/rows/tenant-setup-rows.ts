@@ -75,6 +75,13 @@ export function agentColumns(tenantId: string, agent: AgentRecord): Record<(type
   return { tenant_id: tenantId, id: agent.id, name: agent.name, pool_id: agent.poolId, group_name: agent.groupName, created_at: agent.createdAt };
 }
 
+const AgentRow = z.object({ id: text, name: text, pool_id: optionalText, group_name: optionalText, created_at: text });
+
+export function agentFromRow(value: unknown): AgentRecord {
+  const row = AgentRow.parse(value);
+  return { id: row.id, name: row.name, poolId: row.pool_id, groupName: row.group_name, createdAt: row.created_at };
+}
+
 export const PROBE_TEST_COLUMNS = ['tenant_id', 'id', 'name', 'target', 'kind', 'interval_s', 'created_at'] as const;
 
 const ProbeTestRow = z.object({ id: text, name: text, target: text, kind: ProbeKind, interval_s: integer, created_at: text });

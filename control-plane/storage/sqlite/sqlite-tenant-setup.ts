@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { AGENT_COLUMNS, IDENTITY_COLUMNS, IDENTITY_LINK_COLUMNS, POOL_COLUMNS, PROBE_TEST_COLUMNS, agentColumns, identityColumns, identityFromRow, identityLinkColumns, poolColumns, poolFromRow, probeTestColumns, probeTestFromRow, roleFromRow, roleMappingFromRow } from '../rows/tenant-setup-rows';
+import { AGENT_COLUMNS, IDENTITY_COLUMNS, IDENTITY_LINK_COLUMNS, POOL_COLUMNS, PROBE_TEST_COLUMNS, agentColumns, identityColumns, identityFromRow, identityLinkColumns, agentFromRow, poolColumns, poolFromRow, probeTestColumns, probeTestFromRow, roleFromRow, roleMappingFromRow } from '../rows/tenant-setup-rows';
 import type { TenantSetupScope, TenantSetupWrites } from '../tenant-setup';
 import { done, insertSql, type SqliteTx } from './connection';
 import { recordGauge } from './sqlite-usage';
@@ -29,6 +29,7 @@ export function sqliteTenantSetupScope(tenantId: string, control: () => Database
       return Promise.resolve({ agents: count('agents'), users: count('tenant_users'), tests: count('probe_tests') });
     },
     agentPools: () => Promise.resolve(control().prepare('SELECT * FROM agent_pools WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId).map(poolFromRow)),
+    agents: () => Promise.resolve(control().prepare('SELECT * FROM agents WHERE tenant_id = ? ORDER BY created_at, id').all(tenantId).map(agentFromRow)),
     agentPool(id) {
       const row = control().prepare('SELECT * FROM agent_pools WHERE tenant_id = ? AND id = ?').get(tenantId, id);
       return Promise.resolve(row === undefined ? null : poolFromRow(row));

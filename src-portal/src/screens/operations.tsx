@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { z } from 'zod';
-import { AgentPool } from '../../../contracts/agents';
+import { AgentPool, AgentView } from '../../../contracts/agents';
 import { ProbeTest } from '../../../contracts/probe-tests';
 import { SummaryResponse } from '../../../contracts/telemetry';
 import { DirectoryUserView } from '../../../contracts/tenant-directory';
@@ -8,15 +8,21 @@ import type { PortalApi } from '../api';
 import { ErrorLine, RowsTable } from './shared';
 
 const Pools = z.object({ items: z.array(AgentPool) });
+const Agents = z.object({ items: z.array(AgentView) });
 const Tests = z.object({ items: z.array(ProbeTest) });
 
-/** Agent bootstrap pools (agents enroll through them). */
+/** The enrolled agents, and the bootstrap pools they enroll through. */
 export function AgentsScreen({ api }: { api: PortalApi }) {
+  const agents = useQuery({ queryKey: ['agents'], queryFn: async () => Agents.parse(await api.get('/v1/agents')).items });
   const pools = useQuery({ queryKey: ['agent-pools'], queryFn: async () => Pools.parse(await api.get('/v1/agent-pools?limit=100')).items });
+  const poolNames = new Map((pools.data ?? []).map((pool) => [pool.id, pool.name]));
+  const rows = (agents.data ?? []).map((agent) => ({ name: agent.name, pool: agent.pool_id === null ? '' : (poolNames.get(agent.pool_id) ?? agent.pool_id), group: agent.group ?? '', created_at: agent.created_at }));
   return (
     <section aria-labelledby="agents-title">
-      <h2 id="agents-title">Agent bootstrap pools</h2>
-      <ErrorLine error={pools.error} />
+      <h2 id="agents-title">Agents</h2>
+      <ErrorLine error={agents.error ?? pools.error} />
+      <RowsTable rows={rows} columns={['name', 'pool', 'group', 'created_at']} empty="No agents yet: they enroll with a pool's bootstrap token." />
+      <h3>Bootstrap pools</h3>
       <RowsTable rows={pools.data ?? []} columns={['name', 'default_group', 'ttl_seconds', 'created_at']} empty="No pools." />
     </section>
   );
