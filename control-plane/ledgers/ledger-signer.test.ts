@@ -36,6 +36,20 @@ describe('LedgerSigner', () => {
     expect(heads[0]?.timestamp).toBe(Date.parse('2026-12-01T00:00:00Z'));
   });
 
+  it('answers the same head for the same tree until the ledger grows or the key rotates', async () => {
+    let now = Date.parse('2026-12-01T00:00:00Z');
+    const s = new LedgerSigner({ storage, deploymentKey, clock: () => new Date(now) });
+    const first = await s.signHead('provider', 3, Buffer.alloc(32, 1));
+    now += 60_000;
+    expect(await s.signHead('provider', 3, Buffer.alloc(32, 1)), 'the same tree, a minute later').toEqual(first);
+    const grown = await s.signHead('provider', 4, Buffer.alloc(32, 2));
+    expect(grown.timestamp).toBe(now);
+    expect((await s.signHead('tenant-x', 3, Buffer.alloc(32, 1))).ledger, 'per ledger').toBe('tenant-x');
+    await s.rotate();
+    const rotated = await s.signHead('provider', 4, Buffer.alloc(32, 2));
+    expect(rotated.key_id).not.toBe(grown.key_id);
+  });
+
   it('keeps the private key sealed: it opens only with the deployment key and for its own key id', async () => {
     const first = await signer().rotate();
     const second = await signer().rotate();

@@ -26,6 +26,8 @@ export function ledgerKeyIdOf(publicKey: KeyObject): string {
  */
 export class LedgerSigner {
   readonly #opened = new Map<string, KeyObject>();
+  /** The last head signed per ledger (one per tenant at most). */
+  readonly #lastHeads = new Map<string, SignedTreeHeadView>();
 
   constructor(private readonly deps: { storage: Storage; deploymentKey: Buffer; clock: () => Date }) {}
 
@@ -35,11 +37,21 @@ export class LedgerSigner {
     return (await this.deps.storage.ledgerSigningKeys.list()).map(({ keyId, publicKeyPem, retiredAt }) => ({ keyId, publicKeyPem, retiredAt }));
   }
 
-  /** A signed head of `ledger` at `size` entries with root `root`, timestamped now. */
+  /**
+   * A signed head of `ledger` at `size` entries with root `root`, timestamped when this replica first
+   * signed that tree. Asked again for the same tree with the same key, it answers the same head: a
+   * head changes only when the ledger does (no signature per request, and no answer that differs by
+   * the moment it was asked, which would tell callers apart by nothing but timing).
+   */
   async signHead(ledger: string, size: number, root: Buffer): Promise<SignedTreeHeadView> {
     const { keyId, privateKey } = await this.activeKey();
-    const head = { ledger, tree_size: size, root_hash: root.toString('hex'), timestamp: this.deps.clock().getTime() };
-    return { ...head, key_id: keyId, signature: sign(null, Buffer.from(treeHeadMessage(head), 'utf8'), privateKey).toString('base64') };
+    const rootHash = root.toString('hex');
+    const last = this.#lastHeads.get(ledger);
+    if (last !== undefined && last.tree_size === size && last.root_hash === rootHash && last.key_id === keyId) return last;
+    const head = { ledger, tree_size: size, root_hash: rootHash, timestamp: this.deps.clock().getTime() };
+    const signed = { ...head, key_id: keyId, signature: sign(null, Buffer.from(treeHeadMessage(head), 'utf8'), privateKey).toString('base64') };
+    this.#lastHeads.set(ledger, signed);
+    return signed;
   }
 
   /** Retires the active key and makes a new one active; answers the new key's id. */
