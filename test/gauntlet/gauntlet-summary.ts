@@ -5,15 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFigures } from './gauntlet-size';
 
-// Both gauntlet projects (one per engine) share the main process: one directory, one summary, printed
-// by the last teardown.
-let users = 0;
+// Both gauntlet projects (one per engine) share the main process but each loads this module anew, so
+// the count of runs still using the directory lives in the environment: one directory, one summary,
+// printed by the last teardown.
+const USERS = 'BULKHEAD_GAUNTLET_SETUP_USERS';
+const changeUsers = (by: number): number => {
+  const users = Number(process.env[USERS] ?? '0') + by;
+  process.env[USERS] = String(users);
+  return users;
+};
 
 export default function setup(): () => void {
-  users++;
+  changeUsers(1);
   const dir = (process.env.BULKHEAD_GAUNTLET_FIGURES ??= mkdtempSync(join(tmpdir(), 'bulkhead-gauntlet-')));
   return () => {
-    if (--users > 0) return;
+    if (changeUsers(-1) > 0) return;
     const figures = readFigures(dir);
     const sum = (field: 'requests' | 'leaks' | 'serverErrors' | 'faultsSurvived') => figures.reduce((total, part) => total + part[field], 0);
     const engines = [...new Set(figures.map((part) => part.engine))].join('+');

@@ -6,6 +6,9 @@ import { type FairnessColumns } from './fairness-series';
 /** The chart's fixed height: the box never changes size while data arrives (no layout jumps). */
 export const CHART_HEIGHT = 240;
 
+/** The least time the live chart spans, in seconds. */
+const LIVE_WINDOW_SECONDS = 60;
+
 /** Colours come from the theme's CSS variables, read once the element is in the page. */
 export function cssVar(element: Element, name: string, fallback: string): string {
   return getComputedStyle(element).getPropertyValue(name).trim() || fallback;
@@ -34,7 +37,9 @@ function makePlot(UPlot: typeof uPlot, element: HTMLElement, data: FairnessColum
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
     scales: {
-      x: { time: true },
+      // A rolling minute at least, so the axis reads in seconds from the first poll (two points
+      // alone would be labelled in milliseconds) and the line grows into a window that never jumps.
+      x: { time: true, range: (_plot, min, max) => [Math.min(min, max - LIVE_WINDOW_SECONDS), max] },
       units: { auto: true, range: (_plot, _min, max) => [0, Math.max(10, max * 1.1)] },
       ms: { auto: true, range: (_plot, _min, max) => [0, Math.max(5, max * 1.1)] },
     },
