@@ -6,9 +6,10 @@ import { LicensePayload, LicenseTier } from '../contracts/license';
 import { newScrapeToken } from './auth/scrape-token';
 import { isHostName } from './branding/host-names';
 import { generateDeploymentKey, loadDeploymentKey } from './crypto/deployment-key';
-import { initDataDir } from './data-dir';
+import { checkDataDir, initDataDir } from './data-dir';
 import { runUsageCommand, UsageCommandError } from './metering/usage-command';
 import { runRotateKeyCommand } from './ledgers/rotate-key-command';
+import { renewServerCertificate } from './tls/server-certificate-renewal';
 import { AUDIT_TOKEN_ENV, runVerifyRemote, VerifyRemoteUsageError } from './ledgers/verify-remote';
 import evaluationLicense from './licensing/evaluation-license.json';
 import { builtInLicenseTrust, readLicenseFile, signLicense } from './licensing/license';
@@ -332,6 +333,21 @@ audit
   .action(async (options: { data: string; keyFile?: string; database?: string }) => {
     const { retired, active } = await runRotateKeyCommand(options, process.env);
     process.stdout.write(`${retired.length === 0 ? 'No key was active.' : `Retired ${retired.join(', ')}.`} Heads are now signed by ${active}.\n`);
+  });
+
+const tls = program.command('tls').description("The data dir's server certificate (signed by the data dir's own CA).");
+
+tls
+  .command('renew')
+  .description("Issue a new server certificate from the data dir's CA, for the names it covers and any --san: the CA stays, so clients that trust or pin ca.crt keep working. A running serve applies it within 10 minutes (and renews by itself 30 days before expiry).")
+  .requiredOption('--data <dir>', 'an initialized data directory')
+  .option('--san <name>', 'a DNS name or IP to add to the certificate (repeatable)', collect, [])
+  .option('--key-file <file>', 'deployment key file (default: $BULKHEAD_DEPLOYMENT_KEY)')
+  .action(async (options: { data: string; san: string[]; keyFile?: string }) => {
+    const deploymentKey = loadDeploymentKey({ env: process.env, keyFile: options.keyFile });
+    const paths = checkDataDir(options.data, deploymentKey);
+    const renewed = await renewServerCertificate(paths, deploymentKey, { addNames: options.san, now: new Date() });
+    process.stdout.write(`Renewed ${paths.serverCert}: valid until ${renewed.validTo.toISOString()} for ${renewed.names.join(', ')}.\n`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -13,6 +13,7 @@ import { StartupError } from './errors';
 import { PROVIDER_LEDGER } from './audit/ledger-ids';
 import { DATABASE_URL_ENV, engineFrom, openStorageForInit, type EngineConfig } from './storage/open-storage';
 import { createCertificateAuthority, createServerCertificate, defaultServerNames, isValidSubjectAltName } from './tls/certificates';
+import { finishInterruptedRenewal } from './tls/server-certificate-renewal';
 
 /** Where everything lives inside a data dir. */
 export function dataDirPaths(root: string) {
@@ -181,6 +182,7 @@ export interface TlsMaterial {
 /** The server's TLS material from the data dir, its key opened with the deployment key. */
 export function loadDataDirTls(paths: DataDirPaths, deploymentKey: Buffer): TlsMaterial {
   try {
+    finishInterruptedRenewal(paths);
     const key = open(deploymentKey, readFileSync(paths.serverKeySealed), sealPurpose.serverKey).toString('utf8');
     return { cert: readFileSync(paths.serverCert, 'utf8'), key, ca: readFileSync(paths.caCert, 'utf8') };
   } catch (error) {

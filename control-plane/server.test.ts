@@ -8,11 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorEnvelope } from '../contracts/errors';
 import { evaluationLicensePath, licenseText, mintLicense, snapshotTree, TempDirs, testSigner } from '../test/helpers/startup-fixtures';
 import { DEPLOYMENT_KEY_ENV, generateDeploymentKey } from './crypto/deployment-key';
-import { initDataDir } from './data-dir';
+import { dataDirPaths, initDataDir } from './data-dir';
+import { open, seal } from './crypto/seal';
+import { sealPurpose } from './crypto/seal-purposes';
 import { builtInLicenseTrust } from './licensing/license';
 import { parseListen, prepareServer, serve, type ServeOptions } from './server';
 import { StartupError } from './errors';
-import { createCertificateAuthority } from './tls/certificates';
+import { createCertificateAuthority, createServerCertificate } from './tls/certificates';
+import { renewServerCertificate } from './tls/server-certificate-renewal';
 
 const temp = new TempDirs();
 const keyA = generateDeploymentKey();
@@ -414,5 +417,68 @@ describe('serve()', () => {
       await app.close();
     }
     expect(Object.keys(snapshotTree(dataDir)).filter((path) => /-wal$|-shm$/.test(path))).toEqual([]);
+  });
+});
+
+describe("the data dir's server certificate renews itself", () => {
+  /** The certificate the server presents to a new TLS connection (trusting the data dir CA). */
+  const presented = (port: number, ca: string) =>
+    new Promise<{ validTo: Date; names: string }>((done, fail) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+        const peer = socket.getPeerCertificate();
+        done({ validTo: new Date(peer.valid_to), names: peer.subjectaltname ?? '' });
+        socket.end();
+      });
+      socket.on('error', fail);
+    });
+
+  /** Replaces the copy's certificate with one from its own CA that expires in `daysLeft` days. */
+  async function expiringIn(dataDir: string, daysLeft: number): Promise<void> {
+    const key = Buffer.from(keyA, 'base64');
+    const ca = { certPem: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8'), keyPem: open(key, readFileSync(join(dataDir, 'tls', 'ca.key.sealed')), sealPurpose.caKey).toString('utf8') };
+    const server = await createServerCertificate(ca, ['localhost', '127.0.0.1', '::1'], new Date(Date.now() - (397 - daysLeft) * 24 * 3600 * 1000));
+    writeFileSync(join(dataDir, 'tls', 'server.crt'), server.certPem + ca.certPem);
+    writeFileSync(join(dataDir, 'tls', 'server.key.sealed'), seal(key, Buffer.from(server.keyPem), sealPurpose.serverKey));
+  }
+
+  it('at start when it has under 30 days left, and while running once `tls renew` put a new one on disk', async () => {
+    const dataDir = dataDirFrom(templateA);
+    await expiringIn(dataDir, 10);
+    const ca = readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8');
+    const lines: string[] = [];
+    const app = await prepareServer(serveOptions(dataDir, { certificateCheckMs: 100, logLevel: 'info', logStream: { write: (line) => lines.push(line) } }));
+    try {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const atStart = await presented(port, ca);
+      expect(atStart.validTo.getTime() - Date.now()).toBeGreaterThan(390 * 24 * 3600 * 1000);
+      expect(lines.join('')).toContain('"event":"certificate_renewed"');
+
+      // What `control-plane tls renew --san console.msp.example` does beside the running server.
+      await renewServerCertificate(dataDirPaths(dataDir), Buffer.from(keyA, 'base64'), { addNames: ['console.msp.example'], now: new Date() });
+      let names = '';
+      for (let attempt = 0; attempt < 50 && !names.includes('console.msp.example'); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        names = (await presented(port, ca)).names;
+      }
+      expect(names).toContain('DNS:console.msp.example');
+      expect(lines.join('')).toContain('"event":"certificate_applied"');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('leaves a certificate of the operator\'s own (--tls-cert) alone', async () => {
+    const dataDir = dataDirFrom(templateA);
+    await expiringIn(dataDir, 10);
+    const key = Buffer.from(keyA, 'base64');
+    const dir = temp.make('bulkhead-own-tls-');
+    writeFileSync(join(dir, 'chain.pem'), readFileSync(join(dataDir, 'tls', 'server.crt')));
+    writeFileSync(join(dir, 'key.pem'), open(key, readFileSync(join(dataDir, 'tls', 'server.key.sealed')), sealPurpose.serverKey));
+    const before = readFileSync(join(dataDir, 'tls', 'server.crt'), 'utf8');
+    const app = await prepareServer(serveOptions(dataDir, { tlsCertFile: join(dir, 'chain.pem'), tlsKeyFile: join(dir, 'key.pem') }));
+    await app.close();
+    expect(readFileSync(join(dataDir, 'tls', 'server.crt'), 'utf8')).toBe(before);
   });
 });

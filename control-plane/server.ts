@@ -1,14 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app';
+import { buildApp, TLS_OPTIONS } from './app';
 import { ScrapeToken } from './auth/scrape-token';
 import { loadDeploymentKey } from './crypto/deployment-key';
 import { checkDataDir, dataDirEngineConfig, loadDataDirTls } from './data-dir';
 import { builtInLicenseTrust, LicenseSource, type LicenseTrust } from './licensing/license';
 import { StartupError } from './errors';
 import { certificateNames } from './tls/certificates';
+import { watchServerCertificate } from './tls/certificate-watch';
+import { renewIfExpiring } from './tls/server-certificate-renewal';
 import { DATABASE_URL_ENV, openStorage } from './storage/open-storage';
 
 export interface ServeOptions {
@@ -41,6 +44,8 @@ export interface ServeOptions {
   baseDomain?: string | undefined;
   /** The built tenant portal; default: out/portal beside the sources or the bundle, when it exists. */
   portalDir?: string | null | undefined;
+  /** How often the data dir's certificate is looked at for renewal or a change on disk (default 10 minutes). */
+  certificateCheckMs?: number | undefined;
 }
 
 /** Parses `host:port` (`[::1]:8443` for IPv6). */
@@ -63,10 +68,10 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
   const paths = checkDataDir(options.dataDir, deploymentKey);
   const clock = options.clock ?? (() => new Date());
   const license = new LicenseSource(paths.license, options.licenseTrust ?? builtInLicenseTrust, clock);
-  const tls =
-    options.tlsCertFile !== undefined || options.tlsKeyFile !== undefined
-      ? loadOwnTls(options.tlsCertFile, options.tlsKeyFile)
-      : loadDataDirTls(paths, deploymentKey);
+  const ownTls = options.tlsCertFile !== undefined || options.tlsKeyFile !== undefined;
+  // The data dir's certificate is ours to renew (its CA is in the data dir); a certificate of the user's own is not.
+  const renewed = ownTls ? null : await renewAtStart(paths, deploymentKey, clock());
+  const tls = ownTls ? loadOwnTls(options.tlsCertFile, options.tlsKeyFile) : loadDataDirTls(paths, deploymentKey);
   const metricsToken = options.metricsTokenFile === undefined ? undefined : ScrapeToken.fromFile(options.metricsTokenFile);
   const engine = dataDirEngineConfig(paths, options.database ?? options.env[DATABASE_URL_ENV]);
   const storage = await openStorage(engine.engine === 'sqlite' && options.telemetryCells !== undefined ? { ...engine, telemetryCells: options.telemetryCells } : engine, paths.root, deploymentKey);
@@ -94,6 +99,21 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
     if (orphans.length > 0) {
       app.log.warn({ orphans }, 'removed what an interrupted tenant create or delete left behind');
     }
+    if (renewed !== null) {
+      app.log.info({ event: 'certificate_renewed', valid_to: renewed.validTo.toISOString(), names: renewed.names }, 'renewed the server certificate from the data dir CA');
+    }
+    if (!ownTls) {
+      const watch = watchServerCertificate({
+        paths,
+        deploymentKey,
+        clock,
+        intervalMs: options.certificateCheckMs,
+        load: () => loadDataDirTls(paths, deploymentKey),
+        apply: ({ cert, key }) => (app.server as unknown as HttpsServer).setSecureContext({ ...TLS_OPTIONS, cert, key }),
+        log: app.log,
+      });
+      app.addHook('onClose', () => watch.stop());
+    }
     app.server.requestTimeout = 30_000;
     app.server.headersTimeout = 15_000;
     app.server.keepAliveTimeout = 5_000;
@@ -101,6 +121,15 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
   } catch (error) {
     await storage.close();
     throw error;
+  }
+}
+
+async function renewAtStart(paths: Parameters<typeof renewIfExpiring>[0], deploymentKey: Buffer, now: Date) {
+  try {
+    return await renewIfExpiring(paths, deploymentKey, now);
+  } catch (error) {
+    if (error instanceof StartupError) throw error;
+    throw new StartupError('tls_invalid', `The server certificate is due for renewal and could not be renewed (${(error as Error).message}).`);
   }
 }
 

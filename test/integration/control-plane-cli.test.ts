@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -110,6 +111,24 @@ describe('control-plane CLI (real child processes)', () => {
     expect(again.stdout).toBe('');
     expect(again.stderr).toBe(`control-plane: ${dataDir} already exists and is not empty; init changes nothing. Use serve, or choose a new directory.\n`);
     expect(snapshotTree(join(dataDir, '..'))).toEqual(before);
+  });
+
+  it('tls renew adds a name to the data dir certificate from the same CA; a bad name exits 1 and changes nothing', async () => {
+    const caBefore = readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8');
+    const certBefore = readFileSync(join(dataDir, 'tls', 'server.crt'), 'utf8');
+    const bad = await run(['tls', 'renew', '--data', dataDir, '--san', 'not a name'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('control-plane: --san "not a name" is neither a DNS name nor an IP address.\n');
+    expect(readFileSync(join(dataDir, 'tls', 'server.crt'), 'utf8')).toBe(certBefore);
+
+    const renewed = await run(['tls', 'renew', '--data', dataDir, '--san', 'cp.msp.example'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+    expect(renewed.stderr).toBe('');
+    expect(renewed.code).toBe(0);
+    expect(renewed.stdout).toMatch(/^Renewed .*server\.crt: valid until \d{4}-\d\d-\d\dT.* for localhost, 127\.0\.0\.1, (::1|0:0:0:0:0:0:0:1), cp\.msp\.example\.\n$/);
+    const leaf = new X509Certificate(readFileSync(join(dataDir, 'tls', 'server.crt'), 'utf8'));
+    expect(leaf.subjectAltName).toContain('DNS:cp.msp.example');
+    expect(leaf.verify(new X509Certificate(caBefore).publicKey)).toBe(true);
+    expect(readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8')).toBe(caBefore);
   });
 
   it('init --password-stdin reads the password from standard input', async () => {
