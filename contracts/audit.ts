@@ -89,3 +89,19 @@ export type LedgerKeysView = z.infer<typeof LedgerKeysView>;
 
 /** Which tree an inclusion proof is of: a head a witness kept (default: the current head). */
 export const ProofQuery = z.strictObject({ tree_size: TreeSize.pipe(z.number().min(1)).optional() });
+
+/**
+ * A witness (the console, the portal, a script) reporting that a new head did not extend the head
+ * it kept: both heads as evidence, exactly as the control plane signed them. The control plane
+ * appends a `WITNESS_FAILED` entry with them (the report says nothing more than what it carries).
+ */
+export const WitnessFailureReport = z.strictObject({
+  problem: z.enum(['history_rewritten', 'bad_signature', 'wrong_ledger']),
+  kept: SignedTreeHeadView,
+  seen: SignedTreeHeadView,
+});
+export type WitnessFailureReport = z.infer<typeof WitnessFailureReport>;
+
+/** Where the report was ledgered: the entry in the ledger it is about (and the provider's, for a tenant). */
+export const WitnessFailureRecorded = z.strictObject({ ledger: z.string(), seq: z.number().int().min(1) });
+export type WitnessFailureRecorded = z.infer<typeof WitnessFailureRecorded>;

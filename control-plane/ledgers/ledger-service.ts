@@ -1,4 +1,4 @@
-import type { SignedTreeHeadView } from '../../contracts/audit';
+import type { SignedTreeHeadView, WitnessFailureRecorded, WitnessFailureReport } from '../../contracts/audit';
 import { consistencyProof, inclusionProof, rootFromLeafHashes as rootOfLeaves } from '../audit/merkle';
 import { ApiError } from '../errors';
 import type { LedgerEntry, LedgerVerification, Storage } from '../storage/types';
@@ -101,6 +101,26 @@ export class LedgerService {
       throw new ApiError(400, 'invalid_tree_range', `A consistency proof needs from ≤ to ≤ ${head.size} (the ledger's size); got from ${from}, to ${size}.`, { from, to: size, tree_size: head.size });
     }
     return { from, to: size, proof: consistencyProof(await this.leaves(ledgerId, size), from, size) };
+  }
+
+  /**
+   * A witness's report that a new head did not extend the one it kept (#25): appended as
+   * `WITNESS_FAILED` with both heads to the ledger it is about, and for a tenant's ledger to the
+   * provider's too (so the provider's operators see it). Both heads must name that ledger. The
+   * report is evidence as the witness holds it; the control plane does not judge it.
+   */
+  async recordWitnessFailure(ledgerId: string, tenantId: string | null, actor: string, report: WitnessFailureReport, at: string): Promise<WitnessFailureRecorded> {
+    for (const side of ['kept', 'seen'] as const) {
+      if (report[side].ledger !== ledgerId) {
+        throw new ApiError(400, 'invalid_request', `The ${side} head is of ledger ${report[side].ledger}, not of this ledger.`, { issues: [{ path: `${side}.ledger`, message: 'must be the ledger this route witnesses' }] });
+      }
+    }
+    const details = { problem: report.problem, kept: report.kept, seen: report.seen };
+    return this.storage.transaction(async (tx) => {
+      const entry = await tx.appendLedger(ledgerId, { actor, eventType: 'WITNESS_FAILED', tenantId, details }, at);
+      if (ledgerId !== PROVIDER_LEDGER) await tx.appendLedger(PROVIDER_LEDGER, { actor, eventType: 'WITNESS_FAILED', tenantId, details }, at);
+      return { ledger: ledgerId, seq: entry.seq };
+    });
   }
 
   /** The first `size` leaf hashes; 409 when the stored entries fall short of the signed head. */
