@@ -17,7 +17,7 @@ import {
   Username,
 } from './operators';
 import { ReadyView, Timestamp, Uuid } from './common';
-import { AuditQuery, LedgerEntryView, LedgerVerifyView, SignedTreeHeadView, WitnessFailureRecorded } from './audit';
+import { AuditQuery, LedgerEntryView, LedgerVerifyView, WitnessView } from './audit';
 import { BreakGlassRequestView, BreakGlassScope, BreakGlassState, CreateBreakGlassRequest } from './break-glass';
 import { FlowEventView, FlowsQuery, ResultsQuery, SummaryResponse, TelemetryResult, TelemetryWindowQuery } from './telemetry';
 import { FairnessWhatIf, FairnessWhatIfQuery, PutFairnessRequest, TenantFairness } from './fairness';
@@ -300,33 +300,6 @@ const breakGlassChannels = {
 
 // ---- end of break-glass, the audit proof, the fairness overview and replicas ----
 // ---- Witnessing the provider ledger (#25): the console keeps the last head it saw ----
-
-/** A head the console kept for a (connection, ledger), and when (ISO time). Public: no secret. */
-export const KeptHead = z.strictObject({ head: SignedTreeHeadView, kept_at: z.string() });
-export type KeptHead = z.infer<typeof KeptHead>;
-
-/**
- * The console's check of the provider ledger's new head against the one it kept (done in the main
- * process with contracts/ledger-witness.ts). `first`: nothing was kept, this head is trusted from
- * now on; `witnessed`: it extends the kept head (and is kept in its place); `rewritten`: it does
- * not (history was rewritten); `refused`: not signed by a published key. After `rewritten` and
- * `refused` the kept head stays: it is the evidence.
- */
-export const WitnessView = z.strictObject({
-  ledger: z.string(),
-  state: z.enum(['first', 'witnessed', 'rewritten', 'refused']),
-  /** The head checked against (null: nothing was kept). */
-  kept: KeptHead.nullable(),
-  /** The head the control plane answered now. */
-  seen: SignedTreeHeadView,
-  /** Why not, when not. */
-  message: z.string().nullable(),
-  /** Where the failure was ledgered (WITNESS_FAILED), once per kept head; null: not (yet) recorded. */
-  recorded: WitnessFailureRecorded.nullable(),
-  /** Why it could not be recorded. */
-  record_error: z.string().nullable(),
-});
-export type WitnessView = z.infer<typeof WitnessView>;
 
 const witnessChannels = {
   /** Fetches the provider ledger's signed head, checks it against the head kept for this connection, keeps it when it checks. */

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerEntryView } from '../../contracts/audit';
-import type { WitnessView } from '../../contracts/ipc';
+import type { LedgerEntryView, WitnessView } from '../../contracts/audit';
 import { consoleRouter, type ConsoleRouter } from '../../test/helpers/console-router';
 import { rewriteLedger } from '../../test/helpers/ledger-rewrite';
 

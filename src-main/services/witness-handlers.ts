@@ -1,7 +1,6 @@
 import type { z } from 'zod';
-import { ConsistencyProofView, LedgerKeysView, SignedTreeHeadView, WitnessFailureRecorded, type WitnessFailureReport } from '../../contracts/audit';
-import type { WitnessView } from '../../contracts/ipc';
-import { checkNewHead } from '../../contracts/ledger-witness';
+import { ConsistencyProofView, LedgerKeysView, SignedTreeHeadView, WitnessFailureRecorded } from '../../contracts/audit';
+import { witnessLedger } from '../../contracts/witness-flow';
 import { ConsoleError } from '../console-error';
 import type { IpcHandlers } from '../ipc/router';
 import type { WitnessStore } from './witness-store';
@@ -22,48 +21,30 @@ export interface WitnessPort {
 
 export type WitnessChannel = 'audit:witness';
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
- * The console as a witness of the provider ledger (#25): each look fetches the published keys and
- * the signed head, and checks it against the head this console kept for the connection with a
- * consistency proof (contracts/ledger-witness.ts, the CLI's own check). A head that checks is kept
- * in place of the old one; one that does not leaves the kept head as evidence and is reported to
- * the control plane (`WITNESS_FAILED`), once per kept head and seen root so refreshing a failure
- * does not append an entry each time.
+ * The console as a witness of the provider ledger (#25), in the main process: each look checks the
+ * signed head against the head kept for the connection (contracts/witness-flow.ts, the portal's and
+ * the CLI's check), keeps it when it checks, and reports a failure to the control plane once per
+ * kept head (remembered while the console runs, so refreshing a failure appends nothing more).
  */
 export function witnessHandlers(port: WitnessPort): Pick<IpcHandlers, WitnessChannel> {
   const reported = new Map<string, WitnessFailureRecorded>();
-  const record = async (connection: string, report: WitnessFailureReport): Promise<{ recorded: WitnessFailureRecorded | null; record_error: string | null }> => {
-    const key = `${connection}\n${report.kept.tree_size}\n${report.kept.root_hash}`;
-    const earlier = reported.get(key);
-    if (earlier !== undefined) return { recorded: earlier, record_error: null };
-    try {
-      const recorded = await port.asOperator('POST', '/provider/v1/audit/witness-failures', WitnessFailureRecorded, report);
-      reported.set(key, recorded);
-      return { recorded, record_error: null };
-    } catch (error) {
-      return { recorded: null, record_error: error instanceof ConsoleError ? `${error.code}: ${error.message}` : errorText(error) };
-    }
-  };
+  const reportKey = (connection: string, kept: SignedTreeHeadView) => `${connection}\n${kept.tree_size}\n${kept.root_hash}`;
   return {
-    'audit:witness': async (): Promise<WitnessView> => {
+    'audit:witness': async () => {
       const connection = port.signedInConnection();
       if (connection === null) throw new ConsoleError('unauthorized', 'Sign in first.');
-      const [{ keys }, seen] = await Promise.all([port.anonymous('GET', '/.well-known/bulkhead-ledger-keys', LedgerKeysView), port.asOperator('GET', '/provider/v1/audit/head', SignedTreeHeadView)]);
-      const kept = port.store.get(connection, PROVIDER);
-      // A smaller ledger has no proof to ask for: checkNewHead names it rewritten.
-      const proof = kept === null || kept.head.tree_size > seen.tree_size ? null : await port.asOperator('GET', `/provider/v1/audit/consistency?from=${kept.head.tree_size}&to=${seen.tree_size}`, ConsistencyProofView);
-      const verdict = await checkNewHead({ stored: kept?.head ?? null, fresh: seen, keys, proof });
-      if (verdict.ok) {
-        port.store.keep(connection, PROVIDER, seen, port.clock());
-        return { ledger: PROVIDER, state: kept === null ? 'first' : 'witnessed', kept, seen, message: null, recorded: null, record_error: null };
-      }
-      const state = verdict.problem === 'bad_signature' ? 'refused' : 'rewritten';
-      const ledgered = kept === null ? { recorded: null, record_error: 'Nothing was kept to report against.' } : await record(connection, { problem: verdict.problem, kept: kept.head, seen });
-      return { ledger: PROVIDER, state, kept, seen, message: verdict.message, ...ledgered };
+      return witnessLedger({
+        ledger: PROVIDER,
+        keys: async () => (await port.anonymous('GET', '/.well-known/bulkhead-ledger-keys', LedgerKeysView)).keys,
+        head: () => port.asOperator('GET', '/provider/v1/audit/head', SignedTreeHeadView),
+        consistency: (from, to) => port.asOperator('GET', `/provider/v1/audit/consistency?from=${from}&to=${to}`, ConsistencyProofView),
+        kept: () => port.store.get(connection, PROVIDER),
+        keep: (head) => port.store.keep(connection, PROVIDER, head, port.clock()),
+        report: (report) => port.asOperator('POST', '/provider/v1/audit/witness-failures', WitnessFailureRecorded, report),
+        reported: (kept) => reported.get(reportKey(connection, kept)) ?? null,
+        remember: (kept, recorded) => reported.set(reportKey(connection, kept), recorded),
+      });
     },
   };
 }

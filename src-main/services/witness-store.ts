@@ -1,8 +1,7 @@
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { SignedTreeHeadView } from '../../contracts/audit';
-import { KeptHead } from '../../contracts/ipc';
+import { KeptHead, type SignedTreeHeadView } from '../../contracts/audit';
 import { safeJson, writeFileAtomic } from '../control-plane/atomic-file';
 
 const StoredHeads = z.strictObject({

@@ -1,7 +1,6 @@
 import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SignedTreeHeadView } from '../../../contracts/audit';
-import type { WitnessView } from '../../../contracts/ipc';
+import type { SignedTreeHeadView, WitnessView } from '../../../contracts/audit';
 import { appInfo, fail, signedIn } from '../testing/fixtures';
 import type { FakeHandlers } from '../testing/fake-bridge';
 import { renderConsole } from '../testing/render-console';

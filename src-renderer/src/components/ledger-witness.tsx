@@ -1,6 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import type { SignedTreeHeadView } from '../../../contracts/audit';
-import type { WitnessView } from '../../../contracts/ipc';
+import type { SignedTreeHeadView, WitnessView } from '../../../contracts/audit';
 import { useApi } from '../api-context';
 import { describeError } from '../error-text';
 import { Notice } from './notice';
