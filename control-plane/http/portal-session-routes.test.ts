@@ -4,11 +4,6 @@ import { portalTenant } from '../../test/helpers/portal-fixtures';
 import { followLogin, startTestIdp, type TestIdp } from '../../test/helpers/test-idp';
 import { clearDiscoveryCache, closeOidcConnections } from '../identity/oidc-relying-party';
 import { CSRF_HEADER, PORTAL_COOKIE } from './portal-cookie';
-import { LedgerEntryView } from '../../contracts/audit';
-import { pageOf } from '../../contracts/common';
-import { rewriteLedger } from '../../test/helpers/ledger-rewrite';
-import { PortalApiError, type PortalApi } from '../../src-portal/src/api';
-import { keptHeadKey, witnessTenantLedger } from '../../src-portal/src/witness';
 
 const BASE = 'portal.example.test';
 const hostA = `tenant-a.${BASE}`;
@@ -159,52 +154,6 @@ describe('the portal session (cookie) and its CSRF check', () => {
     // Sign-out needs it too.
     const logout = await t.app.inject({ method: 'POST', url: '/portal/logout', headers: { host: hostA, cookie: a.cookie, 'sec-fetch-site': 'same-origin' } });
     expect(logout.statusCode).toBe(403);
-  });
-
-  it("witnesses its tenant's ledger from the portal (#25): a consistent head is kept, a rewritten one caught and reported with the CSRF value, into its own ledger only", async () => {
-    // The portal page's own calls: same origin, the cookie, and on the POST the session's CSRF value.
-    const api: PortalApi = {
-      get: async (url) => {
-        const response = await t.app.inject({ method: 'GET', url, headers: { host: hostA, cookie: a.cookie } });
-        if (response.statusCode !== 200) throw new PortalApiError(response.statusCode, 'error', response.body);
-        return response.json();
-      },
-      send: async (method, url, body) => {
-        const response = await send(a, method as 'POST', url, body);
-        if (response.statusCode >= 300) throw new PortalApiError(response.statusCode, response.json<{ error: { code: string } }>().error.code, response.body);
-        return response.json();
-      },
-    };
-    const items = new Map<string, string>();
-    const storage = { getItem: (key: string) => items.get(key) ?? null, setItem: (key: string, value: string) => void items.set(key, value) };
-    const tenantA = (await t.app.inject({ method: 'GET', url: '/v1/tenant', headers: { host: hostA, cookie: a.cookie } })).json<{ id: string }>().id;
-    const look = () => witnessTenantLedger({ api, storage, host: hostA, ledger: tenantA });
-
-    const first = await look();
-    expect(first).toMatchObject({ state: 'first', kept: null, seen: { ledger: tenantA } });
-    await send(a, 'PUT', '/v1/break-glass/settings', { required_approvals: 1 });
-    const second = await look();
-    expect(second).toMatchObject({ state: 'witnessed', kept: { head: first.seen } });
-    const kept = items.get(keptHeadKey(hostA, tenantA));
-    expect(JSON.parse(kept ?? '{}')).toMatchObject({ head: second.seen });
-
-    // Without the CSRF value the report is refused, as every portal POST.
-    const report = { problem: 'history_rewritten', kept: second.seen, seen: second.seen };
-    expect((await send(a, 'POST', '/v1/audit/witness-failures', report, { [CSRF_HEADER]: '' })).json()).toMatchObject({ error: { code: 'csrf_rejected' } });
-
-    const history = pageOf(LedgerEntryView).parse((await t.app.inject({ method: 'GET', url: '/v1/audit?limit=1000', headers: { host: hostA, cookie: a.cookie } })).json()).items.reverse();
-    const forged = history[0];
-    if (forged === undefined) throw new Error('no entry');
-    await rewriteLedger(t.engine, t.deploymentKey, tenantA, history, { seq: forged.seq, details: { ...forged.details, forged: true } });
-    const caught = await look();
-    expect(caught).toMatchObject({ state: 'rewritten', kept: { head: second.seen }, record_error: null, recorded: { ledger: tenantA } });
-    expect(items.get(keptHeadKey(hostA, tenantA))).toBe(kept);
-    // Looking again reports nothing more.
-    expect(await look()).toMatchObject({ state: 'rewritten', recorded: caught.recorded });
-    const failures = await t.app.inject({ method: 'GET', url: '/v1/audit?event_type=WITNESS_FAILED', headers: { host: hostA, cookie: a.cookie } });
-    expect(failures.json<{ items: unknown[] }>().items).toHaveLength(1);
-    const inB = await t.app.inject({ method: 'GET', url: '/v1/audit?event_type=WITNESS_FAILED', headers: { host: hostB, cookie: b.cookie } });
-    expect(inB.json<{ items: unknown[] }>().items).toEqual([]);
   });
 
   it("approves break-glass for its own tenant only: A's cookie at B's request is not found", async () => {

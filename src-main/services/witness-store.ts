@@ -44,8 +44,8 @@ export class WitnessStore {
   forget(connection: string): void {
     const state = this.load();
     if (state.connections[connection] === undefined) return;
-    delete state.connections[connection];
-    writeFileAtomic(this.file, JSON.stringify(state, null, 2) + '\n');
+    const connections = Object.fromEntries(Object.entries(state.connections).filter(([id]) => id !== connection));
+    writeFileAtomic(this.file, JSON.stringify({ ...state, connections }, null, 2) + '\n');
   }
 
   private load(): StoredHeads {
