@@ -68,11 +68,18 @@ describe('witness failures are ledgered', () => {
     expect(crossed.statusCode).toBe(400);
     expect((await head('/v1/audit/head', b)).tree_size).toBe(sizeB);
 
-    const recorded = await post('/v1/audit/witness-failures', a, { problem: 'history_rewritten', kept: keptA, seen: { ...keptA, tree_size: keptA.tree_size - 1 } });
+    // Only heads this control plane signed are ledgered (a bad_signature report's new head excepted).
+    const madeUp = { ...keptA, tree_size: keptA.tree_size - 1 };
+    const unsigned = await post('/v1/audit/witness-failures', a, { problem: 'history_rewritten', kept: keptA, seen: madeUp });
+    expect(unsigned.statusCode).toBe(400);
+    expect(unsigned.body).toContain('seen.signature');
+    expect((await post('/v1/audit/witness-failures', a, { problem: 'bad_signature', kept: madeUp, seen: keptA })).statusCode).toBe(400);
+    expect((await head('/v1/audit/head', a)).tree_size).toBe(keptA.tree_size);
+    const recorded = await post('/v1/audit/witness-failures', a, { problem: 'bad_signature', kept: keptA, seen: madeUp });
     expect(recorded.statusCode, recorded.body).toBe(201);
     expect(WitnessFailureRecorded.parse(recorded.json()).ledger).toBe(keptA.ledger);
     const [own] = await entries('/v1/audit?event_type=WITNESS_FAILED', a);
-    expect(own).toMatchObject({ event_type: 'WITNESS_FAILED', tenant_id: keptA.ledger, details: { problem: 'history_rewritten', kept: keptA } });
+    expect(own).toMatchObject({ event_type: 'WITNESS_FAILED', tenant_id: keptA.ledger, details: { problem: 'bad_signature', kept: keptA, seen: madeUp } });
     expect(await entries('/v1/audit?event_type=WITNESS_FAILED', b)).toEqual([]);
     const provider = await entries('/provider/v1/audit?event_type=WITNESS_FAILED', admin);
     expect(provider.map((entry) => entry.tenant_id)).toEqual([keptA.ledger]);
