@@ -89,3 +89,45 @@ export type LedgerKeysView = z.infer<typeof LedgerKeysView>;
 
 /** Which tree an inclusion proof is of: a head a witness kept (default: the current head). */
 export const ProofQuery = z.strictObject({ tree_size: TreeSize.pipe(z.number().min(1)).optional() });
+
+/**
+ * A witness (the console, the portal, a script) reporting that a new head did not extend the head
+ * it kept: both heads as evidence, exactly as the control plane signed them. The control plane
+ * appends a `WITNESS_FAILED` entry with them (the report says nothing more than what it carries).
+ */
+export const WitnessFailureReport = z.strictObject({
+  problem: z.enum(['history_rewritten', 'bad_signature', 'wrong_ledger']),
+  kept: SignedTreeHeadView,
+  seen: SignedTreeHeadView,
+});
+export type WitnessFailureReport = z.infer<typeof WitnessFailureReport>;
+
+/** Where the report was ledgered: the entry in the ledger it is about (and the provider's, for a tenant). */
+export const WitnessFailureRecorded = z.strictObject({ ledger: z.string(), seq: z.number().int().min(1) });
+export type WitnessFailureRecorded = z.infer<typeof WitnessFailureRecorded>;
+
+/** A head a witness kept (the console per connection and ledger, the portal per host and ledger), and when (ISO time). Public: no secret. */
+export const KeptHead = z.strictObject({ head: SignedTreeHeadView, kept_at: z.string() });
+export type KeptHead = z.infer<typeof KeptHead>;
+
+/**
+ * A witness's check of a ledger's new head against the one it kept (contracts/witness-flow.ts):
+ * `first`: nothing was kept, this head is trusted from now on; `witnessed`: it extends the kept head
+ * (and is kept in its place); `rewritten`: it does not (history was rewritten); `refused`: not signed
+ * by a published key. After `rewritten` and `refused` the kept head stays: it is the evidence.
+ */
+export const WitnessView = z.strictObject({
+  ledger: z.string(),
+  state: z.enum(['first', 'witnessed', 'rewritten', 'refused']),
+  /** The head checked against (null: nothing was kept). */
+  kept: KeptHead.nullable(),
+  /** The head the control plane answered now. */
+  seen: SignedTreeHeadView,
+  /** Why not, when not. */
+  message: z.string().nullable(),
+  /** Where the failure was ledgered (WITNESS_FAILED), once per kept head; null: not recorded. */
+  recorded: WitnessFailureRecorded.nullable(),
+  /** Why it could not be recorded. */
+  record_error: z.string().nullable(),
+});
+export type WitnessView = z.infer<typeof WitnessView>;

@@ -17,7 +17,7 @@ import {
   Username,
 } from './operators';
 import { ReadyView, Timestamp, Uuid } from './common';
-import { AuditQuery, LedgerEntryView, LedgerVerifyView } from './audit';
+import { AuditQuery, LedgerEntryView, LedgerVerifyView, WitnessView } from './audit';
 import { BreakGlassRequestView, BreakGlassScope, BreakGlassState, CreateBreakGlassRequest } from './break-glass';
 import { FlowEventView, FlowsQuery, ResultsQuery, SummaryResponse, TelemetryResult, TelemetryWindowQuery } from './telemetry';
 import { FairnessWhatIf, FairnessWhatIfQuery, PutFairnessRequest, TenantFairness } from './fairness';
@@ -299,6 +299,14 @@ const breakGlassChannels = {
 } as const;
 
 // ---- end of break-glass, the audit proof, the fairness overview and replicas ----
+// ---- Witnessing the provider ledger (#25): the console keeps the last head it saw ----
+
+const witnessChannels = {
+  /** Fetches the provider ledger's signed head, checks it against the head kept for this connection, keeps it when it checks. */
+  'audit:witness': { request: Empty, response: WitnessView },
+} as const;
+
+// ---- end of witnessing ----
 
 export const ipcChannels = {
   'app:info': { request: Empty, response: AppInfo },
@@ -321,6 +329,7 @@ export const ipcChannels = {
   ...consoleTabChannels,
   ...simulatorChannels,
   ...breakGlassChannels,
+  ...witnessChannels,
   // Operators and the signed-in operator's account (#18)
   /** A pending operator's enrollment (sign-in answered enrollment_required): the secret, for the QR code. */
   'enrollment:start': { request: EnrollmentCredentials, response: SetupResult },

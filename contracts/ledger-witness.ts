@@ -3,7 +3,7 @@ import type { ConsistencyProofView, LedgerKeysView, SignedTreeHeadView } from '.
 /**
  * Witnessing a ledger from outside: checking a signed tree head and that a newer head extends one
  * seen before (RFC 6962 §2.1.2 consistency, verified as RFC 9162 §2.1.4.2 says). Written on
- * WebCrypto only (SHA-256 and Ed25519 through `crypto.subtle`), so the CLI, the console's renderer
+ * WebCrypto only (SHA-256 and Ed25519 through `crypto.subtle`), so the CLI, the console's main process
  * and the tenant portal share it; it imports no code of the control plane, so a verifier need not
  * trust the code that serves the proofs.
  */

@@ -11,6 +11,7 @@ import { ConsoleService } from './services/console-service';
 import { IdleLock, idleLockHandlers } from './services/idle-lock';
 import type { FileSaver } from './services/file-saver';
 import { SimulatorRunner } from './services/simulator-runner';
+import { WitnessStore } from './services/witness-store';
 
 export interface ConsoleHostOptions {
   mode: 'electron' | 'browser';
@@ -74,6 +75,7 @@ export function createConsoleHost(options: ConsoleHostOptions): ConsoleHost {
     firstRun: embedded,
     emit: idleLock.observe(options.emit, () => service.signedInAnywhere()),
     ...(options.saveFile ? { saveFile: options.saveFile } : {}),
+    witnessStore: new WitnessStore(options.consoleDataDir, (message) => options.log(message)),
   });
   const handlers = idleLock.watch({ ...service.handlers(), ...idleLockHandlers(idleLock) });
   const router = createIpcRouter(handlers, (message, error) => options.log(message, error));

@@ -1,4 +1,5 @@
-import type { SignedTreeHeadView } from '../../contracts/audit';
+import type { SignedTreeHeadView, WitnessFailureRecorded, WitnessFailureReport } from '../../contracts/audit';
+import { verifyHeadSignature } from '../../contracts/ledger-witness';
 import { consistencyProof, inclusionProof, rootFromLeafHashes as rootOfLeaves } from '../audit/merkle';
 import { ApiError } from '../errors';
 import type { LedgerEntry, LedgerVerification, Storage } from '../storage/types';
@@ -101,6 +102,35 @@ export class LedgerService {
       throw new ApiError(400, 'invalid_tree_range', `A consistency proof needs from ≤ to ≤ ${head.size} (the ledger's size); got from ${from}, to ${size}.`, { from, to: size, tree_size: head.size });
     }
     return { from, to: size, proof: consistencyProof(await this.leaves(ledgerId, size), from, size) };
+  }
+
+  /**
+   * A witness's report that a new head did not extend the one it kept (#25): appended as
+   * `WITNESS_FAILED` with both heads to the ledger it is about, and for a tenant's ledger to the
+   * provider's too (so the provider's operators see it). Both heads must name that ledger. The
+   * report is evidence as the witness holds it, so it is not judged, but only heads this control
+   * plane signed are ledgered (the new head of a `bad_signature` report excepted): an entry never
+   * carries a head someone made up.
+   */
+  async recordWitnessFailure(ledgerId: string, tenantId: string | null, actor: string, report: WitnessFailureReport, at: string): Promise<WitnessFailureRecorded> {
+    for (const side of ['kept', 'seen'] as const) {
+      if (report[side].ledger !== ledgerId) {
+        throw new ApiError(400, 'invalid_request', `The ${side} head is of ledger ${report[side].ledger}, not of this ledger.`, { issues: [{ path: `${side}.ledger`, message: 'must be the ledger this route witnesses' }] });
+      }
+    }
+    const keys = (await this.publicKeys()).map((key) => ({ key_id: key.keyId, public_key_pem: key.publicKeyPem, retired_at: key.retiredAt }));
+    const signed: ('kept' | 'seen')[] = report.problem === 'bad_signature' ? ['kept'] : ['kept', 'seen'];
+    for (const side of signed) {
+      if (!(await verifyHeadSignature(report[side], keys))) {
+        throw new ApiError(400, 'invalid_request', `The ${side} head is not signed by a published ledger key.`, { issues: [{ path: `${side}.signature`, message: 'not signed by a published ledger key' }] });
+      }
+    }
+    const details = { problem: report.problem, kept: report.kept, seen: report.seen };
+    return this.storage.transaction(async (tx) => {
+      const entry = await tx.appendLedger(ledgerId, { actor, eventType: 'WITNESS_FAILED', tenantId, details }, at);
+      if (ledgerId !== PROVIDER_LEDGER) await tx.appendLedger(PROVIDER_LEDGER, { actor, eventType: 'WITNESS_FAILED', tenantId, details }, at);
+      return { ledger: ledgerId, seq: entry.seq };
+    });
   }
 
   /** The first `size` leaf hashes; 409 when the stored entries fall short of the signed head. */

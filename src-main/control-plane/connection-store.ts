@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { safeJson, writeFileAtomic } from './atomic-file';
 import { z } from 'zod';
 import { ConnectionId, EMBEDDED_CONNECTION_ID } from '../../contracts/ipc';
 
@@ -68,37 +69,6 @@ export class ConnectionStore {
   }
 
   save(state: StoredConnections): void {
-    mkdirSync(this.consoleDataDir, { recursive: true, mode: 0o700 });
-    const temp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
-    const fd = openSync(temp, 'wx', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(StoredConnections.parse(state), null, 2) + '\n');
-      fsyncSync(fd);
-    } catch (error) {
-      closeSync(fd);
-      unlinkSync(temp);
-      throw error;
-    }
-    closeSync(fd);
-    renameSync(temp, this.file);
-    syncDir(dirname(this.file));
-  }
-}
-
-/** The rename is durable only once the directory entry is. */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
+    writeFileAtomic(this.file, JSON.stringify(StoredConnections.parse(state), null, 2) + '\n');
   }
 }

@@ -18,6 +18,8 @@ import type { SimulatorRunner, SimulatorTarget } from './simulator-runner';
 import { breakGlassHandlers } from './break-glass-handlers';
 import { HeldGrants } from './held-grants';
 import { fleetHandlers } from './fleet-handlers';
+import { witnessHandlers } from './witness-handlers';
+import type { WitnessStore } from './witness-store';
 import { OperatorSessions, signedOut } from './operator-sessions';
 
 /** The embedded control plane's first run (EmbeddedControlPlane.setup). */
@@ -36,6 +38,8 @@ export interface ConsoleServiceOptions {
   saveFile?: FileSaver;
   /** The simulator panel's runner (#21); none where the console runs without the simulator. */
   simulator?: SimulatorRunner;
+  /** Where the heads this console witnessed are kept (#25); none: `audit:witness` is refused. */
+  witnessStore?: WitnessStore;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -111,6 +115,7 @@ export class ConsoleService {
         signedInConnection: () => (this.sessions.get(this.connections.activeId) === null ? null : this.connections.activeId),
         grants: this.grants,
       }),
+      ...this.witnessHandlers(),
       ...fleetHandlers({ asOperator: (method, path, schema) => this.asOperator(method, path, schema), anonymous: (method, path, schema) => this.operatorPort().anonymous(method, path, schema, undefined) }),
     };
   }
@@ -129,6 +134,19 @@ export class ConsoleService {
       throw new ConsoleError('forbidden', 'The simulator trusts a control plane by its CA certificate: add this connection with its CA certificate to simulate against it.');
     }
     return { url: target.url, caPem: target.caPem, username: session.operator.username, token: session.token };
+  }
+
+  /** The console as a witness of the provider ledger (witness-handlers.ts), with the heads kept per connection. */
+  private witnessHandlers(): ReturnType<typeof witnessHandlers> {
+    const store = this.options.witnessStore;
+    if (store === undefined) return { 'audit:witness': () => Promise.reject(new ConsoleError('forbidden', 'This console has nowhere to keep witnessed heads.')) };
+    return witnessHandlers({
+      asOperator: (method, path, schema, body) => this.asOperator(method, path, schema, body),
+      anonymous: (method, path, schema) => this.operatorPort().anonymous(method, path, schema, undefined),
+      signedInConnection: () => (this.sessions.get(this.connections.activeId) === null ? null : this.connections.activeId),
+      store,
+      clock: this.options.clock ?? (() => new Date()),
+    });
   }
 
   /** What operator-handlers.ts needs of this service (enrollment, the account, operator administration). */
@@ -274,6 +292,8 @@ export class ConsoleService {
     }
     await this.endSession(connection);
     const { wasActive } = await this.connections.remove(id);
+    // Its witnessed heads go with it: an id is never reused, and a re-added plane is trusted anew.
+    this.options.witnessStore?.forget(id);
     if (wasActive) {
       this.options.emit('controlplane:status', this.connections.active().handle.status());
       this.options.emit('session:changed', this.sessionStatus());

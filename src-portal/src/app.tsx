@@ -73,7 +73,7 @@ function SignedIn({ session }: { session: PortalSession }) {
       <main>
         {tab === null ? <p>Your role opens no screen here yet; ask a tenant admin.</p> : null}
         {tab === 'break-glass' ? <BreakGlassScreen api={api} /> : null}
-        {tab === 'ledger' ? <LedgerScreen api={api} /> : null}
+        {tab === 'ledger' ? <LedgerScreen api={api} ledger={session.tenant.id} /> : null}
         {tab === 'scim' ? <ScimTokensScreen api={api} /> : null}
         {tab === 'users' ? <UsersScreen api={api} /> : null}
         {tab === 'directory' ? <DirectoryScreen api={api} /> : null}

@@ -202,7 +202,7 @@ async function signIn(page: Page, slug: keyof typeof brands): Promise<string[]> 
   return violations;
 }
 
-test("each tenant's admin signs in through their own IdP, sees only their tenant's data, and approves break-glass that the operator then activates", async ({ browser }) => {
+test("each tenant's admin signs in through their own IdP, sees only their tenant's data, and approves break-glass that the operator then activates", async ({ browser }, testInfo) => {
   test.setTimeout(120_000);
   const requests: Record<string, string> = {};
   for (const slug of ['alpha', 'bravo'] as const) {
@@ -242,8 +242,16 @@ test("each tenant's admin signs in through their own IdP, sees only their tenant
     await expect(page.getByText(`${other}-admin`)).toHaveCount(0);
   }
 
-  // Bravo's ledger verifies, and one entry's inclusion proof checks in the browser.
+  // Bravo's ledger is witnessed in the browser (Chromium's own WebCrypto Ed25519 and SHA-256): the
+  // first head is kept in localStorage, the next look is checked against it. It verifies, and one
+  // entry's inclusion proof checks in the browser.
   await bravo.getByRole('button', { name: 'Ledger' }).click();
+  await expect(bravo.getByLabel('Ledger witness')).toContainText(/^Witnessing from now on: tree \d+/, { timeout: 30_000 });
+  await bravo.getByRole('button', { name: 'Check the head again' }).click();
+  await expect(bravo.getByLabel('Ledger witness')).toContainText(/^Witnessed: tree \d+, consistent with the head kept at /, { timeout: 30_000 });
+  await expect(bravo.getByRole('alert')).toHaveCount(0);
+  await bravo.screenshot({ path: testInfo.outputPath('portal-ledger-witnessed.png') });
+  await testInfo.attach('portal-ledger-witnessed.png', { path: testInfo.outputPath('portal-ledger-witnessed.png'), contentType: 'image/png' });
   await bravo.getByRole('button', { name: 'Verify the ledger' }).click();
   await expect(bravo.getByLabel('Ledger verification')).toContainText('Verified:');
   await bravo.getByRole('button', { name: 'Prove' }).first().click();

@@ -11,12 +11,15 @@ import { IdleLock, idleLockHandlers } from '../../src-main/services/idle-lock';
 import { startControlPlane, totpCode, type HarnessOptions, type RunningControlPlane } from './control-plane-harness';
 import type { SimulatorRunner } from '../../src-main/services/simulator-runner';
 import { embeddedStandIn } from './embedded-stand-in';
+import { WitnessStore } from '../../src-main/services/witness-store';
 
 export interface ConsoleRouter {
   cp: RunningControlPlane;
   router: IpcRouter;
   /** Where `usage:export` and `usage:report` save their files (browser mode's --downloads). */
   downloads: string;
+  /** The console's data dir (connections, witnessed heads). */
+  dataDir: string;
   /** One IPC call as the console's own page would make it. */
   call(channel: string, payload?: unknown): Promise<IpcEnvelope<unknown>>;
   /** The result of a call that must succeed (throws with the error otherwise). */
@@ -44,6 +47,7 @@ export async function consoleRouter(options: Pick<HarnessOptions, 'licenseText' 
     firstRun: { setup: () => Promise.reject(new Error('not in this test')) },
     emit: () => undefined,
     saveFile: folderSaver(join(dataDir, 'downloads')),
+    witnessStore: new WitnessStore(dataDir),
     ...(simulator === undefined ? {} : { simulator }),
   });
   const lock = new IdleLock({ settingsFile: null, onIdle: () => Promise.resolve() });
@@ -59,6 +63,7 @@ export async function consoleRouter(options: Pick<HarnessOptions, 'licenseText' 
     cp,
     router,
     downloads: join(dataDir, 'downloads'),
+    dataDir,
     call,
     result,
     advance: (seconds) => {

@@ -1,4 +1,5 @@
-import type { TestIdp } from './test-idp';
+import type { FastifyInstance } from 'fastify';
+import { followLogin, type TestIdp } from './test-idp';
 import type { Call } from './tenant-user';
 
 const SCIM_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -23,4 +24,28 @@ export async function portalTenant(options: { call: Call; onboarding: string; sl
   const user = ok('SCIM user', await call('POST', '/scim/v2/Users', scim, { schemas: [SCIM_USER], userName: `${account}@${slug}.example`, externalId: account, active: true }), 201);
   ok('SCIM group', await call('POST', '/scim/v2/Groups', scim, { schemas: [SCIM_GROUP], displayName: group, members: [{ value: String(user.id) }] }), 201);
   return admin;
+}
+
+/** A portal session as the page holds it: the cookie, its CSRF value, and the host it is for. */
+export interface PortalCookieSession {
+  cookie: string;
+  csrf: string;
+  host: string;
+}
+
+/**
+ * Signs `account` in to the portal on `host` through `idp` as a browser would (login, the IdP's
+ * form, the callback) and reads the session's CSRF value from /portal/session.
+ */
+export async function portalCookieSession(app: FastifyInstance, host: string, idp: TestIdp, account: string): Promise<PortalCookieSession> {
+  idp.loginAs(account);
+  const start = await app.inject({ method: 'GET', url: '/portal/login', headers: { host } });
+  const login = String(start.headers['set-cookie']).split(';')[0] ?? '';
+  const callback = await followLogin(new URL(String(start.headers.location)), idp.caPem);
+  const done = await app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}`, headers: { host, cookie: login } });
+  const session = ([] as string[]).concat(done.headers['set-cookie'] ?? []).find((value) => value.startsWith('__Host-bh_portal=')) ?? '';
+  const cookie = session.split(';')[0] ?? '';
+  const view = await app.inject({ method: 'GET', url: '/portal/session', headers: { host, cookie } });
+  if (view.statusCode !== 200) throw new Error(`portal sign-in on ${host}: ${view.statusCode} ${view.body}`);
+  return { cookie, csrf: view.json<{ csrf_token: string }>().csrf_token, host };
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AuditQuery, ConsistencyProofView, ConsistencyQuery, InclusionProofView, LedgerEntryView, LedgerVerifyView, ProofQuery, SeqParam, SignedTreeHeadView } from '../../../contracts/audit';
+import { AuditQuery, ConsistencyProofView, ConsistencyQuery, InclusionProofView, LedgerEntryView, LedgerVerifyView, ProofQuery, SeqParam, SignedTreeHeadView, WitnessFailureRecorded, WitnessFailureReport } from '../../../contracts/audit';
 import { PROVIDER_LEDGER } from '../../audit/ledger-ids';
 import { operatorWith, type RouteContext } from '../context';
 import { parseWith } from '../validation';
@@ -7,7 +7,7 @@ import { consistencyView, ledgerPageView, proofView, verifyView } from '../views
 import { contract } from '../route-contract';
 import { pageOf } from '../../../contracts/common';
 
-/** GET /provider/v1/audit (filters: tenant, event_type), /audit/verify, /audit/proof/{seq}, /audit/head, /audit/consistency: the provider ledger. */
+/** GET /provider/v1/audit (filters: tenant, event_type), /audit/verify, /audit/proof/{seq}, /audit/head, /audit/consistency, POST /audit/witness-failures: the provider ledger. */
 export function auditRoutes(ctx: RouteContext) {
   return (app: FastifyInstance): Promise<void> => {
     app.get('/provider/v1/audit', contract({ summary: 'The provider ledger, newest first', credential: 'operator', query: AuditQuery, responses: { 200: pageOf(LedgerEntryView) } }), async (request) => {
@@ -38,6 +38,12 @@ export function auditRoutes(ctx: RouteContext) {
       await operatorWith(ctx, request, 'audit:read');
       const { from, to } = parseWith(ConsistencyQuery, request.query, 'query');
       return consistencyView(await ctx.ledgers.consistency(PROVIDER_LEDGER, from, to));
+    });
+    // A witness (the console) reports a head that does not extend the one it kept: ledgered with both heads.
+    app.post('/provider/v1/audit/witness-failures', contract({ summary: 'Record that a new head of the provider ledger did not extend a kept one (WITNESS_FAILED)', credential: 'operator', body: WitnessFailureReport, responses: { 201: WitnessFailureRecorded } }), async (request, reply) => {
+      const { actor } = await operatorWith(ctx, request, 'audit:read');
+      const report = parseWith(WitnessFailureReport, request.body, 'body');
+      return reply.code(201).send(await ctx.ledgers.recordWitnessFailure(PROVIDER_LEDGER, null, actor.label, report, ctx.clock().toISOString()));
     });
     return Promise.resolve();
   };

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AuditQuery, ConsistencyProofView, ConsistencyQuery, InclusionProofView, LedgerEntryView, LedgerVerifyView, ProofQuery, SeqParam, SignedTreeHeadView } from '../../../contracts/audit';
+import { AuditQuery, ConsistencyProofView, ConsistencyQuery, InclusionProofView, LedgerEntryView, LedgerVerifyView, ProofQuery, SeqParam, SignedTreeHeadView, WitnessFailureRecorded, WitnessFailureReport } from '../../../contracts/audit';
 import { tenantLedger } from '../../audit/ledger-ids';
 import type { RouteContext } from '../context';
 import { parseWith } from '../validation';
@@ -37,6 +37,12 @@ export function tenantAuditRoutes(ctx: RouteContext) {
       const { tenant } = await ctx.tenantAuth.authorize(request.headers.authorization, 'audit:read');
       const { from, to } = parseWith(ConsistencyQuery, request.query, 'query');
       return consistencyView(await ctx.ledgers.consistency(tenantLedger(tenant.id), from, to));
+    });
+    // A witness (the portal, a tenant's script) reports a head that does not extend the one it kept.
+    app.post('/v1/audit/witness-failures', contract({ summary: "Record that a new head of the tenant's ledger did not extend a kept one (WITNESS_FAILED, in the tenant's and the provider's ledgers)", credential: 'tenant', body: WitnessFailureReport, responses: { 201: WitnessFailureRecorded } }), async (request, reply) => {
+      const { tenant, actor } = await ctx.tenantAuth.authorize(request.headers.authorization, 'audit:read');
+      const report = parseWith(WitnessFailureReport, request.body, 'body');
+      return reply.code(201).send(await ctx.ledgers.recordWitnessFailure(tenantLedger(tenant.id), tenant.id, actor.label, report, ctx.clock().toISOString()));
     });
     return Promise.resolve();
   };

@@ -3,15 +3,20 @@ import { z } from 'zod';
 import { InclusionProofView, LedgerEntryView, LedgerVerifyView } from '../../../contracts/audit';
 import type { PortalApi } from '../api';
 import { verifyInclusion } from '../merkle-proof';
+import { witnessTenantLedger, type HeadStorage } from '../witness';
+import { WitnessVerdict } from './ledger-witness';
 import { ErrorLine } from './shared';
 
 const Page = z.object({ items: z.array(LedgerEntryView) });
 
 /**
- * The tenant's ledger: its newest entries, the server's verification, and one entry's inclusion proof
- * checked here in the browser (WebCrypto) against the root the verification answered.
+ * The tenant's ledger: witnessed on each visit (its signed head checked in the browser against the
+ * head this browser kept, see witness.ts), its newest entries, the server's verification, and one
+ * entry's inclusion proof checked here in the browser (WebCrypto) against the root the verification
+ * answered.
  */
-export function LedgerScreen({ api }: { api: PortalApi }) {
+export function LedgerScreen({ api, ledger, storage = window.localStorage, host = window.location.host }: { api: PortalApi; ledger: string; storage?: HeadStorage; host?: string }) {
+  const witness = useQuery({ queryKey: ['ledger', 'witness'], queryFn: () => witnessTenantLedger({ api, storage, host, ledger }), staleTime: 0, refetchOnWindowFocus: false });
   const entries = useQuery({ queryKey: ['ledger'], queryFn: async () => Page.parse(await api.get('/v1/audit?limit=50')).items });
   const verify = useMutation({ mutationFn: async () => LedgerVerifyView.parse(await api.get('/v1/audit/verify')) });
   const prove = useMutation({
@@ -27,6 +32,12 @@ export function LedgerScreen({ api }: { api: PortalApi }) {
   return (
     <section aria-labelledby="ledger-title">
       <h2 id="ledger-title">Ledger</h2>
+      {witness.data === undefined ? null : <WitnessVerdict view={witness.data} />}
+      <p>
+        <button type="button" disabled={witness.isFetching} onClick={() => void witness.refetch()}>
+          Check the head again
+        </button>
+      </p>
       <p>
         <button type="button" onClick={() => verify.mutate()}>
           Verify the ledger
@@ -44,7 +55,7 @@ export function LedgerScreen({ api }: { api: PortalApi }) {
           </output>
         </p>
       )}
-      <ErrorLine error={entries.error ?? verify.error ?? prove.error} />
+      <ErrorLine error={witness.error ?? entries.error ?? verify.error ?? prove.error} />
       <table>
         <thead>
           <tr>

@@ -1,10 +1,14 @@
 import { useMutation } from '@tanstack/react-query';
 import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
+import { LedgerWitness } from '../components/ledger-witness';
 import { Notice } from '../components/notice';
 import { describeError } from '../error-text';
 
-/** The provider ledger: recompute every leaf and the root, and say where it breaks if it does. */
+/**
+ * The provider ledger: witnessed on each visit (its signed head checked against the head this console
+ * kept), and verified on demand (every leaf and the root recomputed, saying where it breaks).
+ */
 export function AuditView() {
   const api = useApi();
   const verify = useMutation({ mutationFn: () => api.call('audit:verify', {}) });
@@ -13,6 +17,7 @@ export function AuditView() {
     <section aria-labelledby="audit-heading">
       <h1 id="audit-heading">Audit</h1>
       <p className="lead">The provider ledger is an append-only Merkle tree (RFC 6962). Verifying recomputes every entry and the signed root.</p>
+      <LedgerWitness />
       <button type="button" className="button button-primary" disabled={verify.isPending} onClick={() => verify.mutate()}>
         Verify provider ledger
       </button>

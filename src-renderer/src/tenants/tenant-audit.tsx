@@ -3,6 +3,7 @@ import { useMemo, useState, type ReactNode } from 'react';
 import { type LedgerEntryView } from '../../../contracts/audit';
 import { useApi } from '../api-context';
 import { FormAlert } from '../components/form-alert';
+import { LedgerWitness } from '../components/ledger-witness';
 import { Notice } from '../components/notice';
 import { describeError } from '../error-text';
 import { navigate } from '../router/hash-router';
@@ -85,6 +86,7 @@ export function TenantAudit({ tenant, query }: TabProps) {
           Verify provider ledger
         </button>
       </form>
+      <LedgerWitness />
       {verify.isError ? <FormAlert title="Verification could not run" messages={[describeError(verify.error)]} onDismiss={verify.reset} /> : null}
       {verify.data ? (
         verify.data.ok ? (
