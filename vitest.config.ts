@@ -81,6 +81,8 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['src-renderer/**/*.test.ts', 'src-renderer/**/*.test.tsx', 'src-portal/**/*.test.ts', 'src-portal/**/*.test.tsx'],
           setupFiles: ['src-renderer/src/testing/setup.ts'],
+          // jsdom renders slowly while the other projects load both cores (CI runs them together).
+          testTimeout: 30_000,
         },
       },
     ],
