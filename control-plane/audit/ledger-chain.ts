@@ -24,35 +24,33 @@ export interface StoredHead {
   mac: Buffer;
 }
 
-export interface AppendResult {
-  entry: StoredEntry;
-  head: StoredHead;
-}
-
 /**
- * The entry and the new signed head that appending `input` to a ledger produces. `head` is the
- * stored head, or the frontier an earlier append of the same transaction left: that frontier is
- * appended to in place, so a batch of appends neither deserializes the frontier nor reads the head
- * again per entry (the caller keeps it for the transaction only).
+ * The entry that appending `input` as entry `seq` of a ledger stores: its leaf hash and MAC. The
+ * caller appends `entry.leafHash` to the ledger's frontier once the row is stored, and signs the
+ * head (signHead) once per transaction: a batch of appends neither deserializes the frontier nor
+ * computes and signs a root per entry.
  */
 export function prepareAppend(
   key: Buffer,
   ledgerId: string,
-  head: Pick<StoredHead, 'size' | 'frontier'> | MerkleFrontier | null,
+  seq: number,
   input: { actor: string; eventType: string; tenantId: string | null; details: Record<string, unknown> },
   ts: string,
-): AppendResult & { frontier: MerkleFrontier } {
-  const frontier = head instanceof MerkleFrontier ? head : head ? MerkleFrontier.deserialize(head.size, head.frontier) : new MerkleFrontier();
-  const seq = frontier.size + 1;
+): StoredEntry {
   const detailsJson = canonicalDetails(input.details);
   const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson }));
-  frontier.append(leaf);
+  return { seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson, leafHash: leaf, mac: entryMac(key, ledgerId, seq, leaf) };
+}
+
+/** The signed tree head of a ledger whose leaves `frontier` has taken. */
+export function signHead(key: Buffer, ledgerId: string, frontier: MerkleFrontier): StoredHead {
   const root = frontier.root();
-  return {
-    entry: { seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson, leafHash: leaf, mac: entryMac(key, ledgerId, seq, leaf) },
-    head: { size: seq, root, frontier: frontier.serialize(), mac: headMac(key, ledgerId, seq, root) },
-    frontier,
-  };
+  return { size: frontier.size, root, frontier: frontier.serialize(), mac: headMac(key, ledgerId, frontier.size, root) };
+}
+
+/** The frontier a stored head holds (an empty one before the first entry). */
+export function headFrontier(head: Pick<StoredHead, 'size' | 'frontier'> | null): MerkleFrontier {
+  return head === null ? new MerkleFrontier() : MerkleFrontier.deserialize(head.size, head.frontier);
 }
 
 /** Recomputes every leaf, entry MAC and the root from stored rows (in seq order); names the first bad entry. */

@@ -97,6 +97,7 @@ function sqliteFixture(dataDir: string): EngineFixture {
       try {
         db.prepare('DELETE FROM ledger_entries WHERE ledger_id = ?').run(ledgerId);
         db.prepare('DELETE FROM ledger_heads WHERE ledger_id = ?').run(ledgerId);
+        db.prepare('DELETE FROM ledger_nodes WHERE ledger_id = ?').run(ledgerId);
       } finally {
         db.close();
       }
@@ -151,9 +152,11 @@ async function postgresFixture(dataDir: string): Promise<EngineFixture> {
       if (ledgerId === 'provider') {
         await q('DELETE FROM bh.provider_ledger');
         await q('DELETE FROM bh.provider_ledger_head');
+        await q('DELETE FROM bh.provider_ledger_nodes');
       } else {
         await q('DELETE FROM bh.tenant_ledger WHERE tenant_id = $1', [ledgerId]);
         await q('DELETE FROM bh.tenant_ledger_heads WHERE tenant_id = $1', [ledgerId]);
+        await q('DELETE FROM bh.tenant_ledger_nodes WHERE tenant_id = $1', [ledgerId]);
       }
     },
     async drop() {

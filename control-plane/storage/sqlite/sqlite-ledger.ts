@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { LedgerRowReader, LedgerRowWriter } from '../ledger';
+import { nodesFromLeaves, storedNodeCount, type LedgerRowReader, type LedgerRowWriter, type StoredNode } from '../ledger';
 import { ENTRY_COLUMNS, HEAD_COLUMNS, entryColumns, leafHashFromRow, storedEntryFromRow, storedHeadFromRow } from '../rows/ledger-rows';
 import { insertSql } from './connection';
 
@@ -30,6 +30,15 @@ export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
     },
     head: (ledgerId) => Promise.resolve(head(ledgerId)),
     leafHashes: (ledgerId, size) => Promise.resolve(db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq <= ? ORDER BY seq').pluck().all(ledgerId, size).map(leafHashFromRow)),
+    leafRange: (ledgerId, start, end) =>
+      Promise.resolve(db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq > ? AND seq <= ? ORDER BY seq').pluck().all(ledgerId, start, end).map(leafHashFromRow)),
+    nodes(ledgerId, refs) {
+      const node = db.prepare('SELECT hash FROM ledger_nodes WHERE ledger_id = ? AND level = ? AND idx = ?').pluck();
+      return Promise.resolve(refs.map((ref) => {
+        const hash = node.get(ledgerId, ref.level, ref.index);
+        return hash === undefined ? null : leafHashFromRow(hash);
+      }));
+    },
     scan(ledgerId, check) {
       const rows = db.prepare('SELECT * FROM ledger_entries WHERE ledger_id = ? ORDER BY seq').iterate(ledgerId);
       const entries = function* () {
@@ -41,7 +50,7 @@ export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
 }
 
 /** The writer's statements, prepared once per connection (a writer is made per transaction). */
-const statements = new WeakMap<Database.Database, { head: Database.Statement; entry: Database.Statement; upsertHead: Database.Statement }>();
+const statements = new WeakMap<Database.Database, { head: Database.Statement; entry: Database.Statement; upsertHead: Database.Statement; node: Database.Statement }>();
 
 function writerStatements(db: Database.Database) {
   let prepared = statements.get(db);
@@ -53,6 +62,7 @@ function writerStatements(db: Database.Database) {
         `INSERT INTO ledger_heads (ledger_id, size, root, frontier, mac) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(ledger_id) DO UPDATE SET size = excluded.size, root = excluded.root, frontier = excluded.frontier, mac = excluded.mac`,
       ),
+      node: db.prepare('INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES (?, ?, ?, ?)'),
     };
     statements.set(db, prepared);
   }
@@ -64,10 +74,38 @@ export function sqliteLedgerWriter(db: Database.Database): LedgerRowWriter {
   const prepared = writerStatements(db);
   return {
     headForAppend: (ledgerId) => Promise.resolve(storedHeadFromRow(prepared.head.get(ledgerId))),
-    insert(ledgerId, entry, head) {
+    insert(ledgerId, entry) {
       prepared.entry.run({ ledger_id: ledgerId, tenant_id: entry.tenantId, ...entryColumns(entry) });
+      return Promise.resolve();
+    },
+    saveHead(ledgerId, head, nodes) {
       prepared.upsertHead.run(ledgerId, head.size, head.root, head.frontier, head.mac);
+      for (const node of nodes) prepared.node.run(ledgerId, node.level, node.index, node.hash);
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * Builds the stored nodes of every ledger that lacks them (written before ledger_nodes existed, or
+ * by a version that did not write them): run when the store opens, before any append. A ledger
+ * with the right count of nodes is left alone; answers the ledgers rebuilt.
+ */
+export function buildMissingLedgerNodes(db: Database.Database): string[] {
+  const counts = new Map(db.prepare('SELECT ledger_id, COUNT(*) AS n FROM ledger_nodes GROUP BY ledger_id').raw().all().map((row) => [String((row as unknown[])[0]), Number((row as unknown[])[1])]));
+  const heads = db.prepare('SELECT ledger_id, size FROM ledger_heads').raw().all() as [string, number][];
+  const rebuilt: string[] = [];
+  for (const [ledgerId, size] of heads) {
+    if ((counts.get(ledgerId) ?? 0) === storedNodeCount(size)) continue;
+    const insert = db.prepare('INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES (?, ?, ?, ?)');
+    db.transaction(() => {
+      db.prepare('DELETE FROM ledger_nodes WHERE ledger_id = ?').run(ledgerId);
+      const leaves = db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq <= ? ORDER BY seq').pluck().iterate(ledgerId, size) as IterableIterator<Buffer>;
+      nodesFromLeaves(leaves, (nodes: StoredNode[]) => {
+        for (const node of nodes) insert.run(ledgerId, node.level, node.index, node.hash);
+      });
+    })();
+    rebuilt.push(ledgerId);
+  }
+  return rebuilt;
 }
