@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { consistencyProof, inclusionProof, rootFromLeafHashes } from '../audit/merkle';
 import { checkConsistency, checkInclusion, referenceRoot } from '../../test/helpers/rfc6962-verifier';
-import { createEngineFixture, type EngineFixture } from '../../test/helpers/test-engine';
+import { buildTestApp, type TestApp } from '../../test/helpers/control-plane-harness';
 import type { Storage } from './types';
 
 /**
@@ -15,22 +12,19 @@ import type { Storage } from './types';
  * stored gets them on start-up (SQLite) or migration (PostgreSQL).
  */
 describe('ledger proofs from stored nodes', () => {
-  let dir: string;
-  let engine: EngineFixture;
+  let t: TestApp;
   let storage: Storage;
-  const deploymentKey = randomBytes(32);
   const tenantLedger = randomUUID();
+  const open = () => t.engine.openStorage(Buffer.from(t.deploymentKey, 'base64'));
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bulkhead-ledger-proofs-'));
-    engine = await createEngineFixture(dir);
-    storage = await engine.openStorage(deploymentKey);
+    t = await buildTestApp();
+    storage = await open();
   });
 
   afterEach(async () => {
     await storage.close();
-    await engine.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await t.close();
   });
 
   /** Appends in transactions of random sizes, so node writes cross transaction boundaries. */
@@ -78,16 +72,16 @@ describe('ledger proofs from stored nodes', () => {
     await grow(tenantLedger, 700);
     const before = await storage.ledgers.consistencyProof('provider', 300, 1_100);
     await storage.close();
-    await engine.forgetLedgerNodes();
-    storage = await engine.openStorage(deploymentKey);
+    await t.engine.forgetLedgerNodes();
+    storage = await open();
     // Without its nodes a proof that needs them is refused (null: the service answers 409), never wrong.
     if ((await storage.ledgers.consistencyProof('provider', 300, 1_100)) !== null) {
       // SQLite builds them as the store opens: nothing was missing by now.
       expect(await storage.ledgers.consistencyProof('provider', 300, 1_100)).toEqual(before);
     }
     await storage.close();
-    await engine.buildLedgerNodes();
-    storage = await engine.openStorage(deploymentKey);
+    await t.engine.buildLedgerNodes();
+    storage = await open();
     expect(await storage.ledgers.consistencyProof('provider', 300, 1_100)).toEqual(before);
     await expectProofsMatch('provider', 10);
     await expectProofsMatch(tenantLedger, 5);
@@ -98,7 +92,7 @@ describe('ledger proofs from stored nodes', () => {
 
   it('a proof the stored rows cannot answer is null, never a wrong proof', async () => {
     await grow('provider', 600);
-    await engine.eraseLedger('provider');
+    await t.engine.eraseLedger('provider');
     expect(await storage.ledgers.consistencyProof('provider', 10, 600)).toBeNull();
     expect(await storage.ledgers.inclusionProof('provider', 3, 600)).toBeNull();
   });
