@@ -53,26 +53,29 @@ export function headFrontier(head: Pick<StoredHead, 'size' | 'frontier'> | null)
   return head === null ? new MerkleFrontier() : MerkleFrontier.deserialize(head.size, head.frontier);
 }
 
-/** Recomputes every leaf, entry MAC and the root from stored rows (in seq order); names the first bad entry. */
-export async function verifyStoredLedger(key: Buffer, ledgerId: string, rows: AsyncIterable<StoredEntry> | Iterable<StoredEntry>, readHead: () => Promise<StoredHead | null>): Promise<LedgerVerification> {
-  const frontier = new MerkleFrontier();
-  const bad = (seq: number | null, reason: string): LedgerVerification => ({ ok: false, size: frontier.size, root: null, firstBadSeq: seq, reason });
-  for await (const row of rows) {
-    const expectedSeq = frontier.size + 1;
-    if (row.seq !== expectedSeq) {
-      return bad(expectedSeq, `entry ${expectedSeq} is missing (next stored entry is ${row.seq})`);
-    }
-    const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq: row.seq, ts: row.ts, actor: row.actor, eventType: row.eventType, tenantId: row.tenantId, detailsJson: row.detailsJson }));
-    if (!leaf.equals(row.leafHash)) {
-      return bad(row.seq, `entry ${row.seq} does not match its leaf hash (its content was changed)`);
-    }
-    if (!entryMac(key, ledgerId, row.seq, leaf).equals(row.mac)) {
-      return bad(row.seq, `entry ${row.seq} fails its authentication code (rewritten without the deployment key)`);
-    }
-    frontier.append(leaf);
+/**
+ * Why a stored entry, expected as entry `expectedSeq`, is bad (null: it is good). Its leaf hash on
+ * success goes to `leafOut`, so the caller appends it without hashing again.
+ */
+export function entryFault(key: Buffer, ledgerId: string, row: StoredEntry, expectedSeq: number, leafOut: { leaf: Buffer | null }): string | null {
+  if (row.seq !== expectedSeq) {
+    return `entry ${expectedSeq} is missing (next stored entry is ${row.seq})`;
   }
-  const head = await readHead();
+  const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq: row.seq, ts: row.ts, actor: row.actor, eventType: row.eventType, tenantId: row.tenantId, detailsJson: row.detailsJson }));
+  if (!leaf.equals(row.leafHash)) {
+    return `entry ${row.seq} does not match its leaf hash (its content was changed)`;
+  }
+  if (!entryMac(key, ledgerId, row.seq, leaf).equals(row.mac)) {
+    return `entry ${row.seq} fails its authentication code (rewritten without the deployment key)`;
+  }
+  leafOut.leaf = leaf;
+  return null;
+}
+
+/** The verdict once every stored entry checked out into `frontier`: does the signed head agree? */
+export function headVerdict(key: Buffer, ledgerId: string, frontier: MerkleFrontier, head: StoredHead | null): LedgerVerification {
   const root = frontier.root();
+  const bad = (seq: number | null, reason: string): LedgerVerification => ({ ok: false, size: frontier.size, root: null, firstBadSeq: seq, reason });
   if (head === null) {
     return frontier.size === 0 ? { ok: true, size: 0, root } : bad(null, 'the ledger has entries but no signed tree head');
   }
@@ -86,4 +89,19 @@ export async function verifyStoredLedger(key: Buffer, ledgerId: string, rows: As
     return bad(null, 'the recomputed root differs from the signed tree head');
   }
   return { ok: true, size: frontier.size, root };
+}
+
+/** Recomputes every leaf, entry MAC and the root from stored rows (in seq order); names the first bad entry. */
+export async function verifyStoredLedger(key: Buffer, ledgerId: string, rows: AsyncIterable<StoredEntry> | Iterable<StoredEntry>, readHead: () => Promise<StoredHead | null>): Promise<LedgerVerification> {
+  const frontier = new MerkleFrontier();
+  const out: { leaf: Buffer | null } = { leaf: null };
+  for await (const row of rows) {
+    const expectedSeq = frontier.size + 1;
+    const fault = entryFault(key, ledgerId, row, expectedSeq, out);
+    if (fault !== null) {
+      return { ok: false, size: frontier.size, root: null, firstBadSeq: row.seq === expectedSeq ? row.seq : expectedSeq, reason: fault };
+    }
+    frontier.append(out.leaf as Buffer);
+  }
+  return headVerdict(key, ledgerId, frontier, await readHead());
 }

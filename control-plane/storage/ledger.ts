@@ -119,6 +119,11 @@ export interface LedgerRowReader {
   leafRange(ledgerId: string, start: number, end: number): Promise<Buffer[]>;
   /** The stored nodes asked for (each level ≥ STORED_NODE_LEVEL), in order; null for one not stored. */
   nodes(ledgerId: string, refs: readonly SubtreeRef[]): Promise<(Buffer | null)[]>;
+  /**
+   * Verifies the ledger off the event loop where the engine can (answers null to be verified
+   * in-line through scan instead, e.g. a small ledger). `signedHead` is how a stored head counts.
+   */
+  verifyOffThread?(ledgerId: string, key: Buffer, signedHead: (head: StoredHead | null) => StoredHead | null): Promise<LedgerVerification | null>;
   /** Hands `check` every entry in seq order and the head, read together (one read transaction where the engine has them). */
   scan<T>(ledgerId: string, check: (entries: AsyncIterable<StoredEntry> | Iterable<StoredEntry>, head: () => Promise<StoredHead | null>) => Promise<T>): Promise<T>;
 }
@@ -160,7 +165,7 @@ export function ledgerReader(rows: LedgerRowReader, key: Buffer): LedgerReader {
       const head = signed(await rows.head(ledgerId));
       return head === null ? { size: 0, root: new MerkleFrontier().root() } : { size: head.size, root: head.root };
     },
-    verify: (ledgerId) => rows.scan(ledgerId, async (entries, head) => verifyStoredLedger(key, ledgerId, entries, async () => signed(await head()))),
+    verify: async (ledgerId) => (await rows.verifyOffThread?.(ledgerId, key, signed)) ?? rows.scan(ledgerId, async (entries, head) => verifyStoredLedger(key, ledgerId, entries, async () => signed(await head()))),
     leafHashes: (ledgerId, size) => rows.leafHashes(ledgerId, size),
     inclusionProof: (ledgerId, index, size) =>
       short(async () => {

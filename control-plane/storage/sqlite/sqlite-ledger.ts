@@ -1,7 +1,8 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { nodesFromLeaves, storedNodeCount, type LedgerRowReader, type LedgerRowWriter, type StoredNode } from '../ledger';
 import { ENTRY_COLUMNS, HEAD_COLUMNS, entryColumns, leafHashFromRow, storedEntryFromRow, storedHeadFromRow } from '../rows/ledger-rows';
 import { insertSql } from './connection';
+import { verifyOffThread } from './ledger-verify-thread';
 
 /**
  * Ledger rows in the control store: the provider ledger and one per tenant, told apart by
@@ -9,6 +10,9 @@ import { insertSql } from './connection';
  * derived from the deployment key, so a row edited in the file is caught and named, even with its
  * hash redone (see ../ledger.ts and audit/ledger-chain.ts). SQLite reads need no transaction.
  */
+/** Ledgers of this many entries or more are verified on threads (below, in-line takes under ~50 ms). */
+const OFF_THREAD_FROM = 4_096;
+
 const insertEntry = insertSql('ledger_entries', ['ledger_id', 'tenant_id', ...ENTRY_COLUMNS]);
 
 export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
@@ -38,6 +42,20 @@ export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
         const hash = node.get(ledgerId, ref.level, ref.index);
         return hash === undefined ? null : leafHashFromRow(hash);
       }));
+    },
+    verifyOffThread(ledgerId, key, signedHead) {
+      const lastOf = (from: Database.Database) => Number(from.prepare('SELECT COALESCE(MAX(seq), 0) FROM ledger_entries WHERE ledger_id = ?').pluck().get(ledgerId));
+      // A small ledger is verified in-line (a thread costs more), unless this connection has a
+      // write transaction open: its entries are there before its head (written at commit).
+      if (db.memory || (!db.inTransaction && lastOf(db) < OFF_THREAD_FROM)) return Promise.resolve(null);
+      // Head and last seq as committed, read together, so appends meanwhile are not seen.
+      const committed = new Database(db.name, { readonly: true, fileMustExist: true });
+      try {
+        const { stored, last } = committed.transaction(() => ({ stored: storedHeadFromRow(committed.prepare(`SELECT ${HEAD_COLUMNS} FROM ledger_heads WHERE ledger_id = ?`).get(ledgerId)), last: lastOf(committed) }))();
+        return verifyOffThread(db.name, key, ledgerId, signedHead(stored), last);
+      } finally {
+        committed.close();
+      }
     },
     scan(ledgerId, check) {
       const rows = db.prepare('SELECT * FROM ledger_entries WHERE ledger_id = ? ORDER BY seq').iterate(ledgerId);
