@@ -1,6 +1,6 @@
 import type { LedgerVerification } from '../storage/types';
-import { canonicalDetails, canonicalEntryBytes, entryMac, headMac } from './ledger-codec';
-import { leafHash, MerkleFrontier } from './merkle';
+import { canonicalDetails, entryLeafHash, entryMac, headMac } from './ledger-codec';
+import { MerkleFrontier } from './merkle';
 
 /**
  * The engine-independent part of the ledgers: what an append writes and how a stored ledger is
@@ -38,7 +38,7 @@ export function prepareAppend(
   ts: string,
 ): StoredEntry {
   const detailsJson = canonicalDetails(input.details);
-  const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson }));
+  const leaf = entryLeafHash({ ledgerId, seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson });
   return { seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson, leafHash: leaf, mac: entryMac(key, ledgerId, seq, leaf) };
 }
 
@@ -61,7 +61,7 @@ export function entryFault(key: Buffer, ledgerId: string, row: StoredEntry, expe
   if (row.seq !== expectedSeq) {
     return `entry ${expectedSeq} is missing (next stored entry is ${row.seq})`;
   }
-  const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq: row.seq, ts: row.ts, actor: row.actor, eventType: row.eventType, tenantId: row.tenantId, detailsJson: row.detailsJson }));
+  const leaf = entryLeafHash({ ledgerId, seq: row.seq, ts: row.ts, actor: row.actor, eventType: row.eventType, tenantId: row.tenantId, detailsJson: row.detailsJson });
   if (!leaf.equals(row.leafHash)) {
     return `entry ${row.seq} does not match its leaf hash (its content was changed)`;
   }

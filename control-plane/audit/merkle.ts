@@ -41,6 +41,18 @@ export function leafHash(entry: Uint8Array): Buffer {
   return createHash('sha256').update(LEAF_PREFIX).update(entry).digest();
 }
 
+/**
+ * SHA-256(0x00 ‖ entry) where `fill(into, at)` writes the entry into a scratch buffer from `at`
+ * and answers where it ended: the same hash as leafHash without building the entry as a Buffer
+ * first (verify hashes a million). `fill` answers -1 when the entry may not fit in `room` bytes;
+ * this then answers null and the caller hashes it with leafHash.
+ */
+export function leafHashFilled(fill: (into: Buffer, at: number, room: number) => number): Buffer | null {
+  leafInput[0] = 0x00;
+  const end = fill(leafInput, 1, LEAF_SCRATCH_SIZE - 1);
+  return end < 0 ? null : hash('sha256', leafInput.subarray(0, end), 'buffer');
+}
+
 /** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. Both inputs must be 32 bytes. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {

@@ -16,6 +16,11 @@ const OFF_THREAD_FROM = 4_096;
 const insertEntry = insertSql('ledger_entries', ['ledger_id', 'tenant_id', ...ENTRY_COLUMNS]);
 
 export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
+  // A proof is a few dozen of these reads: prepared once, not per read.
+  const proofReads = {
+    leafRange: db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq > ? AND seq <= ? ORDER BY seq').pluck(),
+    node: db.prepare('SELECT hash FROM ledger_nodes WHERE ledger_id = ? AND level = ? AND idx = ?').pluck(),
+  };
   const head = (ledgerId: string) => storedHeadFromRow(db.prepare(`SELECT ${HEAD_COLUMNS} FROM ledger_heads WHERE ledger_id = ?`).get(ledgerId));
   return {
     entries(ledgerId, query) {
@@ -34,14 +39,14 @@ export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
     },
     head: (ledgerId) => Promise.resolve(head(ledgerId)),
     leafHashes: (ledgerId, size) => Promise.resolve(db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq <= ? ORDER BY seq').pluck().all(ledgerId, size).map(leafHashFromRow)),
-    leafRange: (ledgerId, start, end) =>
-      Promise.resolve(db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq > ? AND seq <= ? ORDER BY seq').pluck().all(ledgerId, start, end).map(leafHashFromRow)),
+    leafRange: (ledgerId, start, end) => Promise.resolve(proofReads.leafRange.all(ledgerId, start, end).map(leafHashFromRow)),
     nodes(ledgerId, refs) {
-      const node = db.prepare('SELECT hash FROM ledger_nodes WHERE ledger_id = ? AND level = ? AND idx = ?').pluck();
-      return Promise.resolve(refs.map((ref) => {
-        const hash = node.get(ledgerId, ref.level, ref.index);
-        return hash === undefined ? null : leafHashFromRow(hash);
-      }));
+      return Promise.resolve(
+        refs.map((ref) => {
+          const hash = proofReads.node.get(ledgerId, ref.level, ref.index);
+          return hash === undefined ? null : leafHashFromRow(hash);
+        }),
+      );
     },
     verifyOffThread(ledgerId, key, signedHead) {
       const lastOf = (from: Database.Database) => Number(from.prepare('SELECT COALESCE(MAX(seq), 0) FROM ledger_entries WHERE ledger_id = ?').pluck().get(ledgerId));
