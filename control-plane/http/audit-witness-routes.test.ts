@@ -108,7 +108,7 @@ describe('ledger witnesses: signed heads, consistency proofs, published keys', (
     const a = await t.tenantAdminHeaders('tenant-a', 'pooled');
     const b = await t.tenantAdminHeaders('tenant-b', 'siloed');
     const [idA, idB] = [await tenantId(a), await tenantId(b)];
-    // Past 512 entries each, so proofs read stored nodes (levels 8 and up) as well as leaves.
+    // Hundreds of entries each, so proofs read stored nodes (levels 4 and up) as well as leaves.
     const storage = await t.engine.openStorage(Buffer.from(t.deploymentKey, 'base64'));
     try {
       for (const [id, count] of [

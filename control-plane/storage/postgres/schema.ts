@@ -1,3 +1,5 @@
+import { STORED_NODE_LEVEL } from '../ledger';
+
 /**
  * The PostgreSQL schema, applied by `control-plane migrate` as the owner role. The server connects
  * as a separate role that owns nothing and has no BYPASSRLS; every table with a `tenant_id` has
@@ -129,7 +131,7 @@ $fn$`;
  * owner in the migration that adds the node tables, so without a tenant context: the tenant
  * ledger's forced RLS is lifted for the statement and restored). A node is
  * SHA-256(0x01 ‖ left ‖ right) as merkle.ts's nodeHash; only complete subtrees exist, and only
- * levels 8 and up are kept (STORED_NODE_LEVEL). The provider ledger goes by the nil uuid here.
+ * levels STORED_NODE_LEVEL and up are kept. The provider ledger goes by the nil uuid here.
  */
 export const BUILD_LEDGER_NODES = `
      ALTER TABLE bh.tenant_ledger NO FORCE ROW LEVEL SECURITY;
@@ -150,7 +152,7 @@ export const BUILD_LEDGER_NODES = `
            WHERE l.idx % 2 = 0;
          SELECT count(*) INTO n FROM ledger_next;
          EXIT WHEN n = 0;
-         IF lvl >= 8 THEN
+         IF lvl >= ${STORED_NODE_LEVEL} THEN
            INSERT INTO bh.tenant_ledger_nodes (tenant_id, level, idx, hash) SELECT tenant_id, lvl, idx, hash FROM ledger_next WHERE tenant_id <> '00000000-0000-0000-0000-000000000000'::uuid;
            INSERT INTO bh.provider_ledger_nodes (level, idx, hash) SELECT lvl, idx, hash FROM ledger_next WHERE tenant_id = '00000000-0000-0000-0000-000000000000'::uuid;
          END IF;
@@ -337,7 +339,7 @@ export function migrations(appRole: string): string[] {
     `CREATE TABLE bh.ledger_signing_keys (key_id text PRIMARY KEY, public_key_pem text NOT NULL, sealed_private_key bytea NOT NULL, created_at text NOT NULL, retired_at text);
      CREATE UNIQUE INDEX ledger_signing_keys_one_active ON bh.ledger_signing_keys ((retired_at IS NULL)) WHERE retired_at IS NULL;
      GRANT SELECT, INSERT, UPDATE ON bh.ledger_signing_keys TO ${role};`,
-    // Interior nodes of the ledgers' Merkle trees (perfect subtrees of 256 leaves and more, see
+    // Interior nodes of the ledgers' Merkle trees (perfect subtrees of 16 leaves and more, see
     // storage/ledger.ts STORED_NODE_LEVEL), written as appends complete them, so proofs read
     // O(log n) rows. The provider ledger's are a provider table; a tenant ledger's are tenant-owned
     // (RLS forced, the tenant policy, tenant-led key). Ledgers written before are built here, once.

@@ -140,7 +140,7 @@ const ledgerSigningKeys = `CREATE TABLE ledger_signing_keys (
    CREATE UNIQUE INDEX ledger_signing_keys_one_active ON ledger_signing_keys ((retired_at IS NULL)) WHERE retired_at IS NULL`;
 
 /**
- * Interior nodes of the ledgers' Merkle trees (perfect subtrees of 256 leaves and more, see
+ * Interior nodes of the ledgers' Merkle trees (perfect subtrees of 16 leaves and more, see
  * storage/ledger.ts STORED_NODE_LEVEL), written as appends complete them, so proofs read O(log n)
  * rows. A ledger written before this step gets its nodes when the store is opened (sqlite-ledger.ts).
  */

@@ -203,6 +203,18 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
       expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 1 });
     });
 
+    it('a large ledger written before nodes were stored gets them when the store opens, and the same proofs', async () => {
+      await appendLarge();
+      const before = [await storage.ledgers.consistencyProof('provider', 40_001, SIZE), await storage.ledgers.inclusionProof('provider', 12_345, 65_000)];
+      await storage.close();
+      const db = new Database(join(dir, 'control-plane.db'));
+      db.prepare('DELETE FROM ledger_nodes').run();
+      db.close();
+      storage = SqliteStorage.open(sqliteLayout(dir), ledgerKey);
+      expect([await storage.ledgers.consistencyProof('provider', 40_001, SIZE), await storage.ledgers.inclusionProof('provider', 12_345, 65_000)]).toEqual(before);
+      expect(before[0]).not.toBeNull();
+    });
+
     it('keeps the event loop answering while it verifies', async () => {
       await appendLarge();
       const finished = new Set<string>();

@@ -123,8 +123,12 @@ export function buildMissingLedgerNodes(db: Database.Database): string[] {
     const insert = db.prepare('INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES (?, ?, ?, ?)');
     db.transaction(() => {
       db.prepare('DELETE FROM ledger_nodes WHERE ledger_id = ?').run(ledgerId);
-      const leaves = db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq <= ? ORDER BY seq').pluck().iterate(ledgerId, size) as IterableIterator<Buffer>;
-      nodesFromLeaves(leaves, (nodes: StoredNode[]) => {
+      // Read a page at a time (.all): the connection cannot insert while a statement iterates.
+      const page = db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq > ? AND seq <= ? ORDER BY seq').pluck();
+      const leaves = function* (): Generator<Buffer> {
+        for (let from = 0; from < size; from += 65_536) yield* page.all(ledgerId, from, Math.min(size, from + 65_536)).map(leafHashFromRow);
+      };
+      nodesFromLeaves(leaves(), (nodes: StoredNode[]) => {
         for (const node of nodes) insert.run(ledgerId, node.level, node.index, node.hash);
       });
     })();
