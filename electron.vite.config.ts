@@ -14,6 +14,8 @@ export default defineConfig({
           'control-plane': resolve(import.meta.dirname, 'control-plane/cli.ts'),
           // Its telemetry writer thread: a module of its own, started beside the CLI's bundle.
           'telemetry-writer-worker': resolve(import.meta.dirname, 'control-plane/storage/sqlite/telemetry-writer-worker.ts'),
+          // Its ledger verify threads (a large ledger is verified off the event loop).
+          'ledger-verify-worker': resolve(import.meta.dirname, 'control-plane/storage/sqlite/ledger-verify-worker.ts'),
         },
       },
     },

@@ -7,6 +7,7 @@ const providerPlaneSuite = [
   'control-plane/tenancy/**/*.test.ts',
   'control-plane/storage/postgres/**/*.test.ts',
   'control-plane/storage/break-glass-storage.test.ts',
+  'control-plane/storage/ledger-proofs.test.ts',
   'test/integration/provider-journey.test.ts',
   'test/integration/bad-input-fuzz.test.ts',
   'test/integration/identity-journey.test.ts',

@@ -1,6 +1,6 @@
 import type { LedgerVerification } from '../storage/types';
-import { canonicalDetails, canonicalEntryBytes, entryMac, headMac } from './ledger-codec';
-import { leafHash, MerkleFrontier } from './merkle';
+import { canonicalDetails, entryLeafHash, entryMac, headMac } from './ledger-codec';
+import { MerkleFrontier } from './merkle';
 
 /**
  * The engine-independent part of the ledgers: what an append writes and how a stored ledger is
@@ -24,57 +24,58 @@ export interface StoredHead {
   mac: Buffer;
 }
 
-export interface AppendResult {
-  entry: StoredEntry;
-  head: StoredHead;
-}
-
 /**
- * The entry and the new signed head that appending `input` to a ledger produces. `head` is the
- * stored head, or the frontier an earlier append of the same transaction left: that frontier is
- * appended to in place, so a batch of appends neither deserializes the frontier nor reads the head
- * again per entry (the caller keeps it for the transaction only).
+ * The entry that appending `input` as entry `seq` of a ledger stores: its leaf hash and MAC. The
+ * caller appends `entry.leafHash` to the ledger's frontier once the row is stored, and signs the
+ * head (signHead) once per transaction: a batch of appends neither deserializes the frontier nor
+ * computes and signs a root per entry.
  */
 export function prepareAppend(
   key: Buffer,
   ledgerId: string,
-  head: Pick<StoredHead, 'size' | 'frontier'> | MerkleFrontier | null,
+  seq: number,
   input: { actor: string; eventType: string; tenantId: string | null; details: Record<string, unknown> },
   ts: string,
-): AppendResult & { frontier: MerkleFrontier } {
-  const frontier = head instanceof MerkleFrontier ? head : head ? MerkleFrontier.deserialize(head.size, head.frontier) : new MerkleFrontier();
-  const seq = frontier.size + 1;
+): StoredEntry {
   const detailsJson = canonicalDetails(input.details);
-  const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson }));
-  frontier.append(leaf);
-  const root = frontier.root();
-  return {
-    entry: { seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson, leafHash: leaf, mac: entryMac(key, ledgerId, seq, leaf) },
-    head: { size: seq, root, frontier: frontier.serialize(), mac: headMac(key, ledgerId, seq, root) },
-    frontier,
-  };
+  const leaf = entryLeafHash({ ledgerId, seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson });
+  return { seq, ts, actor: input.actor, eventType: input.eventType, tenantId: input.tenantId, detailsJson, leafHash: leaf, mac: entryMac(key, ledgerId, seq, leaf) };
 }
 
-/** Recomputes every leaf, entry MAC and the root from stored rows (in seq order); names the first bad entry. */
-export async function verifyStoredLedger(key: Buffer, ledgerId: string, rows: AsyncIterable<StoredEntry> | Iterable<StoredEntry>, readHead: () => Promise<StoredHead | null>): Promise<LedgerVerification> {
-  const frontier = new MerkleFrontier();
-  const bad = (seq: number | null, reason: string): LedgerVerification => ({ ok: false, size: frontier.size, root: null, firstBadSeq: seq, reason });
-  for await (const row of rows) {
-    const expectedSeq = frontier.size + 1;
-    if (row.seq !== expectedSeq) {
-      return bad(expectedSeq, `entry ${expectedSeq} is missing (next stored entry is ${row.seq})`);
-    }
-    const leaf = leafHash(canonicalEntryBytes({ ledgerId, seq: row.seq, ts: row.ts, actor: row.actor, eventType: row.eventType, tenantId: row.tenantId, detailsJson: row.detailsJson }));
-    if (!leaf.equals(row.leafHash)) {
-      return bad(row.seq, `entry ${row.seq} does not match its leaf hash (its content was changed)`);
-    }
-    if (!entryMac(key, ledgerId, row.seq, leaf).equals(row.mac)) {
-      return bad(row.seq, `entry ${row.seq} fails its authentication code (rewritten without the deployment key)`);
-    }
-    frontier.append(leaf);
-  }
-  const head = await readHead();
+/** The signed tree head of a ledger whose leaves `frontier` has taken. */
+export function signHead(key: Buffer, ledgerId: string, frontier: MerkleFrontier): StoredHead {
   const root = frontier.root();
+  return { size: frontier.size, root, frontier: frontier.serialize(), mac: headMac(key, ledgerId, frontier.size, root) };
+}
+
+/** The frontier a stored head holds (an empty one before the first entry). */
+export function headFrontier(head: Pick<StoredHead, 'size' | 'frontier'> | null): MerkleFrontier {
+  return head === null ? new MerkleFrontier() : MerkleFrontier.deserialize(head.size, head.frontier);
+}
+
+/**
+ * Why a stored entry, expected as entry `expectedSeq`, is bad (null: it is good). Its leaf hash on
+ * success goes to `leafOut`, so the caller appends it without hashing again.
+ */
+export function entryFault(key: Buffer, ledgerId: string, row: StoredEntry, expectedSeq: number, leafOut: { leaf: Buffer | null }): string | null {
+  if (row.seq !== expectedSeq) {
+    return `entry ${expectedSeq} is missing (next stored entry is ${row.seq})`;
+  }
+  const leaf = entryLeafHash({ ledgerId, seq: row.seq, ts: row.ts, actor: row.actor, eventType: row.eventType, tenantId: row.tenantId, detailsJson: row.detailsJson });
+  if (!leaf.equals(row.leafHash)) {
+    return `entry ${row.seq} does not match its leaf hash (its content was changed)`;
+  }
+  if (!entryMac(key, ledgerId, row.seq, leaf).equals(row.mac)) {
+    return `entry ${row.seq} fails its authentication code (rewritten without the deployment key)`;
+  }
+  leafOut.leaf = leaf;
+  return null;
+}
+
+/** The verdict once every stored entry checked out into `frontier`: does the signed head agree? */
+export function headVerdict(key: Buffer, ledgerId: string, frontier: MerkleFrontier, head: StoredHead | null): LedgerVerification {
+  const root = frontier.root();
+  const bad = (seq: number | null, reason: string): LedgerVerification => ({ ok: false, size: frontier.size, root: null, firstBadSeq: seq, reason });
   if (head === null) {
     return frontier.size === 0 ? { ok: true, size: 0, root } : bad(null, 'the ledger has entries but no signed tree head');
   }
@@ -88,4 +89,19 @@ export async function verifyStoredLedger(key: Buffer, ledgerId: string, rows: As
     return bad(null, 'the recomputed root differs from the signed tree head');
   }
   return { ok: true, size: frontier.size, root };
+}
+
+/** Recomputes every leaf, entry MAC and the root from stored rows (in seq order); names the first bad entry. */
+export async function verifyStoredLedger(key: Buffer, ledgerId: string, rows: AsyncIterable<StoredEntry> | Iterable<StoredEntry>, readHead: () => Promise<StoredHead | null>): Promise<LedgerVerification> {
+  const frontier = new MerkleFrontier();
+  const out: { leaf: Buffer | null } = { leaf: null };
+  for await (const row of rows) {
+    const expectedSeq = frontier.size + 1;
+    const fault = entryFault(key, ledgerId, row, expectedSeq, out);
+    if (fault !== null) {
+      return { ok: false, size: frontier.size, root: null, firstBadSeq: row.seq === expectedSeq ? row.seq : expectedSeq, reason: fault };
+    }
+    frontier.append(out.leaf as Buffer);
+  }
+  return headVerdict(key, ledgerId, frontier, await readHead());
 }

@@ -1,6 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { entryMac, headMac } from './ledger-codec';
+import { canonicalEntryBytes, entryLeafHash, entryMac, headMac } from './ledger-codec';
+import { leafHash } from './merkle';
 
 /** The MACs as they were defined with createHmac: the one-shot version must give the same bytes, so stored ledgers still verify. */
 function reference(key: Buffer, label: string, ledgerId: string, value: number, digest: Uint8Array): Buffer {
@@ -20,5 +22,18 @@ describe('ledger-codec MACs', () => {
         }
       }
     }
+  });
+});
+
+describe('ledger-codec leaf hashes', () => {
+  it('entryLeafHash is leafHash of the canonical entry bytes, for any text (lone surrogates, 4-byte characters, past the scratch buffer)', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.constant('é'.repeat(9_000)), fc.constant('\ud800x'));
+    fc.assert(
+      fc.property(text, text, text, fc.option(text), text, fc.nat(), (ledgerId, actor, eventType, tenantId, details, seq) => {
+        const entry = { ledgerId, seq, ts: '2026-12-06T03:00:00.000Z', actor, eventType, tenantId, detailsJson: JSON.stringify({ details }) };
+        expect(entryLeafHash(entry)).toEqual(leafHash(canonicalEntryBytes(entry)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

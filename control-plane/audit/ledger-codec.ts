@@ -1,4 +1,5 @@
 import { hash, hkdfSync } from 'node:crypto';
+import { leafHash, leafHashFilled } from './merkle';
 
 /**
  * How ledger entries become Merkle leaves, and how entries and tree heads are authenticated.
@@ -40,6 +41,25 @@ export function canonicalDetails(details: Record<string, unknown>): string {
 export function canonicalEntryBytes(entry: CanonicalEntry): Buffer {
   const head = JSON.stringify([1, entry.ledgerId, entry.seq, entry.ts, entry.actor, entry.eventType, entry.tenantId]);
   return Buffer.from(`${head.slice(0, -1)},${entry.detailsJson}]`, 'utf8');
+}
+
+/**
+ * leafHash(canonicalEntryBytes(entry)), written straight into the hash's scratch buffer (the same
+ * UTF-8 encoder, the same bytes): appends and verify compute one per entry, and building each
+ * entry as a string and then a Buffer was a large part of that.
+ */
+export function entryLeafHash(entry: CanonicalEntry): Buffer {
+  const head = JSON.stringify([1, entry.ledgerId, entry.seq, entry.ts, entry.actor, entry.eventType, entry.tenantId]);
+  const filled = leafHashFilled((into, at, room) => {
+    // At most 3 UTF-8 bytes per UTF-16 unit: a bound that needs no measuring.
+    if ((head.length + entry.detailsJson.length) * 3 + 1 > room) return -1;
+    let end = at + into.write(head, at, 'utf8');
+    into[end - 1] = 0x2c; // the head's closing ']' becomes ',' before the details
+    end += into.write(entry.detailsJson, end, 'utf8');
+    into[end] = 0x5d; // ']'
+    return end + 1;
+  });
+  return filled ?? leafHash(canonicalEntryBytes(entry));
 }
 
 /** The ledger MAC key, derived from the deployment key: without it no one can forge an entry or a head. */

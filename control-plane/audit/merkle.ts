@@ -41,6 +41,18 @@ export function leafHash(entry: Uint8Array): Buffer {
   return createHash('sha256').update(LEAF_PREFIX).update(entry).digest();
 }
 
+/**
+ * SHA-256(0x00 ‖ entry) where `fill(into, at)` writes the entry into a scratch buffer from `at`
+ * and answers where it ended: the same hash as leafHash without building the entry as a Buffer
+ * first (verify hashes a million). `fill` answers -1 when the entry may not fit in `room` bytes;
+ * this then answers null and the caller hashes it with leafHash.
+ */
+export function leafHashFilled(fill: (into: Buffer, at: number, room: number) => number): Buffer | null {
+  leafInput[0] = 0x00;
+  const end = fill(leafInput, 1, LEAF_SCRATCH_SIZE - 1);
+  return end < 0 ? null : hash('sha256', leafInput.subarray(0, end), 'buffer');
+}
+
 /** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. Both inputs must be 32 bytes. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {
@@ -133,6 +145,18 @@ function popCount(n: number): number {
   return bits;
 }
 
+/** The set bits of a non-negative safe integer, highest first (the levels of its perfect subtrees). */
+function setBits(n: number): number[] {
+  const bits: number[] = [];
+  for (let level = 0; n > 0; level++) {
+    if (n % 2 === 1) {
+      bits.push(level);
+    }
+    n = Math.floor(n / 2);
+  }
+  return bits.reverse();
+}
+
 function assertSize(size: number, what: string): void {
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new RangeError(`${what} must be a non-negative safe integer (got ${String(size)})`);
@@ -166,8 +190,12 @@ export class MerkleFrontier {
     return this.#size;
   }
 
-  /** Appends one leaf hash (output of `leafHash`). */
-  append(leafHash: Uint8Array): void {
+  /**
+   * Appends one leaf hash (output of `leafHash`). `completed`, if given, is told every interior
+   * node (perfect subtree, level ≥ 1) this leaf completes: a ledger stores them so proofs need
+   * O(log n) reads instead of every leaf.
+   */
+  append(leafHash: Uint8Array, completed?: (level: number, index: number, hash: Buffer) => void): void {
     assertHash(leafHash, 'leaf hash');
     if (this.#size >= Number.MAX_SAFE_INTEGER) {
       throw new RangeError('frontier is full');
@@ -181,13 +209,44 @@ export class MerkleFrontier {
       // Each trailing one bit of the size is a pending subtree this leaf completes.
       let hash = nodeHash(hashes.pop() as Buffer, leafHash);
       count = (count - 1) / 2;
+      let level = 1;
+      completed?.(level, count, hash);
       while (count % 2 === 1) {
         hash = nodeHash(hashes.pop() as Buffer, hash);
         count = (count - 1) / 2;
+        completed?.(++level, count, hash);
       }
       hashes.push(hash);
     }
     this.#size++;
+  }
+
+  /**
+   * Appends the root of a perfect subtree of 2^level leaves (what another frontier over those
+   * leaves would hold); the size must be a multiple of 2^level. Lets verify hash ranges of a
+   * ledger apart (in workers) and join them.
+   */
+  appendSubtree(level: number, hash: Uint8Array): void {
+    assertHash(hash, 'subtree hash');
+    const width = 2 ** level;
+    if (!Number.isInteger(level) || level < 0 || this.#size % width !== 0 || this.#size + width > Number.MAX_SAFE_INTEGER) {
+      throw new RangeError(`a subtree of level ${level} cannot follow ${this.#size} leaves`);
+    }
+    const hashes = this.#hashes;
+    let count = this.#size / width;
+    let merged: Buffer = Buffer.from(hash);
+    while (count % 2 === 1) {
+      merged = nodeHash(hashes.pop() as Buffer, merged);
+      count = (count - 1) / 2;
+    }
+    hashes.push(merged);
+    this.#size += width;
+  }
+
+  /** The perfect subtrees this frontier holds, largest first: [level, root] for each set bit of the size. */
+  subtrees(): [level: number, hash: Buffer][] {
+    const levels = setBits(this.#size);
+    return this.#hashes.map((hash, i) => [levels[i] as number, Buffer.from(hash)]);
   }
 
   /** MTH of every leaf appended so far; a fresh Buffer (EMPTY_ROOT's bytes when empty). */
@@ -421,4 +480,107 @@ function isPowerOfTwo(n: number): boolean {
     n /= 2;
   }
   return n === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proofs from stored subtrees.
+//
+// Every hash in an RFC 6962 proof is MTH(D[start:end]) of a range whose start is a multiple of a
+// power of two at least end - start. Such a range is a run of aligned perfect subtrees, largest
+// first, and its MTH is their fold right to left (as a frontier's root). A ledger that stores the
+// roots of perfect subtrees (see MerkleFrontier.append's `completed`) answers a proof with
+// O(log n) of them instead of rehashing every leaf.
+// ---------------------------------------------------------------------------------------------
+
+/** A perfect subtree: the leaves [index·2^level, (index+1)·2^level). */
+export interface SubtreeRef {
+  level: number;
+  index: number;
+}
+
+/** The aligned perfect subtrees [start, end) is made of, left to right (start aligned as above). */
+export function subtreesOf(start: number, end: number): SubtreeRef[] {
+  const refs: SubtreeRef[] = [];
+  let at = start;
+  while (at < end) {
+    let width = 1;
+    while (at % (width * 2) === 0 && at + width * 2 <= end) {
+      width *= 2;
+    }
+    refs.push({ level: Math.log2(width), index: at / width });
+    at += width;
+  }
+  return refs;
+}
+
+/** MTH of a range from the roots of its subtrees (as subtreesOf lists them); a fresh Buffer. */
+export function foldSubtrees(roots: readonly Uint8Array[]): Buffer {
+  return roots.length === 0 ? Buffer.from(EMPTY_ROOT) : foldRange(roots, roots.length);
+}
+
+/** The ranges [start, end) whose MTHs are PATH(index, D[size]), in proof order (as inclusionProof). */
+export function inclusionRanges(index: number, size: number): [number, number][] {
+  if (!Number.isSafeInteger(size) || !Number.isSafeInteger(index) || index < 0 || index >= size) {
+    throw new RangeError(`leaf index must be an integer in [0, ${String(size)}) (got ${String(index)})`);
+  }
+  const ranges: [number, number][] = [];
+  let start = 0;
+  let end = size;
+  while (end - start > 1) {
+    const k = splitPoint(end - start);
+    if (index < start + k) {
+      ranges.push([start + k, end]);
+      end = start + k;
+    } else {
+      ranges.push([start, start + k]);
+      start += k;
+    }
+  }
+  return ranges.reverse();
+}
+
+/** The ranges whose MTHs are PROOF(oldSize, D[newSize]), in proof order (as consistencyProof). */
+export function consistencyRanges(oldSize: number, newSize: number): [number, number][] {
+  assertSize(newSize, 'new size');
+  if (!Number.isSafeInteger(oldSize) || oldSize < 0 || oldSize > newSize) {
+    throw new RangeError(`old size must be an integer in [0, ${newSize}] (got ${String(oldSize)})`);
+  }
+  if (oldSize === 0 || oldSize === newSize) {
+    return [];
+  }
+  const ranges: [number, number][] = [];
+  let m = oldSize;
+  let start = 0;
+  let end = newSize;
+  let complete = true;
+  while (m !== end - start) {
+    const k = splitPoint(end - start);
+    if (m <= k) {
+      ranges.push([start + k, end]);
+      end = start + k;
+    } else {
+      ranges.push([start, start + k]);
+      start += k;
+      m -= k;
+      complete = false;
+    }
+  }
+  ranges.reverse();
+  return complete ? ranges : [[start, end], ...ranges];
+}
+
+/**
+ * The MTHs of `ranges` from a source of perfect subtree roots: every subtree is asked for once,
+ * in one call, so a store can read them together.
+ */
+export async function rangeRoots(ranges: readonly [number, number][], roots: (refs: SubtreeRef[]) => Promise<Buffer[]>): Promise<Buffer[]> {
+  const parts = ranges.map(([start, end]) => subtreesOf(start, end));
+  const found = await roots(parts.flat());
+  let at = 0;
+  return parts.map((refs) => {
+    const mine = found.slice(at, at + refs.length);
+    at += refs.length;
+    mine.forEach((hash, i) => assertHash(hash, `subtree ${i}`));
+    return foldSubtrees(mine);
+  });
 }

@@ -104,6 +104,53 @@ describe('ledger witnesses: signed heads, consistency proofs, published keys', (
     }
   });
 
+  it("answers proofs of large tenant ledgers from each tenant's own stored nodes: A's token never gets B's", async () => {
+    const a = await t.tenantAdminHeaders('tenant-a', 'pooled');
+    const b = await t.tenantAdminHeaders('tenant-b', 'siloed');
+    const [idA, idB] = [await tenantId(a), await tenantId(b)];
+    // Hundreds of entries each, so proofs read stored nodes (levels 4 and up) as well as leaves.
+    const storage = await t.engine.openStorage(Buffer.from(t.deploymentKey, 'base64'));
+    try {
+      for (const [id, count] of [
+        [idA, 700],
+        [idB, 900],
+      ] as const) {
+        await storage.transaction(async (tx) => {
+          for (let i = 0; i < count; i++) await tx.appendLedger(id, { actor: 'operator:admin', eventType: 'AUDIT_NOTE', tenantId: id, details: { n: i, of: id } }, '2026-12-06T03:00:00.000Z');
+        });
+      }
+    } finally {
+      await storage.close();
+    }
+    const headA = await head('/v1/audit/head', a);
+    const headB = await head('/v1/audit/head', b);
+    expect(headA.tree_size).toBeGreaterThan(700);
+    expect(headB.tree_size).toBeGreaterThan(900);
+    const rootA = Buffer.from(headA.root_hash, 'hex');
+    for (const from of [1, 256, 300, 512, headA.tree_size - 1]) {
+      const proof = await consistency(`/v1/audit/consistency?from=${from}`, a);
+      expect(proof.to).toBe(headA.tree_size);
+      // The verifier needs the old root: A's inclusion proof of its first `from` entries gives it.
+      const old = await get(`/v1/audit/proof/1?tree_size=${from}`, a);
+      expect(old.statusCode, old.body).toBe(200);
+      const oldView = InclusionProofView.parse(old.json());
+      expect(checkInclusion(Buffer.from(oldView.leaf_hash, 'hex'), 0, from, hex(oldView.audit_path), Buffer.from(oldView.root, 'hex'))).toBe(true);
+      expect(checkConsistency(from, headA.tree_size, Buffer.from(oldView.root, 'hex'), rootA, hex(proof.proof))).toBe(true);
+      // Nothing in it proves anything of B's ledger.
+      expect(checkConsistency(from, headA.tree_size, Buffer.from(oldView.root, 'hex'), Buffer.from(headB.root_hash, 'hex'), hex(proof.proof))).toBe(false);
+    }
+    for (const seq of [1, 333, 700]) {
+      const response = await get(`/v1/audit/proof/${seq}`, a);
+      expect(response.statusCode, response.body).toBe(200);
+      const view = InclusionProofView.parse(response.json());
+      expect(view.root).toBe(headA.root_hash);
+      expect(checkInclusion(Buffer.from(view.leaf_hash, 'hex'), seq - 1, headA.tree_size, hex(view.audit_path), rootA)).toBe(true);
+    }
+    // A size only B's ledger has is refused to A, never answered from B's nodes.
+    expect((await get(`/v1/audit/consistency?from=1&to=${headB.tree_size}`, a)).statusCode).toBe(400);
+    expect((await get(`/v1/audit/proof/${headB.tree_size}`, a)).statusCode).toBe(404);
+  });
+
   it('refuses bad ranges with 400 and a code, never 500', async () => {
     const a = await t.tenantAdminHeaders('tenant-a', 'pooled');
     const size = (await head('/provider/v1/audit/head', admin)).tree_size;

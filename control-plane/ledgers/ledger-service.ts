@@ -1,6 +1,5 @@
 import type { SignedTreeHeadView, WitnessFailureRecorded, WitnessFailureReport } from '../../contracts/audit';
 import { verifyHeadSignature } from '../../contracts/ledger-witness';
-import { consistencyProof, inclusionProof, rootFromLeafHashes as rootOfLeaves } from '../audit/merkle';
 import { ApiError } from '../errors';
 import type { LedgerEntry, LedgerVerification, Storage } from '../storage/types';
 import type { TenantCrypto } from '../tenancy/tenant-keys';
@@ -78,9 +77,9 @@ export class LedgerService {
     if (seq > size) {
       throw new ApiError(404, 'not_found', `The tree has ${size} entries; there is no entry ${seq}.`);
     }
-    const leaves = await this.leaves(ledgerId, size);
-    const leaf = leaves[seq - 1] as Buffer;
-    return { seq, treeSize: size, leafHash: leaf, auditPath: inclusionProof(leaves, seq - 1, size), root: size === head.size ? head.root : rootOfLeaves(leaves) };
+    const proof = present(await this.storage.ledgers.inclusionProof(ledgerId, seq - 1, size));
+    const entry = present(await this.storage.ledgers.entry(ledgerId, seq));
+    return { seq, treeSize: size, leafHash: entry.leafHash, auditPath: proof.auditPath, root: size === head.size ? head.root : proof.root };
   }
 
   /** The ledger's current head, signed (RFC 6962 §3.5): what a witness keeps and later checks the next one against. */
@@ -101,7 +100,7 @@ export class LedgerService {
     if (size > head.size || from > size) {
       throw new ApiError(400, 'invalid_tree_range', `A consistency proof needs from ≤ to ≤ ${head.size} (the ledger's size); got from ${from}, to ${size}.`, { from, to: size, tree_size: head.size });
     }
-    return { from, to: size, proof: consistencyProof(await this.leaves(ledgerId, size), from, size) };
+    return { from, to: size, proof: present(await this.storage.ledgers.consistencyProof(ledgerId, from, size)) };
   }
 
   /**
@@ -132,13 +131,12 @@ export class LedgerService {
       return { ledger: ledgerId, seq: entry.seq };
     });
   }
+}
 
-  /** The first `size` leaf hashes; 409 when the stored entries fall short of the signed head. */
-  private async leaves(ledgerId: string, size: number): Promise<Buffer[]> {
-    const leaves = await this.storage.ledgers.leafHashes(ledgerId, size);
-    if (leaves.length !== size) {
-      throw new ApiError(409, 'conflict', 'The ledger does not match its signed tree head; run verify.');
-    }
-    return leaves;
+/** A proof's rows, or 409 when the stored entries or nodes fall short of the signed head. */
+function present<T>(value: T | null): T {
+  if (value === null) {
+    throw new ApiError(409, 'conflict', 'The ledger does not match its signed tree head; run verify.');
   }
+  return value;
 }

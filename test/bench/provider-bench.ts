@@ -3,7 +3,7 @@
 // ratios within one run.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultQuotas } from '../../contracts/tenants';
 import { SqliteStorage, sqliteLayout } from '../../control-plane/storage/sqlite/sqlite-storage';
@@ -106,7 +106,10 @@ export async function listFigures(tenants = 10_000): Promise<Record<string, unkn
   }
 }
 
-/** Ledger appends (one per transaction, and batched) and the time to verify a 1,000,000-entry ledger. */
+/**
+ * Ledger appends (one per transaction, and batched), the time to verify a 1,000,000-entry ledger,
+ * and one consistency / inclusion proof at that size (issue 25's goals beside each figure).
+ */
 export async function ledgerFigures(entries = 1_000_000): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'bulkhead-bench-ledger-'));
   const storage = SqliteStorage.open(sqliteLayout(dir), randomBytes(32));
@@ -123,6 +126,7 @@ export async function ledgerFigures(entries = 1_000_000): Promise<Record<string,
     });
     const batch = 10_000;
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     for (let done = 0; done < entries; done += batch) {
       await storage.transaction(async (tx) => {
         for (let i = done; i < Math.min(entries, done + batch); i++) {
@@ -131,17 +135,47 @@ export async function ledgerFigures(entries = 1_000_000): Promise<Record<string,
       });
     }
     const appendMs = performance.now() - started;
+    const appendCpu = process.cpuUsage(cpuStarted);
     let verification: Awaited<ReturnType<typeof storage.ledgers.verify>> | null = null;
+    const verifyCpuStarted = process.cpuUsage();
     const verifyMs = await timed(async () => {
       verification = await storage.ledgers.verify('provider');
     });
+    const verifyCpu = process.cpuUsage(verifyCpuStarted);
+    // One consistency proof and one inclusion proof at the full size, from the stored nodes (median of 50 each).
+    const proofTimes: number[] = [];
+    const inclusionTimes: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const from = 1 + Math.floor(((i + 1) * 654_321) % entries);
+      proofTimes.push(await timed(async () => {
+        if ((await storage.ledgers.consistencyProof('provider', from, entries)) === null) throw new Error('no consistency proof');
+      }));
+      inclusionTimes.push(await timed(async () => {
+        if ((await storage.ledgers.inclusionProof('provider', from - 1, entries)) === null) throw new Error('no inclusion proof');
+      }));
+    }
+    const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
+    const batched = Math.round((entries / appendMs) * 1000);
     return {
       appends_per_sec_one_per_transaction: Math.round((single / singleMs) * 1000),
-      appends_per_sec_batched_10k_per_transaction: Math.round((entries / appendMs) * 1000),
+      appends_per_sec_batched_10k_per_transaction: batched,
+      appends_batched_goal_per_sec: 50_000,
+      appends_batched_meets_goal: batched >= 50_000,
+      // CPU time of the process (all threads): what the appends cost whatever else the machine runs.
+      appends_per_cpu_sec_batched: Math.round(entries / cpuSeconds(appendCpu)),
       entries,
       verify_seconds: round(verifyMs / 1000),
+      verify_goal_seconds: 3,
+      verify_meets_goal: verifyMs < 3000,
+      verify_cpu_seconds_all_threads: round(cpuSeconds(verifyCpu)),
       verify_entries_per_sec: Math.round((entries / verifyMs) * 1000),
       verify_ok: (verification as { ok: boolean } | null)?.ok ?? false,
+      consistency_proof_ms_median: round(median(proofTimes), 3),
+      consistency_proof_ms_p90: round(percentile(proofTimes, 90), 3),
+      consistency_proof_goal_ms: 1,
+      consistency_proof_meets_goal: median(proofTimes) < 1,
+      inclusion_proof_ms_median: round(median(inclusionTimes), 3),
+      load_average_1m: round(loadavg()[0] ?? 0),
     };
   } finally {
     await storage.close();

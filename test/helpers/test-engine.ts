@@ -8,6 +8,8 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { openStorage, type EngineConfig } from '../../control-plane/storage/open-storage';
 import { tenantSchema } from '../../control-plane/storage/postgres/postgres-storage';
+import { BUILD_LEDGER_NODES } from '../../control-plane/storage/postgres/schema';
+import { buildMissingLedgerNodes } from '../../control-plane/storage/sqlite/sqlite-ledger';
 import type { Storage } from '../../control-plane/storage/types';
 import { findPostgresBin } from './postgres-cluster';
 import { APP_ROLE, OWNER_ROLE, TEMPLATE_DB, withDatabase } from './postgres-roles';
@@ -39,6 +41,10 @@ export interface EngineFixture {
   openStorage(deploymentKey: Buffer): Promise<Storage>;
   /** Deletes a ledger's entries and head around the app (file or superuser): the first step of rewriting its history. */
   eraseLedger(ledgerId: string): Promise<void>;
+  /** Deletes every stored ledger node around the app: a data dir written before nodes were stored. */
+  forgetLedgerNodes(): Promise<void>;
+  /** What start-up (SQLite) or the migration (PostgreSQL, as the owner) does for ledgers without nodes. */
+  buildLedgerNodes(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -55,6 +61,14 @@ function sqliteFixture(dataDir: string): EngineFixture {
   const tenantsDir = join(dataDir, 'tenants');
   const withDb = <T>(file: string, fn: (db: Database.Database) => T): T => {
     const db = new Database(file, { readonly: true });
+    try {
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  };
+  const writeControl = <T>(fn: (db: Database.Database) => T): T => {
+    const db = new Database(join(dataDir, 'control-plane.db'));
     try {
       return fn(db);
     } finally {
@@ -97,9 +111,18 @@ function sqliteFixture(dataDir: string): EngineFixture {
       try {
         db.prepare('DELETE FROM ledger_entries WHERE ledger_id = ?').run(ledgerId);
         db.prepare('DELETE FROM ledger_heads WHERE ledger_id = ?').run(ledgerId);
+        db.prepare('DELETE FROM ledger_nodes WHERE ledger_id = ?').run(ledgerId);
       } finally {
         db.close();
       }
+      return Promise.resolve();
+    },
+    forgetLedgerNodes: () => {
+      writeControl((db) => db.prepare('DELETE FROM ledger_nodes').run());
+      return Promise.resolve();
+    },
+    buildLedgerNodes: () => {
+      writeControl((db) => buildMissingLedgerNodes(db));
       return Promise.resolve();
     },
     drop: () => Promise.resolve(),
@@ -151,9 +174,24 @@ async function postgresFixture(dataDir: string): Promise<EngineFixture> {
       if (ledgerId === 'provider') {
         await q('DELETE FROM bh.provider_ledger');
         await q('DELETE FROM bh.provider_ledger_head');
+        await q('DELETE FROM bh.provider_ledger_nodes');
       } else {
         await q('DELETE FROM bh.tenant_ledger WHERE tenant_id = $1', [ledgerId]);
         await q('DELETE FROM bh.tenant_ledger_heads WHERE tenant_id = $1', [ledgerId]);
+        await q('DELETE FROM bh.tenant_ledger_nodes WHERE tenant_id = $1', [ledgerId]);
+      }
+    },
+    async forgetLedgerNodes() {
+      await q('DELETE FROM bh.provider_ledger_nodes');
+      await q('DELETE FROM bh.tenant_ledger_nodes');
+    },
+    async buildLedgerNodes() {
+      const owner = new pg.Client({ connectionString: clusterUrl(OWNER_ROLE, database) });
+      await owner.connect();
+      try {
+        await owner.query(`BEGIN; ${BUILD_LEDGER_NODES}; COMMIT`);
+      } finally {
+        await owner.end();
       }
     },
     async drop() {

@@ -19,6 +19,7 @@ function tables(ledgerId: string) {
     /** The tenant context its statements need (none for the provider ledger). */
     tenant: provider ? null : ledgerId,
     entries: provider ? 'bh.provider_ledger' : 'bh.tenant_ledger',
+    nodes: provider ? 'bh.provider_ledger_nodes' : 'bh.tenant_ledger_nodes',
     /** WHERE clauses picking this ledger's rows (`$1` binds the tenant on a tenant ledger). */
     own: provider ? [] : ['tenant_id = $1'],
     ownValues: provider ? [] : [ledgerId],
@@ -67,6 +68,24 @@ export function postgresLedgerReader(pool: pg.Pool): LedgerRowReader {
         const rows = (await client.query<Row>(`SELECT leaf_hash FROM ${at.entries} WHERE ${[...at.own, `seq <= $${at.ownValues.length + 1}`].join(' AND ')} ORDER BY seq`, [...at.ownValues, size])).rows;
         return rows.map((row) => leafHashFromRow(row.leaf_hash));
       }),
+    leafRange: (ledgerId, start, end) =>
+      read(ledgerId, async (client) => {
+        const at = tables(ledgerId);
+        const n = at.ownValues.length;
+        const rows = (await client.query<Row>(`SELECT leaf_hash FROM ${at.entries} WHERE ${[...at.own, `seq > $${n + 1}`, `seq <= $${n + 2}`].join(' AND ')} ORDER BY seq`, [...at.ownValues, start, end])).rows;
+        return rows.map((row) => leafHashFromRow(row.leaf_hash));
+      }),
+    nodes: (ledgerId, refs) =>
+      read(ledgerId, async (client) => {
+        if (refs.length === 0) return [];
+        const at = tables(ledgerId);
+        const n = at.ownValues.length;
+        // One statement for every node a proof needs: (level, idx) pairs as two arrays.
+        const sql = `SELECT level, idx, hash FROM ${at.nodes} WHERE ${[...at.own, `(level, idx) IN (SELECT * FROM unnest($${n + 1}::smallint[], $${n + 2}::bigint[]))`].join(' AND ')}`;
+        const rows = (await client.query<Row>(sql, [...at.ownValues, refs.map((ref) => ref.level), refs.map((ref) => ref.index)])).rows;
+        const found = new Map(rows.map((row) => [`${integer.parse(row.level)}/${integer.parse(row.idx)}`, leafHashFromRow(row.hash)]));
+        return refs.map((ref) => found.get(`${ref.level}/${ref.index}`) ?? null);
+      }),
     scan: (ledgerId, check) =>
       read(ledgerId, (client) => {
         const at = tables(ledgerId);
@@ -108,14 +127,30 @@ export function postgresLedgerWriter(client: pg.PoolClient): LedgerRowWriter {
       }
       return head;
     },
-    insert: async (ledgerId, entry, head) => {
+    insert: async (ledgerId, entry) => {
       const values = valuesOf(entryColumns(entry), ENTRY_COLUMNS);
       if (ledgerId === PROVIDER_LEDGER) {
         await client.query<Row>(insertSql('bh.provider_ledger', ['subject_tenant', ...ENTRY_COLUMNS]), [entry.tenantId, ...values]);
-        await client.query<Row>('UPDATE bh.provider_ledger_head SET size = $1, root = $2, frontier = $3, mac = $4', [head.size, head.root, head.frontier, head.mac]);
       } else {
         await client.query<Row>(insertSql('bh.tenant_ledger', ['tenant_id', ...ENTRY_COLUMNS]), [ledgerId, ...values]);
+      }
+    },
+    saveHead: async (ledgerId, head, nodes) => {
+      const levels = nodes.map((node) => node.level);
+      const indexes = nodes.map((node) => node.index);
+      const hashes = nodes.map((node) => node.hash);
+      if (ledgerId === PROVIDER_LEDGER) {
+        await client.query<Row>('UPDATE bh.provider_ledger_head SET size = $1, root = $2, frontier = $3, mac = $4', [head.size, head.root, head.frontier, head.mac]);
+        if (nodes.length > 0) {
+          await client.query<Row>('INSERT INTO bh.provider_ledger_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])', [levels, indexes, hashes]);
+        }
+      } else {
+        // Another tenant's ledger may have been appended to since: the context is the one this head's.
+        await enterTenant(client, ledgerId);
         await client.query<Row>('UPDATE bh.tenant_ledger_heads SET size = $2, root = $3, frontier = $4, mac = $5 WHERE tenant_id = $1', [ledgerId, head.size, head.root, head.frontier, head.mac]);
+        if (nodes.length > 0) {
+          await client.query<Row>('INSERT INTO bh.tenant_ledger_nodes (tenant_id, level, idx, hash) SELECT $1::uuid, * FROM unnest($2::smallint[], $3::bigint[], $4::bytea[])', [ledgerId, levels, indexes, hashes]);
+        }
       }
     },
   };

@@ -117,11 +117,17 @@ export class PostgresStorage implements Storage {
   }
 
   transaction<T>(fn: (tx: WriteTx) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, 'read write', (client) => fn(this.writeTx(client)));
+    return inTransaction(this.pool, 'read write', async (client) => {
+      const tx = this.writeTx(client);
+      const result = await fn(tx);
+      // The ledgers' heads (one per touched ledger) are signed and stored last, inside the transaction.
+      await tx.flushLedgers();
+      return result;
+    });
   }
 
   /** Every write enters the tenant context of the rows it touches before its statement (RLS binds the rest). */
-  private writeTx(client: pg.PoolClient): WriteTx {
+  private writeTx(client: pg.PoolClient): WriteTx & { flushLedgers(): Promise<void> } {
     return {
       ...postgresOperatorWrites(client),
       ...postgresTenantWrites(client),

@@ -73,6 +73,7 @@ const BUILDERS = new Map<string, RowBuilder>([
     },
   ],
   ['tenant_ledger_heads', { onePerTenant: true, row: (t) => ({ tenant_id: t, size: 1, root: bytes(), frontier: bytes(), mac: bytes() }) }],
+  ['tenant_ledger_nodes', { onePerTenant: false, row: (t) => ({ tenant_id: t, level: 8, idx: next(), hash: bytes() }) }],
   ['token_index', { onePerTenant: false, row: (t) => ({ token_hash: hash(), tenant_id: t, kind: 'agent' }) }],
   [
     'break_glass_requests',
@@ -254,6 +255,7 @@ describe('row-level security as the app role (SQL layer)', () => {
         'bh.tenant_keys',
         'bh.tenant_ledger',
         'bh.tenant_ledger_heads',
+        'bh.tenant_ledger_nodes',
         'bh.token_index',
         `${silo}.agents`,
         `${silo}.tenant_users`,

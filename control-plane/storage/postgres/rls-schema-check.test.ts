@@ -101,6 +101,7 @@ describe('RLS schema check over pg_catalog', () => {
         'bh.tenant_keys',
         'bh.tenant_ledger',
         'bh.tenant_ledger_heads',
+        'bh.tenant_ledger_nodes',
         'bh.token_index',
         `${silo}.agents`,
         `${silo}.tenant_users`,

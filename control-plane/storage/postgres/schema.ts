@@ -1,3 +1,5 @@
+import { STORED_NODE_LEVEL } from '../ledger';
+
 /**
  * The PostgreSQL schema, applied by `control-plane migrate` as the owner role. The server connects
  * as a separate role that owns nothing and has no BYPASSRLS; every table with a `tenant_id` has
@@ -123,6 +125,45 @@ BEGIN
   END LOOP;
 END
 $fn$`;
+
+/**
+ * Builds the stored nodes of every ledger from its leaf hashes, level by level, in SQL (run by the
+ * owner in the migration that adds the node tables, so without a tenant context: the tenant
+ * ledger's forced RLS is lifted for the statement and restored). A node is
+ * SHA-256(0x01 ‖ left ‖ right) as merkle.ts's nodeHash; only complete subtrees exist, and only
+ * levels STORED_NODE_LEVEL and up are kept. The provider ledger goes by the nil uuid here.
+ */
+export const BUILD_LEDGER_NODES = `
+     ALTER TABLE bh.tenant_ledger NO FORCE ROW LEVEL SECURITY;
+     ALTER TABLE bh.tenant_ledger_nodes NO FORCE ROW LEVEL SECURITY;
+     DO $build$
+     DECLARE
+       lvl int := 0;
+       n bigint;
+     BEGIN
+       CREATE TEMP TABLE ledger_level ON COMMIT DROP AS
+         SELECT tenant_id, seq - 1 AS idx, leaf_hash AS hash FROM bh.tenant_ledger
+         UNION ALL SELECT '00000000-0000-0000-0000-000000000000'::uuid, seq - 1, leaf_hash FROM bh.provider_ledger;
+       LOOP
+         lvl := lvl + 1;
+         CREATE TEMP TABLE ledger_next ON COMMIT DROP AS
+           SELECT l.tenant_id, l.idx / 2 AS idx, sha256(decode('01', 'hex') || l.hash || r.hash) AS hash
+           FROM ledger_level l JOIN ledger_level r ON r.tenant_id = l.tenant_id AND r.idx = l.idx + 1
+           WHERE l.idx % 2 = 0;
+         SELECT count(*) INTO n FROM ledger_next;
+         EXIT WHEN n = 0;
+         IF lvl >= ${STORED_NODE_LEVEL} THEN
+           INSERT INTO bh.tenant_ledger_nodes (tenant_id, level, idx, hash) SELECT tenant_id, lvl, idx, hash FROM ledger_next WHERE tenant_id <> '00000000-0000-0000-0000-000000000000'::uuid;
+           INSERT INTO bh.provider_ledger_nodes (level, idx, hash) SELECT lvl, idx, hash FROM ledger_next WHERE tenant_id = '00000000-0000-0000-0000-000000000000'::uuid;
+         END IF;
+         DROP TABLE ledger_level;
+         ALTER TABLE ledger_next RENAME TO ledger_level;
+       END LOOP;
+       DROP TABLE ledger_level;
+       DROP TABLE ledger_next;
+     END $build$;
+     ALTER TABLE bh.tenant_ledger FORCE ROW LEVEL SECURITY;
+     ALTER TABLE bh.tenant_ledger_nodes FORCE ROW LEVEL SECURITY;`;
 
 export function migrations(appRole: string): string[] {
   const role = `"${appRole.replace(/"/g, '""')}"`;
@@ -298,6 +339,17 @@ export function migrations(appRole: string): string[] {
     `CREATE TABLE bh.ledger_signing_keys (key_id text PRIMARY KEY, public_key_pem text NOT NULL, sealed_private_key bytea NOT NULL, created_at text NOT NULL, retired_at text);
      CREATE UNIQUE INDEX ledger_signing_keys_one_active ON bh.ledger_signing_keys ((retired_at IS NULL)) WHERE retired_at IS NULL;
      GRANT SELECT, INSERT, UPDATE ON bh.ledger_signing_keys TO ${role};`,
+    // Interior nodes of the ledgers' Merkle trees (perfect subtrees of 16 leaves and more, see
+    // storage/ledger.ts STORED_NODE_LEVEL), written as appends complete them, so proofs read
+    // O(log n) rows. The provider ledger's are a provider table; a tenant ledger's are tenant-owned
+    // (RLS forced, the tenant policy, tenant-led key). Ledgers written before are built here, once.
+    `CREATE TABLE bh.provider_ledger_nodes (level smallint NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx));
+     CREATE TABLE bh.tenant_ledger_nodes (tenant_id uuid NOT NULL, level smallint NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (tenant_id, level, idx));
+     ${BUILD_LEDGER_NODES}
+     ALTER TABLE bh.tenant_ledger_nodes ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE bh.tenant_ledger_nodes FORCE ROW LEVEL SECURITY;
+     CREATE POLICY tenant_isolation ON bh.tenant_ledger_nodes USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
+     GRANT SELECT, INSERT, UPDATE, DELETE ON bh.provider_ledger_nodes, bh.tenant_ledger_nodes TO ${role};`,
   ];
 }
 

@@ -139,6 +139,19 @@ const ledgerSigningKeys = `CREATE TABLE ledger_signing_keys (
    ) STRICT;
    CREATE UNIQUE INDEX ledger_signing_keys_one_active ON ledger_signing_keys ((retired_at IS NULL)) WHERE retired_at IS NULL`;
 
+/**
+ * Interior nodes of the ledgers' Merkle trees (perfect subtrees of 16 leaves and more, see
+ * storage/ledger.ts STORED_NODE_LEVEL), written as appends complete them, so proofs read O(log n)
+ * rows. A ledger written before this step gets its nodes when the store is opened (sqlite-ledger.ts).
+ */
+const ledgerNodes = `CREATE TABLE ledger_nodes (
+     ledger_id TEXT NOT NULL,
+     level INTEGER NOT NULL,
+     idx INTEGER NOT NULL,
+     hash BLOB NOT NULL,
+     PRIMARY KEY (ledger_id, level, idx)
+   ) STRICT, WITHOUT ROWID`;
+
 const controlOnly: readonly string[] = [
   `CREATE TABLE operators (
      id TEXT PRIMARY KEY,
@@ -210,7 +223,7 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment, usageControl, branding, ledgerSigningKeys].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment, usageControl, branding, ledgerSigningKeys, ledgerNodes].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [telemetryTables[0], telemetryTables[1], pendingBatches].map(defined),
   /** A siloed tenant's own file: all of its data. */

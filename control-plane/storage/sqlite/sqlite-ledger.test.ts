@@ -148,4 +148,91 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
     storage = SqliteStorage.open(sqliteLayout(dir), randomBytes(32));
     expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 1 });
   });
+
+  describe('a large ledger, verified on threads', () => {
+    // More than two aligned ranges of 32,768 entries: the threaded path, with a partial last range.
+    const SIZE = 70_000;
+
+    async function appendLarge(): Promise<void> {
+      for (let done = 0; done < SIZE; done += 10_000) {
+        await storage.transaction(async (tx) => {
+          for (let i = done + 1; i <= Math.min(SIZE, done + 10_000); i++) {
+            await tx.appendLedger('provider', { actor: 'operator:admin', eventType: 'TENANT_UPDATED', tenantId: null, details: { marker: `big-${String(i).padStart(6, '0')}` } }, '2026-12-06T03:00:00.000Z');
+          }
+        });
+      }
+    }
+
+    it('verifies, and names the first bad entry in any range: an edited byte, a removed entry, a truncated tail, another key', async () => {
+      await appendLarge();
+      const good = await storage.ledgers.verify('provider');
+      expect(good).toMatchObject({ ok: true, size: SIZE });
+      expect(good.root?.equals((await storage.ledgers.head('provider')).root)).toBe(true);
+
+      // An edited byte in the second range.
+      await storage.close();
+      const file = join(dir, 'control-plane.db');
+      const bytes = readFileSync(file);
+      const at = bytes.indexOf('big-040017');
+      expect(at).toBeGreaterThan(0);
+      bytes[at + 9] = '8'.charCodeAt(0);
+      writeFileSync(file, bytes);
+      storage = SqliteStorage.open(sqliteLayout(dir), ledgerKey);
+      expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 40_017, size: 40_016 });
+
+      const db = new Database(file);
+      try {
+        // A removed entry at the start of the third range comes before nothing: the edit is still first.
+        db.prepare("DELETE FROM ledger_entries WHERE ledger_id = 'provider' AND seq = 65537").run();
+        expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 40_017 });
+        db.prepare("DELETE FROM ledger_entries WHERE ledger_id = 'provider' AND seq = 40017").run();
+        expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 40_017, reason: 'entry 40017 is missing (next stored entry is 40018)' });
+        // The last entry of the first range removed: named by the range that follows it.
+        db.prepare("DELETE FROM ledger_entries WHERE ledger_id = 'provider' AND seq = 32768").run();
+        expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 32_768, size: 32_767 });
+        // Everything from 30,000 on gone: the head names what is missing.
+        db.prepare("DELETE FROM ledger_entries WHERE ledger_id = 'provider' AND seq >= 30000").run();
+        const truncated = await storage.ledgers.verify('provider');
+        expect(truncated).toMatchObject({ ok: false, firstBadSeq: 30_000, size: 29_999 });
+        expect(truncated.ok ? '' : truncated.reason).toContain('entries removed');
+      } finally {
+        db.close();
+      }
+      await storage.close();
+      storage = SqliteStorage.open(sqliteLayout(dir), randomBytes(32));
+      expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 1 });
+    });
+
+    it('a large ledger written before nodes were stored gets them when the store opens, and the same proofs', async () => {
+      await appendLarge();
+      const before = [await storage.ledgers.consistencyProof('provider', 40_001, SIZE), await storage.ledgers.inclusionProof('provider', 12_345, 65_000)];
+      await storage.close();
+      const db = new Database(join(dir, 'control-plane.db'));
+      db.prepare('DELETE FROM ledger_nodes').run();
+      db.close();
+      storage = SqliteStorage.open(sqliteLayout(dir), ledgerKey);
+      expect([await storage.ledgers.consistencyProof('provider', 40_001, SIZE), await storage.ledgers.inclusionProof('provider', 12_345, 65_000)]).toEqual(before);
+      expect(before[0]).not.toBeNull();
+    });
+
+    it('keeps the event loop answering while it verifies', async () => {
+      await appendLarge();
+      const finished = new Set<string>();
+      const verification = storage.ledgers.verify('provider').then((result) => {
+        finished.add('verify');
+        return result;
+      });
+      // Timers and reads run while the threads hash: in-line, none would until verify returned.
+      let ticks = 0;
+      while (!finished.has('verify') && ticks < 1_000) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (!finished.has('verify')) {
+          ticks++;
+          expect((await storage.ledgers.head('provider')).size).toBe(SIZE);
+        }
+      }
+      expect(ticks).toBeGreaterThan(5);
+      expect(await verification).toMatchObject({ ok: true, size: SIZE });
+    });
+  });
 });

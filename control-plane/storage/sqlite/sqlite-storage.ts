@@ -6,7 +6,7 @@ import { done, Mutex, openStore, type SqliteTx } from './connection';
 import { sqliteBrandingReader, sqliteBrandingScope, sqliteBrandingWrites } from './sqlite-branding';
 import { sqliteBreakGlassReader, sqliteBreakGlassScope, sqliteBreakGlassWrites } from './sqlite-break-glass';
 import { sqliteDirectoryScope, sqliteDirectoryWrites } from './sqlite-directory';
-import { sqliteLedgerReader, sqliteLedgerWriter } from './sqlite-ledger';
+import { buildMissingLedgerNodes, sqliteLedgerReader, sqliteLedgerWriter } from './sqlite-ledger';
 import { sqliteLedgerSigningKeys } from './sqlite-ledger-signing-keys';
 import { sqliteOperatorStores, sqliteOperatorWrites } from './sqlite-operators';
 import { sqliteRecoveryReader, sqliteRecoveryScope, sqliteRecoveryWrites } from './sqlite-recovery';
@@ -83,7 +83,10 @@ export class SqliteStorage implements Storage {
     if (!Number.isInteger(cells) || cells < 1 || cells > 64) {
       throw new RangeError(`telemetry cells must be an integer from 1 to 64, not ${cells}`);
     }
-    return new SqliteStorage(openStore(layout.controlFile, 'control'), layout, ledgerKey, cells);
+    const db = openStore(layout.controlFile, 'control');
+    // Ledgers written before interior nodes were stored get them now, once (proofs read them).
+    buildMissingLedgerNodes(db);
+    return new SqliteStorage(db, layout, ledgerKey, cells);
   }
 
   ping(): Promise<void> {
@@ -102,7 +105,10 @@ export class SqliteStorage implements Storage {
       // before the control store's (which holds the ledger) and rolled back with it.
       const joined: Database.Database[] = [];
       try {
-        const result = await fn(this.writeTx(joined));
+        const tx = this.writeTx(joined);
+        const result = await fn(tx);
+        // The ledgers' heads (one per touched ledger) are signed and stored last, inside the transaction.
+        await tx.flushLedgers();
         for (const silo of joined) {
           silo.exec('COMMIT');
         }
@@ -124,7 +130,7 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  private writeTx(joined: Database.Database[]): WriteTx {
+  private writeTx(joined: Database.Database[]): WriteTx & { flushLedgers(): Promise<void> } {
     const db = this.db;
     const stores = this.stores;
     const tx: SqliteTx = {

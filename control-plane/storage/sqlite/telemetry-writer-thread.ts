@@ -1,40 +1,8 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type * as Esbuild from 'esbuild';
 import { storePragmas } from './connection';
+import { workerModule } from './worker-module';
 import type { PackedBatch } from './packed-telemetry';
 import type { Done, ForgetRequest, PurgeRequest, ThreadData, Upkeep, UsageRequest, WriteReply, WriteRequest } from './telemetry-writer-protocol';
-
-/** Compiled once per process when running from source: its path. */
-let compiledFromSource: string | null = null;
-
-/**
- * The writer thread's module as a file Node can start: the bundled entry electron-vite emits beside
- * the CLI's (out/main/telemetry-writer-worker.js); or, running from source (tsx, Vitest), the
- * TypeScript module beside this file compiled once with esbuild (the compiler tsx itself uses) into
- * node_modules/.cache, where its imports resolve. Loading it through tsx in the thread took half a
- * second to two seconds per writer on its first write, in the middle of someone's ingest.
- */
-function workerModule(): URL {
-  if (!import.meta.url.endsWith('.ts')) {
-    return new URL('./telemetry-writer-worker.js', import.meta.url);
-  }
-  if (compiledFromSource === null) {
-    const require = createRequire(import.meta.url);
-    const esbuild = require('esbuild') as typeof Esbuild;
-    const entry = fileURLToPath(new URL('./telemetry-writer-worker.ts', import.meta.url));
-    const cacheDir = join(dirname(require.resolve('better-sqlite3/package.json')), '..', '.cache', 'bulkhead');
-    mkdirSync(cacheDir, { recursive: true });
-    const outfile = join(cacheDir, `telemetry-writer-worker-${process.pid}-${Date.now()}.cjs`);
-    esbuild.buildSync({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'silent' });
-    compiledFromSource = outfile;
-    process.once('exit', () => rmSync(outfile, { force: true }));
-  }
-  return pathToFileURL(compiledFromSource);
-}
 
 /**
  * The shared telemetry store's writer on its own thread: while it commits (an fsync), the main
@@ -124,7 +92,7 @@ export class TelemetryWriterThread {
     this.posted = new Int32Array(new SharedArrayBuffer(4));
     const data: ThreadData = { pragmas: [...storePragmas(), ...this.extraPragmas], posted: this.posted.buffer, holds: this.holds.buffer, pauseEvery: this.pauseEvery };
     // Plain JavaScript in both cases: none of the parent's loader flags (tsx) is needed, and they cost a start.
-    const worker = new Worker(workerModule(), { workerData: data, execArgv: [] });
+    const worker = new Worker(workerModule('telemetry-writer-worker'), { workerData: data, execArgv: [] });
     worker.unref();
     worker.on('message', (reply: WriteReply) => {
       this.settle(reply);
