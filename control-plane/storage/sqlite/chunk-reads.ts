@@ -1,0 +1,129 @@
+import type Database from 'better-sqlite3';
+import type { TelemetryResultRow, TelemetryWindow } from '../types';
+import { decodeChunk } from './telemetry-chunk-codec';
+import { CHUNK_WINDOW_MS, msOf } from './telemetry-chunks';
+
+/**
+ * Reads over telemetry chunks (see telemetryChunks in tenant-tables.ts). Results are ordered by
+ * (time to the millisecond, batch id, position in the batch). Chunks are visited by `last_ms`
+ * (newest first for pages, oldest first for analysis) through an index, and the walk stops as
+ * soon as no chunk left can hold a result that would make the answer: a page reads the chunks
+ * that overlap it, not the window. Chunks of a batch a writer paused part-way are skipped.
+ */
+
+interface ChunkRow {
+  test_id: string;
+  first_ms: number;
+  last_ms: number;
+  batch_id: string;
+  count: number;
+  body: Buffer;
+}
+
+/** A decoded result before its time is turned back into text (only those answered are). */
+interface Found {
+  ms: number;
+  batchId: string;
+  idx: number;
+  testId: string;
+  latencyMs: number | null;
+  ok: boolean;
+  /** The time as sent, when it is not the canonical form of `ms`. */
+  odd: string | undefined;
+}
+
+const compareKeys = (a: Found, b: Found): number => a.ms - b.ms || (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0) || a.idx - b.idx;
+
+const toRow = (found: Found): TelemetryResultRow => ({
+  testId: found.testId,
+  ts: found.odd ?? new Date(found.ms).toISOString(),
+  latencyMs: found.latencyMs,
+  ok: found.ok,
+  batchId: found.batchId,
+  idx: found.idx,
+});
+
+function chunksQuery(db: Database.Database, byTest: boolean, newestFirst: boolean): Database.Statement {
+  const scope = byTest ? 'c.series = (SELECT id FROM telemetry_series WHERE tenant_id = k.id AND test_id = @testId)' : 'c.tenant_id = k.id';
+  return db.prepare(
+    `SELECT s.test_id, c.first_ms, c.last_ms, c.batch_id, c.count, c.body
+       FROM telemetry_tenants k
+       JOIN telemetry_chunks c ON ${scope} AND c.tenant_id = k.id
+       JOIN telemetry_series s ON s.id = c.series
+      WHERE k.tenant_id = @tenant AND c.last_ms >= @from AND c.last_ms < @upper AND c.first_ms <= @to
+        AND c.batch_id NOT IN (SELECT batch_id FROM telemetry_batches WHERE tenant_id = @tenant AND pending_from IS NOT NULL)
+      ORDER BY c.last_ms ${newestFirst ? 'DESC' : 'ASC'}`,
+  );
+}
+
+/** Walks the chunks in order, collecting the results `keep` accepts, until `enough` says stop. */
+function walk(
+  db: Database.Database,
+  tenantId: string,
+  window: TelemetryWindow,
+  newestFirst: boolean,
+  toMs: number,
+  keep: (found: Found) => boolean,
+  enough: (chunk: ChunkRow, collected: Found[]) => boolean,
+): Found[] {
+  const fromMs = msOf(window.from);
+  const statement = chunksQuery(db, window.testId !== undefined, newestFirst);
+  const collected: Found[] = [];
+  // A chunk spans less than CHUNK_WINDOW_MS: one ending this much after `to` begins after it.
+  const parameters = { tenant: tenantId, testId: window.testId, from: fromMs, to: toMs, upper: toMs + CHUNK_WINDOW_MS };
+  for (const chunk of statement.iterate(parameters) as IterableIterator<ChunkRow>) {
+    if (enough(chunk, collected)) break;
+    const decoded = decodeChunk(chunk.body, chunk.count, chunk.first_ms);
+    for (let i = 0; i < chunk.count; i++) {
+      const ms = decoded.ms[i] ?? 0;
+      if (ms < fromMs || ms > toMs) continue;
+      const latency = decoded.latencyMs[i] ?? Number.NaN;
+      const found: Found = { ms, batchId: chunk.batch_id, idx: decoded.idx[i] ?? 0, testId: chunk.test_id, latencyMs: Number.isNaN(latency) ? null : latency, ok: decoded.ok[i] === 1, odd: decoded.oddTimes.get(i) };
+      if (keep(found)) collected.push(found);
+    }
+  }
+  return collected;
+}
+
+/** Newest first, before the (ts, batchId, idx) position when given; at most `limit`. */
+export function newestResults(db: Database.Database, tenantId: string, window: TelemetryWindow, limit: number, before?: { ts: string; batchId: string; idx: number }): TelemetryResultRow[] {
+  const cursor: Found | null = before === undefined ? null : { ms: msOf(before.ts), batchId: before.batchId, idx: before.idx, testId: '', latencyMs: null, ok: false, odd: undefined };
+  const toMs = Math.min(msOf(window.to), cursor?.ms ?? Number.POSITIVE_INFINITY);
+  const newest = (a: Found, b: Found) => compareKeys(b, a);
+  const collected = walk(
+    db,
+    tenantId,
+    window,
+    true,
+    toMs,
+    (found) => cursor === null || compareKeys(found, cursor) < 0,
+    (chunk, found) => {
+      if (found.length < limit) return false;
+      // Every chunk left ends at or before this one: done once `limit` results are newer than its end.
+      found.sort(newest);
+      found.length = limit;
+      return (found[limit - 1]?.ms ?? Number.POSITIVE_INFINITY) > chunk.last_ms;
+    },
+  );
+  return collected.sort(newest).slice(0, limit).map(toRow);
+}
+
+/** Oldest first, at most `limit` (summaries and insights). */
+export function oldestResults(db: Database.Database, tenantId: string, window: TelemetryWindow, limit: number): TelemetryResultRow[] {
+  const collected = walk(
+    db,
+    tenantId,
+    window,
+    false,
+    msOf(window.to),
+    () => true,
+    (chunk, found) => {
+      if (found.length < limit) return false;
+      found.sort(compareKeys);
+      found.length = limit;
+      // Every chunk left ends at or after this one, so begins after its end less a window.
+      return (found[limit - 1]?.ms ?? Number.NEGATIVE_INFINITY) < chunk.last_ms - CHUNK_WINDOW_MS + 1;
+    },
+  );
+  return collected.sort(compareKeys).slice(0, limit).map(toRow);
+}
