@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findAnomalies, summarize } from '../../telemetry/telemetry-analysis';
+import { findAnomalies, summarize, testStats } from '../../telemetry/telemetry-analysis';
 import type { TelemetryResultRow, TelemetryWindow } from '../types';
-import { newestResults, oldestResults } from './chunk-reads';
+import { chunkAggregates, newestResults, oldestResults } from './chunk-reads';
 import { openStore } from './connection';
 import { packBatch, preparePacked, writePacked } from './packed-telemetry';
 
@@ -80,7 +80,7 @@ describe('reads over telemetry chunks', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   let run = 0;
 
-  it('answer pages newest first, a test over a range, oldest-first analysis rows, summaries and insights as a naive reference does', () => {
+  it('answer pages newest first, a test over a range, oldest-first analysis rows, summaries (the store’s own too) and insights as a naive reference does', () => {
     fc.assert(
       fc.property(fc.array(batchArb, { minLength: 1, maxLength: 14 }), fc.array(windowArb, { minLength: 1, maxLength: 4 }), (batches, windows) => {
         const db = openStore(join(dir, `run-${run++}.db`), 'telemetry');
@@ -138,6 +138,11 @@ describe('reads over telemetry chunks', () => {
             const all = oldestResults(db, w.tenant, window, 200_000);
             expect(all).toEqual(oldest);
             expect(summarize(all)).toEqual(summarize(inWindow));
+            // The store's own summary, from the chunks' columns; past its limit, none.
+            const aggregates = chunkAggregates(db, w.tenant, window, 200_000);
+            expect(aggregates?.rows).toBe(inWindow.length);
+            expect(aggregates?.tests.map((test) => testStats(test.testId, test.results, test.failures, test.latencies))).toEqual(summarize(inWindow));
+            if (inWindow.length > w.limit) expect(chunkAggregates(db, w.tenant, window, w.limit)).toBeNull();
             expect(findAnomalies(all, fromMs, toMs + 1, 6, 1.5)).toEqual(findAnomalies(oldest, fromMs, toMs + 1, 6, 1.5));
           }
         } finally {

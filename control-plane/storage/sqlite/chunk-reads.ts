@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { TelemetryResultRow, TelemetryWindow } from '../types';
-import { decodeChunk } from './telemetry-chunk-codec';
+import type { TestAggregate } from '../telemetry-store';
+import { decodeChunk, type DecodedChunk } from './telemetry-chunk-codec';
 import { CHUNK_WINDOW_MS, msOf } from './telemetry-chunks';
 
 /**
@@ -56,6 +57,28 @@ function chunksQuery(db: Database.Database, byTest: boolean, newestFirst: boolea
   );
 }
 
+/**
+ * Visits the chunks overlapping the window in order of `last_ms`, decoded, until `enough` (asked
+ * before each chunk is decoded) says stop.
+ */
+function visitChunks(
+  db: Database.Database,
+  tenantId: string,
+  window: TelemetryWindow,
+  newestFirst: boolean,
+  toMs: number,
+  enough: (chunk: ChunkRow) => boolean,
+  visit: (chunk: ChunkRow, decoded: DecodedChunk) => void,
+): void {
+  const statement = chunksQuery(db, window.testId !== undefined, newestFirst);
+  // A chunk spans less than CHUNK_WINDOW_MS: one ending this much after `to` begins after it.
+  const parameters = { tenant: tenantId, testId: window.testId, from: msOf(window.from), to: toMs, upper: toMs + CHUNK_WINDOW_MS };
+  for (const chunk of statement.iterate(parameters) as IterableIterator<ChunkRow>) {
+    if (enough(chunk)) break;
+    visit(chunk, decodeChunk(chunk.body, chunk.count, chunk.first_ms));
+  }
+}
+
 /** Walks the chunks in order, collecting the results `keep` accepts, until `enough` says stop. */
 function walk(
   db: Database.Database,
@@ -67,22 +90,68 @@ function walk(
   enough: (chunk: ChunkRow, collected: Found[]) => boolean,
 ): Found[] {
   const fromMs = msOf(window.from);
-  const statement = chunksQuery(db, window.testId !== undefined, newestFirst);
   const collected: Found[] = [];
-  // A chunk spans less than CHUNK_WINDOW_MS: one ending this much after `to` begins after it.
-  const parameters = { tenant: tenantId, testId: window.testId, from: fromMs, to: toMs, upper: toMs + CHUNK_WINDOW_MS };
-  for (const chunk of statement.iterate(parameters) as IterableIterator<ChunkRow>) {
-    if (enough(chunk, collected)) break;
-    const decoded = decodeChunk(chunk.body, chunk.count, chunk.first_ms);
-    for (let i = 0; i < chunk.count; i++) {
-      const ms = decoded.ms[i] ?? 0;
-      if (ms < fromMs || ms > toMs) continue;
-      const latency = decoded.latencyMs[i] ?? Number.NaN;
-      const found: Found = { ms, batchId: chunk.batch_id, idx: decoded.idx[i] ?? 0, testId: chunk.test_id, latencyMs: Number.isNaN(latency) ? null : latency, ok: decoded.ok[i] === 1, odd: decoded.oddTimes.get(i) };
-      if (keep(found)) collected.push(found);
-    }
-  }
+  visitChunks(
+    db,
+    tenantId,
+    window,
+    newestFirst,
+    toMs,
+    (chunk) => enough(chunk, collected),
+    (chunk, decoded) => {
+      for (let i = 0; i < chunk.count; i++) {
+        const ms = decoded.ms[i] ?? 0;
+        if (ms < fromMs || ms > toMs) continue;
+        const latency = decoded.latencyMs[i] ?? Number.NaN;
+        const found: Found = { ms, batchId: chunk.batch_id, idx: decoded.idx[i] ?? 0, testId: chunk.test_id, latencyMs: Number.isNaN(latency) ? null : latency, ok: decoded.ok[i] === 1, odd: decoded.oddTimes.get(i) };
+        if (keep(found)) collected.push(found);
+      }
+    },
+  );
   return collected;
+}
+
+/**
+ * Per-test counts and sorted latencies over the window straight from the chunks' columns, with no
+ * result rows made. Null when the window holds more than `limit` results (the caller then
+ * summarises the oldest `limit`, as before).
+ */
+export function chunkAggregates(db: Database.Database, tenantId: string, window: TelemetryWindow, limit: number): { rows: number; tests: TestAggregate[] } | null {
+  const fromMs = msOf(window.from);
+  const toMs = msOf(window.to);
+  const byTest = new Map<string, { results: number; failures: number; latencies: number[] }>();
+  let rows = 0;
+  visitChunks(
+    db,
+    tenantId,
+    window,
+    false,
+    toMs,
+    () => rows > limit,
+    (chunk, decoded) => {
+      let entry = byTest.get(chunk.test_id);
+      if (entry === undefined) {
+        entry = { results: 0, failures: 0, latencies: [] };
+        byTest.set(chunk.test_id, entry);
+      }
+      for (let i = 0; i < chunk.count; i++) {
+        const ms = decoded.ms[i] ?? 0;
+        if (ms < fromMs || ms > toMs) continue;
+        rows++;
+        entry.results++;
+        if (decoded.ok[i] !== 1) entry.failures++;
+        const latency = decoded.latencyMs[i] ?? Number.NaN;
+        if (!Number.isNaN(latency)) entry.latencies.push(latency);
+      }
+    },
+  );
+  if (rows > limit) return null;
+  const tests = [...byTest.entries()]
+    .filter(([, entry]) => entry.results > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    // A typed array sorts numbers natively, several times faster than a comparator.
+    .map(([testId, entry]) => ({ testId, results: entry.results, failures: entry.failures, latencies: Float64Array.from(entry.latencies).sort() }));
+  return { rows, tests };
 }
 
 /** Newest first, before the (ts, batchId, idx) position when given; at most `limit`. */

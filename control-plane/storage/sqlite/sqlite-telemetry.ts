@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { StoredBatch, TelemetryBatchWrite, TelemetryResultRow, TelemetryStore, TelemetryWindow, TenantRef, UsageMeter } from '../types';
 import { dayOf, toBatch, type BatchRow } from '../rows/telemetry-rows';
-import { newestResults, oldestResults } from './chunk-reads';
+import type { TestAggregate } from '../telemetry-store';
+import { chunkAggregates, newestResults, oldestResults } from './chunk-reads';
 import { packBatch, type PackedBatch } from './packed-telemetry';
 import type { TelemetryWriterThread } from './telemetry-writer-thread';
 
@@ -49,6 +50,10 @@ export class SqliteTelemetry implements TelemetryStore {
 
   resultsForAnalysis(tenant: TenantRef, window: TelemetryWindow, limit: number): Promise<TelemetryResultRow[]> {
     return Promise.resolve(oldestResults(this.storeOf(tenant), tenant.id, window, limit));
+  }
+
+  aggregates(tenant: TenantRef, window: TelemetryWindow, limit: number): Promise<{ rows: number; tests: TestAggregate[] } | null> {
+    return Promise.resolve(chunkAggregates(this.storeOf(tenant), tenant.id, window, limit));
   }
 
   batch(tenant: TenantRef, batchId: string): Promise<StoredBatch | null> {

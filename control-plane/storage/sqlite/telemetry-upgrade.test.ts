@@ -1,16 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryResultRow } from '../types';
-import { toResult, type ResultRow } from '../rows/telemetry-rows';
 import { newestResults, oldestResults } from './chunk-reads';
 import { openStore } from './connection';
-import { migrationSets } from './migrations';
 import { sqliteLayout } from './sqlite-tenant-stores';
 import { upgradeTelemetryStores } from './store-upgrade';
-import { telemetryChunks } from './tenant-tables';
+import { openRowPerResultStore, ROW_PER_RESULT_INSERT, rowPerResultNewest, rowPerResultOldest } from '../../../test/helpers/row-per-result';
 
 // A data dir as the row-per-result release left it: its stores migrated up to the step before
 // chunks, rows written as that release's writer wrote them, and read back by that release's
@@ -20,52 +18,19 @@ const tenantA = '6f1d6c1e-0000-4000-8000-00000000000a';
 const tenantB = '6f1d6c1e-0000-4000-8000-00000000000b';
 const window = { from: '2026-03-01T00:00:00.000Z', to: '2026-03-03T00:00:00.000Z' };
 
-/** The released steps of a store kind before chunks, applied as that release did. */
-function oldStore(file: string, kind: 'telemetry' | 'silo'): Database.Database {
-  const db = new Database(file);
-  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
-  const steps = migrationSets[kind];
-  const before = steps.indexOf(telemetryChunks);
-  expect(before).toBeGreaterThan(0);
-  steps.slice(0, before).forEach((step, index) => {
-    if (typeof step !== 'string') throw new Error('a released step is SQL');
-    db.exec(step);
-    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(index + 1, '2026-03-01T00:00:00.000Z');
-  });
-  return db;
-}
-
 /** Rows as the old writer stored them: a batch row, then a row per result. */
 function writeOld(db: Database.Database, tenantId: string, batchId: string, rows: { test: string; ts: string; latency: number | null; ok: boolean }[], pending = false): void {
   const sorted = rows.map((row) => row.ts).sort();
   db.prepare(
     'INSERT INTO telemetry_batches (tenant_id, batch_id, agent_id, received_at, first_ts, last_ts, result_count, flow_count, bytes, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(tenantId, batchId, 'agent-1', '2026-03-02T12:00:00.000Z', sorted[0] ?? null, sorted.at(-1) ?? null, rows.length, 1, 500, Buffer.from(`sealed:${batchId}`));
-  const insert = db.prepare('INSERT INTO telemetry_results (tenant_id, test_id, ts, latency_ms, ok, batch_id, idx) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(ROW_PER_RESULT_INSERT);
   let first = 0;
   rows.forEach((row, idx) => {
     const id = Number(insert.run(tenantId, row.test, row.ts, row.latency, row.ok ? 1 : 0, batchId, idx).lastInsertRowid);
     if (idx === 0) first = id;
   });
   if (pending) db.prepare('UPDATE telemetry_batches SET pending_from = ? WHERE tenant_id = ? AND batch_id = ?').run(first, tenantId, batchId);
-}
-
-/** The row-per-result release's reads (analysis with a tie-break for equal times, which it left to SQLite). */
-const NOT_PENDING = 'batch_id NOT IN (SELECT batch_id FROM telemetry_batches WHERE tenant_id = @tenant AND pending_from IS NOT NULL)';
-function oldNewest(db: Database.Database, tenant: string, testId: string | undefined, limit: number): TelemetryResultRow[] {
-  const conditions = ['tenant_id = @tenant', 'ts >= @from', 'ts <= @to', NOT_PENDING];
-  if (testId !== undefined) conditions.push('test_id = @testId');
-  const rows = db
-    .prepare(`SELECT test_id, ts, latency_ms, ok, batch_id, idx FROM telemetry_results WHERE ${conditions.join(' AND ')} ORDER BY ts DESC, batch_id DESC, idx DESC LIMIT @limit`)
-    .all({ tenant, from: window.from, to: window.to, testId, limit }) as ResultRow[];
-  return rows.map(toResult);
-}
-function oldOldest(db: Database.Database, tenant: string, testId: string | undefined): TelemetryResultRow[] {
-  const byTest = testId === undefined ? '' : ' AND test_id = @testId';
-  const rows = db
-    .prepare(`SELECT test_id, ts, latency_ms, ok, batch_id, idx FROM telemetry_results WHERE tenant_id = @tenant AND ts >= @from AND ts <= @to AND ${NOT_PENDING}${byTest} ORDER BY ts, batch_id, idx LIMIT 100000`)
-    .all({ tenant, from: window.from, to: window.to, testId }) as ResultRow[];
-  return rows.map(toResult);
 }
 
 /** Two tenants, three tests, batches across an hour boundary and out of order, a null latency, a pending batch. */
@@ -97,14 +62,14 @@ describe('upgrade of row-per-result telemetry to chunks', () => {
     const layout = sqliteLayout(dataDir);
     const file = kind === 'telemetry' ? layout.telemetryFile : join(layout.tenantsDir, tenantA, 'tenant.db');
     mkdirSync(join(layout.tenantsDir, tenantA), { recursive: true });
-    const old = oldStore(file, kind);
+    const old = openRowPerResultStore(file, kind);
     const before: Record<string, TelemetryResultRow[]> = {};
     try {
       fill(old);
       for (const tenant of [tenantA, tenantB]) {
         for (const test of [undefined, 'test-0', 'test-1', 'test-2']) {
-          before[`${tenant}/${String(test)}/newest`] = oldNewest(old, tenant, test, 25);
-          before[`${tenant}/${String(test)}/all`] = oldOldest(old, tenant, test);
+          before[`${tenant}/${String(test)}/newest`] = rowPerResultNewest(old, tenant, { ...window, testId: test }, 25);
+          before[`${tenant}/${String(test)}/all`] = rowPerResultOldest(old, tenant, { ...window, testId: test }, 100_000);
         }
       }
     } finally {
