@@ -154,6 +154,26 @@ export function chunkAggregates(db: Database.Database, tenantId: string, window:
   return { rows, tests };
 }
 
+/** The `limit`-th best time of a walk's results at its last sort (see keepBest). */
+const bestTimes = new WeakMap<Found[], number>();
+
+/**
+ * Once `found` holds `limit` results or more: the time of the `limit`-th best of them (by `order`),
+ * else null. It sorts and cuts `found` back to `limit` only when `found` has doubled since, so a
+ * long walk sorts O(n log n) in all; between sorts the figure it answers is that of the last sort,
+ * which results found since can only better, so a stop decided on it is still sound.
+ */
+function keepBest(found: Found[], limit: number, order: (a: Found, b: Found) => number): number | null {
+  if (found.length < limit) return null;
+  const known = bestTimes.get(found);
+  if (known !== undefined && found.length < 2 * limit) return known;
+  found.sort(order);
+  found.length = limit;
+  const time = found[limit - 1]?.ms ?? 0;
+  bestTimes.set(found, time);
+  return time;
+}
+
 /** Newest first, before the (ts, batchId, idx) position when given; at most `limit`. */
 export function newestResults(db: Database.Database, tenantId: string, window: TelemetryWindow, limit: number, before?: { ts: string; batchId: string; idx: number }): TelemetryResultRow[] {
   const cursor: Found | null = before === undefined ? null : { ms: msOf(before.ts), batchId: before.batchId, idx: before.idx, testId: '', latencyMs: null, ok: false, odd: undefined };
@@ -167,11 +187,9 @@ export function newestResults(db: Database.Database, tenantId: string, window: T
     toMs,
     (found) => cursor === null || compareKeys(found, cursor) < 0,
     (chunk, found) => {
-      if (found.length < limit) return false;
       // Every chunk left ends at or before this one: done once `limit` results are newer than its end.
-      found.sort(newest);
-      found.length = limit;
-      return (found[limit - 1]?.ms ?? Number.POSITIVE_INFINITY) > chunk.last_ms;
+      const kept = keepBest(found, limit, newest);
+      return kept !== null && kept > chunk.last_ms;
     },
   );
   return collected.sort(newest).slice(0, limit).map(toRow);
@@ -187,11 +205,9 @@ export function oldestResults(db: Database.Database, tenantId: string, window: T
     msOf(window.to),
     () => true,
     (chunk, found) => {
-      if (found.length < limit) return false;
-      found.sort(compareKeys);
-      found.length = limit;
       // Every chunk left ends at or after this one, so begins after its end less a window.
-      return (found[limit - 1]?.ms ?? Number.NEGATIVE_INFINITY) < chunk.last_ms - CHUNK_WINDOW_MS + 1;
+      const kept = keepBest(found, limit, compareKeys);
+      return kept !== null && kept < chunk.last_ms - CHUNK_WINDOW_MS + 1;
     },
   );
   return collected.sort(compareKeys).slice(0, limit).map(toRow);
