@@ -28,6 +28,14 @@ export interface TelemetryResultRow {
   idx: number;
 }
 
+/** One test's results in a window: counts, and the latencies of answered probes, ascending. */
+export interface TestAggregate {
+  testId: string;
+  results: number;
+  failures: number;
+  latencies: Float64Array;
+}
+
 export interface StoredBatch {
   batchId: string;
   agentId: string;
@@ -68,6 +76,12 @@ export interface TelemetryStore {
   results(tenant: TenantRef, window: TelemetryWindow, limit: number, before?: { ts: string; batchId: string; idx: number }): Promise<TelemetryResultRow[]>;
   /** Results in the window for summaries, oldest first, at most `limit`. */
   resultsForAnalysis(tenant: TenantRef, window: TelemetryWindow, limit: number): Promise<TelemetryResultRow[]>;
+  /**
+   * Per-test counts and latencies of the window, gathered by the store from its own layout with
+   * no result rows made (what a summary needs), in test id order; null when the window holds more
+   * than `limit` results. Optional: a store without it is summarised from resultsForAnalysis.
+   */
+  aggregates?(tenant: TenantRef, window: TelemetryWindow, limit: number): Promise<{ rows: number; tests: TestAggregate[] } | null>;
   batch(tenant: TenantRef, batchId: string): Promise<StoredBatch | null>;
   /** Batches carrying flow events whose first result or receipt falls in the window, newest first. */
   flowBatches(tenant: TenantRef, window: TelemetryWindow, limit: number, beforeReceivedAt?: { receivedAt: string; batchId: string }): Promise<StoredBatch[]>;

@@ -1,7 +1,7 @@
 import type { TelemetryResultRow } from '../storage/types';
 
 /** Nearest-rank percentile of sorted values (0 < p <= 100), or null when there are none. */
-export function percentileOfSorted(sorted: readonly number[], p: number): number | null {
+export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1] ?? null;
@@ -39,18 +39,20 @@ export function summarize(rows: readonly TelemetryResultRow[]): TestStats[] {
   }
   return [...byTest.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([testId, entry]) => {
-      const sorted = entry.latencies.sort((a, b) => a - b);
-      return {
-        testId,
-        results: entry.results,
-        failures: entry.failures,
-        lossPct: entry.results === 0 ? 0 : (100 * entry.failures) / entry.results,
-        p50: percentileOfSorted(sorted, 50),
-        p95: percentileOfSorted(sorted, 95),
-        p99: percentileOfSorted(sorted, 99),
-      };
-    });
+    .map(([testId, entry]) => testStats(testId, entry.results, entry.failures, entry.latencies.sort((a, b) => a - b)));
+}
+
+/** One test's figures from its counts and its answered latencies, sorted ascending. */
+export function testStats(testId: string, results: number, failures: number, sorted: ArrayLike<number>): TestStats {
+  return {
+    testId,
+    results,
+    failures,
+    lossPct: results === 0 ? 0 : (100 * failures) / results,
+    p50: percentileOfSorted(sorted, 50),
+    p95: percentileOfSorted(sorted, 95),
+    p99: percentileOfSorted(sorted, 99),
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import { ApiError } from '../errors';
 import type { Storage, TelemetryWindow, TenantRecord } from '../storage/types';
 import type { TenantCrypto } from '../tenancy/tenant-keys';
 import { openBatchDetails, type BatchDetails } from './batch-details';
-import { findAnomalies, summarize, type Anomaly, type TestStats } from './telemetry-analysis';
+import { findAnomalies, summarize, testStats, type Anomaly, type TestStats } from './telemetry-analysis';
 
 /** Rows one summary or insight reads at most; past it the answer says `truncated`. */
 const ANALYSIS_ROW_LIMIT = 200_000;
@@ -114,7 +114,11 @@ export class TelemetryQueries {
 
   async summary(tenant: TenantRecord, query: WindowQuery): Promise<{ window: TelemetryWindow; truncated: boolean; rows: number; tests: TestStats[] }> {
     const window = this.window(query);
-    const rows = await this.deps.storage.telemetry.resultsForAnalysis(tenant, window, ANALYSIS_ROW_LIMIT + 1);
+    const telemetry = this.deps.storage.telemetry;
+    // From the store's own columns when it can (no row objects); past the limit, as before.
+    const direct = telemetry.aggregates === undefined ? null : await telemetry.aggregates(tenant, window, ANALYSIS_ROW_LIMIT);
+    if (direct !== null) return { window, truncated: false, rows: direct.rows, tests: direct.tests.map((test) => testStats(test.testId, test.results, test.failures, test.latencies)) };
+    const rows = await telemetry.resultsForAnalysis(tenant, window, ANALYSIS_ROW_LIMIT + 1);
     const kept = rows.slice(0, ANALYSIS_ROW_LIMIT);
     return { window, truncated: rows.length > ANALYSIS_ROW_LIMIT, rows: kept.length, tests: summarize(kept) };
   }

@@ -16,8 +16,10 @@ import { packBatch } from '../../control-plane/storage/sqlite/packed-telemetry';
 import { TelemetryWriterThread } from '../../control-plane/storage/sqlite/telemetry-writer-thread';
 import type { TelemetryBatchWrite } from '../../control-plane/storage/types';
 import { TEST_IDS } from './agent-batches';
+import { openRowPerResultStore, ROW_PER_RESULT_INSERT } from '../helpers/row-per-result';
 
-const INSERT = 'INSERT INTO telemetry_results (tenant_id, test_id, ts, latency_ms, ok, batch_id, idx) VALUES (?, ?, ?, ?, ?, ?, ?)';
+/** Rows of the row-per-result layout: what this floor was first measured with, so figures stay comparable. */
+const INSERT = ROW_PER_RESULT_INSERT;
 
 /** The noisy writer's thread: 500 rows a commit, a commit every 100 ms, until told to stop. */
 const noisySource = `
@@ -152,8 +154,8 @@ export async function diskFloor(seconds = 4, rounds = 6): Promise<Record<string,
   try {
     const quietFile = join(dir, 'quiet.db');
     const noisyFile = join(dir, 'noisy.db');
-    const quietDb = openStore(quietFile, 'telemetry');
-    openStore(noisyFile, 'telemetry').close();
+    const quietDb = openRowPerResultStore(quietFile, 'telemetry');
+    openRowPerResultStore(noisyFile, 'telemetry').close();
     const insert = quietDb.prepare(INSERT);
     const quiet = (into: number[]) => quietEvery10ms(seconds, into, () => void insert.run('quiet', 'test', new Date().toISOString(), 5, 1, randomUUID(), 0));
     const solo: number[] = [];

@@ -10,6 +10,7 @@ import { merkleFigures } from './merkle-bench';
 import { ledgerFigures, listFigures, provisioningFigures } from './provider-bench';
 import { rlsFigures } from './rls-bench';
 import { ingestEngines, ingestThroughput, noisyNeighbourFigures } from './ingest-bench';
+import { telemetryReadFigures } from './telemetry-read-bench';
 import { simulatorFleetFigures, simulatorNoisyNeighborFigures } from './simulator-bench';
 import { consoleFirstScreenFigures } from './console-first-screen';
 import { meteringOverheadFigures, usageExportFigures } from './usage-bench';
@@ -66,6 +67,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   merkle: merkleFigures,
   postgres_rls: () => rlsFigures(),
   ingest_p1: () => ingestThroughput(),
+  // #22: a test's summary over a day and a page of 500, chunk layout against row-per-result.
+  telemetry_reads: () => Promise.resolve(telemetryReadFigures()),
   noisy_neighbour_p2: () => noisyNeighbourFigures(),
   ingest_postgres_vs_sqlite: () => ingestEngines(),
   simulator_fleet: () => simulatorFleetFigures(),

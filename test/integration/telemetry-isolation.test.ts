@@ -4,6 +4,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handOver, startControlPlane, type RunningControlPlane } from '../helpers/control-plane-harness';
 import { tenantUserAuthorization, type Call } from '../helpers/tenant-user';
+import { resultsByTenant } from '../helpers/stored-results';
 
 const MODELS = ['pooled', 'siloed', 'hybrid'] as const;
 /**
@@ -127,7 +128,7 @@ describe('telemetry isolation over real HTTPS', () => {
     const rowsByTenant = (file: string) => {
       const db = new Database(join(cp.dataDir, file), { readonly: true });
       try {
-        return Object.fromEntries((db.prepare('SELECT tenant_id, COUNT(*) AS n FROM telemetry_results GROUP BY tenant_id').all() as { tenant_id: string; n: number }[]).map((row) => [row.tenant_id, row.n]));
+        return resultsByTenant(db);
       } finally {
         db.close();
       }

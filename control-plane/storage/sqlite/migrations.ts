@@ -1,5 +1,9 @@
 import type Database from 'better-sqlite3';
-import { identityOwnership, pendingBatches, telemetryTables, tenantControlTables, tenantTokens, usageGauges, usageRetained } from './tenant-tables';
+import { identityOwnership, pendingBatches, telemetryChunks, telemetryTables, tenantControlTables, tenantTokens, usageGauges, usageRetained } from './tenant-tables';
+import { moveResultsToChunks } from './telemetry-upgrade';
+
+/** A step is SQL, or a function for one SQL cannot express (moving rows into packed chunks). */
+type Step = string | ((db: Database.Database) => void);
 
 /**
  * Schema migrations by store kind, applied in order, one transaction each. Append new steps;
@@ -221,13 +225,13 @@ const controlOnly: readonly string[] = [
 ];
 
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
-export const migrationSets: Record<'control' | 'telemetry' | 'silo', readonly string[]> = {
+export const migrationSets: { control: readonly string[]; telemetry: readonly Step[]; silo: readonly Step[] } = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
   control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment, usageControl, branding, ledgerSigningKeys, ledgerNodes].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
-  telemetry: [telemetryTables[0], telemetryTables[1], pendingBatches].map(defined),
+  telemetry: [...[telemetryTables[0], telemetryTables[1], pendingBatches, telemetryChunks].map(defined), moveResultsToChunks],
   /** A siloed tenant's own file: all of its data. */
-  silo: [tenantControlTables[0], telemetryTables[0], tenantTokens, telemetryTables[1], pendingBatches, identityOwnership, usageGauges].map(defined),
+  silo: [...[tenantControlTables[0], telemetryTables[0], tenantTokens, telemetryTables[1], pendingBatches, identityOwnership, usageGauges, telemetryChunks].map(defined), moveResultsToChunks],
 };
 
 function defined(step: string | undefined): string {
@@ -243,13 +247,15 @@ export function migrate(db: Database.Database, kind: StoreKind): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
   const applied = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;
   const record = db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
-  migrationSets[kind].forEach((sql, index) => {
+  const steps: readonly Step[] = migrationSets[kind];
+  steps.forEach((step, index) => {
     const version = index + 1;
     if (version <= applied) {
       return;
     }
     db.transaction(() => {
-      db.exec(sql);
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       record.run(version, new Date().toISOString());
     })();
   });

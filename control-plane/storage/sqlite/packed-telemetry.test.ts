@@ -9,9 +9,11 @@ import { openStore } from './connection';
 import { packBatch, preparePacked, removeUnfinished, writePacked, type PackedBatch, type PackedCursor, type PackedOutcome } from './packed-telemetry';
 import { SqliteTelemetry } from './sqlite-telemetry';
 import { TelemetryWriterThread } from './telemetry-writer-thread';
+import { countResults } from '../../../test/helpers/stored-results';
 
 const tenant = { id: randomUUID(), isolationModel: 'pooled' as const };
-const testId = randomUUID();
+/** Seven tests, results taking turns: a batch of 35 is stored as seven chunks of five. */
+const testIds = Array.from({ length: 7 }, () => randomUUID());
 
 function batch(batchId: string, count: number): PackedBatch {
   const write: TelemetryBatchWrite = {
@@ -19,7 +21,7 @@ function batch(batchId: string, count: number): PackedBatch {
     batchId,
     agentId: 'agent-1',
     receivedAt: '2026-12-02T10:00:00.000Z',
-    testIds: Array.from({ length: count }, () => testId),
+    testIds: Array.from({ length: count }, (_, i) => testIds[i % testIds.length] ?? ''),
     ts: Array.from({ length: count }, (_, i) => new Date(Date.UTC(2026, 11, 2, 9, 0, 0, i)).toISOString()),
     latencyMs: Array.from({ length: count }, (_, i) => i),
     ok: Array.from({ length: count }, () => true),
@@ -51,17 +53,18 @@ describe('writePacked', () => {
     const telemetry = new SqliteTelemetry(() => db, () => ({ lane: 'cell:0', writer: new TelemetryWriterThread() }));
     const run = (batches: PackedBatch[], outcome: PackedOutcome, from: PackedCursor, shouldPause: () => boolean, every = 10) =>
       db.transaction(() => writePacked(statements, batches, outcome, from, shouldPause, every)).immediate();
-    const count = (batchId: string) => db.prepare('SELECT COUNT(*) FROM telemetry_results WHERE batch_id = ?').pluck().get(batchId) as number;
+    const count = (batchId: string) => countResults(db, { batchId });
     const meter = () => db.prepare("SELECT COALESCE(SUM(value), 0) FROM usage_counters WHERE meter = 'results_ingested'").pluck().get() as number;
     return { db, statements, telemetry, run, count, meter };
   };
   const window = { from: '2026-01-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' };
 
-  it('pauses part-way through a batch, hides it from readers while pending, and finishes it in a later transaction', async () => {
+  it('pauses part-way through a batch (between chunks), hides it from readers while pending, and finishes it in a later transaction', async () => {
     const { run, count, meter, telemetry } = open();
     const outcome: PackedOutcome = { duplicates: [], waitsForPending: false };
     const paused = run([batch('big', 35)], outcome, start, always);
-    expect(paused).toEqual({ batch: 0, row: 10, pendingFrom: expect.any(Number) as number });
+    // Two chunks of five are written when it first looks, after 10 results; it goes on at the third.
+    expect(paused).toEqual({ batch: 0, row: 2, pendingFrom: expect.any(Number) as number });
     expect(count('big')).toBe(10);
     // Committed rows of an unfinished batch are not stored as far as any reader can tell.
     expect(await telemetry.results(tenant, window, 100)).toEqual([]);
@@ -70,7 +73,8 @@ describe('writePacked', () => {
     expect(meter()).toBe(0);
     if (paused === null) throw new Error('expected a pause');
     const again = run([batch('big', 35)], outcome, paused, always);
-    expect(again).toMatchObject({ batch: 0, row: 20, pendingFrom: paused.pendingFrom });
+    expect(again).toMatchObject({ batch: 0, row: 4, pendingFrom: paused.pendingFrom });
+    expect(count('big')).toBe(20);
     if (again === null) throw new Error('expected a second pause');
     expect(run([batch('big', 35)], outcome, again, never)).toBeNull();
     expect(count('big')).toBe(35);
@@ -83,7 +87,8 @@ describe('writePacked', () => {
   it('pauses between batches without marking anything, and never with less than a chunk of a batch left', () => {
     const { run, count, db } = open();
     const outcome: PackedOutcome = { duplicates: [], waitsForPending: false };
-    // 15 rows: at row 10 only 5 are left, so the batch is finished; the next batch waits for the next transaction.
+    // 15 rows in chunks of 3, 2, 2, 2, 2, 2, 2: after 11 only 4 are left, so the batch is finished;
+    // the next batch waits for the next transaction.
     const paused = run([batch('a', 15), batch('b', 5)], outcome, start, always);
     expect(paused).toEqual({ batch: 1, row: 0, pendingFrom: null });
     expect(count('a')).toBe(15);

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { TelemetryBatchWrite } from '../types';
+import { chunksOf, insertChunk, prepareChunks, tenantKeyOf, type ChunkStatements } from './telemetry-chunks';
 
 /**
  * A batch as the SQLite writer takes it: columns packed into a few strings and typed arrays, so
@@ -50,7 +51,7 @@ export function packBatch(batch: TelemetryBatchWrite): PackedBatch {
 
 export interface PackedStatements {
   insertBatch: Database.Statement;
-  insertResult: Database.Statement;
+  chunks: ChunkStatements;
   addUsage: Database.Statement;
   markPending: Database.Statement;
   clearPending: Database.Statement;
@@ -60,9 +61,10 @@ export interface PackedStatements {
   removePendingBatch: Database.Statement;
 }
 
-/** Where a paused write goes on: the batch, its next row, and (mid-batch) the rowid of its first result. */
+/** Where a paused write goes on: the batch, its next chunk, and (mid-batch) the rowid of its first chunk. */
 export interface PackedCursor {
   batch: number;
+  /** The next chunk of the batch (see chunksOf). */
   row: number;
   pendingFrom: number | null;
 }
@@ -74,8 +76,7 @@ export interface PackedOutcome {
   waitsForPending: boolean;
 }
 
-// The functions below also run in the writer thread from their source text (see
-// telemetry-writer-thread.ts): they must stay self-contained, with no imports or outer names.
+// The functions below run in the writer thread (bundled with it, see telemetry-writer-thread.ts).
 
 export function preparePacked(db: Database.Database): PackedStatements {
   return {
@@ -83,14 +84,14 @@ export function preparePacked(db: Database.Database): PackedStatements {
       `INSERT INTO telemetry_batches (tenant_id, batch_id, agent_id, received_at, first_ts, last_ts, result_count, flow_count, bytes, sealed)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, batch_id) DO NOTHING`,
     ),
-    insertResult: db.prepare('INSERT INTO telemetry_results (tenant_id, test_id, ts, latency_ms, ok, batch_id, idx) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    chunks: prepareChunks(db),
     addUsage: db.prepare('INSERT INTO usage_counters (tenant_id, day, meter, value) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, day, meter) DO UPDATE SET value = value + excluded.value'),
     markPending: db.prepare('UPDATE telemetry_batches SET pending_from = ? WHERE tenant_id = ? AND batch_id = ?'),
     clearPending: db.prepare('UPDATE telemetry_batches SET pending_from = NULL WHERE tenant_id = ? AND batch_id = ?'),
     isPending: db.prepare('SELECT 1 FROM telemetry_batches WHERE tenant_id = ? AND batch_id = ? AND pending_from IS NOT NULL'),
     leftPending: db.prepare('SELECT tenant_id, batch_id, pending_from FROM telemetry_batches WHERE pending_from IS NOT NULL'),
-    // A paused batch's results are the rows from its first one on (rowids only grow) that carry its ids.
-    removePendingRows: db.prepare('DELETE FROM telemetry_results WHERE rowid >= ? AND tenant_id = ? AND batch_id = ?'),
+    // A paused batch's results are the chunks from its first one on (rowids only grow) that carry its ids.
+    removePendingRows: db.prepare('DELETE FROM telemetry_chunks WHERE rowid >= ? AND tenant_id = (SELECT id FROM telemetry_tenants WHERE tenant_id = ?) AND batch_id = ?'),
     removePendingBatch: db.prepare('DELETE FROM telemetry_batches WHERE tenant_id = ? AND batch_id = ?'),
   };
 }
@@ -110,7 +111,8 @@ export function removeUnfinished(statements: PackedStatements): number {
 }
 
 /**
- * Writes batches from `from` on (call inside a transaction). Every `pauseEvery` rows it asks
+ * Writes batches from `from` on (call inside a transaction), as chunks (see telemetry-chunks.ts).
+ * After each chunk, once `pauseEvery` results were written since it last asked, it asks
  * `shouldPause`; on yes it stops, marks a batch it is part-way through as pending, and returns
  * where to go on in a later transaction (null once everything is written). A retried batch id
  * is stored once: it writes nothing and is named in `outcome.duplicates`. Usage meters count in
@@ -124,6 +126,7 @@ export function writePacked(
   shouldPause: () => boolean,
   pauseEvery: number,
 ): PackedCursor | null {
+  let sinceLook = 0;
   for (let b = from.batch; b < batches.length; b++) {
     const batch = batches[b];
     if (batch === undefined) continue;
@@ -149,16 +152,26 @@ export function writePacked(
         continue;
       }
     }
+    const chunks = chunksOf(testIds, ts, batch.latencyMs, batch.ok);
+    const tenantKey = chunks.length === 0 ? 0 : tenantKeyOf(statements.chunks, batch.tenantId);
+    const series = new Map<string, number>();
     let firstRowid = pendingFrom;
-    for (let i = start; i < batch.count; i++) {
-      // Pause only with a chunk still to write: a batch nearly done is quicker to finish.
-      if (i > start && (i - start) % pauseEvery === 0 && batch.count - i >= pauseEvery && shouldPause()) {
-        if (pendingFrom === null && firstRowid !== null) statements.markPending.run(firstRowid, batch.tenantId, batch.batchId);
-        return { batch: b, row: i, pendingFrom: firstRowid };
+    let left = batch.count - chunks.slice(0, start).reduce((sum, chunk) => sum + chunk.results.length, 0);
+    for (let c = start; c < chunks.length; c++) {
+      // Pause only with a stretch still to write: a batch nearly done is quicker to finish.
+      if (c > start && sinceLook >= pauseEvery && left >= pauseEvery) {
+        sinceLook = 0;
+        if (shouldPause()) {
+          if (pendingFrom === null && firstRowid !== null) statements.markPending.run(firstRowid, batch.tenantId, batch.batchId);
+          return { batch: b, row: c, pendingFrom: firstRowid };
+        }
       }
-      const latency = batch.latencyMs[i] ?? Number.NaN;
-      const inserted = statements.insertResult.run(batch.tenantId, testIds[i], ts[i], Number.isNaN(latency) ? null : latency, batch.ok[i], batch.batchId, i);
-      if (i === 0) firstRowid = Number(inserted.lastInsertRowid);
+      const chunk = chunks[c];
+      if (chunk === undefined) continue;
+      const rowid = insertChunk(statements.chunks, tenantKey, series, batch.batchId, chunk);
+      if (c === 0) firstRowid = rowid;
+      sinceLook += chunk.results.length;
+      left -= chunk.results.length;
     }
     if (pendingFrom !== null) statements.clearPending.run(batch.tenantId, batch.batchId);
     const day = batch.receivedAt.slice(0, 10);

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultQuotas, type IsolationModel } from '../../../contracts/tenants';
 import type { TelemetryBatchWrite, TenantRecord, TenantRef } from '../types';
 import { SqliteStorage, sqliteLayout, telemetryCellFile } from './sqlite-storage';
+import { countResults, resultsByTenant } from '../../../test/helpers/stored-results';
 
 /**
  * Pooled telemetry cells: where a new pooled tenant is placed, where its rows land, that a placed
@@ -64,7 +65,7 @@ describe('SQLite pooled telemetry cells', () => {
   const cellRows = (dir: string, cell: number): Record<string, number> => {
     const db = new Database(telemetryCellFile(sqliteLayout(dir), cell), { readonly: true });
     try {
-      return Object.fromEntries((db.prepare('SELECT tenant_id, COUNT(*) AS n FROM telemetry_results GROUP BY tenant_id').all() as { tenant_id: string; n: number }[]).map((row) => [row.tenant_id, row.n]));
+      return resultsByTenant(db);
     } finally {
       db.close();
     }
@@ -253,13 +254,13 @@ describe('SQLite pooled telemetry cells', () => {
       });
       const partial = new Set<number>();
       while (!state.done) {
-        const rows = reader.prepare('SELECT COUNT(*) FROM telemetry_results').pluck().get() as number;
+        const rows = countResults(reader);
         if (rows > 0 && rows < 20_000) partial.add(rows);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       await writing;
       expect([...partial]).toEqual([]);
-      expect(reader.prepare('SELECT COUNT(*) FROM telemetry_results').pluck().get()).toBe(20_000);
+      expect(countResults(reader)).toBe(20_000);
     } finally {
       reader.close();
     }

@@ -18,6 +18,7 @@ import { sqliteTenantDataKey, sqliteTenantReader, sqliteTenantWrites } from './s
 import { sqliteTokenScope, sqliteTokenTenant, sqliteTokenWrites } from './sqlite-tokens';
 import { sqliteUsageReader, sqliteUsageWrites, type SqliteUsageStores } from './sqlite-usage';
 
+import { upgradeTelemetryStores } from './store-upgrade';
 export { DEFAULT_TELEMETRY_CELLS, sqliteLayout, telemetryCellFile, type SqliteLayout } from './sqlite-tenant-stores';
 
 export interface SqliteStorageOptions {
@@ -77,16 +78,25 @@ export class SqliteStorage implements Storage {
     );
   }
 
-  /** Opens (and migrates) the control store of a data dir. `ledgerKey` authenticates ledger entries. */
+  /**
+   * Opens (and migrates) the control store of a data dir, and migrates its telemetry stores (see
+   * store-upgrade.ts). `ledgerKey` authenticates ledger entries.
+   */
   static open(layout: SqliteLayout, ledgerKey: Buffer, options: SqliteStorageOptions = {}): SqliteStorage {
     const cells = options.telemetryCells ?? DEFAULT_TELEMETRY_CELLS;
     if (!Number.isInteger(cells) || cells < 1 || cells > 64) {
       throw new RangeError(`telemetry cells must be an integer from 1 to 64, not ${cells}`);
     }
-    const db = openStore(layout.controlFile, 'control');
-    // Ledgers written before interior nodes were stored get them now, once (proofs read them).
-    buildMissingLedgerNodes(db);
-    return new SqliteStorage(db, layout, ledgerKey, cells);
+    const control = openStore(layout.controlFile, 'control');
+    try {
+      // Ledgers written before interior nodes were stored get them now, once (proofs read them).
+      buildMissingLedgerNodes(control);
+      upgradeTelemetryStores(layout);
+    } catch (error) {
+      control.close();
+      throw error;
+    }
+    return new SqliteStorage(control, layout, ledgerKey, cells);
   }
 
   ping(): Promise<void> {

@@ -1,17 +1,17 @@
 import type Database from 'better-sqlite3';
 import type { StoredBatch, TelemetryBatchWrite, TelemetryResultRow, TelemetryStore, TelemetryWindow, TenantRef, UsageMeter } from '../types';
-import { dayOf, toBatch, toResult, type BatchRow, type ResultRow } from '../rows/telemetry-rows';
+import { dayOf, toBatch, type BatchRow } from '../rows/telemetry-rows';
+import type { TestAggregate } from '../telemetry-store';
+import { chunkAggregates, newestResults, oldestResults } from './chunk-reads';
 import { packBatch, type PackedBatch } from './packed-telemetry';
 import type { TelemetryWriterThread } from './telemetry-writer-thread';
-
-/** Results of a batch the writer paused part-way are not stored yet (see telemetry-writer-thread.ts). */
-const NOT_PENDING = 'batch_id NOT IN (SELECT batch_id FROM telemetry_batches WHERE tenant_id = @tenant AND pending_from IS NOT NULL)';
 
 /**
  * Telemetry on SQLite. `storeOf` names the file a tenant's telemetry lives in (its pooled
  * telemetry cell, a hybrid tenant's own, or a silo). Batches are written on writer threads (see
  * TelemetryWriterThread): one per pooled cell, another for every tenant's own store, so no commit
  * (an fsync) blocks this thread, and a tenant never waits for the commits of a file it is not in.
+ * Results are stored in packed chunks (see telemetryChunks in tenant-tables.ts, chunk-reads.ts).
  * `writerOf` names the thread and the write lane (one per file group) of a tenant; `deleted` says
  * whether a tenant's telemetry is being removed (its late batches are dropped). This thread
  * only reads: usage meters are written on the writer threads too.
@@ -45,23 +45,15 @@ export class SqliteTelemetry implements TelemetryStore {
   }
 
   results(tenant: TenantRef, window: TelemetryWindow, limit: number, before?: { ts: string; batchId: string; idx: number }): Promise<TelemetryResultRow[]> {
-    const db = this.storeOf(tenant);
-    const conditions = ['tenant_id = @tenant', 'ts >= @from', 'ts <= @to', NOT_PENDING];
-    if (window.testId !== undefined) conditions.push('test_id = @testId');
-    if (before !== undefined) conditions.push('(ts, batch_id, idx) < (@beforeTs, @beforeBatch, @beforeIdx)');
-    const rows = db
-      .prepare(`SELECT test_id, ts, latency_ms, ok, batch_id, idx FROM telemetry_results WHERE ${conditions.join(' AND ')} ORDER BY ts DESC, batch_id DESC, idx DESC LIMIT @limit`)
-      .all({ tenant: tenant.id, from: window.from, to: window.to, testId: window.testId, beforeTs: before?.ts, beforeBatch: before?.batchId, beforeIdx: before?.idx, limit }) as ResultRow[];
-    return Promise.resolve(rows.map(toResult));
+    return Promise.resolve(newestResults(this.storeOf(tenant), tenant.id, window, limit, before));
   }
 
   resultsForAnalysis(tenant: TenantRef, window: TelemetryWindow, limit: number): Promise<TelemetryResultRow[]> {
-    const db = this.storeOf(tenant);
-    const byTest = window.testId === undefined ? '' : ' AND test_id = @testId';
-    const rows = db
-      .prepare(`SELECT test_id, ts, latency_ms, ok, batch_id, idx FROM telemetry_results WHERE tenant_id = @tenant AND ts >= @from AND ts <= @to AND ${NOT_PENDING}${byTest} ORDER BY ts LIMIT @limit`)
-      .all({ tenant: tenant.id, from: window.from, to: window.to, testId: window.testId, limit }) as ResultRow[];
-    return Promise.resolve(rows.map(toResult));
+    return Promise.resolve(oldestResults(this.storeOf(tenant), tenant.id, window, limit));
+  }
+
+  aggregates(tenant: TenantRef, window: TelemetryWindow, limit: number): Promise<{ rows: number; tests: TestAggregate[] } | null> {
+    return Promise.resolve(chunkAggregates(this.storeOf(tenant), tenant.id, window, limit));
   }
 
   batch(tenant: TenantRef, batchId: string): Promise<StoredBatch | null> {

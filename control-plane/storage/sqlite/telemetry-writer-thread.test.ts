@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryBatchWrite } from '../types';
 import { openStore } from './connection';
 import { packBatch, preparePacked, writePacked } from './packed-telemetry';
+import { CHUNK_MAX_RESULTS } from './telemetry-chunks';
 import { TelemetryWriterThread } from './telemetry-writer-thread';
+import { batchResults, countResults, resultsByBatch } from '../../../test/helpers/stored-results';
 
 const tenant = { id: randomUUID(), isolationModel: 'pooled' as const };
 const testId = randomUUID();
@@ -48,7 +50,7 @@ describe('TelemetryWriterThread', () => {
     expect(await thread.write(file, [packBatch(batch('b1')), packBatch(batch('b2'))])).toEqual([]);
     const db = new Database(file, { readonly: true });
     try {
-      const rows = db.prepare('SELECT test_id, ts, latency_ms, ok, idx FROM telemetry_results WHERE tenant_id = ? AND batch_id = ? ORDER BY idx').all(tenant.id, 'b1');
+      const rows = batchResults(db, tenant.id, 'b1');
       expect(rows).toEqual([
         { test_id: testId, ts: '2026-12-02T09:59:58.000Z', latency_ms: 12.5, ok: 1, idx: 0 },
         { test_id: testId, ts: '2026-12-02T09:59:57.000Z', latency_ms: null, ok: 0, idx: 1 },
@@ -73,7 +75,7 @@ describe('TelemetryWriterThread', () => {
     expect(await thread.write(file, [packBatch(batch('b1')), packBatch(batch('b3'))])).toEqual([`${tenant.id}/b1`]);
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.prepare('SELECT COUNT(*) FROM telemetry_results').pluck().get()).toBe(6);
+      expect(countResults(db)).toBe(6);
     } finally {
       db.close();
     }
@@ -104,7 +106,8 @@ describe('TelemetryWriterThread', () => {
     ...batch(batchId),
     testIds: Array.from({ length: count }, () => testId),
     ts: Array.from({ length: count }, (_, i) => new Date(Date.UTC(2026, 11, 2, 9, 0, 0, i)).toISOString()),
-    latencyMs: Array.from({ length: count }, () => 5),
+    // Latencies that do not pack (raw float64): the disk-full test needs the batch to take room.
+    latencyMs: Array.from({ length: count }, (_, i) => 5 + i / 3),
     ok: Array.from({ length: count }, () => true),
   });
   const settledOrder = (writes: Record<string, Promise<string[]>>) => {
@@ -112,7 +115,7 @@ describe('TelemetryWriterThread', () => {
     return Promise.all(Object.entries(writes).map(([name, write]) => write.then((duplicates) => order.push(`${name}:${duplicates.length}`)))).then(() => order);
   };
 
-  it("commits a write that waits behind a large one first: the large one pauses between its rows, and both end up whole", async () => {
+  it("commits a write that waits behind a large one first: the large one pauses between its chunks, and both end up whole", async () => {
     const { file, thread } = setup();
     const other = { id: randomUUID(), isolationModel: 'pooled' as const };
     const big = thread.write(file, [packBatch(bigBatch('big', 20_000))]);
@@ -120,7 +123,7 @@ describe('TelemetryWriterThread', () => {
     expect(await settledOrder({ big, small })).toEqual(['small:0', 'big:0']);
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.prepare('SELECT batch_id, COUNT(*) AS n FROM telemetry_results GROUP BY batch_id ORDER BY batch_id').all()).toEqual([
+      expect(resultsByBatch(db)).toEqual([
         { batch_id: 'big', n: 20_000 },
         { batch_id: 'small', n: 3 },
       ]);
@@ -135,9 +138,11 @@ describe('TelemetryWriterThread', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bulkhead-writer-thread-'));
     dirs.push(dir);
     const file = join(dir, 'telemetry.db');
-    openStore(file, 'telemetry').close();
-    // A full disk, as SQLite sees one: the file may not grow past 200 pages (20,000 rows need far more).
-    const thread = new TelemetryWriterThread(64, ['max_page_count = 200']);
+    const migrated = openStore(file, 'telemetry');
+    const pages = migrated.pragma('page_count', { simple: true }) as number;
+    migrated.close();
+    // A full disk, as SQLite sees one: the file may grow by 12 pages (20,000 results need about 40).
+    const thread = new TelemetryWriterThread(64, [`max_page_count = ${pages + 12}`]);
     threads.push(thread);
     const other = { id: randomUUID(), isolationModel: 'pooled' as const };
     const order: string[] = [];
@@ -152,7 +157,7 @@ describe('TelemetryWriterThread', () => {
     const db = new Database(file, { readonly: true });
     try {
       // The rows the paused transaction committed for the large batch are gone with it.
-      expect(db.prepare('SELECT batch_id, COUNT(*) AS n FROM telemetry_results GROUP BY batch_id').all()).toEqual([{ batch_id: 'small', n: 3 }]);
+      expect(resultsByBatch(db)).toEqual([{ batch_id: 'small', n: 3 }]);
       expect(db.prepare('SELECT batch_id FROM telemetry_batches').pluck().all()).toEqual(['small']);
       expect(db.prepare('SELECT COUNT(*) FROM usage_counters WHERE tenant_id = ?').pluck().get(tenant.id)).toBe(0);
     } finally {
@@ -168,7 +173,7 @@ describe('TelemetryWriterThread', () => {
     expect(await settledOrder({ first, retry })).toEqual(['first:0', 'retry:1']);
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.prepare('SELECT COUNT(*) FROM telemetry_results').pluck().get()).toBe(20_000);
+      expect(countResults(db)).toBe(20_000);
     } finally {
       db.close();
     }
@@ -176,19 +181,20 @@ describe('TelemetryWriterThread', () => {
 
   it('removes a batch a stopped process left part-way before its first write, so the retry of that batch is stored whole', async () => {
     const { file, thread } = setup();
-    // What a kill between a paused write's transactions leaves: 64 rows, the batch marked pending.
+    // What a kill between a paused write's transactions leaves: one chunk, the batch marked pending.
     const db = openStore(file, 'telemetry');
     try {
       const statements = preparePacked(db);
-      const left = db.transaction(() => writePacked(statements, [packBatch(bigBatch('left', 200))], { duplicates: [], waitsForPending: false }, { batch: 0, row: 0, pendingFrom: null }, () => true, 64)).immediate();
-      expect(left).toMatchObject({ row: 64 });
+      const left = db.transaction(() => writePacked(statements, [packBatch(bigBatch('left', 2000))], { duplicates: [], waitsForPending: false }, { batch: 0, row: 0, pendingFrom: null }, () => true, 64)).immediate();
+      expect(left).toMatchObject({ row: 1 });
+      expect(countResults(db, { batchId: 'left' })).toBe(CHUNK_MAX_RESULTS);
     } finally {
       db.close();
     }
-    expect(await thread.write(file, [packBatch(bigBatch('left', 200))])).toEqual([]);
+    expect(await thread.write(file, [packBatch(bigBatch('left', 2000))])).toEqual([]);
     const reader = new Database(file, { readonly: true });
     try {
-      expect(reader.prepare("SELECT COUNT(*) FROM telemetry_results WHERE batch_id = 'left'").pluck().get()).toBe(200);
+      expect(countResults(reader, { batchId: 'left' })).toBe(2000);
       expect(reader.prepare('SELECT COUNT(*) FROM telemetry_batches WHERE pending_from IS NOT NULL').pluck().get()).toBe(0);
     } finally {
       reader.close();
@@ -208,19 +214,19 @@ describe('TelemetryWriterThread', () => {
     const big = thread.write(file, [packBatch(bigBatch('held', 20_000))]);
     const other = new Database(file);
     try {
-      const written = () => other.prepare("SELECT COUNT(*) FROM telemetry_results WHERE batch_id = 'held'").pluck().get() as number;
+      const written = () => countResults(other, { batchId: 'held' });
       let seen = 0;
       for (let i = 0; i < 500 && seen === 0; i++) {
         await new Promise((resolve) => setTimeout(resolve, 10));
         seen = written();
       }
-      // Its first look is after 64 rows: those are committed, and the thread is out of the file.
-      expect(seen).toBe(64);
+      // Its first look is after its first chunk (64 rows or more): that is committed, and the thread is out of the file.
+      expect(seen).toBe(CHUNK_MAX_RESULTS);
       // No busy waiting allowed: this would throw "database is locked" if the thread held the file.
       other.pragma('busy_timeout = 0');
       other.exec('BEGIN IMMEDIATE');
       other.exec('COMMIT');
-      expect(written()).toBe(64);
+      expect(written()).toBe(CHUNK_MAX_RESULTS);
       thread.release();
       expect(await big).toEqual([]);
       expect(written()).toBe(20_000);
@@ -235,7 +241,7 @@ describe('TelemetryWriterThread', () => {
     await thread.write(file, Array.from({ length: 20 }, (_, i) => packBatch(batch(`d${i}`))));
     await thread.write(file, [packBatch({ ...batch('o1'), tenant: other }), packBatch({ ...batch('o2'), tenant: other })]);
     const finished: string[] = [];
-    // 60 results and 20 batch rows, 7 rows a chunk: a dozen transactions.
+    // 20 chunks of 3 results, 20 batch rows, its test's and its own key: 42 rows, 7 a transaction.
     const purge = thread.purge(file, tenant.id, 7).then((removed) => {
       finished.push('purge');
       return removed;
@@ -243,7 +249,7 @@ describe('TelemetryWriterThread', () => {
     const resultsOf = (id: string) => {
       const reader = new Database(file, { readonly: true });
       try {
-        return reader.prepare('SELECT COUNT(*) FROM telemetry_results WHERE tenant_id = ?').pluck().get(id) as number;
+        return countResults(reader, { tenantId: id });
       } finally {
         reader.close();
       }
@@ -253,7 +259,7 @@ describe('TelemetryWriterThread', () => {
       // Committed after the first chunk, not after the whole purge.
       return resultsOf(tenant.id);
     });
-    expect(await purge).toBe(80);
+    expect(await purge).toBe(42);
     // The purge's next chunks may run before this reads; the last one cannot have.
     const leftWhenWritten = await write;
     expect(leftWhenWritten).toBeGreaterThan(0);
@@ -262,9 +268,10 @@ describe('TelemetryWriterThread', () => {
     const db = new Database(file, { readonly: true });
     try {
       const count = (sql: string, id: string) => db.prepare(sql).pluck().get(id) as number;
-      expect(count('SELECT COUNT(*) FROM telemetry_results WHERE tenant_id = ?', tenant.id)).toBe(0);
+      expect(countResults(db, { tenantId: tenant.id })).toBe(0);
+      expect(count('SELECT COUNT(*) FROM telemetry_tenants WHERE tenant_id = ?', tenant.id)).toBe(0);
       expect(count('SELECT COUNT(*) FROM telemetry_batches WHERE tenant_id = ?', tenant.id)).toBe(0);
-      expect(count('SELECT COUNT(*) FROM telemetry_results WHERE tenant_id = ?', other.id)).toBe(9);
+      expect(countResults(db, { tenantId: other.id })).toBe(9);
       // Usage meters are billing counts: they stay.
       expect(count('SELECT COUNT(*) FROM usage_counters WHERE tenant_id = ?', tenant.id)).toBeGreaterThan(0);
     } finally {

@@ -84,8 +84,16 @@ function writerThreadMain(port: MessagePort, data: ThreadData): void {
       const { db } = store(file);
       const removed = db
         .transaction(() => {
-          for (const table of ['telemetry_results', 'telemetry_batches']) {
-            const changes = db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE tenant_id = ? LIMIT ?)`).run(tenantId, limit).changes;
+          // Chunks first (by the tenant's key in this file), then batches, then the keys themselves.
+          const key = db.prepare('SELECT id FROM telemetry_tenants WHERE tenant_id = ?').pluck().get(tenantId) as number | undefined;
+          const steps: [string, number | string][] = [
+            ['DELETE FROM telemetry_chunks WHERE rowid IN (SELECT rowid FROM telemetry_chunks WHERE tenant_id = ? LIMIT ?)', key ?? -1],
+            ['DELETE FROM telemetry_batches WHERE rowid IN (SELECT rowid FROM telemetry_batches WHERE tenant_id = ? LIMIT ?)', tenantId],
+            ['DELETE FROM telemetry_series WHERE rowid IN (SELECT rowid FROM telemetry_series WHERE tenant_id = ? LIMIT ?)', key ?? -1],
+            ['DELETE FROM telemetry_tenants WHERE rowid IN (SELECT rowid FROM telemetry_tenants WHERE tenant_id = ? LIMIT ?)', tenantId],
+          ];
+          for (const [sql, id] of steps) {
+            const changes = db.prepare(sql).run(id, limit).changes;
             if (changes > 0) return changes;
           }
           return 0;

@@ -203,3 +203,35 @@ export const usageRetained = `CREATE TABLE usage_retained (
      level INTEGER,
      PRIMARY KEY (tenant_id, meter, day)
    ) STRICT`;
+
+/**
+ * The compact telemetry layout (issue #22). Results are stored in chunks: one row per test per
+ * batch per hour (at most CHUNK_MAX_RESULTS results), its columns packed into `body` (see
+ * telemetry-chunk-codec.ts), so the table and its indexes hold one entry per chunk, not per result.
+ * Tenants and tests get integer keys of this file (`telemetry_tenants`, `telemetry_series`); a
+ * chunk's `tenant_id` is that integer key (STRICT: a tenant's UUID cannot be bound to it by
+ * mistake). A chunk spans less than an hour, so a range read bounds `last_ms` on both sides.
+ * Batches keep their row (idempotence, sealed details, pending); `telemetry_results` is moved into
+ * chunks by the migration step that follows this one, then dropped.
+ */
+export const telemetryChunks = `CREATE TABLE telemetry_tenants (
+     id INTEGER PRIMARY KEY,
+     tenant_id TEXT NOT NULL UNIQUE
+   ) STRICT;
+   CREATE TABLE telemetry_series (
+     id INTEGER PRIMARY KEY,
+     tenant_id INTEGER NOT NULL,
+     test_id TEXT NOT NULL,
+     UNIQUE (tenant_id, test_id)
+   ) STRICT;
+   CREATE TABLE telemetry_chunks (
+     tenant_id INTEGER NOT NULL,
+     series INTEGER NOT NULL,
+     first_ms INTEGER NOT NULL,
+     last_ms INTEGER NOT NULL,
+     batch_id TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     body BLOB NOT NULL
+   ) STRICT;
+   CREATE INDEX telemetry_chunks_by_tenant ON telemetry_chunks (tenant_id, last_ms);
+   CREATE INDEX telemetry_chunks_by_series ON telemetry_chunks (series, last_ms)`;

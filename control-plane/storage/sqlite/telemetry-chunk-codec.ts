@@ -1,0 +1,233 @@
+/**
+ * The body of a telemetry chunk: the results of one test in one batch (and one time window),
+ * columns packed one after another, so the chunk's row and index entries are shared by all of them.
+ *
+ * - positions in the batch (idx): the first, then each gap minus one, zigzag (usually 0: one byte;
+ *   rows from before positions were stored all have 0);
+ * - times (ms since the epoch): the first as an offset from the chunk's first_ms, then
+ *   delta-of-delta (Gorilla, Pelkonen et al. 2015), zigzag varints: probes on an interval cost a byte;
+ * - ok: a bitmap; latency nulls: a bitmap, only when some latency is null;
+ * - latencies: when every one is exact at 0 to 3 decimals, scaled integers as zigzag varint deltas;
+ *   otherwise raw float64;
+ * - times that are not in canonical form (`new Date(ms).toISOString()`: other precision than
+ *   milliseconds) are kept as sent, by position, so a result reads back exactly as it was stored.
+ */
+
+export interface ChunkResult {
+  idx: number;
+  ms: number;
+  /** The time as sent. */
+  ts: string;
+  latencyMs: number | null;
+  ok: boolean;
+}
+
+const FLAG_NULLS = 1;
+const FLAG_RAW_FLOATS = 2;
+const FLAG_ODD_TIMES = 4;
+
+class Writer {
+  private buffer = new Uint8Array(256);
+  length = 0;
+
+  private room(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const next = new Uint8Array(Math.max(this.buffer.length * 2, this.length + bytes));
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+  }
+
+  byte(value: number): void {
+    this.room(1);
+    this.buffer[this.length++] = value;
+  }
+
+  /** An unsigned integer up to 2^53, seven bits a byte (arithmetic, not 32-bit shifts). */
+  varint(value: number): void {
+    this.room(8);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.buffer[this.length++] = (rest % 0x80) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.buffer[this.length++] = rest;
+  }
+
+  zigzag(value: number): void {
+    this.varint(value >= 0 ? value * 2 : -value * 2 - 1);
+  }
+
+  bytes(values: Uint8Array): void {
+    this.room(values.length);
+    this.buffer.set(values, this.length);
+    this.length += values.length;
+  }
+
+  done(): Buffer {
+    return Buffer.from(this.buffer.buffer, 0, this.length);
+  }
+}
+
+class Reader {
+  at = 0;
+  constructor(private readonly buffer: Uint8Array) {}
+
+  byte(): number {
+    const value = this.buffer[this.at++];
+    if (value === undefined) throw new Error('telemetry chunk ends early');
+    return value;
+  }
+
+  varint(): number {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const next = this.byte();
+      value += (next & 0x7f) * scale;
+      if (next < 0x80) return value;
+      scale *= 0x80;
+    }
+  }
+
+  zigzag(): number {
+    const value = this.varint();
+    return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+  }
+
+  bytes(length: number): Uint8Array {
+    const value = this.buffer.subarray(this.at, this.at + length);
+    if (value.length !== length) throw new Error('telemetry chunk ends early');
+    this.at += length;
+    return value;
+  }
+}
+
+/** The fewest decimals (0 to 3) at which every latency is exact as a safe integer, or null. */
+function decimalsOf(latencies: readonly (number | null)[]): number | null {
+  for (let decimals = 0; decimals <= 3; decimals++) {
+    const scale = 10 ** decimals;
+    if (latencies.every((value) => value === null || (Number.isSafeInteger(Math.round(value * scale)) && Math.round(value * scale) / scale === value && !Object.is(value, -0)))) return decimals;
+  }
+  return null;
+}
+
+function bitmap(results: readonly ChunkResult[], bit: (result: ChunkResult) => boolean): Uint8Array {
+  const bits = new Uint8Array(Math.ceil(results.length / 8));
+  results.forEach((result, i) => {
+    if (bit(result)) bits[i >> 3] = (bits[i >> 3] ?? 0) | (1 << (i & 7));
+  });
+  return bits;
+}
+
+const bitAt = (bits: Uint8Array, i: number): boolean => ((bits[i >> 3] ?? 0) & (1 << (i & 7))) !== 0;
+
+/** Packs results (in batch order, idx increasing) whose smallest time is `firstMs`. */
+export function encodeChunk(results: readonly ChunkResult[], firstMs: number): Buffer {
+  const latencies = results.map((result) => result.latencyMs);
+  const decimals = decimalsOf(latencies);
+  const hasNulls = latencies.includes(null);
+  const odd = results.flatMap((result, i) => (new Date(result.ms).toISOString() === result.ts ? [] : [i]));
+  const out = new Writer();
+  out.byte((hasNulls ? FLAG_NULLS : 0) | (decimals === null ? FLAG_RAW_FLOATS : 0) | (odd.length > 0 ? FLAG_ODD_TIMES : 0));
+  out.byte(decimals ?? 0);
+  let previousIdx = -1;
+  for (const result of results) {
+    out.zigzag(result.idx - previousIdx - 1);
+    previousIdx = result.idx;
+  }
+  let previousMs = firstMs;
+  let previousDelta = 0;
+  for (const result of results) {
+    const delta = result.ms - previousMs;
+    out.zigzag(delta - previousDelta);
+    previousMs = result.ms;
+    previousDelta = delta;
+  }
+  out.bytes(bitmap(results, (result) => result.ok));
+  if (hasNulls) out.bytes(bitmap(results, (result) => result.latencyMs === null));
+  if (decimals === null) {
+    const floats = new Float64Array(latencies.map((value) => value ?? 0));
+    out.bytes(new Uint8Array(floats.buffer));
+  } else {
+    const scale = 10 ** decimals;
+    let previous = 0;
+    for (const value of latencies) {
+      if (value === null) continue;
+      const scaled = Math.round(value * scale);
+      out.zigzag(scaled - previous);
+      previous = scaled;
+    }
+  }
+  if (odd.length > 0) {
+    out.varint(odd.length);
+    for (const i of odd) {
+      const text = Buffer.from(results[i]?.ts ?? '', 'utf8');
+      out.varint(i);
+      out.varint(text.length);
+      out.bytes(text);
+    }
+  }
+  return out.done();
+}
+
+/** The columns of a chunk, unpacked: `ts` only where a time is not canonical (see encodeChunk). */
+export interface DecodedChunk {
+  idx: Float64Array;
+  ms: Float64Array;
+  ok: Uint8Array;
+  /** NaN where the latency is null. */
+  latencyMs: Float64Array;
+  oddTimes: Map<number, string>;
+}
+
+export function decodeChunk(body: Uint8Array, count: number, firstMs: number): DecodedChunk {
+  const input = new Reader(body);
+  const flags = input.byte();
+  const decimals = input.byte();
+  const idx = new Float64Array(count);
+  let previousIdx = -1;
+  for (let i = 0; i < count; i++) {
+    previousIdx += input.zigzag() + 1;
+    idx[i] = previousIdx;
+  }
+  const ms = new Float64Array(count);
+  let previousMs = firstMs;
+  let previousDelta = 0;
+  for (let i = 0; i < count; i++) {
+    previousDelta += input.zigzag();
+    previousMs += previousDelta;
+    ms[i] = previousMs;
+  }
+  const bytes = Math.ceil(count / 8);
+  const okBits = input.bytes(bytes);
+  const nullBits = (flags & FLAG_NULLS) !== 0 ? input.bytes(bytes) : null;
+  const ok = new Uint8Array(count);
+  const latencyMs = new Float64Array(count);
+  for (let i = 0; i < count; i++) ok[i] = bitAt(okBits, i) ? 1 : 0;
+  if ((flags & FLAG_RAW_FLOATS) !== 0) {
+    const raw = input.bytes(count * 8);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    for (let i = 0; i < count; i++) latencyMs[i] = nullBits !== null && bitAt(nullBits, i) ? Number.NaN : view.getFloat64(i * 8, true);
+  } else {
+    const scale = 10 ** decimals;
+    let previous = 0;
+    for (let i = 0; i < count; i++) {
+      if (nullBits !== null && bitAt(nullBits, i)) {
+        latencyMs[i] = Number.NaN;
+        continue;
+      }
+      previous += input.zigzag();
+      latencyMs[i] = previous / scale;
+    }
+  }
+  const oddTimes = new Map<number, string>();
+  if ((flags & FLAG_ODD_TIMES) !== 0) {
+    const n = input.varint();
+    for (let k = 0; k < n; k++) {
+      const i = input.varint();
+      const length = input.varint();
+      oddTimes.set(i, Buffer.from(input.bytes(length)).toString('utf8'));
+    }
+  }
+  return { idx, ms, ok, latencyMs, oddTimes };
+}
