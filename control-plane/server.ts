@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
+import type { ConnectionLimits } from './http/agent/connection-bounds';
 import { ScrapeToken } from './auth/scrape-token';
 import { loadDeploymentKey } from './crypto/deployment-key';
 import { checkDataDir, dataDirEngineConfig, loadDataDirTls } from './data-dir';
@@ -29,6 +30,8 @@ export interface ServeOptions {
   clock?: () => Date;
   /** Per-tenant ingest admission and the fair writer; off only to demonstrate what they prevent. */
   fairness?: boolean;
+  /** Ingest connections one agent token and one tenant may hold open (default: DEFAULT_CONNECTION_LIMITS). */
+  ingestConnections?: Partial<ConnectionLimits> | undefined;
   /** SQLite: the pooled telemetry cells new pooled tenants are spread over (see SqliteStorageOptions). */
   telemetryCells?: number | undefined;
   /** How long a recovery request waits before a new onboarding token can be minted (default 72 h). */
@@ -79,7 +82,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       deploymentKey,
       clock,
       https: { key: tls.key, cert: tls.cert },
-      ingest: { fairness: options.fairness ?? true },
+      ingest: { fairness: options.fairness ?? true, ...(options.ingestConnections === undefined ? {} : { connections: options.ingestConnections }) },
       ...(metricsToken === undefined ? {} : { metricsToken }),
       ...(options.recoveryWaitMs === undefined ? {} : { recoveryWaitMs: options.recoveryWaitMs }),
       ...(options.baseDomain === undefined ? {} : { baseDomain: options.baseDomain }),
