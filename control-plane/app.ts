@@ -10,7 +10,7 @@ import { GrantAuth } from './breakglass/grant-access';
 import { ApiRateLimit } from './fairness/api-rate-limit';
 import { FairnessRegistry } from './fairness/fairness-registry';
 import { enrollRoutes } from './http/agent/enroll-routes';
-import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './http/agent/connection-bounds';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './ingest/connection-bounds';
 import { ingestRoutes } from './http/agent/ingest-routes';
 import { licenseNow, type RouteContext } from './http/context';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors';

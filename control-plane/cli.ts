@@ -16,7 +16,7 @@ import { promptHidden } from './prompt';
 import { parseListen, serve } from './server';
 import { DATABASE_URL_ENV, engineFrom } from './storage/open-storage';
 import { DEFAULT_TELEMETRY_CELLS } from './storage/sqlite/sqlite-storage';
-import { DEFAULT_CONNECTION_LIMITS } from './http/agent/connection-bounds';
+import { DEFAULT_CONNECTION_LIMITS } from './ingest/connection-bounds';
 import { runMigrations } from './storage/postgres/migrate';
 import { StartupError } from './errors';
 

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
-import type { ConnectionLimits } from './http/agent/connection-bounds';
+import type { ConnectionLimits } from './ingest/connection-bounds';
 import { ScrapeToken } from './auth/scrape-token';
 import { loadDeploymentKey } from './crypto/deployment-key';
 import { checkDataDir, dataDirEngineConfig, loadDataDirTls } from './data-dir';

@@ -71,7 +71,7 @@ export class IngestAdmission {
   }
 
   /**
-   * The refusal for a connection past its token's or tenant's bound (http/agent/connection-bounds.ts):
+   * The refusal for a connection past its token's or tenant's bound (ingest/connection-bounds.ts):
    * 429 rate_limited with Retry-After, as any agent already handles (keep the batch, send it again
    * later), counted as a shed call of no units. The route closes the connection with it.
    */

@@ -7,7 +7,7 @@ import type { IngestTicket } from '../../ingest/ingest-admission';
 import { prepareBatch } from '../../telemetry/batch-details';
 import type { RouteContext } from '../context';
 import { parseWith } from '../validation';
-import { ConnectionBounds } from './connection-bounds';
+import { ConnectionBounds } from '../../ingest/connection-bounds';
 import { RefusedConnections } from './refused-connections';
 
 function declaredUnits(header: string | string[] | undefined): number | null {
