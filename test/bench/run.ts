@@ -14,6 +14,7 @@ import { simulatorFleetFigures, simulatorNoisyNeighborFigures } from './simulato
 import { consoleFirstScreenFigures } from './console-first-screen';
 import { meteringOverheadFigures, usageExportFigures } from './usage-bench';
 import { gauntletFigures } from './gauntlet-bench';
+import { agentsFleetFigures } from './fleet-bench';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
 
@@ -67,6 +68,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   postgres_rls: () => rlsFigures(),
   ingest_p1: () => ingestThroughput(),
   noisy_neighbour_p2: () => noisyNeighbourFigures(),
+  // 1,000 agents, a token and a connection each, for 60 s on loopback (#23).
+  agents_1000: () => agentsFleetFigures(),
   ingest_postgres_vs_sqlite: () => ingestEngines(),
   simulator_fleet: () => simulatorFleetFigures(),
   simulator_noisy_neighbor: () => simulatorNoisyNeighborFigures(),
