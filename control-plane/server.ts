@@ -125,10 +125,15 @@ function loadOwnTls(certFile: string | undefined, keyFile: string | undefined): 
   }
 }
 
+/** Connections waiting to be accepted: room for thousands of agents connecting together. */
+export const LISTEN_BACKLOG = 4096;
+
 /** Listens, and closes gracefully (in-flight requests finish, storage closes) on SIGINT/SIGTERM. */
 export async function serve(options: ServeOptions): Promise<{ app: FastifyInstance; url: string }> {
   const app = await prepareServer(options);
-  await app.listen({ host: options.listen.host, port: options.listen.port });
+  // Node's default backlog (511) drops the SYNs of a fleet of agents that reconnects at once (after a
+  // restart): they would wait out SYN retransmits of 1, 3, 7 s. The kernel caps it at somaxconn.
+  await app.listen({ host: options.listen.host, port: options.listen.port, backlog: LISTEN_BACKLOG });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.listen.port;
   const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;

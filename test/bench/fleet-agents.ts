@@ -26,6 +26,8 @@ export interface FleetReport {
   refused_429: number;
   /** Anything but 202 and 429, by kind: `http_<status>` or the network error's code. */
   errors: Record<string, number>;
+  /** The same errors by the second of the run they happened in. */
+  errors_by_second: Record<string, number>;
   /** Every answered request; `steady_*` leaves out each agent's first (its TLS handshake, all agents starting within one period). */
   latency_ms: { p50: number; p99: number; max: number; steady_p50: number; steady_p99: number; admitted_p99: number };
   results_admitted: number;
@@ -49,7 +51,12 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
   let admitted = 0;
   let refused = 0;
   const connected = new Set<number>();
-  const count = (kind: string) => (errors[kind] = (errors[kind] ?? 0) + 1);
+  const bySecond: Record<string, number> = {};
+  const count = (kind: string) => {
+    errors[kind] = (errors[kind] ?? 0) + 1;
+    const second = String(Math.floor((performance.now() - started) / 1000));
+    bySecond[second] = (bySecond[second] ?? 0) + 1;
+  };
 
   const agent = async ({ token, testIds }: FleetConfig['agents'][number], index: number) => {
     const client = new Client(config.url, { connect: { ca: config.ca, timeout: 10_000 }, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
@@ -113,6 +120,7 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
     admitted,
     refused_429: refused,
     errors,
+    errors_by_second: bySecond,
     latency_ms: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? 0), steady_p50: round(percentile(steadyLatencies, 50)), steady_p99: round(percentile(steadyLatencies, 99)), admitted_p99: round(percentile(admittedLatencies, 99)) },
     results_admitted: admitted * config.batchResults,
     cpu_percent: round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100),

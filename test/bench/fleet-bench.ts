@@ -68,7 +68,13 @@ export async function agentsFleetFigures(options: { agents?: number; tenants?: n
     await sleep(2000);
     const rssStart = rssMb(pid);
     let rssPeak = rssStart ?? 0;
-    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(pid) ?? 0)), 250);
+    const rssEvery5s: (number | null)[] = [];
+    let samples = 0;
+    const sampler = setInterval(() => {
+      const rss = rssMb(pid);
+      rssPeak = Math.max(rssPeak, rss ?? 0);
+      if (samples++ % 20 === 0) rssEvery5s.push(rss);
+    }, 250);
     const window = await serverWindow(bench);
     let report: FleetReport;
     try {
@@ -90,7 +96,7 @@ export async function agentsFleetFigures(options: { agents?: number; tenants?: n
       tenant_rates: rates,
       fleet: report,
       no_error_but_429: errors === 0,
-      server_rss_mb: { start: rssStart, peak: round(rssPeak, 1), end: rssEnd },
+      server_rss_mb: { start: rssStart, peak: round(rssPeak, 1), end: rssEnd, every_5_s: rssEvery5s },
       server: server,
     };
   } finally {
