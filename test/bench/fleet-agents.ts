@@ -28,6 +28,10 @@ export interface FleetReport {
   errors: Record<string, number>;
   /** The same errors by the second of the run they happened in. */
   errors_by_second: Record<string, number>;
+  /** The same errors by what the agent did just before: `after_429_wait_<s>s` (waited out Retry-After), `after_error` or `on_pace`. */
+  errors_after: Record<string, number>;
+  /** The retry_after_ms of the 429s, in whole seconds rounded up, and how many. */
+  retry_after_s: Record<string, number>;
   /** Every answered request; `steady_*` leaves out each agent's first (its TLS handshake, all agents starting within one period). */
   latency_ms: { p50: number; p99: number; max: number; steady_p50: number; steady_p99: number; admitted_p99: number };
   results_admitted: number;
@@ -52,7 +56,10 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
   let refused = 0;
   const connected = new Set<number>();
   const bySecond: Record<string, number> = {};
-  const count = (kind: string) => {
+  const after: Record<string, number> = {};
+  const retryAfter: Record<string, number> = {};
+  const count = (kind: string, cause: string) => {
+    after[cause] = (after[cause] ?? 0) + 1;
     errors[kind] = (errors[kind] ?? 0) + 1;
     const second = String(Math.floor((performance.now() - started) / 1000));
     bySecond[second] = (bySecond[second] ?? 0) + 1;
@@ -64,9 +71,13 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
       await sleep(Math.random() * config.periodMs);
       let next = performance.now();
       let body = batchBody(randomUUID(), config.batchResults, testIds);
+      let wait = 0;
+      let cause = 'on_pace';
       while (performance.now() < deadline) {
         const sentAt = performance.now();
-        let wait = 0;
+        const waited = cause;
+        cause = 'on_pace';
+        wait = 0;
         try {
           const response = await client.request({
             path: '/agent/v1/ingest',
@@ -87,12 +98,16 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
             refused++;
             // Kept and sent again after Retry-After (the same batch: its id makes a repeat harmless).
             wait = (JSON.parse(text) as { error?: { details?: { retry_after_ms?: number } } }).error?.details?.retry_after_ms ?? 1000;
+            const key = String(Math.ceil(wait / 1000));
+            retryAfter[key] = (retryAfter[key] ?? 0) + 1;
+            cause = `after_429_wait_${key}s`;
           } else {
-            count(`http_${response.statusCode}`);
+            count(`http_${response.statusCode}`, waited);
           }
         } catch (error) {
-          count((error as { code?: string }).code ?? 'network_error');
+          count((error as { code?: string }).code ?? 'network_error', waited);
           wait = 1000;
+          cause = 'after_error';
         }
         if (wait > 0) {
           await sleep(wait);
@@ -121,6 +136,8 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
     refused_429: refused,
     errors,
     errors_by_second: bySecond,
+    errors_after: after,
+    retry_after_s: retryAfter,
     latency_ms: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? 0), steady_p50: round(percentile(steadyLatencies, 50)), steady_p99: round(percentile(steadyLatencies, 99)), admitted_p99: round(percentile(admittedLatencies, 99)) },
     results_admitted: admitted * config.batchResults,
     cpu_percent: round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100),

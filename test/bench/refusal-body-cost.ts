@@ -5,7 +5,8 @@
 // - empty: the same headers with a body of 2 bytes: the refusal alone;
 // - closed: the 500-result body on a new connection each time, as if the server closed the
 //   connection instead of reading the body, and the agent connected again (a TLS handshake each).
-// Refusals here are the storage quota's (429 quota_exceeded, no Retry-After), so no connection is held.
+// The refusals are a declared batch larger than the tenant's burst (413, before the body is read, as
+// a 429 over the rate is): no Retry-After, so no connection is held and each request is refused.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,14 +18,7 @@ import { round, serverWindow, startBenchServer } from './ingest-bench';
 export async function refusalBodyCostFigures(requests = 1500): Promise<Record<string, unknown>> {
   const bench = await startBenchServer({ fairness: true, connections: 2 });
   try {
-    const tenant = await bench.tenant('quota-full', { ingest_rate_per_sec: 1_000_000, query_budget: 1000 });
-    const quotas = (await bench.api('GET', '/provider/v1/tenants/quota-full/quotas', bench.operator)).json;
-    await bench.api('PUT', '/provider/v1/tenants/quota-full/quotas', bench.operator, { ...quotas, storage_quota_mb: 1 });
-    // Fill the quota: from then on every batch is refused before its body is read.
-    for (let i = 0; i < 40; i++) {
-      const stored = await bench.ingest(tenant.agent, batchBody(randomUUID(), 2000, tenant.testIds), 2000);
-      if (stored.status === 429) break;
-    }
+    const tenant = await bench.tenant('small-burst', { ingest_rate_per_sec: 100, ingest_burst: 100, query_budget: 1000 });
     const ca = readFileSync(join(bench.dataDir, 'tls', 'ca.crt'), 'utf8');
     const big = batchBody(randomUUID(), 500, tenant.testIds);
     const mode = async (body: string, fresh: boolean) => {
@@ -39,7 +33,7 @@ export async function refusalBodyCostFigures(requests = 1500): Promise<Record<st
             body,
           });
           await response.body.text();
-          if (response.statusCode !== 429) throw new Error(`expected a refusal, got ${response.statusCode}`);
+          if (response.statusCode !== 413) throw new Error(`expected a refusal, got ${response.statusCode}`);
         };
         for (let i = 0; i < 50; i++) await send();
         const window = await serverWindow(bench);

@@ -15,6 +15,7 @@ import { consoleFirstScreenFigures } from './console-first-screen';
 import { meteringOverheadFigures, usageExportFigures } from './usage-bench';
 import { gauntletFigures } from './gauntlet-bench';
 import { agentsFleetFigures } from './fleet-bench';
+import { refusalBodyCostFigures } from './refusal-body-cost';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
 
@@ -70,6 +71,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   noisy_neighbour_p2: () => noisyNeighbourFigures(),
   // 1,000 agents, a token and a connection each, for 60 s on loopback (#23).
   agents_1000: () => agentsFleetFigures(),
+  // What a refused request's unread body costs the server, drained on keep-alive or closed (#23).
+  refusal_body_cost: () => refusalBodyCostFigures(),
   ingest_postgres_vs_sqlite: () => ingestEngines(),
   simulator_fleet: () => simulatorFleetFigures(),
   simulator_noisy_neighbor: () => simulatorNoisyNeighborFigures(),

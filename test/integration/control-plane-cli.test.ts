@@ -144,6 +144,14 @@ describe('control-plane CLI (real child processes)', () => {
     expect(snapshotTree(dataDir)).toEqual(before);
   });
 
+  it('serve refuses a --max-agent-connections or --max-tenant-connections that is not a positive whole number, naming the option', async () => {
+    for (const [option, value] of [['--max-agent-connections', '0'], ['--max-tenant-connections', 'many']] as const) {
+      const refused = await run(['serve', '--data', dataDir, '--listen', '127.0.0.1:0', option, value], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+      expect(refused.code, option).not.toBe(0);
+      expect(refused.stderr).toContain(`option '${option} <n>' argument '${value}' is invalid. must be a positive whole number`);
+    }
+  });
+
   // One child process (a spawn is slow on a busy machine); host-names.test.ts covers the names refused.
   it('serve refuses a --base-domain that is not a domain name, naming the option', async () => {
     const refused = await run(['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--base-domain', 'tenants.example.test:8443'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
