@@ -300,6 +300,8 @@ export interface ServerWindow {
   /** Ingest calls the server refused (429) and results it admitted in the window, every tenant. */
   refused_calls: number;
   admitted_results: number;
+  /** The window's length between the two scrapes (longer than the load's on a loaded machine). */
+  seconds: number;
 }
 
 /** Starts a window on the server's metrics; the function it resolves to ends it. */
@@ -324,11 +326,13 @@ export async function serverWindow(bench: BenchServer): Promise<() => Promise<Se
       gc_ms_per_sec: round(((end.gcSeconds - start.gcSeconds) * 1000) / seconds),
       refused_calls: end.shedCalls - start.shedCalls,
       admitted_results: end.admittedUnits - start.admittedUnits,
+      seconds: round(seconds),
     };
   };
 }
 
-const meanOf = (windows: ServerWindow[]): Omit<ServerWindow, 'refused_calls' | 'admitted_results'> & { refused_calls_per_window: number; admitted_results_per_window: number } => ({
+const meanOf = (windows: ServerWindow[]): Omit<ServerWindow, 'refused_calls' | 'admitted_results' | 'seconds'> & { refused_calls_per_window: number; admitted_results_per_window: number; seconds_per_window: number } => ({
+  seconds_per_window: round(windows.reduce((sum, w) => sum + w.seconds, 0) / Math.max(1, windows.length)),
   cpu_percent: round(windows.reduce((sum, w) => sum + w.cpu_percent, 0) / Math.max(1, windows.length), 1),
   gc_ms_per_sec: round(windows.reduce((sum, w) => sum + w.gc_ms_per_sec, 0) / Math.max(1, windows.length)),
   refused_calls_per_window: Math.round(windows.reduce((sum, w) => sum + w.refused_calls, 0) / Math.max(1, windows.length)),
