@@ -82,6 +82,9 @@ export async function agentsFleetFigures(options: { agents?: number; tenants?: n
     } finally {
       clearInterval(sampler);
     }
+    // The main thread's longest stall in the run (prom-client's event loop delay, reset at each scrape).
+    const lagSeconds = (name: string, text: string) => Number(new RegExp(`^bulkhead_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    const metrics = (await bench.api('GET', '/metrics', bench.operator)).text;
     const server = await window();
     await sleep(2000);
     const rssEnd = rssMb(pid);
@@ -97,7 +100,7 @@ export async function agentsFleetFigures(options: { agents?: number; tenants?: n
       fleet: report,
       no_error_but_429: errors === 0,
       server_rss_mb: { start: rssStart, peak: round(rssPeak, 1), end: rssEnd, every_5_s: rssEvery5s },
-      server: server,
+      server: { ...server, event_loop_delay_ms: { p99: round(lagSeconds('p99', metrics) * 1000), max: round(lagSeconds('max', metrics) * 1000) } },
     };
   } finally {
     await bench.close();
