@@ -10,6 +10,7 @@ import { GrantAuth } from './breakglass/grant-access';
 import { ApiRateLimit } from './fairness/api-rate-limit';
 import { FairnessRegistry } from './fairness/fairness-registry';
 import { enrollRoutes } from './http/agent/enroll-routes';
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './ingest/connection-bounds';
 import { ingestRoutes } from './http/agent/ingest-routes';
 import { licenseNow, type RouteContext } from './http/context';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors';
@@ -79,7 +80,7 @@ export interface AppDeps {
   /** TLS options when the app serves HTTPS itself (server.ts); absent for inject() tests. */
   https?: { key: string; cert: string } | null;
   /** Ingest tuning: fairness off only to demonstrate what it prevents (bench P2); writer limits. */
-  ingest?: { fairness?: boolean; writer?: Partial<IngestWriterOptions> };
+  ingest?: { fairness?: boolean; writer?: Partial<IngestWriterOptions>; connections?: Partial<ConnectionLimits> };
   /** How long a recovery request waits before a new onboarding token can be minted. */
   recoveryWaitMs?: number;
   /**
@@ -158,6 +159,7 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
     telemetry: new TelemetryQueries({ storage, crypto, clock }),
     telemetryAccess: new TelemetryAccess({ tenantAuth, grants: new GrantAuth(storage, clock), fairness }),
     ledgers: new LedgerService({ storage, crypto, signer: new LedgerSigner({ storage, deploymentKey, clock }) }),
+    ingestConnections: { ...DEFAULT_CONNECTION_LIMITS, ...deps.ingest?.connections },
     admission: new IngestAdmission({ fairness, writer, storageMeter: new StorageMeter(storage.telemetry, () => clock().getTime()), ownedTests }),
     fairness: new FairnessReport({ storage, fairness, writer, liveReplicas: () => replicas.liveReplicas }),
     replicas,

@@ -17,6 +17,7 @@ import { promptHidden } from './prompt';
 import { parseListen, serve } from './server';
 import { DATABASE_URL_ENV, engineFrom } from './storage/open-storage';
 import { DEFAULT_TELEMETRY_CELLS } from './storage/sqlite/sqlite-storage';
+import { DEFAULT_CONNECTION_LIMITS } from './ingest/connection-bounds';
 import { runMigrations } from './storage/postgres/migrate';
 import { StartupError } from './errors';
 
@@ -179,12 +180,18 @@ program
   .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
   .addOption(new Option('--fairness <mode>', 'per-tenant ingest admission and the fair writer; "off" only to demonstrate what they prevent').choices(['on', 'off']).default('on'))
   .option('--telemetry-cells <n>', `SQLite: files new pooled tenants' telemetry is spread over, each with its own writer, 1 to 64 (default ${DEFAULT_TELEMETRY_CELLS}; placed tenants keep theirs)`, telemetryCells)
+  .option('--max-agent-connections <n>', `ingest connections one agent token may hold open; more are refused (429 with Retry-After, then closed) (default ${DEFAULT_CONNECTION_LIMITS.perAgent})`, positiveInt)
+  .option('--max-tenant-connections <n>', `ingest connections all of one tenant's agents may hold open together (default ${DEFAULT_CONNECTION_LIMITS.perTenant})`, positiveInt)
   .option('--public-url <url>', 'where browsers reach this control plane (https://host[:port]), for tenant sign-in redirects; default: the host names of its certificate', publicUrl)
   .option('--base-domain <domain>', "tenants' hosts are <slug>.<domain>: their sign-in walls resolve their brand by it, and no custom domain may be under it", baseDomain)
   .option('--recovery-wait-hours <hours>', 'how long a recovery request waits, cancellable by the tenant, before a new onboarding token can be minted (default 72)', recoveryWaitHours)
   .option('--metrics-token-file <file>', 'a scrape token (from `metrics-token`) that GET /metrics accepts besides operator sessions')
-  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number; recoveryWaitHours?: number; publicUrl?: string; metricsTokenFile?: string; baseDomain?: string }) => {
+  .action(async (options: { data: string; listen: string; keyFile?: string; database?: string; tlsCert?: string; tlsKey?: string; logLevel: 'info'; fairness: 'on' | 'off'; telemetryCells?: number; maxAgentConnections?: number; maxTenantConnections?: number; recoveryWaitHours?: number; publicUrl?: string; metricsTokenFile?: string; baseDomain?: string }) => {
     await serve({
+      ingestConnections: {
+        ...(options.maxAgentConnections === undefined ? {} : { perAgent: options.maxAgentConnections }),
+        ...(options.maxTenantConnections === undefined ? {} : { perTenant: options.maxTenantConnections }),
+      },
       metricsTokenFile: options.metricsTokenFile,
       fairness: options.fairness === 'on',
       recoveryWaitMs: options.recoveryWaitHours === undefined ? undefined : options.recoveryWaitHours * 3600_000,

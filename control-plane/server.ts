@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, TLS_OPTIONS } from './app';
+import type { ConnectionLimits } from './ingest/connection-bounds';
 import { ScrapeToken } from './auth/scrape-token';
 import { loadDeploymentKey } from './crypto/deployment-key';
 import { checkDataDir, dataDirEngineConfig, loadDataDirTls } from './data-dir';
@@ -32,6 +33,8 @@ export interface ServeOptions {
   clock?: () => Date;
   /** Per-tenant ingest admission and the fair writer; off only to demonstrate what they prevent. */
   fairness?: boolean;
+  /** Ingest connections one agent token and one tenant may hold open (default: DEFAULT_CONNECTION_LIMITS). */
+  ingestConnections?: Partial<ConnectionLimits> | undefined;
   /** SQLite: the pooled telemetry cells new pooled tenants are spread over (see SqliteStorageOptions). */
   telemetryCells?: number | undefined;
   /** How long a recovery request waits before a new onboarding token can be minted (default 72 h). */
@@ -84,7 +87,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       deploymentKey,
       clock,
       https: { key: tls.key, cert: tls.cert },
-      ingest: { fairness: options.fairness ?? true },
+      ingest: { fairness: options.fairness ?? true, ...(options.ingestConnections === undefined ? {} : { connections: options.ingestConnections }) },
       ...(metricsToken === undefined ? {} : { metricsToken }),
       ...(options.recoveryWaitMs === undefined ? {} : { recoveryWaitMs: options.recoveryWaitMs }),
       ...(options.baseDomain === undefined ? {} : { baseDomain: options.baseDomain }),
@@ -151,10 +154,15 @@ function loadOwnTls(certFile: string | undefined, keyFile: string | undefined): 
   }
 }
 
+/** Connections waiting to be accepted: room for thousands of agents connecting together. */
+export const LISTEN_BACKLOG = 4096;
+
 /** Listens, and closes gracefully (in-flight requests finish, storage closes) on SIGINT/SIGTERM. */
 export async function serve(options: ServeOptions): Promise<{ app: FastifyInstance; url: string }> {
   const app = await prepareServer(options);
-  await app.listen({ host: options.listen.host, port: options.listen.port });
+  // Node's default backlog (511) drops the SYNs of a fleet of agents that reconnects at once (after a
+  // restart): they would wait out SYN retransmits of 1, 3, 7 s. The kernel caps it at somaxconn.
+  await app.listen({ host: options.listen.host, port: options.listen.port, backlog: LISTEN_BACKLOG });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.listen.port;
   const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;

@@ -26,6 +26,7 @@ import type { ProbeTestService } from '../tenancy/probe-test-service';
 import type { TenantCrypto } from '../tenancy/tenant-keys';
 import type { Actor, TenantService } from '../tenancy/tenant-service';
 import type { TenantSummaries } from '../tenancy/tenant-summaries';
+import type { ConnectionLimits } from '../ingest/connection-bounds';
 import type { PortalCsrf } from './portal-cookie';
 
 /**
@@ -54,6 +55,8 @@ export interface RouteContext {
   telemetryAccess: TelemetryAccess;
   ledgers: LedgerService;
   admission: IngestAdmission;
+  /** How many ingest connections one agent token and one tenant may hold open (ingest/connection-bounds.ts). */
+  ingestConnections: ConnectionLimits;
   fairness: FairnessReport;
   replicas: ReplicaPresence;
   usage: UsageService;

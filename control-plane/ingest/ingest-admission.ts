@@ -69,7 +69,26 @@ export class IngestAdmission {
     }
     return ticket;
   }
+
+  /**
+   * The refusal for a connection past its token's or tenant's bound (ingest/connection-bounds.ts):
+   * 429 rate_limited with Retry-After, as any agent already handles (keep the batch, send it again
+   * later), counted as a shed call of no units. The route closes the connection with it.
+   */
+  refuseConnection(auth: AuthenticatedTenant, refusal: { scope: 'agent' | 'tenant'; limit: number }): ApiError {
+    this.deps.fairness.recordShed(auth.tenant, 0);
+    const whose = refusal.scope === 'agent' ? 'This agent token already holds' : "This tenant's agents already hold";
+    const error = rateLimited(
+      CONNECTION_RETRY_AFTER_MS,
+      `${whose} ${refusal.limit} open connections: this one is closed and nothing was stored. Send over a connection already open, after Retry-After.`,
+      { reason: 'too_many_connections', scope: refusal.scope, max_connections: refusal.limit },
+    );
+    return new ApiError(error.statusCode, error.code, error.message, error.details, { ...error.headers, connection: 'close' });
+  }
 }
+
+/** How long a connection refused for the bound is told to wait: the agent's other connections go on meanwhile. */
+export const CONNECTION_RETRY_AFTER_MS = 1_000;
 
 /** One request's way through admission: units taken, then stored or given back. */
 export class IngestTicket {

@@ -26,10 +26,10 @@ import { runCli, startServe, type ServingProcess } from '../helpers/cli-process'
 import { startPostgresCluster } from '../helpers/postgres-cluster';
 import { APP_ROLE, OWNER_ROLE, prepareTemplate, TEMPLATE_DB, withDatabase } from '../helpers/postgres-roles';
 
-const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
+export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 }
@@ -110,7 +110,7 @@ function diskPerResult(dataDir: string): { bytes: number; results: number; bytes
   return { bytes, results, bytesPerResult: results === 0 ? 0 : round(bytes / results, 1) };
 }
 
-interface BenchServer {
+export interface BenchServer {
   server: ServingProcess;
   dispatcher: Agent;
   operator: string;
@@ -119,15 +119,21 @@ interface BenchServer {
   api(method: 'GET' | 'POST' | 'PUT', path: string, token: string | null, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown>; text: string; ms: number }>;
   /** One batch as an agent sends it, declaring its units so a refusal needs no parse. */
   ingest(agent: string, body: string, units: number): Promise<{ status: number; json: Record<string, unknown>; text: string; ms: number }>;
-  /** A tenant with an admin token and one enrolled agent, at these fairness limits. */
-  tenant(slug: string, limits: { ingest_rate_per_sec: number; ingest_burst?: number; query_budget: number }, isolationModel?: 'pooled' | 'siloed' | 'hybrid'): Promise<{ admin: string; agent: string; testIds: string[] }>;
+  /** A tenant with an admin token and `agents` enrolled agents (default 1; `agent` is the first), at these fairness limits. */
+  tenant(slug: string, limits: { ingest_rate_per_sec: number; ingest_burst?: number; query_budget: number }, isolationModel?: 'pooled' | 'siloed' | 'hybrid', agents?: number): Promise<{ admin: string; agent: string; agents: string[]; testIds: string[] }>;
   /** Stops the server cleanly (SIGTERM), keeping its data dir until close. */
   stop(): Promise<void>;
   close(): Promise<void>;
 }
 
-async function startBenchServer(options: { fairness: boolean; connections: number; database?: string; telemetryCells?: number }): Promise<BenchServer> {
+/**
+ * A `serve` child process with an initialized data dir and a signed-in operator. `agentConnections`:
+ * serve --max-agent-connections, for suites whose many senders share one agent token (P1).
+ */
+export async function startBenchServer(options: { fairness: boolean; connections: number; database?: string; telemetryCells?: number; agentConnections?: number }): Promise<BenchServer> {
   const engine = options.database === undefined ? [] : ['--database', options.database];
+  // serve only: init has no connection bounds.
+  const bounds = options.agentConnections === undefined ? [] : ['--max-agent-connections', String(options.agentConnections)];
   const cells = options.telemetryCells === undefined ? [] : ['--telemetry-cells', String(options.telemetryCells)];
   const root = mkdtempSync(join(tmpdir(), 'bulkhead-ingest-bench-'));
   const dataDir = join(root, 'data');
@@ -136,7 +142,7 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
   const init = await runCli(['init', '--data', dataDir, '--admin', 'admin', '--json', ...engine], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey, BULKHEAD_ADMIN_PASSWORD: password });
   if (init.code !== 0) throw new Error(init.stderr);
   const { secret } = JSON.parse(init.stdout) as { secret: string };
-  const server = await startServe(['--data', dataDir, '--fairness', options.fairness ? 'on' : 'off', ...engine, ...cells], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+  const server = await startServe(['--data', dataDir, '--fairness', options.fairness ? 'on' : 'off', ...engine, ...bounds, ...cells], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
   const dispatcher = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') }, connections: options.connections });
   const api: BenchServer['api'] = async (method, path, token, body, headers = {}) => {
     const started = performance.now();
@@ -168,17 +174,26 @@ async function startBenchServer(options: { fairness: boolean; connections: numbe
     deploymentKey,
     api,
     ingest: (agent, body, units) => api('POST', '/agent/v1/ingest', agent, body, { [BATCH_UNITS_HEADER]: String(units) }),
-    async tenant(slug, limits, isolationModel = 'pooled') {
+    async tenant(slug, limits, isolationModel = 'pooled', count = 1) {
       await api('POST', '/provider/v1/tenants', operator, { slug, name: slug, isolation_model: isolationModel });
       await api('PUT', `/provider/v1/tenants/${slug}/fairness`, operator, limits);
       const admin = String((await api('POST', `/provider/v1/tenants/${slug}/admin-tokens`, operator, { expires_in_seconds: 3600 })).json.token);
       const pool = String((await api('POST', '/v1/agent-pools', admin, { name: 'edge', ttl_seconds: 600 })).json.id);
       const bootstrap = String((await api('POST', `/v1/agent-pools/${pool}/tokens`, admin)).json.token);
-      const agent = String((await api('POST', '/agent/v1/enroll', null, { bootstrap_token: bootstrap, name: 'probe' })).json.agent_token);
+      // A bootstrap token enrolls any number of agents while it is valid; a few at a time.
+      const agents: string[] = [];
+      for (let from = 0; from < count; from += 8) {
+        const enrolled = await Promise.all(Array.from({ length: Math.min(8, count - from) }, (_, i) => api('POST', '/agent/v1/enroll', null, { bootstrap_token: bootstrap, name: `probe-${from + i}` })));
+        for (const response of enrolled) {
+          if (response.status !== 201) throw new Error(`enrolling an agent of ${slug}: ${response.status} ${response.text}`);
+          agents.push(String(response.json.agent_token));
+        }
+      }
+      const [agent = ''] = agents;
       // Ingest takes results for a tenant's own tests: twenty of them, as the batches cycle through.
       const testIds: string[] = [];
       for (let i = 0; i < 20; i++) testIds.push(String((await api('POST', '/v1/tests', admin, { name: `probe-${i}`, target: `https://service-${i}.example/health`, kind: 'http', interval_s: 60 })).json.id));
-      return { admin, agent, testIds };
+      return { admin, agent, agents, testIds };
     },
     stop,
     async close() {
@@ -231,7 +246,7 @@ async function measureIngest(bench: BenchServer, senders: number, seconds: numbe
 export async function ingestEngines(options: { seconds?: number; senders?: number } = {}): Promise<Record<string, unknown>> {
   const seconds = options.seconds ?? 8;
   const senders = options.senders ?? 16;
-  const sqlite = await startBenchServer({ fairness: true, connections: senders });
+  const sqlite = await startBenchServer({ fairness: true, connections: senders, agentConnections: senders });
   let sqliteRate: number;
   try {
     sqliteRate = (await measureIngest(sqlite, senders, seconds)).resultsPerSec;
@@ -246,7 +261,7 @@ export async function ingestEngines(options: { seconds?: number; senders?: numbe
     await admin.connect();
     await admin.query(`CREATE DATABASE ingest_bench TEMPLATE ${TEMPLATE_DB} OWNER ${OWNER_ROLE}`);
     await admin.end();
-    const postgres = await startBenchServer({ fairness: true, connections: senders, database: withDatabase(cluster.superuserUrl, APP_ROLE, 'ingest_bench') });
+    const postgres = await startBenchServer({ fairness: true, connections: senders, agentConnections: senders, database: withDatabase(cluster.superuserUrl, APP_ROLE, 'ingest_bench') });
     try {
       const postgresRate = (await measureIngest(postgres, senders, seconds)).resultsPerSec;
       return {
@@ -275,7 +290,8 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
   // waiting out its own round trip, the writer idled a third of the time.
   const senders = options.senders ?? 32;
   const rounds = options.rounds ?? 3;
-  const bench = await startBenchServer({ fairness: true, connections: senders });
+  // One agent token sends from every connection: a load generator, not agents, so the per-token bound is raised to match.
+  const bench = await startBenchServer({ fairness: true, connections: senders, agentConnections: senders });
   try {
     const run = await throughputAgents(bench, senders);
     const perRound: { lean_raw_500_per_tx: number; raw_500_per_tx: number; raw_10000_per_tx: number; end_to_end: number; ratio_lean: number; ratio_500: number }[] = [];
@@ -361,16 +377,18 @@ async function startNoisyAgents(config: NoisyAgentsConfig) {
 }
 
 /** The server's own view of a window, from its /metrics (as the bench's operator): CPU (all its threads) and GC. */
-interface ServerWindow {
+export interface ServerWindow {
   cpu_percent: number;
   gc_ms_per_sec: number;
   /** Ingest calls the server refused (429) and results it admitted in the window, every tenant. */
   refused_calls: number;
   admitted_results: number;
+  /** The window's length between the two scrapes (longer than the load's on a loaded machine). */
+  seconds: number;
 }
 
 /** Starts a window on the server's metrics; the function it resolves to ends it. */
-async function serverWindow(bench: BenchServer): Promise<() => Promise<ServerWindow>> {
+export async function serverWindow(bench: BenchServer): Promise<() => Promise<ServerWindow>> {
   const scrape = async () => {
     const text = (await bench.api('GET', '/metrics', bench.operator)).text;
     const value = (pattern: RegExp) => text.split('\n').filter((line) => pattern.test(line)).reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
@@ -391,11 +409,13 @@ async function serverWindow(bench: BenchServer): Promise<() => Promise<ServerWin
       gc_ms_per_sec: round(((end.gcSeconds - start.gcSeconds) * 1000) / seconds),
       refused_calls: end.shedCalls - start.shedCalls,
       admitted_results: end.admittedUnits - start.admittedUnits,
+      seconds: round(seconds),
     };
   };
 }
 
-const meanOf = (windows: ServerWindow[]): Omit<ServerWindow, 'refused_calls' | 'admitted_results'> & { refused_calls_per_window: number; admitted_results_per_window: number } => ({
+const meanOf = (windows: ServerWindow[]): Omit<ServerWindow, 'refused_calls' | 'admitted_results' | 'seconds'> & { refused_calls_per_window: number; admitted_results_per_window: number; seconds_per_window: number } => ({
+  seconds_per_window: round(windows.reduce((sum, w) => sum + w.seconds, 0) / Math.max(1, windows.length)),
   cpu_percent: round(windows.reduce((sum, w) => sum + w.cpu_percent, 0) / Math.max(1, windows.length), 1),
   gc_ms_per_sec: round(windows.reduce((sum, w) => sum + w.gc_ms_per_sec, 0) / Math.max(1, windows.length)),
   refused_calls_per_window: Math.round(windows.reduce((sum, w) => sum + w.refused_calls, 0) / Math.max(1, windows.length)),
@@ -445,12 +465,13 @@ async function noisyNeighbour(
     // own latency counters (a window per tenant) hold one kind each.
     const quietSolo = await bench.tenant('quiet-solo', { ingest_rate_per_sec: QUIET_RATE, query_budget: 1000 }, quietModel);
     const quietTogether = await bench.tenant('quiet', { ingest_rate_per_sec: QUIET_RATE, query_budget: 1000 }, quietModel);
-    const noisyTenant = await bench.tenant('noisy', { ingest_rate_per_sec: NOISY_RATE, ingest_burst: NOISY_RATE, query_budget: 1000 });
+    // Twenty agents, a token each, as twenty real agents are (one token over 20 connections would pass the per-token bound).
+    const noisyTenant = await bench.tenant('noisy', { ingest_rate_per_sec: NOISY_RATE, ingest_burst: NOISY_RATE, query_budget: 1000 }, 'pooled', 20);
     // 20x its own rate: 100,000 units/s offered as 200 batches of 500 a second from 20 agents.
     const noisy = await startNoisyAgents({
       url: bench.server.url,
       ca: readFileSync(join(bench.dataDir, 'tls', 'ca.crt'), 'utf8'),
-      agentToken: noisyTenant.agent,
+      agentTokens: noisyTenant.agents,
       testIds: noisyTenant.testIds,
       senders: 20,
       batchesPerSecPerSender: 10,
@@ -561,6 +582,12 @@ async function noisyNeighbour(
         // The load generator shares the machine's 2 cores: what it took of them.
         noisy_agents_cpu_percent: round(noisyCpu.reduce((sum, value) => sum + value, 0) / Math.max(1, noisyCpu.length), 1),
         noisy_admitted_over_configured: round(noisyAdmittedRate / NOISY_RATE),
+        // The same from the server's counters over its whole together windows, less each window's
+        // burst and the quiet tenant's results. The agents' own figure counts acknowledgements after
+        // the first second, and held requests are acknowledged after the window's end: it reads high.
+        noisy_admitted_over_configured_by_server: round(
+          serverTogether.reduce((sum, w) => sum + (w.admitted_results - NOISY_RATE - together.length / Math.max(1, rounds)) / w.seconds, 0) / Math.max(1, serverTogether.length) / NOISY_RATE,
+        ),
         noisy_results_attempted: attemptedBatches * NOISY_BATCH,
         noisy_results_stored_after_retry: storedRows,
         noisy_results_lost: attemptedBatches * NOISY_BATCH - storedRows,

@@ -9,7 +9,8 @@ import { bodyOf, nextBatch, type BatchSeed } from './agent-batches';
 export interface NoisyAgentsConfig {
   url: string;
   ca: string;
-  agentToken: string;
+  /** One per sender, as each real agent has its own (sender i sends with token i mod their number). */
+  agentTokens: string[];
   /** The noisy tenant's own tests (ingest takes results for a tenant's own tests only). */
   testIds: string[];
   senders: number;
@@ -36,11 +37,12 @@ function agents(config: NoisyAgentsConfig) {
   // byte when sent: a million refused 55 KB bodies held here would grow this process's heap (and its
   // garbage collector's share of the machine's 2 cores) round after round.
   const shed: BatchSeed[] = [];
-  const send = async (body: string) => {
+  const tokenOf = (index: number) => config.agentTokens[index % config.agentTokens.length] ?? '';
+  const send = async (body: string, token: string) => {
     const response = await request(`${config.url}/agent/v1/ingest`, {
       method: 'POST',
       dispatcher,
-      headers: { authorization: `Bearer ${config.agentToken}`, 'content-type': 'application/json', [BATCH_UNITS_HEADER]: String(config.batchUnits) },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', [BATCH_UNITS_HEADER]: String(config.batchUnits) },
       body,
     });
     const text = await response.body.text();
@@ -82,7 +84,7 @@ function agents(config: NoisyAgentsConfig) {
           const prepared = bodies.pop();
           const seed = prepared?.seed ?? nextBatch(config.batchUnits);
           attemptedBatches++;
-          const response = await send(prepared?.body ?? bodyOf(seed, config.batchUnits, config.testIds));
+          const response = await send(prepared?.body ?? bodyOf(seed, config.batchUnits, config.testIds), tokenOf(index));
           if (response.status === 202) {
             acknowledgedUnits += config.batchUnits;
             if (performance.now() >= started + measureAfterMs) admittedInWindow += config.batchUnits;
@@ -110,7 +112,7 @@ function agents(config: NoisyAgentsConfig) {
       while (shed.length > 0) {
         const seed = shed.shift();
         if (seed === undefined) break;
-        const response = await send(bodyOf(seed, config.batchUnits, config.testIds));
+        const response = await send(bodyOf(seed, config.batchUnits, config.testIds), tokenOf(requests));
         requests++;
         if (response.status === 202) acknowledgedUnits += config.batchUnits;
         else {

@@ -15,6 +15,8 @@ import { simulatorFleetFigures, simulatorNoisyNeighborFigures } from './simulato
 import { consoleFirstScreenFigures } from './console-first-screen';
 import { meteringOverheadFigures, usageExportFigures } from './usage-bench';
 import { gauntletFigures } from './gauntlet-bench';
+import { agentsFleetFigures } from './fleet-bench';
+import { refusalBodyCostFigures } from './refusal-body-cost';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
 
@@ -70,6 +72,10 @@ const suites: Record<string, () => Promise<unknown>> = {
   // #22: a test's summary over a day and a page of 500, chunk layout against row-per-result.
   telemetry_reads: () => Promise.resolve(telemetryReadFigures()),
   noisy_neighbour_p2: () => noisyNeighbourFigures(),
+  // 1,000 agents, a token and a connection each, for 60 s on loopback (#23).
+  agents_1000: () => agentsFleetFigures(),
+  // What a refused request's unread body costs the server, drained on keep-alive or closed (#23).
+  refusal_body_cost: () => refusalBodyCostFigures(),
   ingest_postgres_vs_sqlite: () => ingestEngines(),
   simulator_fleet: () => simulatorFleetFigures(),
   simulator_noisy_neighbor: () => simulatorNoisyNeighborFigures(),

@@ -47,6 +47,8 @@ export interface HarnessOptions {
    * it (POST /auth/enrollment/confirm). By default the harness confirms it, as a console would have.
    */
   pendingAdmin?: boolean;
+  /** serve --max-agent-connections / --max-tenant-connections. */
+  ingestConnections?: { perAgent?: number; perTenant?: number };
   /** serve --metrics-token-file: the scrape token /metrics accepts. */
   metricsTokenFile?: string;
   /** buildTestApp: where the app logs, at `info` (default: silent). The gauntlet reads it for secrets. */
@@ -160,6 +162,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     licenseTrust: dir.trust,
     database: dir.database,
     telemetryCells: options.telemetryCells,
+    ingestConnections: options.ingestConnections,
     publicUrl: options.publicUrl,
     metricsTokenFile: options.metricsTokenFile,
     baseDomain: options.baseDomain,

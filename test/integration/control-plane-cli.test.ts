@@ -163,6 +163,13 @@ describe('control-plane CLI (real child processes)', () => {
     expect(snapshotTree(dataDir)).toEqual(before);
   });
 
+  // One child process (a spawn is slow on a busy machine); --max-tenant-connections has the same parser.
+  it('serve refuses a --max-agent-connections that is not a positive whole number, naming the option', async () => {
+    const refused = await run(['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--max-agent-connections', '0'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("option '--max-agent-connections <n>' argument '0' is invalid. must be a positive whole number");
+  });
+
   // One child process (a spawn is slow on a busy machine); host-names.test.ts covers the names refused.
   it('serve refuses a --base-domain that is not a domain name, naming the option', async () => {
     const refused = await run(['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--base-domain', 'tenants.example.test:8443'], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });

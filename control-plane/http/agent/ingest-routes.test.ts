@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Agent, Client, request } from 'undici';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TenantFairness } from '../../../contracts/fairness';
 import { BATCH_UNITS_HEADER, IngestResponse } from '../../../contracts/telemetry';
 import { buildTestApp, definedTests, enrolledAgentHeaders, type TestApp } from '../../../test/helpers/control-plane-harness';
@@ -124,6 +124,81 @@ describe('POST /agent/v1/ingest: admission, idempotency, sealing', () => {
     } finally {
       await hostile.close();
       await polite.close();
+    }
+  });
+
+  it('bounds the connections of one agent token and one tenant over HTTPS: one past either bound is 429 with Retry-After and closed; other tokens and tenants, and rate refusals, are as before', async () => {
+    const bounded = await buildTestApp({ ingestConnections: { perAgent: 2, perTenant: 3 } });
+    const clients: Client[] = [];
+    try {
+      const admin = await bounded.tenantAdminHeaders('conn-a', 'pooled');
+      const [testA = ''] = await definedTests(bounded.app, admin);
+      const tokenA = await enrolledAgentHeaders(bounded.app, admin, 'a');
+      const tokenB = await enrolledAgentHeaders(bounded.app, admin, 'b');
+      const otherAdmin = await bounded.tenantAdminHeaders('conn-other', 'pooled');
+      const [testOther = ''] = await definedTests(bounded.app, otherAdmin);
+      const tokenOther = await enrolledAgentHeaders(bounded.app, otherAdmin, 'c');
+      await bounded.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = bounded.app.server.address();
+      const base = `https://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+      const ca = readFileSync(join(bounded.dataDir, 'tls', 'ca.crt'), 'utf8');
+      /** One keep-alive connection of its own (an undici Client holds exactly one). */
+      const connection = () => {
+        const client = new Client(base, { connect: { ca }, pipelining: 1 });
+        const state = { closed: false };
+        client.on('disconnect', () => (state.closed = true));
+        clients.push(client);
+        return { client, state };
+      };
+      let n = 0;
+      const send = async (client: Client, headers: Headers, testId: string) => {
+        const at = bounded.clock.now().toISOString();
+        const response = await client.request({ path: '/agent/v1/ingest', method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ batch_id: `c-${n++}`, results: results(1, at, {}, testId) }) });
+        return { status: response.statusCode, retryAfter: response.headers['retry-after'], connection: response.headers.connection, body: (await response.body.json()) as { error?: { code: string; details: Record<string, unknown> } } };
+      };
+
+      const a1 = connection();
+      const a2 = connection();
+      const a3 = connection();
+      expect((await send(a1.client, tokenA, testA)).status).toBe(202);
+      expect((await send(a2.client, tokenA, testA)).status).toBe(202);
+      const overAgent = await send(a3.client, tokenA, testA);
+      expect(overAgent).toMatchObject({ status: 429, retryAfter: '1', connection: 'close', body: { error: { code: 'rate_limited', details: { retry_after_ms: 1000, reason: 'too_many_connections', scope: 'agent', max_connections: 2 } } } });
+      await vi.waitFor(() => expect(a3.state.closed, 'the refused connection is closed').toBe(true));
+      // The token's own connections are served as before, and stay open.
+      expect((await send(a1.client, tokenA, testA)).status).toBe(202);
+      expect((await send(a2.client, tokenA, testA)).status).toBe(202);
+      expect([a1.state.closed, a2.state.closed]).toEqual([false, false]);
+
+      // Another token of the tenant has its own bound, within the tenant's (3 in all).
+      const b1 = connection();
+      const b2 = connection();
+      expect((await send(b1.client, tokenB, testA)).status).toBe(202);
+      expect(await send(b2.client, tokenB, testA)).toMatchObject({ status: 429, retryAfter: '1', connection: 'close', body: { error: { details: { reason: 'too_many_connections', scope: 'tenant', max_connections: 3 } } } });
+      // Another tenant is not affected.
+      const other = connection();
+      expect((await send(other.client, tokenOther, testOther)).status).toBe(202);
+
+      // A closed connection frees its slot.
+      await a1.client.close();
+      await vi.waitFor(() => expect(a1.state.closed).toBe(true));
+      const a4 = connection();
+      await vi.waitFor(async () => expect((await send(a4.client, tokenA, testA)).status).toBe(202));
+
+      // An agent over the tenant's rate gets exactly the 429 it always got, on a connection that stays open.
+      await bounded.app.inject({ method: 'PUT', url: '/provider/v1/tenants/conn-other/fairness', headers: await bounded.adminHeaders(), payload: { ingest_rate_per_sec: 1, ingest_burst: 1, query_budget: 100 } });
+      let rate = await send(other.client, tokenOther, testOther);
+      if (rate.status === 202) rate = await send(other.client, tokenOther, testOther);
+      expect(rate.status).toBe(429);
+      expect(rate.connection).not.toBe('close');
+      expect(rate.body.error).toMatchObject({ code: 'rate_limited', details: { units: 0 } });
+      const ms = Number(rate.body.error?.details.retry_after_ms);
+      expect(rate.retryAfter).toBe(String(Math.max(1, Math.ceil(ms / 1000))));
+      expect(Object.keys(rate.body.error?.details ?? {}).sort()).toEqual(['retry_after_ms', 'units']);
+      expect(other.state.closed).toBe(false);
+    } finally {
+      await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
+      await bounded.close();
     }
   });
 

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BATCH_UNITS_HEADER, BatchUnitsHeader, IngestRequest, IngestResponse, MAX_BATCH_UNITS } from '../../../contracts/telemetry';
 import { contract } from '../route-contract';
@@ -6,6 +7,7 @@ import type { IngestTicket } from '../../ingest/ingest-admission';
 import { prepareBatch } from '../../telemetry/batch-details';
 import type { RouteContext } from '../context';
 import { parseWith } from '../validation';
+import { ConnectionBounds } from '../../ingest/connection-bounds';
 import { RefusedConnections } from './refused-connections';
 
 function declaredUnits(header: string | string[] | undefined): number | null {
@@ -17,6 +19,11 @@ function declaredUnits(header: string | string[] | undefined): number | null {
     });
   }
   return parsed.data;
+}
+
+/** A socket of the server's own (inject() has a stand-in that never closes, and holds nothing to bound). */
+function isRealConnection(request: FastifyRequest): boolean {
+  return request.raw.socket instanceof Socket;
 }
 
 /**
@@ -32,6 +39,7 @@ export function ingestRoutes(ctx: RouteContext) {
     return Promise.resolve();
   };
   const refused = new RefusedConnections();
+  const bounds = new ConnectionBounds(ctx.ingestConnections);
   /** A refusal with Retry-After holds the connection's next request until then (refused-connections.ts). */
   const refuseConnection = (request: FastifyRequest, _reply: unknown, error: Error): Promise<void> => {
     if (error instanceof ApiError && error.statusCode === 429 && typeof error.details.retry_after_ms === 'number') {
@@ -58,6 +66,9 @@ export function ingestRoutes(ctx: RouteContext) {
         preParsing: async (request) => {
           const startedMs = performance.now();
           const auth = await ctx.tenantAuth.authenticate(request.headers.authorization, 'agent');
+          // A connection past its token's or tenant's bound is refused before admission: its body is never read.
+          const over = isRealConnection(request) ? bounds.claim(request.raw.socket, auth.token.id, auth.tenant.id) : null;
+          if (over !== null) throw ctx.admission.refuseConnection(auth, over);
           const declared = declaredUnits(request.headers[BATCH_UNITS_HEADER]);
           const bytes = Number(request.headers['content-length'] ?? 0) || 0;
           tickets.set(request, await ctx.admission.open(auth, declared, bytes, startedMs));

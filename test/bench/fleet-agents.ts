@@ -1,0 +1,156 @@
+// A fleet of well-behaved agents in a process of their own (the agents_1000 bench): each agent has
+// its own token and its own keep-alive connection, sends a batch every `periodMs` from a random phase,
+// and after a 429 waits out retry_after_ms and sends the same batch again, as a real agent does.
+// Bounded: it stops sending at its deadline, and exits by itself if anything keeps it past a hard stop.
+import { randomUUID } from 'node:crypto';
+import { Client } from 'undici';
+import { BATCH_UNITS_HEADER } from '../../contracts/telemetry';
+import { batchBody } from './agent-batches';
+
+export interface FleetConfig {
+  url: string;
+  ca: string;
+  agents: { token: string; testIds: string[] }[];
+  seconds: number;
+  periodMs: number;
+  batchResults: number;
+}
+
+export interface FleetReport {
+  kind: 'done';
+  agents: number;
+  /** Agents whose connection answered at least once. */
+  connected_agents: number;
+  requests: number;
+  admitted: number;
+  refused_429: number;
+  /** Anything but 202 and 429, by kind: `http_<status>` or the network error's code. */
+  errors: Record<string, number>;
+  /** The same errors by the second of the run they happened in. */
+  errors_by_second: Record<string, number>;
+  /** The same errors by what the agent did just before: `after_429_wait_<s>s` (waited out Retry-After), `after_error` or `on_pace`. */
+  errors_after: Record<string, number>;
+  /** The retry_after_ms of the 429s, in whole seconds rounded up, and how many. */
+  retry_after_s: Record<string, number>;
+  /** Every answered request; `steady_*` leaves out each agent's first (its TLS handshake, all agents starting within one period). */
+  latency_ms: { p50: number; p99: number; max: number; steady_p50: number; steady_p99: number; admitted_p99: number };
+  results_admitted: number;
+  cpu_percent: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+}
+
+export async function runFleet(config: FleetConfig): Promise<FleetReport> {
+  const started = performance.now();
+  const cpuFrom = process.cpuUsage();
+  const deadline = started + config.seconds * 1000;
+  const latencies: number[] = [];
+  const admittedLatencies: number[] = [];
+  const steadyLatencies: number[] = [];
+  const errors: Record<string, number> = {};
+  let admitted = 0;
+  let refused = 0;
+  const connected = new Set<number>();
+  const bySecond: Record<string, number> = {};
+  const after: Record<string, number> = {};
+  const retryAfter: Record<string, number> = {};
+  const count = (kind: string, cause: string) => {
+    after[cause] = (after[cause] ?? 0) + 1;
+    errors[kind] = (errors[kind] ?? 0) + 1;
+    const second = String(Math.floor((performance.now() - started) / 1000));
+    bySecond[second] = (bySecond[second] ?? 0) + 1;
+  };
+
+  const agent = async ({ token, testIds }: FleetConfig['agents'][number], index: number) => {
+    const client = new Client(config.url, { connect: { ca: config.ca, timeout: 10_000 }, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    try {
+      await sleep(Math.random() * config.periodMs);
+      let next = performance.now();
+      let body = batchBody(randomUUID(), config.batchResults, testIds);
+      let wait = 0;
+      let cause = 'on_pace';
+      while (performance.now() < deadline) {
+        const sentAt = performance.now();
+        const waited = cause;
+        cause = 'on_pace';
+        wait = 0;
+        try {
+          const response = await client.request({
+            path: '/agent/v1/ingest',
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', [BATCH_UNITS_HEADER]: String(config.batchResults) },
+            body,
+          });
+          const text = await response.body.text();
+          const ms = performance.now() - sentAt;
+          latencies.push(ms);
+          if (connected.has(index)) steadyLatencies.push(ms);
+          connected.add(index);
+          if (response.statusCode === 202) {
+            admitted++;
+            admittedLatencies.push(ms);
+            body = batchBody(randomUUID(), config.batchResults, testIds);
+          } else if (response.statusCode === 429) {
+            refused++;
+            // Kept and sent again after Retry-After (the same batch: its id makes a repeat harmless).
+            wait = (JSON.parse(text) as { error?: { details?: { retry_after_ms?: number } } }).error?.details?.retry_after_ms ?? 1000;
+            const key = String(Math.ceil(wait / 1000));
+            retryAfter[key] = (retryAfter[key] ?? 0) + 1;
+            cause = `after_429_wait_${key}s`;
+          } else {
+            count(`http_${response.statusCode}`, waited);
+          }
+        } catch (error) {
+          count((error as { code?: string }).code ?? 'network_error', waited);
+          wait = 1000;
+          cause = 'after_error';
+        }
+        if (wait > 0) {
+          await sleep(wait);
+          next = performance.now();
+        } else {
+          next += config.periodMs;
+          await sleep(Math.max(0, next - performance.now()));
+        }
+      }
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  };
+  await Promise.all(config.agents.map(agent));
+  const cpu = process.cpuUsage(cpuFrom);
+  latencies.sort((a, b) => a - b);
+  admittedLatencies.sort((a, b) => a - b);
+  steadyLatencies.sort((a, b) => a - b);
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return {
+    kind: 'done',
+    agents: config.agents.length,
+    connected_agents: connected.size,
+    requests: latencies.length + Object.values(errors).reduce((sum, n) => sum + n, 0),
+    admitted,
+    refused_429: refused,
+    errors,
+    errors_by_second: bySecond,
+    errors_after: after,
+    retry_after_s: retryAfter,
+    latency_ms: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? 0), steady_p50: round(percentile(steadyLatencies, 50)), steady_p99: round(percentile(steadyLatencies, 99)), admitted_p99: round(percentile(admittedLatencies, 99)) },
+    results_admitted: admitted * config.batchResults,
+    cpu_percent: round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100),
+  };
+}
+
+// Run as a forked process: the configuration comes in the first message, the report goes back once.
+if (process.send !== undefined) {
+  process.once('message', (config: FleetConfig) => {
+    // A hard stop whatever happens: the fleet never outlives its run by more than 30 s.
+    setTimeout(() => process.exit(2), config.seconds * 1000 + 30_000).unref();
+    void runFleet(config).then((report) => {
+      process.send?.(report, () => process.disconnect());
+    });
+  });
+}
