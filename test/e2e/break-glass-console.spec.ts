@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Page, TestInfo } from '@playwright/test';
-import { generate } from 'otplib';
 import { Agent, request } from 'undici';
-import { expect, setUpAndSignIn, test } from './fixtures';
+import { connectAndSignIn, expect, setUpAndSignIn, stopChild, test } from './fixtures';
 
 type Plane = { url: string; ca_pem: string; admin: { username: string; password: string; totpSecret: string }; tenant: { slug: string; owner: string; approver: string } };
 const MARKER_TARGET = 'https://marker-bg7.acme.example/health';
@@ -60,12 +59,7 @@ test.describe('break-glass from the console, the tenant deciding in its own plan
 
   test.afterAll(async () => {
     await dispatcher.close();
-    const running = child;
-    if (running === null || running.exitCode !== null) return;
-    await new Promise<void>((done) => {
-      running.once('exit', () => done());
-      running.kill('SIGTERM');
-    });
+    await stopChild(child);
   });
 
   test('request → tenant approves → activate → scoped view with banner → tenant revokes → ended in place; ledger verify and an inclusion proof', async ({ page, browserConsole }, testInfo) => {
@@ -74,20 +68,8 @@ test.describe('break-glass from the console, the tenant deciding in its own plan
     page.on('pageerror', (error) => errors.push(error.message));
     await page.setViewportSize({ width: 1280, height: 900 });
     await setUpAndSignIn(page, browserConsole.launchUrl, 'admin', 'e2e-break-glass-password');
+    await connectAndSignIn(page, 'MSP', plane);
     const nav = page.getByRole('navigation', { name: 'Console sections' });
-    await nav.getByRole('link', { name: 'Connections' }).click();
-    const form = page.getByRole('form', { name: 'Add a remote control plane' });
-    await form.getByLabel('Name').fill('MSP');
-    await form.getByLabel('Address').fill(plane.url);
-    await form.getByLabel('CA certificate', { exact: true }).fill(plane.ca_pem);
-    await form.getByRole('button', { name: 'Add connection' }).click();
-    await page.getByRole('button', { name: /Switch connection/ }).click();
-    await page.getByRole('group', { name: 'Switch connection' }).getByRole('button', { name: 'Switch to MSP' }).click();
-    await page.getByLabel('Username').fill(plane.admin.username);
-    await page.getByLabel('Password', { exact: true }).fill(plane.admin.password);
-    await page.getByLabel('Authenticator code').fill(await generate({ secret: plane.admin.totpSecret }));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible({ timeout: 30_000 });
 
     // The operator opens a request on the tenant's Break-glass tab.
     await page.goto(`${browserConsole.origin}/#/tenants/acme`);

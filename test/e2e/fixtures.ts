@@ -68,6 +68,40 @@ export async function setUpAndSignIn(page: Page, launchUrl: string, username: st
   return completeFirstRun(page, username, password);
 }
 
+/** A control plane a spec starts itself, as the console adds it: address, CA and its first admin. */
+export interface RemotePlane {
+  url: string;
+  ca_pem: string;
+  admin: { username: string; password: string; totpSecret: string };
+}
+
+/** On a signed-in console: adds `plane` on the Connections screen as `name`, switches to it and signs in as its admin. */
+export async function connectAndSignIn(page: Page, name: string, plane: RemotePlane): Promise<void> {
+  const nav = page.getByRole('navigation', { name: 'Console sections' });
+  await nav.getByRole('link', { name: 'Connections' }).click();
+  const form = page.getByRole('form', { name: 'Add a remote control plane' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Address').fill(plane.url);
+  await form.getByLabel('CA certificate', { exact: true }).fill(plane.ca_pem);
+  await form.getByRole('button', { name: 'Add connection' }).click();
+  await page.getByRole('button', { name: /Switch connection/ }).click();
+  await page.getByRole('group', { name: 'Switch connection' }).getByRole('button', { name: `Switch to ${name}` }).click();
+  await page.getByLabel('Username').fill(plane.admin.username);
+  await page.getByLabel('Password', { exact: true }).fill(plane.admin.password);
+  await page.getByLabel('Authenticator code').fill(await generate({ secret: plane.admin.totpSecret }));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible({ timeout: 30_000 });
+}
+
+/** Stops a control plane a spec started (SIGTERM) and waits for it to exit; nothing if it already has. */
+export async function stopChild(running: ChildProcess | null): Promise<void> {
+  if (running === null || running.exitCode !== null) return;
+  await new Promise<void>((done) => {
+    running.once('exit', () => done());
+    running.kill('SIGTERM');
+  });
+}
+
 /** The first-run screens on a page already showing them: the first administrator, enrolled and signed in. Returns the TOTP secret. */
 export async function completeFirstRun(page: Page, username: string, password: string): Promise<string> {
   await page.getByLabel('Username').fill(username);

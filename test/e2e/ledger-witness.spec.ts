@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import type { Page, TestInfo } from '@playwright/test';
-import { generate } from 'otplib';
-import { expect, setUpAndSignIn, test } from './fixtures';
+import { connectAndSignIn, expect, setUpAndSignIn, stopChild, test } from './fixtures';
 
 // The console as a witness of a remote control plane's provider ledger (#25), in Debian's Chromium
 // (browser mode): the first head is kept, an honest append is "Witnessed", and once the provider
@@ -69,12 +68,7 @@ test.describe('the console witnesses a remote provider ledger', () => {
   });
 
   test.afterAll(async () => {
-    const running = child;
-    if (running === null || running.exitCode !== null) return;
-    await new Promise<void>((done) => {
-      running.once('exit', () => done());
-      running.kill('SIGTERM');
-    });
+    await stopChild(child);
   });
 
   test('first head kept → Witnessed after an honest append → History rewritten after the ledger is rewritten, on the Audit screen and a tenant tab', async ({ page, browserConsole }, testInfo) => {
@@ -83,20 +77,7 @@ test.describe('the console witnesses a remote provider ledger', () => {
     page.on('pageerror', (error) => errors.push(error.message));
     await page.setViewportSize({ width: 1280, height: 900 });
     await setUpAndSignIn(page, browserConsole.launchUrl, 'admin', 'e2e-witness-password');
-    const nav = page.getByRole('navigation', { name: 'Console sections' });
-    await nav.getByRole('link', { name: 'Connections' }).click();
-    const form = page.getByRole('form', { name: 'Add a remote control plane' });
-    await form.getByLabel('Name').fill('MSP');
-    await form.getByLabel('Address').fill(plane.url);
-    await form.getByLabel('CA certificate', { exact: true }).fill(plane.ca_pem);
-    await form.getByRole('button', { name: 'Add connection' }).click();
-    await page.getByRole('button', { name: /Switch connection/ }).click();
-    await page.getByRole('group', { name: 'Switch connection' }).getByRole('button', { name: 'Switch to MSP' }).click();
-    await page.getByLabel('Username').fill(plane.admin.username);
-    await page.getByLabel('Password', { exact: true }).fill(plane.admin.password);
-    await page.getByLabel('Authenticator code').fill(await generate({ secret: plane.admin.totpSecret }));
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible({ timeout: 30_000 });
+    await connectAndSignIn(page, 'MSP', plane);
 
     // The first look keeps the head.
     await page.goto(`${browserConsole.origin}/#/audit`);
