@@ -6,7 +6,7 @@ import { integer } from '../rows/columns';
 import { storedHeadFromRow } from '../rows/ledger-rows';
 import type { PostgresVerifyJob, PostgresVerifyMessage } from './postgres-ledger-verify-protocol';
 
-/** Entries read per statement (keyset: seq after the last one read). */
+/** Entries read per statement (by seq: after the last page's bound, up to PAGE more). */
 const PAGE = 4_096;
 
 /**
@@ -32,19 +32,28 @@ export async function verifyLedger(job: PostgresVerifyJob, progress: (checked: n
     for (const row of nodeRows.rows) stored.set(`${row.level}/${row.idx}`, row.hash);
     const check = new RangeCheck(Buffer.from(job.key), job.ledgerId, 0, last, STORED_NODE_LEVEL, (level, index) => stored.get(`${level}/${index}`));
     const n = ownValues.length;
-    const page = `SELECT seq, ts, actor, event_type, details, encode(leaf_hash, 'hex') AS leaf, encode(mac, 'hex') AS mac ${job.tenant === null ? ', subject_tenant AS tenant' : ''}
-      FROM ${job.entries} ${where([`seq > $${n + 1}`, `seq <= $${n + 2}`])} ORDER BY seq LIMIT ${PAGE}`;
-    let after = 0;
-    for (let more = last > 0; more; ) {
-      const { rows } = await client.query<{ seq: string; ts: string; actor: string; event_type: string; details: string; leaf: string; mac: string; tenant?: string | null }>({ text: page, values: [...ownValues, after, last] });
-      for (const row of rows) {
-        const seq = Number(row.seq);
-        more = check.add({ seq, ts: row.ts, actor: row.actor, eventType: row.event_type, tenantId: job.tenant ?? row.tenant ?? null, detailsJson: row.details, leafHex: row.leaf, macHex: row.mac });
-        after = seq;
+    // Pages by seq (after, after + PAGE]: the next page's bounds are known before this page is
+    // checked, so its statement is sent first and the server reads it while this thread hashes.
+    const page = `SELECT seq, ts, actor, event_type, details, encode(leaf_hash, 'hex'), encode(mac, 'hex')${job.tenant === null ? ', subject_tenant' : ''}
+      FROM ${job.entries} ${where([`seq > $${n + 1}`, `seq <= $${n + 2}`])} ORDER BY seq`;
+    type PageRow = [seq: string, ts: string, actor: string, eventType: string, details: string, leaf: string, mac: string, tenant?: string | null];
+    const fetch = (after: number) => client.query<PageRow>({ text: page, values: [...ownValues, after, Math.min(after + PAGE, last)], rowMode: 'array' });
+    let next = last > 0 ? fetch(0) : null;
+    for (let after = 0; next !== null; ) {
+      const { rows } = await next;
+      after = Math.min(after + PAGE, last);
+      next = after < last ? fetch(after) : null;
+      let more = true;
+      for (const [seq, ts, actor, eventType, detailsJson, leafHex, macHex, tenant] of rows) {
+        more = check.add({ seq: Number(seq), ts, actor, eventType, tenantId: job.tenant ?? tenant ?? null, detailsJson, leafHex, macHex });
         if (!more) break;
       }
-      if (rows.length < PAGE) more = false;
       progress(check.frontier.size, last);
+      if (!more) {
+        // Whole, or a fault: the page already asked for is read and dropped.
+        await next;
+        break;
+      }
     }
     await client.query('COMMIT');
     return { kind: 'done', subtrees: check.subtrees(), fault: check.fault, nodeFault: check.nodeFault, head };
