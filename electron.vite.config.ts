@@ -16,6 +16,8 @@ export default defineConfig({
           'telemetry-writer-worker': resolve(import.meta.dirname, 'control-plane/storage/sqlite/telemetry-writer-worker.ts'),
           // Its ledger verify threads (a large ledger is verified off the event loop).
           'ledger-verify-worker': resolve(import.meta.dirname, 'control-plane/storage/sqlite/ledger-verify-worker.ts'),
+          // The same on PostgreSQL: one thread reading the ledger in one snapshot.
+          'postgres-ledger-verify-worker': resolve(import.meta.dirname, 'control-plane/storage/postgres/postgres-ledger-verify-worker.ts'),
         },
       },
     },

@@ -1,6 +1,6 @@
 import type { LedgerVerification } from '../storage/types';
 import { canonicalDetails, entryLeafHash, entryMac, headMac } from './ledger-codec';
-import { MerkleFrontier } from './merkle';
+import { MerkleFrontier, type SubtreeRef } from './merkle';
 
 /**
  * The engine-independent part of the ledgers: what an append writes and how a stored ledger is
@@ -91,17 +91,59 @@ export function headVerdict(key: Buffer, ledgerId: string, frontier: MerkleFront
   return { ok: true, size: frontier.size, root };
 }
 
-/** Recomputes every leaf, entry MAC and the root from stored rows (in seq order); names the first bad entry. */
-export async function verifyStoredLedger(key: Buffer, ledgerId: string, rows: AsyncIterable<StoredEntry> | Iterable<StoredEntry>, readHead: () => Promise<StoredHead | null>): Promise<LedgerVerification> {
+/**
+ * Why a stored tree node (a perfect subtree root kept to serve proofs) does not count, `stored`
+ * its hex as stored (undefined: not stored); null when it equals `recomputed`.
+ */
+export function storedNodeFault(level: number, index: number, stored: string | undefined, recomputed: string): string | null {
+  if (stored === recomputed) return null;
+  const leaves = `entries ${index * 2 ** level + 1} to ${(index + 1) * 2 ** level}`;
+  return stored === undefined
+    ? `the stored tree node at level ${level}, index ${index} (${leaves}) is missing (proofs over those entries cannot be served)`
+    : `the stored tree node at level ${level}, index ${index} (${leaves}) differs from the tree recomputed from the entries (proofs from it would be wrong)`;
+}
+
+/** The stored tree nodes (perfect subtree roots kept to serve proofs) verify compares: those from `fromLevel` up. */
+export interface StoredNodeSource {
+  fromLevel: number;
+  /** The stored nodes asked for, in order; null for one not stored. */
+  read(refs: SubtreeRef[]): Promise<(Buffer | null)[]>;
+}
+
+/**
+ * Recomputes every leaf, entry MAC and the root from stored rows (in seq order); names the first
+ * bad entry; then compares the stored tree nodes the entries complete (`nodes`), then the head.
+ */
+export async function verifyStoredLedger(
+  key: Buffer,
+  ledgerId: string,
+  rows: AsyncIterable<StoredEntry> | Iterable<StoredEntry>,
+  readHead: () => Promise<StoredHead | null>,
+  nodes?: StoredNodeSource,
+): Promise<LedgerVerification> {
   const frontier = new MerkleFrontier();
   const out: { leaf: Buffer | null } = { leaf: null };
+  const completed: { ref: SubtreeRef; hash: Buffer }[] = [];
+  const keep =
+    nodes === undefined
+      ? undefined
+      : (level: number, index: number, hash: Buffer) => {
+          if (level >= nodes.fromLevel) completed.push({ ref: { level, index }, hash });
+        };
   for await (const row of rows) {
     const expectedSeq = frontier.size + 1;
     const fault = entryFault(key, ledgerId, row, expectedSeq, out);
     if (fault !== null) {
       return { ok: false, size: frontier.size, root: null, firstBadSeq: row.seq === expectedSeq ? row.seq : expectedSeq, reason: fault };
     }
-    frontier.append(out.leaf as Buffer);
+    frontier.append(out.leaf as Buffer, keep);
+  }
+  if (nodes !== undefined && completed.length > 0) {
+    const stored = await nodes.read(completed.map((node) => node.ref));
+    for (const [i, { ref, hash }] of completed.entries()) {
+      const fault = storedNodeFault(ref.level, ref.index, stored[i]?.toString('hex'), hash.toString('hex'));
+      if (fault !== null) return { ok: false, size: frontier.size, root: null, firstBadSeq: null, reason: fault };
+    }
   }
   return headVerdict(key, ledgerId, frontier, await readHead());
 }

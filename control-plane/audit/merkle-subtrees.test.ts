@@ -93,6 +93,22 @@ describe('MerkleFrontier: completed nodes and subtrees', () => {
     }
   });
 
+  it('appendSubtree tells the nodes its joins complete, as appending the leaves one by one would', () => {
+    const leaves = leavesOf(1_024);
+    const whole: string[] = [];
+    const one = new MerkleFrontier();
+    leaves.forEach((leaf) => one.append(leaf, (level, index, hash) => whole.push(`${level}/${index}/${hash.toString('hex')}`)));
+    const joined: string[] = [];
+    const tell = (level: number, index: number, hash: Buffer) => joined.push(`${level}/${index}/${hash.toString('hex')}`);
+    const frontier = new MerkleFrontier();
+    for (let start = 0; start < 1_024; start += 256) {
+      const range = new MerkleFrontier();
+      leaves.slice(start, start + 256).forEach((leaf) => range.append(leaf, (level, index, hash) => tell(level, index + start / 2 ** level, hash)));
+      for (const [level, hash] of range.subtrees()) frontier.appendSubtree(level, hash, tell);
+    }
+    expect(joined.sort()).toEqual(whole.sort());
+  });
+
   it('refuses a subtree that does not line up with the size', () => {
     const frontier = new MerkleFrontier();
     frontier.append(leafHash(Buffer.from('a')));

@@ -224,9 +224,9 @@ export class MerkleFrontier {
   /**
    * Appends the root of a perfect subtree of 2^level leaves (what another frontier over those
    * leaves would hold); the size must be a multiple of 2^level. Lets verify hash ranges of a
-   * ledger apart (in workers) and join them.
+   * ledger apart (in workers) and join them. `completed` hears the nodes the joins make (as append's).
    */
-  appendSubtree(level: number, hash: Uint8Array): void {
+  appendSubtree(level: number, hash: Uint8Array, completed?: (level: number, index: number, hash: Buffer) => void): void {
     assertHash(hash, 'subtree hash');
     const width = 2 ** level;
     if (!Number.isInteger(level) || level < 0 || this.#size % width !== 0 || this.#size + width > Number.MAX_SAFE_INTEGER) {
@@ -235,9 +235,11 @@ export class MerkleFrontier {
     const hashes = this.#hashes;
     let count = this.#size / width;
     let merged: Buffer = Buffer.from(hash);
+    let above = level;
     while (count % 2 === 1) {
       merged = nodeHash(hashes.pop() as Buffer, merged);
       count = (count - 1) / 2;
+      completed?.(++above, count, merged);
     }
     hashes.push(merged);
     this.#size += width;

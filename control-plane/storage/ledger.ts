@@ -167,7 +167,14 @@ export function ledgerReader(rows: LedgerRowReader, key: Buffer): LedgerReader {
       const head = signed(await rows.head(ledgerId));
       return head === null ? { size: 0, root: new MerkleFrontier().root() } : { size: head.size, root: head.root };
     },
-    verify: async (ledgerId) => (await rows.verifyOffThread?.(ledgerId, key, signed)) ?? rows.scan(ledgerId, async (entries, head) => verifyStoredLedger(key, ledgerId, entries, async () => signed(await head()))),
+    verify: async (ledgerId) =>
+      (await rows.verifyOffThread?.(ledgerId, key, signed)) ??
+      rows.scan(ledgerId, async (entries, head) =>
+        verifyStoredLedger(key, ledgerId, entries, async () => signed(await head()), {
+          fromLevel: STORED_NODE_LEVEL,
+          read: (refs) => rows.nodes(ledgerId, refs),
+        }),
+      ),
     leafHashes: (ledgerId, size) => rows.leafHashes(ledgerId, size),
     inclusionProof: (ledgerId, index, size) =>
       short(async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { defaultQuotas } from '../../contracts/tenants';
 import { SqliteStorage, sqliteLayout } from '../../control-plane/storage/sqlite/sqlite-storage';
 import { buildTestApp } from '../helpers/control-plane-harness';
+import { postgresVerifyFigures, verifyFloor } from './ledger-verify-bench';
 import { licenseText, mintLicense, testSigner } from '../helpers/startup-fixtures';
 
 const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -136,6 +137,7 @@ export async function ledgerFigures(entries = 1_000_000): Promise<Record<string,
     }
     const appendMs = performance.now() - started;
     const appendCpu = process.cpuUsage(cpuStarted);
+    const loadBeforeVerify = loadavg()[0] ?? 0;
     let verification: Awaited<ReturnType<typeof storage.ledgers.verify>> | null = null;
     const verifyCpuStarted = process.cpuUsage();
     const verifyMs = await timed(async () => {
@@ -170,12 +172,16 @@ export async function ledgerFigures(entries = 1_000_000): Promise<Record<string,
       verify_cpu_seconds_all_threads: round(cpuSeconds(verifyCpu)),
       verify_entries_per_sec: Math.round((entries / verifyMs) * 1000),
       verify_ok: (verification as { ok: boolean } | null)?.ok ?? false,
+      // One core's floor in this run: what the rows and the hashes alone cost (ledger-verify-bench.ts).
+      verify_floor: verifyFloor(sqliteLayout(dir).controlFile, 'provider', entries),
+      verify_load_average_1m_before: round(loadBeforeVerify),
       consistency_proof_ms_median: round(median(proofTimes), 3),
       consistency_proof_ms_p90: round(percentile(proofTimes, 90), 3),
       consistency_proof_goal_ms: 1,
       consistency_proof_meets_goal: median(proofTimes) < 1,
       inclusion_proof_ms_median: round(median(inclusionTimes), 3),
       load_average_1m: round(loadavg()[0] ?? 0),
+      postgres_verify: await postgresVerifyFigures(100_000),
     };
   } finally {
     await storage.close();

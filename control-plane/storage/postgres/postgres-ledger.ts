@@ -4,6 +4,7 @@ import { PROVIDER_LEDGER } from '../../audit/ledger-ids';
 import type { LedgerRowReader, LedgerRowWriter } from '../ledger';
 import { integer } from '../rows/columns';
 import { ENTRY_COLUMNS, HEAD_COLUMNS, entryColumns, leafHashFromRow, storedEntryFromRow, storedHeadFromRow } from '../rows/ledger-rows';
+import { verifyPostgresOffThread } from './postgres-ledger-verify';
 import { enterTenant, insertSql, readAs, valuesOf, type Queryable, type Row } from './tenant-context';
 
 /**
@@ -49,7 +50,11 @@ async function selectEntries(client: Queryable, ledgerId: string, conditions: [c
   return entriesOf(ledgerId, (await client.query<Row>(`SELECT * FROM ${at.entries} ${where} ORDER BY seq DESC LIMIT $${values.length}`, values)).rows);
 }
 
-export function postgresLedgerReader(pool: pg.Pool): LedgerRowReader {
+/** Ledgers of this many entries or more are verified on a thread (as on SQLite, sqlite-ledger.ts). */
+const OFF_THREAD_FROM = 4_096;
+
+/** `connectionString` (the pool's) lets a large ledger's verify run on a thread with a connection of its own. */
+export function postgresLedgerReader(pool: pg.Pool, connectionString?: string): LedgerRowReader {
   const read = <T>(ledgerId: string, fn: (client: Queryable) => Promise<T>) => readAs(pool, tables(ledgerId).tenant, fn);
   return {
     entries: (ledgerId, query) =>
@@ -86,6 +91,16 @@ export function postgresLedgerReader(pool: pg.Pool): LedgerRowReader {
         const found = new Map(rows.map((row) => [`${integer.parse(row.level)}/${integer.parse(row.idx)}`, leafHashFromRow(row.hash)]));
         return refs.map((ref) => found.get(`${ref.level}/${ref.index}`) ?? null);
       }),
+    verifyOffThread: async (ledgerId, key, signedHead) => {
+      if (connectionString === undefined) return null;
+      const head = await read(ledgerId, (client) => readHead(client, ledgerId));
+      if ((head?.size ?? 0) < OFF_THREAD_FROM) return null;
+      const at = tables(ledgerId);
+      return verifyPostgresOffThread(
+        { connectionString, key: new Uint8Array(key), ledgerId, tenant: at.tenant, entries: at.entries, nodes: at.nodes, head: at.head, own: at.own[0] ?? null },
+        signedHead,
+      );
+    },
     scan: (ledgerId, check) =>
       read(ledgerId, (client) => {
         const at = tables(ledgerId);

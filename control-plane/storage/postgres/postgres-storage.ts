@@ -46,13 +46,14 @@ export class PostgresStorage implements Storage {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly ledgerKey: Buffer,
+    connectionString?: string,
   ) {
     const operators = postgresOperatorStores(pool);
     this.operators = operators.operators;
     this.operatorSessions = operators.operatorSessions;
     this.loginThrottle = operators.loginThrottle;
     this.tenants = postgresTenantReader(pool);
-    this.ledgers = ledgerReader(postgresLedgerReader(pool), ledgerKey);
+    this.ledgers = ledgerReader(postgresLedgerReader(pool, connectionString), ledgerKey);
     this.ledgerSigningKeys = postgresLedgerSigningKeys(pool);
     this.replicas = postgresReplicaRegistry(pool);
     this.breakGlass = postgresBreakGlassReader(pool);
@@ -74,7 +75,7 @@ export class PostgresStorage implements Storage {
       await pool.end();
       throw error;
     }
-    return new PostgresStorage(pool, ledgerKey);
+    return new PostgresStorage(pool, ledgerKey, connectionString);
   }
 
   /**

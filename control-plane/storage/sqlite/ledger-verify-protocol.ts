@@ -18,4 +18,6 @@ export interface VerifyRangeResult {
   subtrees: [number, Uint8Array][];
   /** The first bad entry of the range (seq as verify names it), or null. */
   fault: { seq: number; reason: string } | null;
+  /** Why the first stored tree node the range completes is wrong (forged, damaged or missing), or null. */
+  nodeFault: string | null;
 }

@@ -1,7 +1,9 @@
+import Database from 'better-sqlite3';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { headVerdict, type StoredHead } from '../../audit/ledger-chain';
+import { headVerdict, storedNodeFault, type StoredHead } from '../../audit/ledger-chain';
 import { MerkleFrontier } from '../../audit/merkle';
+import { STORED_NODE_LEVEL, type StoredNode } from '../ledger';
 import type { LedgerVerification } from '../types';
 import type { VerifyRange, VerifyRangeResult } from './ledger-verify-protocol';
 import { workerModule } from './worker-module';
@@ -30,7 +32,8 @@ function runRange(job: VerifyRange): Promise<VerifyRangeResult> {
  * Verifies a SQLite ledger off the event loop: entries 1..last are split into aligned ranges
  * (a power of two long, so each range's frontier joins the previous ones as whole subtrees), each
  * streamed and checked on a thread of its own with its own read-only connection; the ranges are
- * joined in order, and the first fault in seq order is the answer, as the in-line verify names it.
+ * joined in order, and the first fault in seq order is the answer, as the in-line verify names it;
+ * then the first stored tree node that differs from the recomputed tree; then the signed head.
  * `head` and `last` are read together before, so appends meanwhile are not seen.
  */
 export async function verifyOffThread(file: string, key: Buffer, ledgerId: string, head: StoredHead | null, last: number): Promise<LedgerVerification> {
@@ -43,16 +46,41 @@ export async function verifyOffThread(file: string, key: Buffer, ledgerId: strin
   }
   const results = await Promise.all(jobs.map(runRange));
   const frontier = new MerkleFrontier();
+  // Stored nodes above a range's width are completed here, as the ranges join.
+  const joined: StoredNode[] = [];
+  const keep = (level: number, index: number, hash: Buffer) => {
+    if (level >= STORED_NODE_LEVEL) joined.push({ level, index, hash });
+  };
+  let nodeFault: string | null = null;
   for (const [i, result] of results.entries()) {
-    for (const [level, hash] of result.subtrees) frontier.appendSubtree(level, hash);
+    for (const [level, hash] of result.subtrees) frontier.appendSubtree(level, hash, keep);
     if (result.fault !== null) {
       return { ok: false, size: frontier.size, root: null, firstBadSeq: result.fault.seq, reason: result.fault.reason };
     }
+    nodeFault ??= result.nodeFault;
     const job = jobs[i] as VerifyRange;
     if (frontier.size < job.end) {
       // Rows ran out before the range's end (removed meanwhile): the head check names it.
       break;
     }
   }
+  nodeFault ??= joinedNodeFault(file, ledgerId, joined);
+  if (nodeFault !== null) return { ok: false, size: frontier.size, root: null, firstBadSeq: null, reason: nodeFault };
   return headVerdict(key, ledgerId, frontier, head);
+}
+
+/** The first of `nodes` (recomputed) that the store holds otherwise, or null. A few reads. */
+function joinedNodeFault(file: string, ledgerId: string, nodes: readonly StoredNode[]): string | null {
+  if (nodes.length === 0) return null;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const read = db.prepare('SELECT lower(hex(hash)) FROM ledger_nodes WHERE ledger_id = ? AND level = ? AND idx = ?').pluck();
+    for (const node of nodes) {
+      const fault = storedNodeFault(node.level, node.index, read.get(ledgerId, node.level, node.index) as string | undefined, node.hash.toString('hex'));
+      if (fault !== null) return fault;
+    }
+    return null;
+  } finally {
+    db.close();
+  }
 }

@@ -1,57 +1,49 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { entryFault, type StoredEntry } from '../../audit/ledger-chain';
-import { MerkleFrontier } from '../../audit/merkle';
+import { RangeCheck } from '../../audit/ledger-range-check';
+import { STORED_NODE_LEVEL } from '../ledger';
 import type { VerifyRange, VerifyRangeResult } from './ledger-verify-protocol';
 
 /**
  * One range of a ledger verified on its own thread (see ledger-verify-thread.ts): entries after
  * leaf index `start` are read in seq order from a read-only connection of its own, in one read
- * transaction, each checked (leaf hash, MAC, no gap) and appended to a frontier of the range; the
- * frontier's subtrees go back, and the thread that joins the ranges computes the root.
+ * transaction, and checked by audit/ledger-range-check.ts (leaf hash, MAC, no gap, and the stored
+ * tree nodes the range completes). The range's subtrees go back; the thread that joins the
+ * ranges computes the root.
  */
 export function verifyRange(job: VerifyRange): VerifyRangeResult {
   const db = new Database(job.file, { readonly: true, fileMustExist: true });
   try {
-    const key = Buffer.from(job.key);
-    // Leaf hash and MAC come as one 64-byte blob: one Buffer per row instead of two (SQLite
-    // concatenates the bytes as they are; a row whose pair is not 64 bytes is read apart).
-    const rows = db
-      .prepare('SELECT seq, ts, actor, event_type, tenant_id, details, CAST(leaf_hash || mac AS BLOB) FROM ledger_entries WHERE ledger_id = ? AND seq > ? AND seq <= ? ORDER BY seq')
-      .raw()
-      .iterate(job.ledgerId, job.start, job.last) as IterableIterator<[number, string, string, string, string | null, string, Buffer]>;
-    const apart = db.prepare('SELECT leaf_hash, mac FROM ledger_entries WHERE ledger_id = ? AND seq = ?').raw();
-    const frontier = new MerkleFrontier();
-    const out: { leaf: Buffer | null } = { leaf: null };
-    const entry: StoredEntry = { seq: 0, ts: '', actor: '', eventType: '', tenantId: null, detailsJson: '', leafHash: Buffer.alloc(0), mac: Buffer.alloc(0) };
-    for (const [seq, ts, actor, eventType, tenantId, details, pair] of rows) {
-      const expectedSeq = job.start + frontier.size + 1;
-      if (expectedSeq > job.end) {
-        // The next range's first entry is there: this range is whole.
-        break;
-      }
-      entry.seq = seq;
-      entry.ts = ts;
-      entry.actor = actor;
-      entry.eventType = eventType;
-      entry.tenantId = tenantId;
-      entry.detailsJson = details;
-      if (pair.length === 64) {
-        entry.leafHash = pair.subarray(0, 32);
-        entry.mac = pair.subarray(32);
-      } else {
-        [entry.leafHash, entry.mac] = apart.get(job.ledgerId, seq) as [Buffer, Buffer];
-      }
-      const fault = entryFault(key, job.ledgerId, entry, expectedSeq, out);
-      if (fault !== null) {
-        return { subtrees: frontier.subtrees(), fault: { seq: seq === expectedSeq ? seq : expectedSeq, reason: fault } };
-      }
-      frontier.append(out.leaf as Buffer);
-    }
-    return { subtrees: frontier.subtrees(), fault: null };
+    return db.transaction(() => checkRange(db, job))();
   } finally {
     db.close();
   }
+}
+
+function checkRange(db: Database.Database, job: VerifyRange): VerifyRangeResult {
+  const nodes = storedNodes(db, job);
+  const check = new RangeCheck(Buffer.from(job.key), job.ledgerId, job.start, job.end, STORED_NODE_LEVEL, (level, index) => nodes.get(level)?.get(index));
+  // Hashes read as hex text and compared with hex digests: no Buffer per entry. Read on past the
+  // range's end: a range whose last entry is gone names it by the next one.
+  const rows = db
+    .prepare('SELECT seq, ts, actor, event_type, tenant_id, details, lower(hex(leaf_hash)), lower(hex(mac)) FROM ledger_entries WHERE ledger_id = ? AND seq > ? AND seq <= ? ORDER BY seq')
+    .raw()
+    .iterate(job.ledgerId, job.start, job.last) as IterableIterator<[number, string, string, string, string | null, string, string, string]>;
+  for (const [seq, ts, actor, eventType, tenantId, detailsJson, leafHex, macHex] of rows) {
+    if (!check.add({ seq, ts, actor, eventType, tenantId, detailsJson, leafHex, macHex })) break;
+  }
+  return { subtrees: check.subtrees(), fault: check.fault, nodeFault: check.nodeFault };
+}
+
+/** The stored nodes a range of `job` completes, as hex by level and index (about one per 8 entries). */
+function storedNodes(db: Database.Database, job: VerifyRange): Map<number, Map<number, string>> {
+  const read = db.prepare('SELECT idx, lower(hex(hash)) FROM ledger_nodes WHERE ledger_id = ? AND level = ? AND idx >= ? AND idx < ?').raw();
+  const byLevel = new Map<number, Map<number, string>>();
+  for (let level = STORED_NODE_LEVEL; 2 ** level <= job.end - job.start; level++) {
+    const width = 2 ** level;
+    byLevel.set(level, new Map(read.all(job.ledgerId, level, job.start / width, Math.floor(job.end / width)) as [number, string][]));
+  }
+  return byLevel;
 }
 
 if (parentPort !== null) parentPort.postMessage(verifyRange(workerData as VerifyRange));

@@ -6,9 +6,11 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalEntryBytes } from '../../audit/ledger-codec';
 import { leafHash, verifyInclusion, inclusionProof } from '../../audit/merkle';
+import type { LedgerVerification } from '../types';
 import { SqliteStorage, sqliteLayout } from './sqlite-storage';
 
 const ledgerKey = randomBytes(32);
+const reasonOf = (verification: LedgerVerification): string => (verification.ok ? 'ok' : verification.reason);
 
 describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
   let dir: string;
@@ -142,6 +144,21 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
     db.close();
   });
 
+  it('names a forged stored tree node (the subtree roots proofs are served from), in-line', async () => {
+    await appendMany(40);
+    const db = new Database(join(dir, 'control-plane.db'));
+    try {
+      db.prepare("UPDATE ledger_nodes SET hash = ? WHERE ledger_id = 'provider' AND level = 4 AND idx = 1").run(randomBytes(32));
+      expect(await storage.ledgers.verify('provider')).toMatchObject({
+        ok: false,
+        firstBadSeq: null,
+        reason: 'the stored tree node at level 4, index 1 (entries 17 to 32) differs from the tree recomputed from the entries (proofs from it would be wrong)',
+      });
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses a ledger opened with another deployment key (every MAC differs)', async () => {
     await appendMany(3);
     await storage.close();
@@ -201,6 +218,44 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
       await storage.close();
       storage = SqliteStorage.open(sqliteLayout(dir), randomBytes(32));
       expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 1 });
+    });
+
+    it('checks the leaf hash and the MAC apart: a 31-byte leaf hash whose last byte moved into the MAC is named', async () => {
+      await appendLarge();
+      const db = new Database(join(dir, 'control-plane.db'));
+      try {
+        // leaf_hash ‖ mac keeps its 64 bytes: read as one blob and split at 32, this passed.
+        db.prepare("UPDATE ledger_entries SET mac = CAST(substr(leaf_hash, 32, 1) || mac AS BLOB), leaf_hash = substr(leaf_hash, 1, 31) WHERE ledger_id = 'provider' AND seq = 50001").run();
+        expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 50_001, reason: 'entry 50001 does not match its leaf hash (its content was changed)' });
+      } finally {
+        db.close();
+      }
+    });
+
+    it('names a forged stored tree node inside a range and one over several ranges', async () => {
+      await appendLarge();
+      expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: true, size: SIZE });
+      const db = new Database(join(dir, 'control-plane.db'));
+      const forge = db.prepare("UPDATE ledger_nodes SET hash = ? WHERE ledger_id = 'provider' AND level = ? AND idx = ?");
+      try {
+        // Level 16, index 0: over two 32,768-entry ranges (on four cores) or the first range of 65,536 (on two).
+        const original = db.prepare("SELECT hash FROM ledger_nodes WHERE ledger_id = 'provider' AND level = 16 AND idx = 0").pluck().get() as Buffer;
+        forge.run(randomBytes(32), 16, 0);
+        const acrossRanges = await storage.ledgers.verify('provider');
+        expect(acrossRanges).toMatchObject({ ok: false, firstBadSeq: null });
+        expect(reasonOf(acrossRanges)).toContain('level 16, index 0 (entries 1 to 65536) differs');
+        forge.run(original, 16, 0);
+        // A node in the last (partial) range.
+        forge.run(randomBytes(32), 5, 2100);
+        expect(reasonOf(await storage.ledgers.verify('provider'))).toContain('level 5, index 2100 (entries 67201 to 67232) differs');
+        db.prepare("DELETE FROM ledger_nodes WHERE ledger_id = 'provider' AND level = 5 AND idx = 2100").run();
+        expect(reasonOf(await storage.ledgers.verify('provider'))).toContain('level 5, index 2100 (entries 67201 to 67232) is missing');
+        // An entry fault comes before any node fault.
+        db.prepare("DELETE FROM ledger_entries WHERE ledger_id = 'provider' AND seq = 69000").run();
+        expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 69_000 });
+      } finally {
+        db.close();
+      }
     });
 
     it('a large ledger written before nodes were stored gets them when the store opens, and the same proofs', async () => {

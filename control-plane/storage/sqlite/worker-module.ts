@@ -8,13 +8,14 @@ import type * as Esbuild from 'esbuild';
 const compiledFromSource = new Map<string, string>();
 
 /**
- * A worker thread's module of this folder (`name`, without extension) as a file Node can start:
+ * A worker thread's module (`name`, without extension, in the folder of `from`, the caller's
+ * import.meta.url: this folder by default) as a file Node can start:
  * the bundled entry electron-vite emits beside the CLI's (out/main/<name>.js); or, running from
  * source (tsx, Vitest), the TypeScript module compiled once with esbuild (the compiler tsx itself
  * uses) into node_modules/.cache, where its imports resolve. Loading it through tsx in the thread
  * took half a second to two seconds per thread on its first use.
  */
-export function workerModule(name: string): URL {
+export function workerModule(name: string, from: string = import.meta.url): URL {
   if (!import.meta.url.endsWith('.ts')) {
     return new URL(`./${name}.js`, import.meta.url);
   }
@@ -22,7 +23,7 @@ export function workerModule(name: string): URL {
   if (compiled === undefined) {
     const require = createRequire(import.meta.url);
     const esbuild = require('esbuild') as typeof Esbuild;
-    const entry = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+    const entry = fileURLToPath(new URL(`./${name}.ts`, from));
     const cacheDir = join(dirname(require.resolve('better-sqlite3/package.json')), '..', '.cache', 'bulkhead');
     mkdirSync(cacheDir, { recursive: true });
     const outfile = join(cacheDir, `${name}-${process.pid}-${Date.now()}.cjs`);
