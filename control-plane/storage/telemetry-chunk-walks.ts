@@ -22,6 +22,18 @@ export interface StoredChunk {
   body: Uint8Array;
 }
 
+/** A chunk's row as both engines select it (`first_ms`, `last_ms` as numbers). */
+export interface ChunkRow {
+  test_id: string;
+  first_ms: number;
+  last_ms: number;
+  batch_id: string;
+  count: number;
+  body: Uint8Array;
+}
+
+export const chunkOfRow = (row: ChunkRow): StoredChunk => ({ testId: row.test_id, firstMs: row.first_ms, lastMs: row.last_ms, batchId: row.batch_id, count: row.count, body: row.body });
+
 export interface ChunkWalk<T> {
   newestFirst: boolean;
   /** Chunks to offer: `lastMs >= from`, `lastMs < upper`, `firstMs <= to` (of the window's test, when it names one). */

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { TelemetryResultRow, TelemetryWindow } from '../types';
 import type { TestAggregate } from '../telemetry-store';
-import { aggregateWalk, newestWalk, oldestWalk, type ChunkWalk } from '../telemetry-chunk-walks';
+import { aggregateWalk, chunkOfRow, newestWalk, oldestWalk, type ChunkRow, type ChunkWalk } from '../telemetry-chunk-walks';
 
 /**
  * Reads over SQLite's telemetry chunks (see telemetryChunks in tenant-tables.ts): the chunks a walk
@@ -9,14 +9,6 @@ import { aggregateWalk, newestWalk, oldestWalk, type ChunkWalk } from '../teleme
  * Chunks of a batch a writer paused part-way are skipped.
  */
 
-interface ChunkRow {
-  test_id: string;
-  first_ms: number;
-  last_ms: number;
-  batch_id: string;
-  count: number;
-  body: Buffer;
-}
 
 function chunksQuery(db: Database.Database, byTest: boolean, newestFirst: boolean): Database.Statement {
   const scope = byTest ? 'c.series = (SELECT id FROM telemetry_series WHERE tenant_id = k.id AND test_id = @testId)' : 'c.tenant_id = k.id';
@@ -36,7 +28,7 @@ function run<T>(db: Database.Database, tenantId: string, window: TelemetryWindow
   const statement = chunksQuery(db, window.testId !== undefined, walk.newestFirst);
   const parameters = { tenant: tenantId, testId: window.testId, ...walk.range };
   for (const row of statement.iterate(parameters) as IterableIterator<ChunkRow>) {
-    if (!walk.offer({ testId: row.test_id, firstMs: row.first_ms, lastMs: row.last_ms, batchId: row.batch_id, count: row.count, body: row.body })) break;
+    if (!walk.offer(chunkOfRow(row))) break;
   }
   return walk.answer();
 }
