@@ -41,12 +41,13 @@ const MOST_FETCH = 2048;
 export async function runWalk<T>(client: Queryable, schema: string, tenantId: string, testId: string | undefined, walk: ChunkWalk<T>): Promise<T> {
   const values: unknown[] = [tenantId, walk.range.from, walk.range.upper, walk.range.to];
   if (testId !== undefined) values.push(testId);
-  // bigint as float8: a time in ms is exact there, and pg hands it over as a number.
+  // bigint as float8: a time in ms is exact there, and pg hands it over as a number. The order is by
+  // the column itself (c.last_ms), not the float8 output of the same name, so the index serves it.
   await client.query(
     `DECLARE telemetry_walk NO SCROLL CURSOR FOR
-       SELECT test_id, first_ms::float8 AS first_ms, last_ms::float8 AS last_ms, batch_id, count, body FROM ${schema}.telemetry_chunks
-        WHERE tenant_id = $1 AND last_ms >= $2 AND last_ms < $3 AND first_ms <= $4${testId === undefined ? '' : ' AND test_id = $5'}
-        ORDER BY last_ms ${walk.newestFirst ? 'DESC' : 'ASC'}`,
+       SELECT c.test_id, c.first_ms::float8 AS first_ms, c.last_ms::float8 AS last_ms, c.batch_id, c.count, c.body FROM ${schema}.telemetry_chunks c
+        WHERE c.tenant_id = $1 AND c.last_ms >= $2 AND c.last_ms < $3 AND c.first_ms <= $4${testId === undefined ? '' : ' AND c.test_id = $5'}
+        ORDER BY c.last_ms ${walk.newestFirst ? 'DESC' : 'ASC'}`,
     values,
   );
   // On an error the transaction rolls back, and the cursor with it.
@@ -63,6 +64,6 @@ export async function runWalk<T>(client: Queryable, schema: string, tenantId: st
     }
     size = Math.min(size * 4, MOST_FETCH);
   }
-  await client.query('CLOSE telemetry_walk');
+  // Not closed: the transaction's end closes it, one round trip fewer on every read.
   return walk.answer();
 }
