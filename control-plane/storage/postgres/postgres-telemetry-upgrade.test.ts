@@ -128,6 +128,12 @@ describe('the PostgreSQL telemetry upgrade to chunks (#22)', () => {
     expect(rows).toEqual(
       ['bh', tenantSchema(tenants[1]?.id ?? ''), tenantSchema(tenants[2]?.id ?? '')].sort().map((schema) => ({ schema, table: 'telemetry_chunks', enabled: true, forced: true })),
     );
+    // The own schemas' chunks are bound to their tenant, as every other table of theirs.
+    const bound = await owner.query<{ schema: string }>(
+      `SELECT n.nspname AS schema FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE k.conname = 'bound_to_tenant' AND c.relname = 'telemetry_chunks' ORDER BY n.nspname`,
+    );
+    expect(bound.rows.map((row) => row.schema)).toEqual([tenantSchema(tenants[1]?.id ?? ''), tenantSchema(tenants[2]?.id ?? '')].sort());
     const superuser = new pg.Client({ connectionString: db.superuserUrl });
     await superuser.connect();
     try {
