@@ -36,6 +36,8 @@ export const chunkOfRow = (row: ChunkRow): StoredChunk => ({ testId: row.test_id
 
 export interface ChunkWalk<T> {
   newestFirst: boolean;
+  /** True when the walk reads every chunk of its range until a limit (a summary): an engine may fetch them in large steps from the start. */
+  readsAll: boolean;
   /** Chunks to offer: `lastMs >= from`, `lastMs < upper`, `firstMs <= to` (of the window's test, when it names one). */
   range: { from: number; to: number; upper: number };
   /** Takes the next chunk; false once no chunk left can change the answer (offer no more). */
@@ -111,6 +113,7 @@ export function newestWalk(window: TelemetryWindow, limit: number, before?: { ts
   const collected: Found[] = [];
   return {
     newestFirst: true,
+    readsAll: false,
     range,
     offer(chunk) {
       // Every chunk left ends at or before this one: done once `limit` results are newer than its end.
@@ -132,6 +135,7 @@ export function oldestWalk(window: TelemetryWindow, limit: number): ChunkWalk<Te
   const collected: Found[] = [];
   return {
     newestFirst: false,
+    readsAll: false,
     range,
     offer(chunk) {
       // Every chunk left ends at or after this one, so begins after its end less a window.
@@ -156,6 +160,7 @@ export function aggregateWalk(window: TelemetryWindow, limit: number): ChunkWalk
   let rows = 0;
   return {
     newestFirst: false,
+    readsAll: true,
     range,
     offer(chunk) {
       if (rows > limit) return false;

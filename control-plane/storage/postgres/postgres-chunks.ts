@@ -29,7 +29,7 @@ export async function insertChunks(client: Queryable, schema: string, tenantId: 
 }
 
 
-/** Chunks fetched at first, then four times as many each fetch up to the most: a page needs few, a summary many. */
+/** Chunks fetched at first, then four times as many each fetch up to the most: a page needs few; a summary, which reads all, starts at the most. */
 const FIRST_FETCH = 8;
 const MOST_FETCH = 2048;
 
@@ -51,7 +51,7 @@ export async function runWalk<T>(client: Queryable, schema: string, tenantId: st
     values,
   );
   // On an error the transaction rolls back, and the cursor with it.
-  let size = FIRST_FETCH;
+  let size = walk.readsAll ? MOST_FETCH : FIRST_FETCH;
   let more = true;
   while (more) {
     const { rows } = await client.query<ChunkRow>(`FETCH ${size} FROM telemetry_walk`);
