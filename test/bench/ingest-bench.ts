@@ -242,6 +242,23 @@ async function measureIngest(bench: BenchServer, senders: number, seconds: numbe
   return (await throughputAgents(bench, senders))(seconds);
 }
 
+/** Bytes on disk of the pooled telemetry tables (data, indexes, TOAST) and the results they hold. */
+async function postgresDisk(superuserUrl: string): Promise<{ results: number; chunkBytes: number; batchBytes: number }> {
+  const client = new pg.Client({ connectionString: superuserUrl });
+  await client.connect();
+  try {
+    await client.query('VACUUM ANALYZE bh.telemetry_chunks');
+    const { rows } = await client.query<{ results: string | null; chunks: string; batches: string }>(
+      `SELECT (SELECT sum(count) FROM bh.telemetry_chunks)::text AS results,
+              pg_total_relation_size('bh.telemetry_chunks')::text AS chunks, pg_total_relation_size('bh.telemetry_batches')::text AS batches`,
+    );
+    const row = rows[0];
+    return { results: Number(row?.results ?? 0), chunkBytes: Number(row?.chunks ?? 0), batchBytes: Number(row?.batches ?? 0) };
+  } finally {
+    await client.end();
+  }
+}
+
 /** Ingest on PostgreSQL (a durable private cluster, RLS on, the app role) against SQLite, same run, same load. */
 export async function ingestEngines(options: { seconds?: number; senders?: number } = {}): Promise<Record<string, unknown>> {
   const seconds = options.seconds ?? 8;
@@ -264,10 +281,15 @@ export async function ingestEngines(options: { seconds?: number; senders?: numbe
     const postgres = await startBenchServer({ fairness: true, connections: senders, agentConnections: senders, database: withDatabase(cluster.superuserUrl, APP_ROLE, 'ingest_bench') });
     try {
       const postgresRate = (await measureIngest(postgres, senders, seconds)).resultsPerSec;
+      const disk = await postgresDisk(withDatabase(cluster.superuserUrl, 'postgres', 'ingest_bench'));
       return {
         sqlite_results_per_sec: sqliteRate,
         postgres_results_per_sec: postgresRate,
         postgres_over_sqlite: round(postgresRate / sqliteRate),
+        postgres_results_stored: disk.results,
+        // Chunks with their indexes (and TOAST) over results stored; with the batch rows too.
+        postgres_chunk_bytes_per_result: round(disk.chunkBytes / disk.results, 1),
+        postgres_bytes_per_result_with_batches: round((disk.chunkBytes + disk.batchBytes) / disk.results, 1),
         senders,
         seconds,
       };

@@ -27,16 +27,17 @@ export async function rlsFigures(options: { tenants?: number; rowsPerTenant?: nu
       const ids = Array.from({ length: tenants }, () => randomUUID());
       for (const id of ids) {
         await superuser.query(
-          `INSERT INTO bh.telemetry_results (tenant_id, test_id, ts, latency_ms, ok, batch_id)
-           SELECT $1::uuid, 'test-' || (g % 50), to_char(timestamp '2026-11-01' + g * interval '1 second', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), (g % 997)::float / 10, g % 13 <> 0, 'b' || (g / 500)
+          `INSERT INTO bh.telemetry_chunks (tenant_id, test_id, first_ms, last_ms, batch_id, count, body)
+           SELECT $1::uuid, 'test-' || (g % 50), 1793491200000 + g * 1000::bigint, 1793491200000 + g * 1000::bigint + 500, 'b' || (g / 500), 1 + g % 7, '\\x00'::bytea
            FROM generate_series(1, $2) AS g`,
           [id, rowsPerTenant],
         );
       }
-      await superuser.query('ANALYZE bh.telemetry_results');
+      await superuser.query('ANALYZE bh.telemetry_chunks');
+      // Chunk rows since #22: the tenant-scoped query walks a tenant's chunks by test and last time.
       const sql = (filter: string) =>
-        `SELECT test_id, count(*) AS n, avg(latency_ms) AS mean, sum(CASE WHEN ok THEN 0 ELSE 1 END) AS failed
-         FROM bh.telemetry_results WHERE ${filter} test_id = $1 AND ts >= $2 GROUP BY test_id`;
+        `SELECT test_id, count(*) AS n, sum(count) AS results
+         FROM bh.telemetry_chunks WHERE ${filter} test_id = $1 AND last_ms >= $2 GROUP BY test_id`;
       const time = async (fn: (i: number) => Promise<void>) => {
         for (let i = 0; i < 30; i++) await fn(i);
         const started = performance.now();
@@ -47,7 +48,7 @@ export async function rlsFigures(options: { tenants?: number; rowsPerTenant?: nu
         const tenant = ids[i % ids.length] ?? '';
         await app.query('BEGIN READ ONLY');
         await app.query("SELECT set_config('app.tenant_id', $1, true)", [tenant]);
-        const rows = await app.query(sql(''), [`test-${i % 50}`, '2026-11-01T02:00:00.000Z']);
+        const rows = await app.query(sql(''), [`test-${i % 50}`, Date.parse('2026-11-01T02:00:00.000Z')]);
         await app.query('COMMIT');
         if (rows.rowCount !== 1) throw new Error('RLS query returned no group');
       };
@@ -55,7 +56,7 @@ export async function rlsFigures(options: { tenants?: number; rowsPerTenant?: nu
         const tenant = ids[i % ids.length] ?? '';
         await superuser.query('BEGIN READ ONLY');
         await superuser.query("SELECT set_config('app.tenant_id', $1, true)", [tenant]);
-        const rows = await superuser.query(sql('tenant_id = $3 AND'), [`test-${i % 50}`, '2026-11-01T02:00:00.000Z', tenant]);
+        const rows = await superuser.query(sql('tenant_id = $3 AND'), [`test-${i % 50}`, Date.parse('2026-11-01T02:00:00.000Z'), tenant]);
         await superuser.query('COMMIT');
         if (rows.rowCount !== 1) throw new Error('explicit query returned no group');
       };
@@ -68,7 +69,7 @@ export async function rlsFigures(options: { tenants?: number; rowsPerTenant?: nu
       }
       const median = (values: number[]) => [...values].sort((a, b) => a - b)[1] ?? 0;
       return {
-        rows: tenants * rowsPerTenant,
+        chunk_rows: tenants * rowsPerTenant,
         tenants,
         queries_per_measurement: queries,
         rls_app_role_ms: round(median(rlsMs)),

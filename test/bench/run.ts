@@ -11,6 +11,7 @@ import { ledgerFigures, listFigures, provisioningFigures } from './provider-benc
 import { rlsFigures } from './rls-bench';
 import { ingestEngines, ingestThroughput, noisyNeighbourFigures } from './ingest-bench';
 import { telemetryReadFigures } from './telemetry-read-bench';
+import { postgresReadFigures } from './postgres-read-bench';
 import { simulatorFleetFigures, simulatorNoisyNeighborFigures } from './simulator-bench';
 import { consoleFirstScreenFigures } from './console-first-screen';
 import { meteringOverheadFigures, usageExportFigures } from './usage-bench';
@@ -71,6 +72,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   ingest_p1: () => ingestThroughput(),
   // #22: a test's summary over a day and a page of 500, chunk layout against row-per-result.
   telemetry_reads: () => Promise.resolve(telemetryReadFigures()),
+  // The same reads on PostgreSQL's chunks, through the store as the app role.
+  telemetry_reads_postgres: () => postgresReadFigures(),
   noisy_neighbour_p2: () => noisyNeighbourFigures(),
   // 1,000 agents, a token and a connection each, for 60 s on loopback (#23).
   agents_1000: () => agentsFleetFigures(),

@@ -14,15 +14,15 @@ import type { TelemetryBatchWrite } from '../../control-plane/storage/types';
 import { summarize, testStats } from '../../control-plane/telemetry/telemetry-analysis';
 import { openRowPerResultStore, ROW_PER_RESULT_INSERT, rowPerResultNewest, rowPerResultOldest } from '../helpers/row-per-result';
 
-const DAY_START = Date.UTC(2026, 11, 1);
+export const DAY_START = Date.UTC(2026, 11, 1);
 const PER_TEST = 86_400;
-const TESTS = Array.from({ length: 4 }, () => randomUUID());
-const TENANT = randomUUID();
+export const TESTS = Array.from({ length: 4 }, () => randomUUID());
+export const TENANT = randomUUID();
 
 const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** The day's batches (the same ones for both layouts): result i is test i % 4 at second floor(i / 4). */
-function dayBatches(): TelemetryBatchWrite[] {
+export function dayBatches(): TelemetryBatchWrite[] {
   const batches: TelemetryBatchWrite[] = [];
   const total = PER_TEST * TESTS.length;
   for (let first = 0; first < total; first += 500) {

@@ -34,3 +34,22 @@ export async function seedPooledTenants(storage: Storage, deploymentKey: Buffer,
     }
   });
 }
+
+/** An active tenant's record with default settings, for tests that need the row and nothing of what the API adds. */
+export function plainTenantRecord(id: string, isolationModel: TenantRecord['isolationModel'], at: string): TenantRecord {
+  return {
+    id,
+    slug: `t-${id.slice(0, 8)}`,
+    name: `Tenant ${isolationModel}`,
+    isolationModel,
+    residency: null,
+    plan: null,
+    contactEmail: null,
+    state: 'active',
+    quotas: defaultQuotas,
+    fairness: null,
+    createdAt: at,
+    updatedAt: at,
+    handedOverAt: null,
+  };
+}

@@ -1,7 +1,7 @@
 // What a SQLite telemetry file holds, for tests that look past the store's own reads: results
 // are packed in chunks (see telemetryChunks in control-plane/storage/sqlite/tenant-tables.ts).
 import type Database from 'better-sqlite3';
-import { decodeChunk } from '../../control-plane/storage/sqlite/telemetry-chunk-codec';
+import { decodeChunk } from '../../control-plane/storage/telemetry-chunk-codec';
 
 /** Results stored (pending batches included), optionally of one tenant (its UUID) and one batch. */
 export function countResults(db: Database.Database, where: { tenantId?: string; batchId?: string } = {}): number {

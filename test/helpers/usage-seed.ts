@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { defaultQuotas } from '../../contracts/tenants';
 import type { Storage, TenantRecord } from '../../control-plane/storage/types';
+import { plainTenantRecord } from './seed-tenants';
 
 /**
  * Pooled tenants with usage on one day, written through storage (not HTTP: the bench seeds 10,000):
@@ -19,19 +19,9 @@ export interface CounterRow {
  */
 export async function seedUsageTenants(storage: Storage, count: number, at: string, prefix = 'tenant', writeCounters?: (rows: CounterRow[], day: string) => void): Promise<TenantRecord[]> {
   const tenants: TenantRecord[] = Array.from({ length: count }, (_, i) => ({
-    id: randomUUID(),
+    ...plainTenantRecord(randomUUID(), 'pooled', at),
     slug: `${prefix}-${String(i).padStart(5, '0')}`,
     name: `${prefix} ${i}`,
-    isolationModel: 'pooled',
-    residency: null,
-    plan: null,
-    contactEmail: null,
-    state: 'active',
-    quotas: defaultQuotas,
-    fairness: null,
-    createdAt: at,
-    updatedAt: at,
-    handedOverAt: null,
   }));
   // No placement in a cell (createTenantStores): placing 10,000 one by one counts every placement each
   // time. Unplaced pooled tenants live in cell 0, as tenants from before cells do.

@@ -50,12 +50,12 @@ describe('provider plane: tenants', () => {
     expect(await t.engine.ownStoreExists(hybrid.id)).toBe(true);
     // Migrated: the silo holds every tenant table, the hybrid store the telemetry tables; all keep tenant_id.
     const siloTables = await t.engine.ownStoreTables(siloed.id);
-    expect(siloTables.map((table) => table.table)).toEqual(expect.arrayContaining(['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', testEngine === 'sqlite' ? 'telemetry_chunks' : 'telemetry_results']));
+    expect(siloTables.map((table) => table.table)).toEqual(expect.arrayContaining(['agents', 'tenant_users', 'probe_tests', 'tenant_tokens', 'telemetry_chunks']));
     expect(siloTables.every((table) => table.hasTenantId)).toBe(true);
     const hybridTables = await t.engine.ownStoreTables(hybrid.id);
-    // SQLite packs results in chunks (tests and tenants get integer keys of the file); PostgreSQL keeps a row per result.
+    // Both engines pack results in chunks; SQLite also keys tests and tenants by integers of the file.
     expect(hybridTables.map((table) => table.table).toSorted()).toEqual(
-      testEngine === 'sqlite' ? ['telemetry_batches', 'telemetry_chunks', 'telemetry_series', 'telemetry_tenants', 'usage_counters'] : ['telemetry_batches', 'telemetry_results', 'usage_counters'],
+      testEngine === 'sqlite' ? ['telemetry_batches', 'telemetry_chunks', 'telemetry_series', 'telemetry_tenants', 'usage_counters'] : ['telemetry_batches', 'telemetry_chunks', 'usage_counters'],
     );
     expect(hybridTables.every((table) => table.hasTenantId)).toBe(true);
   });

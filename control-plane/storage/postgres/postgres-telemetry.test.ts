@@ -76,11 +76,12 @@ describe('PostgreSQL telemetry store', () => {
   const hybrid: TenantRef = { id: randomUUID(), isolationModel: 'hybrid' };
   const all = [pooledA, pooledB, siloed, hybrid];
 
-  /** Rows of `table` per schema for a tenant, read around RLS (as the superuser). */
+  /** Rows of `table` per schema for a tenant (results, of telemetry_chunks), read around RLS (as the superuser). */
   async function rowsBySchema(table: string, tenantId: string): Promise<Record<string, number>> {
     const found: Record<string, number> = {};
+    const counted = table === 'telemetry_chunks' ? 'COALESCE(sum(count), 0)::int' : 'count(*)::int';
     for (const schema of ['bh', tenantSchema(siloed.id), tenantSchema(hybrid.id)]) {
-      const { rows } = await superuser.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${escapeIdentifier(schema)}.${escapeIdentifier(table)} WHERE tenant_id = $1`, [tenantId]);
+      const { rows } = await superuser.query<{ n: number }>(`SELECT ${counted} AS n FROM ${escapeIdentifier(schema)}.${escapeIdentifier(table)} WHERE tenant_id = $1`, [tenantId]);
       const n = rows[0]?.n ?? 0;
       if (n > 0) found[schema] = n;
     }
@@ -116,10 +117,10 @@ describe('PostgreSQL telemetry store', () => {
 
     const silo = tenantSchema(siloed.id);
     const own = tenantSchema(hybrid.id);
-    expect(await rowsBySchema('telemetry_results', pooledA.id)).toEqual({ bh: 3 });
-    expect(await rowsBySchema('telemetry_results', pooledB.id)).toEqual({ bh: 4 });
-    expect(await rowsBySchema('telemetry_results', siloed.id)).toEqual({ [silo]: 2 });
-    expect(await rowsBySchema('telemetry_results', hybrid.id)).toEqual({ [own]: 5 });
+    expect(await rowsBySchema('telemetry_chunks', pooledA.id)).toEqual({ bh: 3 });
+    expect(await rowsBySchema('telemetry_chunks', pooledB.id)).toEqual({ bh: 4 });
+    expect(await rowsBySchema('telemetry_chunks', siloed.id)).toEqual({ [silo]: 2 });
+    expect(await rowsBySchema('telemetry_chunks', hybrid.id)).toEqual({ [own]: 5 });
     for (const [tenant, schema] of [
       [pooledA, 'bh'],
       [siloed, silo],
@@ -170,7 +171,7 @@ describe('PostgreSQL telemetry store', () => {
     ]);
     expect(duplicates).toEqual(new Set([`${tenant.id}/place-1`, `${tenant.id}/dup-2`]));
     // place-1 keeps its two results; dup-2 holds the first batch given (one result at +100 s).
-    expect(await rowsBySchema('telemetry_results', tenant.id)).toEqual({ [tenantSchema(tenant.id)]: 3 });
+    expect(await rowsBySchema('telemetry_chunks', tenant.id)).toEqual({ [tenantSchema(tenant.id)]: 3 });
     expect((await storage.telemetry.results(tenant, { ...window, testId: 'test-other' }, 10)).length).toBe(0);
     expect(await storage.telemetry.batch(tenant, 'dup-2')).toMatchObject({ resultCount: 1, firstTs: '2030-05-01T12:01:40.000Z' });
     expect(await storage.telemetry.batch(pooledB, 'dup-2')).toMatchObject({ resultCount: 1 });
@@ -304,10 +305,10 @@ describe('PostgreSQL telemetry store', () => {
     const kept: TenantRef = { id: randomUUID(), isolationModel: 'pooled' };
     await storage.telemetry.writeBatches([batchOf(gone, 'x', series('t', 2)), batchOf(kept, 'x', series('t', 2))]);
     await storage.transaction((tx) => tx.purgeTenantData(gone));
-    expect(await rowsBySchema('telemetry_results', gone.id)).toEqual({});
+    expect(await rowsBySchema('telemetry_chunks', gone.id)).toEqual({});
     expect(await rowsBySchema('telemetry_batches', gone.id)).toEqual({});
     expect(await rowsBySchema('usage_counters', gone.id)).toEqual({ bh: 2 });
-    expect(await rowsBySchema('telemetry_results', kept.id)).toEqual({ bh: 2 });
+    expect(await rowsBySchema('telemetry_chunks', kept.id)).toEqual({ bh: 2 });
     expect(await rowsBySchema('telemetry_batches', kept.id)).toEqual({ bh: 1 });
   });
 
@@ -406,6 +407,7 @@ describe('migration step 3 on a database at step 2 with own schemas', () => {
     await owner.query('CREATE SCHEMA bh');
     await owner.query('CREATE TABLE bh.schema_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)');
     for (const [index, step] of migrations(APP_ROLE).slice(0, 2).entries()) {
+      if (typeof step !== 'string') throw new Error('a released step is SQL');
       await owner.query(step);
       await owner.query('INSERT INTO bh.schema_migrations (version, applied_at) VALUES ($1, $2)', [index + 1, at]);
     }
@@ -448,8 +450,9 @@ describe('migration step 3 on a database at step 2 with own schemas', () => {
         { table: 'telemetry_batches', enabled: true, forced: true, policy: true, app_writes: true },
         { table: 'usage_counters', enabled: true, forced: true, policy: true, app_writes: true },
       ]);
-      const idx = await owner.query('SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3', [schema, 'telemetry_results', 'idx']);
-      expect(idx.rowCount, `${schema}.telemetry_results.idx`).toBe(1);
+      // Results are in chunks since a later step (#22): the row-per-result table is gone.
+      const tables = await owner.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'telemetry\\_%' ORDER BY table_name", [schema]);
+      expect(tables.rows.map((row) => row.table_name), schema).toEqual(['telemetry_batches', 'telemetry_chunks']);
     }
     const fairness = await owner.query("SELECT 1 FROM information_schema.columns WHERE table_schema = 'bh' AND table_name = 'tenants' AND column_name = 'fairness'");
     expect(fairness.rowCount).toBe(1);

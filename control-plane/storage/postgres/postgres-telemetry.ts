@@ -1,7 +1,11 @@
 import type pg from 'pg';
 import type { StoredBatch, TelemetryBatchWrite, TelemetryResultRow, TelemetryStore, TelemetryWindow, TenantRef, UsageMeter } from '../types';
 import { enterTenant, enterTenantForIngest, inTransaction, tenantSchema, type Queryable } from './tenant-context';
-import { BATCH_COLUMNS, RESULT_COLUMNS, dayOf, span, toBatch, toResult, type BatchRow, type ResultRow } from '../rows/telemetry-rows';
+import { BATCH_COLUMNS, dayOf, span, toBatch, type BatchRow } from '../rows/telemetry-rows';
+import type { TestAggregate } from '../telemetry-store';
+import { chunksOf } from '../telemetry-chunk-split';
+import { aggregateWalk, newestWalk, oldestWalk } from '../telemetry-chunk-walks';
+import { insertChunks, runWalk } from './postgres-chunks';
 
 /** The schema holding a tenant's telemetry: bh when pooled, its own schema when hybrid or siloed. */
 export function telemetrySchema(tenant: TenantRef): string {
@@ -50,6 +54,8 @@ function lockOrder(a: TelemetryBatchWrite, b: TelemetryBatchWrite): number {
 /**
  * Telemetry on PostgreSQL. Every statement runs in a transaction that has set the tenant's context,
  * and binds the tenant's id too, so row-level security and the query agree on whose rows these are.
+ * Results are stored in packed per-test chunks (postgres-chunks.ts), written in the batch's
+ * transaction, read by the walks both engines share (../telemetry-chunk-walks.ts).
  */
 export class PostgresTelemetry implements TelemetryStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -122,57 +128,23 @@ export class PostgresTelemetry implements TelemetryStore {
     if (inserted.rows.length === 0) {
       return false;
     }
-    if (count > 0) {
-      // One statement for the whole batch; idx is each result's position in it.
-      await client.query(
-        `INSERT INTO ${schema}.telemetry_results (tenant_id, test_id, ts, latency_ms, ok, batch_id, idx)
-         SELECT $1::uuid, r.test_id, r.ts, r.latency_ms, r.ok, $2, r.idx FROM unnest($3::text[], $4::text[], $5::float8[], $6::bool[], $7::int[]) AS r(test_id, ts, latency_ms, ok, idx)`,
-        [
-          tenantId,
-          batch.batchId,
-          batch.testIds,
-          ts,
-          Array.from({ length: count }, (_, i) => batch.latencyMs[i] ?? null),
-          Array.from({ length: count }, (_, i) => batch.ok[i] === true),
-          Array.from({ length: count }, (_, i) => i),
-        ],
-      );
-    }
+    // One statement for the whole batch: its chunks (see postgres-chunks.ts).
+    const latencies = Float64Array.from({ length: count }, (_, i) => batch.latencyMs[i] ?? Number.NaN);
+    const ok = Uint8Array.from({ length: count }, (_, i) => (batch.ok[i] === true ? 1 : 0));
+    await insertChunks(client, schema, tenantId, batch.batchId, chunksOf(batch.testIds, ts, latencies, ok));
     return true;
   }
 
   results(tenant: TenantRef, window: TelemetryWindow, limit: number, before?: { ts: string; batchId: string; idx: number }): Promise<TelemetryResultRow[]> {
-    return this.read(tenant, async (client, schema) => {
-      const values: unknown[] = [tenant.id, window.from, window.to];
-      const conditions = ['tenant_id = $1', 'ts >= $2', 'ts <= $3'];
-      if (window.testId !== undefined) {
-        values.push(window.testId);
-        conditions.push(`test_id = $${values.length}`);
-      }
-      if (before !== undefined) {
-        values.push(before.ts, before.batchId, before.idx);
-        conditions.push(`(ts, batch_id, idx) < ($${values.length - 2}, $${values.length - 1}, $${values.length}::int)`);
-      }
-      values.push(limit);
-      const { rows } = await client.query<ResultRow>(
-        `SELECT ${RESULT_COLUMNS} FROM ${schema}.telemetry_results WHERE ${conditions.join(' AND ')} ORDER BY ts DESC, batch_id DESC, idx DESC LIMIT $${values.length}`,
-        values,
-      );
-      return rows.map(toResult);
-    });
+    return this.read(tenant, (client, schema) => runWalk(client, schema, tenant.id, window.testId, newestWalk(window, limit, before)));
   }
 
   resultsForAnalysis(tenant: TenantRef, window: TelemetryWindow, limit: number): Promise<TelemetryResultRow[]> {
-    return this.read(tenant, async (client, schema) => {
-      const byTest = window.testId === undefined ? '' : ' AND test_id = $5';
-      const values: unknown[] = [tenant.id, window.from, window.to, limit];
-      if (window.testId !== undefined) values.push(window.testId);
-      const { rows } = await client.query<ResultRow>(
-        `SELECT ${RESULT_COLUMNS} FROM ${schema}.telemetry_results WHERE tenant_id = $1 AND ts >= $2 AND ts <= $3${byTest} ORDER BY ts, batch_id, idx LIMIT $4`,
-        values,
-      );
-      return rows.map(toResult);
-    });
+    return this.read(tenant, (client, schema) => runWalk(client, schema, tenant.id, window.testId, oldestWalk(window, limit)));
+  }
+
+  aggregates(tenant: TenantRef, window: TelemetryWindow, limit: number): Promise<{ rows: number; tests: TestAggregate[] } | null> {
+    return this.read(tenant, (client, schema) => runWalk(client, schema, tenant.id, window.testId, aggregateWalk(window, limit)));
   }
 
   batch(tenant: TenantRef, batchId: string): Promise<StoredBatch | null> {

@@ -82,7 +82,7 @@ export function postgresTenantWrites(client: pg.PoolClient): TenantWrites {
     purgeTenantData: async (tenant) => {
       await enterTenant(client, tenant.id);
       // The pooled telemetry goes too (an own schema goes whole); usage_counters stay: they are billing counts.
-      for (const table of [...SHARED_CONTROL_TABLES, 'telemetry_results', 'telemetry_batches']) {
+      for (const table of [...SHARED_CONTROL_TABLES, 'telemetry_chunks', 'telemetry_batches']) {
         await client.query<Row>(`DELETE FROM bh.${table} WHERE tenant_id = $1`, [tenant.id]);
       }
     },

@@ -97,7 +97,7 @@ describe('RLS schema check over pg_catalog', () => {
         'bh.tenant_users',
         'bh.probe_tests',
         'bh.tenant_tokens',
-        'bh.telemetry_results',
+        'bh.telemetry_chunks',
         'bh.tenant_keys',
         'bh.tenant_ledger',
         'bh.tenant_ledger_heads',
@@ -107,10 +107,10 @@ describe('RLS schema check over pg_catalog', () => {
         `${silo}.tenant_users`,
         `${silo}.probe_tests`,
         `${silo}.tenant_tokens`,
-        `${silo}.telemetry_results`,
+        `${silo}.telemetry_chunks`,
         `${silo}.telemetry_batches`,
         `${silo}.usage_counters`,
-        `${own}.telemetry_results`,
+        `${own}.telemetry_chunks`,
         'bh.telemetry_batches',
         'bh.usage_counters',
         'bh.break_glass_requests',
@@ -118,7 +118,7 @@ describe('RLS schema check over pg_catalog', () => {
       ]),
     );
     // A hybrid tenant's own schema holds telemetry only (results, batches, usage meters).
-    expect(checked.filter((name) => name.startsWith(`${own}.`))).toEqual([`${own}.telemetry_batches`, `${own}.telemetry_results`, `${own}.usage_counters`]);
+    expect(checked.filter((name) => name.startsWith(`${own}.`))).toEqual([`${own}.telemetry_batches`, `${own}.telemetry_chunks`, `${own}.usage_counters`]);
   });
 
   it('negative control: the check reports a tenant table that breaks any one rule', async () => {

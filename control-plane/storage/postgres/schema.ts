@@ -1,4 +1,6 @@
 import { STORED_NODE_LEVEL } from '../ledger';
+import type { Queryable } from './tenant-context';
+import { moveResultsToChunks } from './telemetry-upgrade';
 
 /**
  * The PostgreSQL schema, applied by `control-plane migrate` as the owner role. The server connects
@@ -88,6 +90,30 @@ BEGIN
 END
 $fn$`;
 
+/**
+ * Adds the telemetry chunks table to a schema holding telemetry (bh, a silo, a hybrid tenant's own
+ * schema): one row per test per batch per UTC hour, the results packed in `body` (#22, see
+ * postgres-chunks.ts), indexed by tenant and by test on the chunk's last time. RLS forced, the
+ * tenant policy and grants as in bh.create_tenant_tables; in an own schema, bound to its tenant as
+ * bh.bind_tenant_schema binds the others.
+ */
+const createChunkTables = `
+CREATE FUNCTION bh.create_chunk_tables(target_schema text, app_role text)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  EXECUTE format('CREATE TABLE %I.telemetry_chunks (tenant_id uuid NOT NULL, test_id text NOT NULL, first_ms bigint NOT NULL, last_ms bigint NOT NULL, batch_id text NOT NULL, count integer NOT NULL, body bytea NOT NULL)', target_schema);
+  EXECUTE format('CREATE INDEX ON %I.telemetry_chunks (tenant_id, last_ms)', target_schema);
+  EXECUTE format('CREATE INDEX ON %I.telemetry_chunks (tenant_id, test_id, last_ms)', target_schema);
+  IF target_schema <> 'bh' THEN
+    EXECUTE format('ALTER TABLE %I.telemetry_chunks ADD CONSTRAINT bound_to_tenant CHECK (tenant_id = %L::uuid)', target_schema, bh.schema_tenant(target_schema));
+  END IF;
+  EXECUTE format('ALTER TABLE %I.telemetry_chunks ENABLE ROW LEVEL SECURITY', target_schema);
+  EXECUTE format('ALTER TABLE %I.telemetry_chunks FORCE ROW LEVEL SECURITY', target_schema);
+  EXECUTE format('CREATE POLICY tenant_isolation ON %I.telemetry_chunks USING (${PREDICATE_IN_LITERAL}) WITH CHECK (${PREDICATE_IN_LITERAL})', target_schema);
+  EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I.telemetry_chunks TO %I', target_schema, app_role);
+END
+$fn$`;
+
 /** Adds IdP ownership and the (issuer, subject) → user links to a schema holding tenant control data (bh or a silo). */
 const addIdentityOwnership = `
 CREATE FUNCTION bh.add_identity_ownership(target_schema text, app_role text)
@@ -165,7 +191,10 @@ export const BUILD_LEDGER_NODES = `
      ALTER TABLE bh.tenant_ledger FORCE ROW LEVEL SECURITY;
      ALTER TABLE bh.tenant_ledger_nodes FORCE ROW LEVEL SECURITY;`;
 
-export function migrations(appRole: string): string[] {
+/** A migration step: SQL, or a function for what SQL alone cannot do (run in the migration's transaction, as the owner). */
+export type MigrationStep = string | ((client: Queryable) => Promise<unknown>);
+
+export function migrations(appRole: string): MigrationStep[] {
   const role = `"${appRole.replace(/"/g, '""')}"`;
   const roleLiteral = `'${appRole.replace(/'/g, "''")}'`;
   return [
@@ -350,21 +379,47 @@ export function migrations(appRole: string): string[] {
      ALTER TABLE bh.tenant_ledger_nodes FORCE ROW LEVEL SECURITY;
      CREATE POLICY tenant_isolation ON bh.tenant_ledger_nodes USING (${TENANT_PREDICATE}) WITH CHECK (${TENANT_PREDICATE});
      GRANT SELECT, INSERT, UPDATE, DELETE ON bh.provider_ledger_nodes, bh.tenant_ledger_nodes TO ${role};`,
+    // Telemetry results in packed per-test chunks (#22): the chunks table in bh and in every own
+    // schema, and own schemas made from now on get it in place of telemetry_results.
+    `${createChunkTables};
+     REVOKE ALL ON FUNCTION bh.create_chunk_tables(text, text) FROM PUBLIC;
+     SELECT bh.create_chunk_tables('bh', ${roleLiteral});
+     SELECT bh.create_chunk_tables(n.nspname, ${roleLiteral}) FROM pg_catalog.pg_namespace n
+       WHERE n.nspname LIKE 'bh\\_t\\_%' AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid AND c.relname = 'telemetry_results' AND c.relkind = 'r')
+       ORDER BY n.nspname;
+     CREATE OR REPLACE FUNCTION bh.create_tenant_schema(tenant uuid, model text) RETURNS text
+       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, bh, pg_temp AS $fn$
+       DECLARE s text := 'bh_t_' || replace(tenant::text, '-', '');
+       BEGIN
+         IF model NOT IN ('siloed', 'hybrid') THEN RAISE EXCEPTION 'no own schema for model %', model; END IF;
+         EXECUTE format('CREATE SCHEMA %I', s);
+         PERFORM bh.create_tenant_tables(s, model = 'siloed', true, ${roleLiteral});
+         PERFORM bh.create_ingest_tables(s, ${roleLiteral});
+         IF model = 'siloed' THEN PERFORM bh.add_identity_ownership(s, ${roleLiteral}); END IF;
+         PERFORM bh.bind_tenant_schema(s, tenant);
+         PERFORM bh.create_chunk_tables(s, ${roleLiteral});
+         EXECUTE format('DROP TABLE %I.telemetry_results', s);
+         RETURN s;
+       END $fn$;`,
+    // ...and the results stored a row each move into chunks; telemetry_results goes (telemetry-upgrade.ts).
+    (client) => moveResultsToChunks(client),
   ];
 }
 
 /** Applies pending migrations as the owner, under an advisory lock so replicas starting together do not race. */
-export async function migratePostgres(client: { query(sql: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }> }, appRole: string): Promise<number> {
+export async function migratePostgres(client: Queryable, appRole: string): Promise<number> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock(4242001)');
     await client.query('CREATE SCHEMA IF NOT EXISTS bh');
     await client.query('CREATE TABLE IF NOT EXISTS bh.schema_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)');
-    const applied = Number((await client.query('SELECT COALESCE(MAX(version), 0) AS v FROM bh.schema_migrations')).rows[0]?.v ?? 0);
+    const applied = (await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) AS v FROM bh.schema_migrations')).rows[0]?.v ?? 0;
     const steps = migrations(appRole);
     let ran = 0;
     for (let version = applied + 1; version <= steps.length; version++) {
-      await client.query(steps[version - 1] ?? '');
+      const step = steps[version - 1] ?? '';
+      if (typeof step === 'string') await client.query(step);
+      else await step(client);
       await client.query('INSERT INTO bh.schema_migrations (version, applied_at) VALUES ($1, $2)', [version, new Date().toISOString()]);
       ran++;
     }

@@ -1,155 +1,42 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
-import { findAnomalies, summarize, testStats } from '../../telemetry/telemetry-analysis';
-import type { TelemetryResultRow, TelemetryWindow } from '../types';
+import { afterAll, describe, it } from 'vitest';
+import { PLAIN_TENANTS, checkChunkReads } from '../../../test/helpers/chunk-read-property';
 import { chunkAggregates, newestResults, oldestResults } from './chunk-reads';
 import { openStore } from './connection';
 import { packBatch, preparePacked, writePacked } from './packed-telemetry';
 
-// Every read over chunks against a naive reference (filter and sort a plain list) over random
-// data: several tenants, many tests, times out of order and across hour windows (chunks split at
-// hours), equal times, times sent at other precisions than milliseconds, retried batches, and
-// batches a writer left part-way (never visible).
+// The shared property test (test/helpers/chunk-read-property.ts) on a SQLite telemetry store: a
+// batch written part-way is one its writer paused after its first chunk and never went on with.
 
-const BASE_MS = Date.UTC(2026, 5, 1, 10, 30);
-const SPAN_MS = 5 * 3_600_000;
-const tenants = ['tenant-a', 'tenant-b'];
-const tests = Array.from({ length: 9 }, (_, i) => `test-${i}`);
-
-interface Stored extends TelemetryResultRow {
-  tenantId: string;
-  ms: number;
-}
-
-/** A time as an agent may send it: usually canonical, sometimes to the second or the microsecond. */
-function timeOf(ms: number, form: string): string {
-  const iso = new Date(form === 'seconds' ? ms - (ms % 1000) : ms).toISOString();
-  return form === 'seconds' ? iso.replace('.000Z', 'Z') : form === 'micros' ? iso.replace('Z', '417Z') : iso;
-}
-
-const latencyArb = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 500_000 }).map((n) => n / 1000), fc.double({ min: 0, max: 10_000, noNaN: true }));
-
-const resultArb = fc.record({
-  test: fc.nat({ max: 99 }),
-  offset: fc.nat(),
-  form: fc.constantFrom('ms', 'ms', 'ms', 'seconds', 'micros'),
-  latencyMs: latencyArb,
-  ok: fc.boolean(),
-});
-
-/**
- * A batch covers a stretch of time (a second to two hours, so some cross hour windows), its
- * results in any order, over a few of the tests (so chunks hold several results).
- */
-const batchArb = fc.record({
-  tenant: fc.constantFrom(...tenants),
-  // Few ids, so equal times are ordered by batch id, and some batches are retries.
-  batchId: fc.constantFrom('b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8', 'b9', 'ba', 'bb'),
-  start: fc.integer({ min: 0, max: SPAN_MS }),
-  spread: fc.constantFrom(1000, 60_000, 900_000, 3_600_000, 7_200_000),
-  tests: fc.integer({ min: 1, max: tests.length }),
-  results: fc.array(resultArb, { maxLength: 120 }),
-  /** Left part-way by a writer that stopped: never visible. */
-  leftPartWay: fc.integer({ min: 0, max: 9 }).map((n) => n < 2),
-}).map((batch) => ({
-  ...batch,
-  results: batch.results.map((result) => ({
-    test: tests[result.test % batch.tests] ?? '',
-    ts: timeOf(BASE_MS + batch.start + (result.offset % batch.spread), result.form),
-    latencyMs: result.latencyMs,
-    ok: result.ok,
-  })),
-}));
-
-const windowArb = fc.record({
-  a: fc.integer({ min: -600_000, max: SPAN_MS + 600_000 }),
-  b: fc.integer({ min: -600_000, max: SPAN_MS + 600_000 }),
-  test: fc.option(fc.constantFrom(...tests), { nil: undefined }),
-  tenant: fc.constantFrom(...tenants),
-  limit: fc.integer({ min: 1, max: 40 }),
-});
-
-const newestFirst = (a: Stored, b: Stored): number => b.ms - a.ms || (a.batchId < b.batchId ? 1 : a.batchId > b.batchId ? -1 : 0) || b.idx - a.idx;
-const strip = ({ testId, ts, latencyMs, ok, batchId, idx }: Stored): TelemetryResultRow => ({ testId, ts, latencyMs, ok, batchId, idx });
-
-describe('reads over telemetry chunks', () => {
+describe('reads over telemetry chunks (SQLite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bulkhead-chunk-reads-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   let run = 0;
 
-  it('answer pages newest first, a test over a range, oldest-first analysis rows, summaries (the store’s own too) and insights as a naive reference does', () => {
-    fc.assert(
-      fc.property(fc.array(batchArb, { minLength: 1, maxLength: 14 }), fc.array(windowArb, { minLength: 1, maxLength: 4 }), (batches, windows) => {
-        const db = openStore(join(dir, `run-${run++}.db`), 'telemetry');
-        try {
-          const statements = preparePacked(db);
-          const stored: Stored[] = [];
-          const seen = new Set<string>();
-          for (const [n, batch] of batches.entries()) {
-            const write = packBatch({
-              tenant: { id: batch.tenant, isolationModel: 'pooled' },
-              batchId: batch.batchId,
-              agentId: 'agent',
-              receivedAt: new Date(BASE_MS + n).toISOString(),
-              testIds: batch.results.map((result) => result.test),
-              ts: batch.results.map((result) => result.ts),
-              latencyMs: batch.results.map((result) => result.latencyMs),
-              ok: batch.results.map((result) => result.ok),
-              flowCount: 0,
-              bytes: 10,
-              sealed: null,
-            });
+  it('answer pages newest first, a test over a range, oldest-first analysis rows, summaries (the store’s own too) and insights as a naive reference does', async () => {
+    await checkChunkReads(() => {
+      const db = openStore(join(dir, `run-${run++}.db`), 'telemetry');
+      const statements = preparePacked(db);
+      return Promise.resolve({
+        engine: {
+          tenants: PLAIN_TENANTS,
+          write: (batch, partWay) => {
             const outcome = { duplicates: [], waitsForPending: false };
             // Pausing after every chunk and never going on: what a stopped writer leaves.
-            const paused = db.transaction(() => writePacked(statements, [write], outcome, { batch: 0, row: 0, pendingFrom: null }, () => batch.leftPartWay, 1)).immediate();
-            const key = `${batch.tenant}/${batch.batchId}`;
-            if (seen.has(key)) {
-              expect(outcome.duplicates).toEqual([key]);
-              continue;
-            }
-            seen.add(key);
-            if (paused !== null) continue;
-            batch.results.forEach((result, idx) => stored.push({ tenantId: batch.tenant, testId: result.test, ts: result.ts, ms: Date.parse(result.ts), latencyMs: result.latencyMs, ok: result.ok, batchId: batch.batchId, idx }));
-          }
-          for (const w of windows) {
-            const window: TelemetryWindow = { from: new Date(BASE_MS + Math.min(w.a, w.b)).toISOString(), to: new Date(BASE_MS + Math.max(w.a, w.b)).toISOString(), testId: w.test };
-            const fromMs = Date.parse(window.from);
-            const toMs = Date.parse(window.to);
-            const inWindow = stored.filter((row) => row.tenantId === w.tenant && (w.test === undefined || row.testId === w.test) && row.ms >= fromMs && row.ms <= toMs);
-            const expected = [...inWindow].sort(newestFirst);
-            // Pages newest first, each from the cursor of the one before, as the route pages them.
-            const pages: TelemetryResultRow[] = [];
-            let before: { ts: string; batchId: string; idx: number } | undefined;
-            for (let page = 0; page < 200; page++) {
-              const rows = newestResults(db, w.tenant, window, w.limit, before);
-              expect(rows.length).toBeLessThanOrEqual(w.limit);
-              pages.push(...rows);
-              const last = rows.at(-1);
-              if (rows.length < w.limit || last === undefined) break;
-              before = { ts: last.ts, batchId: last.batchId, idx: last.idx };
-            }
-            expect(pages).toEqual(expected.map(strip));
-            // Oldest first with a limit (what a summary reads), and everything (what insights read).
-            const oldest = [...expected].reverse().map(strip);
-            expect(oldestResults(db, w.tenant, window, w.limit)).toEqual(oldest.slice(0, w.limit));
-            const all = oldestResults(db, w.tenant, window, 200_000);
-            expect(all).toEqual(oldest);
-            expect(summarize(all)).toEqual(summarize(inWindow));
-            // The store's own summary, from the chunks' columns; past its limit, none.
-            const aggregates = chunkAggregates(db, w.tenant, window, 200_000);
-            expect(aggregates?.rows).toBe(inWindow.length);
-            expect(aggregates?.tests.map((test) => testStats(test.testId, test.results, test.failures, test.latencies))).toEqual(summarize(inWindow));
-            if (inWindow.length > w.limit) expect(chunkAggregates(db, w.tenant, window, w.limit)).toBeNull();
-            expect(findAnomalies(all, fromMs, toMs + 1, 6, 1.5)).toEqual(findAnomalies(oldest, fromMs, toMs + 1, 6, 1.5));
-          }
-        } finally {
+            const paused = db.transaction(() => writePacked(statements, [packBatch(batch)], outcome, { batch: 0, row: 0, pendingFrom: null }, () => partWay, 1)).immediate();
+            return Promise.resolve(outcome.duplicates.length > 0 ? 'duplicate' : paused !== null ? 'left' : 'stored');
+          },
+          results: (tenant, window, limit, before) => Promise.resolve(newestResults(db, tenant.id, window, limit, before)),
+          oldest: (tenant, window, limit) => Promise.resolve(oldestResults(db, tenant.id, window, limit)),
+          aggregates: (tenant, window, limit) => Promise.resolve(chunkAggregates(db, tenant.id, window, limit)),
+        },
+        close: () => {
           db.close();
-        }
-      }),
-      { numRuns: 100, seed: 22 },
-    );
+          return Promise.resolve();
+        },
+      });
+    }, 100);
   });
 });

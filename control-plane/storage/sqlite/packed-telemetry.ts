@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { TelemetryBatchWrite } from '../types';
-import { chunksOf, insertChunk, prepareChunks, tenantKeyOf, type ChunkStatements } from './telemetry-chunks';
+import { chunksOf } from '../telemetry-chunk-split';
+import { insertChunk, prepareChunks, tenantKeyOf, type ChunkStatements } from './telemetry-chunks';
 
 /**
  * A batch as the SQLite writer takes it: columns packed into a few strings and typed arrays, so

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { chunksOf, insertChunk, prepareChunks, tenantKeyOf } from './telemetry-chunks';
+import { chunksOf } from '../telemetry-chunk-split';
+import { insertChunk, prepareChunks, tenantKeyOf } from './telemetry-chunks';
 
 interface LegacyRow {
   test_id: string;

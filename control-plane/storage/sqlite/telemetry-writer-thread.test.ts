@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryBatchWrite } from '../types';
 import { openStore } from './connection';
 import { packBatch, preparePacked, writePacked } from './packed-telemetry';
-import { CHUNK_MAX_RESULTS } from './telemetry-chunks';
+import { CHUNK_MAX_RESULTS } from '../telemetry-chunk-split';
 import { TelemetryWriterThread } from './telemetry-writer-thread';
 import { batchResults, countResults, resultsByBatch } from '../../../test/helpers/stored-results';
 

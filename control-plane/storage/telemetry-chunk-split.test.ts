@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHUNK_MAX_RESULTS, CHUNK_WINDOW_MS, chunksOf } from './telemetry-chunks';
+import { CHUNK_MAX_RESULTS, CHUNK_WINDOW_MS, chunksOf } from './telemetry-chunk-split';
 
 const at = (ms: number) => new Date(Date.UTC(2026, 11, 2, 9) + ms).toISOString();
 
