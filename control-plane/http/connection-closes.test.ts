@@ -166,7 +166,7 @@ describe('connection close reasons over HTTPS', () => {
     ).toEqual({ client_reset: 1 });
   });
 
-  it('tls_handshake_failed and tls_handshake_timeout: no TLS, and a handshake never started', async () => {
+  it('tls_handshake_failed, tls_handshake_aborted and tls_handshake_timeout: no TLS, a handshake its client gave up, and one never started', async () => {
     expect(
       await counted(async () => {
         const socket = netConnect({ host: '127.0.0.1', port });
@@ -175,6 +175,17 @@ describe('connection close reasons over HTTPS', () => {
         await done;
       }),
     ).toEqual({ tls_handshake_failed: 1 });
+    expect(
+      await counted(async () => {
+        const socket = netConnect({ host: '127.0.0.1', port });
+        const done = closed(socket);
+        // The start of a TLS record (a handshake, TLS 1.0 framing, 512 bytes to come), then a reset.
+        socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
+        await sleep(100);
+        socket.resetAndDestroy();
+        await done;
+      }),
+    ).toEqual({ tls_handshake_aborted: 1 });
     expect(
       await counted(async () => {
         const socket = netConnect({ host: '127.0.0.1', port });

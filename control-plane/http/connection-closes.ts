@@ -22,8 +22,10 @@ export const CLOSE_REASONS = [
   'client_closed',
   /** The connection was reset or broke (ECONNRESET, EPIPE) without the server closing it. */
   'client_reset',
-  /** The TLS handshake failed (a bad client hello, no shared cipher, a reset mid-handshake). */
+  /** The TLS handshake failed (not TLS, a bad client hello, no shared cipher). */
   'tls_handshake_failed',
+  /** The client closed or reset the connection mid-handshake (e.g. its connect timeout ran out). */
+  'tls_handshake_aborted',
   /** The TLS handshake did not finish within the server's handshakeTimeout. */
   'tls_handshake_timeout',
   /** The server ended it otherwise: a `Connection: close` answer, shutting down. */
@@ -96,7 +98,8 @@ export class ConnectionCloses {
     });
     server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       // Never a secure connection, so never tracked: counted here, once per socket.
-      this.count(error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'tls_handshake_timeout' : 'tls_handshake_failed');
+      const code = error.code ?? '';
+      this.count(code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'tls_handshake_timeout' : code === 'ECONNRESET' || code === 'EPIPE' ? 'tls_handshake_aborted' : 'tls_handshake_failed');
       if (!socket.destroyed) socket.destroy();
     });
   }

@@ -59,7 +59,7 @@ export function metricsRoute(ctx: RouteContext, scrapeToken: ScrapeToken | null)
   // Why connections closed since start: a burst of one reason is what a fleet's errors come from.
   new Gauge({
     name: 'bulkhead_http_connections_closed',
-    help: 'HTTP(S) connections closed since start, by reason (keep_alive_timeout, headers_timeout, request_timeout, connection_bound, bad_request, client_closed, client_reset, tls_handshake_failed, tls_handshake_timeout, server_closed)',
+    help: 'HTTP(S) connections closed since start, by reason (keep_alive_timeout, headers_timeout, request_timeout, connection_bound, bad_request, client_closed, client_reset, tls_handshake_failed, tls_handshake_aborted, tls_handshake_timeout, server_closed)',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
