@@ -18,6 +18,8 @@ import { registerGrantGuard } from './http/grant-guard';
 import { registerSecurityHeaders } from './http/security-headers';
 import { healthRoutes } from './http/health-routes';
 import { metricsRoute } from './http/metrics-route';
+import { ConnectionCloses } from './http/connection-closes';
+import { SERVER_TIMEOUTS, type ServerTimeouts } from './server-timeouts';
 import { openApiRoute } from './http/openapi-route';
 import { portalRoutes } from './http/portal-route';
 import { PortalCsrf, registerPortalCookie } from './http/portal-cookie';
@@ -79,6 +81,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** TLS options when the app serves HTTPS itself (server.ts); absent for inject() tests. */
   https?: { key: string; cert: string } | null;
+  /** The server's connection timeouts (default SERVER_TIMEOUTS; tests shorten them). */
+  serverTimeouts?: Partial<ServerTimeouts> | undefined;
   /** Ingest tuning: fairness off only to demonstrate what it prevents (bench P2); writer limits. */
   ingest?: { fairness?: boolean; writer?: Partial<IngestWriterOptions>; connections?: Partial<ConnectionLimits> };
   /** How long a recovery request waits before a new onboarding token can be minted. */
@@ -142,6 +146,9 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
   // A cache's age is real time, not the (test-movable) clock.
   const ownedTests = new OwnedTests(storage, () => performance.now());
   const auth = new OperatorAuth(storage, deploymentKey, clock);
+  // Why connections close, for /metrics (inject() opens none: it counts nothing then).
+  const closes = new ConnectionCloses();
+  closes.watch(app.server);
   const ctx: RouteContext = {
     clock,
     license: deps.license,
@@ -160,6 +167,7 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
     telemetryAccess: new TelemetryAccess({ tenantAuth, grants: new GrantAuth(storage, clock), fairness }),
     ledgers: new LedgerService({ storage, crypto, signer: new LedgerSigner({ storage, deploymentKey, clock }) }),
     ingestConnections: { ...DEFAULT_CONNECTION_LIMITS, ...deps.ingest?.connections },
+    connectionCloses: closes,
     admission: new IngestAdmission({ fairness, writer, storageMeter: new StorageMeter(storage.telemetry, () => clock().getTime()), ownedTests }),
     fairness: new FairnessReport({ storage, fairness, writer, liveReplicas: () => replicas.liveReplicas }),
     replicas,
@@ -216,7 +224,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // And what Node's parser refuses before that (headers too large: 431 headers_too_large).
     clientErrorHandler,
   };
-  const app: FastifyInstance = (deps.https ? Fastify({ ...base, https: { ...deps.https, ...TLS_OPTIONS } }) : Fastify(base)) as FastifyInstance;
+  const timeouts = { ...SERVER_TIMEOUTS, ...deps.serverTimeouts };
+  const server = { keepAliveTimeout: timeouts.keepAlive, requestTimeout: timeouts.request, http: { headersTimeout: timeouts.headers, connectionsCheckingInterval: timeouts.checkEvery } };
+  const https = deps.https ? { ...deps.https, ...TLS_OPTIONS, ...server.http, handshakeTimeout: timeouts.tlsHandshake } : null;
+  const app: FastifyInstance = (https ? Fastify({ ...base, ...server, https }) : Fastify({ ...base, ...server })) as FastifyInstance;
   registerErrorHandling(app);
   await registerRequestLimits(app);
   registerSecurityHeaders(app);

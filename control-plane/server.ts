@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, TLS_OPTIONS } from './app';
 import type { ConnectionLimits } from './ingest/connection-bounds';
+import type { ServerTimeouts } from './server-timeouts';
 import { ScrapeToken } from './auth/scrape-token';
 import { loadDeploymentKey } from './crypto/deployment-key';
 import { checkDataDir, dataDirEngineConfig, loadDataDirTls } from './data-dir';
@@ -47,6 +48,8 @@ export interface ServeOptions {
   baseDomain?: string | undefined;
   /** The built tenant portal; default: out/portal beside the sources or the bundle, when it exists. */
   portalDir?: string | null | undefined;
+  /** The server's connection timeouts (default SERVER_TIMEOUTS, server-timeouts.ts); tests shorten them. */
+  serverTimeouts?: Partial<ServerTimeouts> | undefined;
   /** How often the data dir's certificate is looked at for renewal or a change on disk (default 10 minutes). */
   certificateCheckMs?: number | undefined;
 }
@@ -87,6 +90,7 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       deploymentKey,
       clock,
       https: { key: tls.key, cert: tls.cert },
+      serverTimeouts: options.serverTimeouts,
       ingest: { fairness: options.fairness ?? true, ...(options.ingestConnections === undefined ? {} : { connections: options.ingestConnections }) },
       ...(metricsToken === undefined ? {} : { metricsToken }),
       ...(options.recoveryWaitMs === undefined ? {} : { recoveryWaitMs: options.recoveryWaitMs }),
@@ -117,9 +121,6 @@ export async function prepareServer(options: ServeOptions): Promise<FastifyInsta
       });
       app.addHook('onClose', () => watch.stop());
     }
-    app.server.requestTimeout = 30_000;
-    app.server.headersTimeout = 15_000;
-    app.server.keepAliveTimeout = 5_000;
     return app;
   } catch (error) {
     await storage.close();

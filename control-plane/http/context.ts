@@ -28,6 +28,7 @@ import type { Actor, TenantService } from '../tenancy/tenant-service';
 import type { TenantSummaries } from '../tenancy/tenant-summaries';
 import type { ConnectionLimits } from '../ingest/connection-bounds';
 import type { PortalCsrf } from './portal-cookie';
+import type { ConnectionCloses } from './connection-closes';
 
 /**
  * What route plugins are given: the services they call (built once in app.ts). A route parses its
@@ -57,6 +58,8 @@ export interface RouteContext {
   admission: IngestAdmission;
   /** How many ingest connections one agent token and one tenant may hold open (ingest/connection-bounds.ts). */
   ingestConnections: ConnectionLimits;
+  /** Why the server's connections closed, by reason (for /metrics; the ingest route marks its refusals). */
+  connectionCloses: ConnectionCloses;
   fairness: FairnessReport;
   replicas: ReplicaPresence;
   usage: UsageService;

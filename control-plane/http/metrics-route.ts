@@ -56,6 +56,33 @@ export function metricsRoute(ctx: RouteContext, scrapeToken: ScrapeToken | null)
     },
   });
 
+  // Why connections closed since start: a burst of one reason is what a fleet's errors come from.
+  new Gauge({
+    name: 'bulkhead_http_connections_closed',
+    help: 'HTTP(S) connections closed since start, by reason (keep_alive_timeout, headers_timeout, request_timeout, connection_bound, bad_request, client_closed, client_reset, tls_handshake_failed, tls_handshake_aborted, tls_handshake_timeout, server_closed)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      for (const [reason, count] of Object.entries(ctx.connectionCloses.counted())) this.set({ reason }, count);
+    },
+  });
+  // The process's memory by kind at the scrape (process.memoryUsage()): arrayBuffers holds the
+  // sockets' and TLS buffers, which the heap figures leave out.
+  new Gauge({
+    name: 'bulkhead_process_memory_bytes',
+    help: 'Process memory by kind: rss, heap_used, heap_total, external, array_buffers',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      const memory = process.memoryUsage();
+      this.set({ kind: 'rss' }, memory.rss);
+      this.set({ kind: 'heap_used' }, memory.heapUsed);
+      this.set({ kind: 'heap_total' }, memory.heapTotal);
+      this.set({ kind: 'external' }, memory.external);
+      this.set({ kind: 'array_buffers' }, memory.arrayBuffers);
+    },
+  });
+
   return (app: FastifyInstance): Promise<void> => {
     app.get('/metrics', contract({ summary: 'Prometheus metrics: per-tenant ingest counters and the process', credential: 'metrics', responses: { 200: 'text' } }), async (request, reply) => {
       const scrape = bearerToken(request.headers.authorization, 'bhm_');

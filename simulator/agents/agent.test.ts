@@ -56,6 +56,17 @@ describe('SimAgent against scripted answers', () => {
   const agent = (honourRetryAfter: boolean, batchesPerSec = 20) =>
     new SimAgent('agent-1', pool, 'bha_test', new BatchFactory('agent-1', ['7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a'], { results: 2, flows: 1 }), { batchesPerSec, honourRetryAfter }, new SeededRandom(1));
 
+  /** A well-behaved agent generates until `made` holds (default: one batch made), then drains what it holds. */
+  async function oneBatchDelivered(made = (subject: SimAgent) => subject.counters.offered_batches >= 1, drainMs = 10_000): Promise<SimAgent> {
+    const subject = agent(true);
+    subject.setMode('generating');
+    await until(() => made(subject));
+    subject.setMode('idle');
+    await subject.drain(performance.now() + drainMs);
+    await subject.stop();
+    return subject;
+  }
+
   async function until(condition: () => boolean, ms = 5_000): Promise<void> {
     const deadline = performance.now() + ms;
     while (!condition()) {
@@ -67,12 +78,7 @@ describe('SimAgent against scripted answers', () => {
   it('resends the same batch, byte for byte, after a 429 (waiting out Retry-After), a 503 and a dropped connection; drops nothing', async () => {
     seen = [];
     script = ['shed', 'unavailable', 'hang-up', 'accept'];
-    const subject = agent(true);
-    subject.setMode('generating');
-    await until(() => subject.counters.offered_batches >= 1);
-    subject.setMode('idle');
-    await subject.drain(performance.now() + 10_000);
-    await subject.stop();
+    const subject = await oneBatchDelivered();
 
     const first = seen.filter((request) => request.batchId === 'agent-1-1');
     expect(first).toHaveLength(4);
@@ -80,9 +86,19 @@ describe('SimAgent against scripted answers', () => {
     expect(first.every((request) => request.units === '3')).toBe(true);
     // Retry-After (80 ms, ±20% jitter) was waited out before the resend.
     expect((first[1]?.at ?? 0) - (first[0]?.at ?? 0)).toBeGreaterThanOrEqual(60);
-    expect(subject.snapshot()).toMatchObject({ shed_requests: 1, shed_units: 3, failed_requests: 2, retried_requests: 3, refused_batches: 0, pending_units: 0 });
+    // The hang-up had no answer: resent at once, not a failure.
+    expect(subject.snapshot()).toMatchObject({ shed_requests: 1, shed_units: 3, failed_requests: 1, resent_after_close: 1, retried_requests: 3, refused_batches: 0, pending_units: 0 });
     expect(subject.counters.acknowledged_units).toBe(subject.counters.offered_units);
     expect(subject.latency.totalCount).toBe(subject.counters.acknowledged_batches);
+  });
+
+  it('resends at once after a connection closed before any answer, at most three times; the fourth close in a row is a failure and backs off', async () => {
+    seen = [];
+    script = ['hang-up', 'hang-up', 'hang-up', 'hang-up', 'accept'];
+    const subject = await oneBatchDelivered();
+    const first = seen.filter((request) => request.batchId === 'agent-1-1');
+    expect(first).toHaveLength(5);
+    expect(subject.snapshot()).toMatchObject({ resent_after_close: 3, failed_requests: 1, retried_requests: 4, acknowledged_batches: 1, pending_units: 0 });
   });
 
   it('a hostile agent resends at its own pace, not after Retry-After', async () => {
@@ -102,12 +118,7 @@ describe('SimAgent against scripted answers', () => {
   it('sets aside a batch the control plane refuses for good, and still counts it as not delivered', async () => {
     seen = [];
     script = ['unauthorized'];
-    const subject = agent(true);
-    subject.setMode('generating');
-    await until(() => subject.counters.refused_batches >= 1);
-    subject.setMode('idle');
-    await subject.drain(performance.now() + 5_000);
-    await subject.stop();
+    const subject = await oneBatchDelivered((made) => made.counters.refused_batches >= 1, 5_000);
     expect(subject.lastRefusal).toBe('401 unauthorized');
     expect(subject.snapshot().pending_units).toBe(3);
     expect(subject.counters.offered_units - subject.counters.acknowledged_units).toBe(3);

@@ -16,6 +16,11 @@ export interface AgentCounters {
   shed_units: number;
   /** Requests that resent a batch sent before (after a 429, a 5xx or a closed connection). */
   retried_requests: number;
+  /**
+   * Batches sent again at once because their connection closed before any answer (a keep-alive
+   * connection the server closed as the request went out): not failures, unless RESENDS_AFTER_CLOSE ran out.
+   */
+  resent_after_close: number;
   /** 5xx answers and failed connections, each followed by a back-off and a resend. */
   failed_requests: number;
   /** Answers that no resend can fix (400, 401, 403, 413): the batch is kept, counted and reported. */
@@ -32,6 +37,7 @@ export const emptyCounters = (): AgentCounters => ({
   shed_requests: 0,
   shed_units: 0,
   retried_requests: 0,
+  resent_after_close: 0,
   failed_requests: 0,
   refused_batches: 0,
   pending_units: 0,
@@ -53,6 +59,10 @@ export type AgentMode = 'idle' | 'generating' | 'draining';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const MAX_BACKOFF_MS = 5_000;
+/** Immediate resends of one batch whose connection closed before any answer; then it backs off as a failure. */
+export const RESENDS_AFTER_CLOSE = 3;
+/** undici's errors for a connection that closed or broke under a request before any answer came. */
+const CLOSED_BEFORE_ANSWER = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
 
 /** The wait a 429 asks for: the body's retry_after_ms, else the Retry-After header (seconds). */
 function retryAfterMs(status: number, headers: Dispatcher.ResponseData['headers'], text: string): number {
@@ -71,7 +81,8 @@ function retryAfterMs(status: number, headers: Dispatcher.ResponseData['headers'
  * One probe agent: it makes a batch at its pace while generating (its probes keep running whatever
  * the control plane says), and sends its batches oldest first, one request at a time over the
  * shared keep-alive pool. A 429 keeps the batch and resends the same batch_id after Retry-After
- * (with jitter, so refused agents do not come back in step); a 5xx or a closed connection backs
+ * (with jitter, so refused agents do not come back in step); a connection that closed before any
+ * answer is resent at once (up to RESENDS_AFTER_CLOSE times); a 5xx or a failure past that backs
  * off exponentially and resends; nothing is ever dropped.
  */
 export class SimAgent {
@@ -87,6 +98,8 @@ export class SimAgent {
   private loop: Promise<void> | null = null;
   private stopped = false;
   private failures = 0;
+  /** Closes before any answer for the batch at the head, in a row. */
+  private closesInARow = 0;
   /** When the next batch is due while generating. */
   private nextBatchAt = 0;
   /** The last refusal that no resend fixes, e.g. "401 unauthorized". */
@@ -182,6 +195,7 @@ export class SimAgent {
     let status: number;
     let text: string;
     let headers: Dispatcher.ResponseData['headers'];
+    let answered = false;
     try {
       const response = await this.pool.request({
         method: 'POST',
@@ -189,12 +203,21 @@ export class SimAgent {
         headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json', [BATCH_UNITS_HEADER]: String(units) },
         body: this.factory.body(seed),
       });
+      answered = true;
       status = response.statusCode;
       headers = response.headers;
       text = await response.body.text();
-    } catch {
+    } catch (error) {
+      // No answer at all: nothing was refused, and batch_id makes a repeat harmless, so again at once.
+      if (!answered && CLOSED_BEFORE_ANSWER.has((error as { code?: string }).code ?? '') && this.closesInARow < RESENDS_AFTER_CLOSE) {
+        this.closesInARow += 1;
+        this.counters.resent_after_close += 1;
+        return 0;
+      }
+      this.closesInARow = 0;
       return this.failed();
     }
+    this.closesInARow = 0;
     if (status === 202) {
       const micros = Math.max(1, Math.round((performance.now() - started) * 1000));
       this.latency.recordValue(micros);

@@ -1,9 +1,12 @@
 // A fleet of well-behaved agents in a process of their own (the agents_1000 bench): each agent has
-// its own token and its own keep-alive connection, sends a batch every `periodMs` from a random phase,
-// and after a 429 waits out retry_after_ms and sends the same batch again, as a real agent does.
+// its own token and its own keep-alive connection, starts within the ramp (so 1,000 TLS handshakes
+// are spread over seconds, not one period), sends a batch every `periodMs` from a random phase, and
+// after a 429 waits out retry_after_ms and sends the same batch again, as a real agent does. A batch
+// whose connection closed before any answer is sent again at once on a new one (its batch_id makes
+// a repeat harmless), at most RESENDS_AFTER_CLOSE times: counted and reported, not an error.
 // Bounded: it stops sending at its deadline, and exits by itself if anything keeps it past a hard stop.
 import { randomUUID } from 'node:crypto';
-import { Client } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 import { BATCH_UNITS_HEADER } from '../../contracts/telemetry';
 import { batchBody } from './agent-batches';
 
@@ -14,7 +17,15 @@ export interface FleetConfig {
   seconds: number;
   periodMs: number;
   batchResults: number;
+  /** Agents start evenly over this (plus their random phase within a period). */
+  rampMs: number;
 }
+
+/** Sends of one batch after its connection closed before any answer; past them, the close is an error. */
+export const RESENDS_AFTER_CLOSE = 3;
+
+/** undici's errors for a connection that closed or broke with the request on it, before any answer. */
+const CLOSED_BEFORE_ANSWER = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
 
 export interface FleetReport {
   kind: 'done';
@@ -24,7 +35,11 @@ export interface FleetReport {
   requests: number;
   admitted: number;
   refused_429: number;
-  /** Anything but 202 and 429, by kind: `http_<status>` or the network error's code. */
+  /** Every connection that closed or failed under a request before any answer, by error code (resent ones included). */
+  closed_before_answer: Record<string, number>;
+  /** Batches sent again at once after such a close (not errors unless RESENDS_AFTER_CLOSE ran out). */
+  resent_after_close: number;
+  /** Anything but 202 and 429 that no resend fixed, by kind: `http_<status>` or the network error's code. */
   errors: Record<string, number>;
   /** The same errors by the second of the run they happened in. */
   errors_by_second: Record<string, number>;
@@ -58,6 +73,8 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
   const bySecond: Record<string, number> = {};
   const after: Record<string, number> = {};
   const retryAfter: Record<string, number> = {};
+  const closedBeforeAnswer: Record<string, number> = {};
+  let resent = 0;
   const count = (kind: string, cause: string) => {
     after[cause] = (after[cause] ?? 0) + 1;
     errors[kind] = (errors[kind] ?? 0) + 1;
@@ -68,23 +85,46 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
   const agent = async ({ token, testIds }: FleetConfig['agents'][number], index: number) => {
     const client = new Client(config.url, { connect: { ca: config.ca, timeout: 10_000 }, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
     try {
-      await sleep(Math.random() * config.periodMs);
+      await sleep((index / config.agents.length) * config.rampMs + Math.random() * config.periodMs);
       let next = performance.now();
       let body = batchBody(randomUUID(), config.batchResults, testIds);
       let wait = 0;
       let cause = 'on_pace';
+      let closes = 0;
       while (performance.now() < deadline) {
         const sentAt = performance.now();
         const waited = cause;
         cause = 'on_pace';
         wait = 0;
+        let response: Dispatcher.ResponseData;
         try {
-          const response = await client.request({
+          response = await client.request({
             path: '/agent/v1/ingest',
             method: 'POST',
             headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', [BATCH_UNITS_HEADER]: String(config.batchResults) },
             body,
           });
+        } catch (error) {
+          const code = (error as { code?: string }).code ?? 'network_error';
+          if (CLOSED_BEFORE_ANSWER.has(code)) {
+            closedBeforeAnswer[code] = (closedBeforeAnswer[code] ?? 0) + 1;
+            if (closes++ < RESENDS_AFTER_CLOSE) {
+              // No answer came: the same batch again, at once, on a new connection.
+              resent++;
+              cause = waited;
+              continue;
+            }
+          }
+          closes = 0;
+          count(code, waited);
+          wait = 1000;
+          cause = 'after_error';
+          await sleep(wait);
+          next = performance.now();
+          continue;
+        }
+        closes = 0;
+        try {
           const text = await response.body.text();
           const ms = performance.now() - sentAt;
           latencies.push(ms);
@@ -131,13 +171,15 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
     kind: 'done',
     agents: config.agents.length,
     connected_agents: connected.size,
-    requests: latencies.length + Object.values(errors).reduce((sum, n) => sum + n, 0),
+    requests: latencies.length + resent + Object.values(errors).reduce((sum, n) => sum + n, 0),
     admitted,
     refused_429: refused,
     errors,
     errors_by_second: bySecond,
     errors_after: after,
     retry_after_s: retryAfter,
+    closed_before_answer: closedBeforeAnswer,
+    resent_after_close: resent,
     latency_ms: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? 0), steady_p50: round(percentile(steadyLatencies, 50)), steady_p99: round(percentile(steadyLatencies, 99)), admitted_p99: round(percentile(admittedLatencies, 99)) },
     results_admitted: admitted * config.batchResults,
     cpu_percent: round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100),

@@ -9,6 +9,7 @@ import { builtInLicenseTrust, type LicenseTrust } from '../../control-plane/lice
 import { prepareServer } from '../../control-plane/server';
 import { createCertificateAuthority } from '../../control-plane/tls/certificates';
 import { createEngineFixture, type EngineFixture } from './test-engine';
+import type { ServerTimeouts } from '../../control-plane/server-timeouts';
 import { tenantUserAuthorization, type Call } from './tenant-user';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -49,6 +50,8 @@ export interface HarnessOptions {
   pendingAdmin?: boolean;
   /** serve --max-agent-connections / --max-tenant-connections. */
   ingestConnections?: { perAgent?: number; perTenant?: number };
+  /** The server's connection timeouts, shortened (buildTestApp). */
+  serverTimeouts?: Partial<ServerTimeouts>;
   /** serve --metrics-token-file: the scrape token /metrics accepts. */
   metricsTokenFile?: string;
   /** buildTestApp: where the app logs, at `info` (default: silent). The gauntlet reads it for secrets. */
@@ -165,6 +168,7 @@ export async function buildTestApp(options: Omit<HarnessOptions, 'clock'> = {}):
     ingestConnections: options.ingestConnections,
     publicUrl: options.publicUrl,
     metricsTokenFile: options.metricsTokenFile,
+    serverTimeouts: options.serverTimeouts,
     baseDomain: options.baseDomain,
     portalDir: options.portalDir,
   });

@@ -68,7 +68,10 @@ export function ingestRoutes(ctx: RouteContext) {
           const auth = await ctx.tenantAuth.authenticate(request.headers.authorization, 'agent');
           // A connection past its token's or tenant's bound is refused before admission: its body is never read.
           const over = isRealConnection(request) ? bounds.claim(request.raw.socket, auth.token.id, auth.tenant.id) : null;
-          if (over !== null) throw ctx.admission.refuseConnection(auth, over);
+          if (over !== null) {
+            ctx.connectionCloses.mark(request.raw.socket, 'connection_bound');
+            throw ctx.admission.refuseConnection(auth, over);
+          }
           const declared = declaredUnits(request.headers[BATCH_UNITS_HEADER]);
           const bytes = Number(request.headers['content-length'] ?? 0) || 0;
           tickets.set(request, await ctx.admission.open(auth, declared, bytes, startedMs));
