@@ -12,19 +12,20 @@ import { PostgresStorage } from './postgres-storage';
  * in one snapshot, so appends meanwhile are not seen; faults named as the in-line verify names them,
  * including a leaf hash cut to 31 bytes and a forged stored tree node.
  */
-const SIZE = 9_000;
+/** Over two aligned ranges of 32,768 entries: two threads, one snapshot. */
+const SIZE = 40_000;
 const reasonOf = (verification: LedgerVerification): string => (verification.ok ? 'ok' : verification.reason);
 
 describe('PostgreSQL ledger verify, off the event loop', () => {
   let db: TestDatabase;
   let storage: PostgresStorage;
-  let superuser: pg.Pool;
+  let superuser: pg.Client;
   const tenantLedger = randomUUID();
 
   async function append(ledgerId: string, count: number): Promise<void> {
-    for (let done = 0; done < count; done += 3_000) {
+    for (let done = 0; done < count; done += 10_000) {
       await storage.transaction(async (tx) => {
-        for (let i = done; i < Math.min(count, done + 3_000); i++) {
+        for (let i = done; i < Math.min(count, done + 10_000); i++) {
           await tx.appendLedger(ledgerId, { actor: 'operator:admin', eventType: 'AUDIT_NOTE', tenantId: ledgerId === 'provider' ? (i % 2 === 0 ? null : tenantLedger) : ledgerId, details: { n: i, note: 'ü' } }, '2026-12-06T03:00:00.000Z');
         }
       });
@@ -47,7 +48,8 @@ describe('PostgreSQL ledger verify, off the event loop', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase(inject('postgresUrl'), 'bh_ledger_verify');
-    superuser = new pg.Pool({ connectionString: db.superuserUrl, max: 2 });
+    superuser = new pg.Client({ connectionString: db.superuserUrl });
+    await superuser.connect();
     storage = await PostgresStorage.open(db.url(APP_ROLE), randomBytes(32), { max: 4 });
     await append('provider', SIZE);
     await append(tenantLedger, 5_000);
@@ -92,26 +94,29 @@ describe('PostgreSQL ledger verify, off the event loop', () => {
   });
 
   it('names an edited entry, a leaf hash cut to 31 bytes (its last byte moved into the MAC), and a forged stored node', async () => {
-    const client = await superuser.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query("UPDATE bh.tenant_ledger SET mac = substring(leaf_hash from 32 for 1) || mac, leaf_hash = substring(leaf_hash from 1 for 31) WHERE tenant_id = $1 AND seq = 4500", [tenantLedger]);
-      await client.query('COMMIT');
-      expect(await storage.ledgers.verify(tenantLedger)).toMatchObject({ ok: false, firstBadSeq: 4_500, reason: 'entry 4500 does not match its leaf hash (its content was changed)' });
+    await superuser.query("UPDATE bh.tenant_ledger SET mac = substring(leaf_hash from 32 for 1) || mac, leaf_hash = substring(leaf_hash from 1 for 31) WHERE tenant_id = $1 AND seq = 4500", [tenantLedger]);
+    expect(await storage.ledgers.verify(tenantLedger)).toMatchObject({ ok: false, firstBadSeq: 4_500, reason: 'entry 4500 does not match its leaf hash (its content was changed)' });
 
-      const original = (await client.query<{ hash: Buffer }>('SELECT hash FROM bh.provider_ledger_nodes WHERE level = 6 AND idx = 100')).rows[0]?.hash;
-      await client.query('UPDATE bh.provider_ledger_nodes SET hash = $1 WHERE level = 6 AND idx = 100', [randomBytes(32)]);
-      const forged = await storage.ledgers.verify('provider');
-      expect(forged).toMatchObject({ ok: false, firstBadSeq: null });
-      expect(reasonOf(forged)).toBe('the stored tree node at level 6, index 100 (entries 6401 to 6464) differs from the tree recomputed from the entries (proofs from it would be wrong)');
-      await client.query('UPDATE bh.provider_ledger_nodes SET hash = $1 WHERE level = 6 AND idx = 100', [original]);
+    const original = (await superuser.query<{ hash: Buffer }>('SELECT hash FROM bh.provider_ledger_nodes WHERE level = 6 AND idx = 100')).rows[0]?.hash;
+    await superuser.query('UPDATE bh.provider_ledger_nodes SET hash = $1 WHERE level = 6 AND idx = 100', [randomBytes(32)]);
+    const forged = await storage.ledgers.verify('provider');
+    expect(forged).toMatchObject({ ok: false, firstBadSeq: null });
+    expect(reasonOf(forged)).toBe('the stored tree node at level 6, index 100 (entries 6401 to 6464) differs from the tree recomputed from the entries (proofs from it would be wrong)');
+    await superuser.query('UPDATE bh.provider_ledger_nodes SET hash = $1 WHERE level = 6 AND idx = 100', [original]);
 
-      await client.query(`UPDATE bh.provider_ledger SET details = replace(details, '"n":7000', '"n":7001') WHERE seq = 7001`);
-      expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 7_001, size: 7_000, reason: 'entry 7001 does not match its leaf hash (its content was changed)' });
-      await client.query('DELETE FROM bh.provider_ledger WHERE seq = 7001');
-      expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 7_001, reason: 'entry 7001 is missing (next stored entry is 7002)' });
-    } finally {
-      client.release();
-    }
+    const edit = (from: string, to: string) => superuser.query(`UPDATE bh.provider_ledger SET details = replace(details, '"n":${from}', '"n":${to}') WHERE seq = 7001`);
+    await edit('7000', '7001');
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 7_001, size: 7_000, reason: 'entry 7001 does not match its leaf hash (its content was changed)' });
+    await edit('7001', '7000');
+    // The last entry of the first range gone: named by the range that follows it.
+    await superuser.query('DELETE FROM bh.provider_ledger WHERE seq = 32768');
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 32_768, reason: 'entry 32768 is missing (next stored entry is 32769)' });
+    // A fault in the first range comes first.
+    await edit('7000', '7001');
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 7_001 });
+    await superuser.query('DELETE FROM bh.provider_ledger WHERE seq = 7001');
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 7_001, reason: 'entry 7001 is missing (next stored entry is 7002)' });
+    await superuser.query('DELETE FROM bh.provider_ledger WHERE seq < 32768');
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: 1, reason: 'entry 1 is missing (next stored entry is 32769)' });
   });
 });

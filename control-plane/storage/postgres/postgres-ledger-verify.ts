@@ -1,43 +1,66 @@
 import { channel } from 'node:diagnostics_channel';
-import { Worker } from 'node:worker_threads';
-import { headVerdict, type StoredHead } from '../../audit/ledger-chain';
-import { MerkleFrontier } from '../../audit/merkle';
+import pg from 'pg';
+import type { StoredHead } from '../../audit/ledger-chain';
+import { runVerifyThread, verifyInRanges } from '../ledger-ranges';
+import { integer } from '../rows/columns';
+import { storedHeadFromRow } from '../rows/ledger-rows';
 import { workerModule } from '../sqlite/worker-module';
 import type { LedgerVerification } from '../types';
-import type { PostgresVerifyJob, PostgresVerifyMessage } from './postgres-ledger-verify-protocol';
+import { ownWhere, type PostgresLedgerTables, type PostgresVerifyRange } from './postgres-ledger-verify-protocol';
 
 /**
- * Progress of a ledger verify: `{ ledgerId, checked, last }` per page of entries read. Published
- * only when something subscribes (a diagnostics channel costs nothing otherwise).
+ * Progress of a PostgreSQL ledger verify: `{ ledgerId, checked, last }` as the threads read their
+ * pages. Published only when something subscribes (a diagnostics channel costs nothing otherwise).
  */
 export const verifyProgress = channel('bulkhead:ledger-verify');
 
 /**
- * Verifies a PostgreSQL ledger off the event loop: one thread with a connection of its own reads
- * the head, the stored nodes and the entries in one snapshot (postgres-ledger-verify-worker.ts)
- * and checks each entry; the verdict on the head is given here, as the in-line verify gives it.
+ * Verifies a PostgreSQL ledger off the event loop (see ../ledger-ranges.ts): a coordinating
+ * connection opens a REPEATABLE READ read-only transaction, reads the head and the last seq and
+ * exports its snapshot; each aligned range is then read and checked on a thread with a connection
+ * of its own that imports that snapshot (postgres-ledger-verify-worker.ts). So every read is as of
+ * one moment: appends meanwhile are not seen and cannot make entries look removed.
  */
-export async function verifyPostgresOffThread(job: PostgresVerifyJob, signedHead: (head: StoredHead | null) => StoredHead | null): Promise<LedgerVerification> {
-  const done = await new Promise<Extract<PostgresVerifyMessage, { kind: 'done' }>>((resolve, reject) => {
-    const worker = new Worker(workerModule('postgres-ledger-verify-worker', import.meta.url), { workerData: job, execArgv: [] });
-    let answered = false;
-    worker.on('message', (message: PostgresVerifyMessage) => {
-      if (message.kind === 'progress') {
-        if (verifyProgress.hasSubscribers) verifyProgress.publish({ ledgerId: job.ledgerId, checked: message.checked, last: message.last });
-        return;
-      }
-      answered = true;
-      resolve(message);
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (!answered) reject(new Error(`the ledger verify thread stopped (exit ${code}) without an answer`));
-    });
-  });
-  const frontier = new MerkleFrontier();
-  for (const [level, hash] of done.subtrees) frontier.appendSubtree(level, hash);
-  if (done.fault !== null) return { ok: false, size: frontier.size, root: null, firstBadSeq: done.fault.seq, reason: done.fault.reason };
-  if (done.nodeFault !== null) return { ok: false, size: frontier.size, root: null, firstBadSeq: null, reason: done.nodeFault };
-  const head = done.head === null ? null : { size: done.head.size, root: Buffer.from(done.head.root), frontier: Buffer.from(done.head.frontier), mac: Buffer.from(done.head.mac) };
-  return headVerdict(Buffer.from(job.key), job.ledgerId, frontier, signedHead(head));
+export async function verifyPostgresOffThread(
+  connectionString: string,
+  key: Buffer,
+  ledgerId: string,
+  tables: PostgresLedgerTables,
+  signedHead: (head: StoredHead | null) => StoredHead | null,
+): Promise<LedgerVerification> {
+  const coordinator = new pg.Client({ connectionString });
+  await coordinator.connect();
+  try {
+    await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const ownValues = tables.tenant === null ? [] : [tables.tenant];
+    if (tables.tenant !== null) await coordinator.query("SELECT set_config('app.tenant_id', $1, true)", ownValues);
+    const snapshot = String((await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]?.id);
+    const head = storedHeadFromRow((await coordinator.query<Record<string, unknown>>(tables.head, ownValues)).rows[0]);
+    const last = integer.parse((await coordinator.query<{ m: unknown }>(`SELECT COALESCE(MAX(seq), 0) AS m FROM ${tables.entries} ${ownWhere(tables)}`, ownValues)).rows[0]?.m);
+    const checked = new Map<number, number>();
+    const report = (start: number, count: number) => {
+      checked.set(start, count);
+      if (verifyProgress.hasSubscribers) verifyProgress.publish({ ledgerId, checked: [...checked.values()].reduce((sum, n) => sum + n, 0), last });
+    };
+    const run = (start: number, end: number) =>
+      runVerifyThread(
+        workerModule('postgres-ledger-verify-worker', import.meta.url),
+        { ...tables, connectionString, key: new Uint8Array(key), ledgerId, snapshot, start, end, last } satisfies PostgresVerifyRange,
+        (count) => report(start, count),
+      );
+    const n = ownValues.length;
+    const readNodes = async (nodes: readonly { level: number; index: number }[]) => {
+      const { rows } = await coordinator.query<{ level: number; idx: string; hash: string }>(
+        `SELECT level, idx, encode(hash, 'hex') AS hash FROM ${tables.nodes} ${ownWhere(tables, [`(level, idx) IN (SELECT * FROM unnest($${n + 1}::smallint[], $${n + 2}::bigint[]))`])}`,
+        [...ownValues, nodes.map((node) => node.level), nodes.map((node) => node.index)],
+      );
+      const found = new Map(rows.map((row) => [`${row.level}/${row.idx}`, row.hash]));
+      return nodes.map((node) => found.get(`${node.level}/${node.index}`));
+    };
+    const verdict = await verifyInRanges(key, ledgerId, signedHead(head), last, run, readNodes);
+    await coordinator.query('COMMIT');
+    return verdict;
+  } finally {
+    await coordinator.end();
+  }
 }

@@ -96,10 +96,7 @@ export function postgresLedgerReader(pool: pg.Pool, connectionString?: string): 
       const head = await read(ledgerId, (client) => readHead(client, ledgerId));
       if ((head?.size ?? 0) < OFF_THREAD_FROM) return null;
       const at = tables(ledgerId);
-      return verifyPostgresOffThread(
-        { connectionString, key: new Uint8Array(key), ledgerId, tenant: at.tenant, entries: at.entries, nodes: at.nodes, head: at.head, own: at.own[0] ?? null },
-        signedHead,
-      );
+      return verifyPostgresOffThread(connectionString, key, ledgerId, { tenant: at.tenant, entries: at.entries, nodes: at.nodes, head: at.head, own: at.own[0] ?? null }, signedHead);
     },
     scan: (ledgerId, check) =>
       read(ledgerId, (client) => {

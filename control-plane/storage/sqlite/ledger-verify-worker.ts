@@ -46,4 +46,4 @@ function storedNodes(db: Database.Database, job: VerifyRange): Map<number, Map<n
   return byLevel;
 }
 
-if (parentPort !== null) parentPort.postMessage(verifyRange(workerData as VerifyRange));
+if (parentPort !== null) parentPort.postMessage({ kind: 'done', result: verifyRange(workerData as VerifyRange) });

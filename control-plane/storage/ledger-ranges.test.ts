@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { signHead } from '../audit/ledger-chain';
+import { MerkleFrontier } from '../audit/merkle';
+import type { VerifyRangeResult } from './sqlite/ledger-verify-protocol';
+import { verifyInRanges } from './ledger-ranges';
+import type { StoredNode } from './ledger';
+import type { LedgerVerification } from './types';
+
+/**
+ * The join of verify's ranges (ledger-ranges.ts), without threads or rows: each range answers the
+ * subtrees of its leaves, as a verify thread does; the nodes above a range's width are completed
+ * by the join and compared with the stored ones; faults come in seq order, entries before nodes.
+ */
+const SIZE = 2 ** 17;
+const key = randomBytes(32);
+const leaves = Array.from({ length: SIZE }, () => randomBytes(32));
+const whole = new MerkleFrontier();
+const stored = new Map<string, string>();
+leaves.forEach((leaf) => whole.append(leaf, (level, index, hash) => stored.set(`${level}/${index}`, hash.toString('hex'))));
+const head = signHead(key, 'provider', whole);
+const reasonOf = (verification: LedgerVerification): string => (verification.ok ? 'ok' : verification.reason);
+
+function rangeOf(start: number, end: number, extra: Partial<VerifyRangeResult> = {}): VerifyRangeResult {
+  const frontier = new MerkleFrontier();
+  leaves.slice(start, end).forEach((leaf) => frontier.append(leaf));
+  return { subtrees: frontier.subtrees(), fault: null, nodeFault: null, ...extra };
+}
+
+describe('verify in aligned ranges', () => {
+  it('joins the ranges into the root of the signed head, and compares the nodes the join completes', async () => {
+    const asked: string[] = [];
+    const ranges: number[] = [];
+    const verdict = await verifyInRanges(
+      key,
+      'provider',
+      head,
+      SIZE,
+      (start, end) => {
+        ranges.push(end - start);
+        return Promise.resolve(rangeOf(start, end));
+      },
+      (nodes: readonly StoredNode[]) => {
+        asked.push(...nodes.map((node) => `${node.level}/${node.index}`));
+        return Promise.resolve(nodes.map((node) => stored.get(`${node.level}/${node.index}`)));
+      },
+    );
+    expect(verdict).toMatchObject({ ok: true, size: SIZE });
+    expect(verdict.root).toEqual(head.root);
+    // Every node above a range's width, and only those, is asked for (ranges are 2^15 or more).
+    const width = Math.max(...ranges);
+    const expected = [...stored.keys()].filter((ref) => 2 ** Number(ref.split('/')[0]) > width);
+    expect(asked.sort()).toEqual(expected.sort());
+    expect(asked).toContain('17/0');
+  });
+
+  it('names a forged node over several ranges; an entry fault or a range node fault comes first', async () => {
+    const forged = (nodes: readonly StoredNode[]) => Promise.resolve(nodes.map((node) => (node.level === 17 ? '00'.repeat(32) : stored.get(`${node.level}/${node.index}`))));
+    const plain = (start: number, end: number) => Promise.resolve(rangeOf(start, end));
+    expect(reasonOf(await verifyInRanges(key, 'provider', head, SIZE, plain, forged))).toBe(
+      'the stored tree node at level 17, index 0 (entries 1 to 131072) differs from the tree recomputed from the entries (proofs from it would be wrong)',
+    );
+    const nodeFaultInRange = (start: number, end: number) => Promise.resolve(rangeOf(start, end, start === 0 ? { nodeFault: 'range node' } : {}));
+    expect(reasonOf(await verifyInRanges(key, 'provider', head, SIZE, nodeFaultInRange, forged))).toBe('range node');
+    const entryFaultLater = (start: number, end: number) =>
+      Promise.resolve(start === 0 ? rangeOf(start, end, { nodeFault: 'range node' }) : { ...rangeOf(start, start + 9), fault: { seq: start + 10, reason: 'entry fault' } });
+    expect(await verifyInRanges(key, 'provider', head, SIZE, entryFaultLater, forged)).toMatchObject({ ok: false, firstBadSeq: expect.any(Number) as number, reason: 'entry fault' });
+  });
+
+  it('rows that ran out before a range ends: the head names the entries removed', async () => {
+    const short = (start: number, end: number) => Promise.resolve(start === 0 ? rangeOf(start, end - 1) : rangeOf(start, end));
+    const verdict = await verifyInRanges(key, 'provider', head, SIZE, short, (nodes) => Promise.resolve(nodes.map(() => undefined)));
+    expect(reasonOf(verdict)).toContain('entries removed');
+  });
+});

@@ -1,0 +1,84 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { headVerdict, storedNodeFault, type StoredHead } from '../audit/ledger-chain';
+import { MerkleFrontier } from '../audit/merkle';
+import { STORED_NODE_LEVEL, type StoredNode } from './ledger';
+import type { VerifyRangeResult } from './sqlite/ledger-verify-protocol';
+import type { LedgerVerification } from './types';
+
+/** At most this many threads verify one ledger (the machine's cores permitting). */
+const MAX_THREADS = 4;
+/** Ranges are never smaller: a thread costs a few milliseconds to start. */
+const MIN_RANGE = 2 ** 15;
+
+/**
+ * Runs a verify thread on `data` and answers its `done` message's result; `progress` hears its
+ * `progress` messages (entries of its range checked so far).
+ */
+export function runVerifyThread(module: URL, data: unknown, progress?: (checked: number) => void): Promise<VerifyRangeResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(module, { workerData: data, execArgv: [] });
+    let answered = false;
+    worker.on('message', (message: { kind: 'progress'; checked: number } | { kind: 'done'; result: VerifyRangeResult }) => {
+      if (message.kind === 'progress') {
+        progress?.(message.checked);
+        return;
+      }
+      answered = true;
+      resolve(message.result);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (!answered) reject(new Error(`the ledger verify thread stopped (exit ${code}) without an answer`));
+    });
+  });
+}
+
+/**
+ * Verifies a ledger of `last` entries in aligned ranges (a power of two long, so each range's
+ * frontier joins the previous ones as whole subtrees), each checked by `run` on a thread of its
+ * own; the ranges are joined in order, and the first fault in seq order is the answer, as the
+ * in-line verify names it; then the first stored tree node that differs from the recomputed tree
+ * (those above a range's width are completed here, and read with `storedNodes` as hex); then the
+ * signed head. `head` and `last` are read together before, so appends meanwhile are not seen.
+ */
+export async function verifyInRanges(
+  key: Buffer,
+  ledgerId: string,
+  head: StoredHead | null,
+  last: number,
+  run: (start: number, end: number) => Promise<VerifyRangeResult>,
+  storedNodes: (nodes: readonly StoredNode[]) => Promise<(string | undefined)[]>,
+): Promise<LedgerVerification> {
+  const threads = Math.max(1, Math.min(MAX_THREADS, availableParallelism()));
+  let width = MIN_RANGE;
+  while (width * threads < last) width *= 2;
+  const ranges: [number, number][] = [];
+  for (let start = 0; start < last; start += width) ranges.push([start, Math.min(start + width, last)]);
+  const results = await Promise.all(ranges.map(([start, end]) => run(start, end)));
+  const frontier = new MerkleFrontier();
+  const joined: StoredNode[] = [];
+  const keep = (level: number, index: number, hash: Buffer) => {
+    if (level >= STORED_NODE_LEVEL) joined.push({ level, index, hash });
+  };
+  let nodeFault: string | null = null;
+  for (const [i, result] of results.entries()) {
+    for (const [level, hash] of result.subtrees) frontier.appendSubtree(level, hash, keep);
+    if (result.fault !== null) {
+      return { ok: false, size: frontier.size, root: null, firstBadSeq: result.fault.seq, reason: result.fault.reason };
+    }
+    nodeFault ??= result.nodeFault;
+    if (frontier.size < (ranges[i] as [number, number])[1]) {
+      // Rows ran out before the range's end (removed meanwhile): the head check names it.
+      break;
+    }
+  }
+  if (nodeFault === null && joined.length > 0) {
+    const stored = await storedNodes(joined);
+    for (const [i, node] of joined.entries()) {
+      nodeFault ??= storedNodeFault(node.level, node.index, stored[i], node.hash.toString('hex'));
+    }
+  }
+  if (nodeFault !== null) return { ok: false, size: frontier.size, root: null, firstBadSeq: null, reason: nodeFault };
+  return headVerdict(key, ledgerId, frontier, head);
+}
