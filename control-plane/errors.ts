@@ -40,7 +40,8 @@ export class StartupError extends Error {
       | 'listen_invalid'
       | 'admin_invalid'
       | 'metrics_token_invalid'
-      | 'database_role_unsafe',
+      | 'database_role_unsafe'
+      | 'database_schema_mismatch',
     message: string,
   ) {
     super(message);

@@ -2,6 +2,7 @@ import { deriveLedgerKey } from '../audit/ledger-codec';
 import { deploymentKeyId } from '../crypto/deployment-key';
 import { StartupError } from '../errors';
 import { PostgresStorage } from './postgres/postgres-storage';
+import { knownSchemaVersion, schemaVersionRefusal } from './postgres/schema-version';
 import { SqliteStorage, sqliteLayout } from './sqlite/sqlite-storage';
 import type { Storage } from './types';
 
@@ -33,6 +34,13 @@ async function openPostgres(url: string, deploymentKey: Buffer): Promise<Postgre
   if (unsafe !== null) {
     await storage.close();
     throw new StartupError('database_role_unsafe', `Refusing the PostgreSQL connection: ${unsafe}, so row-level security would not isolate tenants. Connect as the app role that control-plane migrate --app-role set up.`);
+  }
+  // A schema this build does not match fails statements at request time: refuse to start instead.
+  const { applied, role } = await storage.schemaVersion();
+  const mismatch = schemaVersionRefusal(applied, knownSchemaVersion(), role);
+  if (mismatch !== null) {
+    await storage.close();
+    throw new StartupError('database_schema_mismatch', mismatch);
   }
   return storage;
 }

@@ -12,6 +12,7 @@ import { postgresOperatorStores, postgresOperatorWrites } from './postgres-opera
 import { postgresRecoveryReader, postgresRecoveryScope, postgresRecoveryWrites } from './postgres-recovery';
 import { postgresReplicaRegistry } from './postgres-replicas';
 import { PostgresTelemetry } from './postgres-telemetry';
+import { appliedSchemaVersion } from './schema-version';
 import { postgresTenantSetupScope, postgresTenantSetupWrites } from './postgres-tenant-setup';
 import { PostgresTenantStores } from './postgres-tenant-stores';
 import { postgresTenantDataKey, postgresTenantReader, postgresTenantWrites } from './postgres-tenants';
@@ -97,6 +98,12 @@ export class PostgresStorage implements Storage {
     if (row.rolbypassrls) return `the role ${row.username} has BYPASSRLS`;
     if (row.owns) return `the role ${row.username} owns the tables (or is a member of their owner)`;
     return null;
+  }
+
+  /** The schema version `migrate` applied (null: this role may not read it, an older schema) and the role connected as. */
+  async schemaVersion(): Promise<{ applied: number | null; role: string }> {
+    const role = (await this.pool.query<{ role: string }>('SELECT current_user AS role')).rows[0]?.role ?? '';
+    return { applied: await appliedSchemaVersion(this.pool), role };
   }
 
   /** The deployment key id the database was initialized with, or null before init. */

@@ -403,6 +403,9 @@ export function migrations(appRole: string): MigrationStep[] {
        END $fn$;`,
     // ...and the results stored a row each move into chunks; telemetry_results goes (telemetry-upgrade.ts).
     (client) => moveResultsToChunks(client),
+    // The app role reads the applied version, so a server refuses a schema it does not match at
+    // start-up (schema-version.ts) rather than failing statements at request time.
+    `GRANT SELECT ON bh.schema_migrations TO ${role};`,
   ];
 }
 
