@@ -108,11 +108,27 @@ export interface StoredNodeSource {
   fromLevel: number;
   /** The stored nodes asked for, in order; null for one not stored. */
   read(refs: SubtreeRef[]): Promise<(Buffer | null)[]>;
+  /** A stored node covering entries past the first `size`, or null (one query). */
+  beyond(size: number): Promise<SubtreeRef | null>;
+}
+
+/**
+ * A verdict that passed, checked once more for a stored node beyond the verified size: no proof
+ * reads one, but the append that completes its subtree would fail on its primary key.
+ */
+export async function nodesBeyondVerdict(verdict: LedgerVerification, beyond: (size: number) => Promise<SubtreeRef | null>): Promise<LedgerVerification> {
+  if (!verdict.ok) return verdict;
+  const node = await beyond(verdict.size);
+  if (node === null) return verdict;
+  const leaves = `entries ${node.index * 2 ** node.level + 1} to ${(node.index + 1) * 2 ** node.level}`;
+  const reason = `the stored tree node at level ${node.level}, index ${node.index} (${leaves}) lies beyond the ledger's ${verdict.size} entries (the append that completes it would fail)`;
+  return { ok: false, size: verdict.size, root: null, firstBadSeq: null, reason };
 }
 
 /**
  * Recomputes every leaf, entry MAC and the root from stored rows (in seq order); names the first
- * bad entry; then compares the stored tree nodes the entries complete (`nodes`), then the head.
+ * bad entry; then compares the stored tree nodes the entries complete (`nodes`), then the head,
+ * then looks for a stored node beyond the head's size.
  */
 export async function verifyStoredLedger(
   key: Buffer,
@@ -145,5 +161,6 @@ export async function verifyStoredLedger(
       if (fault !== null) return { ok: false, size: frontier.size, root: null, firstBadSeq: null, reason: fault };
     }
   }
-  return headVerdict(key, ledgerId, frontier, await readHead());
+  const verdict = headVerdict(key, ledgerId, frontier, await readHead());
+  return nodes === undefined ? verdict : nodesBeyondVerdict(verdict, (size) => nodes.beyond(size));
 }

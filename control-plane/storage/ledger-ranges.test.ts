@@ -27,6 +27,9 @@ function rangeOf(start: number, end: number, extra: Partial<VerifyRangeResult> =
   return { subtrees: frontier.subtrees(), fault: null, nodeFault: null, ...extra };
 }
 
+/** No stored node beyond the ledger's size. */
+const none = () => Promise.resolve(null);
+
 describe('verify in aligned ranges', () => {
   it('joins the ranges into the root of the signed head, and compares the nodes the join completes', async () => {
     const asked: string[] = [];
@@ -44,6 +47,7 @@ describe('verify in aligned ranges', () => {
         asked.push(...nodes.map((node) => `${node.level}/${node.index}`));
         return Promise.resolve(nodes.map((node) => stored.get(`${node.level}/${node.index}`)));
       },
+      none,
     );
     expect(verdict).toMatchObject({ ok: true, size: SIZE });
     expect(verdict.root).toEqual(head.root);
@@ -57,19 +61,32 @@ describe('verify in aligned ranges', () => {
   it('names a forged node over several ranges; an entry fault or a range node fault comes first', async () => {
     const forged = (nodes: readonly StoredNode[]) => Promise.resolve(nodes.map((node) => (node.level === 17 ? '00'.repeat(32) : stored.get(`${node.level}/${node.index}`))));
     const plain = (start: number, end: number) => Promise.resolve(rangeOf(start, end));
-    expect(reasonOf(await verifyInRanges(key, 'provider', head, SIZE, plain, forged))).toBe(
+    expect(reasonOf(await verifyInRanges(key, 'provider', head, SIZE, plain, forged, none))).toBe(
       'the stored tree node at level 17, index 0 (entries 1 to 131072) differs from the tree recomputed from the entries (proofs from it would be wrong)',
     );
     const nodeFaultInRange = (start: number, end: number) => Promise.resolve(rangeOf(start, end, start === 0 ? { nodeFault: 'range node' } : {}));
-    expect(reasonOf(await verifyInRanges(key, 'provider', head, SIZE, nodeFaultInRange, forged))).toBe('range node');
+    expect(reasonOf(await verifyInRanges(key, 'provider', head, SIZE, nodeFaultInRange, forged, none))).toBe('range node');
     const entryFaultLater = (start: number, end: number) =>
       Promise.resolve(start === 0 ? rangeOf(start, end, { nodeFault: 'range node' }) : { ...rangeOf(start, start + 9), fault: { seq: start + 10, reason: 'entry fault' } });
-    expect(await verifyInRanges(key, 'provider', head, SIZE, entryFaultLater, forged)).toMatchObject({ ok: false, firstBadSeq: expect.any(Number) as number, reason: 'entry fault' });
+    expect(await verifyInRanges(key, 'provider', head, SIZE, entryFaultLater, forged, none)).toMatchObject({ ok: false, firstBadSeq: expect.any(Number) as number, reason: 'entry fault' });
   });
 
   it('rows that ran out before a range ends: the head names the entries removed', async () => {
     const short = (start: number, end: number) => Promise.resolve(start === 0 ? rangeOf(start, end - 1) : rangeOf(start, end));
-    const verdict = await verifyInRanges(key, 'provider', head, SIZE, short, (nodes) => Promise.resolve(nodes.map(() => undefined)));
+    const verdict = await verifyInRanges(key, 'provider', head, SIZE, short, (nodes) => Promise.resolve(nodes.map(() => undefined)), none);
     expect(reasonOf(verdict)).toContain('entries removed');
+  });
+
+  it('names a stored node beyond the signed size, once the rest passes', async () => {
+    const sizes: number[] = [];
+    const planted = (size: number) => {
+      sizes.push(size);
+      return Promise.resolve({ level: 4, index: size / 16 });
+    };
+    const found = (nodes: readonly StoredNode[]) => Promise.resolve(nodes.map((node) => stored.get(`${node.level}/${node.index}`)));
+    expect(reasonOf(await verifyInRanges(key, 'provider', head, SIZE, (start, end) => Promise.resolve(rangeOf(start, end)), found, planted))).toBe(
+      `the stored tree node at level 4, index ${SIZE / 16} (entries ${SIZE + 1} to ${SIZE + 16}) lies beyond the ledger's ${SIZE} entries (the append that completes it would fail)`,
+    );
+    expect(sizes).toEqual([SIZE]);
   });
 });

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { headVerdict, storedNodeFault, type StoredHead } from '../audit/ledger-chain';
-import { MerkleFrontier } from '../audit/merkle';
+import { headVerdict, nodesBeyondVerdict, storedNodeFault, type StoredHead } from '../audit/ledger-chain';
+import { MerkleFrontier, type SubtreeRef } from '../audit/merkle';
 import { STORED_NODE_LEVEL, type StoredNode } from './ledger';
 import type { VerifyRangeResult } from './sqlite/ledger-verify-protocol';
 import type { LedgerVerification } from './types';
@@ -40,7 +40,8 @@ export function runVerifyThread(module: URL, data: unknown, progress?: (checked:
  * own; the ranges are joined in order, and the first fault in seq order is the answer, as the
  * in-line verify names it; then the first stored tree node that differs from the recomputed tree
  * (those above a range's width are completed here, and read with `storedNodes` as hex); then the
- * signed head. `head` and `last` are read together before, so appends meanwhile are not seen.
+ * signed head; then a stored node beyond its size (`nodeBeyond`). `head` and `last` are read
+ * together before, so appends meanwhile are not seen.
  */
 export async function verifyInRanges(
   key: Buffer,
@@ -49,6 +50,7 @@ export async function verifyInRanges(
   last: number,
   run: (start: number, end: number) => Promise<VerifyRangeResult>,
   storedNodes: (nodes: readonly StoredNode[]) => Promise<(string | undefined)[]>,
+  nodeBeyond: (size: number) => Promise<SubtreeRef | null>,
 ): Promise<LedgerVerification> {
   const threads = Math.max(1, Math.min(MAX_THREADS, availableParallelism()));
   let width = MIN_RANGE;
@@ -80,5 +82,5 @@ export async function verifyInRanges(
     }
   }
   if (nodeFault !== null) return { ok: false, size: frontier.size, root: null, firstBadSeq: null, reason: nodeFault };
-  return headVerdict(key, ledgerId, frontier, head);
+  return nodesBeyondVerdict(headVerdict(key, ledgerId, frontier, head), nodeBeyond);
 }

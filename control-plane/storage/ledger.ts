@@ -1,4 +1,4 @@
-import { headFrontier, prepareAppend, signHead, verifyStoredLedger, type StoredEntry, type StoredHead } from '../audit/ledger-chain';
+import { headFrontier, prepareAppend, signHead, verifyStoredLedger, type StoredEntry, type StoredHead, type StoredNodeSource } from '../audit/ledger-chain';
 import { MerkleFrontier, consistencyRanges, inclusionRanges, rangeRoots, rootFromLeafHashes, type SubtreeRef } from '../audit/merkle';
 
 /**
@@ -126,8 +126,11 @@ export interface LedgerRowReader {
    * in-line through scan instead, e.g. a small ledger). `signedHead` is how a stored head counts.
    */
   verifyOffThread?(ledgerId: string, key: Buffer, signedHead: (head: StoredHead | null) => StoredHead | null): Promise<LedgerVerification | null>;
-  /** Hands `check` every entry in seq order and the head, read together (one read transaction where the engine has them). */
-  scan<T>(ledgerId: string, check: (entries: AsyncIterable<StoredEntry> | Iterable<StoredEntry>, head: () => Promise<StoredHead | null>) => Promise<T>): Promise<T>;
+  /** Hands `check` every entry in seq order, the head and the stored nodes, read together (one read transaction where the engine has them). */
+  scan<T>(
+    ledgerId: string,
+    check: (entries: AsyncIterable<StoredEntry> | Iterable<StoredEntry>, head: () => Promise<StoredHead | null>, nodes: Omit<StoredNodeSource, 'fromLevel'>) => Promise<T>,
+  ): Promise<T>;
 }
 
 /** What an append stores, inside the caller's transaction. */
@@ -169,12 +172,7 @@ export function ledgerReader(rows: LedgerRowReader, key: Buffer): LedgerReader {
     },
     verify: async (ledgerId) =>
       (await rows.verifyOffThread?.(ledgerId, key, signed)) ??
-      rows.scan(ledgerId, async (entries, head) =>
-        verifyStoredLedger(key, ledgerId, entries, async () => signed(await head()), {
-          fromLevel: STORED_NODE_LEVEL,
-          read: (refs) => rows.nodes(ledgerId, refs),
-        }),
-      ),
+      rows.scan(ledgerId, async (entries, head, nodes) => verifyStoredLedger(key, ledgerId, entries, async () => signed(await head()), { fromLevel: STORED_NODE_LEVEL, ...nodes })),
     leafHashes: (ledgerId, size) => rows.leafHashes(ledgerId, size),
     inclusionProof: (ledgerId, index, size) =>
       short(async () => {

@@ -1,12 +1,14 @@
 import { channel } from 'node:diagnostics_channel';
 import pg from 'pg';
 import type { StoredHead } from '../../audit/ledger-chain';
+import type { SubtreeRef } from '../../audit/merkle';
 import { runVerifyThread, verifyInRanges } from '../ledger-ranges';
 import { integer } from '../rows/columns';
 import { storedHeadFromRow } from '../rows/ledger-rows';
 import { workerModule } from '../sqlite/worker-module';
 import type { LedgerVerification } from '../types';
 import { ownWhere, type PostgresLedgerTables, type PostgresVerifyRange } from './postgres-ledger-verify-protocol';
+import type { Queryable } from './tenant-context';
 
 /**
  * Progress of a PostgreSQL ledger verify: `{ ledgerId, checked, last }` as the threads read their
@@ -57,10 +59,19 @@ export async function verifyPostgresOffThread(
       const found = new Map(rows.map((row) => [`${row.level}/${row.idx}`, row.hash]));
       return nodes.map((node) => found.get(`${node.level}/${node.index}`));
     };
-    const verdict = await verifyInRanges(key, ledgerId, signedHead(head), last, run, readNodes);
+    const verdict = await verifyInRanges(key, ledgerId, signedHead(head), last, run, readNodes, (size) => nodeBeyond(coordinator, tables, size));
     await coordinator.query('COMMIT');
     return verdict;
   } finally {
     await coordinator.end();
   }
+}
+
+/** A stored node of the ledger covering entries past the first `size` (verify names it), or null. */
+export async function nodeBeyond(client: Queryable, tables: Pick<PostgresLedgerTables, 'tenant' | 'nodes' | 'own'>, size: number): Promise<SubtreeRef | null> {
+  const ownValues = tables.tenant === null ? [] : [tables.tenant];
+  const beyond = `(idx + 1) * (1::bigint << level) > $${ownValues.length + 1}`;
+  const { rows } = await client.query<{ level: unknown; idx: unknown }>(`SELECT level, idx FROM ${tables.nodes} ${ownWhere(tables, [beyond])} ORDER BY level, idx LIMIT 1`, [...ownValues, size]);
+  const row = rows[0];
+  return row === undefined ? null : { level: integer.parse(row.level), index: integer.parse(row.idx) };
 }

@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import type { StoredEntry } from '../../audit/ledger-chain';
 import { PROVIDER_LEDGER } from '../../audit/ledger-ids';
+import type { SubtreeRef } from '../../audit/merkle';
 import type { LedgerRowReader, LedgerRowWriter } from '../ledger';
 import { integer } from '../rows/columns';
 import { ENTRY_COLUMNS, HEAD_COLUMNS, entryColumns, leafHashFromRow, storedEntryFromRow, storedHeadFromRow } from '../rows/ledger-rows';
-import { verifyPostgresOffThread } from './postgres-ledger-verify';
+import { nodeBeyond, verifyPostgresOffThread } from './postgres-ledger-verify';
 import { enterTenant, insertSql, readAs, valuesOf, type Queryable, type Row } from './tenant-context';
 
 /**
@@ -50,6 +51,18 @@ async function selectEntries(client: Queryable, ledgerId: string, conditions: [c
   return entriesOf(ledgerId, (await client.query<Row>(`SELECT * FROM ${at.entries} ${where} ORDER BY seq DESC LIMIT $${values.length}`, values)).rows);
 }
 
+/** The stored nodes asked for, in order; null for one not stored. */
+async function readNodes(client: Queryable, ledgerId: string, refs: readonly SubtreeRef[]): Promise<(Buffer | null)[]> {
+  if (refs.length === 0) return [];
+  const at = tables(ledgerId);
+  const n = at.ownValues.length;
+  // One statement for every node a proof needs: (level, idx) pairs as two arrays.
+  const sql = `SELECT level, idx, hash FROM ${at.nodes} WHERE ${[...at.own, `(level, idx) IN (SELECT * FROM unnest($${n + 1}::smallint[], $${n + 2}::bigint[]))`].join(' AND ')}`;
+  const rows = (await client.query<Row>(sql, [...at.ownValues, refs.map((ref) => ref.level), refs.map((ref) => ref.index)])).rows;
+  const found = new Map(rows.map((row) => [`${integer.parse(row.level)}/${integer.parse(row.idx)}`, leafHashFromRow(row.hash)]));
+  return refs.map((ref) => found.get(`${ref.level}/${ref.index}`) ?? null);
+}
+
 /** Ledgers of this many entries or more are verified on a thread (as on SQLite, sqlite-ledger.ts). */
 const OFF_THREAD_FROM = 4_096;
 
@@ -80,17 +93,7 @@ export function postgresLedgerReader(pool: pg.Pool, connectionString?: string): 
         const rows = (await client.query<Row>(`SELECT leaf_hash FROM ${at.entries} WHERE ${[...at.own, `seq > $${n + 1}`, `seq <= $${n + 2}`].join(' AND ')} ORDER BY seq`, [...at.ownValues, start, end])).rows;
         return rows.map((row) => leafHashFromRow(row.leaf_hash));
       }),
-    nodes: (ledgerId, refs) =>
-      read(ledgerId, async (client) => {
-        if (refs.length === 0) return [];
-        const at = tables(ledgerId);
-        const n = at.ownValues.length;
-        // One statement for every node a proof needs: (level, idx) pairs as two arrays.
-        const sql = `SELECT level, idx, hash FROM ${at.nodes} WHERE ${[...at.own, `(level, idx) IN (SELECT * FROM unnest($${n + 1}::smallint[], $${n + 2}::bigint[]))`].join(' AND ')}`;
-        const rows = (await client.query<Row>(sql, [...at.ownValues, refs.map((ref) => ref.level), refs.map((ref) => ref.index)])).rows;
-        const found = new Map(rows.map((row) => [`${integer.parse(row.level)}/${integer.parse(row.idx)}`, leafHashFromRow(row.hash)]));
-        return refs.map((ref) => found.get(`${ref.level}/${ref.index}`) ?? null);
-      }),
+    nodes: (ledgerId, refs) => read(ledgerId, (client) => readNodes(client, ledgerId, refs)),
     verifyOffThread: async (ledgerId, key, signedHead) => {
       if (connectionString === undefined) return null;
       const head = await read(ledgerId, (client) => readHead(client, ledgerId));
@@ -98,8 +101,9 @@ export function postgresLedgerReader(pool: pg.Pool, connectionString?: string): 
       const at = tables(ledgerId);
       return verifyPostgresOffThread(connectionString, key, ledgerId, { tenant: at.tenant, entries: at.entries, nodes: at.nodes, head: at.head, own: at.own[0] ?? null }, signedHead);
     },
+    // One REPEATABLE READ transaction: the pages, the head and the nodes are read as of one moment.
     scan: (ledgerId, check) =>
-      read(ledgerId, (client) => {
+      readAs(pool, tables(ledgerId).tenant, (client) => {
         const at = tables(ledgerId);
         const page = 10_000;
         const entries = async function* (): AsyncGenerator<StoredEntry> {
@@ -113,8 +117,11 @@ export function postgresLedgerReader(pool: pg.Pool, connectionString?: string): 
             }
           }
         };
-        return check(entries(), () => readHead(client, ledgerId));
-      }),
+        return check(entries(), () => readHead(client, ledgerId), {
+          read: (refs) => readNodes(client, ledgerId, refs),
+          beyond: (size) => nodeBeyond(client, { tenant: at.tenant, nodes: at.nodes, own: at.own[0] ?? null }, size),
+        });
+      }, 'repeatable read'),
   };
 }
 

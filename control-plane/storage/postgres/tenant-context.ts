@@ -77,7 +77,7 @@ export async function enterControl(client: Queryable, tenant: { id: string; isol
  * throws. A context set inside (set_config(..., true)) ends with the transaction, so the
  * connection goes back to the pool without it.
  */
-export async function inTransaction<T>(pool: pg.Pool, mode: 'read only' | 'read write', fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: pg.Pool, mode: 'read only' | 'repeatable read' | 'read write', fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // A checked-out client has no listener of the pool's: when the server goes away mid-transaction
   // its 'error' event would otherwise be unhandled and end the process. The statement in flight
@@ -88,7 +88,7 @@ export async function inTransaction<T>(pool: pg.Pool, mode: 'read only' | 'read 
   };
   client.on('error', onError);
   try {
-    await client.query(mode === 'read only' ? 'BEGIN READ ONLY' : 'BEGIN');
+    await client.query({ 'read only': 'BEGIN READ ONLY', 'repeatable read': 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 'read write': 'BEGIN' }[mode]);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
@@ -113,9 +113,9 @@ export function asProvider<T>(pool: pg.Pool, fn: (client: Queryable) => Promise<
   });
 }
 
-/** A read-only transaction, in a tenant's context when `tenantId` is given. */
-export function readAs<T>(pool: pg.Pool, tenantId: string | null, fn: (client: Queryable) => Promise<T>): Promise<T> {
-  return inTransaction(pool, 'read only', async (client) => {
+/** A read-only transaction, in a tenant's context when `tenantId` is given ('repeatable read': every statement sees one snapshot). */
+export function readAs<T>(pool: pg.Pool, tenantId: string | null, fn: (client: Queryable) => Promise<T>, mode: 'read only' | 'repeatable read' = 'read only'): Promise<T> {
+  return inTransaction(pool, mode, async (client) => {
     if (tenantId !== null) {
       await enterTenant(client, tenantId);
     }

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { StoredHead } from '../../audit/ledger-chain';
+import type { SubtreeRef } from '../../audit/merkle';
 import { runVerifyThread, verifyInRanges } from '../ledger-ranges';
 import type { LedgerVerification } from '../types';
 import type { VerifyRange } from './ledger-verify-protocol';
@@ -13,13 +14,31 @@ import { workerModule } from './worker-module';
  */
 export function verifyOffThread(file: string, key: Buffer, ledgerId: string, head: StoredHead | null, last: number): Promise<LedgerVerification> {
   const run = (start: number, end: number) => runVerifyThread(workerModule('ledger-verify-worker'), { file, key: new Uint8Array(key), ledgerId, start, end, last } satisfies VerifyRange);
-  return verifyInRanges(key, ledgerId, head, last, run, (nodes) => {
+  const withDb = <T>(fn: (db: Database.Database) => T): Promise<T> => {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      const read = db.prepare('SELECT lower(hex(hash)) FROM ledger_nodes WHERE ledger_id = ? AND level = ? AND idx = ?').pluck();
-      return Promise.resolve(nodes.map((node) => read.get(ledgerId, node.level, node.index) as string | undefined));
+      return Promise.resolve(fn(db));
     } finally {
       db.close();
     }
-  });
+  };
+  return verifyInRanges(
+    key,
+    ledgerId,
+    head,
+    last,
+    run,
+    (nodes) =>
+      withDb((db) => {
+        const read = db.prepare('SELECT lower(hex(hash)) FROM ledger_nodes WHERE ledger_id = ? AND level = ? AND idx = ?').pluck();
+        return nodes.map((node) => read.get(ledgerId, node.level, node.index) as string | undefined);
+      }),
+    (size) => withDb((db) => nodeBeyond(db, ledgerId, size)),
+  );
+}
+
+/** A stored node of the ledger covering entries past the first `size` (verify names it), or null. */
+export function nodeBeyond(db: Database.Database, ledgerId: string, size: number): SubtreeRef | null {
+  const row = db.prepare('SELECT level, idx FROM ledger_nodes WHERE ledger_id = ? AND ((idx + 1) << level) > ? ORDER BY level, idx LIMIT 1').raw().get(ledgerId, size) as [number, number] | undefined;
+  return row === undefined ? null : { level: row[0], index: row[1] };
 }

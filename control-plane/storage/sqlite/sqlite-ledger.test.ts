@@ -159,6 +159,23 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
     }
   });
 
+  it('names a stored tree node beyond the ledger (which would break the append that completes it), in-line', async () => {
+    await appendMany(40);
+    const db = new Database(join(dir, 'control-plane.db'));
+    try {
+      db.prepare("INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES ('provider', 4, 2, ?)").run(randomBytes(32));
+      expect(await storage.ledgers.verify('provider')).toMatchObject({
+        ok: false,
+        firstBadSeq: null,
+        reason: "the stored tree node at level 4, index 2 (entries 33 to 48) lies beyond the ledger's 40 entries (the append that completes it would fail)",
+      });
+      // Why it is a fault: the append that completes entries 33 to 48 fails on the planted row.
+      await expect(appendMany(8)).rejects.toThrow(/UNIQUE|PRIMARY/i);
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses a ledger opened with another deployment key (every MAC differs)', async () => {
     await appendMany(3);
     await storage.close();
@@ -238,6 +255,10 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
       const db = new Database(join(dir, 'control-plane.db'));
       const forge = db.prepare("UPDATE ledger_nodes SET hash = ? WHERE ledger_id = 'provider' AND level = ? AND idx = ?");
       try {
+        // A node planted beyond the ledger's size (level 4, index 4375: entries 70001 to 70016).
+        db.prepare("INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES ('provider', 4, 4375, ?)").run(randomBytes(32));
+        expect(reasonOf(await storage.ledgers.verify('provider'))).toBe("the stored tree node at level 4, index 4375 (entries 70001 to 70016) lies beyond the ledger's 70000 entries (the append that completes it would fail)");
+        db.prepare("DELETE FROM ledger_nodes WHERE ledger_id = 'provider' AND level = 4 AND idx = 4375").run();
         // Level 16, index 0: over two 32,768-entry ranges (on four cores) or the first range of 65,536 (on two).
         const original = db.prepare("SELECT hash FROM ledger_nodes WHERE ledger_id = 'provider' AND level = 16 AND idx = 0").pluck().get() as Buffer;
         forge.run(randomBytes(32), 16, 0);

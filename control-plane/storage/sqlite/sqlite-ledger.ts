@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
+import type { SubtreeRef } from '../../audit/merkle';
 import { nodesFromLeaves, storedNodeCount, type LedgerRowReader, type LedgerRowWriter, type StoredNode } from '../ledger';
 import { ENTRY_COLUMNS, HEAD_COLUMNS, entryColumns, leafHashFromRow, storedEntryFromRow, storedHeadFromRow } from '../rows/ledger-rows';
 import { insertSql } from './connection';
-import { verifyOffThread } from './ledger-verify-thread';
+import { nodeBeyond, verifyOffThread } from './ledger-verify-thread';
 
 /**
  * Ledger rows in the control store: the provider ledger and one per tenant, told apart by
@@ -21,6 +22,11 @@ export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
     leafRange: db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq > ? AND seq <= ? ORDER BY seq').pluck(),
     node: db.prepare('SELECT hash FROM ledger_nodes WHERE ledger_id = ? AND level = ? AND idx = ?').pluck(),
   };
+  const nodes = (ledgerId: string, refs: readonly SubtreeRef[]) =>
+    refs.map((ref) => {
+      const hash = proofReads.node.get(ledgerId, ref.level, ref.index);
+      return hash === undefined ? null : leafHashFromRow(hash);
+    });
   const head = (ledgerId: string) => storedHeadFromRow(db.prepare(`SELECT ${HEAD_COLUMNS} FROM ledger_heads WHERE ledger_id = ?`).get(ledgerId));
   return {
     entries(ledgerId, query) {
@@ -40,14 +46,7 @@ export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
     head: (ledgerId) => Promise.resolve(head(ledgerId)),
     leafHashes: (ledgerId, size) => Promise.resolve(db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq <= ? ORDER BY seq').pluck().all(ledgerId, size).map(leafHashFromRow)),
     leafRange: (ledgerId, start, end) => Promise.resolve(proofReads.leafRange.all(ledgerId, start, end).map(leafHashFromRow)),
-    nodes(ledgerId, refs) {
-      return Promise.resolve(
-        refs.map((ref) => {
-          const hash = proofReads.node.get(ledgerId, ref.level, ref.index);
-          return hash === undefined ? null : leafHashFromRow(hash);
-        }),
-      );
-    },
+    nodes: (ledgerId, refs) => Promise.resolve(nodes(ledgerId, refs)),
     verifyOffThread(ledgerId, key, signedHead) {
       const lastOf = (from: Database.Database) => Number(from.prepare('SELECT COALESCE(MAX(seq), 0) FROM ledger_entries WHERE ledger_id = ?').pluck().get(ledgerId));
       // A small ledger is verified in-line (a thread costs more), unless this connection has a
@@ -67,7 +66,7 @@ export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
       const entries = function* () {
         for (const row of rows) yield storedEntryFromRow(row);
       };
-      return check(entries(), () => Promise.resolve(head(ledgerId)));
+      return check(entries(), () => Promise.resolve(head(ledgerId)), { read: (refs) => Promise.resolve(nodes(ledgerId, refs)), beyond: (size) => Promise.resolve(nodeBeyond(db, ledgerId, size)) });
     },
   };
 }
