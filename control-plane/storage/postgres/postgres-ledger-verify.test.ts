@@ -93,6 +93,28 @@ describe('PostgreSQL ledger verify, off the event loop', () => {
     expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: true, size: before + appended });
   });
 
+  it('names a stored tree node beyond the ledger (the append completing it would fail), on a thread and in-line', async () => {
+    const plant = (ledgerId: string, idx: number) => superuser.query('INSERT INTO bh.tenant_ledger_nodes (tenant_id, level, idx, hash) VALUES ($1, 4, $2, $3)', [ledgerId, idx, randomBytes(32)]);
+    const remove = (ledgerId: string, idx: number) => superuser.query('DELETE FROM bh.tenant_ledger_nodes WHERE tenant_id = $1 AND level = 4 AND idx = $2', [ledgerId, idx]);
+    // 5,000 entries: verified on a thread; level 4, index 312 covers entries 4993 to 5008.
+    await plant(tenantLedger, 312);
+    expect(await storage.ledgers.verify(tenantLedger)).toMatchObject({
+      ok: false,
+      firstBadSeq: null,
+      reason: "the stored tree node at level 4, index 312 (entries 4993 to 5008) lies beyond the ledger's 5000 entries (the append that completes it would fail)",
+    });
+    await remove(tenantLedger, 312);
+    expect(await storage.ledgers.verify(tenantLedger)).toMatchObject({ ok: true, size: 5_000 });
+    // 40 entries: verified in-line.
+    const small = randomUUID();
+    await append(small, 40);
+    await plant(small, 2);
+    expect(reasonOf(await storage.ledgers.verify(small))).toBe("the stored tree node at level 4, index 2 (entries 33 to 48) lies beyond the ledger's 40 entries (the append that completes it would fail)");
+    await expect(append(small, 8)).rejects.toThrow(/duplicate key/);
+    await remove(small, 2);
+    expect(await storage.ledgers.verify(small)).toMatchObject({ ok: true, size: 40 });
+  });
+
   it('names an edited entry, a leaf hash cut to 31 bytes (its last byte moved into the MAC), and a forged stored node', async () => {
     await superuser.query("UPDATE bh.tenant_ledger SET mac = substring(leaf_hash from 32 for 1) || mac, leaf_hash = substring(leaf_hash from 1 for 31) WHERE tenant_id = $1 AND seq = 4500", [tenantLedger]);
     expect(await storage.ledgers.verify(tenantLedger)).toMatchObject({ ok: false, firstBadSeq: 4_500, reason: 'entry 4500 does not match its leaf hash (its content was changed)' });
