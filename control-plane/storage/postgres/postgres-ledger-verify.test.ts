@@ -115,6 +115,28 @@ describe('PostgreSQL ledger verify, off the event loop', () => {
     expect(await storage.ledgers.verify(small)).toMatchObject({ ok: true, size: 40 });
   });
 
+  it('in-line (a small ledger), reads the stored nodes in the entries\' snapshot: a node forged after the entries were read is not seen', async () => {
+    const small = randomUUID();
+    await append(small, 40);
+    const lock = new pg.Client({ connectionString: db.superuserUrl });
+    await lock.connect();
+    try {
+      // The node table locked: the verify reads its entries and head, then waits on the nodes.
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE bh.tenant_ledger_nodes IN ACCESS EXCLUSIVE MODE');
+      const verification = storage.ledgers.verify(small);
+      const waiting = async () => Number((await superuser.query<{ n: string }>("SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'bh.tenant_ledger_nodes'::regclass")).rows[0]?.n);
+      while ((await waiting()) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await lock.query('UPDATE bh.tenant_ledger_nodes SET hash = $1 WHERE tenant_id = $2 AND level = 4 AND idx = 1', [randomBytes(32), small]);
+      await lock.query('COMMIT');
+      // Read in a later snapshot (READ COMMITTED), the forged node would be named against older entries.
+      expect(await verification).toMatchObject({ ok: true, size: 40 });
+    } finally {
+      await lock.end();
+    }
+    expect(reasonOf(await storage.ledgers.verify(small))).toContain('level 4, index 1 (entries 17 to 32) differs');
+  });
+
   it('names an edited entry, a leaf hash cut to 31 bytes (its last byte moved into the MAC), and a forged stored node', async () => {
     await superuser.query("UPDATE bh.tenant_ledger SET mac = substring(leaf_hash from 32 for 1) || mac, leaf_hash = substring(leaf_hash from 1 for 31) WHERE tenant_id = $1 AND seq = 4500", [tenantLedger]);
     expect(await storage.ledgers.verify(tenantLedger)).toMatchObject({ ok: false, firstBadSeq: 4_500, reason: 'entry 4500 does not match its leaf hash (its content was changed)' });
