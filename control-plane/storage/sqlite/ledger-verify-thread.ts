@@ -9,31 +9,28 @@ import { workerModule } from './worker-module';
 /**
  * Verifies a SQLite ledger off the event loop (see ../ledger-ranges.ts): each aligned range is
  * streamed and checked on a thread of its own with its own read-only connection
- * (ledger-verify-worker.ts). `head` and `last` are read together before, so appends meanwhile are
- * not seen.
+ * (ledger-verify-worker.ts). `head`, `last` and `beyond` (a stored node past the head's size, see
+ * nodeBeyond) are read together before, so appends meanwhile are not seen.
  */
-export function verifyOffThread(file: string, key: Buffer, ledgerId: string, head: StoredHead | null, last: number): Promise<LedgerVerification> {
+export function verifyOffThread(file: string, key: Buffer, ledgerId: string, head: StoredHead | null, last: number, beyond: SubtreeRef | null): Promise<LedgerVerification> {
   const run = (start: number, end: number) => runVerifyThread(workerModule('ledger-verify-worker'), { file, key: new Uint8Array(key), ledgerId, start, end, last } satisfies VerifyRange);
-  const withDb = <T>(fn: (db: Database.Database) => T): Promise<T> => {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return Promise.resolve(fn(db));
-    } finally {
-      db.close();
-    }
-  };
   return verifyInRanges(
     key,
     ledgerId,
     head,
     last,
     run,
-    (nodes) =>
-      withDb((db) => {
+    (nodes) => {
+      const db = new Database(file, { readonly: true, fileMustExist: true });
+      try {
         const read = db.prepare('SELECT lower(hex(hash)) FROM ledger_nodes WHERE ledger_id = ? AND level = ? AND idx = ?').pluck();
-        return nodes.map((node) => read.get(ledgerId, node.level, node.index) as string | undefined);
-      }),
-    (size) => withDb((db) => nodeBeyond(db, ledgerId, size)),
+        return Promise.resolve(nodes.map((node) => read.get(ledgerId, node.level, node.index) as string | undefined));
+      } finally {
+        db.close();
+      }
+    },
+    // Read with the head: a verdict that passed has the head's size.
+    () => Promise.resolve(beyond),
   );
 }
 

@@ -291,6 +291,18 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
       expect(before[0]).not.toBeNull();
     });
 
+    it('does not see appends committed while it verifies: a node they complete is not one beyond the ledger', async () => {
+      await appendLarge();
+      // The head, last seq and any node beyond are read when verify starts; the threads take longer.
+      const verification = storage.ledgers.verify('provider');
+      await storage.transaction(async (tx) => {
+        // 16 entries complete level 4, index 4375 (entries 70001 to 70016).
+        for (let i = 1; i <= 16; i++) await tx.appendLedger('provider', { actor: 'operator:admin', eventType: 'TENANT_UPDATED', tenantId: null, details: { marker: `late-${i}` } }, '2026-12-06T03:00:00.000Z');
+      });
+      expect(await verification).toMatchObject({ ok: true, size: SIZE });
+      expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: true, size: SIZE + 16 });
+    });
+
     it('keeps the event loop answering while it verifies', async () => {
       await appendLarge();
       const finished = new Set<string>();

@@ -55,8 +55,12 @@ export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
       // Head and last seq as committed, read together, so appends meanwhile are not seen.
       const committed = new Database(db.name, { readonly: true, fileMustExist: true });
       try {
-        const { stored, last } = committed.transaction(() => ({ stored: storedHeadFromRow(committed.prepare(`SELECT ${HEAD_COLUMNS} FROM ledger_heads WHERE ledger_id = ?`).get(ledgerId)), last: lastOf(committed) }))();
-        return verifyOffThread(db.name, key, ledgerId, signedHead(stored), last);
+        // And a node beyond the head's size, read with them: an append meanwhile completes nodes past it.
+        const { head: signed, last, beyond } = committed.transaction(() => {
+          const stored = signedHead(storedHeadFromRow(committed.prepare(`SELECT ${HEAD_COLUMNS} FROM ledger_heads WHERE ledger_id = ?`).get(ledgerId)));
+          return { head: stored, last: lastOf(committed), beyond: nodeBeyond(committed, ledgerId, stored?.size ?? 0) };
+        })();
+        return verifyOffThread(db.name, key, ledgerId, signed, last, beyond);
       } finally {
         committed.close();
       }
