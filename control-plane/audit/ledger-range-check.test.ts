@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { entryFault, prepareAppend, type StoredEntry } from './ledger-chain';
 import { entryLeafHash, entryMac } from './ledger-codec';
-import { HexFrontier, RangeCheck, entryLeafHex, entryMacHex, nodeHex, type HexEntryRow } from './ledger-range-check';
+import { HexFrontier, RangeCheck, SpanCheck, alignedBlocks, entryLeafHex, entryMacHex, nodeHex, type HexEntryRow } from './ledger-range-check';
 import { MerkleFrontier, nodeHash } from './merkle';
 
 const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.constant('é'.repeat(9_000)), fc.constant('\ud800x'));
@@ -100,6 +100,61 @@ describe('ledger-range-check: the hex path hashes as the Buffer path', () => {
         expect(check.subtrees().map(([level, hash]) => [level, Buffer.from(hash).toString('hex')])).toEqual(reference.subtrees().map(([level, hash]) => [level, hash.toString('hex')]));
       }),
       { numRuns: 120 },
+    );
+  });
+
+  it('alignedBlocks cuts any span into power-of-two blocks, each starting at a multiple of its length', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 21 }), fc.integer({ min: 1, max: 2 ** 21 }), (start, length) => {
+        const blocks = alignedBlocks(start, start + length);
+        let at = start;
+        for (const [from, to] of blocks) {
+          const size = to - from;
+          expect(from).toBe(at);
+          expect(size & (size - 1)).toBe(0);
+          expect(from % size).toBe(0);
+          at = to;
+        }
+        expect(at).toBe(start + length);
+        expect(blocks.length).toBeLessThanOrEqual(2 * 22);
+      }),
+    );
+    expect(alignedBlocks(499_712, 1_000_000).map(([from, to]) => to - from)).toEqual([8192, 16384, 262144, 131072, 65536, 16384, 512, 64]);
+  });
+
+  it('SpanCheck over any span: the first fault of the Buffer path, and subtrees that join the ledger before it into the ledger up to its end', () => {
+    const key = randomBytes(32);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 0, max: 3 }), (size, seed, tamper) => {
+        const entries = ledger(key, 'provider', size, seed);
+        const start = seed % size;
+        const end = start + 1 + (Math.floor(seed / size) % (size - start));
+        const target = start + 1 + (seed % (end - start));
+        const rows = entries.map(hexRow);
+        const at = rows[target - 1] as HexEntryRow;
+        if (tamper === 1) at.detailsJson = `${at.detailsJson} `;
+        if (tamper === 2) at.macHex = at.macHex.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+        if (tamper === 3) rows.splice(target - 1, 1);
+        const check = new SpanCheck(key, 'provider', start, end, 4, () => undefined);
+        for (const row of rows.filter((r) => r.seq > start)) if (!check.add(row)) break;
+        const leaves = entries.map((entry) => entry.leafHash);
+        if (tamper === 0) {
+          expect(check.fault).toBeNull();
+          expect(check.checked).toBe(end - start);
+          // The ledger's first `start` leaves, then the span's subtrees: the ledger's first `end`.
+          const joined = new MerkleFrontier();
+          leaves.slice(0, start).forEach((leaf) => joined.append(leaf));
+          for (const [level, hash] of check.subtrees()) joined.appendSubtree(level, hash);
+          const reference = new MerkleFrontier();
+          leaves.slice(0, end).forEach((leaf) => reference.append(leaf));
+          expect(joined.subtrees().map(([level, hash]) => [level, hash.toString('hex')])).toEqual(reference.subtrees().map(([level, hash]) => [level, hash.toString('hex')]));
+        } else {
+          // The ledger's last entry removed: rows run out, and the join's head check names it.
+          expect(check.fault?.seq).toBe(tamper === 3 && target === size ? undefined : target);
+          expect(check.checked).toBe(target - 1 - start);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 

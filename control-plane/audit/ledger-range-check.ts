@@ -135,6 +135,11 @@ export class RangeCheck {
     };
   }
 
+  /** The range's number of entries. */
+  get length(): number {
+    return this.end - this.start;
+  }
+
   /** Checks the next stored row; false once the range is whole or has a fault (read no more). */
   add(row: HexEntryRow): boolean {
     const expectedSeq = this.start + this.frontier.size + 1;
@@ -159,5 +164,82 @@ export class RangeCheck {
   /** The range's checked entries as perfect subtrees, largest first: [level, root]. */
   subtrees(): [number, Uint8Array][] {
     return this.frontier.subtrees().map(([level, hex]) => [level, Buffer.from(hex, 'hex')]);
+  }
+}
+
+/**
+ * A span's aligned blocks: [start, end) cut into the largest power-of-two blocks each starting at
+ * a multiple of its own length, so every block's frontier joins the ledger's as whole subtrees
+ * whatever the span's ends (a span ends where a thread's share ends, not on a power of two).
+ */
+export function alignedBlocks(start: number, end: number): [number, number][] {
+  const blocks: [number, number][] = [];
+  for (let from = start; from < end; ) {
+    let size = 1;
+    while (from % (size * 2) === 0 && from + size * 2 <= end) size *= 2;
+    blocks.push([from, from + size]);
+    from += size;
+  }
+  return blocks;
+}
+
+/**
+ * The entries of a span (leaf indexes `start`..`end`-1), checked as RangeCheck checks each of its
+ * aligned blocks in turn, rows read in seq order across them: one thread's share of a ledger.
+ */
+export class SpanCheck {
+  readonly #checks: RangeCheck[] = [];
+  readonly #blocks: [number, number][];
+  #checked = 0;
+
+  constructor(
+    private readonly key: Buffer,
+    private readonly ledgerId: string,
+    start: number,
+    end: number,
+    private readonly fromLevel: number,
+    private readonly storedNode: (level: number, index: number) => string | undefined,
+  ) {
+    this.#blocks = alignedBlocks(start, end);
+    this.#next();
+  }
+
+  #next(): boolean {
+    const block = this.#blocks[this.#checks.length];
+    if (block === undefined) return false;
+    this.#checks.push(new RangeCheck(this.key, this.ledgerId, block[0], block[1], this.fromLevel, this.storedNode));
+    return true;
+  }
+
+  /** Checks the next stored row; false once the span is whole or has a fault (read no more). */
+  add(row: HexEntryRow): boolean {
+    const check = this.#checks[this.#checks.length - 1];
+    if (check === undefined) return false;
+    if (check.add(row)) return true;
+    if (check.fault !== null) return false;
+    this.#checked += check.frontier.size;
+    return this.#next();
+  }
+
+  /** Entries of the span checked so far. */
+  get checked(): number {
+    const check = this.#checks[this.#checks.length - 1];
+    return this.#checked + (check !== undefined && check.frontier.size < check.length ? check.frontier.size : 0);
+  }
+
+  /** The span's first bad entry, or null. */
+  get fault(): { seq: number; reason: string } | null {
+    return this.#checks[this.#checks.length - 1]?.fault ?? null;
+  }
+
+  /** Why the first stored node the span completes is wrong, or null. */
+  get nodeFault(): string | null {
+    for (const check of this.#checks) if (check.nodeFault !== null) return check.nodeFault;
+    return null;
+  }
+
+  /** The span's checked entries as perfect subtrees in leaf order: [level, root]. */
+  subtrees(): [number, Uint8Array][] {
+    return this.#checks.flatMap((check) => check.subtrees());
   }
 }

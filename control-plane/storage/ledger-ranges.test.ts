@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signHead } from '../audit/ledger-chain';
+import { alignedBlocks } from '../audit/ledger-range-check';
 import { MerkleFrontier } from '../audit/merkle';
 import type { VerifyRangeResult } from './sqlite/ledger-verify-protocol';
-import { verifyInRanges } from './ledger-ranges';
+import { threadShares, verifyInRanges } from './ledger-ranges';
 import type { StoredNode } from './ledger';
 import type { LedgerVerification } from './types';
 
@@ -21,10 +22,14 @@ leaves.forEach((leaf) => whole.append(leaf, (level, index, hash) => stored.set(`
 const head = signHead(key, 'provider', whole);
 const reasonOf = (verification: LedgerVerification): string => (verification.ok ? 'ok' : verification.reason);
 
+/** A thread's answer for its share: each aligned block's subtrees, in order (as SpanCheck). */
 function rangeOf(start: number, end: number, extra: Partial<VerifyRangeResult> = {}): VerifyRangeResult {
-  const frontier = new MerkleFrontier();
-  leaves.slice(start, end).forEach((leaf) => frontier.append(leaf));
-  return { subtrees: frontier.subtrees(), fault: null, nodeFault: null, ...extra };
+  const subtrees = alignedBlocks(start, end).flatMap(([from, to]) => {
+    const frontier = new MerkleFrontier();
+    leaves.slice(from, to).forEach((leaf) => frontier.append(leaf));
+    return frontier.subtrees();
+  });
+  return { subtrees, fault: null, nodeFault: null, ...extra };
 }
 
 /** No stored node beyond the ledger's size. */
@@ -33,14 +38,14 @@ const none = () => Promise.resolve(null);
 describe('verify in aligned ranges', () => {
   it('joins the ranges into the root of the signed head, and compares the nodes the join completes', async () => {
     const asked: string[] = [];
-    const ranges: number[] = [];
+    const ranges: [number, number][] = [];
     const verdict = await verifyInRanges(
       key,
       'provider',
       head,
       SIZE,
       (start, end) => {
-        ranges.push(end - start);
+        ranges.push([start, end]);
         return Promise.resolve(rangeOf(start, end));
       },
       (nodes: readonly StoredNode[]) => {
@@ -51,11 +56,23 @@ describe('verify in aligned ranges', () => {
     );
     expect(verdict).toMatchObject({ ok: true, size: SIZE });
     expect(verdict.root).toEqual(head.root);
-    // Every node above a range's width, and only those, is asked for (ranges are 2^15 or more).
-    const width = Math.max(...ranges);
-    const expected = [...stored.keys()].filter((ref) => 2 ** Number(ref.split('/')[0]) > width);
+    // Every stored node (level 4 and up) that no thread's aligned block holds whole, and only those, is asked for.
+    const blocks = ranges.flatMap(([start, end]) => alignedBlocks(start, end));
+    const inABlock = (level: number, index: number) => blocks.some(([from, to]) => index * 2 ** level >= from && (index + 1) * 2 ** level <= to);
+    const expected = [...stored.keys()].filter((ref) => {
+      const [level, index] = ref.split('/').map(Number) as [number, number];
+      return level >= 4 && !inABlock(level, index);
+    });
     expect(asked.sort()).toEqual(expected.sort());
     expect(asked).toContain('17/0');
+  });
+
+  it('cuts a ledger into even shares per thread on multiples of 4,096: not 52% of a million to one thread', () => {
+    expect(threadShares(1_000_000, 2)).toEqual([[0, 499_712], [499_712, 1_000_000]]);
+    expect(threadShares(1_000_000, 4)).toEqual([[0, 249_856], [249_856, 499_712], [499_712, 749_568], [749_568, 1_000_000]]);
+    expect(threadShares(40_000, 2)).toEqual([[0, 20_480], [20_480, 40_000]]);
+    expect(threadShares(5_000, 2)).toEqual([[0, 5_000]]);
+    expect(threadShares(70_000, 1)).toEqual([[0, 70_000]]);
   });
 
   it('names a forged node over several ranges; an entry fault or a range node fault comes first', async () => {

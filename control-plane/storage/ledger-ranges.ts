@@ -10,6 +10,24 @@ import type { LedgerVerification } from './types';
 const MAX_THREADS = 4;
 /** Ranges are never smaller: a thread costs a few milliseconds to start. */
 const MIN_RANGE = 2 ** 15;
+/** Where a thread's share may end: each share is checked in aligned blocks (SpanCheck), so this only bounds how many. */
+const SHARE_STEP = 2 ** 12;
+
+/**
+ * `last` entries cut into one even share per thread (no more shares than MIN_RANGEs), ending on
+ * multiples of SHARE_STEP. Shares of aligned powers of two left one thread 52% of a million.
+ */
+export function threadShares(last: number, threads: number): [number, number][] {
+  const count = Math.max(1, Math.min(threads, Math.ceil(last / MIN_RANGE)));
+  const shares: [number, number][] = [];
+  let start = 0;
+  for (let i = 1; i <= count && start < last; i++) {
+    const end = i === count ? last : Math.round((last * i) / count / SHARE_STEP) * SHARE_STEP;
+    if (end > start) shares.push([start, end]);
+    start = Math.max(start, end);
+  }
+  return shares;
+}
 
 /**
  * Runs a verify thread on `data` and answers its `done` message's result; `progress` hears its
@@ -35,10 +53,10 @@ export function runVerifyThread(module: URL, data: unknown, progress?: (checked:
 }
 
 /**
- * Verifies a ledger of `last` entries in aligned ranges (a power of two long, so each range's
- * frontier joins the previous ones as whole subtrees), each checked by `run` on a thread of its
- * own; the ranges are joined in order, and the first fault in seq order is the answer, as the
- * in-line verify names it; then the first stored tree node that differs from the recomputed tree
+ * Verifies a ledger of `last` entries in one share per thread (threadShares), each checked by
+ * `run` on a thread of its own in aligned blocks (so its subtrees join the previous ones whole);
+ * the shares are joined in order, and the first fault in seq order is the answer, as the in-line
+ * verify names it; then the first stored tree node that differs from the recomputed tree
  * (those above a range's width are completed here, and read with `storedNodes` as hex); then the
  * signed head; then a stored node beyond its size (`nodeBeyond`). `head` and `last` are read
  * together before, so appends meanwhile are not seen.
@@ -52,11 +70,7 @@ export async function verifyInRanges(
   storedNodes: (nodes: readonly StoredNode[]) => Promise<(string | undefined)[]>,
   nodeBeyond: (size: number) => Promise<SubtreeRef | null>,
 ): Promise<LedgerVerification> {
-  const threads = Math.max(1, Math.min(MAX_THREADS, availableParallelism()));
-  let width = MIN_RANGE;
-  while (width * threads < last) width *= 2;
-  const ranges: [number, number][] = [];
-  for (let start = 0; start < last; start += width) ranges.push([start, Math.min(start + width, last)]);
+  const ranges = threadShares(last, Math.max(1, Math.min(MAX_THREADS, availableParallelism())));
   const results = await Promise.all(ranges.map(([start, end]) => run(start, end)));
   const frontier = new MerkleFrontier();
   const joined: StoredNode[] = [];

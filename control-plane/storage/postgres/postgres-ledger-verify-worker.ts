@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { parentPort, workerData } from 'node:worker_threads';
-import { RangeCheck } from '../../audit/ledger-range-check';
+import { SpanCheck } from '../../audit/ledger-range-check';
 import { STORED_NODE_LEVEL } from '../ledger';
 import type { VerifyRangeResult } from '../sqlite/ledger-verify-protocol';
 import { SNAPSHOT_ID, ownWhere, type PostgresVerifyMessage, type PostgresVerifyRange } from './postgres-ledger-verify-protocol';
@@ -30,12 +30,12 @@ export async function verifyRange(job: PostgresVerifyRange, progress: (checked: 
       const width = 2 ** level;
       const { rows } = await client.query<[string, string]>({
         text: `SELECT idx, encode(hash, 'hex') FROM ${job.nodes} ${ownWhere(job, [`level = $${n + 1}`, `idx >= $${n + 2}`, `idx < $${n + 3}`])}`,
-        values: [...ownValues, level, job.start / width, Math.floor(job.end / width)],
+        values: [...ownValues, level, Math.ceil(job.start / width), Math.floor(job.end / width)],
         rowMode: 'array',
       });
       for (const [idx, hash] of rows) stored.set(`${level}/${idx}`, hash);
     }
-    const check = new RangeCheck(Buffer.from(job.key), job.ledgerId, job.start, job.end, STORED_NODE_LEVEL, (level, index) => stored.get(`${level}/${index}`));
+    const check = new SpanCheck(Buffer.from(job.key), job.ledgerId, job.start, job.end, STORED_NODE_LEVEL, (level, index) => stored.get(`${level}/${index}`));
     // Pages by seq (after, after + PAGE]: the next page's bounds are known before this page is
     // checked, so its statement is sent first and the server reads it while this thread hashes.
     // Read on past the range's end: a range whose last entry is gone names it by the next one.
@@ -53,7 +53,7 @@ export async function verifyRange(job: PostgresVerifyRange, progress: (checked: 
         more = check.add({ seq: Number(seq), ts, actor, eventType, tenantId: job.tenant ?? tenant ?? null, detailsJson, leafHex, macHex });
         if (!more) break;
       }
-      progress(check.frontier.size);
+      progress(check.checked);
       if (!more) {
         // Whole, or a fault: the page already asked for is read and dropped.
         await next;
