@@ -1,16 +1,22 @@
 import { z } from 'zod';
 import { Timestamp, Uuid } from './common';
 
+/** A batch id: chosen by the agent and reused on retry. */
+export const BATCH_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The bounds of a result's numbers and strings, shared with the ingest route's fast path (http/agent/ingest-body.ts). */
+export const RESULT_BOUNDS = { maxLatencyMs: 3_600_000, maxTarget: 2048, maxStatusCode: 999, maxError: 1000 } as const;
+
 /** One probe result. The clear columns are test_id, ts, latency_ms and ok; the rest is sealed with the batch. */
 export const IngestResult = z.strictObject({
   test_id: Uuid,
   ts: Timestamp,
   /** null when the probe got no answer (a loss). */
-  latency_ms: z.number().min(0).max(3_600_000).nullable(),
+  latency_ms: z.number().min(0).max(RESULT_BOUNDS.maxLatencyMs).nullable(),
   ok: z.boolean(),
-  target: z.string().max(2048).optional(),
-  status_code: z.number().int().min(0).max(999).optional(),
-  error: z.string().max(1000).optional(),
+  target: z.string().max(RESULT_BOUNDS.maxTarget).optional(),
+  status_code: z.number().int().min(0).max(RESULT_BOUNDS.maxStatusCode).optional(),
+  error: z.string().max(RESULT_BOUNDS.maxError).optional(),
 });
 export type IngestResult = z.infer<typeof IngestResult>;
 
@@ -33,7 +39,7 @@ export const MAX_BATCH_UNITS = 5000;
 export const IngestRequest = z
   .strictObject({
     /** Chosen by the agent and reused on retry: a batch id is stored once per tenant. */
-    batch_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, '1-128 characters: letters, digits, . _ : -'),
+    batch_id: z.string().regex(BATCH_ID_PATTERN, '1-128 characters: letters, digits, . _ : -'),
     results: z.array(IngestResult).max(MAX_BATCH_UNITS).default([]),
     flow_events: z.array(FlowEvent).max(MAX_BATCH_UNITS).default([]),
   })

@@ -6,7 +6,7 @@ import { ApiError } from '../../errors';
 import type { IngestTicket } from '../../ingest/ingest-admission';
 import { prepareBatch } from '../../telemetry/batch-details';
 import type { RouteContext } from '../context';
-import { parseWith } from '../validation';
+import { parseIngestBody } from './ingest-body';
 import { ConnectionBounds } from '../../ingest/connection-bounds';
 import { RefusedConnections } from './refused-connections';
 
@@ -90,7 +90,7 @@ export function ingestRoutes(ctx: RouteContext) {
           throw new ApiError(401, 'unauthorized', 'Send Authorization: Bearer <bha_ token>.');
         }
         ticket.takeUnvalidated(request.body);
-        const body = parseWith(IngestRequest, request.body);
+        const body = parseIngestBody(request.body);
         const units = ticket.admit(body);
         await ticket.checkTests(body);
         const { tenant, token } = ticket.auth;
