@@ -16,6 +16,7 @@ import { Agent, request } from 'undici';
 import { BATCH_UNITS_HEADER } from '../../contracts/telemetry';
 import { batchBody, TEST_IDS } from './agent-batches';
 import { diskFloor, storageFloor } from './disk-floor';
+import { startTransportFloor, type FloorMode } from './transport-floor';
 import type { NoisyAgentsConfig, NoisyCommand, NoisyReport } from './noisy-agents';
 import { deriveLedgerKey } from '../../control-plane/audit/ledger-codec';
 import Database from 'better-sqlite3';
@@ -205,20 +206,20 @@ export async function startBenchServer(options: { fairness: boolean; connections
   };
 }
 
-/** An agent of a tenant with no practical limit, sending batches of 500 back to back from `senders` connections. */
-async function throughputAgents(bench: BenchServer, senders: number) {
-  const { agent, testIds } = await bench.tenant('throughput', { ingest_rate_per_sec: 10_000_000, ingest_burst: 100_000_000, query_budget: 1000 });
+type ThroughputRun = (seconds: number) => Promise<{ acked: number; refused: number; resultsPerSec: number }>;
+
+/** `senders` agents sending batches of 500 back to back through `send` (which answers a status), after a warm-up. */
+async function backToBack(send: (body: string) => Promise<number>, testIds: readonly string[], senders: number): Promise<ThroughputRun> {
   /** Results/s acknowledged over `seconds`. */
-  const run = async (seconds: number): Promise<{ acked: number; refused: number; resultsPerSec: number }> => {
+  const run: ThroughputRun = async (seconds) => {
     let acked = 0;
     let refused = 0;
     const started = performance.now();
     const deadline = started + seconds * 1000;
-    const send = async () => {
+    const sender = async () => {
       while (performance.now() < deadline) {
         try {
-          const response = await bench.ingest(agent, batchBody(randomUUID(), 500, testIds), 500);
-          if (response.status === 202) acked++;
+          if ((await send(batchBody(randomUUID(), 500, testIds))) === 202) acked++;
           else refused++;
         } catch (error) {
           // A keep-alive connection the server closed as idle while this process ran the raw
@@ -228,13 +229,41 @@ async function throughputAgents(bench: BenchServer, senders: number) {
         }
       }
     };
-    await Promise.all(Array.from({ length: senders }, send));
+    await Promise.all(Array.from({ length: senders }, sender));
     const elapsed = (performance.now() - started) / 1000;
     return { acked, refused, resultsPerSec: Math.round((acked * 500) / elapsed) };
   };
   // Warm-up: JIT, connections, the store's first pages.
   await run(2);
   return run;
+}
+
+/** An agent of a tenant with no practical limit, sending batches of 500 back to back from `senders` connections. */
+async function throughputAgents(bench: BenchServer, senders: number): Promise<ThroughputRun> {
+  const { agent, testIds } = await bench.tenant('throughput', { ingest_rate_per_sec: 10_000_000, ingest_burst: 100_000_000, query_budget: 1000 });
+  return backToBack(async (body) => (await bench.ingest(agent, body, 500)).status, testIds, senders);
+}
+
+/**
+ * The same agents against a server that does nothing with their batches (transport-floor.ts): what
+ * HTTPS and this process's own sending leave of the machine's two cores. `close` ends it.
+ */
+async function floorAgents(mode: FloorMode, senders: number): Promise<{ run: ThroughputRun; close: () => Promise<void> }> {
+  const floor = await startTransportFloor(mode);
+  const dispatcher = new Agent({ connect: { ca: floor.ca }, connections: senders });
+  const send = async (body: string): Promise<number> => {
+    const response = await request(`${floor.url}/agent/v1/ingest`, { method: 'POST', dispatcher, headers: { authorization: 'Bearer bha_floor', 'content-type': 'application/json', [BATCH_UNITS_HEADER]: '500' }, body });
+    await response.body.text();
+    return response.statusCode;
+  };
+  const run = await backToBack(send, TEST_IDS, senders);
+  return {
+    run,
+    close: async () => {
+      await dispatcher.close();
+      await floor.close();
+    },
+  };
 }
 
 /** Results/s acknowledged at batches of 500 from `senders` agents sending back to back, after a warm-up. */
@@ -314,26 +343,55 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
   const rounds = options.rounds ?? 3;
   // One agent token sends from every connection: a load generator, not agents, so the per-token bound is raised to match.
   const bench = await startBenchServer({ fairness: true, connections: senders, agentConnections: senders });
+  const floors: { close: () => Promise<void> }[] = [];
   try {
     const run = await throughputAgents(bench, senders);
-    const perRound: { lean_raw_500_per_tx: number; raw_500_per_tx: number; raw_10000_per_tx: number; end_to_end: number; ratio_lean: number; ratio_500: number }[] = [];
+    const readFloor = await floorAgents('read', senders);
+    floors.push(readFloor);
+    const jsonFloor = await floorAgents('json', senders);
+    floors.push(jsonFloor);
+    const perRound: {
+      lean_raw_500_per_tx: number;
+      raw_500_per_tx: number;
+      raw_10000_per_tx: number;
+      end_to_end: number;
+      transport_floor: number;
+      transport_json_floor: number;
+      ratio_lean: number;
+      ratio_500: number;
+      ratio_floor: number;
+    }[] = [];
     let acked = 0;
     let refused = 0;
     for (let r = 0; r < rounds; r++) {
-      // The server idles while the raw inserts run in this process.
+      // The server idles while the raw inserts run in this process, and while the floors run.
       const lean = leanInsertRate(150_000, 500);
       const raw500 = rawInsertRate(150_000, 500);
       const rawBulk = rawInsertRate(150_000, 10_000);
       const e2e = await run(seconds);
       acked += e2e.acked;
       refused += e2e.refused;
-      perRound.push({ lean_raw_500_per_tx: lean, raw_500_per_tx: raw500, raw_10000_per_tx: rawBulk, end_to_end: e2e.resultsPerSec, ratio_lean: round(e2e.resultsPerSec / lean), ratio_500: round(e2e.resultsPerSec / raw500) });
+      const floor = (await readFloor.run(seconds)).resultsPerSec;
+      const jsonFloorRate = (await jsonFloor.run(seconds)).resultsPerSec;
+      perRound.push({
+        lean_raw_500_per_tx: lean,
+        raw_500_per_tx: raw500,
+        raw_10000_per_tx: rawBulk,
+        end_to_end: e2e.resultsPerSec,
+        transport_floor: floor,
+        transport_json_floor: jsonFloorRate,
+        ratio_lean: round(e2e.resultsPerSec / lean),
+        ratio_500: round(e2e.resultsPerSec / raw500),
+        ratio_floor: round(e2e.resultsPerSec / floor),
+      });
     }
     const sum = (pick: (round: (typeof perRound)[number]) => number) => perRound.reduce((total, entry) => total + pick(entry), 0);
     const e2e = Math.round(sum((entry) => entry.end_to_end) / rounds);
     const rawPer500 = Math.round(sum((entry) => entry.raw_500_per_tx) / rounds);
     const rawBulk = Math.round(sum((entry) => entry.raw_10000_per_tx) / rounds);
     const lean = Math.round(sum((entry) => entry.lean_raw_500_per_tx) / rounds);
+    const floor = Math.round(sum((entry) => entry.transport_floor) / rounds);
+    const jsonFloorRate = Math.round(sum((entry) => entry.transport_json_floor) / rounds);
     // After a clean stop: the server has closed its stores (WAL checkpointed).
     await bench.stop();
     const disk = diskPerResult(bench.dataDir);
@@ -342,6 +400,13 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
       // P1: five integer columns in a rowid table, no index, 500 rows a transaction, synchronous=FULL.
       lean_raw_rows_per_sec_500_per_tx: lean,
       e2e_over_lean_raw: round(e2e / lean),
+      // The same agents against a server that only reads each body (and, json, parses it) before 202:
+      // what HTTPS and the senders themselves leave of this machine's two cores (transport-floor.ts).
+      transport_floor_results_per_sec: floor,
+      transport_json_floor_results_per_sec: jsonFloorRate,
+      transport_floor_over_lean_raw: round(floor / lean),
+      e2e_over_transport_floor: round(e2e / floor),
+      e2e_over_transport_json_floor: round(e2e / jsonFloorRate),
       // Disk: every telemetry file (data and indexes) over the results stored in it.
       disk_bytes_per_result: disk.bytesPerResult,
       disk_bytes: disk.bytes,
@@ -361,6 +426,7 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
       body_bytes: Buffer.byteLength(batchBody(randomUUID(), 500, TEST_IDS)),
     };
   } finally {
+    for (const floor of floors) await floor.close();
     await bench.close();
   }
 }

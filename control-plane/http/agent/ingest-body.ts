@@ -2,9 +2,15 @@ import { Timestamp, Uuid } from '../../../contracts/common';
 import { BATCH_ID_PATTERN, IngestRequest, MAX_BATCH_UNITS, RESULT_BOUNDS } from '../../../contracts/telemetry';
 import { parseWith } from '../validation';
 
-// The contract's own patterns, so the fast path can never drift from the schema it stands in for.
-const UUID_PATTERN = Uuid._zod.pattern;
-const TIMESTAMP_PATTERN = Timestamp._zod.pattern;
+/** The contract's own pattern for a string format, so the fast path cannot drift from the schema it stands in for. */
+function formatPattern(schema: { def: { pattern?: RegExp | undefined } }): RegExp {
+  const { pattern } = schema.def;
+  if (pattern === undefined) throw new Error('a string format without a pattern: the ingest fast path cannot stand in for it');
+  return pattern;
+}
+
+const UUID_PATTERN = formatPattern(Uuid);
+const TIMESTAMP_PATTERN = formatPattern(Timestamp);
 
 const BODY_KEYS: ReadonlySet<string> = new Set(['batch_id', 'results', 'flow_events']);
 const RESULT_KEYS: ReadonlySet<string> = new Set(['test_id', 'ts', 'latency_ms', 'ok', 'target', 'status_code', 'error']);
