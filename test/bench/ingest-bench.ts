@@ -17,6 +17,7 @@ import { BATCH_UNITS_HEADER } from '../../contracts/telemetry';
 import { batchBody, TEST_IDS } from './agent-batches';
 import { diskFloor, storageFloor } from './disk-floor';
 import { startTransportFloor, type FloorMode } from './transport-floor';
+import { cpuPerResult, meanCpu, type CpuPerResult } from './thread-cpu';
 import type { NoisyAgentsConfig, NoisyCommand, NoisyReport } from './noisy-agents';
 import { deriveLedgerKey } from '../../control-plane/audit/ledger-codec';
 import Database from 'better-sqlite3';
@@ -206,14 +207,15 @@ export async function startBenchServer(options: { fairness: boolean; connections
   };
 }
 
-type ThroughputRun = (seconds: number) => Promise<{ acked: number; refused: number; resultsPerSec: number }>;
+type ThroughputRun = (seconds: number) => Promise<{ acked: number; refused: number; resultsPerSec: number; cpu: CpuPerResult | null }>;
 
 /** `senders` agents sending batches of 500 back to back through `send` (which answers a status), after a warm-up. */
-async function backToBack(send: (body: string) => Promise<number>, testIds: readonly string[], senders: number): Promise<ThroughputRun> {
+async function backToBack(send: (body: string) => Promise<number>, testIds: readonly string[], senders: number, serverPid: number): Promise<ThroughputRun> {
   /** Results/s acknowledged over `seconds`. */
   const run: ThroughputRun = async (seconds) => {
     let acked = 0;
     let refused = 0;
+    const cpu = cpuPerResult(serverPid);
     const started = performance.now();
     const deadline = started + seconds * 1000;
     const sender = async () => {
@@ -231,7 +233,7 @@ async function backToBack(send: (body: string) => Promise<number>, testIds: read
     };
     await Promise.all(Array.from({ length: senders }, sender));
     const elapsed = (performance.now() - started) / 1000;
-    return { acked, refused, resultsPerSec: Math.round((acked * 500) / elapsed) };
+    return { acked, refused, resultsPerSec: Math.round((acked * 500) / elapsed), cpu: cpu(acked * 500) };
   };
   // Warm-up: JIT, connections, the store's first pages.
   await run(2);
@@ -241,7 +243,7 @@ async function backToBack(send: (body: string) => Promise<number>, testIds: read
 /** An agent of a tenant with no practical limit, sending batches of 500 back to back from `senders` connections. */
 async function throughputAgents(bench: BenchServer, senders: number): Promise<ThroughputRun> {
   const { agent, testIds } = await bench.tenant('throughput', { ingest_rate_per_sec: 10_000_000, ingest_burst: 100_000_000, query_budget: 1000 });
-  return backToBack(async (body) => (await bench.ingest(agent, body, 500)).status, testIds, senders);
+  return backToBack(async (body) => (await bench.ingest(agent, body, 500)).status, testIds, senders, bench.server.child.pid ?? 0);
 }
 
 /**
@@ -256,7 +258,7 @@ async function floorAgents(mode: FloorMode, senders: number): Promise<{ run: Thr
     await response.body.text();
     return response.statusCode;
   };
-  const run = await backToBack(send, TEST_IDS, senders);
+  const run = await backToBack(send, TEST_IDS, senders, floor.pid);
   return {
     run,
     close: async () => {
@@ -360,6 +362,7 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
       ratio_lean: number;
       ratio_500: number;
       ratio_floor: number;
+      cpu_us_per_result: Record<'end_to_end' | 'transport_floor' | 'transport_json_floor', CpuPerResult | null>;
     }[] = [];
     let acked = 0;
     let refused = 0;
@@ -371,8 +374,10 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
       const e2e = await run(seconds);
       acked += e2e.acked;
       refused += e2e.refused;
-      const floor = (await readFloor.run(seconds)).resultsPerSec;
-      const jsonFloorRate = (await jsonFloor.run(seconds)).resultsPerSec;
+      const floorRun = await readFloor.run(seconds);
+      const jsonFloorRun = await jsonFloor.run(seconds);
+      const floor = floorRun.resultsPerSec;
+      const jsonFloorRate = jsonFloorRun.resultsPerSec;
       perRound.push({
         lean_raw_500_per_tx: lean,
         raw_500_per_tx: raw500,
@@ -383,6 +388,7 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
         ratio_lean: round(e2e.resultsPerSec / lean),
         ratio_500: round(e2e.resultsPerSec / raw500),
         ratio_floor: round(e2e.resultsPerSec / floor),
+        cpu_us_per_result: { end_to_end: e2e.cpu, transport_floor: floorRun.cpu, transport_json_floor: jsonFloorRun.cpu },
       });
     }
     const sum = (pick: (round: (typeof perRound)[number]) => number) => perRound.reduce((total, entry) => total + pick(entry), 0);
@@ -407,6 +413,13 @@ export async function ingestThroughput(options: { seconds?: number; senders?: nu
       transport_floor_over_lean_raw: round(floor / lean),
       e2e_over_transport_floor: round(e2e / floor),
       e2e_over_transport_json_floor: round(e2e / jsonFloorRate),
+      // CPU per result (the agents here, the server's main thread and its other threads), averaged
+      // over the rounds: unlike results/s, it does not move with the shared machine's load.
+      cpu_us_per_result: {
+        end_to_end: meanCpu(perRound.map((entry) => entry.cpu_us_per_result.end_to_end)),
+        transport_floor: meanCpu(perRound.map((entry) => entry.cpu_us_per_result.transport_floor)),
+        transport_json_floor: meanCpu(perRound.map((entry) => entry.cpu_us_per_result.transport_json_floor)),
+      },
       // Disk: every telemetry file (data and indexes) over the results stored in it.
       disk_bytes_per_result: disk.bytesPerResult,
       disk_bytes: disk.bytes,

@@ -16,7 +16,7 @@ interface Ready {
 }
 
 /** Starts the floor server in a child process; `close` ends it. */
-export async function startTransportFloor(mode: FloorMode): Promise<{ url: string; ca: string; close: () => Promise<void> }> {
+export async function startTransportFloor(mode: FloorMode): Promise<{ url: string; ca: string; pid: number; close: () => Promise<void> }> {
   const child = fork(fileURLToPath(import.meta.url), [mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('message', (message) => resolve(message as Ready));
@@ -25,6 +25,7 @@ export async function startTransportFloor(mode: FloorMode): Promise<{ url: strin
   return {
     url: `https://127.0.0.1:${ready.port}`,
     ca: ready.ca,
+    pid: child.pid ?? 0,
     close: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
