@@ -27,6 +27,26 @@ describe('tenant rows', () => {
     expect(tenantFromRow(tenantColumns({ ...tenant, fairness: null }))).toEqual({ ...tenant, fairness: null });
   });
 
+  it('reads a row it has read before from memory, as a record of its own, and a changed row anew', () => {
+    const first = tenantFromRow(tenantColumns(tenant));
+    first.quotas.max_agents = 1;
+    if (first.fairness !== null) first.fairness.query_budget = 1;
+    first.state = 'deleted';
+    // The same row again: the caller's changes to its record reach no one else.
+    expect(tenantFromRow(tenantColumns(tenant))).toEqual(tenant);
+    // One column changed (as a suspension or new limits would): the new content, never the old.
+    expect(tenantFromRow(tenantColumns({ ...tenant, state: 'suspended' })).state).toBe('suspended');
+    expect(tenantFromRow(tenantColumns({ ...tenant, quotas: { ...defaultQuotas, max_tests: 7 } })).quotas.max_tests).toBe(7);
+    expect(tenantFromRow(tenantColumns(tenant))).toEqual(tenant);
+  });
+
+  it('refuses a bad row every time, never from memory', () => {
+    const bad = { ...tenantColumns(tenant), quotas: '{"max_agents":"many"}' };
+    expect(() => tenantFromRow(bad)).toThrow();
+    expect(() => tenantFromRow(bad)).toThrow();
+    expect(() => tenantFromRow({ ...tenantColumns(tenant), created_at: 1n })).toThrow();
+  });
+
   it('refuses a row with an unknown isolation model or quotas it cannot read', () => {
     expect(() => tenantFromRow({ ...tenantColumns(tenant), isolation_model: 'shared' })).toThrow();
     expect(() => tenantFromRow({ ...tenantColumns(tenant), quotas: '{"max_agents":"many"}' })).toThrow();

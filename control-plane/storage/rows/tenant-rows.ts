@@ -56,7 +56,43 @@ const Row = z.object({
   handed_over_at: optionalText,
 });
 
+/**
+ * Rows already parsed, by their exact content: every authenticated request reads its tenant's row,
+ * and checking it with the schema (two JSON columns among them) was a tenth of an agent's request
+ * on the main thread. A row whose content changed in any way is a new key, so nothing stale is
+ * returned. Bounded: past the bound it starts again (a provider listing 10,000 tenants).
+ */
+const parsedRows = new Map<string, TenantRecord>();
+const MAX_PARSED_ROWS = 1024;
+
+/** A record of its own for each caller: no caller's change reaches another through the cache. */
+function copyOf(record: TenantRecord): TenantRecord {
+  return { ...record, quotas: { ...record.quotas }, fairness: record.fairness === null ? null : { ...record.fairness } };
+}
+
 export function tenantFromRow(value: unknown): TenantRecord {
+  const key = rowKey(value);
+  if (key === null) return parseTenantRow(value);
+  const cached = parsedRows.get(key);
+  if (cached !== undefined) return copyOf(cached);
+  const record = parseTenantRow(value);
+  if (parsedRows.size >= MAX_PARSED_ROWS) parsedRows.clear();
+  parsedRows.set(key, record);
+  return copyOf(record);
+}
+
+/** The row's content as text, or null for a value JSON cannot say exactly (the schema then refuses it or reads it uncached). */
+function rowKey(value: unknown): string | null {
+  try {
+    // undefined for undefined: JSON.stringify's type does not say so.
+    const text = JSON.stringify(value) as string | undefined;
+    return text ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function parseTenantRow(value: unknown): TenantRecord {
   const row = Row.parse(value);
   return {
     id: row.id,

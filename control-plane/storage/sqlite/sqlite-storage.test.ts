@@ -273,3 +273,29 @@ describe('SQLite pooled telemetry cells', () => {
     expect(() => open(dir, 1.5)).toThrow(/1 to 64/);
   });
 });
+
+describe('SQLite tenant scopes', () => {
+  it('keeps one scope per tenant and model, which still reads what was written after it was made', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulkhead-scopes-'));
+    const storage = SqliteStorage.open(sqliteLayout(dir), Buffer.alloc(32, 7));
+    try {
+      const id = randomUUID();
+      await storage.createTenantStores(id, 'siloed');
+      await storage.transaction((tx) => tx.insertTenant(record(id, 'siloed'), randomBytes(40)));
+      const tenant: TenantRef = { id, isolationModel: 'siloed' };
+      const scope = storage.tenantScope(tenant);
+      expect(storage.tenantScope({ ...tenant })).toBe(scope);
+      expect(storage.tenantScope({ id, isolationModel: 'pooled' })).not.toBe(scope);
+      // Made before the token existed and before its revocation: it reads each as it is now.
+      expect(await scope.tokenByHash('hash-1')).toBeNull();
+      const token = { id: randomUUID(), kind: 'agent' as const, name: 'probe', createdAt: at, expiresAt: '2031-01-01T00:00:00.000Z', revokedAt: null, subjectId: null, tokenHash: 'hash-1' };
+      await storage.transaction((tx) => tx.createTenantToken(tenant, token));
+      expect((await storage.tenantScope(tenant).tokenByHash('hash-1'))?.revokedAt).toBeNull();
+      await storage.transaction((tx) => tx.revokeTenantToken(tenant, token.id, 'agent', at));
+      expect((await storage.tenantScope(tenant).tokenByHash('hash-1'))?.revokedAt).toBe(at);
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

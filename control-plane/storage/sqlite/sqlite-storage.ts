@@ -31,6 +31,9 @@ export interface SqliteStorageOptions {
  * (see SqliteTenantStores). This class composes the aggregates' stores (sqlite-<aggregate>.ts)
  * and runs the write transactions; the stores themselves write SQL.
  */
+/** Tenant scopes kept at most (see tenantScope). */
+const MAX_CACHED_SCOPES = 4096;
+
 export class SqliteStorage implements Storage {
   readonly engine = 'sqlite' as const;
   readonly operators: Storage['operators'];
@@ -188,7 +191,25 @@ export class SqliteStorage implements Storage {
     return this.stores.sweepOrphans();
   }
 
+  /**
+   * Every authenticated request asks for its tenant's scope, and building one makes a few dozen
+   * closures. A scope holds no state of its own (each call reads the stores), so one per tenant and
+   * isolation model serves every request. Bounded: past the bound it starts again.
+   */
+  private readonly scopes = new Map<string, TenantScope>();
+
   tenantScope(tenant: TenantRef): TenantScope {
+    const key = `${tenant.id}/${tenant.isolationModel}`;
+    let scope = this.scopes.get(key);
+    if (scope === undefined) {
+      if (this.scopes.size >= MAX_CACHED_SCOPES) this.scopes.clear();
+      scope = this.buildTenantScope({ id: tenant.id, isolationModel: tenant.isolationModel });
+      this.scopes.set(key, scope);
+    }
+    return scope;
+  }
+
+  private buildTenantScope(tenant: TenantRef): TenantScope {
     const control = () => this.stores.control(tenant);
     return {
       tenantId: tenant.id,
