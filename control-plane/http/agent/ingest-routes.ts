@@ -6,12 +6,14 @@ import { ApiError } from '../../errors';
 import type { IngestTicket } from '../../ingest/ingest-admission';
 import { prepareBatch } from '../../telemetry/batch-details';
 import type { RouteContext } from '../context';
-import { parseIngestBody } from './ingest-body';
+import { parseIngestBody, plainBatchUnits } from './ingest-body';
 import { ConnectionBounds } from '../../ingest/connection-bounds';
 import { RefusedConnections } from './refused-connections';
 
 function declaredUnits(header: string | string[] | undefined): number | null {
   if (header === undefined) return null;
+  const units = plainBatchUnits(header);
+  if (units !== null) return units;
   const parsed = BatchUnitsHeader.safeParse(header);
   if (!parsed.success) {
     throw new ApiError(400, 'invalid_request', `The ${BATCH_UNITS_HEADER} header must be the batch's units (results + flow events): a whole number from 0 to ${MAX_BATCH_UNITS}.`, {
