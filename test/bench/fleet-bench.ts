@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetConfig, FleetReport } from './fleet-agents';
-import { acceptQueue, FLAT_MB_PER_SEC, LISTEN_COUNTERS, listenCounters, type MemorySample, metricsMemoryMb, rssMb, summarize } from '../helpers/server-samples';
+import { acceptQueue, collectGarbage, FLAT_MB_PER_SEC, freeLoopbackPort, LISTEN_COUNTERS, listenCounters, type MemorySample, metricsMemoryMb, rssMb, summarize } from '../helpers/server-samples';
 import { LISTEN_BACKLOG } from '../../control-plane/server';
 import { round, serverWindow, startBenchServer } from './ingest-bench';
 
@@ -51,8 +51,9 @@ const loadAverage = () => loadavg().map((value) => round(value, 2));
 /** prom-client's event-loop delay (since the previous scrape) in seconds. */
 const lagSeconds = (name: string, text: string) => Number(new RegExp(`^bulkhead_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
 
-/** How long memory is sampled after the agents have left. */
-const AFTER_MS = 15_000;
+/** How long memory is sampled after the agents have left, and then after a forced GC. */
+const AFTER_MS = 10_000;
+const AFTER_GC_MS = 5_000;
 
 export async function agentsFleetFigures(options: { agents?: number; tenants?: number; seconds?: number; periodMs?: number; batchResults?: number; rampMs?: number } = {}): Promise<Record<string, unknown>> {
   const agents = options.agents ?? 1000;
@@ -67,7 +68,9 @@ export async function agentsFleetFigures(options: { agents?: number; tenants?: n
   // Half the tenants have room for their agents; the other half are offered 1.25x their rate, so
   // their agents meet 429 with Retry-After and wait it out.
   const limited = Math.round(offeredPerTenant / 1.25);
-  const bench = await startBenchServer({ fairness: true, connections: 8 });
+  // The server's inspector, on loopback, is only how the bench forces a GC once the agents have left.
+  const inspectorPort = await freeLoopbackPort();
+  const bench = await startBenchServer({ fairness: true, connections: 8, nodeOptions: `--inspect=127.0.0.1:${inspectorPort}` });
   try {
     const pid = bench.server.child.pid;
     const fleet: FleetConfig['agents'] = [];
@@ -126,7 +129,14 @@ export async function agentsFleetFigures(options: { agents?: number; tenants?: n
     const loadEnd = loadAverage();
     const listenAfter = listenCounters(readOrEmpty('/proc/net/netstat'));
     // The agents have closed their connections: does memory fall back or hold once they are gone?
+    // Then a full GC of the main thread: what is left is what the server holds, not garbage.
     await sleep(AFTER_MS);
+    phase = 'after_gc';
+    const gc = await collectGarbage(inspectorPort).then(
+      () => 'main thread collected',
+      (error: unknown) => `not collected: ${(error as Error).message}`,
+    );
+    await sleep(AFTER_GC_MS);
     sampling = false;
     await sampler;
     const closedBefore = closeReasons(before);
@@ -148,6 +158,7 @@ export async function agentsFleetFigures(options: { agents?: number; tenants?: n
       // Bounded: |slope| over the load's last half below flat_mb_per_s, and no higher AFTER_MS after the agents left.
       memory: {
         flat_mb_per_s: FLAT_MB_PER_SEC,
+        forced_gc: gc,
         rss: summarize(samples, (sample) => sample.rss_mb),
         heap_used: summarize(samples, (sample) => sample.heap_used_mb),
         samples: samples.map((sample) => [sample.t, sample.phase, sample.rss_mb, sample.heap_used_mb]),

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { acceptQueue, listenCounters, metricsMemoryMb, rssMb, slopePerSecond, summarize, type MemorySample } from './server-samples';
+import { acceptQueue, collectGarbage, freeLoopbackPort, listenCounters, metricsMemoryMb, rssMb, slopePerSecond, summarize, type MemorySample } from './server-samples';
 
 const sample = (t: number, phase: MemorySample['phase'], rss: number): MemorySample => ({ t, phase, rss_mb: rss, heap_used_mb: null });
 
@@ -26,9 +28,9 @@ describe('server samples', () => {
 
   it('calls memory bounded when the last half of the load is flat and it is no higher after', () => {
     // Rises for the first half of the load, then holds; falls back after the agents leave.
-    const plateau = [sample(0, 'before', 280), ...Array.from({ length: 61 }, (_, i) => sample(1 + i, 'load', 280 + Math.min(i, 30) * 10)), sample(72, 'after', 500)];
+    const plateau = [sample(0, 'before', 280), ...Array.from({ length: 61 }, (_, i) => sample(1 + i, 'load', 280 + Math.min(i, 30) * 10)), sample(72, 'after', 500), sample(78, 'after_gc', 450)];
     const flat = summarize(plateau, (entry) => entry.rss_mb);
-    expect(flat).toMatchObject({ start_mb: 280, peak_mb: 580, last_half_slope_mb_per_s: 0, load_end_mb: 580, after_mb: 500, after_s: 11, bounded: true });
+    expect(flat).toMatchObject({ start_mb: 280, peak_mb: 580, last_half_slope_mb_per_s: 0, load_end_mb: 580, after_mb: 500, after_s: 11, after_gc_mb: 450, bounded: true });
   });
 
   it('does not call a rise through the last half bounded, nor a rise after the agents left', () => {
@@ -54,5 +56,28 @@ describe('server samples', () => {
     ].join('\n');
     expect(acceptQueue(tcp, 8080)).toBe(42);
     expect(acceptQueue(tcp, 41394)).toBeNull();
+  });
+
+  it("forces a GC in a process through its inspector: an object only a FinalizationRegistry watches is collected", async () => {
+    const port = await freeLoopbackPort();
+    const script = "let held = { big: new Array(1000).fill(0) }; globalThis.registry = new FinalizationRegistry(() => console.log('collected')); globalThis.registry.register(held, 1); held = null; console.log('ready'); setInterval(() => undefined, 1000);";
+    const child = spawn(process.execPath, [`--inspect=127.0.0.1:${port}`, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      while (!out.includes('ready')) await once(child.stdout, 'data');
+      // The inspector listens before the script runs.
+      expect(out).not.toContain('collected');
+      await collectGarbage(port);
+      const deadline = Date.now() + 5000;
+      while (!out.includes('collected') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(out).toContain('collected');
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('fails where no inspector listens', async () => {
+    await expect(collectGarbage(await freeLoopbackPort())).rejects.toThrow();
   });
 });

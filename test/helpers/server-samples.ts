@@ -2,11 +2,13 @@
 // its listening socket's accept queue, and the kernel's listen-overflow counters. Linux only: every
 // reader answers null where /proc cannot be read.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { WebSocket } from 'undici';
 
 /** One sample: seconds since sampling started, and MB. `phase` says whether the agents were sending. */
 export interface MemorySample {
   t: number;
-  phase: 'before' | 'load' | 'after';
+  phase: 'before' | 'load' | 'after' | 'after_gc';
   rss_mb: number | null;
   heap_used_mb: number | null;
 }
@@ -50,10 +52,11 @@ export interface MemorySummary {
   peak_mb: number | null;
   /** Least-squares slope over the second half of the load, MB/s. */
   last_half_slope_mb_per_s: number | null;
-  /** The last sample of the load, and the last one after the agents left (their connections closed). */
+  /** The last sample of the load; the last one after the agents left (their connections closed), before any forced GC; the last after it. */
   load_end_mb: number | null;
   after_mb: number | null;
   after_s: number | null;
+  after_gc_mb: number | null;
   /** Flat over the last half (|slope| < FLAT_MB_PER_SEC) and no higher after the agents left than at the end of the load. */
   bounded: boolean;
 }
@@ -66,6 +69,7 @@ export function summarize(samples: MemorySample[], pick: (sample: MemorySample) 
   });
   const load = valued.filter((sample) => sample.phase === 'load');
   const after = valued.filter((sample) => sample.phase === 'after');
+  const afterGc = valued.filter((sample) => sample.phase === 'after_gc');
   const before = valued.filter((sample) => sample.phase === 'before');
   const loadFrom = load[0]?.t ?? 0;
   const loadTo = load.at(-1)?.t ?? 0;
@@ -81,6 +85,7 @@ export function summarize(samples: MemorySample[], pick: (sample: MemorySample) 
     load_end_mb: loadEnd,
     after_mb: afterLast?.y ?? null,
     after_s: afterLast === null ? null : Math.round(afterLast.t - loadTo),
+    after_gc_mb: afterGc.at(-1)?.y ?? null,
     bounded: slope !== null && Math.abs(slope) < FLAT_MB_PER_SEC && loadEnd !== null && afterLast !== null && afterLast.y <= loadEnd,
   };
 }
@@ -114,4 +119,39 @@ export function acceptQueue(procNetTcp: string, port: number): number | null {
     return parseInt(queues.split(':')[1] ?? '', 16);
   }
   return null;
+}
+
+/** A free TCP port on loopback (the kernel's pick, released at once: a bench's best effort). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Forces a full garbage collection of a Node process's main thread through its inspector (started
+ * with --inspect=127.0.0.1:<port>, benches only): the server has no way to be told to collect, and
+ * must not have one. Worker threads' heaps are not collected.
+ */
+export async function collectGarbage(inspectorPort: number): Promise<void> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json()) as { webSocketDebuggerUrl?: string }[];
+  const url = targets[0]?.webSocketDebuggerUrl;
+  if (url === undefined) throw new Error('no inspector target');
+  const socket = new WebSocket(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.onerror = () => reject(new Error('inspector connection failed'));
+      socket.onopen = () => socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+      socket.onmessage = (event) => {
+        if ((JSON.parse(String(event.data)) as { id?: number }).id === 1) resolve();
+      };
+    });
+  } finally {
+    socket.close();
+  }
 }
