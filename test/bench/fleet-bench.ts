@@ -91,7 +91,7 @@ export async function agentsFleetFigures(options: { agents?: number; tenants?: n
     const samples: MemorySample[] = [];
     const lagMs: { p99: number; max: number }[] = [];
     let phase: MemorySample['phase'] = 'before';
-    let sampling = true;
+    const sampling = { on: true };
     const sampleOnce = async () => {
       const at = phase;
       const rss = pid === undefined ? null : rssMb(pid);
@@ -100,7 +100,7 @@ export async function agentsFleetFigures(options: { agents?: number; tenants?: n
       if (at === 'load') lagMs.push({ p99: lagSeconds('p99', text) * 1000, max: lagSeconds('max', text) * 1000 });
     };
     const sampler = (async () => {
-      while (sampling) {
+      while (sampling.on) {
         const next = performance.now() + 1000;
         await sampleOnce();
         await sleep(Math.max(0, next - performance.now()));
@@ -137,7 +137,7 @@ export async function agentsFleetFigures(options: { agents?: number; tenants?: n
       (error: unknown) => `not collected: ${(error as Error).message}`,
     );
     await sleep(AFTER_GC_MS);
-    sampling = false;
+    sampling.on = false;
     await sampler;
     const closedBefore = closeReasons(before);
     const closed = Object.fromEntries(Object.entries(closeReasons(metrics)).map(([reason, n]) => [reason, n - (closedBefore[reason] ?? 0)]));

@@ -38,8 +38,12 @@ describe('server samples', () => {
     const summary = summarize(rising, (entry) => entry.rss_mb);
     expect(summary.last_half_slope_mb_per_s).toBe(5);
     expect(summary.bounded).toBe(false);
+    // 20 MB in the 12 s after the load: faster than a flat slope.
     const flatThenUp = [...Array.from({ length: 61 }, (_, i) => sample(i, 'load', 500)), sample(72, 'after', 520)];
     expect(summarize(flatThenUp, (entry) => entry.rss_mb).bounded).toBe(false);
+    // 2 MB in 12 s: a plateau.
+    const flatThenLevel = [...Array.from({ length: 61 }, (_, i) => sample(i, 'load', 500)), sample(72, 'after', 502)];
+    expect(summarize(flatThenLevel, (entry) => entry.rss_mb).bounded).toBe(true);
     expect(summarize([], (entry) => entry.rss_mb)).toMatchObject({ peak_mb: null, bounded: false });
   });
 

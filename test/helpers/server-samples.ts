@@ -57,7 +57,7 @@ export interface MemorySummary {
   after_mb: number | null;
   after_s: number | null;
   after_gc_mb: number | null;
-  /** Flat over the last half (|slope| < FLAT_MB_PER_SEC) and no higher after the agents left than at the end of the load. */
+  /** Flat over the last half (|slope| < FLAT_MB_PER_SEC), and after the agents left (before any forced GC) no faster a rise than that. */
   bounded: boolean;
 }
 
@@ -86,7 +86,8 @@ export function summarize(samples: MemorySample[], pick: (sample: MemorySample) 
     after_mb: afterLast?.y ?? null,
     after_s: afterLast === null ? null : Math.round(afterLast.t - loadTo),
     after_gc_mb: afterGc.at(-1)?.y ?? null,
-    bounded: slope !== null && Math.abs(slope) < FLAT_MB_PER_SEC && loadEnd !== null && afterLast !== null && afterLast.y <= loadEnd,
+    // After: fell back, or rose less than a flat slope would over the same seconds (a plateau).
+    bounded: slope !== null && Math.abs(slope) < FLAT_MB_PER_SEC && loadEnd !== null && afterLast !== null && afterLast.y - loadEnd < FLAT_MB_PER_SEC * (afterLast.t - loadTo),
   };
 }
 
