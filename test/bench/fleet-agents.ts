@@ -57,10 +57,11 @@ export interface FleetReport {
   tcp_connect_ms: { p99: number; max: number };
   /**
    * Connects that failed (e.g. the 10 s connect timeout), by how far they got: TCP not connected
-   * (the listen queue), TCP connected but not one byte from the server (its TLS flight never came),
-   * or the server's bytes received and the handshake still not finished here.
+   * (the listen queue), TCP connected but no ServerHello processed here (the server's TLS flight
+   * not sent, or not read by this process), or the ServerHello processed (handshake keys derived:
+   * TLS 1.3's first keylog line) and the handshake still not finished.
    */
-  connect_failures: { tcp_not_connected: number; no_server_bytes: number; server_bytes_received: number };
+  connect_failures: { tcp_not_connected: number; no_server_hello: number; server_hello_processed: number };
   /** This process's own event-loop delay: a starved fleet delays its side of every handshake. */
   event_loop_delay_ms: { p99: number; max: number };
 }
@@ -70,16 +71,17 @@ interface ConnectTrace {
   failures: FleetReport['connect_failures'];
 }
 
-/** undici's connector, timed: how long TCP took, and how far a connect that failed got. */
+/** undici's connector, timed: how long TCP took, and how far a connect that failed got (nothing is logged). */
 function tracedConnector(ca: string, trace: ConnectTrace): buildConnector.connector {
   // undici's connector returns the socket it opens (its type says void): kept to read what it got.
   const base = buildConnector({ ca, timeout: 10_000 }) as unknown as (options: buildConnector.Options, callback: buildConnector.Callback) => Socket;
   return (options, callback) => {
     const started = performance.now();
     let tcpConnected = false;
+    let serverHello = false;
     const socket = base(options, (...args) => {
       if (args[0] !== null) {
-        const kind = !tcpConnected ? 'tcp_not_connected' : socket.bytesRead === 0 ? 'no_server_bytes' : 'server_bytes_received';
+        const kind = !tcpConnected ? 'tcp_not_connected' : serverHello ? 'server_hello_processed' : 'no_server_hello';
         trace.failures[kind]++;
       }
       callback(...args);
@@ -87,6 +89,11 @@ function tracedConnector(ca: string, trace: ConnectTrace): buildConnector.connec
     socket.once('connect', () => {
       tcpConnected = true;
       trace.tcpMs.push(performance.now() - started);
+    });
+    // The client derives its first TLS 1.3 secret once it has processed the ServerHello; the
+    // secret itself is dropped. (A TLSSocket's bytesRead counts cleartext, so cannot tell.)
+    socket.once('keylog', () => {
+      serverHello = true;
     });
   };
 }
@@ -113,7 +120,7 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
   const retryAfter: Record<string, number> = {};
   const closedBeforeAnswer: Record<string, number> = {};
   let resent = 0;
-  const trace: ConnectTrace = { tcpMs: [], failures: { tcp_not_connected: 0, no_server_bytes: 0, server_bytes_received: 0 } };
+  const trace: ConnectTrace = { tcpMs: [], failures: { tcp_not_connected: 0, no_server_hello: 0, server_hello_processed: 0 } };
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const count = (kind: string, cause: string) => {
