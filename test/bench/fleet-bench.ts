@@ -1,7 +1,9 @@
 // agents_1000 (#23): a fleet of well-behaved agents, each with its own token and connection, against
 // a real `serve` child process on loopback for a bounded time. The goal: no error but 429, the
 // server's RSS bounded, and the latency percentiles reported. The agents run in a process of their
-// own (fleet-agents.ts), which stops sending at its deadline and exits by itself.
+// own (fleet-agents.ts), which stops sending at its deadline and exits by itself. The server's RSS
+// and heap are sampled every second through the load and after the agents leave, then after a GC
+// forced through its loopback inspector (docs/benchmarks.md says how to read them).
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
