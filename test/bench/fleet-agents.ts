@@ -6,7 +6,9 @@
 // a repeat harmless), at most RESENDS_AFTER_CLOSE times: counted and reported, not an error.
 // Bounded: it stops sending at its deadline, and exits by itself if anything keeps it past a hard stop.
 import { randomUUID } from 'node:crypto';
-import { Client, type Dispatcher } from 'undici';
+import type { Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 import { BATCH_UNITS_HEADER } from '../../contracts/telemetry';
 import { batchBody } from './agent-batches';
 
@@ -51,6 +53,49 @@ export interface FleetReport {
   latency_ms: { p50: number; p99: number; max: number; steady_p50: number; steady_p99: number; admitted_p99: number };
   results_admitted: number;
   cpu_percent: number;
+  /** Every new connection's TCP connect (SYN to accepted by the kernel), ms. */
+  tcp_connect_ms: { p99: number; max: number };
+  /**
+   * Connects that failed (e.g. the 10 s connect timeout), by how far they got: TCP not connected
+   * (the listen queue), TCP connected but no ServerHello processed here (the server's TLS flight
+   * not sent, or not read by this process), or the ServerHello processed (handshake keys derived:
+   * TLS 1.3's first keylog line) and the handshake still not finished.
+   */
+  connect_failures: { tcp_not_connected: number; no_server_hello: number; server_hello_processed: number };
+  /** This process's own event-loop delay: a starved fleet delays its side of every handshake. */
+  event_loop_delay_ms: { p99: number; max: number };
+}
+
+interface ConnectTrace {
+  tcpMs: number[];
+  failures: FleetReport['connect_failures'];
+}
+
+/** undici's connector, timed: how long TCP took, and how far a connect that failed got (nothing is logged). */
+function tracedConnector(ca: string, trace: ConnectTrace): buildConnector.connector {
+  // undici's connector returns the socket it opens (its type says void): kept to read what it got.
+  const base = buildConnector({ ca, timeout: 10_000 }) as unknown as (options: buildConnector.Options, callback: buildConnector.Callback) => Socket;
+  return (options, callback) => {
+    const started = performance.now();
+    let tcpConnected = false;
+    let serverHello = false;
+    const socket = base(options, (...args) => {
+      if (args[0] !== null) {
+        const kind = !tcpConnected ? 'tcp_not_connected' : serverHello ? 'server_hello_processed' : 'no_server_hello';
+        trace.failures[kind]++;
+      }
+      callback(...args);
+    });
+    socket.once('connect', () => {
+      tcpConnected = true;
+      trace.tcpMs.push(performance.now() - started);
+    });
+    // The client derives its first TLS 1.3 secret once it has processed the ServerHello; the
+    // secret itself is dropped. (A TLSSocket's bytesRead counts cleartext, so cannot tell.)
+    socket.once('keylog', () => {
+      serverHello = true;
+    });
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -75,6 +120,9 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
   const retryAfter: Record<string, number> = {};
   const closedBeforeAnswer: Record<string, number> = {};
   let resent = 0;
+  const trace: ConnectTrace = { tcpMs: [], failures: { tcp_not_connected: 0, no_server_hello: 0, server_hello_processed: 0 } };
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const count = (kind: string, cause: string) => {
     after[cause] = (after[cause] ?? 0) + 1;
     errors[kind] = (errors[kind] ?? 0) + 1;
@@ -83,7 +131,7 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
   };
 
   const agent = async ({ token, testIds }: FleetConfig['agents'][number], index: number) => {
-    const client = new Client(config.url, { connect: { ca: config.ca, timeout: 10_000 }, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    const client = new Client(config.url, { connect: tracedConnector(config.ca, trace), keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
     try {
       await sleep((index / config.agents.length) * config.rampMs + Math.random() * config.periodMs);
       let next = performance.now();
@@ -163,6 +211,8 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
   };
   await Promise.all(config.agents.map(agent));
   const cpu = process.cpuUsage(cpuFrom);
+  loopDelay.disable();
+  trace.tcpMs.sort((a, b) => a - b);
   latencies.sort((a, b) => a - b);
   admittedLatencies.sort((a, b) => a - b);
   steadyLatencies.sort((a, b) => a - b);
@@ -183,6 +233,9 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
     latency_ms: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(latencies.at(-1) ?? 0), steady_p50: round(percentile(steadyLatencies, 50)), steady_p99: round(percentile(steadyLatencies, 99)), admitted_p99: round(percentile(admittedLatencies, 99)) },
     results_admitted: admitted * config.batchResults,
     cpu_percent: round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100),
+    tcp_connect_ms: { p99: round(percentile(trace.tcpMs, 99)), max: round(trace.tcpMs.at(-1) ?? 0) },
+    connect_failures: trace.failures,
+    event_loop_delay_ms: { p99: round(loopDelay.percentile(99) / 1e6), max: round(loopDelay.max / 1e6) },
   };
 }
 

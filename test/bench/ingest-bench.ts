@@ -132,7 +132,7 @@ export interface BenchServer {
  * A `serve` child process with an initialized data dir and a signed-in operator. `agentConnections`:
  * serve --max-agent-connections, for suites whose many senders share one agent token (P1).
  */
-export async function startBenchServer(options: { fairness: boolean; connections: number; database?: string; telemetryCells?: number; agentConnections?: number }): Promise<BenchServer> {
+export async function startBenchServer(options: { fairness: boolean; connections: number; database?: string; telemetryCells?: number; agentConnections?: number; nodeOptions?: string }): Promise<BenchServer> {
   const engine = options.database === undefined ? [] : ['--database', options.database];
   // serve only: init has no connection bounds.
   const bounds = options.agentConnections === undefined ? [] : ['--max-agent-connections', String(options.agentConnections)];
@@ -144,7 +144,7 @@ export async function startBenchServer(options: { fairness: boolean; connections
   const init = await runCli(['init', '--data', dataDir, '--admin', 'admin', '--json', ...engine], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey, BULKHEAD_ADMIN_PASSWORD: password });
   if (init.code !== 0) throw new Error(init.stderr);
   const { secret } = JSON.parse(init.stdout) as { secret: string };
-  const server = await startServe(['--data', dataDir, '--fairness', options.fairness ? 'on' : 'off', ...engine, ...bounds, ...cells], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey });
+  const server = await startServe(['--data', dataDir, '--fairness', options.fairness ? 'on' : 'off', ...engine, ...bounds, ...cells], { BULKHEAD_DEPLOYMENT_KEY: deploymentKey, ...(options.nodeOptions === undefined ? {} : { NODE_OPTIONS: options.nodeOptions }) });
   const dispatcher = new Agent({ connect: { ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') }, connections: options.connections });
   const api: BenchServer['api'] = async (method, path, token, body, headers = {}) => {
     const started = performance.now();
