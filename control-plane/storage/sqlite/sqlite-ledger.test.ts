@@ -144,33 +144,27 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
     db.close();
   });
 
-  it('names a forged stored tree node (the subtree roots proofs are served from), in-line', async () => {
-    await appendMany(40);
-    const db = new Database(join(dir, 'control-plane.db'));
-    try {
-      db.prepare("UPDATE ledger_nodes SET hash = ? WHERE ledger_id = 'provider' AND level = 4 AND idx = 1").run(randomBytes(32));
-      expect(await storage.ledgers.verify('provider')).toMatchObject({
-        ok: false,
-        firstBadSeq: null,
-        reason: 'the stored tree node at level 4, index 1 (entries 17 to 32) differs from the tree recomputed from the entries (proofs from it would be wrong)',
-      });
-    } finally {
-      db.close();
-    }
-  });
-
-  it('names a stored tree node beyond the ledger (which would break the append that completes it), in-line', async () => {
-    await appendMany(40);
-    const db = new Database(join(dir, 'control-plane.db'));
-    try {
-      db.prepare("INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES ('provider', 4, 2, ?)").run(randomBytes(32));
-      expect(await storage.ledgers.verify('provider')).toMatchObject({
-        ok: false,
-        firstBadSeq: null,
-        reason: "the stored tree node at level 4, index 2 (entries 33 to 48) lies beyond the ledger's 40 entries (the append that completes it would fail)",
-      });
+  it.each([
+    {
+      what: 'a forged stored tree node (the subtree roots proofs are served from)',
+      plant: "UPDATE ledger_nodes SET hash = ? WHERE ledger_id = 'provider' AND level = 4 AND idx = 1",
+      reason: 'the stored tree node at level 4, index 1 (entries 17 to 32) differs from the tree recomputed from the entries (proofs from it would be wrong)',
+      appendFails: null,
+    },
+    {
+      what: 'a stored tree node beyond the ledger (which would break the append that completes it)',
+      plant: "INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES ('provider', 4, 2, ?)",
+      reason: "the stored tree node at level 4, index 2 (entries 33 to 48) lies beyond the ledger's 40 entries (the append that completes it would fail)",
       // Why it is a fault: the append that completes entries 33 to 48 fails on the planted row.
-      await expect(appendMany(8)).rejects.toThrow(/UNIQUE|PRIMARY/i);
+      appendFails: /UNIQUE|PRIMARY/i,
+    },
+  ])('names $what, in-line', async ({ plant, reason, appendFails }) => {
+    await appendMany(40);
+    const db = new Database(join(dir, 'control-plane.db'));
+    try {
+      db.prepare(plant).run(randomBytes(32));
+      expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: null, reason });
+      if (appendFails !== null) await expect(appendMany(8)).rejects.toThrow(appendFails);
     } finally {
       db.close();
     }
