@@ -14,6 +14,13 @@ const MIN_RANGE = 2 ** 15;
 const SHARE_STEP = 2 ** 12;
 
 /**
+ * The first index at `level` whose stored node ends past entry `size`: node (level, idx) spans
+ * entries idx·2^level + 1 to (idx + 1)·2^level. A lookup per level from here (LIMIT 1 on the
+ * primary key) finds a node beyond the ledger without reading every node.
+ */
+export const firstIndexBeyond = (size: number, level: number): number => Math.floor(size / 2 ** level);
+
+/**
  * `last` entries cut into one even share per thread (no more shares than MIN_RANGEs), ending on
  * multiples of SHARE_STEP. Shares of aligned powers of two left one thread 52% of a million.
  */

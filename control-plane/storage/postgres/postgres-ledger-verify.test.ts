@@ -113,6 +113,12 @@ describe('PostgreSQL ledger verify, off the event loop', () => {
     await expect(append(small, 8)).rejects.toThrow(/duplicate key/);
     await remove(small, 2);
     expect(await storage.ledgers.verify(small)).toMatchObject({ ok: true, size: 40 });
+    // At a high level, past the levels the ledger has (4 and 5): found by a lookup per level stored.
+    await superuser.query('INSERT INTO bh.tenant_ledger_nodes (tenant_id, level, idx, hash) VALUES ($1, 20, 0, $2)', [small, randomBytes(32)]);
+    expect(reasonOf(await storage.ledgers.verify(small))).toBe("the stored tree node at level 20, index 0 (entries 1 to 1048576) lies beyond the ledger's 40 entries (the append that completes it would fail)");
+    // The lowest level is named first, as before.
+    await plant(small, 2);
+    expect(reasonOf(await storage.ledgers.verify(small))).toContain('level 4, index 2 (entries 33 to 48) lies beyond');
   });
 
   it('in-line (a small ledger), reads the stored nodes in the entries\' snapshot: a node forged after the entries were read is not seen', async () => {

@@ -146,17 +146,25 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
 
   it.each([
     {
-      what: 'a forged stored tree node (the subtree roots proofs are served from)',
+      // The stored nodes are the subtree roots proofs are served from.
+      what: 'a forged stored node',
       plant: "UPDATE ledger_nodes SET hash = ? WHERE ledger_id = 'provider' AND level = 4 AND idx = 1",
       reason: 'the stored tree node at level 4, index 1 (entries 17 to 32) differs from the tree recomputed from the entries (proofs from it would be wrong)',
       appendFails: null,
     },
     {
-      what: 'a stored tree node beyond the ledger (which would break the append that completes it)',
+      what: 'a node beyond the ledger',
       plant: "INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES ('provider', 4, 2, ?)",
       reason: "the stored tree node at level 4, index 2 (entries 33 to 48) lies beyond the ledger's 40 entries (the append that completes it would fail)",
       // Why it is a fault: the append that completes entries 33 to 48 fails on the planted row.
       appendFails: /UNIQUE|PRIMARY/i,
+    },
+    {
+      // Past the levels the ledger has (4 and 5): found by a lookup per level stored.
+      what: 'a high node beyond the ledger',
+      plant: "INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES ('provider', 20, 0, ?)",
+      reason: "the stored tree node at level 20, index 0 (entries 1 to 1048576) lies beyond the ledger's 40 entries (the append that completes it would fail)",
+      appendFails: null,
     },
   ])('names $what, in-line', async ({ plant, reason, appendFails }) => {
     await appendMany(40);
