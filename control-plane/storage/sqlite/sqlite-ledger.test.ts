@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalEntryBytes } from '../../audit/ledger-codec';
 import { leafHash, verifyInclusion, inclusionProof } from '../../audit/merkle';
 import type { LedgerVerification } from '../types';
+import { Mutex } from './connection';
+import { sqliteLedgerReader } from './sqlite-ledger';
 import { SqliteStorage, sqliteLayout } from './sqlite-storage';
 
 const ledgerKey = randomBytes(32);
@@ -176,6 +178,25 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('in-line, reads the entries, head and nodes in one snapshot: an append committed in between by another connection is not seen', async () => {
+    await appendMany(40);
+    // The reader on a connection of its own; the storage appends on another, as another process would.
+    const db = new Database(join(dir, 'control-plane.db'));
+    try {
+      const seen = await sqliteLedgerReader(db, new Mutex()).scan('provider', async (entries, head, nodes) => {
+        let count = 0;
+        for await (const entry of entries) count = entry.seq;
+        await appendMany(16);
+        // Entries 41 to 56 complete level 4, index 2 (entries 33 to 48): beyond the 40 of the head read.
+        return { count, size: (await head())?.size, beyond: await nodes.beyond(40) };
+      });
+      expect(seen).toEqual({ count: 40, size: 40, beyond: null });
+    } finally {
+      db.close();
+    }
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: true, size: 56 });
   });
 
   it('refuses a ledger opened with another deployment key (every MAC differs)', async () => {
