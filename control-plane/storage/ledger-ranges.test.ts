@@ -94,6 +94,24 @@ describe('verify in aligned ranges', () => {
     expect(reasonOf(verdict)).toContain('entries removed');
   });
 
+  it('fails at once when a thread fails, naming its entries, and stops the other threads', async () => {
+    let siblings = 0;
+    let stopped = 0;
+    const run = (start: number, _end: number, signal: AbortSignal) => {
+      if (start === 0) return Promise.reject(new Error('boom'));
+      siblings++;
+      // A thread that would answer only when stopped: the verify must not wait for it.
+      return new Promise<VerifyRangeResult>((_resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          stopped++;
+          reject(new Error('stopped'));
+        });
+      });
+    };
+    await expect(verifyInRanges(key, 'provider', head, SIZE, run, () => Promise.resolve([]), none)).rejects.toThrow(/^the ledger verify thread for entries 1 to \d+ failed: boom$/);
+    expect(stopped).toBe(siblings);
+  });
+
   it('names a stored node beyond the signed size, once the rest passes', async () => {
     const sizes: number[] = [];
     const planted = (size: number) => {

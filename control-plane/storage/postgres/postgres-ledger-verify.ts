@@ -44,11 +44,12 @@ export async function verifyPostgresOffThread(
       checked.set(start, count);
       if (verifyProgress.hasSubscribers) verifyProgress.publish({ ledgerId, checked: [...checked.values()].reduce((sum, n) => sum + n, 0), last });
     };
-    const run = (start: number, end: number) =>
+    const run = (start: number, end: number, signal: AbortSignal) =>
       runVerifyThread(
         workerModule('postgres-ledger-verify-worker', import.meta.url),
         { ...tables, connectionString, key: new Uint8Array(key), ledgerId, snapshot, start, end, last } satisfies PostgresVerifyRange,
         (count) => report(start, count),
+        signal,
       );
     const n = ownValues.length;
     const readNodes = async (nodes: readonly { level: number; index: number }[]) => {
@@ -62,6 +63,10 @@ export async function verifyPostgresOffThread(
     const verdict = await verifyInRanges(key, ledgerId, signedHead(head), last, run, readNodes, (size) => nodeBeyond(coordinator, tables, size));
     await coordinator.query('COMMIT');
     return verdict;
+  } catch (error) {
+    // A thread failed (or a read did): the snapshot is released now, not left to the session's end.
+    await coordinator.query('ROLLBACK').catch(() => undefined);
+    throw error;
   } finally {
     await coordinator.end();
   }

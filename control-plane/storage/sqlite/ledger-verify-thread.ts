@@ -13,7 +13,7 @@ import { workerModule } from './worker-module';
  * nodeBeyond) are read together before, so appends meanwhile are not seen.
  */
 export function verifyOffThread(file: string, key: Buffer, ledgerId: string, head: StoredHead | null, last: number, beyond: SubtreeRef | null): Promise<LedgerVerification> {
-  const run = (start: number, end: number) => runVerifyThread(workerModule('ledger-verify-worker'), { file, key: new Uint8Array(key), ledgerId, start, end, last } satisfies VerifyRange);
+  const run = (start: number, end: number, signal: AbortSignal) => runVerifyThread(workerModule('ledger-verify-worker'), { file, key: new Uint8Array(key), ledgerId, start, end, last } satisfies VerifyRange, undefined, signal);
   return verifyInRanges(
     key,
     ledgerId,
