@@ -4,7 +4,7 @@ import { signHead } from '../audit/ledger-chain';
 import { alignedBlocks } from '../audit/ledger-range-check';
 import { MerkleFrontier } from '../audit/merkle';
 import type { VerifyRangeResult } from './sqlite/ledger-verify-protocol';
-import { threadShares, verifyInRanges } from './ledger-ranges';
+import { firstIndexBeyond, threadShares, verifyInRanges } from './ledger-ranges';
 import type { StoredNode } from './ledger';
 import type { LedgerVerification } from './types';
 
@@ -94,6 +94,24 @@ describe('verify in aligned ranges', () => {
     expect(reasonOf(verdict)).toContain('entries removed');
   });
 
+  it('fails at once when a thread fails, naming its entries, and stops the other threads', async () => {
+    let siblings = 0;
+    let stopped = 0;
+    const run = (start: number, _end: number, signal: AbortSignal) => {
+      if (start === 0) return Promise.reject(new Error('boom'));
+      siblings++;
+      // A thread that would answer only when stopped: the verify must not wait for it.
+      return new Promise<VerifyRangeResult>((_resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          stopped++;
+          reject(new Error('stopped'));
+        });
+      });
+    };
+    await expect(verifyInRanges(key, 'provider', head, SIZE, run, () => Promise.resolve([]), none)).rejects.toThrow(/^the ledger verify thread for entries 1 to \d+ failed: boom$/);
+    expect(stopped).toBe(siblings);
+  });
+
   it('names a stored node beyond the signed size, once the rest passes', async () => {
     const sizes: number[] = [];
     const planted = (size: number) => {
@@ -105,5 +123,18 @@ describe('verify in aligned ranges', () => {
       `the stored tree node at level 4, index ${SIZE / 16} (entries ${SIZE + 1} to ${SIZE + 16}) lies beyond the ledger's ${SIZE} entries (the append that completes it would fail)`,
     );
     expect(sizes).toEqual([SIZE]);
+  });
+});
+
+describe('firstIndexBeyond', () => {
+  it('is the first index whose node ends past the size, at every level', () => {
+    // Brute force: node (level, idx) ends at entry (idx + 1)·2^level.
+    for (const size of [0, 1, 15, 16, 17, 40, 48, 1_000_000]) {
+      for (const level of [0, 4, 5, 10, 20, 40]) {
+        let idx = 0;
+        while ((idx + 1) * 2 ** level <= size) idx++;
+        expect(firstIndexBeyond(size, level), `size ${size}, level ${level}`).toBe(idx);
+      }
+    }
   });
 });

@@ -14,6 +14,13 @@ const MIN_RANGE = 2 ** 15;
 const SHARE_STEP = 2 ** 12;
 
 /**
+ * The first index at `level` whose stored node ends past entry `size`: node (level, idx) spans
+ * entries idx·2^level + 1 to (idx + 1)·2^level. A lookup per level from here (LIMIT 1 on the
+ * primary key) finds a node beyond the ledger without reading every node.
+ */
+export const firstIndexBeyond = (size: number, level: number): number => Math.floor(size / 2 ** level);
+
+/**
  * `last` entries cut into one even share per thread (no more shares than MIN_RANGEs), ending on
  * multiples of SHARE_STEP. Shares of aligned powers of two left one thread 52% of a million.
  */
@@ -31,11 +38,19 @@ export function threadShares(last: number, threads: number): [number, number][] 
 
 /**
  * Runs a verify thread on `data` and answers its `done` message's result; `progress` hears its
- * `progress` messages (entries of its range checked so far).
+ * `progress` messages (entries of its range checked so far). Rejects when the thread fails
+ * ('error', or an exit without an answer); `signal` terminates it.
  */
-export function runVerifyThread(module: URL, data: unknown, progress?: (checked: number) => void): Promise<VerifyRangeResult> {
+export function runVerifyThread(module: URL, data: unknown, progress?: (checked: number) => void, signal?: AbortSignal): Promise<VerifyRangeResult> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(new Error('stopped before it started'));
+      return;
+    }
     const worker = new Worker(module, { workerData: data, execArgv: [] });
+    // Aborted when another thread of the verify failed: this one's answer is no longer wanted.
+    const stop = () => void worker.terminate();
+    signal?.addEventListener('abort', stop, { once: true });
     let answered = false;
     worker.on('message', (message: { kind: 'progress'; checked: number } | { kind: 'done'; result: VerifyRangeResult }) => {
       if (message.kind === 'progress') {
@@ -47,7 +62,8 @@ export function runVerifyThread(module: URL, data: unknown, progress?: (checked:
     });
     worker.once('error', reject);
     worker.once('exit', (code) => {
-      if (!answered) reject(new Error(`the ledger verify thread stopped (exit ${code}) without an answer`));
+      signal?.removeEventListener('abort', stop);
+      if (!answered) reject(new Error(signal?.aborted === true ? 'stopped, another thread having failed' : `the thread stopped (exit ${code}) without an answer`));
     });
   });
 }
@@ -66,12 +82,21 @@ export async function verifyInRanges(
   ledgerId: string,
   head: StoredHead | null,
   last: number,
-  run: (start: number, end: number) => Promise<VerifyRangeResult>,
+  run: (start: number, end: number, signal: AbortSignal) => Promise<VerifyRangeResult>,
   storedNodes: (nodes: readonly StoredNode[]) => Promise<(string | undefined)[]>,
   nodeBeyond: (size: number) => Promise<SubtreeRef | null>,
 ): Promise<LedgerVerification> {
   const ranges = threadShares(last, Math.max(1, Math.min(MAX_THREADS, availableParallelism())));
-  const results = await Promise.all(ranges.map(([start, end]) => run(start, end)));
+  // One thread failing fails the verify at once, naming its entries: the others are stopped, not waited for.
+  const stop = new AbortController();
+  const results = await Promise.all(
+    ranges.map(([start, end]) =>
+      run(start, end, stop.signal).catch((error: unknown) => {
+        stop.abort();
+        throw new Error(`the ledger verify thread for entries ${start + 1} to ${end} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }),
+    ),
+  );
   const frontier = new MerkleFrontier();
   const joined: StoredNode[] = [];
   const keep = (level: number, index: number, hash: Buffer) => {

@@ -104,48 +104,47 @@ function keepBest(found: Found[], limit: number, order: (a: Found, b: Found) => 
   return time;
 }
 
-/** Newest first, before the (ts, batchId, idx) position when given; at most `limit`. */
-export function newestWalk(window: TelemetryWindow, limit: number, before?: { ts: string; batchId: string; idx: number }): ChunkWalk<TelemetryResultRow[]> {
+type ResultCursor = { ts: string; batchId: string; idx: number };
+
+/**
+ * Results newest or oldest first, at most `limit`, before the (ts, batchId, idx) position when
+ * given. The two directions differ only in their order and in when the chunks left can hold
+ * nothing better than the `limit` already found.
+ */
+function resultWalk(direction: 'newest' | 'oldest', window: TelemetryWindow, limit: number, before?: ResultCursor): ChunkWalk<TelemetryResultRow[]> {
+  const newestFirst = direction === 'newest';
   const cursor: Found | null = before === undefined ? null : { ms: msOf(before.ts), batchId: before.batchId, idx: before.idx, testId: '', latencyMs: null, ok: false, odd: undefined };
   const toMs = Math.min(msOf(window.to), cursor?.ms ?? Number.POSITIVE_INFINITY);
   const range = rangeOf(window, toMs);
-  const newest = (a: Found, b: Found) => compareKeys(b, a);
+  const order = newestFirst ? (a: Found, b: Found) => compareKeys(b, a) : compareKeys;
+  // Newest first, every chunk left ends at or before this one; oldest first, every chunk left
+  // ends at or after this one, so begins after its end less a window.
+  const nothingBetter = newestFirst ? (kept: number, chunk: StoredChunk) => kept > chunk.lastMs : (kept: number, chunk: StoredChunk) => kept < chunk.lastMs - CHUNK_WINDOW_MS + 1;
   const collected: Found[] = [];
   return {
-    newestFirst: true,
+    newestFirst,
     readsAll: false,
     range,
     offer(chunk) {
-      // Every chunk left ends at or before this one: done once `limit` results are newer than its end.
-      const kept = keepBest(collected, limit, newest);
-      if (kept !== null && kept > chunk.lastMs) return false;
+      const kept = keepBest(collected, limit, order);
+      if (kept !== null && nothingBetter(kept, chunk)) return false;
       eachResult(chunk, range.from, toMs, (found) => {
         if (cursor === null || compareKeys(found, cursor) < 0) collected.push(found);
       });
       return true;
     },
-    answer: () => collected.sort(newest).slice(0, limit).map(toRow),
+    answer: () => collected.sort(order).slice(0, limit).map(toRow),
   };
+}
+
+/** Newest first, before the (ts, batchId, idx) position when given; at most `limit`. */
+export function newestWalk(window: TelemetryWindow, limit: number, before?: ResultCursor): ChunkWalk<TelemetryResultRow[]> {
+  return resultWalk('newest', window, limit, before);
 }
 
 /** Oldest first, at most `limit` (summaries and insights). */
 export function oldestWalk(window: TelemetryWindow, limit: number): ChunkWalk<TelemetryResultRow[]> {
-  const toMs = msOf(window.to);
-  const range = rangeOf(window, toMs);
-  const collected: Found[] = [];
-  return {
-    newestFirst: false,
-    readsAll: false,
-    range,
-    offer(chunk) {
-      // Every chunk left ends at or after this one, so begins after its end less a window.
-      const kept = keepBest(collected, limit, compareKeys);
-      if (kept !== null && kept < chunk.lastMs - CHUNK_WINDOW_MS + 1) return false;
-      eachResult(chunk, range.from, toMs, (found) => collected.push(found));
-      return true;
-    },
-    answer: () => collected.sort(compareKeys).slice(0, limit).map(toRow),
-  };
+  return resultWalk('oldest', window, limit);
 }
 
 /**

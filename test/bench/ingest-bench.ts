@@ -25,8 +25,7 @@ import { storePragmas } from '../../control-plane/storage/sqlite/connection';
 import { SqliteStorage, sqliteLayout, telemetryCellFile } from '../../control-plane/storage/sqlite/sqlite-storage';
 import { openRowPerResultStore, ROW_PER_RESULT_INSERT } from '../helpers/row-per-result';
 import { runCli, startServe, type ServingProcess } from '../helpers/cli-process';
-import { startPostgresCluster } from '../helpers/postgres-cluster';
-import { APP_ROLE, OWNER_ROLE, prepareTemplate, TEMPLATE_DB, withDatabase } from '../helpers/postgres-roles';
+import { benchDatabase } from '../helpers/postgres-roles';
 
 export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -302,17 +301,12 @@ export async function ingestEngines(options: { seconds?: number; senders?: numbe
     await sqlite.close();
   }
   // Durable settings (fsync on), as SQLite's synchronous=FULL: an acknowledged batch survives power loss on both.
-  const cluster = await startPostgresCluster();
+  const bench = await benchDatabase('ingest_bench', { durable: true });
   try {
-    await prepareTemplate(cluster.superuserUrl);
-    const admin = new pg.Client({ connectionString: cluster.superuserUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ingest_bench TEMPLATE ${TEMPLATE_DB} OWNER ${OWNER_ROLE}`);
-    await admin.end();
-    const postgres = await startBenchServer({ fairness: true, connections: senders, agentConnections: senders, database: withDatabase(cluster.superuserUrl, APP_ROLE, 'ingest_bench') });
+    const postgres = await startBenchServer({ fairness: true, connections: senders, agentConnections: senders, database: bench.appUrl });
     try {
       const postgresRate = (await measureIngest(postgres, senders, seconds)).resultsPerSec;
-      const disk = await postgresDisk(withDatabase(cluster.superuserUrl, 'postgres', 'ingest_bench'));
+      const disk = await postgresDisk(bench.superuserUrl);
       return {
         sqlite_results_per_sec: sqliteRate,
         postgres_results_per_sec: postgresRate,
@@ -328,7 +322,7 @@ export async function ingestEngines(options: { seconds?: number; senders?: numbe
       await postgres.close();
     }
   } finally {
-    await cluster.stop();
+    await bench.stop();
   }
 }
 

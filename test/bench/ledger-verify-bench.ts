@@ -4,10 +4,9 @@
 import { hash, randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { PostgresStorage } from '../../control-plane/storage/postgres/postgres-storage';
-import { findPostgresBin, startPostgresCluster } from '../helpers/postgres-cluster';
-import { APP_ROLE, OWNER_ROLE, TEMPLATE_DB, prepareTemplate, withDatabase } from '../helpers/postgres-roles';
+import { findPostgresBin } from '../helpers/postgres-cluster';
+import { benchDatabase } from '../helpers/postgres-roles';
 
 const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -51,14 +50,9 @@ export function verifyFloor(file: string, ledgerId: string, entries: number): Re
 /** Verify of a PostgreSQL provider ledger of `entries` (one thread, pages of 4,096), on a private cluster. */
 export async function postgresVerifyFigures(entries = 100_000): Promise<Record<string, unknown>> {
   if (findPostgresBin() === null) return { skipped: 'PostgreSQL is not installed' };
-  const cluster = await startPostgresCluster({ fast: true });
+  const bench = await benchDatabase('ledger_bench');
   try {
-    await prepareTemplate(cluster.superuserUrl);
-    const su = new pg.Client({ connectionString: cluster.superuserUrl });
-    await su.connect();
-    await su.query(`CREATE DATABASE ledger_bench TEMPLATE ${TEMPLATE_DB} OWNER ${OWNER_ROLE}`);
-    await su.end();
-    const storage = await PostgresStorage.open(withDatabase(cluster.superuserUrl, APP_ROLE, 'ledger_bench'), randomBytes(32), { max: 4 });
+    const storage = await PostgresStorage.open(bench.appUrl, randomBytes(32), { max: 4 });
     try {
       const ts = new Date().toISOString();
       for (let done = 0; done < entries; done += 10_000) {
@@ -86,6 +80,6 @@ export async function postgresVerifyFigures(entries = 100_000): Promise<Record<s
       await storage.close();
     }
   } finally {
-    await cluster.stop();
+    await bench.stop();
   }
 }

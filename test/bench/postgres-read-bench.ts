@@ -6,8 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PostgresStorage } from '../../control-plane/storage/postgres/postgres-storage';
 import { testStats } from '../../control-plane/telemetry/telemetry-analysis';
-import { startPostgresCluster } from '../helpers/postgres-cluster';
-import { APP_ROLE, OWNER_ROLE, prepareTemplate, TEMPLATE_DB, withDatabase } from '../helpers/postgres-roles';
+import { benchDatabase } from '../helpers/postgres-roles';
 import { plainTenantRecord } from '../helpers/seed-tenants';
 import { DAY_START, dayBatches, TENANT, TESTS } from './telemetry-read-bench';
 
@@ -28,21 +27,16 @@ async function timed<T>(runs: number, read: () => Promise<T>): Promise<{ ms: num
 }
 
 export async function postgresReadFigures(runs = 15): Promise<Record<string, unknown>> {
-  const cluster = await startPostgresCluster({ fast: true });
+  const bench = await benchDatabase('read_bench');
   try {
-    await prepareTemplate(cluster.superuserUrl);
-    const admin = new pg.Client({ connectionString: cluster.superuserUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE read_bench TEMPLATE ${TEMPLATE_DB} OWNER ${OWNER_ROLE}`);
-    await admin.end();
-    const storage = await PostgresStorage.open(withDatabase(cluster.superuserUrl, APP_ROLE, 'read_bench'), randomBytes(32), { max: 2 });
+    const storage = await PostgresStorage.open(bench.appUrl, randomBytes(32), { max: 2 });
     try {
       await storage.transaction((tx) => tx.insertTenant(plainTenantRecord(TENANT, 'pooled', new Date(DAY_START).toISOString()), randomBytes(40)));
       // The day's agent ids as UUIDs (the column is uuid on PostgreSQL).
       const agentId = randomUUID();
       const day = dayBatches().map((batch) => ({ ...batch, agentId }));
       for (let i = 0; i < day.length; i += 20) await storage.telemetry.writeBatches(day.slice(i, i + 20));
-      const superuser = new pg.Client({ connectionString: withDatabase(cluster.superuserUrl, 'postgres', 'read_bench') });
+      const superuser = new pg.Client({ connectionString: bench.superuserUrl });
       await superuser.connect();
       let bytes = 0;
       try {
@@ -70,6 +64,6 @@ export async function postgresReadFigures(runs = 15): Promise<Record<string, unk
       await storage.close();
     }
   } finally {
-    await cluster.stop();
+    await bench.stop();
   }
 }

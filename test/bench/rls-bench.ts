@@ -3,8 +3,7 @@
 // filter written out. The table owner cannot serve as the baseline: FORCE RLS binds it too.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { startPostgresCluster } from '../helpers/postgres-cluster';
-import { APP_ROLE, OWNER_ROLE, prepareTemplate, TEMPLATE_DB, withDatabase } from '../helpers/postgres-roles';
+import { benchDatabase } from '../helpers/postgres-roles';
 
 const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -12,15 +11,10 @@ export async function rlsFigures(options: { tenants?: number; rowsPerTenant?: nu
   const tenants = options.tenants ?? 20;
   const rowsPerTenant = options.rowsPerTenant ?? 20_000;
   const queries = options.queries ?? 400;
-  const cluster = await startPostgresCluster({ fast: true });
+  const bench = await benchDatabase('bench');
   try {
-    await prepareTemplate(cluster.superuserUrl);
-    const su = new pg.Client({ connectionString: cluster.superuserUrl });
-    await su.connect();
-    await su.query(`CREATE DATABASE bench TEMPLATE ${TEMPLATE_DB} OWNER ${OWNER_ROLE}`);
-    await su.end();
-    const superuser = new pg.Client({ connectionString: withDatabase(cluster.superuserUrl, 'postgres', 'bench') });
-    const app = new pg.Client({ connectionString: withDatabase(cluster.superuserUrl, APP_ROLE, 'bench') });
+    const superuser = new pg.Client({ connectionString: bench.superuserUrl });
+    const app = new pg.Client({ connectionString: bench.appUrl });
     await superuser.connect();
     await app.connect();
     try {
@@ -81,6 +75,6 @@ export async function rlsFigures(options: { tenants?: number; rowsPerTenant?: nu
       await superuser.end();
     }
   } finally {
-    await cluster.stop();
+    await bench.stop();
   }
 }

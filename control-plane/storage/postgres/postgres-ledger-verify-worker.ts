@@ -42,7 +42,13 @@ export async function verifyRange(job: PostgresVerifyRange, progress: (checked: 
     const page = `SELECT seq, ts, actor, event_type, details, encode(leaf_hash, 'hex'), encode(mac, 'hex')${job.tenant === null ? ', subject_tenant' : ''}
       FROM ${job.entries} ${ownWhere(job, [`seq > $${n + 1}`, `seq <= $${n + 2}`])} ORDER BY seq`;
     type PageRow = [seq: string, ts: string, actor: string, eventType: string, details: string, leaf: string, mac: string, tenant?: string | null];
-    const fetch = (after: number) => client.query<PageRow>({ text: page, values: [...ownValues, after, Math.min(after + PAGE, job.last)], rowMode: 'array' });
+    const fetch = (after: number) => {
+      const asked = client.query<PageRow>({ text: page, values: [...ownValues, after, Math.min(after + PAGE, job.last)], rowMode: 'array' });
+      // Left pending by a failure, it rejects as the connection ends ("Connection terminated"):
+      // unhandled, that ended the thread first and hid the failure itself.
+      asked.catch(() => undefined);
+      return asked;
+    };
     let next = job.start < job.last ? fetch(job.start) : null;
     for (let after = job.start; next !== null; ) {
       const { rows } = await next;

@@ -4,7 +4,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { APP_ROLE } from '../../../test/helpers/postgres-roles';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/postgres-test-database';
+import { HEAD_COLUMNS } from '../rows/ledger-rows';
 import type { LedgerVerification } from '../types';
+import { verifyPostgresOffThread } from './postgres-ledger-verify';
+import { verifyRange } from './postgres-ledger-verify-worker';
 import { PostgresStorage } from './postgres-storage';
 
 /**
@@ -93,6 +96,38 @@ describe('PostgreSQL ledger verify, off the event loop', () => {
     expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: true, size: before + appended });
   });
 
+  it('rejects at once when a verify thread fails (its first statement, on a nodes table that does not exist), and releases the snapshot', async () => {
+    const tables = { tenant: null, entries: 'bh.provider_ledger', nodes: 'bh.no_such_nodes', head: `SELECT ${HEAD_COLUMNS} FROM bh.provider_ledger_head`, own: null };
+    const started = performance.now();
+    // The coordinator reads the head and the last seq; only the threads read nodes before the join.
+    await expect(verifyPostgresOffThread(db.url(APP_ROLE), randomBytes(32), 'provider', tables, (head) => head)).rejects.toThrow(/^the ledger verify thread for entries \d+ to \d+ failed: relation "bh\.no_such_nodes" does not exist$/);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    // No session of the verify is left holding its snapshot (the storage's pool is idle, not in a transaction).
+    const held = await superuser.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND usename = $1 AND state LIKE 'idle in transaction%'", [APP_ROLE]);
+    expect(held.rows[0]?.n).toBe(0);
+  });
+
+  it('a thread failing mid-read rejects with its own error, leaving no rejection unhandled (the page it had asked for next)', async () => {
+    const coordinator = new pg.Client({ connectionString: db.url(APP_ROLE) });
+    await coordinator.connect();
+    try {
+      await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const snapshot = String((await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]?.id);
+      const job = { tenant: null, entries: 'bh.provider_ledger', nodes: 'bh.provider_ledger_nodes', head: `SELECT ${HEAD_COLUMNS} FROM bh.provider_ledger_head`, own: null };
+      const range = { ...job, connectionString: db.url(APP_ROLE), key: new Uint8Array(randomBytes(32)), ledgerId: 'provider', snapshot, start: 0, end: SIZE, last: SIZE };
+      // Thrown after the first page, while the second is being read: the connection then ends under it.
+      await expect(
+        verifyRange(range, () => {
+          throw new Error('failed after a page');
+        }),
+      ).rejects.toThrow('failed after a page');
+      // Unhandled, that page's "Connection terminated" ended a thread before its own error (Vitest fails the run on it).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await coordinator.end();
+    }
+  });
+
   it('names a stored tree node beyond the ledger (the append completing it would fail), on a thread and in-line', async () => {
     const plant = (ledgerId: string, idx: number) => superuser.query('INSERT INTO bh.tenant_ledger_nodes (tenant_id, level, idx, hash) VALUES ($1, 4, $2, $3)', [ledgerId, idx, randomBytes(32)]);
     const remove = (ledgerId: string, idx: number) => superuser.query('DELETE FROM bh.tenant_ledger_nodes WHERE tenant_id = $1 AND level = 4 AND idx = $2', [ledgerId, idx]);
@@ -113,6 +148,12 @@ describe('PostgreSQL ledger verify, off the event loop', () => {
     await expect(append(small, 8)).rejects.toThrow(/duplicate key/);
     await remove(small, 2);
     expect(await storage.ledgers.verify(small)).toMatchObject({ ok: true, size: 40 });
+    // At a high level, past the levels the ledger has (4 and 5): found by a lookup per level stored.
+    await superuser.query('INSERT INTO bh.tenant_ledger_nodes (tenant_id, level, idx, hash) VALUES ($1, 20, 0, $2)', [small, randomBytes(32)]);
+    expect(reasonOf(await storage.ledgers.verify(small))).toBe("the stored tree node at level 20, index 0 (entries 1 to 1048576) lies beyond the ledger's 40 entries (the append that completes it would fail)");
+    // The lowest level is named first, as before.
+    await plant(small, 2);
+    expect(reasonOf(await storage.ledgers.verify(small))).toContain('level 4, index 2 (entries 33 to 48) lies beyond');
   });
 
   it('in-line (a small ledger), reads the stored nodes in the entries\' snapshot: a node forged after the entries were read is not seen', async () => {

@@ -2,7 +2,7 @@ import { channel } from 'node:diagnostics_channel';
 import pg from 'pg';
 import type { StoredHead } from '../../audit/ledger-chain';
 import type { SubtreeRef } from '../../audit/merkle';
-import { runVerifyThread, verifyInRanges } from '../ledger-ranges';
+import { firstIndexBeyond, runVerifyThread, verifyInRanges } from '../ledger-ranges';
 import { integer } from '../rows/columns';
 import { storedHeadFromRow } from '../rows/ledger-rows';
 import { workerModule } from '../sqlite/worker-module';
@@ -44,11 +44,12 @@ export async function verifyPostgresOffThread(
       checked.set(start, count);
       if (verifyProgress.hasSubscribers) verifyProgress.publish({ ledgerId, checked: [...checked.values()].reduce((sum, n) => sum + n, 0), last });
     };
-    const run = (start: number, end: number) =>
+    const run = (start: number, end: number, signal: AbortSignal) =>
       runVerifyThread(
         workerModule('postgres-ledger-verify-worker', import.meta.url),
         { ...tables, connectionString, key: new Uint8Array(key), ledgerId, snapshot, start, end, last } satisfies PostgresVerifyRange,
         (count) => report(start, count),
+        signal,
       );
     const n = ownValues.length;
     const readNodes = async (nodes: readonly { level: number; index: number }[]) => {
@@ -62,16 +63,31 @@ export async function verifyPostgresOffThread(
     const verdict = await verifyInRanges(key, ledgerId, signedHead(head), last, run, readNodes, (size) => nodeBeyond(coordinator, tables, size));
     await coordinator.query('COMMIT');
     return verdict;
+  } catch (error) {
+    // A thread failed (or a read did): the snapshot is released now, not left to the session's end.
+    await coordinator.query('ROLLBACK').catch(() => undefined);
+    throw error;
   } finally {
     await coordinator.end();
   }
 }
 
-/** A stored node of the ledger covering entries past the first `size` (verify names it), or null. */
+/**
+ * The lowest (level, index) stored node of the ledger covering entries past the first `size`
+ * (verify names it), or null. Two primary-key lookups per level stored (the next level, then its
+ * first index past `size`), not a scan of every node (125,000 rows at a million entries).
+ */
 export async function nodeBeyond(client: Queryable, tables: Pick<PostgresLedgerTables, 'tenant' | 'nodes' | 'own'>, size: number): Promise<SubtreeRef | null> {
   const ownValues = tables.tenant === null ? [] : [tables.tenant];
-  const beyond = `(idx + 1) * (1::bigint << level) > $${ownValues.length + 1}`;
-  const { rows } = await client.query<{ level: unknown; idx: unknown }>(`SELECT level, idx FROM ${tables.nodes} ${ownWhere(tables, [beyond])} ORDER BY level, idx LIMIT 1`, [...ownValues, size]);
-  const row = rows[0];
-  return row === undefined ? null : { level: integer.parse(row.level), index: integer.parse(row.idx) };
+  const n = ownValues.length;
+  const nextLevel = `SELECT level FROM ${tables.nodes} ${ownWhere(tables, [`level > $${n + 1}`])} ORDER BY level LIMIT 1`;
+  const firstFrom = `SELECT idx FROM ${tables.nodes} ${ownWhere(tables, [`level = $${n + 1}`, `idx >= $${n + 2}`])} ORDER BY idx LIMIT 1`;
+  for (let after = -1; ; ) {
+    const next = (await client.query<{ level: unknown }>(nextLevel, [...ownValues, after])).rows[0];
+    if (next === undefined) return null;
+    const level = integer.parse(next.level);
+    const found = (await client.query<{ idx: unknown }>(firstFrom, [...ownValues, level, firstIndexBeyond(size, level)])).rows[0];
+    if (found !== undefined) return { level, index: integer.parse(found.idx) };
+    after = level;
+  }
 }

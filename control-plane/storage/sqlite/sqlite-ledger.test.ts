@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalEntryBytes } from '../../audit/ledger-codec';
 import { leafHash, verifyInclusion, inclusionProof } from '../../audit/merkle';
 import type { LedgerVerification } from '../types';
+import { Mutex } from './connection';
+import { sqliteLedgerReader } from './sqlite-ledger';
 import { SqliteStorage, sqliteLayout } from './sqlite-storage';
 
 const ledgerKey = randomBytes(32);
@@ -144,36 +146,57 @@ describe('SQLite ledgers (RFC 6962, tamper-evident)', () => {
     db.close();
   });
 
-  it('names a forged stored tree node (the subtree roots proofs are served from), in-line', async () => {
+  it.each([
+    {
+      // The stored nodes are the subtree roots proofs are served from.
+      what: 'a forged stored node',
+      plant: "UPDATE ledger_nodes SET hash = ? WHERE ledger_id = 'provider' AND level = 4 AND idx = 1",
+      reason: 'the stored tree node at level 4, index 1 (entries 17 to 32) differs from the tree recomputed from the entries (proofs from it would be wrong)',
+      appendFails: null,
+    },
+    {
+      what: 'a node beyond the ledger',
+      plant: "INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES ('provider', 4, 2, ?)",
+      reason: "the stored tree node at level 4, index 2 (entries 33 to 48) lies beyond the ledger's 40 entries (the append that completes it would fail)",
+      // Why it is a fault: the append that completes entries 33 to 48 fails on the planted row.
+      appendFails: /UNIQUE|PRIMARY/i,
+    },
+    {
+      // Past the levels the ledger has (4 and 5): found by a lookup per level stored.
+      what: 'a high node beyond the ledger',
+      plant: "INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES ('provider', 20, 0, ?)",
+      reason: "the stored tree node at level 20, index 0 (entries 1 to 1048576) lies beyond the ledger's 40 entries (the append that completes it would fail)",
+      appendFails: null,
+    },
+  ])('names $what, in-line', async ({ plant, reason, appendFails }) => {
     await appendMany(40);
     const db = new Database(join(dir, 'control-plane.db'));
     try {
-      db.prepare("UPDATE ledger_nodes SET hash = ? WHERE ledger_id = 'provider' AND level = 4 AND idx = 1").run(randomBytes(32));
-      expect(await storage.ledgers.verify('provider')).toMatchObject({
-        ok: false,
-        firstBadSeq: null,
-        reason: 'the stored tree node at level 4, index 1 (entries 17 to 32) differs from the tree recomputed from the entries (proofs from it would be wrong)',
-      });
+      db.prepare(plant).run(randomBytes(32));
+      expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: false, firstBadSeq: null, reason });
+      if (appendFails !== null) await expect(appendMany(8)).rejects.toThrow(appendFails);
     } finally {
       db.close();
     }
   });
 
-  it('names a stored tree node beyond the ledger (which would break the append that completes it), in-line', async () => {
+  it('in-line, reads the entries, head and nodes in one snapshot: an append committed in between by another connection is not seen', async () => {
     await appendMany(40);
+    // The reader on a connection of its own; the storage appends on another, as another process would.
     const db = new Database(join(dir, 'control-plane.db'));
     try {
-      db.prepare("INSERT INTO ledger_nodes (ledger_id, level, idx, hash) VALUES ('provider', 4, 2, ?)").run(randomBytes(32));
-      expect(await storage.ledgers.verify('provider')).toMatchObject({
-        ok: false,
-        firstBadSeq: null,
-        reason: "the stored tree node at level 4, index 2 (entries 33 to 48) lies beyond the ledger's 40 entries (the append that completes it would fail)",
+      const seen = await sqliteLedgerReader(db, new Mutex()).scan('provider', async (entries, head, nodes) => {
+        let count = 0;
+        for await (const entry of entries) count = entry.seq;
+        await appendMany(16);
+        // Entries 41 to 56 complete level 4, index 2 (entries 33 to 48): beyond the 40 of the head read.
+        return { count, size: (await head())?.size, beyond: await nodes.beyond(40) };
       });
-      // Why it is a fault: the append that completes entries 33 to 48 fails on the planted row.
-      await expect(appendMany(8)).rejects.toThrow(/UNIQUE|PRIMARY/i);
+      expect(seen).toEqual({ count: 40, size: 40, beyond: null });
     } finally {
       db.close();
     }
+    expect(await storage.ledgers.verify('provider')).toMatchObject({ ok: true, size: 56 });
   });
 
   it('refuses a ledger opened with another deployment key (every MAC differs)', async () => {

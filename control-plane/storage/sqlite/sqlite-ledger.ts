@@ -2,21 +2,23 @@ import Database from 'better-sqlite3';
 import type { SubtreeRef } from '../../audit/merkle';
 import { nodesFromLeaves, storedNodeCount, type LedgerRowReader, type LedgerRowWriter, type StoredNode } from '../ledger';
 import { ENTRY_COLUMNS, HEAD_COLUMNS, entryColumns, leafHashFromRow, storedEntryFromRow, storedHeadFromRow } from '../rows/ledger-rows';
-import { insertSql } from './connection';
+import { insertSql, type Mutex } from './connection';
 import { nodeBeyond, verifyOffThread } from './ledger-verify-thread';
 
 /**
  * Ledger rows in the control store: the provider ledger and one per tenant, told apart by
  * ledger_id, in ledger_entries and ledger_heads. Entries and tree heads carry an HMAC under a key
  * derived from the deployment key, so a row edited in the file is caught and named, even with its
- * hash redone (see ../ledger.ts and audit/ledger-chain.ts). SQLite reads need no transaction.
+ * hash redone (see ../ledger.ts and audit/ledger-chain.ts). Single reads need no transaction; a
+ * verify's several reads share one (scan).
  */
 /** Ledgers of this many entries or more are verified on threads (below, in-line takes under ~50 ms). */
 const OFF_THREAD_FROM = 4_096;
 
 const insertEntry = insertSql('ledger_entries', ['ledger_id', 'tenant_id', ...ENTRY_COLUMNS]);
 
-export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
+/** `mutex` is the one the storage's write transactions on `db` run under. */
+export function sqliteLedgerReader(db: Database.Database, mutex: Mutex): LedgerRowReader {
   // A proof is a few dozen of these reads: prepared once, not per read.
   const proofReads = {
     leafRange: db.prepare('SELECT leaf_hash FROM ledger_entries WHERE ledger_id = ? AND seq > ? AND seq <= ? ORDER BY seq').pluck(),
@@ -66,11 +68,26 @@ export function sqliteLedgerReader(db: Database.Database): LedgerRowReader {
       }
     },
     scan(ledgerId, check) {
-      const rows = db.prepare('SELECT * FROM ledger_entries WHERE ledger_id = ? ORDER BY seq').iterate(ledgerId);
-      const entries = function* () {
-        for (const row of rows) yield storedEntryFromRow(row);
+      const read = () => {
+        const rows = db.prepare('SELECT * FROM ledger_entries WHERE ledger_id = ? ORDER BY seq').iterate(ledgerId);
+        const entries = function* () {
+          for (const row of rows) yield storedEntryFromRow(row);
+        };
+        return check(entries(), () => Promise.resolve(head(ledgerId)), { read: (refs) => Promise.resolve(nodes(ledgerId, refs)), beyond: (size) => Promise.resolve(nodeBeyond(db, ledgerId, size)) });
       };
-      return check(entries(), () => Promise.resolve(head(ledgerId)), { read: (refs) => Promise.resolve(nodes(ledgerId, refs)), beyond: (size) => Promise.resolve(nodeBeyond(db, ledgerId, size)) });
+      // Inside a write transaction of this connection, that transaction is already one snapshot.
+      if (db.inTransaction) return read();
+      // Entries, head and nodes in one read transaction: read apart, an append committed in
+      // between (by another connection) showed a head past the entries read, a false fault. Under
+      // the write mutex, as this connection's writers would otherwise BEGIN inside it.
+      return mutex.run(async () => {
+        db.exec('BEGIN DEFERRED');
+        try {
+          return await read();
+        } finally {
+          if (db.inTransaction) db.exec('COMMIT');
+        }
+      });
     },
   };
 }

@@ -65,7 +65,7 @@ export class SqliteStorage implements Storage {
     this.operatorSessions = operators.operatorSessions;
     this.loginThrottle = operators.loginThrottle;
     this.tenants = sqliteTenantReader(db);
-    this.ledgers = ledgerReader(sqliteLedgerReader(db), ledgerKey);
+    this.ledgers = ledgerReader(sqliteLedgerReader(db, this.mutex), ledgerKey);
     this.ledgerSigningKeys = sqliteLedgerSigningKeys(db, this.mutex);
     this.replicas = sqliteReplicaRegistry(db);
     this.breakGlass = sqliteBreakGlassReader(db);
