@@ -7,7 +7,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultQuotas } from '../../contracts/tenants';
 import { SqliteStorage, sqliteLayout } from '../../control-plane/storage/sqlite/sqlite-storage';
-import { buildTestApp } from '../helpers/control-plane-harness';
+import { buildTestApp, TestClock } from '../helpers/control-plane-harness';
 import { postgresVerifyFigures, verifyFloor } from './ledger-verify-bench';
 import { licenseText, mintLicense, testSigner } from '../helpers/startup-fixtures';
 
@@ -23,6 +23,11 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 }
 
+/** A license valid on the test app's own clock (TestClock), which stands still at its start, not on today's date. */
+function benchLicense(signer: ReturnType<typeof testSigner>) {
+  return mintLicense(signer, { tenant_band: 100_000 }, new TestClock().now());
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await fn();
@@ -32,7 +37,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 /** Median POST /provider/v1/tenants time per isolation model (the siloed one creates and migrates its file). */
 export async function provisioningFigures(perModel = 30): Promise<Record<string, unknown>> {
   const signer = testSigner();
-  const t = await buildTestApp({ licenseText: licenseText(mintLicense(signer, { tenant_band: 100_000 })), licenseTrust: signer.trust });
+  const t = await buildTestApp({ licenseText: licenseText(benchLicense(signer)), licenseTrust: signer.trust });
   try {
     const admin = await t.adminHeaders();
     const result: Record<string, unknown> = {};
@@ -60,7 +65,7 @@ export async function provisioningFigures(perModel = 30): Promise<Record<string,
 /** GET /provider/v1/tenants latency with 10,000 tenants: first page, a full page of 1,000, a deep page, a filtered page. */
 export async function listFigures(tenants = 10_000): Promise<Record<string, unknown>> {
   const signer = testSigner();
-  const t = await buildTestApp({ licenseText: licenseText(mintLicense(signer, { tenant_band: 100_000 })), licenseTrust: signer.trust });
+  const t = await buildTestApp({ licenseText: licenseText(benchLicense(signer)), licenseTrust: signer.trust });
   const deploymentKey = Buffer.from(t.deploymentKey, 'base64');
   try {
     // Bulk-load through the storage interface (one transaction), as 10,000 API calls would only measure fsync.
