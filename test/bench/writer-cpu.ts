@@ -10,6 +10,8 @@ import type { TelemetryBatchWrite } from '../../control-plane/storage/types';
 import { openStore, storePragmas } from '../../control-plane/storage/sqlite/connection';
 import { packBatch, preparePacked, writePacked, type PackedBatch } from '../../control-plane/storage/sqlite/packed-telemetry';
 import { TelemetryWriterThread } from '../../control-plane/storage/sqlite/telemetry-writer-thread';
+import { chunksOf } from '../../control-plane/storage/telemetry-chunk-split';
+import { encodeChunk } from '../../control-plane/storage/telemetry-chunk-codec';
 import { TEST_IDS } from './agent-batches';
 
 const RESULTS = 500;
@@ -114,7 +116,9 @@ function inline(batches: number) {
   openStore(file, 'telemetry').close();
   const db = new Database(file);
   try {
-    for (const pragma of storePragmas()) db.pragma(pragma);
+    // --nosync: without the fsync, a --cpu-prof profile (sampled in wall time) shows the CPU's split.
+    for (const pragma of storePragmas(process.argv.includes('--nosync') ? 'NORMAL' : 'FULL')) db.pragma(pragma);
+    if (process.argv.includes('--nosync')) db.pragma('synchronous = OFF');
     const statements = preparePacked(db);
     const packed: PackedBatch[] = Array.from({ length: batches }, () => packBatch(agentBatch()));
     const mainTid = String(process.pid);
@@ -130,8 +134,32 @@ function inline(batches: number) {
   }
 }
 
+/** The thread's stages one at a time (CPU of this thread, per result): where a write's CPU goes besides SQLite. */
+function stages(batches: number) {
+  const packed = Array.from({ length: batches }, () => packBatch(agentBatch()));
+  const mainTid = String(process.pid);
+  const timed = (run: (batch: PackedBatch) => unknown) => {
+    for (const batch of packed.slice(0, 100)) run(batch);
+    const was = threadCpu(mainTid);
+    for (const batch of packed) run(batch);
+    const now = threadCpu(mainTid);
+    return perResult(now.user + now.system - was.user - was.system, batches * RESULTS);
+  };
+  const split = (batch: PackedBatch) => [batch.testIds.split('\n'), batch.ts.split('\n')] as const;
+  const chunked = (batch: PackedBatch) => {
+    const [testIds, ts] = split(batch);
+    return chunksOf(testIds, ts, batch.latencyMs, batch.ok);
+  };
+  return {
+    split_us_per_result: timed(split),
+    split_and_chunks_us_per_result: timed(chunked),
+    split_chunks_and_encode_us_per_result: timed((batch) => chunked(batch).map((chunk) => encodeChunk(chunk.results, chunk.firstMs))),
+  };
+}
+
 const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const batches = Number(args[0] ?? 2000);
 const perWrite = Number(args[1] ?? 1);
 if (process.argv.includes('--inline')) console.log(JSON.stringify(inline(batches)));
+else if (process.argv.includes('--stages')) console.log(JSON.stringify(stages(batches)));
 else console.log(JSON.stringify({ ...(await threaded(batches, perWrite)), ...packing(batches) }));
