@@ -50,6 +50,7 @@ describe('telemetry chunk codec', () => {
       form: fc.constantFrom('ms', 'ms', 'seconds', 'micros', 'offset', 'other ms'),
       latencyMs: fc.oneof(fc.constant(null), fc.constant(-0), fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: 0, max: 1e9 }).map((n) => n / 10 ** (n % 5)), fc.double({ noNaN: true })),
       ok: fc.boolean(),
+      hint: fc.boolean(),
     });
     fc.assert(
       fc.property(fc.array(result, { minLength: 1, maxLength: 300 }), (entries) => {
@@ -60,7 +61,9 @@ describe('telemetry chunk codec', () => {
           const forms: Record<string, string> = { ms: iso, seconds: iso.replace(/\.\d{3}Z$/, 'Z'), micros: iso.replace('Z', '999Z'), offset: iso.replace('Z', '+00:00'), 'other ms': iso };
           const ts = forms[entry.form] ?? iso;
           // 'other ms': a canonical text with another time beside it (callers never do this; the encoder must still keep the text).
-          return { idx, ms: entry.form === 'other ms' ? entry.ms + 1 : Date.parse(ts), ts, latencyMs: entry.latencyMs, ok: entry.ok };
+          const result: ChunkResult = { idx, ms: entry.form === 'other ms' ? entry.ms + 1 : Date.parse(ts), ts, latencyMs: entry.latencyMs, ok: entry.ok };
+          // The hint as chunksOf gives it: only on a canonical time.
+          return entry.hint && entry.form === 'ms' ? { ...result, canonical: true } : result;
         });
         const firstMs = Math.min(...results.map((r) => r.ms));
         expect(encodeChunk(results, firstMs).equals(encodeChunkReference(results, firstMs))).toBe(true);

@@ -22,6 +22,8 @@ export interface ChunkResult {
   ts: string;
   latencyMs: number | null;
   ok: boolean;
+  /** Set (by chunksOf) when `ts` is known to be `new Date(ms).toISOString()`: the encoder then need not check. */
+  canonical?: boolean;
 }
 
 const FLAG_NULLS = 1;
@@ -158,7 +160,7 @@ export function encodeChunk(results: readonly ChunkResult[], firstMs: number): B
     const result = results[i];
     if (result === undefined) continue;
     if (result.latencyMs === null) hasNulls = true;
-    if (!isCanonicalIso(result.ms, result.ts)) odd.push(i);
+    if (result.canonical !== true && !isCanonicalIso(result.ms, result.ts)) odd.push(i);
   }
   const out = new Writer(16 + count * 4);
   out.byte((hasNulls ? FLAG_NULLS : 0) | (decimals === null ? FLAG_RAW_FLOATS : 0) | (odd.length > 0 ? FLAG_ODD_TIMES : 0));

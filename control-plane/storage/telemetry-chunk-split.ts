@@ -1,5 +1,5 @@
 import type { ChunkResult } from './telemetry-chunk-codec';
-import { msOfIso } from './iso-time';
+import { canonicalIsoMs, msOfIso } from './iso-time';
 
 /**
  * Splitting a batch's results into per-test chunks, the same on both engines (SQLite's
@@ -33,7 +33,8 @@ export function chunksOf(testIds: readonly string[], ts: readonly string[], late
   for (let i = 0; i < testIds.length; i++) {
     const testId = testIds[i] ?? '';
     const text = ts[i] ?? '';
-    const ms = msOf(text);
+    const canonical = canonicalIsoMs(text);
+    const ms = Number.isNaN(canonical) ? Date.parse(text) : canonical;
     const hour = Math.floor(ms / CHUNK_WINDOW_MS);
     let hours = open.get(testId);
     if (hours === undefined) {
@@ -47,7 +48,7 @@ export function chunksOf(testIds: readonly string[], ts: readonly string[], late
       chunks.push(chunk);
     }
     const latency = latencyMs[i] ?? Number.NaN;
-    chunk.results.push({ idx: idx === undefined ? i : (idx[i] ?? i), ms, ts: text, latencyMs: Number.isNaN(latency) ? null : latency, ok: ok[i] === 1 });
+    chunk.results.push({ idx: idx === undefined ? i : (idx[i] ?? i), ms, ts: text, latencyMs: Number.isNaN(latency) ? null : latency, ok: ok[i] === 1, canonical: !Number.isNaN(canonical) });
     if (ms < chunk.firstMs) chunk.firstMs = ms;
     if (ms > chunk.lastMs) chunk.lastMs = ms;
   }
