@@ -1,5 +1,5 @@
 // CPU per result of the SQLite telemetry writer, load-independent (thread CPU time from /proc, not wall time).
-// `npx tsx test/bench/writer-cpu.ts [batches] [batchesPerWrite]`; `--inline` runs the thread's work on the
+// `npx tsx test/bench/writer-cpu.ts [batches] [batchesPerWrite] [writesInFlight] [pauseEvery]`; `--inline` runs the thread's work on the
 // main thread instead (for `node --cpu-prof --import tsx`, since a worker's profile is written only on a clean exit).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -56,11 +56,11 @@ function agentBatch(): TelemetryBatchWrite {
 
 const perResult = (us: number, results: number) => Math.round((us / results) * 100) / 100;
 
-async function threaded(batches: number, perWrite: number) {
+async function threaded(batches: number, perWrite: number, inFlight: number, pauseEvery: number) {
   const dir = mkdtempSync(join(tmpdir(), 'bulkhead-writer-cpu-'));
   const file = join(dir, 'telemetry.db');
   openStore(file, 'telemetry').close();
-  const writer = new TelemetryWriterThread();
+  const writer = new TelemetryWriterThread(pauseEvery);
   const mainTid = String(process.pid);
   try {
     const before = new Set(tids());
@@ -71,7 +71,14 @@ async function threaded(batches: number, perWrite: number) {
     const start = new Map(theirs.map((tid) => [tid, threadCpu(tid)]));
     const mainStart = threadCpu(mainTid);
     const wallStart = performance.now();
-    for (const write of writes) await writer.write(file, write.map(packBatch));
+    // Up to `inFlight` writes posted at once: a write that finds another waiting pauses and lets it join its commit.
+    const flying = new Set<Promise<unknown>>();
+    for (const write of writes) {
+      const done: Promise<unknown> = writer.write(file, write.map(packBatch)).then(() => flying.delete(done));
+      flying.add(done);
+      if (flying.size >= inFlight) await Promise.race(flying);
+    }
+    await Promise.all(flying);
     const wall = performance.now() - wallStart;
     const mainEnd = threadCpu(mainTid);
     // The writer is the new thread that worked most (the others are V8's helpers of that isolate).
@@ -86,6 +93,8 @@ async function threaded(batches: number, perWrite: number) {
     return {
       batches: writes.length * perWrite,
       batches_per_write: perWrite,
+      writes_in_flight: inFlight,
+      pause_every: pauseEvery,
       wall_ms: Math.round(wall),
       writer_thread_us_per_result: perResult(cpu.user + cpu.system, results),
       writer_thread_user_us_per_result: perResult(cpu.user, results),
@@ -160,6 +169,8 @@ function stages(batches: number) {
 const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const batches = Number(args[0] ?? 2000);
 const perWrite = Number(args[1] ?? 1);
+const inFlight = Number(args[2] ?? 1);
+const pauseEvery = Number(args[3] ?? 64);
 if (process.argv.includes('--inline')) console.log(JSON.stringify(inline(batches)));
 else if (process.argv.includes('--stages')) console.log(JSON.stringify(stages(batches)));
-else console.log(JSON.stringify({ ...(await threaded(batches, perWrite)), ...packing(batches) }));
+else console.log(JSON.stringify({ ...(await threaded(batches, perWrite, inFlight, pauseEvery)), ...packing(batches) }));
