@@ -1,7 +1,8 @@
 /**
  * Result times in the one form agents send (`Date.prototype.toISOString`: `YYYY-MM-DDTHH:MM:SS.sssZ`,
- * years 0000 to 9999), read without Date.parse: the telemetry writer reads every result's time,
- * and Date.parse's general grammar cost it a third of a microsecond a result.
+ * years 0000 to 9999), read without Date.parse: the telemetry writer reads every result's time, and
+ * Date.parse plus a toISOString (to tell a canonical time from one kept as sent) cost it about 0.8 µs
+ * a result; this reading is about 0.07 µs and answers both.
  */
 
 /** The digit at `at`; a non-digit reads as 10,000, which puts any field it is in out of range. */
