@@ -1,3 +1,5 @@
+import { isCanonicalIso } from './iso-time';
+
 /**
  * The body of a telemetry chunk: the results of one test in one batch (and one time window),
  * columns packed one after another, so the chunk's row and index entries are shared by all of them.
@@ -20,15 +22,24 @@ export interface ChunkResult {
   ts: string;
   latencyMs: number | null;
   ok: boolean;
+  /** Set (by chunksOf) when `ts` is known to be `new Date(ms).toISOString()`: the encoder then need not check. */
+  canonical?: boolean;
 }
 
 const FLAG_NULLS = 1;
 const FLAG_RAW_FLOATS = 2;
 const FLAG_ODD_TIMES = 4;
 
+const okBit = (result: ChunkResult) => result.ok;
+const nullBit = (result: ChunkResult) => result.latencyMs === null;
+
 class Writer {
-  private buffer = new Uint8Array(256);
+  private buffer: Uint8Array;
   length = 0;
+
+  constructor(size = 256) {
+    this.buffer = new Uint8Array(size);
+  }
 
   private room(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return;
@@ -61,6 +72,20 @@ class Writer {
     this.room(values.length);
     this.buffer.set(values, this.length);
     this.length += values.length;
+  }
+
+  /** One bit a result, the first result in the lowest bit of the first byte. */
+  bitmap(results: readonly ChunkResult[], bit: (result: ChunkResult) => boolean): void {
+    const bytes = Math.ceil(results.length / 8);
+    this.room(bytes);
+    this.buffer.fill(0, this.length, this.length + bytes);
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i];
+      if (result === undefined || !bit(result)) continue;
+      const at = this.length + (i >> 3);
+      this.buffer[at] = (this.buffer[at] ?? 0) | (1 << (i & 7));
+    }
+    this.length += bytes;
   }
 
   done(): Buffer {
@@ -102,32 +127,42 @@ class Reader {
   }
 }
 
-/** The fewest decimals (0 to 3) at which every latency is exact as a safe integer, or null. */
-function decimalsOf(latencies: readonly (number | null)[]): number | null {
-  for (let decimals = 0; decimals <= 3; decimals++) {
-    const scale = 10 ** decimals;
-    if (latencies.every((value) => value === null || (Number.isSafeInteger(Math.round(value * scale)) && Math.round(value * scale) / scale === value && !Object.is(value, -0)))) return decimals;
+/** Whether every latency is exact at `decimals` decimals as a safe integer. */
+function exactAt(results: readonly ChunkResult[], decimals: number): boolean {
+  const scale = 10 ** decimals;
+  for (let i = 0; i < results.length; i++) {
+    const value = results[i]?.latencyMs ?? null;
+    if (value === null) continue;
+    const scaled = Math.round(value * scale);
+    if (!Number.isSafeInteger(scaled) || scaled / scale !== value || Object.is(value, -0)) return false;
   }
-  return null;
+  return true;
 }
 
-function bitmap(results: readonly ChunkResult[], bit: (result: ChunkResult) => boolean): Uint8Array {
-  const bits = new Uint8Array(Math.ceil(results.length / 8));
-  results.forEach((result, i) => {
-    if (bit(result)) bits[i >> 3] = (bits[i >> 3] ?? 0) | (1 << (i & 7));
-  });
-  return bits;
+/** The fewest decimals (0 to 3) at which every latency is exact as a safe integer, or null. */
+function decimalsOf(results: readonly ChunkResult[]): number | null {
+  for (let decimals = 0; decimals <= 3; decimals++) if (exactAt(results, decimals)) return decimals;
+  return null;
 }
 
 const bitAt = (bits: Uint8Array, i: number): boolean => ((bits[i >> 3] ?? 0) & (1 << (i & 7))) !== 0;
 
-/** Packs results (in batch order, idx increasing) whose smallest time is `firstMs`. */
+/**
+ * Packs results (in batch order, idx increasing) whose smallest time is `firstMs`. The writer
+ * thread's hot path: plain loops into one buffer (no per-result arrays or closures).
+ */
 export function encodeChunk(results: readonly ChunkResult[], firstMs: number): Buffer {
-  const latencies = results.map((result) => result.latencyMs);
-  const decimals = decimalsOf(latencies);
-  const hasNulls = latencies.includes(null);
-  const odd = results.flatMap((result, i) => (new Date(result.ms).toISOString() === result.ts ? [] : [i]));
-  const out = new Writer();
+  const count = results.length;
+  const decimals = decimalsOf(results);
+  let hasNulls = false;
+  const odd: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const result = results[i];
+    if (result === undefined) continue;
+    if (result.latencyMs === null) hasNulls = true;
+    if (result.canonical !== true && !isCanonicalIso(result.ms, result.ts)) odd.push(i);
+  }
+  const out = new Writer(16 + count * 4);
   out.byte((hasNulls ? FLAG_NULLS : 0) | (decimals === null ? FLAG_RAW_FLOATS : 0) | (odd.length > 0 ? FLAG_ODD_TIMES : 0));
   out.byte(decimals ?? 0);
   let previousIdx = -1;
@@ -143,15 +178,17 @@ export function encodeChunk(results: readonly ChunkResult[], firstMs: number): B
     previousMs = result.ms;
     previousDelta = delta;
   }
-  out.bytes(bitmap(results, (result) => result.ok));
-  if (hasNulls) out.bytes(bitmap(results, (result) => result.latencyMs === null));
+  out.bitmap(results, okBit);
+  if (hasNulls) out.bitmap(results, nullBit);
   if (decimals === null) {
-    const floats = new Float64Array(latencies.map((value) => value ?? 0));
+    const floats = new Float64Array(count);
+    for (let i = 0; i < count; i++) floats[i] = results[i]?.latencyMs ?? 0;
     out.bytes(new Uint8Array(floats.buffer));
   } else {
     const scale = 10 ** decimals;
     let previous = 0;
-    for (const value of latencies) {
+    for (const result of results) {
+      const value = result.latencyMs;
       if (value === null) continue;
       const scaled = Math.round(value * scale);
       out.zigzag(scaled - previous);

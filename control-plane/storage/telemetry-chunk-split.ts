@@ -1,4 +1,5 @@
 import type { ChunkResult } from './telemetry-chunk-codec';
+import { canonicalIsoMs, msOfIso } from './iso-time';
 
 /**
  * Splitting a batch's results into per-test chunks, the same on both engines (SQLite's
@@ -18,7 +19,7 @@ export interface Chunk {
 }
 
 /** The time of a result as stored and compared: milliseconds since the epoch. */
-export const msOf = (ts: string): number => Date.parse(ts);
+export const msOf = (ts: string): number => msOfIso(ts);
 
 /**
  * A batch's results grouped by test and hour, in batch order within each chunk; chunks come in
@@ -26,21 +27,28 @@ export const msOf = (ts: string): number => Date.parse(ts);
  * paused write resumes by chunk number).
  */
 export function chunksOf(testIds: readonly string[], ts: readonly string[], latencyMs: ArrayLike<number>, ok: ArrayLike<number>, idx?: ArrayLike<number>): Chunk[] {
-  const open = new Map<string, Chunk>();
+  // By test, then by hour: no key string built per result.
+  const open = new Map<string, Map<number, Chunk>>();
   const chunks: Chunk[] = [];
   for (let i = 0; i < testIds.length; i++) {
     const testId = testIds[i] ?? '';
     const text = ts[i] ?? '';
-    const ms = msOf(text);
-    const key = `${testId}\n${Math.floor(ms / CHUNK_WINDOW_MS)}`;
-    let chunk = open.get(key);
+    const canonical = canonicalIsoMs(text);
+    const ms = Number.isNaN(canonical) ? Date.parse(text) : canonical;
+    const hour = Math.floor(ms / CHUNK_WINDOW_MS);
+    let hours = open.get(testId);
+    if (hours === undefined) {
+      hours = new Map();
+      open.set(testId, hours);
+    }
+    let chunk = hours.get(hour);
     if (chunk === undefined || chunk.results.length >= CHUNK_MAX_RESULTS) {
       chunk = { testId, firstMs: ms, lastMs: ms, results: [] };
-      open.set(key, chunk);
+      hours.set(hour, chunk);
       chunks.push(chunk);
     }
     const latency = latencyMs[i] ?? Number.NaN;
-    chunk.results.push({ idx: idx === undefined ? i : (idx[i] ?? i), ms, ts: text, latencyMs: Number.isNaN(latency) ? null : latency, ok: ok[i] === 1 });
+    chunk.results.push({ idx: idx === undefined ? i : (idx[i] ?? i), ms, ts: text, latencyMs: Number.isNaN(latency) ? null : latency, ok: ok[i] === 1, canonical: !Number.isNaN(canonical) });
     if (ms < chunk.firstMs) chunk.firstMs = ms;
     if (ms > chunk.lastMs) chunk.lastMs = ms;
   }

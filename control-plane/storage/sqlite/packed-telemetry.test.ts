@@ -15,9 +15,9 @@ const tenant = { id: randomUUID(), isolationModel: 'pooled' as const };
 /** Seven tests, results taking turns: a batch of 35 is stored as seven chunks of five. */
 const testIds = Array.from({ length: 7 }, () => randomUUID());
 
-function batch(batchId: string, count: number): PackedBatch {
+function batch(batchId: string, count: number, of: { id: string; isolationModel: 'pooled' } = tenant): PackedBatch {
   const write: TelemetryBatchWrite = {
-    tenant,
+    tenant: of,
     batchId,
     agentId: 'agent-1',
     receivedAt: '2026-12-02T10:00:00.000Z',
@@ -58,6 +58,16 @@ describe('writePacked', () => {
     return { db, statements, telemetry, run, count, meter };
   };
   const window = { from: '2026-01-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' };
+
+  it('files every chunk of a write mixing tenants under its own tenant\'s test key, each key once', () => {
+    const { db, run } = open();
+    const other = { id: randomUUID(), isolationModel: 'pooled' as const };
+    run([batch('m1', 35), batch('m2', 35, other), batch('m3', 35), batch('m4', 14, other)], { duplicates: [], waitsForPending: false }, start, never);
+    const misfiled = db.prepare('SELECT count(*) FROM telemetry_chunks c JOIN telemetry_series s ON s.id = c.series WHERE s.tenant_id <> c.tenant_id').pluck().get();
+    expect(misfiled).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM telemetry_chunks').pluck().get()).toBe(7 + 7 + 7 + 7);
+    expect(db.prepare('SELECT count(*) FROM telemetry_series').pluck().get()).toBe(14);
+  });
 
   it('pauses part-way through a batch (between chunks), hides it from readers while pending, and finishes it in a later transaction', async () => {
     const { run, count, meter, telemetry } = open();

@@ -128,6 +128,10 @@ export function writePacked(
   pauseEvery: number,
 ): PackedCursor | null {
   let sinceLook = 0;
+  // Keys found or added in this call, so in this transaction (a rollback cannot leave one naming nothing):
+  // a write's batches of one tenant look its tenant and tests up once.
+  const tenantKeys = new Map<string, number>();
+  const seriesOf = new Map<number, Map<string, number>>();
   for (let b = from.batch; b < batches.length; b++) {
     const batch = batches[b];
     if (batch === undefined) continue;
@@ -154,8 +158,16 @@ export function writePacked(
       }
     }
     const chunks = chunksOf(testIds, ts, batch.latencyMs, batch.ok);
-    const tenantKey = chunks.length === 0 ? 0 : tenantKeyOf(statements.chunks, batch.tenantId);
-    const series = new Map<string, number>();
+    let tenantKey = tenantKeys.get(batch.tenantId) ?? 0;
+    if (chunks.length > 0 && !tenantKeys.has(batch.tenantId)) {
+      tenantKey = tenantKeyOf(statements.chunks, batch.tenantId);
+      tenantKeys.set(batch.tenantId, tenantKey);
+    }
+    let series = seriesOf.get(tenantKey);
+    if (series === undefined) {
+      series = new Map();
+      seriesOf.set(tenantKey, series);
+    }
     let firstRowid = pendingFrom;
     let left = batch.count - chunks.slice(0, start).reduce((sum, chunk) => sum + chunk.results.length, 0);
     for (let c = start; c < chunks.length; c++) {
