@@ -114,6 +114,11 @@ class Reader {
     }
   }
 
+  /** Steps over `n` varints without reading their values. */
+  skipVarints(n: number): void {
+    for (let left = n; left > 0; ) if (this.byte() < 0x80) left--;
+  }
+
   zigzag(): number {
     const value = this.varint();
     return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
@@ -219,44 +224,16 @@ export interface DecodedChunk {
 
 export function decodeChunk(body: Uint8Array, count: number, firstMs: number): DecodedChunk {
   const input = new Reader(body);
-  const flags = input.byte();
-  const decimals = input.byte();
+  const { flags, decimals } = readHeader(input);
   const idx = new Float64Array(count);
-  let previousIdx = -1;
-  for (let i = 0; i < count; i++) {
-    previousIdx += input.zigzag() + 1;
-    idx[i] = previousIdx;
-  }
+  readPositions(input, count, idx);
   const ms = new Float64Array(count);
-  let previousMs = firstMs;
-  let previousDelta = 0;
-  for (let i = 0; i < count; i++) {
-    previousDelta += input.zigzag();
-    previousMs += previousDelta;
-    ms[i] = previousMs;
-  }
-  const bytes = Math.ceil(count / 8);
-  const okBits = input.bytes(bytes);
-  const nullBits = (flags & FLAG_NULLS) !== 0 ? input.bytes(bytes) : null;
+  readTimes(input, count, firstMs, ms);
+  const bitmaps = readBitmaps(input, flags, count);
   const ok = new Uint8Array(count);
+  for (let i = 0; i < count; i++) ok[i] = bitAt(bitmaps.ok, i) ? 1 : 0;
   const latencyMs = new Float64Array(count);
-  for (let i = 0; i < count; i++) ok[i] = bitAt(okBits, i) ? 1 : 0;
-  if ((flags & FLAG_RAW_FLOATS) !== 0) {
-    const raw = input.bytes(count * 8);
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    for (let i = 0; i < count; i++) latencyMs[i] = nullBits !== null && bitAt(nullBits, i) ? Number.NaN : view.getFloat64(i * 8, true);
-  } else {
-    const scale = 10 ** decimals;
-    let previous = 0;
-    for (let i = 0; i < count; i++) {
-      if (nullBits !== null && bitAt(nullBits, i)) {
-        latencyMs[i] = Number.NaN;
-        continue;
-      }
-      previous += input.zigzag();
-      latencyMs[i] = previous / scale;
-    }
-  }
+  readLatencies(input, flags, decimals, count, bitmaps.nulls, latencyMs);
   const oddTimes = new Map<number, string>();
   if ((flags & FLAG_ODD_TIMES) !== 0) {
     const n = input.varint();
@@ -267,4 +244,111 @@ export function decodeChunk(body: Uint8Array, count: number, firstMs: number): D
     }
   }
   return { idx, ms, ok, latencyMs, oddTimes };
+}
+
+/** A test's counts and answered latencies, gathered chunk by chunk (see tallyChunk). */
+export class ChunkTally {
+  results = 0;
+  failures = 0;
+  private values = new Float64Array(1024);
+  private answered = 0;
+
+  /** The answered latencies so far, in no set order (a view, valid until the next tallyChunk). */
+  latencies(): Float64Array {
+    return this.values.subarray(0, this.answered);
+  }
+
+  addLatency(value: number): void {
+    if (this.answered === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.answered++] = value;
+  }
+}
+
+// Scratch columns for tallyChunk: a summary reads hundreds of chunks, one at a time, on one thread.
+let scratchMs = new Float64Array(512);
+let scratchLatency = new Float64Array(512);
+
+/**
+ * Adds a chunk's results with times in [fromMs, toMs] to `tally`: what a summary needs, with no
+ * per-chunk arrays made and no times read when the whole chunk (firstMs..lastMs) is in range.
+ * Answers how many results it added.
+ */
+export function tallyChunk(body: Uint8Array, count: number, firstMs: number, lastMs: number, fromMs: number, toMs: number, tally: ChunkTally): number {
+  if (scratchMs.length < count) {
+    scratchMs = new Float64Array(count);
+    scratchLatency = new Float64Array(count);
+  }
+  const input = new Reader(body);
+  const { flags, decimals } = readHeader(input);
+  input.skipVarints(count);
+  const whole = firstMs >= fromMs && lastMs <= toMs;
+  if (whole) input.skipVarints(count);
+  else readTimes(input, count, firstMs, scratchMs);
+  const { ok, nulls } = readBitmaps(input, flags, count);
+  readLatencies(input, flags, decimals, count, nulls, scratchLatency);
+  let added = 0;
+  for (let i = 0; i < count; i++) {
+    if (!whole) {
+      const ms = scratchMs[i] ?? 0;
+      if (ms < fromMs || ms > toMs) continue;
+    }
+    added++;
+    if (!bitAt(ok, i)) tally.failures++;
+    if (nulls === null || !bitAt(nulls, i)) tally.addLatency(scratchLatency[i] ?? 0);
+  }
+  tally.results += added;
+  return added;
+}
+
+function readHeader(input: Reader): { flags: number; decimals: number } {
+  const flags = input.byte();
+  return { flags, decimals: input.byte() };
+}
+
+function readPositions(input: Reader, count: number, into: Float64Array): void {
+  let previousIdx = -1;
+  for (let i = 0; i < count; i++) {
+    previousIdx += input.zigzag() + 1;
+    into[i] = previousIdx;
+  }
+}
+
+function readTimes(input: Reader, count: number, firstMs: number, into: Float64Array): void {
+  let previousMs = firstMs;
+  let previousDelta = 0;
+  for (let i = 0; i < count; i++) {
+    previousDelta += input.zigzag();
+    previousMs += previousDelta;
+    into[i] = previousMs;
+  }
+}
+
+function readBitmaps(input: Reader, flags: number, count: number): { ok: Uint8Array; nulls: Uint8Array | null } {
+  const bytes = Math.ceil(count / 8);
+  const ok = input.bytes(bytes);
+  return { ok, nulls: (flags & FLAG_NULLS) !== 0 ? input.bytes(bytes) : null };
+}
+
+/** The latency column into `into` (NaN where null). */
+function readLatencies(input: Reader, flags: number, decimals: number, count: number, nulls: Uint8Array | null, into: Float64Array): void {
+  if ((flags & FLAG_RAW_FLOATS) !== 0) {
+    const raw = input.bytes(count * 8);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    for (let i = 0; i < count; i++) into[i] = nulls !== null && bitAt(nulls, i) ? Number.NaN : view.getFloat64(i * 8, true);
+    return;
+  }
+  const scale = 10 ** decimals;
+  let previous = 0;
+  for (let i = 0; i < count; i++) {
+    if (nulls !== null && bitAt(nulls, i)) {
+      into[i] = Number.NaN;
+      continue;
+    }
+    previous += input.zigzag();
+    into[i] = previous / scale;
+  }
 }

@@ -1,6 +1,6 @@
 import type { TelemetryResultRow, TelemetryWindow } from './types';
 import type { TestAggregate } from './telemetry-store';
-import { decodeChunk } from './telemetry-chunk-codec';
+import { ChunkTally, decodeChunk, tallyChunk } from './telemetry-chunk-codec';
 import { CHUNK_WINDOW_MS, msOf } from './telemetry-chunk-split';
 
 /**
@@ -148,14 +148,14 @@ export function oldestWalk(window: TelemetryWindow, limit: number): ChunkWalk<Te
 }
 
 /**
- * Per-test counts and sorted latencies over the window straight from the chunks' columns, with no
- * result rows made. Null when the window holds more than `limit` results (the caller then
+ * Per-test counts and answered latencies over the window straight from the chunks' columns, with
+ * no result rows made. Null when the window holds more than `limit` results (the caller then
  * summarises the oldest `limit`, as before).
  */
 export function aggregateWalk(window: TelemetryWindow, limit: number): ChunkWalk<{ rows: number; tests: TestAggregate[] } | null> {
   const toMs = msOf(window.to);
   const range = rangeOf(window, toMs);
-  const byTest = new Map<string, { results: number; failures: number; latencies: number[] }>();
+  const byTest = new Map<string, ChunkTally>();
   let rows = 0;
   return {
     newestFirst: false,
@@ -163,32 +163,24 @@ export function aggregateWalk(window: TelemetryWindow, limit: number): ChunkWalk
     range,
     offer(chunk) {
       if (rows > limit) return false;
-      let entry = byTest.get(chunk.testId);
-      if (entry === undefined) {
-        entry = { results: 0, failures: 0, latencies: [] };
-        byTest.set(chunk.testId, entry);
+      let tally = byTest.get(chunk.testId);
+      if (tally === undefined) {
+        tally = new ChunkTally();
+        byTest.set(chunk.testId, tally);
       }
       // Straight from the columns: no result objects (a summary may cover a day of results).
-      const decoded = decodeChunk(chunk.body, chunk.count, chunk.firstMs);
-      for (let i = 0; i < chunk.count; i++) {
-        const ms = decoded.ms[i] ?? 0;
-        if (ms < range.from || ms > toMs) continue;
-        rows++;
-        entry.results++;
-        if (decoded.ok[i] !== 1) entry.failures++;
-        const latency = decoded.latencyMs[i] ?? Number.NaN;
-        if (!Number.isNaN(latency)) entry.latencies.push(latency);
-      }
+      rows += tallyChunk(chunk.body, chunk.count, chunk.firstMs, chunk.lastMs, range.from, toMs, tally);
       return true;
     },
     answer() {
       if (rows > limit) return null;
-      const tests = [...byTest.entries()]
-        .filter(([, entry]) => entry.results > 0)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        // A typed array sorts numbers natively, several times faster than a comparator.
-        .map(([testId, entry]) => ({ testId, results: entry.results, failures: entry.failures, latencies: Float64Array.from(entry.latencies).sort() }));
-      return { rows, tests };
+      return {
+        rows,
+        tests: [...byTest.entries()]
+          .filter(([, tally]) => tally.results > 0)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([testId, tally]) => ({ testId, results: tally.results, failures: tally.failures, latencies: tally.latencies() })),
+      };
     },
   };
 }

@@ -28,7 +28,7 @@ export interface TelemetryResultRow {
   idx: number;
 }
 
-/** One test's results in a window: counts, and the latencies of answered probes, ascending. */
+/** One test's results in a window: counts, and the latencies of answered probes, in no set order. */
 export interface TestAggregate {
   testId: string;
   results: number;

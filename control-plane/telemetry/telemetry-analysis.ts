@@ -1,11 +1,5 @@
 import type { TelemetryResultRow } from '../storage/types';
-
-/** Nearest-rank percentile of sorted values (0 < p <= 100), or null when there are none. */
-export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1] ?? null;
-}
+import { latencyPercentiles } from './latency-percentiles';
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -39,20 +33,12 @@ export function summarize(rows: readonly TelemetryResultRow[]): TestStats[] {
   }
   return [...byTest.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([testId, entry]) => testStats(testId, entry.results, entry.failures, entry.latencies.sort((a, b) => a - b)));
+    .map(([testId, entry]) => testStats(testId, entry.results, entry.failures, Float64Array.from(entry.latencies)));
 }
 
-/** One test's figures from its counts and its answered latencies, sorted ascending. */
-export function testStats(testId: string, results: number, failures: number, sorted: ArrayLike<number>): TestStats {
-  return {
-    testId,
-    results,
-    failures,
-    lossPct: results === 0 ? 0 : (100 * failures) / results,
-    p50: percentileOfSorted(sorted, 50),
-    p95: percentileOfSorted(sorted, 95),
-    p99: percentileOfSorted(sorted, 99),
-  };
+/** One test's figures from its counts and its answered latencies in any order (reordered in place). */
+export function testStats(testId: string, results: number, failures: number, latencies: Float64Array): TestStats {
+  return { testId, results, failures, lossPct: results === 0 ? 0 : (100 * failures) / results, ...latencyPercentiles(latencies) };
 }
 
 /**
