@@ -148,6 +148,12 @@ const ledgerSigningKeys = `CREATE TABLE ledger_signing_keys (
  * storage/ledger.ts STORED_NODE_LEVEL), written as appends complete them, so proofs read O(log n)
  * rows. A ledger written before this step gets its nodes when the store is opened (sqlite-ledger.ts).
  */
+/** Facts about the data dir as a whole (e.g. which telemetry schema every store was brought to). */
+const dataDirMarks = `CREATE TABLE data_dir_marks (
+     name TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   ) STRICT`;
+
 const ledgerNodes = `CREATE TABLE ledger_nodes (
      ledger_id TEXT NOT NULL,
      level INTEGER NOT NULL,
@@ -227,7 +233,7 @@ const controlOnly: readonly string[] = [
 /** Each kind's steps in order; a step's position is its version, so only ever append. */
 export const migrationSets: { control: readonly string[]; telemetry: readonly Step[]; silo: readonly Step[] } = {
   /** The shared control store: provider data, tenant rows, ledgers, and pooled tenants' control data. */
-  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment, usageControl, branding, ledgerSigningKeys, ledgerNodes].map(defined),
+  control: [controlOnly[0], controlOnly[1], controlOnly[2], tenantControlTables[0], tenantTokens, tokenIndex, replicas, tenantFairness, breakGlass, telemetryCells, identityOwnership, handover, operatorEnrollment, usageControl, branding, ledgerSigningKeys, ledgerNodes, dataDirMarks].map(defined),
   /** The pooled telemetry store and a hybrid tenant's own telemetry file. */
   telemetry: [...[telemetryTables[0], telemetryTables[1], pendingBatches, telemetryChunks].map(defined), moveResultsToChunks],
   /** A siloed tenant's own file: all of its data. */

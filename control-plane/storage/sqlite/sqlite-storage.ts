@@ -94,7 +94,7 @@ export class SqliteStorage implements Storage {
     try {
       // Ledgers written before interior nodes were stored get them now, once (proofs read them).
       buildMissingLedgerNodes(control);
-      upgradeTelemetryStores(layout);
+      upgradeTelemetryStores(layout, control);
     } catch (error) {
       control.close();
       throw error;

@@ -1,11 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRowPerResultStore } from '../../../test/helpers/row-per-result';
+import { openStore } from './connection';
 import { SqliteStorage, sqliteLayout, telemetryCellFile } from './sqlite-storage';
+import { TELEMETRY_STORES_VERSION, upgradeTelemetryStores } from './store-upgrade';
 
 const tablesOf = (file: string): string[] => {
   const db = new Database(file, { readonly: true });
@@ -41,5 +43,47 @@ describe('upgradeTelemetryStores', () => {
     await storage.close();
 
     for (const file of files) expect(tablesOf(file)).toEqual(['telemetry_batches', 'telemetry_chunks', 'telemetry_series', 'telemetry_tenants']);
+  });
+
+  it('opens the stores once per telemetry schema: later starts skip them until the schema changes', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bulkhead-store-upgrade-'));
+    dirs.push(dataDir);
+    const layout = sqliteLayout(dataDir);
+    const silos = Array.from({ length: 3 }, () => join(layout.tenantsDir, randomUUID(), 'tenant.db'));
+    for (const file of silos) {
+      mkdirSync(join(file, '..'), { recursive: true });
+      openRowPerResultStore(file, 'silo').close();
+    }
+    const control = openStore(layout.controlFile, 'control');
+    try {
+      expect(upgradeTelemetryStores(layout, control).sort()).toEqual([...silos].sort());
+      expect(upgradeTelemetryStores(layout, control)).toEqual([]);
+      // A schema this store has not seen every store brought to (the code gained a step): all again.
+      control.prepare("UPDATE data_dir_marks SET value = 'telemetry 4, silo 7' WHERE name = 'telemetry_stores_version'").run();
+      expect(upgradeTelemetryStores(layout, control)).toHaveLength(3);
+      expect(control.prepare('SELECT value FROM data_dir_marks').pluck().all()).toEqual([TELEMETRY_STORES_VERSION]);
+    } finally {
+      control.close();
+    }
+  });
+
+  it('records nothing when a store fails to open, so the next start tries every store again', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bulkhead-store-upgrade-'));
+    dirs.push(dataDir);
+    const layout = sqliteLayout(dataDir);
+    const broken = join(layout.tenantsDir, randomUUID(), 'tenant.db');
+    mkdirSync(join(broken, '..'), { recursive: true });
+    writeFileSync(broken, 'not a database, but long enough to be read as one: '.repeat(20));
+    const control = openStore(layout.controlFile, 'control');
+    try {
+      expect(() => upgradeTelemetryStores(layout, control)).toThrow();
+      expect(control.prepare('SELECT count(*) FROM data_dir_marks').pluck().get()).toBe(0);
+      rmSync(broken);
+      openRowPerResultStore(broken, 'silo').close();
+      expect(upgradeTelemetryStores(layout, control)).toEqual([broken]);
+      expect(tablesOf(broken)).toContain('telemetry_chunks');
+    } finally {
+      control.close();
+    }
   });
 });
