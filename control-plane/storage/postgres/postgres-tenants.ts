@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { count } from '../rows/columns';
-import { SHARED_CONTROL_TABLES, TENANT_COLUMNS, tenantChangeColumns, tenantColumns, tenantFromRow } from '../rows/tenant-rows';
+import { SHARED_CONTROL_TABLES, TENANT_COLUMNS, tenantChangeColumns, tenantColumns, tenantFromRow, tenantFromRowCached } from '../rows/tenant-rows';
 import type { TenantReader, TenantWrites } from '../tenants';
 import { enterTenant, firstRow, insertSql, readAs, UUID, valuesOf, type Row } from './tenant-context';
 
@@ -12,11 +12,11 @@ export function postgresTenantReader(pool: pg.Pool): TenantReader {
     byId: async (id) => {
       if (!UUID.test(id)) return null;
       const row = await firstRow(pool, 'SELECT * FROM bh.tenants WHERE id = $1', [id]);
-      return row ? tenantFromRow(row) : null;
+      return row ? tenantFromRowCached(row) : null;
     },
     bySlug: async (slug) => {
       const row = await firstRow(pool, 'SELECT * FROM bh.tenants WHERE slug = $1', [slug]);
-      return row ? tenantFromRow(row) : null;
+      return row ? tenantFromRowCached(row) : null;
     },
     list: async (query) => {
       const clauses: string[] = [];
@@ -56,12 +56,12 @@ export function postgresTenantWrites(client: pg.PoolClient): TenantWrites {
     },
     tenantBySlug: async (slug) => {
       const row = await firstRow(client, 'SELECT * FROM bh.tenants WHERE slug = $1', [slug]);
-      return row ? tenantFromRow(row) : null;
+      return row ? tenantFromRowCached(row) : null;
     },
     tenantForUpdate: async (id) => {
       if (!UUID.test(id)) return null;
       const row = await firstRow(client, 'SELECT * FROM bh.tenants WHERE id = $1 FOR UPDATE', [id]);
-      return row ? tenantFromRow(row) : null;
+      return row ? tenantFromRowCached(row) : null;
     },
     insertTenant: async (tenant, wrappedDataKey) => {
       await client.query<Row>(insertTenant, valuesOf(tenantColumns(tenant), TENANT_COLUMNS));

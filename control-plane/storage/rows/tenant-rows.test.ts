@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultQuotas } from '../../../contracts/tenants';
 import type { TenantRecord } from '../tenants';
-import { TENANT_COLUMNS, tenantChangeColumns, tenantColumns, tenantFromRow } from './tenant-rows';
+import { memoisedTenantRows, TENANT_COLUMNS, tenantChangeColumns, tenantColumns, tenantFromRow, tenantFromRowCached } from './tenant-rows';
 
 describe('tenant rows', () => {
   const tenant: TenantRecord = {
@@ -28,23 +28,33 @@ describe('tenant rows', () => {
   });
 
   it('reads a row it has read before from memory, as a record of its own, and a changed row anew', () => {
-    const first = tenantFromRow(tenantColumns(tenant));
+    const first = tenantFromRowCached(tenantColumns(tenant));
     first.quotas.max_agents = 1;
     if (first.fairness !== null) first.fairness.query_budget = 1;
     first.state = 'deleted';
     // The same row again: the caller's changes to its record reach no one else.
-    expect(tenantFromRow(tenantColumns(tenant))).toEqual(tenant);
+    expect(tenantFromRowCached(tenantColumns(tenant))).toEqual(tenant);
     // One column changed (as a suspension or new limits would): the new content, never the old.
-    expect(tenantFromRow(tenantColumns({ ...tenant, state: 'suspended' })).state).toBe('suspended');
-    expect(tenantFromRow(tenantColumns({ ...tenant, quotas: { ...defaultQuotas, max_tests: 7 } })).quotas.max_tests).toBe(7);
-    expect(tenantFromRow(tenantColumns(tenant))).toEqual(tenant);
+    expect(tenantFromRowCached(tenantColumns({ ...tenant, state: 'suspended' })).state).toBe('suspended');
+    expect(tenantFromRowCached(tenantColumns({ ...tenant, quotas: { ...defaultQuotas, max_tests: 7 } })).quotas.max_tests).toBe(7);
+    expect(tenantFromRowCached(tenantColumns(tenant))).toEqual(tenant);
+  });
+
+  it('parses a list row without the memo, so a long list neither fills it nor evicts the hot rows', () => {
+    tenantFromRowCached(tenantColumns(tenant));
+    const memoised = memoisedTenantRows();
+    for (let i = 0; i < 2000; i += 1) {
+      expect(tenantFromRow(tenantColumns({ ...tenant, slug: `t-${String(i)}` })).slug).toBe(`t-${String(i)}`);
+    }
+    expect(memoisedTenantRows()).toBe(memoised);
   });
 
   it('refuses a bad row every time, never from memory', () => {
     const bad = { ...tenantColumns(tenant), quotas: '{"max_agents":"many"}' };
+    expect(() => tenantFromRowCached(bad)).toThrow();
+    expect(() => tenantFromRowCached(bad)).toThrow();
     expect(() => tenantFromRow(bad)).toThrow();
-    expect(() => tenantFromRow(bad)).toThrow();
-    expect(() => tenantFromRow({ ...tenantColumns(tenant), created_at: 1n })).toThrow();
+    expect(() => tenantFromRowCached({ ...tenantColumns(tenant), created_at: 1n })).toThrow();
   });
 
   it('refuses a row with an unknown isolation model or quotas it cannot read', () => {

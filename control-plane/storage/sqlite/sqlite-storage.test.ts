@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultQuotas, type IsolationModel } from '../../../contracts/tenants';
 import type { TelemetryBatchWrite, TenantRecord, TenantRef } from '../types';
+import { memoisedTenantRows } from '../rows/tenant-rows';
 import { SqliteStorage, sqliteLayout, telemetryCellFile } from './sqlite-storage';
 import { countResults, resultsByTenant } from '../../../test/helpers/stored-results';
 
@@ -293,6 +294,25 @@ describe('SQLite tenant scopes', () => {
       expect((await storage.tenantScope(tenant).tokenByHash('hash-1'))?.revokedAt).toBeNull();
       await storage.transaction((tx) => tx.revokeTenantToken(tenant, token.id, 'agent', at));
       expect((await storage.tenantScope(tenant).tokenByHash('hash-1'))?.revokedAt).toBe(at);
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SQLite tenant reads and the parsed-row memo', () => {
+  it('lists tenants without the memo; a single tenant read goes through it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulkhead-tenant-memo-'));
+    const storage = SqliteStorage.open(sqliteLayout(dir), Buffer.alloc(32, 7));
+    try {
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      for (const id of ids) await storage.transaction((tx) => tx.insertTenant(record(id, 'pooled'), randomBytes(40)));
+      const before = memoisedTenantRows();
+      expect((await storage.tenants.list({ limit: 100 })).map((tenant) => tenant.id).sort()).toEqual([...ids].sort());
+      expect(memoisedTenantRows()).toBe(before);
+      expect((await storage.tenants.byId(ids[0] ?? ''))?.id).toBe(ids[0]);
+      expect(memoisedTenantRows()).not.toBe(before);
     } finally {
       await storage.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { SHARED_CONTROL_TABLES, TENANT_COLUMNS, tenantChangeColumns, tenantColumns, tenantFromRow } from '../rows/tenant-rows';
+import { SHARED_CONTROL_TABLES, TENANT_COLUMNS, tenantChangeColumns, tenantColumns, tenantFromRow, tenantFromRowCached } from '../rows/tenant-rows';
 import type { TenantReader, TenantWrites } from '../tenants';
 import { cachedStatement, done, insertSql } from './connection';
 
@@ -10,11 +10,11 @@ export function sqliteTenantReader(db: Database.Database): TenantReader {
   return {
     byId(id) {
       const row = cachedStatement(db, 'SELECT * FROM tenants WHERE id = ?').get(id);
-      return Promise.resolve(row === undefined ? null : tenantFromRow(row));
+      return Promise.resolve(row === undefined ? null : tenantFromRowCached(row));
     },
     bySlug(slug) {
       const row = db.prepare('SELECT * FROM tenants WHERE slug = ?').get(slug);
-      return Promise.resolve(row === undefined ? null : tenantFromRow(row));
+      return Promise.resolve(row === undefined ? null : tenantFromRowCached(row));
     },
     list(query) {
       const clauses: string[] = [];
