@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkKeptTenantScope } from '../../../test/helpers/kept-tenant-scope';
 import { APP_ROLE } from '../../../test/helpers/postgres-roles';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/postgres-test-database';
 import { plainTenantRecord } from '../../../test/helpers/seed-tenants';
@@ -35,5 +36,9 @@ describe('PostgreSQL storage', () => {
     expect(memoisedTenantRows()).toBe(before);
     expect((await storage.tenants.byId(ids[0] ?? ''))?.id).toBe(ids[0]);
     expect(memoisedTenantRows()).not.toBe(before);
+  });
+
+  it('keeps one scope per tenant and model, which still reads what was written after it was made', async () => {
+    await checkKeptTenantScope(storage, at);
   });
 });

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { IsolationModel } from '../../../contracts/tenants';
 import { ledgerReader, ledgerWrites } from '../ledger';
 import { text } from '../rows/columns';
+import { TenantScopeCache } from '../tenant-scope-cache';
 import type { Storage, TenantRef, TenantScope, WriteTx } from '../types';
 import { postgresBrandingReader, postgresBrandingScope, postgresBrandingWrites } from './postgres-branding';
 import { postgresBreakGlassReader, postgresBreakGlassScope, postgresBreakGlassWrites } from './postgres-break-glass';
@@ -162,8 +163,15 @@ export class PostgresStorage implements Storage {
     return this.stores.sweepOrphans();
   }
 
-  /** Every read runs in a read-only transaction in the tenant's context. */
+  /** One scope per tenant and isolation model (see TenantScopeCache). */
+  private readonly scopes = new TenantScopeCache<TenantScope>((tenant) => this.buildTenantScope(tenant));
+
   tenantScope(tenant: TenantRef): TenantScope {
+    return this.scopes.scopeOf(tenant);
+  }
+
+  /** Every read runs in a read-only transaction in the tenant's context. */
+  private buildTenantScope(tenant: TenantRef): TenantScope {
     const schema = controlSchema(tenant);
     const read: TenantRead = (fn) => readAs(this.pool, tenant.id, fn);
     return {

@@ -8,6 +8,7 @@ import { defaultQuotas, type IsolationModel } from '../../../contracts/tenants';
 import type { TelemetryBatchWrite, TenantRecord, TenantRef } from '../types';
 import { memoisedTenantRows } from '../rows/tenant-rows';
 import { SqliteStorage, sqliteLayout, telemetryCellFile } from './sqlite-storage';
+import { checkKeptTenantScope } from '../../../test/helpers/kept-tenant-scope';
 import { countResults, resultsByTenant } from '../../../test/helpers/stored-results';
 
 /**
@@ -280,20 +281,7 @@ describe('SQLite tenant scopes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bulkhead-scopes-'));
     const storage = SqliteStorage.open(sqliteLayout(dir), Buffer.alloc(32, 7));
     try {
-      const id = randomUUID();
-      await storage.createTenantStores(id, 'siloed');
-      await storage.transaction((tx) => tx.insertTenant(record(id, 'siloed'), randomBytes(40)));
-      const tenant: TenantRef = { id, isolationModel: 'siloed' };
-      const scope = storage.tenantScope(tenant);
-      expect(storage.tenantScope({ ...tenant })).toBe(scope);
-      expect(storage.tenantScope({ id, isolationModel: 'pooled' })).not.toBe(scope);
-      // Made before the token existed and before its revocation: it reads each as it is now.
-      expect(await scope.tokenByHash('hash-1')).toBeNull();
-      const token = { id: randomUUID(), kind: 'agent' as const, name: 'probe', createdAt: at, expiresAt: '2031-01-01T00:00:00.000Z', revokedAt: null, subjectId: null, tokenHash: 'hash-1' };
-      await storage.transaction((tx) => tx.createTenantToken(tenant, token));
-      expect((await storage.tenantScope(tenant).tokenByHash('hash-1'))?.revokedAt).toBeNull();
-      await storage.transaction((tx) => tx.revokeTenantToken(tenant, token.id, 'agent', at));
-      expect((await storage.tenantScope(tenant).tokenByHash('hash-1'))?.revokedAt).toBe(at);
+      await checkKeptTenantScope(storage, at);
     } finally {
       await storage.close();
       rmSync(dir, { recursive: true, force: true });

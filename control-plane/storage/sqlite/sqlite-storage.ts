@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { IsolationModel } from '../../../contracts/tenants';
 import { ledgerReader, ledgerWrites } from '../ledger';
+import { TenantScopeCache } from '../tenant-scope-cache';
 import type { Storage, TenantRef, TenantScope, WriteTx } from '../types';
 import { done, Mutex, openStore, type SqliteTx } from './connection';
 import { sqliteBrandingReader, sqliteBrandingScope, sqliteBrandingWrites } from './sqlite-branding';
@@ -31,9 +32,6 @@ export interface SqliteStorageOptions {
  * (see SqliteTenantStores). This class composes the aggregates' stores (sqlite-<aggregate>.ts)
  * and runs the write transactions; the stores themselves write SQL.
  */
-/** Tenant scopes kept at most (see tenantScope). */
-const MAX_CACHED_SCOPES = 4096;
-
 export class SqliteStorage implements Storage {
   readonly engine = 'sqlite' as const;
   readonly operators: Storage['operators'];
@@ -191,22 +189,11 @@ export class SqliteStorage implements Storage {
     return this.stores.sweepOrphans();
   }
 
-  /**
-   * Every authenticated request asks for its tenant's scope, and building one makes a few dozen
-   * closures. A scope holds no state of its own (each call reads the stores), so one per tenant and
-   * isolation model serves every request. Bounded: past the bound it starts again.
-   */
-  private readonly scopes = new Map<string, TenantScope>();
+  /** One scope per tenant and isolation model (see TenantScopeCache). */
+  private readonly scopes = new TenantScopeCache<TenantScope>((tenant) => this.buildTenantScope(tenant));
 
   tenantScope(tenant: TenantRef): TenantScope {
-    const key = `${tenant.id}/${tenant.isolationModel}`;
-    let scope = this.scopes.get(key);
-    if (scope === undefined) {
-      if (this.scopes.size >= MAX_CACHED_SCOPES) this.scopes.clear();
-      scope = this.buildTenantScope({ id: tenant.id, isolationModel: tenant.isolationModel });
-      this.scopes.set(key, scope);
-    }
-    return scope;
+    return this.scopes.scopeOf(tenant);
   }
 
   private buildTenantScope(tenant: TenantRef): TenantScope {
