@@ -34,6 +34,7 @@ export default defineConfig({
             'test/integration/**/*.test.ts',
             'test/lint/**/*.test.ts',
             'test/helpers/**/*.test.ts',
+            'test/bench/**/*.test.ts',
             'test/security/**/*.test.ts',
           ],
           // PostgreSQL-only tests run in the postgres project.

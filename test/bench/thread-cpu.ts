@@ -13,6 +13,15 @@ export interface ThreadCpu {
   others: number;
 }
 
+/** CPU seconds (user + system) of one line of /proc/<pid>/task/<tid>/stat (or /proc/<pid>/stat). */
+export function statCpuSeconds(stat: string): number {
+  // Fields after the command name (which may hold spaces and parentheses): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) throw new Error(`not a /proc stat line: ${stat.slice(0, 80)}`);
+  return ticks / TICKS_PER_SECOND;
+}
+
 /** CPU seconds (user + system) a process's threads have used so far; null where /proc is missing. */
 export function threadCpuSeconds(pid: number): ThreadCpu | null {
   let tids: string[];
@@ -29,9 +38,7 @@ export function threadCpuSeconds(pid: number): ThreadCpu | null {
     } catch {
       continue; // the thread ended between the listing and the read
     }
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    const seconds = statCpuSeconds(stat);
     if (tid === String(pid)) cpu.main += seconds;
     else cpu.others += seconds;
   }
