@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium } from '@playwright/test';
+import { exitWithParentArgs } from '../helpers/cli-process';
 
 const appRoot = resolve(import.meta.dirname, '..', '..');
 const chromiumPath = process.env.BULKHEAD_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,7 +24,7 @@ export async function consoleFirstScreenFigures(runs = 7) {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'bulkhead-bench-console-'));
   const launched = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(appRoot, 'src-main', 'browser', 'cli.ts'), '--data', dataDir, '--json'], { cwd: appRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...exitWithParentArgs, join(appRoot, 'src-main', 'browser', 'cli.ts'), '--data', dataDir, '--json'], { cwd: appRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
   try {
     const events = createInterface({ input: child.stdout });

@@ -13,6 +13,7 @@ import type { FleetConfig, FleetReport } from './fleet-agents';
 import { acceptQueue, collectGarbage, FLAT_MB_PER_SEC, freeLoopbackPort, LISTEN_COUNTERS, listenCounters, type MemorySample, metricsMemoryMb, rssMb, summarize } from '../helpers/server-samples';
 import { LISTEN_BACKLOG } from '../../control-plane/server';
 import { round, serverWindow, startBenchServer } from './ingest-bench';
+import { exitWithParentArgs } from '../helpers/cli-process';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const readOrEmpty = (path: string) => {
@@ -25,7 +26,7 @@ const readOrEmpty = (path: string) => {
 
 /** Runs the fleet in its own process; killed if it has not reported within its time and a minute. */
 function runFleetProcess(config: FleetConfig): Promise<FleetReport> {
-  const child = fork(fileURLToPath(new URL('./fleet-agents.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./fleet-agents.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx', ...exitWithParentArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -24,7 +24,7 @@ import Database from 'better-sqlite3';
 import { storePragmas } from '../../control-plane/storage/sqlite/connection';
 import { SqliteStorage, sqliteLayout, telemetryCellFile } from '../../control-plane/storage/sqlite/sqlite-storage';
 import { openRowPerResultStore, ROW_PER_RESULT_INSERT } from '../helpers/row-per-result';
-import { runCli, startServe, type ServingProcess } from '../helpers/cli-process';
+import { exitWithParentArgs, runCli, startServe, type ServingProcess } from '../helpers/cli-process';
 import { benchDatabase } from '../helpers/postgres-roles';
 
 export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -449,7 +449,7 @@ async function settleDisk(): Promise<void> {
 
 /** The noisy tenant's agents in their own process (see noisy-agents.ts), driven one command at a time. */
 async function startNoisyAgents(config: NoisyAgentsConfig) {
-  const child = fork(fileURLToPath(new URL('./noisy-agents.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./noisy-agents.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx', ...exitWithParentArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const replies: ((report: NoisyReport) => void)[] = [];
   child.on('message', (report: NoisyReport) => replies.shift()?.(report));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -7,6 +7,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createCertificateAuthority, createServerCertificate } from '../../control-plane/tls/certificates';
+import { exitWithParentArgs } from '../helpers/cli-process';
 
 export type FloorMode = 'read' | 'json';
 
@@ -27,7 +28,7 @@ function isFloorCount(message: unknown): message is FloorCount {
 
 /** Starts the floor server in a child process; `close` ends it and gives what it received. */
 export async function startTransportFloor(mode: FloorMode): Promise<{ url: string; ca: string; pid: number; close: () => Promise<FloorCount> }> {
-  const child = fork(fileURLToPath(import.meta.url), [mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), [mode], { execArgv: ['--import', 'tsx', ...exitWithParentArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('message', (message) => resolve(message as Ready));
     child.once('exit', (code) => reject(new Error(`the transport floor server exited (${String(code)}) before it listened`)));

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { Page, TestInfo } from '@playwright/test';
 import { Agent, request } from 'undici';
 import { connectAndSignIn, expect, setUpAndSignIn, stopChild, test } from './fixtures';
+import { exitWithParentArgs } from '../helpers/cli-process';
 
 type Plane = { url: string; ca_pem: string; admin: { username: string; password: string; totpSecret: string }; tenant: { slug: string; owner: string; approver: string } };
 const MARKER_TARGET = 'https://marker-bg7.acme.example/health';
@@ -11,7 +12,7 @@ const MARKER_TARGET = 'https://marker-bg7.acme.example/health';
 /** test/helpers/break-glass-plane.ts in a child process: tenant acme, handed over, with telemetry and an approver. */
 async function startPlane(): Promise<{ child: ChildProcess; plane: Plane }> {
   const root = resolve(import.meta.dirname, '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'test', 'helpers', 'break-glass-plane.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...exitWithParentArgs, resolve(root, 'test', 'helpers', 'break-glass-plane.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const plane = await new Promise<Plane>((done, reject) => {
     const timer = setTimeout(() => reject(new Error('the break-glass control plane did not start within 120 s')), 120_000);
     createInterface({ input: child.stdout }).on('line', (line) => {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test as base, expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
 import { generate } from 'otplib';
+import { exitWithParentArgs } from '../helpers/cli-process';
 
 const appRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -26,7 +27,7 @@ export interface SignedInConsole extends BrowserConsole {
 
 /** Starts `console:browser` (the real router, embedded control plane and all) on a fresh data dir. */
 export async function startBrowserConsole(dataDir: string, extraArgs: readonly string[] = []): Promise<{ child: ChildProcess; launchUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(appRoot, 'src-main', 'browser', 'cli.ts'), '--data', dataDir, '--json', ...extraArgs], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...exitWithParentArgs, join(appRoot, 'src-main', 'browser', 'cli.ts'), '--data', dataDir, '--json', ...extraArgs], {
     cwd: appRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import type { Page, TestInfo } from '@playwright/test';
 import { connectAndSignIn, expect, setUpAndSignIn, stopChild, test } from './fixtures';
+import { exitWithParentArgs } from '../helpers/cli-process';
 
 // The console as a witness of a remote control plane's provider ledger (#25), in Debian's Chromium
 // (browser mode): the first head is kept, an honest append is "Witnessed", and once the provider
@@ -15,7 +16,7 @@ type Plane = { url: string; ca_pem: string; admin: { username: string; password:
 /** test/helpers/witness-plane.ts in a child process, told over stdin to grow or rewrite its ledger. */
 async function startPlane(): Promise<{ child: ChildProcess; plane: Plane; lines: Interface }> {
   const root = resolve(import.meta.dirname, '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'test', 'helpers', 'witness-plane.ts')], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...exitWithParentArgs, resolve(root, 'test', 'helpers', 'witness-plane.ts')], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const plane = await new Promise<Plane>((done, reject) => {
     const timer = setTimeout(() => reject(new Error('the witness control plane did not start within 120 s')), 120_000);

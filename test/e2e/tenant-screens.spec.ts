@@ -4,13 +4,14 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Page, TestInfo } from '@playwright/test';
 import { connectAndSignIn, expect, setUpAndSignIn, stopChild, test } from './fixtures';
+import { exitWithParentArgs } from '../helpers/cli-process';
 
 type SeededPlane = { url: string; ca_pem: string; admin: { username: string; password: string; totpSecret: string } };
 
 /** test/helpers/seeded-control-plane.ts in a child process: a control plane with `count` tenants. */
 async function startSeededPlane(count: number): Promise<{ child: ChildProcess; plane: SeededPlane }> {
   const root = resolve(import.meta.dirname, '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'test', 'helpers', 'seeded-control-plane.ts'), '--tenants', String(count)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...exitWithParentArgs, resolve(root, 'test', 'helpers', 'seeded-control-plane.ts'), '--tenants', String(count)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const plane = await new Promise<SeededPlane>((done, reject) => {
     const timer = setTimeout(() => reject(new Error('the seeded control plane did not start within 120 s')), 120_000);
     createInterface({ input: child.stdout }).on('line', (line) => {

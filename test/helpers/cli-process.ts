@@ -1,9 +1,16 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * Node arguments that make a child exit when its parent dies (see exit-with-parent.ts); after
+ * `--import tsx`, which loads the .ts. Every server or agent process a test or bench starts gets them.
+ */
+export const exitWithParentArgs: readonly string[] = ['--import', pathToFileURL(resolve(import.meta.dirname, 'exit-with-parent.ts')).href];
 
 /** The environment without the runner's own secrets, plus `extra`. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -12,7 +19,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export function spawnCli(args: string[], env: Record<string, string>): ChildProcessByStdio<Writable, Readable, Readable> {
-  return spawn(process.execPath, ['--import', 'tsx', 'control-plane/cli.ts', ...args], { cwd: repoRoot, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', ...exitWithParentArgs, 'control-plane/cli.ts', ...args], { cwd: repoRoot, env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /** Runs the control-plane CLI to completion. */

@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotTree, TempDirs } from '../helpers/startup-fixtures';
+import { exitWithParentArgs } from '../helpers/cli-process';
 
 /** The repository root, found from this file so the test runs from any clone. */
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -29,7 +30,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function start(args: string[], env: Record<string, string>): ChildProcessByStdio<Writable, Readable, Readable> {
-  return spawn(process.execPath, ['--import', 'tsx', 'control-plane/cli.ts', ...args], {
+  return spawn(process.execPath, ['--import', 'tsx', ...exitWithParentArgs, 'control-plane/cli.ts', ...args], {
     cwd: repoRoot,
     env: childEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],

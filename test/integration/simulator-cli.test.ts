@@ -8,12 +8,13 @@ import { startEmbeddedControlPlane, type EmbeddedControlPlane } from '../../simu
 import { signInOperator } from '../../simulator/connection/operator-session';
 import { loopbackTls } from '../../simulator/idp/loopback-tls';
 import type { ScenarioResult } from '../../simulator/scenarios/result';
+import { exitWithParentArgs } from '../helpers/cli-process';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 
 function simulate(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BULKHEAD_') && !name.startsWith('SIM_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'simulator/cli.ts', ...args], { cwd: repoRoot, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...exitWithParentArgs, 'simulator/cli.ts', ...args], { cwd: repoRoot, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

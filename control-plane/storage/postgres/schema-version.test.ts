@@ -13,6 +13,7 @@ import { openStorageForInit } from '../open-storage';
 import { runMigrations } from './migrate';
 import { migrations } from './schema';
 import { knownSchemaVersion, schemaVersionRefusal } from './schema-version';
+import { exitWithParentArgs } from '../../../test/helpers/cli-process';
 
 /**
  * The start-up check of the schema's version, on a real PostgreSQL: a database one step behind (as
@@ -138,7 +139,7 @@ interface Outcome {
 
 function cli(args: string[], env: Record<string, string>): Promise<Outcome> {
   const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('BULKHEAD_'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'control-plane/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...exitWithParentArgs, 'control-plane/cli.ts', ...args], {
     cwd: repoRoot,
     env: { ...Object.fromEntries(inherited), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
