@@ -72,6 +72,8 @@ describe('server samples', () => {
     const h = { bounds: [0.001, 0.01, 0.1, 1, 5], cumulative: [0, 0, 50, 90, 96, 98], count: 98, sum: 119.5 };
     // Rank 49 of 98: 49 of the 50 in (0.01, 0.1].
     expect(bucketQuantile(h, 0.5)).toBeCloseTo(0.01 + (0.09 * 49) / 50, 10);
+    // Rank 88.2: 38.2 of the 40 in (0.1, 1].
+    expect(bucketQuantile(h, 0.9)).toBeCloseTo(0.1 + (0.9 * 38.2) / 40, 10);
     // Rank 97.02: in the +Inf bucket, so the highest finite bound (a floor).
     expect(bucketQuantile(h, 0.99)).toBe(5);
     // Rank 0.5 of 1, all in the first bucket: from 0.
