@@ -56,6 +56,12 @@ export interface FleetReport {
   /** Every new connection's TCP connect (SYN to accepted by the kernel), ms. */
   tcp_connect_ms: { p99: number; max: number };
   /**
+   * Every completed connect's TLS handshake as this process saw it, TCP connected to handshake
+   * done, ms: the interval the server times from its accept (bulkhead_tls_handshake_duration_seconds),
+   * plus whatever this process's own stalls added on its side.
+   */
+  tls_handshake_ms: { count: number; p50: number; p99: number; max: number; over_1s: number; over_5s: number };
+  /**
    * Connects that failed (e.g. the 10 s connect timeout), by how far they got: TCP not connected
    * (the listen queue), TCP connected but no ServerHello processed here (the server's TLS flight
    * not sent, or not read by this process), or the ServerHello processed (handshake keys derived:
@@ -68,6 +74,7 @@ export interface FleetReport {
 
 interface ConnectTrace {
   tcpMs: number[];
+  tlsMs: number[];
   failures: FleetReport['connect_failures'];
 }
 
@@ -78,17 +85,21 @@ function tracedConnector(ca: string, trace: ConnectTrace): buildConnector.connec
   return (options, callback) => {
     const started = performance.now();
     let tcpConnected = false;
+    let tcpAt = 0;
     let serverHello = false;
     const socket = base(options, (...args) => {
       if (args[0] !== null) {
         const kind = !tcpConnected ? 'tcp_not_connected' : serverHello ? 'server_hello_processed' : 'no_server_hello';
         trace.failures[kind]++;
+      } else if (tcpConnected) {
+        trace.tlsMs.push(performance.now() - tcpAt);
       }
       callback(...args);
     });
     socket.once('connect', () => {
       tcpConnected = true;
-      trace.tcpMs.push(performance.now() - started);
+      tcpAt = performance.now();
+      trace.tcpMs.push(tcpAt - started);
     });
     // The client derives its first TLS 1.3 secret once it has processed the ServerHello; the
     // secret itself is dropped. (A TLSSocket's bytesRead counts cleartext, so cannot tell.)
@@ -120,7 +131,7 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
   const retryAfter: Record<string, number> = {};
   const closedBeforeAnswer: Record<string, number> = {};
   let resent = 0;
-  const trace: ConnectTrace = { tcpMs: [], failures: { tcp_not_connected: 0, no_server_hello: 0, server_hello_processed: 0 } };
+  const trace: ConnectTrace = { tcpMs: [], tlsMs: [], failures: { tcp_not_connected: 0, no_server_hello: 0, server_hello_processed: 0 } };
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const count = (kind: string, cause: string) => {
@@ -213,6 +224,7 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
   const cpu = process.cpuUsage(cpuFrom);
   loopDelay.disable();
   trace.tcpMs.sort((a, b) => a - b);
+  trace.tlsMs.sort((a, b) => a - b);
   latencies.sort((a, b) => a - b);
   admittedLatencies.sort((a, b) => a - b);
   steadyLatencies.sort((a, b) => a - b);
@@ -234,6 +246,14 @@ export async function runFleet(config: FleetConfig): Promise<FleetReport> {
     results_admitted: admitted * config.batchResults,
     cpu_percent: round(((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100),
     tcp_connect_ms: { p99: round(percentile(trace.tcpMs, 99)), max: round(trace.tcpMs.at(-1) ?? 0) },
+    tls_handshake_ms: {
+      count: trace.tlsMs.length,
+      p50: round(percentile(trace.tlsMs, 50)),
+      p99: round(percentile(trace.tlsMs, 99)),
+      max: round(trace.tlsMs.at(-1) ?? 0),
+      over_1s: trace.tlsMs.filter((ms) => ms > 1000).length,
+      over_5s: trace.tlsMs.filter((ms) => ms > 5000).length,
+    },
     connect_failures: trace.failures,
     event_loop_delay_ms: { p99: round(loopDelay.percentile(99) / 1e6), max: round(loopDelay.max / 1e6) },
   };
