@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../test/helpers/control-plane-harness';
+import { abandonHandshake, buildTestApp, listenOnLoopback, type TestApp } from '../../test/helpers/control-plane-harness';
 import { HANDSHAKE_BUCKETS } from './tls-handshakes';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -38,10 +36,7 @@ describe('TLS handshake durations over HTTPS', () => {
   beforeAll(async () => {
     t = await buildTestApp({ serverTimeouts: { tlsHandshake: 600, checkEvery: 100 } });
     operator = await t.adminHeaders();
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    port = typeof address === 'object' && address !== null ? address.port : 0;
-    ca = readFileSync(join(t.dataDir, 'tls', 'ca.crt'), 'utf8');
+    ({ port, ca } = await listenOnLoopback(t));
   }, 120_000);
 
   afterAll(async () => {
@@ -117,14 +112,7 @@ describe('TLS handshake durations over HTTPS', () => {
     expect(gained(idle.before.incomplete, idle.after.incomplete, '0.5')).toBe(0);
     expect(gained(idle.before.incomplete, idle.after.incomplete, '1')).toBe(1);
     // A client that gives up mid-handshake: the start of a ClientHello, then a reset.
-    const aborted = await around(async () => {
-      const socket = netConnect({ host: '127.0.0.1', port });
-      const done = closed(socket);
-      socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
-      await sleep(100);
-      socket.resetAndDestroy();
-      await done;
-    });
+    const aborted = await around(() => abandonHandshake(port));
     expect(aborted.after.incomplete.count - aborted.before.incomplete.count).toBe(1);
   });
 });
