@@ -277,12 +277,16 @@ export async function agentsFleetFigures(options: FleetOptions = {}): Promise<Re
     };
 
     const results: Awaited<ReturnType<typeof runRound>>[] = [];
-    for (let index = 1; index <= rounds; index++) {
-      process.stderr.write(`agents_1000: round ${index} of ${rounds}\n`);
-      results.push(await runRound(index));
+    try {
+      for (let index = 1; index <= rounds; index++) {
+        process.stderr.write(`agents_1000: round ${index} of ${rounds}\n`);
+        results.push(await runRound(index));
+      }
+    } finally {
+      // Stopped whatever happened: the sampler scrapes the server this function closes.
+      sampling.on = false;
+      await sampler.catch(() => undefined);
     }
-    sampling.on = false;
-    await sampler;
     const afterGc = (pick: (sample: MemorySample) => number | null) => Array.from({ length: rounds + 1 }, (_, index) => {
       const last = lastOf(index, index === 0 ? 'before' : 'after_gc');
       return last === null ? null : pick(last);
