@@ -66,7 +66,18 @@ export interface FleetReport {
    * done, ms: the interval the server times from its accept (bulkhead_tls_handshake_duration_seconds),
    * plus whatever this process's own stalls added on its side.
    */
-  tls_handshake_ms: { count: number; p50: number; p99: number; max: number; over_1s: number; over_5s: number };
+  tls_handshake_ms: {
+    count: number;
+    p50: number;
+    p99: number;
+    max: number;
+    over_1s: number;
+    over_5s: number;
+    /** Its two parts: TCP connected to the ServerHello processed here (the accept queue, the server's turn, this process reading it), ms. */
+    to_server_hello: { p50: number; p99: number; over_1s: number };
+    /** The ServerHello processed to the handshake done (this process's own turn: the certificate checked, its Finished sent), ms. */
+    server_hello_to_done: { p50: number; p99: number; over_1s: number };
+  };
   /**
    * Connects that failed (e.g. the 10 s connect timeout), by how far they got: TCP not connected
    * (the listen queue), TCP connected but no ServerHello processed here (the server's TLS flight
@@ -81,6 +92,8 @@ export interface FleetReport {
 interface ConnectTrace {
   tcpMs: number[];
   tlsMs: number[];
+  helloMs: number[];
+  doneMs: number[];
   failures: FleetReport['connect_failures'];
 }
 
@@ -93,12 +106,18 @@ function tracedConnector(ca: string, trace: ConnectTrace): buildConnector.connec
     let tcpConnected = false;
     let tcpAt = 0;
     let serverHello = false;
+    let helloAt = 0;
     const socket = base(options, (...args) => {
       if (args[0] !== null) {
         const kind = !tcpConnected ? 'tcp_not_connected' : serverHello ? 'server_hello_processed' : 'no_server_hello';
         trace.failures[kind]++;
       } else if (tcpConnected) {
-        trace.tlsMs.push(performance.now() - tcpAt);
+        const done = performance.now();
+        trace.tlsMs.push(done - tcpAt);
+        if (serverHello) {
+          trace.helloMs.push(helloAt - tcpAt);
+          trace.doneMs.push(done - helloAt);
+        }
       }
       callback(...args);
     });
@@ -111,6 +130,7 @@ function tracedConnector(ca: string, trace: ConnectTrace): buildConnector.connec
     // secret itself is dropped. (A TLSSocket's bytesRead counts cleartext, so cannot tell.)
     socket.once('keylog', () => {
       serverHello = true;
+      helloAt = performance.now();
     });
   };
 }
@@ -137,7 +157,7 @@ export async function runFleet(config: FleetConfig): Promise<FleetShard> {
   const retryAfter: Record<string, number> = {};
   const closedBeforeAnswer: Record<string, number> = {};
   let resent = 0;
-  const trace: ConnectTrace = { tcpMs: [], tlsMs: [], failures: { tcp_not_connected: 0, no_server_hello: 0, server_hello_processed: 0 } };
+  const trace: ConnectTrace = { tcpMs: [], tlsMs: [], helloMs: [], doneMs: [], failures: { tcp_not_connected: 0, no_server_hello: 0, server_hello_processed: 0 } };
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   const count = (kind: string, cause: string) => {
@@ -238,6 +258,8 @@ export async function runFleet(config: FleetConfig): Promise<FleetShard> {
     steady_latencies: steadyLatencies,
     tcp_ms: trace.tcpMs,
     tls_ms: trace.tlsMs,
+    hello_ms: trace.helloMs,
+    done_ms: trace.doneMs,
     admitted,
     refused,
     resent,
@@ -263,6 +285,8 @@ export interface FleetShard {
   steady_latencies: number[];
   tcp_ms: number[];
   tls_ms: number[];
+  hello_ms: number[];
+  done_ms: number[];
   admitted: number;
   refused: number;
   resent: number;
@@ -291,6 +315,7 @@ export function mergeShards(shards: FleetShard[], batchResults: number): FleetRe
   const steadyLatencies = pooled((shard) => shard.steady_latencies);
   const tcpMs = pooled((shard) => shard.tcp_ms);
   const tlsMs = pooled((shard) => shard.tls_ms);
+  const part = (ms: number[]) => ({ p50: round(percentile(ms, 50)), p99: round(percentile(ms, 99)), over_1s: ms.filter((value) => value > 1000).length });
   const total = (pick: (shard: FleetShard) => number) => shards.reduce((sum, shard) => sum + pick(shard), 0);
   const errors = sumRecords(shards.map((shard) => shard.errors));
   const admitted = total((shard) => shard.admitted);
@@ -323,6 +348,8 @@ export function mergeShards(shards: FleetShard[], batchResults: number): FleetRe
       max: round(tlsMs.at(-1) ?? 0),
       over_1s: tlsMs.filter((ms) => ms > 1000).length,
       over_5s: tlsMs.filter((ms) => ms > 5000).length,
+      to_server_hello: part(pooled((shard) => shard.hello_ms)),
+      server_hello_to_done: part(pooled((shard) => shard.done_ms)),
     },
     connect_failures: {
       tcp_not_connected: total((shard) => shard.connect_failures.tcp_not_connected),

@@ -315,6 +315,8 @@ export async function agentsFleetFigures(options: FleetOptions = {}): Promise<Re
         slow_connects_over_1s: result.handshakes.slow_over_1s,
         server_handshake_p99_ms: result.handshakes.server.completed?.p99_ms ?? null,
         fleet_tls_handshake_p99_ms: result.fleet.tls_handshake_ms.p99,
+        // The fleet's handshake in two: waiting for the ServerHello, then its own turn.
+        fleet_tls_parts_p99_ms: { to_server_hello: result.fleet.tls_handshake_ms.to_server_hello.p99, server_hello_to_done: result.fleet.tls_handshake_ms.server_hello_to_done.p99 },
         rss_last_half_slope_mb_per_s: result.memory.rss.last_half_slope_mb_per_s,
         rss_after_gc_mb: result.memory.rss.after_gc_mb,
       })),
