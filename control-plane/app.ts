@@ -19,6 +19,7 @@ import { registerSecurityHeaders } from './http/security-headers';
 import { healthRoutes } from './http/health-routes';
 import { metricsRoute } from './http/metrics-route';
 import { ConnectionCloses } from './http/connection-closes';
+import { TlsHandshakes } from './http/tls-handshakes';
 import { SERVER_TIMEOUTS, type ServerTimeouts } from './server-timeouts';
 import { openApiRoute } from './http/openapi-route';
 import { portalRoutes } from './http/portal-route';
@@ -149,6 +150,9 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
   // Why connections close, for /metrics (inject() opens none: it counts nothing then).
   const closes = new ConnectionCloses();
   closes.watch(app.server);
+  // How long TLS handshakes take, server side, for /metrics.
+  const handshakes = new TlsHandshakes();
+  handshakes.watch(app.server);
   const ctx: RouteContext = {
     clock,
     license: deps.license,
@@ -168,6 +172,7 @@ function services(app: FastifyInstance, deps: AppDeps): { ctx: RouteContext; wri
     ledgers: new LedgerService({ storage, crypto, signer: new LedgerSigner({ storage, deploymentKey, clock }) }),
     ingestConnections: { ...DEFAULT_CONNECTION_LIMITS, ...deps.ingest?.connections },
     connectionCloses: closes,
+    tlsHandshakes: handshakes,
     admission: new IngestAdmission({ fairness, writer, storageMeter: new StorageMeter(storage.telemetry, () => clock().getTime()), ownedTests }),
     fairness: new FairnessReport({ storage, fairness, writer, liveReplicas: () => replicas.liveReplicas }),
     replicas,

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Client } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, definedTests, enrolledAgentHeaders, type TestApp } from '../../test/helpers/control-plane-harness';
+import { abandonHandshake, buildTestApp, listenOnLoopback, definedTests, enrolledAgentHeaders, type TestApp } from '../../test/helpers/control-plane-harness';
 import { CLOSE_REASONS, type CloseReason } from './connection-closes';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -27,10 +25,7 @@ describe('connection close reasons over HTTPS', () => {
     [testId = ''] = await definedTests(t.app, tenant);
     agent = await enrolledAgentHeaders(t.app, tenant);
     operator = await t.adminHeaders();
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = t.app.server.address();
-    port = typeof address === 'object' && address !== null ? address.port : 0;
-    ca = readFileSync(join(t.dataDir, 'tls', 'ca.crt'), 'utf8');
+    ({ port, ca } = await listenOnLoopback(t));
   }, 120_000);
 
   afterAll(async () => {
@@ -176,15 +171,7 @@ describe('connection close reasons over HTTPS', () => {
       }),
     ).toEqual({ tls_handshake_failed: 1 });
     expect(
-      await counted(async () => {
-        const socket = netConnect({ host: '127.0.0.1', port });
-        const done = closed(socket);
-        // The start of a TLS record (a handshake, TLS 1.0 framing, 512 bytes to come), then a reset.
-        socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
-        await sleep(100);
-        socket.resetAndDestroy();
-        await done;
-      }),
+      await counted(() => abandonHandshake(port)),
     ).toEqual({ tls_handshake_aborted: 1 });
     expect(
       await counted(async () => {

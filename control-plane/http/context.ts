@@ -29,6 +29,7 @@ import type { TenantSummaries } from '../tenancy/tenant-summaries';
 import type { ConnectionLimits } from '../ingest/connection-bounds';
 import type { PortalCsrf } from './portal-cookie';
 import type { ConnectionCloses } from './connection-closes';
+import type { TlsHandshakes } from './tls-handshakes';
 
 /**
  * What route plugins are given: the services they call (built once in app.ts). A route parses its
@@ -60,6 +61,8 @@ export interface RouteContext {
   ingestConnections: ConnectionLimits;
   /** Why the server's connections closed, by reason (for /metrics; the ingest route marks its refusals). */
   connectionCloses: ConnectionCloses;
+  /** The server's TLS handshake durations, completed and not (for /metrics). */
+  tlsHandshakes: TlsHandshakes;
   fairness: FairnessReport;
   replicas: ReplicaPresence;
   usage: UsageService;

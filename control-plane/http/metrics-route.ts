@@ -66,6 +66,8 @@ export function metricsRoute(ctx: RouteContext, scrapeToken: ScrapeToken | null)
       for (const [reason, count] of Object.entries(ctx.connectionCloses.counted())) this.set({ reason }, count);
     },
   });
+  // Server-side TLS handshake time: a slow handshake here, or a client that never got to it (#23).
+  registry.registerMetric(ctx.tlsHandshakes.histogram);
   // The process's memory by kind at the scrape (process.memoryUsage()): arrayBuffers holds the
   // sockets' and TLS buffers, which the heap figures leave out.
   new Gauge({

@@ -16,7 +16,7 @@ import { simulatorFleetFigures, simulatorNoisyNeighborFigures } from './simulato
 import { consoleFirstScreenFigures } from './console-first-screen';
 import { meteringOverheadFigures, usageExportFigures } from './usage-bench';
 import { gauntletFigures } from './gauntlet-bench';
-import { agentsFleetFigures } from './fleet-bench';
+import { agentsFleetFigures, fleetOptionsFromEnv } from './fleet-bench';
 import { refusalBodyCostFigures } from './refusal-body-cost';
 
 const outDir = resolve(import.meta.dirname, '..', '..', 'bench-results');
@@ -75,8 +75,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   // The same reads on PostgreSQL's chunks, through the store as the app role.
   telemetry_reads_postgres: () => postgresReadFigures(),
   noisy_neighbour_p2: () => noisyNeighbourFigures(),
-  // 1,000 agents, a token and a connection each, for 60 s on loopback (#23).
-  agents_1000: () => agentsFleetFigures(),
+  // 1,000 agents, a token and a connection each, for 60 s on loopback, in rounds against one server (#23).
+  agents_1000: () => agentsFleetFigures(fleetOptionsFromEnv(process.env)),
   // What a refused request's unread body costs the server, drained on keep-alive or closed (#23).
   refusal_body_cost: () => refusalBodyCostFigures(),
   ingest_postgres_vs_sqlite: () => ingestEngines(),

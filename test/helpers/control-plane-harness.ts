@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -317,6 +319,28 @@ export async function startControlPlane(options: HarnessOptions = {}): Promise<R
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts a test app's real HTTPS server on a loopback port: its port, and the CA that signed it. */
+export async function listenOnLoopback(t: TestApp): Promise<{ port: number; ca: string }> {
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = t.app.server.address();
+  return { port: typeof address === 'object' && address !== null ? address.port : 0, ca: readFileSync(join(t.dataDir, 'tls', 'ca.crt'), 'utf8') };
+}
+
+/**
+ * A handshake its client gives up: the start of a TLS record on `port` (a handshake, TLS 1.0
+ * framing, 512 bytes to come), then a reset, as when a client's connect timeout runs out.
+ * Resolves once the connection has closed.
+ */
+export async function abandonHandshake(port: number): Promise<void> {
+  const socket = netConnect({ host: '127.0.0.1', port });
+  socket.on('error', () => undefined);
+  const closed = once(socket, 'close');
+  socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  socket.resetAndDestroy();
+  await closed;
 }
 
 /** The CA certificate of some other deployment: trusting it must not reach ours. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { acceptQueue, collectGarbage, freeLoopbackPort, listenCounters, metricsMemoryMb, rssMb, slopePerSecond, summarize, type MemorySample } from './server-samples';
+import { acceptQueue, bucketQuantile, collectGarbage, countAbove, freeLoopbackPort, histogramDelta, listenCounters, metricsMemoryMb, readHistogram, roundsVerdict, rssMb, secondsFigures, slopePerSecond, slowConnectsSide, summarize, type MemorySample } from './server-samples';
 
 const sample = (t: number, phase: MemorySample['phase'], rss: number): MemorySample => ({ t, phase, rss_mb: rss, heap_used_mb: null });
 
@@ -45,6 +45,66 @@ describe('server samples', () => {
     const flatThenLevel = [...Array.from({ length: 61 }, (_, i) => sample(i, 'load', 500)), sample(72, 'after', 502)];
     expect(summarize(flatThenLevel, (entry) => entry.rss_mb).bounded).toBe(true);
     expect(summarize([], (entry) => entry.rss_mb)).toMatchObject({ peak_mb: null, bounded: false });
+  });
+
+  const scrape = (counts: number[], sum: number) =>
+    [
+      '# HELP h_seconds x',
+      ...[0.001, 0.01, 0.1, 1, 5].map((le, i) => `h_seconds_bucket{le="${le}",outcome="completed"} ${counts[i] ?? 0}`),
+      `h_seconds_bucket{le="+Inf",outcome="completed"} ${counts[5] ?? 0}`,
+      `h_seconds_sum{outcome="completed"} ${sum}`,
+      `h_seconds_count{outcome="completed"} ${counts[5] ?? 0}`,
+      'h_seconds_bucket{le="1",outcome="incomplete"} 7',
+    ].join('\n');
+
+  it('reads one series of a histogram from /metrics and what it gained between scrapes', () => {
+    const before = readHistogram(scrape([0, 1, 2, 2, 2, 2], 0.5), 'h_seconds', 'outcome', 'completed');
+    const after = readHistogram(scrape([0, 1, 52, 92, 98, 100], 120), 'h_seconds', 'outcome', 'completed');
+    expect(after).toEqual({ bounds: [0.001, 0.01, 0.1, 1, 5], cumulative: [0, 1, 52, 92, 98, 100], count: 100, sum: 120 });
+    expect(readHistogram(scrape([], 0), 'h_seconds', 'outcome', 'failed')).toBeNull();
+    if (after === null) throw new Error('not read');
+    const delta = histogramDelta(before, after);
+    expect(delta).toEqual({ bounds: [0.001, 0.01, 0.1, 1, 5], cumulative: [0, 0, 50, 90, 96, 98], count: 98, sum: 119.5 });
+    expect(histogramDelta(null, after)).toBe(after);
+  });
+
+  it('estimates quantiles from buckets as histogram_quantile does, and counts above a bound', () => {
+    const h = { bounds: [0.001, 0.01, 0.1, 1, 5], cumulative: [0, 0, 50, 90, 96, 98], count: 98, sum: 119.5 };
+    // Rank 49 of 98: 49 of the 50 in (0.01, 0.1].
+    expect(bucketQuantile(h, 0.5)).toBeCloseTo(0.01 + (0.09 * 49) / 50, 10);
+    // Rank 88.2: 38.2 of the 40 in (0.1, 1].
+    expect(bucketQuantile(h, 0.9)).toBeCloseTo(0.1 + (0.9 * 38.2) / 40, 10);
+    // Rank 97.02: in the +Inf bucket, so the highest finite bound (a floor).
+    expect(bucketQuantile(h, 0.99)).toBe(5);
+    // Rank 0.5 of 1, all in the first bucket: from 0.
+    expect(bucketQuantile({ bounds: [1, 5], cumulative: [1, 1, 1], count: 1, sum: 0.2 }, 0.5)).toBe(0.5);
+    expect(bucketQuantile({ bounds: [1], cumulative: [0, 0], count: 0, sum: 0 }, 0.5)).toBeNull();
+    expect(countAbove(h, 1)).toBe(8);
+    expect(countAbove(h, 5)).toBe(2);
+    expect(countAbove(h, 2)).toBeNull();
+    expect(secondsFigures(h)).toEqual({ count: 98, p50_ms: 98.2, p99_ms: 5000, mean_ms: 1219.4, over_1s: 8, over_5s: 2 });
+  });
+
+  it("says whose the slow connects were: the server's handshakes or the fleet", () => {
+    expect(slowConnectsSide(0, 0)).toBe('none');
+    expect(slowConnectsSide(41, 40)).toBe('server');
+    expect(slowConnectsSide(41, 2)).toBe('fleet');
+    expect(slowConnectsSide(40, 20)).toBe('both');
+  });
+
+  it('calls RSS bounded over rounds when the rises converge, not when each round adds the same', () => {
+    // The three 40 s fleets of docs/benchmarks.md: +129, +30, +6.
+    expect(roundsVerdict([196, 325, 355, 361])).toMatchObject({ added_mb: [129, 30, 6], bounded: true });
+    // Halving, above the noise: converging.
+    expect(roundsVerdict([200, 330, 370, 390])).toMatchObject({ added_mb: [130, 40, 20], bounded: true });
+    // A steady 25 MB a round after the warm-up: a leak, however small next to the first round.
+    expect(roundsVerdict([200, 330, 355, 380])).toMatchObject({ added_mb: [130, 25, 25], bounded: false });
+    expect(roundsVerdict([200, 300, 400, 500, 600])).toMatchObject({ bounded: false });
+    // Two rounds: only the noise floor can pass it (the first round's rise is warm-up).
+    expect(roundsVerdict([200, 330, 360])).toMatchObject({ added_mb: [130, 30], bounded: false });
+    expect(roundsVerdict([200, 330, 334])).toMatchObject({ bounded: true });
+    expect(roundsVerdict([200, 330])).toMatchObject({ bounded: null });
+    expect(roundsVerdict([200, null, 330])).toMatchObject({ bounded: null });
   });
 
   it('reads the listen counters of /proc/net/netstat by name', () => {

@@ -156,3 +156,124 @@ export async function collectGarbage(inspectorPort: number): Promise<void> {
     socket.close();
   }
 }
+
+/** One series of a Prometheus histogram: its finite upper bounds, cumulative counts (then +Inf), count and sum. */
+export interface Histogram {
+  bounds: number[];
+  cumulative: number[];
+  count: number;
+  sum: number;
+}
+
+/** The histogram `name`{`label`="`value`"} of a /metrics text, or null when it is not there. */
+export function readHistogram(metrics: string, name: string, label: string, value: string): Histogram | null {
+  const points: [number, number][] = [];
+  for (const match of metrics.matchAll(new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+    const labels = match[1] ?? '';
+    if (!labels.split(',').includes(`${label}="${value}"`)) continue;
+    const le = /(?:^|,)le="([^"]+)"/.exec(labels)?.[1];
+    if (le !== undefined) points.push([le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), Number(match[2])]);
+  }
+  if (points.length === 0) return null;
+  points.sort((x, y) => x[0] - y[0]);
+  const read = (suffix: string) => Number(new RegExp(`^${name}_${suffix}\\{${label}="${value}"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+  return { bounds: points.map(([le]) => le).filter((le) => Number.isFinite(le)), cumulative: points.map(([, n]) => n), count: read('count'), sum: read('sum') };
+}
+
+/** What a histogram gained between two scrapes of the same process (same buckets). */
+export function histogramDelta(before: Histogram | null, after: Histogram): Histogram {
+  if (before === null) return after;
+  return { bounds: after.bounds, cumulative: after.cumulative.map((n, i) => n - (before.cumulative[i] ?? 0)), count: after.count - before.count, sum: after.sum - before.sum };
+}
+
+/**
+ * The q-quantile estimated from the buckets as Prometheus's histogram_quantile does: linear within
+ * the bucket it falls in (from 0 in the first). In the +Inf bucket it answers the highest finite
+ * bound (a floor: "at least"). Null with no observation.
+ */
+export function bucketQuantile(histogram: Histogram, q: number): number | null {
+  const total = histogram.cumulative.at(-1) ?? 0;
+  if (total === 0) return null;
+  const rank = q * total;
+  const at = histogram.cumulative.findIndex((n) => n >= rank);
+  if (at >= histogram.bounds.length || at < 0) return histogram.bounds.at(-1) ?? null;
+  const lower = at === 0 ? 0 : (histogram.bounds[at - 1] ?? 0);
+  const upper = histogram.bounds[at] ?? lower;
+  const below = at === 0 ? 0 : (histogram.cumulative[at - 1] ?? 0);
+  const inBucket = (histogram.cumulative[at] ?? 0) - below;
+  return inBucket === 0 ? upper : lower + ((upper - lower) * (rank - below)) / inBucket;
+}
+
+/** Observations above `bound` (which must be one of the bucket bounds; null otherwise). */
+export function countAbove(histogram: Histogram, bound: number): number | null {
+  const index = histogram.bounds.indexOf(bound);
+  const total = histogram.cumulative.at(-1);
+  return index < 0 || total === undefined ? null : total - (histogram.cumulative[index] ?? 0);
+}
+
+/** A histogram of seconds as a bench reports it: count, p50/p99 from the buckets (ms), and how many took over 1 s and 5 s. */
+export function secondsFigures(histogram: Histogram): { count: number; p50_ms: number | null; p99_ms: number | null; mean_ms: number | null; over_1s: number | null; over_5s: number | null } {
+  const ms = (seconds: number | null) => (seconds === null ? null : Math.round(seconds * 1000 * 10) / 10);
+  return {
+    count: histogram.count,
+    p50_ms: ms(bucketQuantile(histogram, 0.5)),
+    p99_ms: ms(bucketQuantile(histogram, 0.99)),
+    mean_ms: histogram.count > 0 ? ms(histogram.sum / histogram.count) : null,
+    over_1s: countAbove(histogram, 1),
+    over_5s: countAbove(histogram, 5),
+  };
+}
+
+/**
+ * Whose were the slow connects of a run: the fleet's TLS connects that took over 1 s (TCP
+ * connected to handshake done, as the fleet saw it, plus the ones that failed after TCP), against
+ * the server's handshakes over 1 s (accepted to secureConnection, plus the incomplete ones that
+ * lasted that long). The server's figure leaves out the time a connection waited in the accept
+ * queue, which the fleet's includes: read it with the queue's peak.
+ */
+export function slowConnectsSide(fleetSlow: number, serverSlow: number): 'none' | 'server' | 'fleet' | 'both' {
+  if (fleetSlow === 0 && serverSlow === 0) return 'none';
+  // The server's slow handshakes account for most of the fleet's: the server was slow.
+  if (serverSlow >= fleetSlow * 0.8) return 'server';
+  // Hardly any of the fleet's slow connects were slow on the server: the fleet (or the accept queue).
+  if (serverSlow <= fleetSlow * 0.2) return 'fleet';
+  return 'both';
+}
+
+/**
+ * RSS after a forced GC is not exact: glibc keeps freed memory in its arenas, and the forced GC does
+ * not reach the writer threads' V8 heaps. A round adding less than this is within that noise (the
+ * third of three 40 s fleets added 6 MB). 10 MB over a 60 s round is 0.17 MB/s, far stricter than
+ * the 1 MB/s slope criterion it replaces.
+ */
+export const ROUND_NOISE_MB = 10;
+
+export interface RoundsVerdict {
+  /** RSS after the forced GC before the first round, then after each round, MB. */
+  after_gc_mb: number[];
+  /** What each round added to it, MB. */
+  added_mb: number[];
+  /** null with fewer than two rounds: one round cannot tell allocator growth from a leak. */
+  bounded: boolean | null;
+  why: string;
+}
+
+/**
+ * Is RSS bounded over repeated rounds of the same load against one server? The first round warms
+ * the server up (JIT code, caches, malloc arenas sized for 1,000 connections), so its rise says
+ * nothing. Memory that malloc keeps for reuse makes the later rises shrink (converge); a leak adds
+ * about the same every round. Bounded: the last round added less than ROUND_NOISE_MB, or (with a
+ * round before it that was not the first) at most half of what that round added.
+ */
+export function roundsVerdict(afterGcMb: (number | null)[]): RoundsVerdict {
+  const known = afterGcMb.filter((mb): mb is number => mb !== null);
+  const added = known.slice(1).map((mb, i) => Math.round((mb - (known[i] ?? mb)) * 10) / 10);
+  const base = { after_gc_mb: known, added_mb: added };
+  if (known.length !== afterGcMb.length) return { ...base, bounded: null, why: 'RSS after a GC not read for every round' };
+  if (added.length < 2) return { ...base, bounded: null, why: 'one round cannot tell allocator growth from a leak: run two or more (BULKHEAD_FLEET_ROUNDS)' };
+  const last = added.at(-1) ?? 0;
+  if (last < ROUND_NOISE_MB) return { ...base, bounded: true, why: `the last round added ${last} MB, under ${ROUND_NOISE_MB} MB` };
+  const previous = added.at(-2) ?? 0;
+  if (added.length >= 3 && last <= previous / 2) return { ...base, bounded: true, why: `the last round added ${last} MB, at most half of the round before (${previous} MB): converging` };
+  return { ...base, bounded: false, why: `the last round added ${last} MB (${ROUND_NOISE_MB} MB or more${added.length >= 3 ? `, and more than half of the round before's ${previous} MB` : ''})` };
+}
