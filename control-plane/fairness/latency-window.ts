@@ -1,3 +1,5 @@
+import { nearestRank } from '../telemetry/latency-percentiles';
+
 /**
  * The most recent latencies of one tenant in a fixed ring, for p50/p99 on demand. A ring of the
  * last N (rather than a histogram since start) keeps the figures about now, which is what an
@@ -22,7 +24,6 @@ export class LatencyWindow {
   percentile(p: number): number | null {
     if (this.size === 0) return null;
     const sorted = this.values.slice(0, this.size).sort();
-    const rank = Math.min(this.size, Math.max(1, Math.ceil((p / 100) * this.size)));
-    return sorted[rank - 1] ?? null;
+    return sorted[nearestRank(this.size, p) - 1] ?? null;
   }
 }
